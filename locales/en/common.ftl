@@ -1,0 +1,75 @@
+## Common: errors, roles, levels, buttons, menu, help, language
+
+error-internal = Sorry, something went wrong on our side. Please try again in a few minutes. What you entered is kept.
+error-stale-button = This button is out of date. Please use the latest message.
+error-bad-button = This button is not valid.
+error-not-yours = This is not yours to decide.
+error-use-buttons = Please tap one of the buttons below (or type its number).
+error-photo-not-expected = No photo is needed at this step.
+error-unsupported = The bot only reads text and buttons.
+error-unknown-command = Unknown command. Type /trogiup for help.
+error-empty-text = The text is empty. Please type it again.
+error-text-too-long = Your text has { $chars } characters; the limit is { $max }. Please shorten it.
+
+role-member = Member
+role-branch-head = Branch head
+role-grassroots-officer = Grassroots officer
+role-district-admin = District officer
+role-province-admin = Province officer
+
+level-province = Province
+level-district = District
+level-grassroots = Grassroots
+level-branch = Branch
+level-group = Group
+
+button-cancel = ✖ Cancel
+button-close = Close
+button-skip = Skip
+button-next = Continue ➡
+button-continue = Continue the draft
+button-start-over = Start over
+button-up = ⬆ Back
+button-prev = « Previous
+button-more = More »
+button-approve = ✅ Approve
+button-reject = ✖ Reject
+
+menu-title = What would you like to do?
+menu-not-understood = Sorry, I did not understand. Please pick one below.
+menu-report = 📋 Monthly report
+menu-urgent = 🚨 Urgent report
+menu-opinion = 💬 Send an opinion
+menu-join = 🙋 Ask to join a branch
+menu-language = 🌐 Language
+menu-help = ❓ Help
+
+help-title = ❓ Help
+help-not-joined = You are not in a branch yet. Open the invite link an officer sent you, or tap "Ask to join a branch" to pick yours.
+help-member =
+    /khancap — report an urgent incident now
+    /ykien — send an opinion or concern to your branch
+    /ngonngu — change language
+help-reporter =
+    /baocao — monthly public-opinion report
+    /khancap — urgent, ad-hoc report
+    /ykien — send an opinion or concern
+    /huy — stop what you are doing (drafts are kept)
+    /ngonngu — change language
+help-admin =
+    You receive urgent reports from the units below you at once.
+    /khancap — urgent report
+    /ngonngu — change language
+
+dialog-cancelled = Stopped.
+
+language-ask = Choose a language:
+language-set = Switched to English.
+
+cmd-start = Start, show the menu
+cmd-baocao = Monthly report
+cmd-khancap = Urgent, ad-hoc report
+cmd-ykien = Send an opinion to your branch
+cmd-ngonngu = Change language
+cmd-trogiup = Help
+cmd-huy = Stop what you are doing

@@ -1,0 +1,20 @@
+## Joining: invite codes, asking to join, approvals
+
+join-how = Hello! To use the bot, join your branch: open the invite link an officer sent you (or paste the invite code here), or tap "Ask to join a branch".
+join-welcome = Welcome, { $name }! You have joined { $unit } as { $role }.
+join-code-unknown = This invite code is not valid. Please check the link or ask an officer.
+join-code-expired = This invite code has expired. Please ask an officer for a new one.
+join-code-used-up = This invite code has been used up. Please ask an officer for a new one.
+join-pick-top = Which unit are you in? Pick step by step:
+join-pick-inside = { $unit } — pick next:
+join-pick-empty = There is no branch here yet.
+join-confirm = Ask to join { $unit }?
+button-send-request = Send request
+join-request-to-head = 🙋 { $name } asks to join { $unit }.
+join-request-sent = Your request was sent to { $unit }. The bot will tell you when it is approved.
+join-request-no-head = No officer of this branch uses the bot yet. Please ask your branch head for an invite code.
+join-request-already-decided = This request has already been decided.
+join-approved = ✅ You are now a member of { $unit }. Welcome!
+join-you-approved = { $name } was added to the branch.
+join-rejected = Your request to join { $unit } was not accepted. Please contact the branch head.
+join-you-rejected = Request from { $name } rejected.

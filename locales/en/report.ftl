@@ -1,0 +1,94 @@
+## Monthly public-opinion report
+
+report-period-title = Report for { $period }
+report-not-allowed = Only branch heads and grassroots officers file the monthly report.
+report-bad-period = Not a valid period. Type /baocao for { $current }, or /baocao 2026-10 for an earlier open month.
+report-period-locked = The { $period } reporting period is locked and can no longer be changed.
+report-intro = 📋 Report for { $period } — { $unit }. Five parts; tap a button or type briefly. Each answer is saved at once.
+report-already-submitted = The { $period } report was sent at { $time } (revision { $revision }). You can still correct it until the period locks.
+button-correct-report = ✏️ Correct the report
+button-continue-correction = Continue the correction
+report-draft-found = You have a draft with { $answered } of 5 parts answered.
+report-ask-level = Part { $part }/5 — { $section } of members this month?
+report-current-answer = {"\u000A"}(Current answer: { $answer })
+report-ask-note = Any notes on { $section }? Type briefly, up to { $max } characters — or tap Skip.
+report-current-note = {"\u000A"}Current note: { $note }
+button-keep-note = Keep it
+button-clear-note = Remove note
+report-ask-incidents = Part 4/5 — Were there any emerging or prominent incidents this month?
+button-yes-incident = Yes
+button-no-incident = None
+report-incident-list = Part 4/5 — { $count } incident(s) recorded:
+button-add-incident = ➕ Add incident
+button-delete-incident = 🗑 Delete { $n }
+report-incident-deleted = Incident deleted.
+report-incident-added = Incident { $n } recorded.
+report-ask-proposals = Part 5/5 — The branch's proposals and recommendations, if any: type briefly, up to { $max } characters.
+button-no-proposals = No proposals
+report-summary-title = 📋 Report for { $period } — { $unit }
+report-missing = (not answered)
+report-no-incidents = None
+report-no-proposals = None
+report-summary-ready = Check it, then tap "Submit", or pick a part to correct.
+report-summary-incomplete = Some parts are not answered yet; pick one to complete it.
+button-submit = ✅ Submit
+button-edit-labour = ✏️ Labour
+button-edit-living = ✏️ Living
+button-edit-thoughts = ✏️ Thoughts
+button-edit-incidents = ✏️ Incidents
+button-edit-proposals = ✏️ Proposals
+button-save-later = 💾 Save, finish later
+report-incomplete = The report still has unanswered parts.
+report-submitted = ✅ The { $period } report of { $unit } was submitted. Thank you!
+report-corrected = ✅ The { $period } report of { $unit } was updated (revision { $revision }).
+report-saved-for-later = 💾 Draft saved. Type /baocao to continue.
+report-opinions-header = {"\u000A"}{"\u000A"}Members sent { $count } opinion(s) to the branch this month:
+report-opinions-more = {"\u000A"}… and { $count } more.
+
+report-section-labour = Labour and production
+report-section-living = Cultural and spiritual life
+report-section-thoughts = Thoughts and aspirations
+report-section-incidents = Emerging or prominent incidents
+report-section-proposals = Proposals and recommendations
+report-situation-stable = Stable
+report-situation-concerns = Some difficulties
+report-situation-serious = Serious difficulties
+report-thoughts-stable = Confident, optimistic
+report-thoughts-concerns = Some concerns
+report-thoughts-serious = Frustrated
+
+## Incidents (monthly and urgent reports)
+
+incident-ask-field = Which field is the incident in?
+incident-ask-severity = { $field } — how serious?
+incident-ask-people = About how many people are involved? Tap a button or type a number (e.g. 12).
+incident-bad-people = Please type just a number (e.g. 12).
+incident-ask-description = Describe it briefly: where, what happened (up to { $max } characters).
+incident-line = { $field } — { $severity }, about { $people } people: { $description }
+incident-field-land-clearance = Land clearance
+incident-field-contributions = Community contributions
+incident-field-merit-policy = Policy for people with merit
+incident-field-security-order = Security and order
+incident-field-other = Other
+incident-severity-minor = Minor
+incident-severity-serious = Serious
+incident-severity-critical = Very serious
+
+## Urgent, ad-hoc reports
+
+urgent-intro = 🚨 Urgent report: it goes at once to the grassroots and district officers.
+urgent-confirm = Send this urgent report?{"\u000A"}{ $incident }
+button-send-now = 🚨 Send now
+urgent-alert = 🚨 URGENT — { $unit }{"\u000A"}{ $incident }{"\u000A"}Reported by: { $reporter }
+urgent-sent = ✅ Urgent report sent to { $count } officer(s).
+urgent-sent-nobody = The urgent report is saved, but no officer above you uses the bot yet. Please call your grassroots officer directly.
+
+## Members' opinions
+
+opinion-ask = 💬 What would you like to raise with your branch? Type it (up to { $max } characters).
+opinion-ask-signature = Your opinion:{"\u000A"}{ $text }{"\u000A"}Send it with your name or anonymously?
+button-send-named = Send with my name
+button-send-anonymous = Send anonymously
+opinion-sent = ✅ Your opinion was sent to { $unit }. Thank you!
+opinion-to-head = 💬 New opinion from a member ({ $who }):{"\u000A"}{ $text }
+opinion-anonymous-name = anonymous

@@ -1,0 +1,75 @@
+## Chung: lỗi, vai trò, cấp, nút, menu, trợ giúp, ngôn ngữ
+
+error-internal = Xin lỗi, hệ thống đang gặp sự cố. Chị vui lòng thử lại sau ít phút. Những gì chị đã nhập vẫn được giữ.
+error-stale-button = Nút này đã cũ. Chị dùng tin nhắn mới nhất nhé.
+error-bad-button = Nút không hợp lệ.
+error-not-yours = Việc này không thuộc quyền của chị.
+error-use-buttons = Chị vui lòng bấm một nút bên dưới (hoặc gõ số thứ tự).
+error-photo-not-expected = Bước này chưa cần ảnh.
+error-unsupported = Bot chỉ đọc được chữ và nút bấm.
+error-unknown-command = Bot chưa hiểu lệnh này. Gõ /trogiup để xem các lệnh.
+error-empty-text = Nội dung đang trống. Chị gõ lại giúp nhé.
+error-text-too-long = Nội dung dài { $chars } ký tự, tối đa { $max }. Chị rút gọn giúp nhé.
+
+role-member = Hội viên
+role-branch-head = Chi hội trưởng
+role-grassroots-officer = Cán bộ Hội cơ sở
+role-district-admin = Cán bộ Hội huyện
+role-province-admin = Cán bộ Hội tỉnh
+
+level-province = Tỉnh
+level-district = Huyện
+level-grassroots = Cơ sở
+level-branch = Chi hội
+level-group = Tổ phụ nữ
+
+button-cancel = ✖ Hủy
+button-close = Đóng
+button-skip = Bỏ qua
+button-next = Tiếp tục ➡
+button-continue = Tiếp tục bản nháp
+button-start-over = Làm lại từ đầu
+button-up = ⬆ Quay lại
+button-prev = « Trước
+button-more = Xem thêm »
+button-approve = ✅ Đồng ý
+button-reject = ✖ Từ chối
+
+menu-title = Chị muốn làm gì?
+menu-not-understood = Bot chưa hiểu ý chị. Chị chọn một việc bên dưới nhé.
+menu-report = 📋 Báo cáo tháng
+menu-urgent = 🚨 Báo cáo khẩn
+menu-opinion = 💬 Gửi ý kiến
+menu-join = 🙋 Xin vào chi hội
+menu-language = 🌐 Ngôn ngữ
+menu-help = ❓ Trợ giúp
+
+help-title = ❓ Trợ giúp
+help-not-joined = Chị chưa thuộc chi hội nào trên hệ thống. Hãy mở đường link mời do cán bộ Hội gửi, hoặc bấm "Xin vào chi hội" để chọn chi hội của mình.
+help-member =
+    /khancap — báo ngay vụ việc khẩn cấp
+    /ykien — gửi ý kiến, phản ánh tới chi hội
+    /ngonngu — đổi ngôn ngữ
+help-reporter =
+    /baocao — báo cáo tình hình dư luận hằng tháng
+    /khancap — báo cáo khẩn, đột xuất
+    /ykien — gửi ý kiến, phản ánh
+    /huy — dừng việc đang làm (bản nháp vẫn được lưu)
+    /ngonngu — đổi ngôn ngữ
+help-admin =
+    Chị sẽ nhận ngay các báo cáo khẩn của đơn vị cấp dưới.
+    /khancap — báo cáo khẩn
+    /ngonngu — đổi ngôn ngữ
+
+dialog-cancelled = Đã dừng.
+
+language-ask = Chọn ngôn ngữ:
+language-set = Đã chuyển sang tiếng Việt.
+
+cmd-start = Bắt đầu, xem menu
+cmd-baocao = Báo cáo tình hình hằng tháng
+cmd-khancap = Báo cáo khẩn, đột xuất
+cmd-ykien = Gửi ý kiến tới chi hội
+cmd-ngonngu = Đổi ngôn ngữ
+cmd-trogiup = Trợ giúp
+cmd-huy = Dừng việc đang làm

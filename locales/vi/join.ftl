@@ -1,0 +1,20 @@
+## Tham gia: mã mời, xin vào chi hội, duyệt
+
+join-how = Chào chị! Để dùng bot, chị cần tham gia chi hội của mình: mở đường link mời do cán bộ Hội gửi (hoặc dán mã mời vào đây), hoặc bấm "Xin vào chi hội".
+join-welcome = Chào chị { $name }! Chị đã tham gia { $unit } với vai trò { $role }.
+join-code-unknown = Mã mời không đúng. Chị kiểm tra lại đường link hoặc hỏi cán bộ Hội.
+join-code-expired = Mã mời đã hết hạn. Chị xin cán bộ Hội gửi mã mới nhé.
+join-code-used-up = Mã mời đã được dùng hết lượt. Chị xin cán bộ Hội gửi mã mới nhé.
+join-pick-top = Chị thuộc đơn vị nào? Chọn dần từ trên xuống:
+join-pick-inside = { $unit } — chọn tiếp:
+join-pick-empty = Ở đây chưa có chi hội nào.
+join-confirm = Gửi yêu cầu tham gia: { $unit }?
+button-send-request = Gửi yêu cầu
+join-request-to-head = 🙋 { $name } xin tham gia { $unit }.
+join-request-sent = Đã gửi yêu cầu tới { $unit }. Khi được duyệt, bot sẽ báo chị.
+join-request-no-head = Chi hội này chưa có cán bộ dùng bot để duyệt. Chị liên hệ trực tiếp chi hội trưởng để xin mã mời nhé.
+join-request-already-decided = Yêu cầu này đã được xử lý rồi.
+join-approved = ✅ Chị đã được nhận vào { $unit }. Chào mừng chị!
+join-you-approved = Đã nhận { $name } vào chi hội.
+join-rejected = Yêu cầu tham gia { $unit } chưa được chấp nhận. Chị liên hệ chi hội trưởng để biết thêm.
+join-you-rejected = Đã từ chối yêu cầu của { $name }.

@@ -1,0 +1,94 @@
+## Báo cáo tình hình dư luận hằng tháng
+
+report-period-title = Báo cáo tháng { $period }
+report-not-allowed = Chỉ chi hội trưởng và cán bộ Hội cơ sở gửi báo cáo tháng.
+report-bad-period = Kỳ báo cáo không hợp lệ. Gõ /baocao cho tháng { $current }, hoặc /baocao 2026-10 cho tháng trước.
+report-period-locked = Kỳ báo cáo tháng { $period } đã khóa, không sửa được nữa.
+report-intro = 📋 Báo cáo tháng { $period } — { $unit }. Gồm 5 phần; mỗi phần chọn nút hoặc gõ ngắn gọn. Bot lưu ngay từng câu trả lời.
+report-already-submitted = Báo cáo tháng { $period } đã gửi lúc { $time } (lần { $revision }). Chị vẫn có thể sửa đến khi kỳ báo cáo khóa.
+button-correct-report = ✏️ Sửa báo cáo
+button-continue-correction = Tiếp tục sửa dở
+report-draft-found = Chị có bản nháp đã trả lời { $answered }/5 phần.
+report-ask-level = Phần { $part }/5 — { $section } của hội viên tháng này thế nào?
+report-current-answer = {"\u000A"}(Đang chọn: { $answer })
+report-ask-note = Ghi chú thêm về { $section } (nếu có): gõ ngắn gọn, tối đa { $max } ký tự — hoặc bấm Bỏ qua.
+report-current-note = {"\u000A"}Ghi chú hiện tại: { $note }
+button-keep-note = Giữ nguyên
+button-clear-note = Xóa ghi chú
+report-ask-incidents = Phần 4/5 — Trong tháng có vụ việc phát sinh, nổi cộm không?
+button-yes-incident = Có
+button-no-incident = Không có
+report-incident-list = Phần 4/5 — Đã ghi { $count } vụ việc:
+button-add-incident = ➕ Thêm vụ việc
+button-delete-incident = 🗑 Xóa { $n }
+report-incident-deleted = Đã xóa vụ việc.
+report-incident-added = Đã ghi vụ việc { $n }.
+report-ask-proposals = Phần 5/5 — Đề xuất, kiến nghị của chi hội (nếu có): gõ ngắn gọn, tối đa { $max } ký tự.
+button-no-proposals = Không có đề xuất
+report-summary-title = 📋 Báo cáo tháng { $period } — { $unit }
+report-missing = (chưa trả lời)
+report-no-incidents = Không có
+report-no-proposals = Không có
+report-summary-ready = Chị kiểm tra lại rồi bấm "Gửi báo cáo", hoặc chọn phần cần sửa.
+report-summary-incomplete = Còn phần chưa trả lời; chọn phần đó để hoàn thành.
+button-submit = ✅ Gửi báo cáo
+button-edit-labour = ✏️ Lao động
+button-edit-living = ✏️ Đời sống
+button-edit-thoughts = ✏️ Tâm tư
+button-edit-incidents = ✏️ Vụ việc
+button-edit-proposals = ✏️ Đề xuất
+button-save-later = 💾 Lưu, làm tiếp sau
+report-incomplete = Báo cáo còn thiếu phần chưa trả lời.
+report-submitted = ✅ Đã gửi báo cáo tháng { $period } của { $unit }. Cảm ơn chị!
+report-corrected = ✅ Đã cập nhật báo cáo tháng { $period } của { $unit } (lần { $revision }).
+report-saved-for-later = 💾 Đã lưu bản nháp. Gõ /baocao để làm tiếp.
+report-opinions-header = {"\u000A"}{"\u000A"}Tháng này chi hội nhận { $count } ý kiến của hội viên:
+report-opinions-more = {"\u000A"}… và { $count } ý kiến khác.
+
+report-section-labour = Tình hình lao động, sản xuất
+report-section-living = Đời sống văn hóa, tinh thần
+report-section-thoughts = Tâm tư, nguyện vọng
+report-section-incidents = Vụ việc phát sinh, nổi cộm
+report-section-proposals = Đề xuất, kiến nghị
+report-situation-stable = Ổn định
+report-situation-concerns = Có khó khăn
+report-situation-serious = Rất khó khăn
+report-thoughts-stable = Phấn khởi, tin tưởng
+report-thoughts-concerns = Có băn khoăn
+report-thoughts-serious = Bức xúc
+
+## Vụ việc (dùng cho báo cáo tháng và báo cáo khẩn)
+
+incident-ask-field = Vụ việc thuộc lĩnh vực nào?
+incident-ask-severity = { $field } — mức độ thế nào?
+incident-ask-people = Khoảng bao nhiêu người liên quan? Chọn nút hoặc gõ một số (ví dụ 12).
+incident-bad-people = Chị gõ một con số thôi nhé (ví dụ 12).
+incident-ask-description = Mô tả ngắn gọn vụ việc: ở đâu, diễn biến thế nào (tối đa { $max } ký tự).
+incident-line = { $field } — { $severity }, khoảng { $people } người: { $description }
+incident-field-land-clearance = Giải phóng mặt bằng
+incident-field-contributions = Các khoản đóng góp
+incident-field-merit-policy = Chính sách với người có công
+incident-field-security-order = An ninh trật tự
+incident-field-other = Lĩnh vực khác
+incident-severity-minor = Ít nghiêm trọng
+incident-severity-serious = Nghiêm trọng
+incident-severity-critical = Rất nghiêm trọng
+
+## Báo cáo khẩn, đột xuất
+
+urgent-intro = 🚨 Báo cáo khẩn: bot sẽ gửi ngay tới cán bộ Hội cơ sở và Hội huyện.
+urgent-confirm = Gửi báo cáo khẩn này?{"\u000A"}{ $incident }
+button-send-now = 🚨 Gửi ngay
+urgent-alert = 🚨 KHẨN — { $unit }{"\u000A"}{ $incident }{"\u000A"}Người báo: { $reporter }
+urgent-sent = ✅ Đã gửi báo cáo khẩn tới { $count } cán bộ.
+urgent-sent-nobody = Đã lưu báo cáo khẩn, nhưng cấp trên chưa có cán bộ nào dùng bot. Chị gọi điện trực tiếp cho cán bộ Hội cơ sở nhé.
+
+## Ý kiến của hội viên
+
+opinion-ask = 💬 Chị muốn phản ánh điều gì với chi hội? Gõ nội dung (tối đa { $max } ký tự).
+opinion-ask-signature = Ý kiến của chị:{"\u000A"}{ $text }{"\u000A"}Gửi kèm tên hay ẩn danh?
+button-send-named = Gửi kèm tên
+button-send-anonymous = Gửi ẩn danh
+opinion-sent = ✅ Đã gửi ý kiến tới { $unit }. Cảm ơn chị!
+opinion-to-head = 💬 Ý kiến mới của hội viên ({ $who }):{"\u000A"}{ $text }
+opinion-anonymous-name = ẩn danh

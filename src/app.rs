@@ -1,0 +1,227 @@
+//! What the `chihoi` binary's commands do: operator set-up (org import, tree, invites,
+//! export), running the bot, and the offline demo. `main.rs` only parses arguments.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use crate::channel::telegram::{Telegram, TelegramOptions};
+use crate::config::{Config, ConfigError};
+use crate::dialog::{Clock, Engine, system_clock};
+use crate::domain::invite::InviteCode;
+use crate::domain::org::{self as orgfile, OrgFileError, UnitCode};
+use crate::domain::period::Period;
+use crate::domain::role::Role;
+use crate::export::{self, ExportError, ExportFormat};
+use crate::i18n::Lang;
+use crate::storage::org::{self, ImportSummary};
+use crate::storage::{StorageError, Store, users};
+
+pub mod demo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    OrgFile(#[from] OrgFileError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("no unit with code {0:?} (see `chihoi org tree`)")]
+    UnknownUnit(String),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("Telegram: {0}")]
+    Telegram(#[from] crate::channel::telegram::TelegramError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn open_store(config: &Config) -> Result<Store, AppError> {
+    let store = Store::connect(&config.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// `chihoi org import FILE.csv`: validates the whole file, then applies it in one
+/// transaction — a bad file changes nothing.
+pub async fn import_org(
+    store: &Store,
+    file: &Path,
+    now: DateTime<Utc>,
+) -> Result<ImportSummary, AppError> {
+    let bytes = std::fs::read(file).map_err(|source| AppError::Read {
+        path: file.display().to_string(),
+        source,
+    })?;
+    import_org_bytes(store, &bytes, now).await
+}
+
+pub async fn import_org_bytes(
+    store: &Store,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<ImportSummary, AppError> {
+    let records = orgfile::parse_org_csv(bytes)?;
+    let mut tx = store.begin().await?;
+    let existing = org::existing_units(&mut tx).await?;
+    let plan = orgfile::plan_import(records, &existing)?;
+    let summary = org::apply_import(&mut tx, &plan, now.timestamp()).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// `chihoi org tree [CODE]`.
+pub async fn org_tree(store: &Store, root: Option<&str>) -> Result<String, AppError> {
+    let mut conn = store.pool().acquire().await?;
+    let units = org::existing_units(&mut conn).await?;
+    let root = root
+        .map(|c| {
+            c.parse::<UnitCode>()
+                .map_err(|_| AppError::UnknownUnit(c.to_owned()))
+        })
+        .transpose()?;
+    orgfile::render_tree(&units, root.as_ref()).map_err(|e| AppError::UnknownUnit(e.0.to_string()))
+}
+
+/// A new invite, ready to hand out.
+#[derive(Debug)]
+pub struct IssuedInvite {
+    pub code: InviteCode,
+    pub unit_name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `chihoi invite --unit CODE --role ROLE [--uses N] [--expires 7d]`.
+pub async fn create_invite(
+    store: &Store,
+    unit_code: &str,
+    role: Role,
+    uses: u32,
+    valid_for: Duration,
+    now: DateTime<Utc>,
+) -> Result<IssuedInvite, AppError> {
+    if uses == 0 {
+        return Err(AppError::Usage("--uses must be at least 1".into()));
+    }
+    let valid_for = chrono::Duration::from_std(valid_for)
+        .map_err(|_| AppError::Usage("--expires is too long".into()))?;
+    if valid_for > chrono::Duration::days(366) || valid_for < chrono::Duration::minutes(1) {
+        return Err(AppError::Usage(
+            "--expires must be between 1 minute and 366 days".into(),
+        ));
+    }
+    let mut tx = store.begin().await?;
+    let unit = org::unit_by_code(&mut tx, unit_code)
+        .await?
+        .ok_or_else(|| AppError::UnknownUnit(unit_code.to_owned()))?;
+    let code = InviteCode::generate();
+    let expires_at = now + valid_for;
+    users::create_invite(
+        &mut tx,
+        &code,
+        unit.id,
+        role,
+        i64::from(uses),
+        expires_at.timestamp(),
+        now.timestamp(),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(unit = unit_code, %role, uses, "invite created");
+    Ok(IssuedInvite {
+        code,
+        unit_name: unit.name,
+        expires_at,
+    })
+}
+
+/// `chihoi export`: writes the file and returns how many reports it holds.
+pub async fn export_reports(
+    store: &Store,
+    period: Period,
+    unit: Option<&str>,
+    format: ExportFormat,
+    lang: Lang,
+    tz: chrono_tz::Tz,
+    out: &Path,
+) -> Result<usize, AppError> {
+    let table = export::reports_table(store, period, unit, lang, tz).await?;
+    let bytes = match format {
+        ExportFormat::Csv => export::to_csv(&table)?,
+        ExportFormat::Xlsx => export::to_xlsx(&table, &crate::tr!(lang, "export-sheet-reports"))?,
+    };
+    std::fs::write(out, bytes).map_err(|source| AppError::Write {
+        path: out.display().to_string(),
+        source,
+    })?;
+    Ok(table.rows.len())
+}
+
+/// `chihoi serve`: migrates, then runs the Telegram channel until Ctrl-C.
+pub async fn serve(config: &Config) -> Result<(), AppError> {
+    let token = config
+        .telegram_token
+        .clone()
+        .ok_or(ConfigError::Missing("TELOXIDE_TOKEN"))?;
+    let store = open_store(config).await?;
+    tracing::info!(database = %config.database_url.redacted(), "database ready");
+    let engine = Engine::new(store.clone(), config.timezone);
+    let mut options = TelegramOptions::new(token);
+    options.api_url = config.telegram_api_url.clone();
+    options.webhook = config.webhook.clone();
+    let telegram = Telegram::new(engine, &options, system_clock());
+    let shutdown = CancellationToken::new();
+    let on_signal = shutdown.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("shutting down");
+            on_signal.cancel();
+        }
+    });
+    telegram.run(&options, shutdown).await?;
+    store.close().await;
+    Ok(())
+}
+
+/// The bot's username for deep links: configured, or asked of Telegram when a token is set.
+pub async fn bot_username(config: &Config) -> Option<String> {
+    if let Some(name) = &config.bot_username {
+        return Some(name.clone());
+    }
+    let token = config.telegram_token.as_ref()?;
+    let mut options = TelegramOptions::new(token.clone());
+    options.api_url = config.telegram_api_url.clone();
+    let store = Store::connect(&config.database_url).await.ok()?;
+    let telegram = Telegram::new(
+        Engine::new(store, config.timezone),
+        &options,
+        system_clock(),
+    );
+    use teloxide::prelude::Requester;
+    let me = tokio::time::timeout(Duration::from_secs(10), telegram.bot().get_me())
+        .await
+        .ok()?
+        .ok()?;
+    Some(me.username().to_owned())
+}
+
+/// A clock fixed at `now` (for `--now` options and tests).
+pub fn fixed_clock(now: DateTime<Utc>) -> Clock {
+    std::sync::Arc::new(move || now)
+}

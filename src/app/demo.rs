@@ -1,0 +1,257 @@
+//! `chihoi demo`: the real engine, storage (an embedded SQLite file) and Telegram channel,
+//! talking to a local Telegram-compatible Bot API server instead of Telegram — no token, no
+//! network. A sample province is imported, invites are issued, and three women use the bot:
+//! a grassroots officer, a member who raises an urgent incident and an opinion, and a branch
+//! head who files the monthly report. Then the report is exported.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use super::AppError;
+use crate::channel::telegram::local_api::{LocalBotApi, LocalBotApiOptions, SentMessage};
+use crate::channel::telegram::person::{Person, PersonError};
+use crate::channel::telegram::{Telegram, TelegramOptions};
+use crate::config::{DatabaseUrl, Secret};
+use crate::dialog::{Engine, system_clock};
+use crate::domain::period::Period;
+use crate::domain::role::Role;
+use crate::export::{self, ExportFormat};
+use crate::i18n::Lang;
+use crate::storage::Store;
+
+const SAMPLE_ORG: &[u8] = include_bytes!("../../examples/org-thai-binh.csv");
+const BRANCH: &str = "TB-DH-DHOP-T1";
+const GRASSROOTS: &str = "TB-DH-DHOP";
+
+impl From<PersonError> for AppError {
+    fn from(e: PersonError) -> Self {
+        AppError::Usage(format!("demo conversation failed: {e}"))
+    }
+}
+
+pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
+    let dir = dir.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("chihoi-demo-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&dir).map_err(|source| AppError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let db_path = dir.join("chihoi-demo.db");
+    let _ = std::fs::remove_file(&db_path);
+    let url = DatabaseUrl::parse(&format!("sqlite://{}", db_path.display()))?;
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    let tz = chrono_tz::Asia::Ho_Chi_Minh;
+    let now = Utc::now();
+
+    heading("1. Operator: import the province's tree (examples/org-thai-binh.csv)");
+    let summary = super::import_org_bytes(&store, SAMPLE_ORG, now).await?;
+    println!("   {} units imported. Part of the tree:", summary.inserted);
+    for line in super::org_tree(&store, Some(GRASSROOTS)).await?.lines() {
+        println!("   {line}");
+    }
+
+    heading("2. Operator: invites (chihoi invite --unit … --role …)");
+    let week = Duration::from_secs(7 * 24 * 3600);
+    let officer_code =
+        super::create_invite(&store, GRASSROOTS, Role::GrassrootsOfficer, 1, week, now).await?;
+    let head_code = super::create_invite(&store, BRANCH, Role::BranchHead, 1, week, now).await?;
+    let member_code = super::create_invite(&store, BRANCH, Role::Member, 30, week, now).await?;
+    let api = LocalBotApi::start(LocalBotApiOptions::default())
+        .await
+        .map_err(|e| AppError::Usage(format!("cannot start the local Bot API server: {e}")))?;
+    for (who, code) in [
+        ("grassroots officer", &officer_code),
+        ("branch head", &head_code),
+        ("members (30 uses)", &member_code),
+    ] {
+        println!("   {who:<20} {}", code.code.deep_link(api.bot_username()));
+    }
+
+    heading("3. The bot runs against a local Telegram-compatible server");
+    let mut options = TelegramOptions::new(Secret::new(api.token()));
+    options.api_url = Some(api.api_url());
+    options.poll_timeout = Duration::from_secs(1);
+    let telegram = Telegram::new(Engine::new(store.clone(), tz), &options, system_clock());
+    let shutdown = CancellationToken::new();
+    let bot_task = {
+        let (telegram, options, shutdown) = (telegram.clone(), options.clone(), shutdown.clone());
+        tokio::spawn(async move { telegram.run(&options, shutdown).await })
+    };
+    println!("   Bot API server at {} (polling)", api.api_url());
+
+    let mut hoa = Person::new(&api, 5001, "Trần Thị Hoa");
+    let mut lan = Person::new(&api, 5002, "Nguyễn Thị Lan");
+    let mut mai = Person::new(&api, 5003, "Phạm Thị Mai");
+
+    heading("4. Joining by invite link");
+    say(&mut hoa, &format!("/start {}", officer_code.code.as_str())).await?;
+    say(&mut lan, &format!("/start {}", head_code.code.as_str())).await?;
+    say(&mut mai, &format!("/start {}", member_code.code.as_str())).await?;
+
+    heading("5. A member reports an urgent incident; the grassroots officer gets it at once");
+    tap(&mut mai, "🚨 Báo cáo khẩn").await?;
+    tap(&mut mai, "An ninh trật tự").await?;
+    tap(&mut mai, "Nghiêm trọng").await?;
+    say(&mut mai, "7").await?;
+    say(
+        &mut mai,
+        "Nhóm thanh niên lạ mặt tụ tập gây gổ trước cổng chợ Đồng Thanh tối nay.",
+    )
+    .await?;
+    tap(&mut mai, "🚨 Gửi ngay").await?;
+    show_unread(&mut hoa);
+
+    heading("6. The member raises an opinion to her branch");
+    tap(&mut mai, "💬 Gửi ý kiến").await?;
+    say(
+        &mut mai,
+        "Đề nghị chi hội mở lớp hướng dẫn bà con bán nông sản qua mạng.",
+    )
+    .await?;
+    tap(&mut mai, "Gửi kèm tên").await?;
+    show_unread(&mut lan);
+
+    heading("7. The branch head files the monthly public-opinion report");
+    tap(&mut lan, "📋 Báo cáo tháng").await?;
+    tap(&mut lan, "Ổn định").await?;
+    say(
+        &mut lan,
+        "Lúa mùa thu hoạch xong, năng suất khá; nhiều chị em làm thêm nghề đan cói.",
+    )
+    .await?;
+    tap(&mut lan, "Có khó khăn").await?;
+    tap(&mut lan, "Bỏ qua").await?;
+    tap(&mut lan, "Phấn khởi, tin tưởng").await?;
+    say(&mut lan, "Chị em mong được hỗ trợ bán hàng qua mạng.").await?;
+    tap(&mut lan, "Có").await?;
+    tap(&mut lan, "Giải phóng mặt bằng").await?;
+    tap(&mut lan, "Ít nghiêm trọng").await?;
+    say(&mut lan, "12").await?;
+    say(
+        &mut lan,
+        "Ba hộ chưa đồng ý mức đền bù làm đường liên thôn.",
+    )
+    .await?;
+    tap(&mut lan, "Tiếp tục ➡").await?;
+    say(
+        &mut lan,
+        "Đề nghị xã tổ chức đối thoại với các hộ về mức đền bù.",
+    )
+    .await?;
+    println!("   (she reviews the summary, corrects one part, and submits)");
+    tap(&mut lan, "✏️ Đời sống").await?;
+    tap(&mut lan, "Ổn định").await?;
+    tap(&mut lan, "Bỏ qua").await?;
+    tap(&mut lan, "✅ Gửi báo cáo").await?;
+
+    heading("8. A second tap on an old button changes nothing");
+    let old_submit = lan.inbox().iter().rev().find_map(|m| {
+        m.button("✅ Gửi báo cáo")
+            .and_then(|b| b.callback_data.clone())
+            .map(|d| (m.message_id, d))
+    });
+    if let Some((message_id, data)) = old_submit {
+        lan.tap_data(message_id, &data).await?;
+        println!(
+            "   👩 {}: (taps the old \"✅ Gửi báo cáo\" again)",
+            lan.user.first_name
+        );
+        let answers = api.calls("answerCallbackQuery");
+        if let Some(text) = answers
+            .last()
+            .and_then(|a| a.get("text"))
+            .and_then(|t| t.as_str())
+        {
+            println!("   🤖 (notice) {text}");
+        }
+    }
+
+    shutdown.cancel();
+    let _ = bot_task.await;
+
+    heading("9. Operator: export (chihoi export --period … --format csv|xlsx)");
+    let period = Period::containing(now, tz);
+    let table = export::reports_table(&store, period, None, Lang::Vi, tz).await?;
+    println!("   {} report(s) for {period}:", table.rows.len());
+    for row in &table.rows {
+        for (h, v) in table.headers.iter().zip(row) {
+            if !v.is_empty() {
+                println!("   {h}: {}", v.replace('\n', "\n      "));
+            }
+        }
+    }
+    let csv_path = dir.join(format!("bao-cao-{period}.csv"));
+    let xlsx_path = dir.join(format!("bao-cao-{period}.xlsx"));
+    super::export_reports(
+        &store,
+        period,
+        None,
+        ExportFormat::Csv,
+        Lang::Vi,
+        tz,
+        &csv_path,
+    )
+    .await?;
+    super::export_reports(
+        &store,
+        period,
+        None,
+        ExportFormat::Xlsx,
+        Lang::Vi,
+        tz,
+        &xlsx_path,
+    )
+    .await?;
+    println!(
+        "\n   Files: {}\n          {}\n          {}",
+        csv_path.display(),
+        xlsx_path.display(),
+        db_path.display()
+    );
+    store.close().await;
+    Ok(())
+}
+
+fn heading(text: &str) {
+    println!("\n== {text}");
+}
+
+async fn say(p: &mut Person<'_>, text: &str) -> Result<(), AppError> {
+    println!("   👩 {}: {text}", p.user.first_name);
+    let replies = p.send(text).await?;
+    print_replies(&replies);
+    Ok(())
+}
+
+async fn tap(p: &mut Person<'_>, label: &str) -> Result<(), AppError> {
+    println!("   👩 {}: [{label}]", p.user.first_name);
+    let replies = p.tap(label).await?;
+    print_replies(&replies);
+    Ok(())
+}
+
+fn show_unread(p: &mut Person<'_>) {
+    let msgs = p.unread();
+    println!("   → to {}:", p.user.first_name);
+    print_replies(&msgs);
+}
+
+fn print_replies(msgs: &[SentMessage]) {
+    for m in msgs {
+        let text = m.text.clone().unwrap_or_default();
+        let mut lines = text.lines();
+        println!("   🤖 {}", lines.next().unwrap_or(""));
+        for l in lines {
+            println!("      {l}");
+        }
+        for row in &m.buttons {
+            let labels: Vec<String> = row.iter().map(|b| format!("[{}]", b.text)).collect();
+            println!("      {}", labels.join(" "));
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! Telegram: turns Bot API updates into [`Inbound`] events for the [`Engine`] and its replies
+//! into messages with inline keyboards.
+//!
+//! Updates arrive by long polling (default) or by webhook. Either way an update is
+//! acknowledged to Telegram only after the engine has committed it: polling advances its
+//! offset past a batch once every update in it is handled, and the webhook answers 200 only
+//! then — so a crash loses nothing, and the redelivery that follows is recognised by its
+//! `update_id` in the ledger and changes nothing twice. (teloxide's own `Dispatcher`
+//! acknowledges before handling, which is why it is not used here.) Updates of one chat are
+//! handled in order; different chats concurrently.
+
+pub mod local_api;
+pub mod person;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use teloxide::payloads::{
+    AnswerCallbackQuerySetters, GetUpdatesSetters, SendMessageSetters, SetMyCommandsSetters,
+};
+use teloxide::prelude::*;
+use teloxide::types::{
+    AllowedUpdate, BotCommand, ChatKind, InlineKeyboardButton, InlineKeyboardMarkup, MediaKind,
+    MessageKind, UpdateKind,
+};
+use teloxide::{ApiError, RequestError};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::config::{Secret, WebhookConfig};
+use crate::dialog::{Clock, DialogError, Engine, Inbound, Input, Outbound};
+use crate::i18n::Lang;
+use crate::storage::users;
+use crate::tr;
+
+pub const PLATFORM: &str = "telegram";
+
+/// Telegram counts message length in UTF-16 code units; stay a little under 4096.
+const MAX_MESSAGE_UNITS: usize = 4000;
+/// How often a message is retried after Telegram asks us to slow down.
+const MAX_SEND_ATTEMPTS: u32 = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    #[error("Telegram request failed")]
+    Request(#[from] RequestError),
+    #[error("webhook server failed")]
+    Webhook(#[from] std::io::Error),
+}
+
+/// How to reach Telegram.
+#[derive(Debug, Clone)]
+pub struct TelegramOptions {
+    pub token: Secret,
+    /// A local Bot API server (or the test server) instead of api.telegram.org.
+    pub api_url: Option<Url>,
+    pub webhook: Option<WebhookConfig>,
+    /// Long-poll timeout; keep it under the HTTP client's 17 s.
+    pub poll_timeout: Duration,
+}
+
+impl TelegramOptions {
+    pub fn new(token: Secret) -> Self {
+        Self {
+            token,
+            api_url: None,
+            webhook: None,
+            poll_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The Telegram channel.
+#[derive(Clone)]
+pub struct Telegram {
+    bot: Bot,
+    engine: Engine,
+    clock: Clock,
+}
+
+impl Telegram {
+    pub fn new(engine: Engine, options: &TelegramOptions, clock: Clock) -> Self {
+        let mut bot = Bot::new(options.token.expose());
+        if let Some(url) = &options.api_url {
+            bot = bot.set_api_url(url.clone());
+        }
+        Self { bot, engine, clock }
+    }
+
+    pub fn bot(&self) -> &Bot {
+        &self.bot
+    }
+
+    /// Runs until `shutdown` is cancelled: checks the token, sets the command menus, then
+    /// polls or serves the webhook.
+    pub async fn run(
+        &self,
+        options: &TelegramOptions,
+        shutdown: CancellationToken,
+    ) -> Result<(), TelegramError> {
+        let me = self.bot.get_me().await?;
+        tracing::info!(username = %me.username(), "connected to Telegram");
+        self.set_commands().await?;
+        match &options.webhook {
+            None => self.poll(options.poll_timeout, shutdown).await,
+            Some(webhook) => self.serve_webhook(webhook, shutdown).await,
+        }
+    }
+
+    /// The command menu in Vietnamese (the default) and English.
+    pub async fn set_commands(&self) -> Result<(), RequestError> {
+        for (lang, code) in [
+            (Lang::Vi, None),
+            (Lang::Vi, Some("vi")),
+            (Lang::En, Some("en")),
+        ] {
+            let commands = vec![
+                BotCommand::new("baocao", tr!(lang, "cmd-baocao")),
+                BotCommand::new("khancap", tr!(lang, "cmd-khancap")),
+                BotCommand::new("ykien", tr!(lang, "cmd-ykien")),
+                BotCommand::new("ngonngu", tr!(lang, "cmd-ngonngu")),
+                BotCommand::new("trogiup", tr!(lang, "cmd-trogiup")),
+                BotCommand::new("huy", tr!(lang, "cmd-huy")),
+                BotCommand::new("start", tr!(lang, "cmd-start")),
+            ];
+            let mut req = self.bot.set_my_commands(commands);
+            if let Some(code) = code {
+                req = req.language_code(code);
+            }
+            req.await?;
+        }
+        Ok(())
+    }
+
+    /// Long polling. The offset moves past a batch only after all of it is handled.
+    async fn poll(
+        &self,
+        timeout: Duration,
+        shutdown: CancellationToken,
+    ) -> Result<(), TelegramError> {
+        // A webhook left over from another mode would make getUpdates fail with 409.
+        self.bot.delete_webhook().await?;
+        let mut offset: Option<i32> = None;
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            let mut req = self
+                .bot
+                .get_updates()
+                .timeout(timeout.as_secs() as u32)
+                .limit(100)
+                .allowed_updates(vec![
+                    AllowedUpdate::Message,
+                    AllowedUpdate::CallbackQuery,
+                    AllowedUpdate::MyChatMember,
+                ]);
+            if let Some(o) = offset {
+                req = req.offset(o);
+            }
+            let batch = tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                r = req.send() => r,
+            };
+            match batch {
+                Ok(updates) => {
+                    backoff = Duration::from_millis(500);
+                    if let Some(last) = updates.iter().map(|u| u.id.0).max() {
+                        self.handle_batch(updates).await;
+                        offset = Some(last as i32 + 1);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "getUpdates failed");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return Ok(()),
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+
+    /// Handles a batch: each chat's updates in order, chats side by side.
+    pub async fn handle_batch(&self, updates: Vec<Update>) {
+        let mut by_chat: Vec<(Option<i64>, Vec<Update>)> = Vec::new();
+        for u in updates {
+            let chat = u.chat().map(|c| c.id.0);
+            match by_chat
+                .iter_mut()
+                .find(|(c, _)| *c == chat && chat.is_some())
+            {
+                Some((_, list)) => list.push(u),
+                None => by_chat.push((chat, vec![u])),
+            }
+        }
+        let lanes = by_chat.into_iter().map(|(_, list)| async move {
+            for u in list {
+                self.handle_update(u).await;
+            }
+        });
+        futures::future::join_all(lanes).await;
+    }
+
+    /// Handles one update: engine first (one transaction), then the replies.
+    pub async fn handle_update(&self, update: Update) {
+        let callback_id = match &update.kind {
+            UpdateKind::CallbackQuery(q) => Some(q.id.clone()),
+            _ => None,
+        };
+        let Some(inbound) = to_inbound(&update) else {
+            if let Some(id) = callback_id {
+                let _ = self.bot.answer_callback_query(id).await;
+            }
+            return;
+        };
+        let now = (self.clock)();
+        let handled = self.engine.handle(&inbound, now).await;
+        match handled {
+            Ok(h) => {
+                if let Some(id) = callback_id {
+                    let mut answer = self.bot.answer_callback_query(id);
+                    if let Some(notice) = h.notice {
+                        answer = answer.text(notice);
+                    }
+                    if let Err(e) = answer.await {
+                        tracing::warn!(error = %e, "answerCallbackQuery failed");
+                    }
+                }
+                for reply in &h.replies {
+                    self.deliver(reply).await;
+                }
+            }
+            Err(e) => {
+                log_error(&e);
+                let lang = Lang::from_platform_hint(inbound.language_hint.as_deref());
+                if let Some(id) = callback_id {
+                    let _ = self.bot.answer_callback_query(id).await;
+                }
+                self.deliver(&Outbound {
+                    chat_id: inbound.chat_id.clone(),
+                    text: DialogError::apology(lang),
+                    choices: Vec::new(),
+                })
+                .await;
+            }
+        }
+    }
+
+    /// Sends one reply (split if too long), waiting out flood limits; a recipient who
+    /// blocked the bot is marked unreachable.
+    pub async fn deliver(&self, out: &Outbound) {
+        let Ok(chat) = out.chat_id.parse::<i64>() else {
+            tracing::error!("reply to a chat id that is not a number");
+            return;
+        };
+        let chunks = split_message(&out.text);
+        let last = chunks.len() - 1;
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let keyboard = (i == last && !out.choices.is_empty()).then(|| keyboard(out));
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let mut req = self.bot.send_message(ChatId(chat), chunk.clone());
+                if let Some(k) = &keyboard {
+                    req = req.reply_markup(k.clone());
+                }
+                match req.await {
+                    Ok(_) => break,
+                    Err(RequestError::RetryAfter(wait)) if attempt < MAX_SEND_ATTEMPTS => {
+                        tracing::info!(seconds = wait.seconds(), "Telegram asked to slow down");
+                        tokio::time::sleep(wait.duration()).await;
+                    }
+                    Err(RequestError::Api(
+                        ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound,
+                    )) => {
+                        self.mark_unreachable(&out.chat_id).await;
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, attempt, "sendMessage failed");
+                        if attempt >= MAX_SEND_ATTEMPTS || !is_transient(&e) {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn mark_unreachable(&self, chat_id: &str) {
+        // Private chats: the chat id is the user id.
+        let result = async {
+            let mut conn = self.engine.store().pool().acquire().await?;
+            users::mark_unreachable(&mut conn, PLATFORM, chat_id).await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not mark a user unreachable");
+        }
+    }
+
+    /// Serves the webhook until `shutdown`; registers it with Telegram first.
+    async fn serve_webhook(
+        &self,
+        webhook: &WebhookConfig,
+        shutdown: CancellationToken,
+    ) -> Result<(), TelegramError> {
+        use teloxide::payloads::SetWebhookSetters;
+        let listener = tokio::net::TcpListener::bind(webhook.listen).await?;
+        self.bot
+            .set_webhook(webhook.url.clone())
+            .secret_token(webhook.secret.expose().to_owned())
+            .allowed_updates(vec![
+                AllowedUpdate::Message,
+                AllowedUpdate::CallbackQuery,
+                AllowedUpdate::MyChatMember,
+            ])
+            .await?;
+        tracing::info!(listen = %webhook.listen, "webhook registered");
+        let app = self.webhook_router(webhook.url.path(), webhook.secret.clone());
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await?;
+        Ok(())
+    }
+
+    /// The webhook endpoint, for serving on a listener of the caller's choice.
+    pub fn webhook_router(&self, path: &str, secret: Secret) -> axum::Router {
+        let state = WebhookState {
+            telegram: self.clone(),
+            secret,
+            chats: Arc::new(std::sync::Mutex::new(HashMap::new())),
+        };
+        axum::Router::new()
+            .route(path, axum::routing::post(webhook_update))
+            .with_state(state)
+    }
+
+    /// Serves the webhook router on `listener` (tests and embedders).
+    pub async fn serve_webhook_on(
+        &self,
+        listener: tokio::net::TcpListener,
+        path: &str,
+        secret: Secret,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<SocketAddr> {
+        let addr = listener.local_addr()?;
+        let app = self.webhook_router(path, secret);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                .await;
+        });
+        Ok(addr)
+    }
+}
+
+#[derive(Clone)]
+struct WebhookState {
+    telegram: Telegram,
+    secret: Secret,
+    /// One lock per chat, so that one chat's updates are handled one at a time.
+    chats: Arc<std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+async fn webhook_update(
+    State(state): State<WebhookState>,
+    headers: HeaderMap,
+    body: String,
+) -> StatusCode {
+    let given = headers
+        .get("x-telegram-bot-api-secret-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !constant_time_eq(given.as_bytes(), state.secret.expose().as_bytes()) {
+        tracing::warn!("webhook call with a wrong secret refused");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let update: Update = match serde_json::from_str(&body) {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook body is not an update");
+            // Retrying will not make it parse.
+            return StatusCode::OK;
+        }
+    };
+    let lock = update.chat().map(|c| {
+        let mut chats = state.chats.lock().unwrap_or_else(|p| p.into_inner());
+        chats.entry(c.id.0).or_default().clone()
+    });
+    let _guard = match &lock {
+        Some(l) => Some(l.lock().await),
+        None => None,
+    };
+    state.telegram.handle_update(update).await;
+    StatusCode::OK
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn is_transient(e: &RequestError) -> bool {
+    matches!(e, RequestError::Network(_) | RequestError::Io(_))
+        || matches!(e, RequestError::Api(ApiError::Unknown(s)) if s.contains("Internal Server Error") || s.contains("Bad Gateway"))
+}
+
+fn log_error(e: &DialogError) {
+    let mut chain = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    tracing::error!(error = %chain, "handling an update failed");
+}
+
+fn keyboard(out: &Outbound) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(out.choices.iter().map(|row| {
+        row.iter()
+            .map(|c| InlineKeyboardButton::callback(c.label.clone(), c.data.clone()))
+            .collect::<Vec<_>>()
+    }))
+}
+
+/// Splits text into messages Telegram accepts, at line breaks where possible.
+pub fn split_message(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut units = 0;
+    for line in text.split_inclusive('\n') {
+        let line_units = line.encode_utf16().count();
+        if units + line_units > MAX_MESSAGE_UNITS && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+            units = 0;
+        }
+        if line_units > MAX_MESSAGE_UNITS {
+            for ch in line.chars() {
+                let n = ch.len_utf16();
+                if units + n > MAX_MESSAGE_UNITS {
+                    out.push(std::mem::take(&mut current));
+                    units = 0;
+                }
+                current.push(ch);
+                units += n;
+            }
+        } else {
+            current.push_str(line);
+            units += line_units;
+        }
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// A Telegram update as a platform-neutral event; `None` for what the bot ignores (groups,
+/// edits, channel posts).
+pub fn to_inbound(update: &Update) -> Option<Inbound> {
+    let key = format!("{PLATFORM}:{}", update.id.0);
+    let (user, chat_id, input) = match &update.kind {
+        UpdateKind::Message(msg) => {
+            if !matches!(msg.chat.kind, ChatKind::Private(_)) {
+                return None;
+            }
+            let user = msg.from.as_ref()?;
+            let input = match &msg.kind {
+                MessageKind::Common(common) => match &common.media_kind {
+                    MediaKind::Text(t) => parse_text(&t.text),
+                    MediaKind::Photo(p) => Input::Photo {
+                        file_id: p
+                            .photo
+                            .last()
+                            .map(|s| s.file.id.to_string())
+                            .unwrap_or_default(),
+                    },
+                    _ => Input::Unsupported,
+                },
+                _ => return None,
+            };
+            (user, msg.chat.id.0, input)
+        }
+        UpdateKind::CallbackQuery(q) => {
+            let chat = q
+                .message
+                .as_ref()
+                .map(|m| m.chat().id.0)
+                .unwrap_or(q.from.id.0 as i64);
+            (
+                &q.from,
+                chat,
+                Input::Choice(q.data.clone().unwrap_or_default()),
+            )
+        }
+        UpdateKind::MyChatMember(m) => {
+            if !matches!(m.chat.kind, ChatKind::Private(_)) || !m.new_chat_member.is_banned() {
+                return None;
+            }
+            (&m.from, m.chat.id.0, Input::Blocked)
+        }
+        _ => return None,
+    };
+    Some(Inbound {
+        update_key: key,
+        platform: PLATFORM.to_owned(),
+        user_id: user.id.0.to_string(),
+        chat_id: chat_id.to_string(),
+        display_name: user.full_name(),
+        language_hint: user.language_code.clone(),
+        input,
+    })
+}
+
+/// `/baocao 2026-10` → a command; anything else is text.
+fn parse_text(text: &str) -> Input {
+    if let Some(rest) = text.strip_prefix('/') {
+        let (head, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let name = head.split('@').next().unwrap_or("").to_ascii_lowercase();
+        if !name.is_empty()
+            && name.len() <= 32
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Input::Command {
+                name,
+                arg: arg.trim().to_owned(),
+            };
+        }
+    }
+    Input::Text(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_split_from_their_argument_and_bot_suffix() {
+        assert_eq!(
+            parse_text("/start AbC_123-xyz"),
+            Input::Command {
+                name: "start".into(),
+                arg: "AbC_123-xyz".into()
+            }
+        );
+        assert_eq!(
+            parse_text("/BaoCao@chihoi_bot"),
+            Input::Command {
+                name: "baocao".into(),
+                arg: "".into()
+            }
+        );
+        assert_eq!(
+            parse_text("/ không phải lệnh"),
+            Input::Text("/ không phải lệnh".into())
+        );
+        assert_eq!(parse_text("Xin chào"), Input::Text("Xin chào".into()));
+    }
+
+    #[test]
+    fn long_text_is_split_under_telegrams_limit_at_line_breaks() {
+        let line = format!("{}\n", "Bà con phấn khởi 🌾 ".repeat(10));
+        let text = line.repeat(100);
+        let parts = split_message(&text);
+        assert!(parts.len() > 1);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS)
+        );
+        assert!(parts[..parts.len() - 1].iter().all(|p| p.ends_with('\n')));
+        assert_eq!(parts.concat(), text);
+        let one_line = "ệ".repeat(9000);
+        let parts = split_message(&one_line);
+        assert_eq!(parts.concat(), one_line);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS)
+        );
+    }
+
+    #[test]
+    fn secrets_compare_in_full() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
+}

@@ -1,0 +1,119 @@
+//! A simulated Telegram user talking to the bot through the [`LocalBotApi`]: types text, taps
+//! buttons by their label, and reads what the bot answered. The demo and the end-to-end tests
+//! drive conversations with it.
+
+use std::time::Duration;
+
+use super::local_api::{LocalBotApi, SentMessage, TestUser, WaitTimeout};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PersonError {
+    #[error(transparent)]
+    Timeout(#[from] WaitTimeout),
+    #[error("no button {wanted:?} in the latest messages; buttons seen: {seen:?}")]
+    NoSuchButton { wanted: String, seen: Vec<String> },
+}
+
+pub struct Person<'a> {
+    api: &'a LocalBotApi,
+    pub user: TestUser,
+    /// Messages to her already returned by an earlier call.
+    seen: usize,
+    pub timeout: Duration,
+}
+
+impl<'a> Person<'a> {
+    pub fn new(api: &'a LocalBotApi, id: i64, name: &str) -> Self {
+        Self {
+            api,
+            user: TestUser::new(id, name),
+            seen: 0,
+            timeout: Duration::from_secs(15),
+        }
+    }
+
+    pub fn speaking(mut self, language_code: &str) -> Self {
+        self.user = self.user.with_language(language_code);
+        self
+    }
+
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    /// Types `text` and returns the bot's answers to her.
+    pub async fn send(&mut self, text: &str) -> Result<Vec<SentMessage>, PersonError> {
+        self.api.push_text(&self.user, text);
+        self.replies().await
+    }
+
+    /// Taps the newest button labelled `label` and returns the bot's answers.
+    pub async fn tap(&mut self, label: &str) -> Result<Vec<SentMessage>, PersonError> {
+        let inbox = self.api.sent_to(self.user.id);
+        let found = inbox.iter().rev().find_map(|m| {
+            m.button(label)
+                .and_then(|b| b.callback_data.clone())
+                .map(|data| (m.message_id, data))
+        });
+        let Some((message_id, data)) = found else {
+            let seen = inbox
+                .iter()
+                .rev()
+                .take(3)
+                .flat_map(|m| {
+                    m.button_texts()
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            return Err(PersonError::NoSuchButton {
+                wanted: label.to_owned(),
+                seen,
+            });
+        };
+        self.api.push_callback(&self.user, message_id, &data);
+        self.replies().await
+    }
+
+    /// Sends raw callback data as if from a button of `message_id` (forged or stale taps).
+    pub async fn tap_data(
+        &mut self,
+        message_id: i64,
+        data: &str,
+    ) -> Result<Vec<SentMessage>, PersonError> {
+        self.api.push_callback(&self.user, message_id, data);
+        self.replies().await
+    }
+
+    /// Waits until the bot has handled everything pushed so far, then returns the messages to
+    /// her that are new since the last call.
+    pub async fn replies(&mut self) -> Result<Vec<SentMessage>, PersonError> {
+        self.api.wait_until_consumed(self.timeout).await?;
+        Ok(self.unread())
+    }
+
+    /// Messages to her not returned yet (e.g. sent because of someone else's action).
+    pub fn unread(&mut self) -> Vec<SentMessage> {
+        let inbox = self.api.sent_to(self.user.id);
+        let new = inbox
+            .get(self.seen..)
+            .map(<[SentMessage]>::to_vec)
+            .unwrap_or_default();
+        self.seen = inbox.len();
+        new
+    }
+
+    /// Everything the bot has sent her.
+    pub fn inbox(&self) -> Vec<SentMessage> {
+        self.api.sent_to(self.user.id)
+    }
+
+    /// The newest message to her that has buttons.
+    pub fn last_with_buttons(&self) -> Option<SentMessage> {
+        self.inbox()
+            .into_iter()
+            .rev()
+            .find(|m| !m.buttons.is_empty())
+    }
+}

@@ -1,0 +1,699 @@
+//! The short flows around the report: joining (by invite or by asking a branch), the main menu
+//! and help, urgent reports, members' opinions and the language choice.
+
+use super::labels;
+use super::report::{self, IncidentText};
+use super::state::{DialogState, IncidentStep};
+use super::{Choice, Ctx, DialogError, Next, PAGE_SIZE, Prompt};
+use crate::domain::invite::{InviteCode, InviteRefusal};
+use crate::domain::org::Level;
+use crate::domain::period::Period;
+use crate::domain::report::{Incident, MAX_NOTE_CHARS, clean_text};
+use crate::domain::role::Role;
+use crate::i18n::Lang;
+use crate::storage::org::{self, Unit};
+use crate::storage::reports;
+use crate::storage::users::{self, User};
+use crate::tr;
+
+/// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
+pub(crate) const COMMANDS: [&str; 15] = [
+    "start", "menu", "join", "baocao", "khancap", "ykien", "ngonngu", "trogiup", "huy", "help",
+    "report", "urgent", "opinion", "language", "cancel",
+];
+
+pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
+    match name {
+        "start" if !arg.trim().is_empty() => join_with_code(ctx, arg.trim()).await,
+        "start" | "menu" => {
+            if ctx.user.membership().is_some() {
+                menu(ctx, None);
+            } else {
+                not_joined(ctx)?;
+            }
+            Ok(Next::Go(DialogState::Idle))
+        }
+        "baocao" | "report" => report::start(ctx, arg).await,
+        "khancap" | "urgent" => {
+            if ctx.user.membership().is_none() {
+                return not_joined(ctx);
+            }
+            ctx.say(tr!(ctx.lang, "urgent-intro"));
+            Ok(Next::Go(DialogState::Urgent {
+                step: IncidentStep::Field,
+            }))
+        }
+        "ykien" | "opinion" => {
+            if ctx.user.membership().is_none() {
+                return not_joined(ctx);
+            }
+            Ok(Next::Go(DialogState::Opinion { text: None }))
+        }
+        "ngonngu" | "language" => Ok(Next::Go(DialogState::Language)),
+        "trogiup" | "help" => {
+            help(ctx);
+            Ok(Next::Go(DialogState::Idle))
+        }
+        "huy" | "cancel" => {
+            menu(ctx, Some(tr!(ctx.lang, "dialog-cancelled")));
+            Ok(Next::Go(DialogState::Idle))
+        }
+        "join" => Ok(Next::Go(DialogState::JoinPick {
+            parent: None,
+            page: 0,
+        })),
+        _ => {
+            ctx.say(tr!(ctx.lang, "error-unknown-command"));
+            Ok(Next::Quiet)
+        }
+    }
+}
+
+/// The "Save and close" / "Cancel" choice of any dialog.
+pub(crate) fn cancel(ctx: &mut Ctx<'_>, state: &DialogState) -> Result<Next, DialogError> {
+    let text = match state {
+        DialogState::Report { .. } => tr!(ctx.lang, "report-saved-for-later"),
+        _ => tr!(ctx.lang, "dialog-cancelled"),
+    };
+    if ctx.user.membership().is_some() {
+        menu(ctx, Some(text));
+    } else {
+        ctx.say(text);
+    }
+    Ok(Next::Go(DialogState::Idle))
+}
+
+/// Buttons that fit her role, under `text` (or a greeting).
+pub(crate) fn menu(ctx: &mut Ctx<'_>, text: Option<String>) {
+    let lang = ctx.lang;
+    let text = text.unwrap_or_else(|| tr!(lang, "menu-title"));
+    let b = |id: &str, cmd: &str| Choice {
+        label: button_label(lang, id),
+        data: format!("c:{cmd}"),
+    };
+    let mut rows = Vec::new();
+    match ctx.role() {
+        Some(role) if role.files_monthly_report() => {
+            rows.push(vec![b("menu-report", "baocao")]);
+            rows.push(vec![
+                b("menu-urgent", "khancap"),
+                b("menu-opinion", "ykien"),
+            ]);
+        }
+        Some(_) => rows.push(vec![
+            b("menu-urgent", "khancap"),
+            b("menu-opinion", "ykien"),
+        ]),
+        None => rows.push(vec![b("menu-join", "join")]),
+    }
+    rows.push(vec![
+        b("menu-language", "ngonngu"),
+        b("menu-help", "trogiup"),
+    ]);
+    ctx.say_with(text, rows);
+}
+
+fn button_label(lang: Lang, id: &str) -> String {
+    match id {
+        "menu-report" => tr!(lang, "menu-report"),
+        "menu-urgent" => tr!(lang, "menu-urgent"),
+        "menu-opinion" => tr!(lang, "menu-opinion"),
+        "menu-join" => tr!(lang, "menu-join"),
+        "menu-language" => tr!(lang, "menu-language"),
+        _ => tr!(lang, "menu-help"),
+    }
+}
+
+fn help(ctx: &mut Ctx<'_>) {
+    let lang = ctx.lang;
+    let mut text = tr!(lang, "help-title");
+    text.push('\n');
+    text.push_str(&match ctx.role() {
+        None => tr!(lang, "help-not-joined"),
+        Some(Role::Member) => tr!(lang, "help-member"),
+        Some(Role::BranchHead | Role::GrassrootsOfficer) => tr!(lang, "help-reporter"),
+        Some(Role::DistrictAdmin | Role::ProvinceAdmin) => tr!(lang, "help-admin"),
+    });
+    menu(ctx, Some(text));
+}
+
+/// Someone without a unit: how to join.
+pub(crate) fn not_joined(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
+    menu(ctx, Some(tr!(ctx.lang, "join-how")));
+    Ok(Next::Go(DialogState::Idle))
+}
+
+/// Text outside any dialog: a pasted invite code, or she needs the menu.
+pub(crate) async fn idle_text(ctx: &mut Ctx<'_>, text: &str) -> Result<Next, DialogError> {
+    if ctx.user.membership().is_none() {
+        if let Some(code) = InviteCode::parse(text) {
+            return join_with_code(ctx, code.as_str()).await;
+        }
+        return not_joined(ctx);
+    }
+    menu(ctx, Some(tr!(ctx.lang, "menu-not-understood")));
+    Ok(Next::Quiet)
+}
+
+async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogError> {
+    let lang = ctx.lang;
+    let refusal = match InviteCode::parse(raw) {
+        None => InviteRefusal::Unknown,
+        Some(code) => {
+            match users::redeem_invite(ctx.conn, &code, ctx.user.id, ctx.now.timestamp()).await? {
+                Ok((unit_id, role)) => {
+                    users::bind_membership(ctx.conn, ctx.user.id, unit_id, role).await?;
+                    ctx.user.unit_id = Some(unit_id);
+                    ctx.user.role = Some(role);
+                    let unit = org::unit_by_id(ctx.conn, unit_id)
+                        .await?
+                        .map(|u| u.name)
+                        .unwrap_or_default();
+                    tracing::info!(user = ctx.user.id, unit_id, %role, "joined by invite");
+                    let greeting = tr!(
+                        lang,
+                        "join-welcome",
+                        name = ctx.user.display_name.clone(),
+                        unit = unit,
+                        role = labels::role(lang, role)
+                    );
+                    let what = match role {
+                        Role::Member => tr!(lang, "help-member"),
+                        Role::BranchHead | Role::GrassrootsOfficer => tr!(lang, "help-reporter"),
+                        Role::DistrictAdmin | Role::ProvinceAdmin => tr!(lang, "help-admin"),
+                    };
+                    menu(ctx, Some(format!("{greeting}\n\n{what}")));
+                    return Ok(Next::Go(DialogState::Idle));
+                }
+                Err(why) => why,
+            }
+        }
+    };
+    let text = match refusal {
+        InviteRefusal::Unknown => tr!(lang, "join-code-unknown"),
+        InviteRefusal::Expired => tr!(lang, "join-code-expired"),
+        InviteRefusal::UsedUp => tr!(lang, "join-code-used-up"),
+    };
+    if ctx.user.membership().is_some() {
+        menu(ctx, Some(text));
+    } else {
+        menu(ctx, Some(format!("{text}\n\n{}", tr!(lang, "join-how"))));
+    }
+    Ok(Next::Go(DialogState::Idle))
+}
+
+// ---- joining by picking a branch -------------------------------------------------------------
+
+/// Units one can browse into: everything above the branch level.
+fn browsable(unit: &Unit) -> bool {
+    unit.level < Level::Branch
+}
+
+pub(crate) async fn join_pick_prompt(
+    ctx: &mut Ctx<'_>,
+    parent: Option<i64>,
+    page: usize,
+) -> Result<Prompt, DialogError> {
+    let lang = ctx.lang;
+    let units: Vec<Unit> = org::children(ctx.conn, parent)
+        .await?
+        .into_iter()
+        .filter(|u| u.level <= Level::Branch)
+        .collect();
+    let title = match parent {
+        None => tr!(lang, "join-pick-top"),
+        Some(id) => {
+            let name = org::unit_by_id(ctx.conn, id)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default();
+            tr!(lang, "join-pick-inside", unit = name)
+        }
+    };
+    if units.is_empty() {
+        let mut p = Prompt::new(tr!(lang, "join-pick-empty"));
+        if parent.is_some() {
+            p = p.row(vec![(tr!(lang, "button-up"), "up".into())]);
+        }
+        return Ok(p.row(vec![(tr!(lang, "button-cancel"), "cancel".into())]));
+    }
+    let pages = units.len().div_ceil(PAGE_SIZE);
+    let page = page.min(pages - 1);
+    let shown = units
+        .iter()
+        .skip(page * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(|u| (u.name.clone(), format!("u:{}", u.id)))
+        .collect();
+    let mut nav = Vec::new();
+    if page > 0 {
+        nav.push((tr!(lang, "button-prev"), format!("pg:{}", page - 1)));
+    }
+    if page + 1 < pages {
+        nav.push((tr!(lang, "button-more"), format!("pg:{}", page + 1)));
+    }
+    let mut p = Prompt::new(title).column(shown).row(nav);
+    if parent.is_some() {
+        p = p.row(vec![(tr!(lang, "button-up"), "up".into())]);
+    }
+    Ok(p.row(vec![(tr!(lang, "button-cancel"), "cancel".into())]))
+}
+
+pub(crate) async fn join_pick_choice(
+    ctx: &mut Ctx<'_>,
+    parent: Option<i64>,
+    page: usize,
+    token: &str,
+) -> Result<Next, DialogError> {
+    if let Some(p) = token.strip_prefix("pg:") {
+        return Ok(match p.parse::<usize>() {
+            Ok(page) => Next::Go(DialogState::JoinPick { parent, page }),
+            Err(_) => bad_button(ctx),
+        });
+    }
+    if token == "up" {
+        let grandparent = match parent {
+            Some(id) => org::unit_by_id(ctx.conn, id)
+                .await?
+                .and_then(|u| u.parent_id),
+            None => None,
+        };
+        return Ok(Next::Go(DialogState::JoinPick {
+            parent: grandparent,
+            page: 0,
+        }));
+    }
+    let Some(id) = token.strip_prefix("u:").and_then(|s| s.parse::<i64>().ok()) else {
+        return Ok(bad_button(ctx));
+    };
+    // Only a unit listed on this screen may be picked.
+    let Some(unit) = org::unit_by_id(ctx.conn, id)
+        .await?
+        .filter(|u| u.parent_id == parent)
+    else {
+        return Ok(bad_button(ctx));
+    };
+    let _ = page;
+    if unit.level == Level::Branch {
+        Ok(Next::Go(DialogState::JoinConfirm { unit_id: unit.id }))
+    } else if browsable(&unit) {
+        Ok(Next::Go(DialogState::JoinPick {
+            parent: Some(unit.id),
+            page: 0,
+        }))
+    } else {
+        Ok(bad_button(ctx))
+    }
+}
+
+pub(crate) async fn join_confirm_prompt(
+    ctx: &mut Ctx<'_>,
+    unit_id: i64,
+) -> Result<Prompt, DialogError> {
+    let lang = ctx.lang;
+    let unit = org::unit_by_id(ctx.conn, unit_id).await?;
+    let path = match &unit {
+        Some(u) => org::path_names(ctx.conn, u).await?,
+        None => String::new(),
+    };
+    Ok(Prompt::new(tr!(lang, "join-confirm", unit = path))
+        .row(vec![(tr!(lang, "button-send-request"), "req".into())])
+        .row(vec![
+            (tr!(lang, "button-up"), "up".into()),
+            (tr!(lang, "button-cancel"), "cancel".into()),
+        ]))
+}
+
+pub(crate) async fn join_confirm_choice(
+    ctx: &mut Ctx<'_>,
+    unit_id: i64,
+    token: &str,
+) -> Result<Next, DialogError> {
+    let lang = ctx.lang;
+    let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
+        return Ok(Next::Go(DialogState::Idle));
+    };
+    match token {
+        "up" => Ok(Next::Go(DialogState::JoinPick {
+            parent: unit.parent_id,
+            page: 0,
+        })),
+        "req" => {
+            let request =
+                users::create_join_request(ctx.conn, ctx.user.id, unit.id, ctx.now.timestamp())
+                    .await?;
+            let approvers = join_approvers(ctx, &unit).await?;
+            let path = org::path_names(ctx.conn, &unit).await?;
+            for head in &approvers {
+                let hl = Lang::parse(&head.lang).unwrap_or_default();
+                let text = tr!(
+                    hl,
+                    "join-request-to-head",
+                    name = ctx.user.display_name.clone(),
+                    unit = path.clone()
+                );
+                let choices = vec![vec![
+                    Choice {
+                        label: tr!(hl, "button-approve"),
+                        data: format!("j:{request}:a"),
+                    },
+                    Choice {
+                        label: tr!(hl, "button-reject"),
+                        data: format!("j:{request}:r"),
+                    },
+                ]];
+                ctx.send_to(head, text, choices);
+            }
+            if approvers.is_empty() {
+                ctx.say(tr!(lang, "join-request-no-head"));
+            } else {
+                ctx.say(tr!(lang, "join-request-sent", unit = unit.name.clone()));
+            }
+            Ok(Next::Go(DialogState::Idle))
+        }
+        _ => Ok(bad_button(ctx)),
+    }
+}
+
+/// Who decides on joining `unit`: its branch heads, or if it has none, the grassroots officers
+/// above it.
+async fn join_approvers(ctx: &mut Ctx<'_>, unit: &Unit) -> Result<Vec<User>, DialogError> {
+    let heads = users::users_in_units_with_roles(ctx.conn, &[unit.id], &[Role::BranchHead]).await?;
+    if !heads.is_empty() {
+        return Ok(heads);
+    }
+    let lineage = unit.lineage_ids();
+    Ok(users::users_in_units_with_roles(ctx.conn, &lineage, &[Role::GrassrootsOfficer]).await?)
+}
+
+/// A head taps Approve / Reject on a join request.
+pub(crate) async fn decide_join(
+    ctx: &mut Ctx<'_>,
+    request_id: i64,
+    approve: bool,
+) -> Result<(), DialogError> {
+    let lang = ctx.lang;
+    let Some(req) = users::join_request(ctx.conn, request_id).await? else {
+        ctx.notice = Some(tr!(lang, "error-bad-button"));
+        return Ok(());
+    };
+    let Some(unit) = org::unit_by_id(ctx.conn, req.unit_id).await? else {
+        ctx.notice = Some(tr!(lang, "error-bad-button"));
+        return Ok(());
+    };
+    // Authorised: a branch head of that unit, or a grassroots officer above it.
+    let allowed = match ctx.user.membership() {
+        Some((mine, Role::BranchHead)) => mine == unit.id,
+        Some((mine, Role::GrassrootsOfficer)) => unit.lineage_ids().contains(&mine),
+        _ => false,
+    };
+    if !allowed {
+        tracing::warn!(
+            user = ctx.user.id,
+            request_id,
+            "join decision refused: not an approver"
+        );
+        ctx.notice = Some(tr!(lang, "error-not-yours"));
+        return Ok(());
+    }
+    if !users::decide_join_request(
+        ctx.conn,
+        request_id,
+        approve,
+        ctx.user.id,
+        ctx.now.timestamp(),
+    )
+    .await?
+    {
+        ctx.notice = Some(tr!(lang, "join-request-already-decided"));
+        return Ok(());
+    }
+    let Some(member) = users::user_by_id(ctx.conn, req.user_id).await? else {
+        return Ok(());
+    };
+    let ml = Lang::parse(&member.lang).unwrap_or_default();
+    if approve {
+        users::bind_membership(ctx.conn, member.id, unit.id, Role::Member).await?;
+        let text = tr!(ml, "join-approved", unit = unit.name.clone());
+        let rows = vec![
+            vec![
+                Choice {
+                    label: tr!(ml, "menu-urgent"),
+                    data: "c:khancap".into(),
+                },
+                Choice {
+                    label: tr!(ml, "menu-opinion"),
+                    data: "c:ykien".into(),
+                },
+            ],
+            vec![Choice {
+                label: tr!(ml, "menu-help"),
+                data: "c:trogiup".into(),
+            }],
+        ];
+        ctx.send_to(&member, text, rows);
+        ctx.say(tr!(
+            lang,
+            "join-you-approved",
+            name = member.display_name.clone()
+        ));
+    } else {
+        ctx.send_to(
+            &member,
+            tr!(ml, "join-rejected", unit = unit.name.clone()),
+            Vec::new(),
+        );
+        ctx.say(tr!(
+            lang,
+            "join-you-rejected",
+            name = member.display_name.clone()
+        ));
+    }
+    Ok(())
+}
+
+fn bad_button(ctx: &mut Ctx<'_>) -> Next {
+    ctx.notice = Some(tr!(ctx.lang, "error-bad-button"));
+    Next::Stay
+}
+
+// ---- urgent reports --------------------------------------------------------------------------
+
+pub(crate) fn urgent_prompt(ctx: &mut Ctx<'_>, step: &IncidentStep) -> Prompt {
+    report::incident_prompt(ctx.lang, step)
+        .row(vec![(tr!(ctx.lang, "button-cancel"), "cancel".into())])
+}
+
+pub(crate) async fn urgent_choice(
+    ctx: &mut Ctx<'_>,
+    step: &IncidentStep,
+    token: &str,
+) -> Result<Next, DialogError> {
+    if let IncidentStep::Confirm {
+        field,
+        severity,
+        people,
+        description,
+    } = step
+    {
+        if token != "send" {
+            return Ok(bad_button(ctx));
+        }
+        let incident = Incident {
+            field: *field,
+            severity: *severity,
+            people: *people,
+            description: description.clone(),
+        };
+        send_urgent(ctx, &incident).await?;
+        return Ok(Next::Go(DialogState::Idle));
+    }
+    Ok(match report::incident_choice(step, token) {
+        Some(next) => Next::Go(DialogState::Urgent { step: next }),
+        None => bad_button(ctx),
+    })
+}
+
+pub(crate) fn urgent_text(
+    ctx: &mut Ctx<'_>,
+    step: &IncidentStep,
+    text: &str,
+) -> Result<Next, DialogError> {
+    Ok(match report::incident_text(ctx.lang, step, text) {
+        IncidentText::Next(next) => Next::Go(DialogState::Urgent { step: next }),
+        IncidentText::Done(inc) => Next::Go(DialogState::Urgent {
+            step: IncidentStep::Confirm {
+                field: inc.field,
+                severity: inc.severity,
+                people: inc.people,
+                description: inc.description,
+            },
+        }),
+        IncidentText::Refused(msg) => {
+            ctx.say(msg);
+            Next::Stay
+        }
+    })
+}
+
+/// Stores the urgent report and sends it at once to the grassroots officers and district
+/// admins above her unit.
+async fn send_urgent(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<(), DialogError> {
+    let lang = ctx.lang;
+    let Some((unit_id, _)) = ctx.user.membership() else {
+        not_joined(ctx)?;
+        return Ok(());
+    };
+    let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
+        return Ok(());
+    };
+    let id = reports::insert_urgent(
+        ctx.conn,
+        unit_id,
+        ctx.user.id,
+        incident,
+        ctx.now.timestamp(),
+    )
+    .await?;
+    let path = org::path_names(ctx.conn, &unit).await?;
+    let receivers = users::users_in_units_with_roles(
+        ctx.conn,
+        &unit.lineage_ids(),
+        &[Role::GrassrootsOfficer, Role::DistrictAdmin],
+    )
+    .await?;
+    let receivers: Vec<User> = receivers
+        .into_iter()
+        .filter(|u| u.id != ctx.user.id)
+        .collect();
+    for officer in &receivers {
+        let ol = Lang::parse(&officer.lang).unwrap_or_default();
+        let text = tr!(
+            ol,
+            "urgent-alert",
+            unit = path.clone(),
+            incident = report::incident_line(ol, incident),
+            reporter = ctx.user.display_name.clone()
+        );
+        ctx.send_to(officer, text, Vec::new());
+    }
+    tracing::info!(
+        urgent_id = id,
+        unit_id,
+        receivers = receivers.len(),
+        "urgent report stored"
+    );
+    let text = if receivers.is_empty() {
+        tr!(lang, "urgent-sent-nobody")
+    } else {
+        tr!(lang, "urgent-sent", count = receivers.len() as i64)
+    };
+    menu(ctx, Some(text));
+    Ok(())
+}
+
+// ---- members' opinions -----------------------------------------------------------------------
+
+pub(crate) fn opinion_prompt(ctx: &mut Ctx<'_>, text: Option<&str>) -> Prompt {
+    let lang = ctx.lang;
+    match text {
+        None => Prompt::new(tr!(lang, "opinion-ask", max = MAX_NOTE_CHARS as i64))
+            .row(vec![(tr!(lang, "button-cancel"), "cancel".into())]),
+        Some(t) => Prompt::new(tr!(
+            lang,
+            "opinion-ask-signature",
+            text = report::shorten(t, 300)
+        ))
+        .row(vec![(tr!(lang, "button-send-named"), "named".into())])
+        .row(vec![(tr!(lang, "button-send-anonymous"), "anon".into())])
+        .row(vec![(tr!(lang, "button-cancel"), "cancel".into())]),
+    }
+}
+
+pub(crate) fn opinion_text(ctx: &mut Ctx<'_>, text: &str) -> Result<Next, DialogError> {
+    Ok(match clean_text(text, MAX_NOTE_CHARS) {
+        Ok(t) => Next::Go(DialogState::Opinion { text: Some(t) }),
+        Err(why) => {
+            ctx.say(report::refusal(ctx.lang, why));
+            Next::Stay
+        }
+    })
+}
+
+pub(crate) async fn opinion_choice(
+    ctx: &mut Ctx<'_>,
+    text: Option<&str>,
+    token: &str,
+) -> Result<Next, DialogError> {
+    let (Some(body), "named" | "anon") = (text, token) else {
+        return Ok(bad_button(ctx));
+    };
+    let Some((unit_id, _)) = ctx.user.membership() else {
+        return not_joined(ctx);
+    };
+    let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
+        return Ok(Next::Go(DialogState::Idle));
+    };
+    // Opinions go to her branch: the nearest unit at branch level on her path, else her unit.
+    let mut branch = unit.clone();
+    for u in org::lineage(ctx.conn, &unit).await?.into_iter().rev() {
+        if u.level == Level::Branch {
+            branch = u;
+            break;
+        }
+    }
+    let anonymous = token == "anon";
+    let period = Period::containing(ctx.now, ctx.tz);
+    reports::insert_opinion(
+        ctx.conn,
+        branch.id,
+        ctx.user.id,
+        anonymous,
+        body,
+        period,
+        ctx.now.timestamp(),
+    )
+    .await?;
+    let heads =
+        users::users_in_units_with_roles(ctx.conn, &[branch.id], &[Role::BranchHead]).await?;
+    let me = ctx.user.id;
+    for head in heads.iter().filter(|h| h.id != me) {
+        let hl = Lang::parse(&head.lang).unwrap_or_default();
+        let who = if anonymous {
+            tr!(hl, "opinion-anonymous-name")
+        } else {
+            ctx.user.display_name.clone()
+        };
+        let text = tr!(
+            hl,
+            "opinion-to-head",
+            who = who,
+            text = report::shorten(body, 300)
+        );
+        ctx.send_to(head, text, Vec::new());
+    }
+    menu(ctx, Some(tr!(ctx.lang, "opinion-sent", unit = branch.name)));
+    Ok(Next::Go(DialogState::Idle))
+}
+
+// ---- language --------------------------------------------------------------------------------
+
+pub(crate) fn language_prompt(ctx: &mut Ctx<'_>) -> Prompt {
+    Prompt::new(tr!(ctx.lang, "language-ask"))
+        .row(vec![
+            ("Tiếng Việt".into(), "lang:vi".into()),
+            ("English".into(), "lang:en".into()),
+        ])
+        .row(vec![(tr!(ctx.lang, "button-cancel"), "cancel".into())])
+}
+
+pub(crate) async fn language_choice(ctx: &mut Ctx<'_>, token: &str) -> Result<Next, DialogError> {
+    let Some(lang) = token.strip_prefix("lang:").and_then(Lang::parse) else {
+        return Ok(bad_button(ctx));
+    };
+    users::set_lang(ctx.conn, ctx.user.id, lang.code()).await?;
+    ctx.user.lang = lang.code().to_owned();
+    ctx.lang = lang;
+    menu(ctx, Some(tr!(lang, "language-set")));
+    Ok(Next::Go(DialogState::Idle))
+}

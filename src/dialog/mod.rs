@@ -1,0 +1,500 @@
+//! The guided conversations, over platform-neutral events.
+//!
+//! A channel adapter (Telegram today, Zalo later) turns a platform update into an [`Inbound`]
+//! and hands it to [`Engine::handle`], which applies it in one database transaction — the
+//! update ledger, her dialog state, drafts and reports commit together or not at all — and
+//! returns [`Outbound`] messages: text plus choices. Telegram renders choices as inline
+//! buttons; a text-only platform numbers them, and a reply of "2" picks the second choice (the
+//! engine maps it, so dialogs do not change per platform).
+//!
+//! Every step's choices carry the dialog's version (`d:<version>:<token>`): a tap on a button of
+//! an older step, a second tap, or data the client made up is recognised and answered politely.
+
+mod flows;
+pub mod labels;
+mod report;
+mod state;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sqlx::AnyConnection;
+
+use crate::domain::role::Role;
+use crate::i18n::Lang;
+use crate::storage::users::{self, Identity, User};
+use crate::storage::{StorageError, Store};
+use crate::tr;
+pub use state::DialogState;
+
+/// The time source: the wall clock in production; tests and `chihoi tick --now` inject their own.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// Something a person did, as any platform reports it.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// Unique per platform update, e.g. `telegram:812734`; a redelivered update repeats it.
+    pub update_key: String,
+    pub platform: String,
+    pub user_id: String,
+    pub chat_id: String,
+    pub display_name: String,
+    /// The language her app is set to, if the platform says.
+    pub language_hint: Option<String>,
+    pub input: Input,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `/name arg` — `name` without the slash or a `@bot` suffix.
+    Command {
+        name: String,
+        arg: String,
+    },
+    Text(String),
+    /// The data of a tapped choice.
+    Choice(String),
+    Photo {
+        file_id: String,
+    },
+    /// She blocked the bot or deleted her account.
+    Blocked,
+    /// Anything else (stickers, voice, …).
+    Unsupported,
+}
+
+/// A message to send: text and rows of choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    pub chat_id: String,
+    pub text: String,
+    pub choices: Vec<Vec<Choice>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub data: String,
+}
+
+/// What handling one inbound produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Handled {
+    pub replies: Vec<Outbound>,
+    /// A short notice for the tap itself (Telegram shows it as a toast).
+    pub notice: Option<String>,
+    /// The update had been handled before; nothing was done.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DialogError {
+    #[error("storage failed")]
+    Storage(#[from] StorageError),
+    #[error("database failed")]
+    Database(#[from] sqlx::Error),
+}
+
+impl DialogError {
+    /// A friendly apology for her, in her language; the cause goes to the log.
+    pub fn apology(lang: Lang) -> String {
+        tr!(lang, "error-internal")
+    }
+}
+
+/// The bot's brain, shared by every channel.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    store: Store,
+    tz: Tz,
+}
+
+/// Most choices shown in one column before we page (small screens).
+pub(crate) const PAGE_SIZE: usize = 8;
+
+impl Engine {
+    pub fn new(store: Store, tz: Tz) -> Self {
+        Self { store, tz }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn timezone(&self) -> Tz {
+        self.tz
+    }
+
+    /// Applies one inbound event exactly once and returns what to send.
+    pub async fn handle(
+        &self,
+        inbound: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, DialogError> {
+        let mut tx = self.store.begin().await?;
+        if !users::claim_update(&mut tx, &inbound.update_key, now.timestamp()).await? {
+            tx.rollback().await?;
+            return Ok(Handled {
+                duplicate: true,
+                ..Handled::default()
+            });
+        }
+        if inbound.input == Input::Blocked {
+            users::mark_unreachable(&mut tx, &inbound.platform, &inbound.user_id).await?;
+            tx.commit().await?;
+            return Ok(Handled::default());
+        }
+        let lang_hint = Lang::from_platform_hint(inbound.language_hint.as_deref());
+        let user = users::upsert_user(
+            &mut tx,
+            &Identity {
+                platform: &inbound.platform,
+                platform_user_id: &inbound.user_id,
+                chat_id: &inbound.chat_id,
+                display_name: &inbound.display_name,
+                lang: lang_hint.code(),
+            },
+            now.timestamp(),
+        )
+        .await?;
+        let (version, state) = match users::load_dialog(&mut tx, user.id).await? {
+            Some((v, json)) => (v, DialogState::from_json(&json)),
+            None => (0, DialogState::Idle),
+        };
+        let mut ctx = Ctx {
+            conn: &mut tx,
+            lang: Lang::parse(&user.lang).unwrap_or_default(),
+            user,
+            now,
+            tz: self.tz,
+            out: Vec::new(),
+            notice: None,
+        };
+        let next = route(&mut ctx, &state, version, &inbound.input).await?;
+        let shown = match next {
+            Next::Stay => Some((state, version)),
+            Next::Go(new_state) => {
+                let new_version = version + 1;
+                let json = new_state.to_json();
+                users::save_dialog(ctx.conn, ctx.user.id, new_version, &json, now.timestamp())
+                    .await?;
+                Some((new_state, new_version))
+            }
+            Next::Quiet => None,
+        };
+        if let Some((state, version)) = shown {
+            if let Some(prompt) = state::prompt(&mut ctx, &state).await? {
+                let chat = ctx.user.chat_id.clone();
+                ctx.out.push(prompt.into_outbound(chat, version));
+            }
+        }
+        let Ctx {
+            out: replies,
+            notice,
+            ..
+        } = ctx;
+        tx.commit().await?;
+        Ok(Handled {
+            replies,
+            notice,
+            duplicate: false,
+        })
+    }
+}
+
+/// What follows an input.
+pub(crate) enum Next {
+    /// Keep the state; show its prompt again (after an error message, say).
+    Stay,
+    /// Move to a new state (a new version: older buttons become stale) and show its prompt.
+    Go(DialogState),
+    /// Keep the state and show nothing more (the replies already say everything).
+    Quiet,
+}
+
+/// Per-update context handed to the flows.
+pub(crate) struct Ctx<'a> {
+    pub conn: &'a mut AnyConnection,
+    pub user: User,
+    pub lang: Lang,
+    pub now: DateTime<Utc>,
+    pub tz: Tz,
+    pub out: Vec<Outbound>,
+    pub notice: Option<String>,
+}
+
+impl Ctx<'_> {
+    /// A message to her.
+    pub fn say(&mut self, text: String) {
+        self.say_with(text, Vec::new());
+    }
+
+    pub fn say_with(&mut self, text: String, choices: Vec<Vec<Choice>>) {
+        let chat_id = self.user.chat_id.clone();
+        self.out.push(Outbound {
+            chat_id,
+            text,
+            choices,
+        });
+    }
+
+    /// A message to someone else (an officer, a branch head).
+    pub fn send_to(&mut self, to: &User, text: String, choices: Vec<Vec<Choice>>) {
+        self.out.push(Outbound {
+            chat_id: to.chat_id.clone(),
+            text,
+            choices,
+        });
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user.role
+    }
+}
+
+/// Global routing: commands and menu buttons start flows from any state; dialog buttons are
+/// checked for staleness; text goes to the current step.
+async fn route(
+    ctx: &mut Ctx<'_>,
+    state: &DialogState,
+    version: i64,
+    input: &Input,
+) -> Result<Next, DialogError> {
+    match input {
+        Input::Command { name, arg } => flows::command(ctx, name, arg).await,
+        Input::Choice(data) => match parse_choice(data) {
+            ChoiceData::Command(name) => flows::command(ctx, name, "").await,
+            ChoiceData::JoinDecision {
+                request_id,
+                approve,
+            } => {
+                flows::decide_join(ctx, request_id, approve).await?;
+                Ok(Next::Quiet)
+            }
+            ChoiceData::Step { version: v, token }
+                if v == version && *state != DialogState::Idle =>
+            {
+                if token == "cancel" {
+                    return flows::cancel(ctx, state);
+                }
+                state::on_choice(ctx, state, token).await
+            }
+            ChoiceData::Step { .. } => {
+                // An older step's button, or a second tap on one already acted upon.
+                ctx.notice = Some(tr!(ctx.lang, "error-stale-button"));
+                if *state == DialogState::Idle {
+                    Ok(Next::Quiet)
+                } else {
+                    Ok(Next::Stay)
+                }
+            }
+            ChoiceData::Forged => {
+                tracing::warn!(user = ctx.user.id, "unrecognised choice data");
+                ctx.notice = Some(tr!(ctx.lang, "error-bad-button"));
+                Ok(if *state == DialogState::Idle {
+                    Next::Quiet
+                } else {
+                    Next::Stay
+                })
+            }
+        },
+        Input::Text(text) => {
+            if *state == DialogState::Idle {
+                return flows::idle_text(ctx, text).await;
+            }
+            if state::accepts_text(state) {
+                return state::on_text(ctx, state, text).await;
+            }
+            // A text-only platform answers a numbered list with the number.
+            if let Ok(n) = text.trim().parse::<usize>() {
+                if let Some(prompt) = state::prompt(ctx, state).await? {
+                    if let Some(token) = prompt.token_at(n) {
+                        if token == "cancel" {
+                            return flows::cancel(ctx, state);
+                        }
+                        return state::on_choice(ctx, state, &token).await;
+                    }
+                }
+            }
+            ctx.say(tr!(ctx.lang, "error-use-buttons"));
+            Ok(Next::Stay)
+        }
+        Input::Photo { .. } => {
+            ctx.say(tr!(ctx.lang, "error-photo-not-expected"));
+            Ok(if *state == DialogState::Idle {
+                Next::Quiet
+            } else {
+                Next::Stay
+            })
+        }
+        Input::Unsupported => {
+            ctx.say(tr!(ctx.lang, "error-unsupported"));
+            Ok(if *state == DialogState::Idle {
+                Next::Quiet
+            } else {
+                Next::Stay
+            })
+        }
+        Input::Blocked => Ok(Next::Quiet),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum ChoiceData<'a> {
+    /// `c:<command>` — a menu button, valid at any time.
+    Command(&'a str),
+    /// `j:<id>:a|r` — a head's decision on a join request.
+    JoinDecision {
+        request_id: i64,
+        approve: bool,
+    },
+    /// `d:<version>:<token>` — a step of her current dialog.
+    Step {
+        version: i64,
+        token: &'a str,
+    },
+    Forged,
+}
+
+fn parse_choice(data: &str) -> ChoiceData<'_> {
+    if let Some(cmd) = data.strip_prefix("c:") {
+        if flows::COMMANDS.contains(&cmd) {
+            return ChoiceData::Command(cmd);
+        }
+    } else if let Some(rest) = data.strip_prefix("j:") {
+        if let Some((id, verdict)) = rest.split_once(':') {
+            if let (Ok(request_id), "a" | "r") = (id.parse(), verdict) {
+                return ChoiceData::JoinDecision {
+                    request_id,
+                    approve: verdict == "a",
+                };
+            }
+        }
+    } else if let Some(rest) = data.strip_prefix("d:") {
+        if let Some((v, token)) = rest.split_once(':') {
+            if let Ok(version) = v.parse() {
+                if !token.is_empty() {
+                    return ChoiceData::Step { version, token };
+                }
+            }
+        }
+    }
+    ChoiceData::Forged
+}
+
+/// The text and choices of a step, before the version is stamped on the choices.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Prompt {
+    pub text: String,
+    /// Rows of (label, token).
+    pub rows: Vec<Vec<(String, String)>>,
+}
+
+impl Prompt {
+    pub fn new(text: String) -> Self {
+        Self {
+            text,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(mut self, row: Vec<(String, String)>) -> Self {
+        if !row.is_empty() {
+            self.rows.push(row);
+        }
+        self
+    }
+
+    /// One choice per row.
+    pub fn column(mut self, items: Vec<(String, String)>) -> Self {
+        self.rows.extend(items.into_iter().map(|i| vec![i]));
+        self
+    }
+
+    /// The token of the n-th choice (1-based, reading order).
+    fn token_at(&self, n: usize) -> Option<String> {
+        self.rows
+            .iter()
+            .flatten()
+            .nth(n.checked_sub(1)?)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn into_outbound(self, chat_id: String, version: i64) -> Outbound {
+        Outbound {
+            chat_id,
+            text: self.text,
+            choices: self
+                .rows
+                .into_iter()
+                .map(|row| {
+                    row.into_iter()
+                        .map(|(label, token)| Choice {
+                            label,
+                            data: format!("d:{version}:{token}"),
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Renders choices as numbered text for platforms without buttons (Zalo): the reply "2"
+/// selects the second choice.
+pub fn render_numbered(out: &Outbound) -> String {
+    let mut text = out.text.clone();
+    let mut n = 0;
+    for choice in out.choices.iter().flatten() {
+        n += 1;
+        text.push_str(&format!("\n{n}. {}", choice.label));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choice_data_is_parsed_strictly() {
+        assert_eq!(parse_choice("c:baocao"), ChoiceData::Command("baocao"));
+        assert_eq!(parse_choice("c:rm -rf"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("j:42:a"),
+            ChoiceData::JoinDecision {
+                request_id: 42,
+                approve: true
+            }
+        );
+        assert_eq!(parse_choice("j:42:x"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("d:7:s:stable"),
+            ChoiceData::Step {
+                version: 7,
+                token: "s:stable"
+            }
+        );
+        assert_eq!(parse_choice("d:x:s"), ChoiceData::Forged);
+        assert_eq!(parse_choice("d:7:"), ChoiceData::Forged);
+        assert_eq!(parse_choice(""), ChoiceData::Forged);
+    }
+
+    #[test]
+    fn numbered_rendering_lists_choices_in_reading_order() {
+        let prompt = Prompt::new("Chọn:".into())
+            .row(vec![("A".into(), "a".into()), ("B".into(), "b".into())])
+            .row(vec![("C".into(), "c".into())]);
+        assert_eq!(prompt.token_at(3).as_deref(), Some("c"));
+        assert_eq!(prompt.token_at(0), None);
+        assert_eq!(prompt.token_at(4), None);
+        let out = prompt.into_outbound("1".into(), 5);
+        assert_eq!(out.choices[0][1].data, "d:5:b");
+        assert_eq!(render_numbered(&out), "Chọn:\n1. A\n2. B\n3. C");
+    }
+}

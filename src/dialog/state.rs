@@ -1,0 +1,239 @@
+//! Where each person is in a conversation. Stored as JSON in `dialog_states`, so a dialog
+//! survives a restart; variants carry the data their step needs.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, DialogError, Next, Prompt, flows, report};
+use crate::domain::period::Period;
+use crate::domain::report::{IncidentField, Section, Severity};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "flow", rename_all = "snake_case")]
+pub enum DialogState {
+    #[default]
+    Idle,
+    /// The monthly report of `unit_id` for `period`; the answers live in `report_drafts`.
+    Report {
+        unit_id: i64,
+        period: Period,
+        step: ReportStep,
+        /// Editing one part from the summary: go back to the summary after it.
+        #[serde(default)]
+        from_summary: bool,
+    },
+    /// An ad-hoc urgent report being described.
+    Urgent {
+        step: IncidentStep,
+    },
+    /// An opinion for her branch: first the text, then whether to sign it.
+    Opinion {
+        text: Option<String>,
+    },
+    /// Picking a branch to ask to join: browsing the children of `parent`.
+    JoinPick {
+        parent: Option<i64>,
+        page: usize,
+    },
+    /// Confirming the request to join `unit_id`.
+    JoinConfirm {
+        unit_id: i64,
+    },
+    Language,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum ReportStep {
+    /// A draft or a submitted report exists: continue, start over or correct.
+    Start,
+    Level {
+        section: Section,
+    },
+    Note {
+        section: Section,
+    },
+    /// Whether there were incidents, and the list of those entered.
+    Incidents,
+    Incident {
+        incident: IncidentStep,
+    },
+    Proposals,
+    Summary,
+}
+
+/// Describing one incident: field, seriousness, number of people, then a description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "ask", rename_all = "snake_case")]
+pub enum IncidentStep {
+    Field,
+    Severity {
+        field: IncidentField,
+    },
+    People {
+        field: IncidentField,
+        severity: Severity,
+    },
+    Description {
+        field: IncidentField,
+        severity: Severity,
+        people: u32,
+    },
+    /// Urgent reports only: review and send.
+    Confirm {
+        field: IncidentField,
+        severity: Severity,
+        people: u32,
+        description: String,
+    },
+}
+
+impl DialogState {
+    /// A state that no longer parses (an older release wrote it) starts over rather than
+    /// failing her every message.
+    pub fn from_json(json: &str) -> Self {
+        serde_json::from_str(json).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "dropping unreadable dialog state");
+            DialogState::Idle
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain enums and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|_| "{\"flow\":\"idle\"}".into())
+    }
+}
+
+/// Whether the current step takes typed text (otherwise she must pick a choice).
+pub(crate) fn accepts_text(state: &DialogState) -> bool {
+    match state {
+        DialogState::Report { step, .. } => matches!(
+            step,
+            ReportStep::Note { .. }
+                | ReportStep::Proposals
+                | ReportStep::Incident {
+                    incident: IncidentStep::People { .. } | IncidentStep::Description { .. }
+                }
+        ),
+        DialogState::Urgent { step } => matches!(
+            step,
+            IncidentStep::People { .. } | IncidentStep::Description { .. }
+        ),
+        DialogState::Opinion { text } => text.is_none(),
+        _ => false,
+    }
+}
+
+pub(crate) async fn prompt(
+    ctx: &mut Ctx<'_>,
+    state: &DialogState,
+) -> Result<Option<Prompt>, DialogError> {
+    Ok(match state {
+        DialogState::Idle => None,
+        DialogState::Report {
+            unit_id,
+            period,
+            step,
+            ..
+        } => Some(report::prompt(ctx, *unit_id, *period, step).await?),
+        DialogState::Urgent { step } => Some(flows::urgent_prompt(ctx, step)),
+        DialogState::Opinion { text } => Some(flows::opinion_prompt(ctx, text.as_deref())),
+        DialogState::JoinPick { parent, page } => {
+            Some(flows::join_pick_prompt(ctx, *parent, *page).await?)
+        }
+        DialogState::JoinConfirm { unit_id } => {
+            Some(flows::join_confirm_prompt(ctx, *unit_id).await?)
+        }
+        DialogState::Language => Some(flows::language_prompt(ctx)),
+    })
+}
+
+pub(crate) async fn on_choice(
+    ctx: &mut Ctx<'_>,
+    state: &DialogState,
+    token: &str,
+) -> Result<Next, DialogError> {
+    match state {
+        DialogState::Idle => Ok(Next::Quiet),
+        DialogState::Report {
+            unit_id,
+            period,
+            step,
+            from_summary,
+        } => report::on_choice(ctx, *unit_id, *period, step, *from_summary, token).await,
+        DialogState::Urgent { step } => flows::urgent_choice(ctx, step, token).await,
+        DialogState::Opinion { text } => flows::opinion_choice(ctx, text.as_deref(), token).await,
+        DialogState::JoinPick { parent, page } => {
+            flows::join_pick_choice(ctx, *parent, *page, token).await
+        }
+        DialogState::JoinConfirm { unit_id } => {
+            flows::join_confirm_choice(ctx, *unit_id, token).await
+        }
+        DialogState::Language => flows::language_choice(ctx, token).await,
+    }
+}
+
+pub(crate) async fn on_text(
+    ctx: &mut Ctx<'_>,
+    state: &DialogState,
+    text: &str,
+) -> Result<Next, DialogError> {
+    match state {
+        DialogState::Report {
+            unit_id,
+            period,
+            step,
+            from_summary,
+        } => report::on_text(ctx, *unit_id, *period, step, *from_summary, text).await,
+        DialogState::Urgent { step } => flows::urgent_text(ctx, step, text),
+        DialogState::Opinion { .. } => flows::opinion_text(ctx, text),
+        _ => Ok(Next::Stay),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip_through_json() {
+        let states = [
+            DialogState::Idle,
+            DialogState::Report {
+                unit_id: 7,
+                period: "2026-11".parse().unwrap(),
+                step: ReportStep::Incident {
+                    incident: IncidentStep::Description {
+                        field: IncidentField::LandClearance,
+                        severity: Severity::Serious,
+                        people: 12,
+                    },
+                },
+                from_summary: true,
+            },
+            DialogState::Urgent {
+                step: IncidentStep::Confirm {
+                    field: IncidentField::SecurityOrder,
+                    severity: Severity::Critical,
+                    people: 3,
+                    description: "Đánh nhau ở chợ 🚨".into(),
+                },
+            },
+            DialogState::JoinPick {
+                parent: Some(3),
+                page: 1,
+            },
+        ];
+        for s in states {
+            assert_eq!(DialogState::from_json(&s.to_json()), s);
+        }
+    }
+
+    #[test]
+    fn unreadable_state_starts_over() {
+        assert_eq!(
+            DialogState::from_json("{\"flow\":\"time_travel\"}"),
+            DialogState::Idle
+        );
+        assert_eq!(DialogState::from_json("not json"), DialogState::Idle);
+    }
+}

@@ -1,0 +1,7 @@
+//! Domain types: plain data and rules, with no platform or database in them.
+
+pub mod invite;
+pub mod org;
+pub mod period;
+pub mod report;
+pub mod role;

@@ -1,0 +1,184 @@
+//! `chihoi`: loads `.env`, parses the command line, runs the command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+
+use chihoi::app::{self, AppError};
+use chihoi::config::Config;
+use chihoi::domain::period::Period;
+use chihoi::domain::role::Role;
+use chihoi::export::ExportFormat;
+use chihoi::i18n::Lang;
+
+#[derive(Parser)]
+#[command(
+    name = "chihoi",
+    version,
+    about = "Monthly reports of the Women's Union, from branches to province, by chat bot"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The organisation tree.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Creates an invite and prints its Telegram deep link and bare code.
+    Invite {
+        /// Unit code, e.g. TB-DH-DHOP-T1.
+        #[arg(long)]
+        unit: String,
+        /// member, branch_head, grassroots_officer, district_admin or province_admin.
+        #[arg(long)]
+        role: Role,
+        /// How many people may use it.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// How long it stays valid (e.g. 7d, 12h, 30m).
+        #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+        expires: Duration,
+    },
+    /// Applies database migrations.
+    Migrate,
+    /// Runs the bot (migrating first). Needs TELOXIDE_TOKEN.
+    Serve,
+    /// Exports submitted monthly reports.
+    Export {
+        /// YYYY-MM.
+        #[arg(long)]
+        period: Period,
+        /// Only this unit and the units below it.
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Xlsx)]
+        format: ExportFormat,
+        /// Language of the column headers and answers (vi or en).
+        #[arg(long, default_value = "vi", value_parser = parse_lang)]
+        lang: Lang,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Shows the bot at work with no token or network: a local Telegram-compatible server,
+    /// a sample province, and a branch head filing her monthly report.
+    Demo {
+        /// Keep the demo's files here instead of a temporary folder.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Loads units from a CSV file with the header code,parent_code,level,name.
+    Import { file: PathBuf },
+    /// Prints the tree, or the subtree of CODE.
+    Tree { code: Option<String> },
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("unknown language {s:?}; use vi or en"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), AppError> {
+    let config = Config::from_env()?;
+    let now = Utc::now();
+    match cli.command {
+        Command::Org { command } => {
+            let store = app::open_store(&config).await?;
+            match command {
+                OrgCommand::Import { file } => {
+                    let s = app::import_org(&store, &file, now).await?;
+                    println!(
+                        "Imported {}: {} new, {} renamed, {} unchanged.",
+                        file.display(),
+                        s.inserted,
+                        s.renamed,
+                        s.unchanged
+                    );
+                }
+                OrgCommand::Tree { code } => {
+                    print!("{}", app::org_tree(&store, code.as_deref()).await?)
+                }
+            }
+        }
+        Command::Invite {
+            unit,
+            role,
+            uses,
+            expires,
+        } => {
+            let store = app::open_store(&config).await?;
+            let invite = app::create_invite(&store, &unit, role, uses, expires, now).await?;
+            let local = invite.expires_at.with_timezone(&config.timezone);
+            println!(
+                "Invite for {} ({role}), {uses} use(s), valid until {}",
+                invite.unit_name,
+                local.format("%Y-%m-%d %H:%M %Z")
+            );
+            match app::bot_username(&config).await {
+                Some(bot) => println!("{}", invite.code.deep_link(&bot)),
+                None => println!("(set CHIHOI_BOT_USERNAME to print the t.me link)"),
+            }
+            println!("{}", invite.code.as_str());
+        }
+        Command::Migrate => {
+            app::open_store(&config).await?;
+            println!(
+                "Database is up to date ({}).",
+                config.database_url.redacted()
+            );
+        }
+        Command::Serve => app::serve(&config).await?,
+        Command::Export {
+            period,
+            unit,
+            format,
+            lang,
+            output,
+        } => {
+            let store = app::open_store(&config).await?;
+            let n = app::export_reports(
+                &store,
+                period,
+                unit.as_deref(),
+                format,
+                lang,
+                config.timezone,
+                &output,
+            )
+            .await?;
+            println!("Wrote {n} report(s) to {}.", output.display());
+        }
+        Command::Demo { dir } => app::demo::run(dir).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The one storage seam. The same SQL runs on SQLite (the embedded default, one instance) and
+//! on PostgreSQL (several instances) through sqlx's `Any` driver: queries are checked at run
+//! time, use `$N` placeholders (both drivers accept them), keep times as unix seconds and
+//! flags as integers, and avoid dialect features except where a backend is named. Each backend
+//! has its own migrations folder with the same file names.
+//!
+//! Functions take a `&mut AnyConnection` so that callers compose them inside one transaction
+//! (see [`Store::begin`]); row ↔ domain mapping lives here and nowhere else.
+
+pub mod org;
+pub mod reports;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Transaction};
+
+use crate::config::DatabaseUrl;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// A pool on either backend.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects; a SQLite file is created if missing and put in WAL mode with a busy timeout.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (backend, raw) = if url.is_postgres() {
+            (Backend::Postgres, url.expose().to_owned())
+        } else {
+            (Backend::Sqlite, sqlite_url_with_create(url.expose()))
+        };
+        let options = AnyConnectOptions::from_str(&raw)?;
+        let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        pool = match backend {
+            Backend::Sqlite => pool.max_connections(4).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the writer; the busy timeout makes a second
+                    // writer wait instead of failing.
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => pool.max_connections(10),
+        };
+        let pool = pool.connect_with(options).await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so
+    /// two writers queue behind the busy timeout instead of one failing when it upgrades.
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://chihoi.db` → `sqlite://chihoi.db?mode=rwc`, so a newcomer needs no setup.
+fn sqlite_url_with_create(raw: &str) -> String {
+    if raw.contains("mode=") || raw.contains(":memory:") {
+        raw.to_owned()
+    } else if raw.contains('?') {
+        format!("{raw}&mode=rwc")
+    } else {
+        format!("{raw}?mode=rwc")
+    }
+}
+
+/// Upper bound of a materialized-path prefix range: every path starting with `prefix` sorts in
+/// `[prefix, next_prefix(prefix))`, which both backends answer from the `units_path` index.
+pub fn path_range_end(prefix: &str) -> String {
+    // Paths are ASCII digits and '/'; the character after '/' is '0'.
+    let mut end = prefix.to_owned();
+    end.pop();
+    end.push('0');
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_create_the_file_unless_told_otherwise() {
+        assert_eq!(
+            sqlite_url_with_create("sqlite://chihoi.db"),
+            "sqlite://chihoi.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_with_create("sqlite://x.db?mode=ro"),
+            "sqlite://x.db?mode=ro"
+        );
+        assert_eq!(sqlite_url_with_create("sqlite::memory:"), "sqlite::memory:");
+    }
+
+    #[test]
+    fn path_range_covers_exactly_the_subtree() {
+        let end = path_range_end("/1/4/");
+        assert_eq!(end, "/1/40");
+        for inside in ["/1/4/", "/1/4/17/", "/1/4/9/"] {
+            assert!(inside >= "/1/4/" && inside < end.as_str(), "{inside}");
+        }
+        for outside in ["/1/41/", "/1/5/", "/1/"] {
+            assert!(!(outside >= "/1/4/" && outside < end.as_str()), "{outside}");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Units of the organisation tree: import, lookup, subtree and ancestor queries.
+
+use std::collections::HashMap;
+
+use sqlx::AnyConnection;
+
+use super::{Result, StorageError, path_range_end};
+use crate::domain::org::{ExistingUnit, ImportPlan, Level, UnitCode};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub id: i64,
+    pub code: String,
+    pub parent_id: Option<i64>,
+    pub level: Level,
+    pub name: String,
+    /// Ids from the root down to this unit, as `/1/4/17/`.
+    pub path: String,
+}
+
+impl Unit {
+    /// Whether `self` is `ancestor` or lies below it.
+    pub fn is_within(&self, ancestor: &Unit) -> bool {
+        self.path.starts_with(&ancestor.path)
+    }
+
+    /// Ids on the path from the root to this unit, root first.
+    pub fn lineage_ids(&self) -> Vec<i64> {
+        self.path
+            .split('/')
+            .filter_map(|s| s.parse().ok())
+            .collect()
+    }
+}
+
+type UnitRow = (i64, String, Option<i64>, String, String, String);
+
+const UNIT_COLUMNS: &str = "id, code, parent_id, level, name, path";
+
+fn unit_from_row(row: UnitRow) -> Result<Unit> {
+    let (id, code, parent_id, level, name, path) = row;
+    let level = level
+        .parse::<Level>()
+        .map_err(|_| StorageError::Corrupt(format!("unit {code} has level {level:?}")))?;
+    Ok(Unit {
+        id,
+        code,
+        parent_id,
+        level,
+        name,
+        path,
+    })
+}
+
+fn units_from_rows(rows: Vec<UnitRow>) -> Result<Vec<Unit>> {
+    rows.into_iter().map(unit_from_row).collect()
+}
+
+pub async fn all_units(conn: &mut AnyConnection) -> Result<Vec<Unit>> {
+    let rows: Vec<UnitRow> =
+        sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY path"))
+            .fetch_all(conn)
+            .await?;
+    units_from_rows(rows)
+}
+
+/// The tree as the import planner sees it.
+pub async fn existing_units(conn: &mut AnyConnection) -> Result<Vec<ExistingUnit>> {
+    let units = all_units(conn).await?;
+    let codes: HashMap<i64, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
+    units
+        .into_iter()
+        .map(|u| {
+            let parse = |c: &str| {
+                c.parse::<UnitCode>()
+                    .map_err(|_| StorageError::Corrupt(format!("unit code {c:?}")))
+            };
+            Ok(ExistingUnit {
+                code: parse(&u.code)?,
+                parent: u
+                    .parent_id
+                    .and_then(|p| codes.get(&p))
+                    .map(|c| parse(c))
+                    .transpose()?,
+                level: u.level,
+                name: u.name,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub inserted: usize,
+    pub renamed: usize,
+    pub unchanged: usize,
+}
+
+/// Applies a validated plan. Inserts come parents first, so each parent's id is known.
+pub async fn apply_import(
+    conn: &mut AnyConnection,
+    plan: &ImportPlan,
+    now: i64,
+) -> Result<ImportSummary> {
+    let mut ids: HashMap<String, (i64, String)> = all_units(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, (u.id, u.path)))
+        .collect();
+    for rec in &plan.inserts {
+        let parent = match &rec.parent {
+            None => None,
+            Some(p) => Some(ids.get(p.as_str()).cloned().ok_or_else(|| {
+                StorageError::Corrupt(format!("parent {p} of {} not stored", rec.code))
+            })?),
+        };
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO units (code, parent_id, level, name, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(rec.code.as_str())
+        .bind(parent.as_ref().map(|(id, _)| *id))
+        .bind(rec.level.as_str())
+        .bind(rec.name.as_str())
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        let parent_path = parent
+            .map(|(_, path)| path)
+            .unwrap_or_else(|| "/".to_owned());
+        let path = format!("{parent_path}{id}/");
+        let depth = path.matches('/').count() as i64 - 2;
+        sqlx::query("UPDATE units SET path = $1, depth = $2 WHERE id = $3")
+            .bind(&path)
+            .bind(depth)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        ids.insert(rec.code.as_str().to_owned(), (id, path));
+    }
+    for rec in &plan.renames {
+        sqlx::query("UPDATE units SET name = $1 WHERE code = $2")
+            .bind(rec.name.as_str())
+            .bind(rec.code.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(ImportSummary {
+        inserted: plan.inserts.len(),
+        renamed: plan.renames.len(),
+        unchanged: plan.unchanged,
+    })
+}
+
+pub async fn unit_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Unit>> {
+    let row: Option<UnitRow> =
+        sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(conn)
+            .await?;
+    row.map(unit_from_row).transpose()
+}
+
+pub async fn unit_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Unit>> {
+    let row: Option<UnitRow> =
+        sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(unit_from_row).transpose()
+}
+
+/// Direct children, by name (as people look for them).
+pub async fn children(conn: &mut AnyConnection, parent: Option<i64>) -> Result<Vec<Unit>> {
+    let rows: Vec<UnitRow> = match parent {
+        Some(id) => {
+            sqlx::query_as(&format!(
+                "SELECT {UNIT_COLUMNS} FROM units WHERE parent_id = $1 ORDER BY name, code"
+            ))
+            .bind(id)
+            .fetch_all(conn)
+            .await?
+        }
+        None => {
+            sqlx::query_as(&format!(
+                "SELECT {UNIT_COLUMNS} FROM units WHERE parent_id IS NULL ORDER BY name, code"
+            ))
+            .fetch_all(conn)
+            .await?
+        }
+    };
+    units_from_rows(rows)
+}
+
+/// The unit and every unit above it, root first.
+pub async fn lineage(conn: &mut AnyConnection, unit: &Unit) -> Result<Vec<Unit>> {
+    let ids = unit.lineage_ids();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(u) = unit_by_id(conn, id).await? {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+/// Every unit in the subtree rooted at `root`, the root included, in path order.
+pub async fn subtree(conn: &mut AnyConnection, root: &Unit) -> Result<Vec<Unit>> {
+    let rows: Vec<UnitRow> = sqlx::query_as(&format!(
+        "SELECT {UNIT_COLUMNS} FROM units WHERE path >= $1 AND path < $2 ORDER BY path"
+    ))
+    .bind(&root.path)
+    .bind(path_range_end(&root.path))
+    .fetch_all(conn)
+    .await?;
+    units_from_rows(rows)
+}
+
+/// `Tỉnh … › Huyện … › Xã … › Chi hội …`, for exports and summaries.
+pub async fn path_names(conn: &mut AnyConnection, unit: &Unit) -> Result<String> {
+    Ok(lineage(conn, unit)
+        .await?
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" › "))
+}

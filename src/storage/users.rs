@@ -1,0 +1,368 @@
+//! People and their access: platform identities, roles in units, invites, join requests, the
+//! processed-update ledger and dialog state.
+
+use sqlx::AnyConnection;
+
+use super::{Result, StorageError};
+use crate::domain::invite::{InviteCode, InviteRefusal};
+use crate::domain::role::Role;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub platform: String,
+    pub platform_user_id: String,
+    pub chat_id: String,
+    pub display_name: String,
+    pub lang: String,
+    pub unit_id: Option<i64>,
+    pub role: Option<Role>,
+    pub reachable: bool,
+}
+
+impl User {
+    /// Unit and role, once she has joined.
+    pub fn membership(&self) -> Option<(i64, Role)> {
+        Some((self.unit_id?, self.role?))
+    }
+}
+
+type UserRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
+const USER_COLUMNS: &str =
+    "id, platform, platform_user_id, chat_id, display_name, lang, unit_id, role, reachable";
+
+fn user_from_row(row: UserRow) -> Result<User> {
+    let (id, platform, platform_user_id, chat_id, display_name, lang, unit_id, role, reachable) =
+        row;
+    let role = role
+        .map(|r| {
+            r.parse::<Role>()
+                .map_err(|e| StorageError::Corrupt(e.to_string()))
+        })
+        .transpose()?;
+    Ok(User {
+        id,
+        platform,
+        platform_user_id,
+        chat_id,
+        display_name,
+        lang,
+        unit_id,
+        role,
+        reachable: reachable != 0,
+    })
+}
+
+/// Who wrote to us, as the platform names her.
+#[derive(Debug, Clone)]
+pub struct Identity<'a> {
+    pub platform: &'a str,
+    pub platform_user_id: &'a str,
+    pub chat_id: &'a str,
+    pub display_name: &'a str,
+    /// Language for a new user; an existing user keeps the one she chose.
+    pub lang: &'a str,
+}
+
+/// Finds or creates the user; refreshes her chat and name, and marks her reachable again (she
+/// just wrote to us).
+pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64) -> Result<User> {
+    let row: UserRow = sqlx::query_as(&format!(
+        "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (platform, platform_user_id) DO UPDATE
+           SET chat_id = excluded.chat_id, display_name = excluded.display_name, reachable = 1
+         RETURNING {USER_COLUMNS}"
+    ))
+    .bind(who.platform)
+    .bind(who.platform_user_id)
+    .bind(who.chat_id)
+    .bind(who.display_name)
+    .bind(who.lang)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    user_from_row(row)
+}
+
+pub async fn user_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<User>> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(user_from_row).transpose()
+}
+
+pub async fn set_lang(conn: &mut AnyConnection, user_id: i64, lang: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+        .bind(lang)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn bind_membership(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    unit_id: i64,
+    role: Role,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET unit_id = $1, role = $2 WHERE id = $3")
+        .bind(unit_id)
+        .bind(role.as_str())
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A platform told us she blocked the bot or is gone.
+pub async fn mark_unreachable(
+    conn: &mut AnyConnection,
+    platform: &str,
+    platform_user_id: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET reachable = 0 WHERE platform = $1 AND platform_user_id = $2")
+        .bind(platform)
+        .bind(platform_user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Reachable users holding one of `roles` in one of `unit_ids`.
+pub async fn users_in_units_with_roles(
+    conn: &mut AnyConnection,
+    unit_ids: &[i64],
+    roles: &[Role],
+) -> Result<Vec<User>> {
+    if unit_ids.is_empty() || roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Lists are short (a lineage is a handful of units), so inline placeholders are fine.
+    let units: Vec<String> = (0..unit_ids.len()).map(|i| format!("${}", i + 1)).collect();
+    let role_params: Vec<String> = (0..roles.len())
+        .map(|i| format!("${}", unit_ids.len() + i + 1))
+        .collect();
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE reachable = 1 AND unit_id IN ({}) AND role IN ({}) ORDER BY id",
+        units.join(", "),
+        role_params.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, UserRow>(&sql);
+    for id in unit_ids {
+        q = q.bind(*id);
+    }
+    for r in roles {
+        q = q.bind(r.as_str());
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(user_from_row)
+        .collect()
+}
+
+// ---- invites ---------------------------------------------------------------------------------
+
+pub async fn create_invite(
+    conn: &mut AnyConnection,
+    code: &InviteCode,
+    unit_id: i64,
+    role: Role,
+    max_uses: i64,
+    expires_at: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO invites (code, unit_id, role, max_uses, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(code.as_str())
+    .bind(unit_id)
+    .bind(role.as_str())
+    .bind(max_uses)
+    .bind(expires_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Redeems a code for a user: one use is consumed atomically, and a second `/start` with the
+/// same code by the same user consumes nothing.
+pub async fn redeem_invite(
+    conn: &mut AnyConnection,
+    code: &InviteCode,
+    user_id: i64,
+    now: i64,
+) -> Result<Result<(i64, Role), InviteRefusal>> {
+    let parse_role = |r: String| {
+        r.parse::<Role>()
+            .map_err(|e| StorageError::Corrupt(e.to_string()))
+    };
+    let again: Option<(i64, String)> = sqlx::query_as(
+        "SELECT i.unit_id, i.role FROM invite_redemptions r JOIN invites i ON i.code = r.code
+         WHERE r.code = $1 AND r.user_id = $2",
+    )
+    .bind(code.as_str())
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((unit, role)) = again {
+        return Ok(Ok((unit, parse_role(role)?)));
+    }
+    let taken: Option<(i64, String)> = sqlx::query_as(
+        "UPDATE invites SET uses = uses + 1 WHERE code = $1 AND uses < max_uses AND expires_at > $2
+         RETURNING unit_id, role",
+    )
+    .bind(code.as_str())
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((unit, role)) = taken {
+        sqlx::query(
+            "INSERT INTO invite_redemptions (code, user_id, redeemed_at) VALUES ($1, $2, $3)",
+        )
+        .bind(code.as_str())
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        return Ok(Ok((unit, parse_role(role)?)));
+    }
+    let why: Option<(i64, i64, i64)> =
+        sqlx::query_as("SELECT uses, max_uses, expires_at FROM invites WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(Err(match why {
+        None => InviteRefusal::Unknown,
+        Some((_, _, expires_at)) if expires_at <= now => InviteRefusal::Expired,
+        Some(_) => InviteRefusal::UsedUp,
+    }))
+}
+
+// ---- join requests ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinRequest {
+    pub id: i64,
+    pub user_id: i64,
+    pub unit_id: i64,
+    pub status: String,
+}
+
+/// Files a request; an earlier pending request of hers is replaced (she changed her mind).
+pub async fn create_join_request(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    unit_id: i64,
+    now: i64,
+) -> Result<i64> {
+    sqlx::query("UPDATE join_requests SET status = 'withdrawn', decided_at = $1 WHERE user_id = $2 AND status = 'pending'")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO join_requests (user_id, unit_id, status, created_at) VALUES ($1, $2, 'pending', $3) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(unit_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn join_request(conn: &mut AnyConnection, id: i64) -> Result<Option<JoinRequest>> {
+    let row: Option<(i64, i64, i64, String)> =
+        sqlx::query_as("SELECT id, user_id, unit_id, status FROM join_requests WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(id, user_id, unit_id, status)| JoinRequest {
+        id,
+        user_id,
+        unit_id,
+        status,
+    }))
+}
+
+/// Decides a pending request; `false` when it was no longer pending (a second tap, or another
+/// head was quicker).
+pub async fn decide_join_request(
+    conn: &mut AnyConnection,
+    id: i64,
+    approve: bool,
+    decided_by: i64,
+    now: i64,
+) -> Result<bool> {
+    let status = if approve { "approved" } else { "rejected" };
+    let done = sqlx::query(
+        "UPDATE join_requests SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(now)
+    .bind(decided_by)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+// ---- update ledger and dialog state ----------------------------------------------------------
+
+/// Records that an update is being handled; `false` when it was handled before. Called inside
+/// the transaction that applies the update, so a crash before commit leaves it unrecorded.
+pub async fn claim_update(conn: &mut AnyConnection, key: &str, now: i64) -> Result<bool> {
+    let done = sqlx::query("INSERT INTO processed_updates (update_key, processed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(key)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stored dialog: its version (bumped at every step, so buttons of older steps are recognised
+/// as stale) and its state as JSON.
+pub async fn load_dialog(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(i64, String)>> {
+    Ok(
+        sqlx::query_as("SELECT version, state FROM dialog_states WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub async fn save_dialog(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    version: i64,
+    state: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO dialog_states (user_id, version, state, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, state = excluded.state, updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(version)
+    .bind(state)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
