@@ -164,7 +164,7 @@ mod tests {
         assert!(missing.is_empty(), "ids used but not defined: {missing:?}");
     }
 
-    /// Ids passed as literals to `tr!(lang, "id", …)`.
+    /// Ids passed as literals to the `tr!` macro, e.g. `tr!(lang, "menu-title")`.
     fn used_ids(code: &str) -> Vec<String> {
         code.match_indices("tr!(")
             .filter_map(|(pos, m)| {

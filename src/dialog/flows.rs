@@ -58,10 +58,18 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
             menu(ctx, Some(tr!(ctx.lang, "dialog-cancelled")));
             Ok(Next::Go(DialogState::Idle))
         }
-        "join" => Ok(Next::Go(DialogState::JoinPick {
-            parent: None,
-            page: 0,
-        })),
+        "join" => {
+            // Skip levels with a single choice (one province, say): fewer taps.
+            let mut parent = None;
+            loop {
+                let children = org::children(ctx.conn, parent).await?;
+                match children.as_slice() {
+                    [only] if browsable(only) => parent = Some(only.id),
+                    _ => break,
+                }
+            }
+            Ok(Next::Go(DialogState::JoinPick { parent, page: 0 }))
+        }
         _ => {
             ctx.say(tr!(ctx.lang, "error-unknown-command"));
             Ok(Next::Quiet)

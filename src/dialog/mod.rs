@@ -187,11 +187,11 @@ impl Engine {
             }
             Next::Quiet => None,
         };
-        if let Some((state, version)) = shown {
-            if let Some(prompt) = state::prompt(&mut ctx, &state).await? {
-                let chat = ctx.user.chat_id.clone();
-                ctx.out.push(prompt.into_outbound(chat, version));
-            }
+        if let Some((state, version)) = shown
+            && let Some(prompt) = state::prompt(&mut ctx, &state).await?
+        {
+            let chat = ctx.user.chat_id.clone();
+            ctx.out.push(prompt.into_outbound(chat, version));
         }
         let Ctx {
             out: replies,
@@ -311,15 +311,14 @@ async fn route(
                 return state::on_text(ctx, state, text).await;
             }
             // A text-only platform answers a numbered list with the number.
-            if let Ok(n) = text.trim().parse::<usize>() {
-                if let Some(prompt) = state::prompt(ctx, state).await? {
-                    if let Some(token) = prompt.token_at(n) {
-                        if token == "cancel" {
-                            return flows::cancel(ctx, state);
-                        }
-                        return state::on_choice(ctx, state, &token).await;
-                    }
+            if let Ok(n) = text.trim().parse::<usize>()
+                && let Some(prompt) = state::prompt(ctx, state).await?
+                && let Some(token) = prompt.token_at(n)
+            {
+                if token == "cancel" {
+                    return flows::cancel(ctx, state);
                 }
+                return state::on_choice(ctx, state, &token).await;
             }
             ctx.say(tr!(ctx.lang, "error-use-buttons"));
             Ok(Next::Stay)
@@ -362,27 +361,24 @@ enum ChoiceData<'a> {
 }
 
 fn parse_choice(data: &str) -> ChoiceData<'_> {
-    if let Some(cmd) = data.strip_prefix("c:") {
-        if flows::COMMANDS.contains(&cmd) {
-            return ChoiceData::Command(cmd);
-        }
-    } else if let Some(rest) = data.strip_prefix("j:") {
-        if let Some((id, verdict)) = rest.split_once(':') {
-            if let (Ok(request_id), "a" | "r") = (id.parse(), verdict) {
-                return ChoiceData::JoinDecision {
-                    request_id,
-                    approve: verdict == "a",
-                };
-            }
-        }
-    } else if let Some(rest) = data.strip_prefix("d:") {
-        if let Some((v, token)) = rest.split_once(':') {
-            if let Ok(version) = v.parse() {
-                if !token.is_empty() {
-                    return ChoiceData::Step { version, token };
-                }
-            }
-        }
+    if let Some(cmd) = data.strip_prefix("c:")
+        && flows::COMMANDS.contains(&cmd)
+    {
+        return ChoiceData::Command(cmd);
+    }
+    if let Some((id, verdict)) = data.strip_prefix("j:").and_then(|r| r.split_once(':'))
+        && let (Ok(request_id), "a" | "r") = (id.parse(), verdict)
+    {
+        return ChoiceData::JoinDecision {
+            request_id,
+            approve: verdict == "a",
+        };
+    }
+    if let Some((v, token)) = data.strip_prefix("d:").and_then(|r| r.split_once(':'))
+        && let Ok(version) = v.parse()
+        && !token.is_empty()
+    {
+        return ChoiceData::Step { version, token };
     }
     ChoiceData::Forged
 }

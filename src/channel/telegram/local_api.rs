@@ -57,6 +57,10 @@ const WEBHOOK_MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// How long one webhook delivery may take before it counts as failed.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Calls kept for [`LocalBotApi::calls`]; older ones are forgotten (a long-running demo polls
+/// a few times a second).
+const MAX_RECORDED_CALLS: usize = 100_000;
+
 /// Methods this server implements, lowercased.
 const KNOWN_METHODS: &[&str] = &[
     "getme",
@@ -298,7 +302,8 @@ pub struct WaitTimeout {
 pub struct LocalBotApi {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    server: JoinHandle<()>,
+    /// Taken by [`LocalBotApi::shutdown`].
+    server: Option<JoinHandle<()>>,
     delivery: JoinHandle<()>,
 }
 
@@ -314,12 +319,9 @@ impl std::fmt::Debug for LocalBotApi {
 impl Drop for LocalBotApi {
     fn drop(&mut self) {
         // Graceful: stop accepting, end long polls, finish in-flight requests, close idle
-        // keep-alive connections.
+        // keep-alive connections. The server task ends on its own shortly after.
         self.shared.shutdown.cancel();
         self.delivery.abort();
-        if self.server.is_finished() {
-            tracing::debug!(addr = %self.addr, "local Bot API server already stopped");
-        }
     }
 }
 
@@ -355,9 +357,22 @@ impl LocalBotApi {
         Ok(Self {
             shared,
             addr,
-            server,
+            server: Some(server),
             delivery,
         })
+    }
+
+    /// Stops the server and waits until it has finished in-flight requests and closed its
+    /// connections (long polls return at once). Dropping the handle stops it too, without
+    /// waiting.
+    pub async fn shutdown(mut self) {
+        self.shared.shutdown.cancel();
+        self.delivery.abort();
+        if let Some(server) = self.server.take()
+            && let Err(err) = server.await
+        {
+            tracing::warn!(%err, "local Bot API server task failed");
+        }
     }
 
     /// Base URL to give teloxide (`Bot::set_api_url`), e.g. `http://127.0.0.1:PORT/`.
@@ -646,7 +661,7 @@ impl LocalBotApi {
     }
 
     /// Recorded parameters of every call to `method` (matched case-insensitively), in order,
-    /// failed ones included. Multipart fields are strings as sent (`"chat_id": "42"`); uploaded
+    /// failed ones included (the last 100 000 calls of all methods are kept). Multipart fields are strings as sent (`"chat_id": "42"`); uploaded
     /// files appear as `{"file_name": …, "size": …}`.
     pub fn calls(&self, method: &str) -> Vec<Value> {
         let method = method.to_ascii_lowercase();
@@ -657,6 +672,34 @@ impl LocalBotApi {
             .filter(|(m, _)| *m == method)
             .map(|(_, params)| params.clone())
             .collect()
+    }
+
+    /// Waits until `method` (matched case-insensitively) has been called at least `count`
+    /// times, then returns the recorded parameters of all its calls.
+    pub async fn wait_for_calls(
+        &self,
+        method: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<Value>, WaitTimeout> {
+        let lower = method.to_ascii_lowercase();
+        let deadline = Instant::now() + timeout;
+        let reached = self
+            .shared
+            .wait_until(deadline, |st| {
+                st.stats.calls.get(&lower).copied().unwrap_or(0) >= count as u64
+            })
+            .await;
+        let calls = self.calls(method);
+        if reached {
+            Ok(calls)
+        } else {
+            Err(WaitTimeout {
+                what: format!("{count} call(s) of {method}"),
+                timeout,
+                state: format!("{} call(s): {calls:?}", calls.len()),
+            })
+        }
     }
 
     /// The next `times` calls of `method` (matched case-insensitively) fail with `failure`
@@ -822,20 +865,11 @@ impl Shared {
 
     /// Records the call, applies injected failures, then runs the method.
     async fn call(&self, method: &str, params: Params) -> Result<Value, ApiErr> {
-        {
-            let mut st = self.lock();
-            st.calls.push((method.to_owned(), params.summary()));
-            *st.stats.calls.entry(method.to_owned()).or_default() += 1;
-            if !KNOWN_METHODS.contains(&method) {
-                return Err(ApiErr::new(404, "Not Found: method not found"));
-            }
-            if let Some(failure) = st.failures.get_mut(method).and_then(VecDeque::pop_front) {
-                let err = ApiErr::from(&failure);
-                if err.code == 429 {
-                    st.stats.too_many_requests += 1;
-                }
-                return Err(err);
-            }
+        let early = self.record_call(method, &params);
+        // Wakes `wait_for_calls`.
+        self.notify();
+        if let Some(err) = early {
+            return Err(err);
         }
         if method == "getupdates" {
             return self.get_updates(&params).await;
@@ -846,6 +880,26 @@ impl Shared {
         };
         self.notify();
         result
+    }
+
+    /// Records a call; returns the error to answer instead of handling it (unknown method or an
+    /// injected failure).
+    fn record_call(&self, method: &str, params: &Params) -> Option<ApiErr> {
+        let mut st = self.lock();
+        if st.calls.len() >= MAX_RECORDED_CALLS {
+            st.calls.pop_front();
+        }
+        st.calls.push_back((method.to_owned(), params.summary()));
+        *st.stats.calls.entry(method.to_owned()).or_default() += 1;
+        if !KNOWN_METHODS.contains(&method) {
+            return Some(ApiErr::new(404, "Not Found: method not found"));
+        }
+        let failure = st.failures.get_mut(method).and_then(VecDeque::pop_front)?;
+        let err = ApiErr::from(&failure);
+        if err.code == 429 {
+            st.stats.too_many_requests += 1;
+        }
+        Some(err)
     }
 
     /// Every method except `getUpdates`, under the lock.
@@ -1164,7 +1218,8 @@ struct ServerState {
     blocked: HashSet<i64>,
     strict_chats: bool,
     callback_ids: HashSet<String>,
-    calls: Vec<(String, Value)>,
+    /// Recent calls, oldest first, at most [`MAX_RECORDED_CALLS`].
+    calls: VecDeque<(String, Value)>,
     failures: HashMap<String, VecDeque<Failure>>,
     rate_limits: Option<RateLimits>,
     chat_sends: HashMap<i64, VecDeque<Instant>>,
@@ -1196,7 +1251,7 @@ impl ServerState {
             blocked: HashSet::new(),
             strict_chats: false,
             callback_ids: HashSet::new(),
-            calls: Vec::new(),
+            calls: VecDeque::new(),
             failures: HashMap::new(),
             rate_limits: None,
             chat_sends: HashMap::new(),
@@ -2308,8 +2363,8 @@ fn format_text(
     parsed.map_err(|e| ApiErr::bad_request(format!("can't parse entities: {e}")))
 }
 
-/// Telegram's HTML style: <b>, <i>, <u>, <s>, <tg-spoiler>, <a href>, <code>, <pre>,
-/// <blockquote> and their aliases; `&lt; &gt; &amp; &quot;` and numeric entities.
+/// Telegram's HTML style: `<b>`, `<i>`, `<u>`, `<s>`, `<tg-spoiler>`, `<a href>`, `<code>`,
+/// `<pre>`, `<blockquote>` and their aliases; `&lt; &gt; &amp; &quot;` and numeric entities.
 fn parse_html(s: &str) -> Result<(String, Vec<Value>), String> {
     struct Open {
         tag: String,
@@ -3624,6 +3679,30 @@ mod tests {
         bot.send_chat_action(ChatId(1001), teloxide::types::ChatAction::Typing)
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn shutdown_stops_serving() {
+        let api = LocalBotApi::start(LocalBotApiOptions {
+            long_poll_cap: Duration::from_secs(5),
+            ..LocalBotApiOptions::default()
+        })
+        .await
+        .unwrap();
+        let bot = api.bot();
+        let poll = tokio::spawn({
+            let bot = bot.clone();
+            async move { bot.get_updates().timeout(30).await }
+        });
+        // Let the long poll reach the server before stopping it.
+        api.wait_for_calls("getUpdates", 1, WAIT).await.unwrap();
+        let started = tokio::time::Instant::now();
+        api.shutdown().await;
+        // The in-flight long poll is answered at once, not after the 5 s cap.
+        assert!(poll.await.unwrap().unwrap().is_empty());
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let after = bot.get_me().await;
+        assert!(matches!(after, Err(RequestError::Network(_))), "{after:?}");
     }
 
     #[test]

@@ -84,10 +84,19 @@ pub struct Telegram {
 
 impl Telegram {
     pub fn new(engine: Engine, options: &TelegramOptions, clock: Clock) -> Self {
-        let mut bot = Bot::new(options.token.expose());
-        if let Some(url) = &options.api_url {
-            bot = bot.set_api_url(url.clone());
-        }
+        let token = options.token.expose();
+        let bot = match &options.api_url {
+            // A Bot API server on this machine must not be reached through a proxy.
+            Some(url) if is_loopback(url) => {
+                let client = teloxide::net::default_reqwest_settings()
+                    .no_proxy()
+                    .build()
+                    .unwrap_or_else(|_| teloxide::net::client_from_env());
+                Bot::with_client(token, client).set_api_url(url.clone())
+            }
+            Some(url) => Bot::new(token).set_api_url(url.clone()),
+            None => Bot::new(token),
+        };
         Self { bot, engine, clock }
     }
 
@@ -399,6 +408,15 @@ async fn webhook_update(
     };
     state.telegram.handle_update(update).await;
     StatusCode::OK
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

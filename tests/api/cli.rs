@@ -1,0 +1,199 @@
+//! The operator's command line, run as a real process against a real database.
+
+use std::process::{Command, Output};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+fn chihoi(db: &TestDb, dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chihoi"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TELOXIDE_TOKEN")
+        .env("DATABASE_URL", db.url.expose())
+        .env("CHIHOI_BOT_USERNAME", "chihoi_test_bot")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run chihoi")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+async fn operator_sets_up_the_tree_and_invites_from_the_command_line(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/org-thai-binh.csv");
+
+    let o = chihoi(&db, dir.path(), &["migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = chihoi(&db, dir.path(), &["org", "import", sample]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("104 new, 0 renamed, 0 unchanged"),
+        "{}",
+        stdout(&o)
+    );
+    // Importing again is idempotent.
+    let o = chihoi(&db, dir.path(), &["org", "import", sample]);
+    assert!(
+        stdout(&o).contains("0 new, 0 renamed, 104 unchanged"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A bad file is refused with its line and changes nothing.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,parent_code,level,name\nTB-NEW,TB,district,Hội LHPN huyện Mới\nTB-NEW-X,TB-NOPE,grassroots,Hội LHPN xã X\n",
+    )
+    .unwrap();
+    let o = chihoi(&db, dir.path(), &["org", "import", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("TB-NOPE"), "{}", stderr(&o));
+    let o = chihoi(&db, dir.path(), &["org", "tree", "TB"]);
+    assert!(
+        !stdout(&o).contains("TB-NEW"),
+        "a refused file left units behind"
+    );
+
+    // Renaming a unit through re-import.
+    let rename = dir.path().join("rename.csv");
+    std::fs::write(
+        &rename,
+        "code,parent_code,level,name\nTB-DH-DHOP,TB-DH,grassroots,Hội LHPN xã Đông Hợp (mới)\n",
+    )
+    .unwrap();
+    let o = chihoi(
+        &db,
+        dir.path(),
+        &["org", "import", rename.to_str().unwrap()],
+    );
+    assert!(
+        stdout(&o).contains("0 new, 1 renamed, 0 unchanged"),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    let o = chihoi(&db, dir.path(), &["org", "tree", "TB-DH-DHOP"]);
+    let tree = stdout(&o);
+    assert!(
+        tree.starts_with("TB-DH-DHOP  Hội LHPN xã Đông Hợp (mới)  (grassroots)"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("\n    TB-DH-DHOP-T1-G1  Tổ phụ nữ số 1 thôn Đồng Thanh  (group)"),
+        "{tree}"
+    );
+    assert!(!tree.contains("TB-TP"), "{tree}");
+
+    let o = chihoi(
+        &db,
+        dir.path(),
+        &[
+            "invite",
+            "--unit",
+            "TB-DH-DHOP-T1",
+            "--role",
+            "branch_head",
+            "--uses",
+            "3",
+            "--expires",
+            "2d",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let link = out
+        .lines()
+        .find(|l| l.starts_with("https://t.me/chihoi_test_bot?start="))
+        .expect(&out);
+    let code = out.lines().last().unwrap();
+    assert_eq!(link, format!("https://t.me/chihoi_test_bot?start={code}"));
+    assert!(code.len() >= 22 && code.len() <= 64);
+    let store = chihoi::storage::Store::connect(&db.url).await.unwrap();
+    let (uses, expires, created): (i64, i64, i64) =
+        sqlx::query_as("SELECT max_uses, expires_at, created_at FROM invites WHERE code = $1")
+            .bind(code)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(uses, 3);
+    assert_eq!(expires - created, 2 * 86400);
+    store.close().await;
+
+    let o = chihoi(
+        &db,
+        dir.path(),
+        &["invite", "--unit", "TB-DH-DHOP-T1", "--role", "admin"],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("branch_head"), "{}", stderr(&o));
+    let o = chihoi(
+        &db,
+        dir.path(),
+        &["invite", "--unit", "NO-SUCH", "--role", "member"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no unit with code \"NO-SUCH\""),
+        "{}",
+        stderr(&o)
+    );
+
+    let csv = dir.path().join("r.csv");
+    let o = chihoi(
+        &db,
+        dir.path(),
+        &[
+            "export",
+            "--period",
+            "2026-11",
+            "--format",
+            "csv",
+            "-o",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Wrote 0 report(s)"));
+    let content = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        content.starts_with("\u{feff}Mã đơn vị,Đơn vị,Kỳ báo cáo"),
+        "{content}"
+    );
+    let o = chihoi(
+        &db,
+        dir.path(),
+        &["export", "--period", "2026-13", "-o", "x.xlsx"],
+    );
+    assert!(!o.status.success());
+}
+
+both_backends!(operator_sets_up_the_tree_and_invites_from_the_command_line);
+
+#[test]
+fn serve_without_a_token_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_chihoi"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_remove("TELOXIDE_TOKEN")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("TELOXIDE_TOKEN must be set"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,0 +1,271 @@
+//! Test harness: each test gets a fresh database (a SQLite file in a temp folder, or a
+//! throwaway PostgreSQL database), its own local Bot API server on port 0, the sample province,
+//! and the real Telegram channel polling that server. Time comes from a clock the test sets.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chihoi::app;
+use chihoi::channel::telegram::local_api::{LocalBotApi, LocalBotApiOptions};
+use chihoi::channel::telegram::person::Person;
+use chihoi::channel::telegram::{Telegram, TelegramOptions};
+use chihoi::config::{DatabaseUrl, Secret};
+use chihoi::dialog::{Clock, Engine};
+use chihoi::domain::role::Role;
+use chihoi::storage::Store;
+use chrono::{DateTime, TimeZone, Utc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const SAMPLE_ORG: &[u8] = include_bytes!("../../examples/org-thai-binh.csv");
+/// A branch with groups below it, in a grassroots union of a district.
+pub const BRANCH: &str = "TB-DH-DHOP-T1";
+pub const OTHER_BRANCH: &str = "TB-DH-DHOP-T2";
+pub const GRASSROOTS: &str = "TB-DH-DHOP";
+pub const DISTRICT: &str = "TB-DH";
+pub const PROVINCE: &str = "TB";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body once per backend: `both_backends!(name)` makes `name::sqlite` and
+/// `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            use $crate::helpers::Backend;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+/// A database for one test, removed afterwards.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+fn admin_pg_url() -> String {
+    std::env::var("CHIHOI_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = DatabaseUrl::parse(&format!(
+                    "sqlite://{}",
+                    dir.path().join("chihoi.db").display()
+                ))
+                .unwrap();
+                Self {
+                    url,
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let admin = admin_pg_url();
+                let name = format!("chihoi_test_{}", uuid_like());
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("PostgreSQL must run on 127.0.0.1:5432 (see README: Tests)");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .unwrap_or(admin.clone());
+                let url = DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
+                Self {
+                    url,
+                    _dir: None,
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            // Drop runs outside async; a small runtime of its own removes the database.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().r#gen();
+    format!("{n:016x}")
+}
+
+/// 2026-11-15 10:00 in Hanoi.
+pub fn mid_november() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 15, 3, 0, 0).unwrap()
+}
+
+pub struct TestApp {
+    pub api: LocalBotApi,
+    pub store: Store,
+    pub db: TestDb,
+    pub now: Arc<Mutex<DateTime<Utc>>>,
+    running: Option<(CancellationToken, JoinHandle<()>)>,
+}
+
+impl TestApp {
+    /// Fresh database with the sample province, a local Bot API server, and the bot polling it.
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
+            .await
+            .expect("import sample org");
+        let api = LocalBotApi::start(LocalBotApiOptions::default())
+            .await
+            .expect("local Bot API");
+        let mut app = Self {
+            api,
+            store,
+            db,
+            now: Arc::new(Mutex::new(mid_november())),
+            running: None,
+        };
+        app.start_bot().await;
+        app
+    }
+
+    pub fn clock(&self) -> Clock {
+        let now = self.now.clone();
+        Arc::new(move || *now.lock().unwrap())
+    }
+
+    pub fn set_now(&self, t: DateTime<Utc>) {
+        *self.now.lock().unwrap() = t;
+    }
+
+    pub fn telegram_options(&self) -> TelegramOptions {
+        let mut options = TelegramOptions::new(Secret::new(self.api.token()));
+        options.api_url = Some(self.api.api_url());
+        options.poll_timeout = Duration::from_secs(1);
+        options
+    }
+
+    pub fn telegram(&self) -> Telegram {
+        let engine = Engine::new(self.store.clone(), chrono_tz::Asia::Ho_Chi_Minh);
+        Telegram::new(engine, &self.telegram_options(), self.clock())
+    }
+
+    pub async fn start_bot(&mut self) {
+        assert!(self.running.is_none(), "bot already running");
+        let telegram = self.telegram();
+        let options = self.telegram_options();
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        let task = tokio::spawn(async move {
+            telegram.run(&options, stop).await.expect("bot run");
+        });
+        self.running = Some((shutdown, task));
+    }
+
+    pub async fn stop_bot(&mut self) {
+        if let Some((shutdown, task)) = self.running.take() {
+            shutdown.cancel();
+            task.await.expect("bot task");
+        }
+    }
+
+    /// Stops the bot and starts a new one on a new connection pool, as after a process restart.
+    pub async fn restart_bot(&mut self) {
+        self.stop_bot().await;
+        self.store.close().await;
+        self.store = Store::connect(&self.db.url).await.expect("reconnect");
+        self.store.migrate().await.expect("migrate again");
+        self.start_bot().await;
+    }
+
+    pub async fn invite(&self, unit: &str, role: Role, uses: u32) -> String {
+        let now = *self.now.lock().unwrap();
+        let week = Duration::from_secs(7 * 86400);
+        let inv = app::create_invite(&self.store, unit, role, uses, week, now)
+            .await
+            .expect("invite");
+        inv.code.as_str().to_owned()
+    }
+
+    pub fn person(&self, id: i64, name: &str) -> Person<'_> {
+        Person::new(&self.api, id, name)
+    }
+
+    /// A person who has joined `unit` with `role` by invite, her welcome already read.
+    pub async fn joined(&self, id: i64, name: &str, unit: &str, role: Role) -> Person<'_> {
+        let code = self.invite(unit, role, 1).await;
+        let mut p = self.person(id, name);
+        let replies = p.send(&format!("/start {code}")).await.expect("join");
+        assert!(
+            replies
+                .iter()
+                .any(|m| m.text.as_deref().unwrap_or("").contains("Chào chị")),
+            "no welcome: {replies:?}"
+        );
+        p
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(self.store.pool())
+            .await
+            .expect(sql);
+        n
+    }
+
+    pub async fn shutdown(mut self) {
+        self.stop_bot().await;
+        self.store.close().await;
+    }
+}
+
+/// The text of a message, or "".
+pub fn text(m: &chihoi::channel::telegram::local_api::SentMessage) -> &str {
+    m.text.as_deref().unwrap_or("")
+}
+
+/// All texts joined, for `contains` checks over several replies.
+pub fn texts(ms: &[chihoi::channel::telegram::local_api::SentMessage]) -> String {
+    ms.iter().map(text).collect::<Vec<_>>().join("\n---\n")
+}

@@ -1,0 +1,13 @@
+//! End-to-end and storage tests, one binary: every test gets its own database (SQLite file or
+//! throwaway PostgreSQL database) and its own local Bot API server; the bot under test is the
+//! real engine and Telegram channel.
+
+mod helpers;
+
+mod channel;
+mod cli;
+mod joining;
+mod report;
+mod safety;
+mod storage;
+mod urgent;

@@ -1,0 +1,253 @@
+//! The monthly report, end to end through the Telegram channel, on both backends.
+
+use chihoi::app;
+use chihoi::domain::period::Period;
+use chihoi::domain::role::Role;
+use chihoi::export::{self, ExportFormat};
+use chihoi::i18n::Lang;
+use chrono::TimeZone;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+/// Answers the whole report with one incident and a proposal, landing on the summary.
+async fn fill_report(lan: &mut chihoi::channel::telegram::person::Person<'_>) {
+    lan.send("/baocao").await.unwrap();
+    lan.tap("Ổn định").await.unwrap();
+    lan.send("Lúa mùa được giá 🌾").await.unwrap();
+    lan.tap("Có khó khăn").await.unwrap();
+    lan.tap("Bỏ qua").await.unwrap();
+    lan.tap("Có băn khoăn").await.unwrap();
+    lan.tap("Bỏ qua").await.unwrap();
+    lan.tap("Có").await.unwrap();
+    lan.tap("Giải phóng mặt bằng").await.unwrap();
+    lan.tap("Nghiêm trọng").await.unwrap();
+    lan.send("1.200").await.unwrap();
+    lan.send("Ba hộ chưa đồng ý mức đền bù").await.unwrap();
+    lan.tap("Tiếp tục ➡").await.unwrap();
+    let summary = lan.send("Đề nghị xã đối thoại với các hộ").await.unwrap();
+    let s = texts(&summary);
+    assert!(s.contains("Báo cáo tháng 11/2026"), "{s}");
+    assert!(s.contains("Lúa mùa được giá 🌾"), "{s}");
+    assert!(
+        s.contains("khoảng 1200 người: Ba hộ chưa đồng ý mức đền bù"),
+        "{s}"
+    );
+}
+
+async fn invite_join_report_with_incident_edit_submit_then_export_contains_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(101, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    fill_report(&mut lan).await;
+
+    // Edit one section from the summary, then submit.
+    lan.tap("✏️ Tâm tư").await.unwrap();
+    lan.tap("Phấn khởi, tin tưởng").await.unwrap();
+    let back = lan
+        .send("Chị em tin tưởng vào chủ trương mới")
+        .await
+        .unwrap();
+    assert!(
+        texts(&back).contains("Phấn khởi, tin tưởng"),
+        "{}",
+        texts(&back)
+    );
+    let done = lan.tap("✅ Gửi báo cáo").await.unwrap();
+    assert!(
+        texts(&done).contains("Đã gửi báo cáo tháng 11/2026"),
+        "{}",
+        texts(&done)
+    );
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM reports").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM incidents").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM report_drafts").await,
+        0,
+        "draft removed on submit"
+    );
+
+    // The export holds the report with every answer, under Vietnamese headers.
+    let period = Period::new(2026, 11).unwrap();
+    let tz = chrono_tz::Asia::Ho_Chi_Minh;
+    let table = export::reports_table(&app.store, period, Some(GRASSROOTS), Lang::Vi, tz)
+        .await
+        .unwrap();
+    assert_eq!(table.rows.len(), 1);
+    let row: std::collections::HashMap<_, _> = table
+        .headers
+        .iter()
+        .cloned()
+        .zip(table.rows[0].clone())
+        .collect();
+    assert_eq!(row["Mã đơn vị"], BRANCH);
+    assert_eq!(
+        row["Đơn vị"],
+        "Hội LHPN tỉnh Thái Bình › Hội LHPN huyện Đông Hưng › Hội LHPN xã Đông Hợp › Chi hội phụ nữ thôn Đồng Thanh"
+    );
+    assert_eq!(row["Người gửi"], "Nguyễn Thị Lan");
+    assert_eq!(row["Lao động, sản xuất"], "Ổn định");
+    assert_eq!(row["Ghi chú lao động, sản xuất"], "Lúa mùa được giá 🌾");
+    assert_eq!(row["Đời sống văn hóa, tinh thần"], "Có khó khăn");
+    assert_eq!(row["Tâm tư, nguyện vọng"], "Phấn khởi, tin tưởng");
+    assert_eq!(
+        row["Ghi chú tâm tư, nguyện vọng"],
+        "Chị em tin tưởng vào chủ trương mới"
+    );
+    assert_eq!(row["Số vụ việc"], "1");
+    assert_eq!(
+        row["Vụ việc phát sinh, nổi cộm"],
+        "1. Giải phóng mặt bằng — Nghiêm trọng, khoảng 1200 người: Ba hộ chưa đồng ý mức đền bù"
+    );
+    assert_eq!(row["Đề xuất, kiến nghị"], "Đề nghị xã đối thoại với các hộ");
+    assert_eq!(row["Gửi lúc"], "2026-11-15 10:00");
+
+    // Another district's export does not hold it.
+    let other = export::reports_table(&app.store, period, Some("TB-TP"), Lang::Vi, tz)
+        .await
+        .unwrap();
+    assert!(other.rows.is_empty());
+
+    // The XLSX file opens and holds the same row.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    let n = app::export_reports(
+        &app.store,
+        period,
+        None,
+        ExportFormat::Xlsx,
+        Lang::Vi,
+        tz,
+        &path,
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range("Báo cáo tháng").unwrap();
+    assert_eq!(range.height(), 2);
+    assert_eq!(range.get_value((1, 0)).unwrap().to_string(), BRANCH);
+    assert_eq!(
+        range.get_value((1, 8)).unwrap().to_string(),
+        "Lúa mùa được giá 🌾"
+    );
+    app.shutdown().await;
+}
+
+async fn submitted_report_can_be_corrected_until_the_period_locks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(102, "Lê Thị Thu", BRANCH, Role::BranchHead)
+        .await;
+    fill_report(&mut lan).await;
+    lan.tap("✅ Gửi báo cáo").await.unwrap();
+
+    // Later in the month: correct the proposals.
+    app.set_now(chrono::Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap());
+    let start = lan.send("/baocao").await.unwrap();
+    assert!(
+        texts(&start).contains("đã gửi lúc 10:00 15/11/2026 (lần 1)"),
+        "{}",
+        texts(&start)
+    );
+    lan.tap("✏️ Sửa báo cáo").await.unwrap();
+    lan.tap("✏️ Đề xuất").await.unwrap();
+    lan.send("Đề nghị hỗ trợ giống lúa mới").await.unwrap();
+    let done = lan.tap("✅ Gửi báo cáo").await.unwrap();
+    assert!(texts(&done).contains("(lần 2)"), "{}", texts(&done));
+    let (proposals, revision): (String, i64) =
+        sqlx::query_as("SELECT proposals, revision FROM reports")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (proposals.as_str(), revision),
+        ("Đề nghị hỗ trợ giống lúa mới", 2)
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM reports").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM incidents").await,
+        1,
+        "incidents replaced, not added"
+    );
+
+    // After the end of December (Hanoi time) November is locked.
+    app.set_now(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 12, 31, 17, 0, 0)
+            .unwrap(),
+    );
+    let locked = lan.send("/baocao 2026-11").await.unwrap();
+    assert!(texts(&locked).contains("đã khóa"), "{}", texts(&locked));
+    app.shutdown().await;
+}
+
+async fn members_and_people_without_a_role_cannot_file_the_report(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut stranger = app.person(103, "Hà");
+    let r = stranger.send("/baocao").await.unwrap();
+    assert!(
+        texts(&r).contains("Để dùng bot, chị cần tham gia chi hội"),
+        "{}",
+        texts(&r)
+    );
+    let r = stranger.send("chào bot").await.unwrap();
+    assert!(texts(&r).contains("mã mời"), "{}", texts(&r));
+
+    let mut mai = app.joined(104, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    let r = mai.send("/baocao").await.unwrap();
+    assert!(
+        texts(&r).contains("Chỉ chi hội trưởng và cán bộ Hội cơ sở"),
+        "{}",
+        texts(&r)
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM report_drafts").await, 0);
+    app.shutdown().await;
+}
+
+async fn opinions_of_the_month_show_in_the_report_and_anonymous_ones_carry_no_name(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(105, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    // A member of a group (tổ) below the branch: her opinion goes to the branch.
+    let mut mai = app
+        .joined(106, "Phạm Thị Mai", "TB-DH-DHOP-T1-G1", Role::Member)
+        .await;
+    mai.send("/ykien").await.unwrap();
+    mai.send("Đường làng ngập nước sau mưa").await.unwrap();
+    let sent = mai.tap("Gửi ẩn danh").await.unwrap();
+    assert!(
+        texts(&sent).contains("Chi hội phụ nữ thôn Đồng Thanh"),
+        "{}",
+        texts(&sent)
+    );
+    let note = lan.unread();
+    assert!(texts(&note).contains("ẩn danh"), "{}", texts(&note));
+    assert!(
+        !texts(&note).contains("Phạm Thị Mai"),
+        "anonymous opinion leaked the name"
+    );
+
+    lan.send("/baocao").await.unwrap();
+    lan.tap("Ổn định").await.unwrap();
+    lan.tap("Bỏ qua").await.unwrap();
+    lan.tap("Ổn định").await.unwrap();
+    let thoughts = lan.tap("Bỏ qua").await.unwrap();
+    let t = texts(&thoughts);
+    assert!(t.contains("nhận 1 ý kiến"), "{t}");
+    assert!(t.contains("Đường làng ngập nước sau mưa — ẩn danh"), "{t}");
+    app.shutdown().await;
+}
+
+both_backends!(
+    invite_join_report_with_incident_edit_submit_then_export_contains_it,
+    submitted_report_can_be_corrected_until_the_period_locks,
+    members_and_people_without_a_role_cannot_file_the_report,
+    opinions_of_the_month_show_in_the_report_and_anonymous_ones_carry_no_name,
+);

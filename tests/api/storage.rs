@@ -1,0 +1,118 @@
+//! The storage seam on both backends, below the dialogs.
+
+use chihoi::domain::invite::InviteCode;
+use chihoi::domain::role::Role;
+use chihoi::storage::{org, users};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+async fn subtrees_and_lineages_follow_the_imported_tree(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = chihoi::storage::Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    chihoi::app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
+        .await
+        .unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let csv = std::str::from_utf8(SAMPLE_ORG).unwrap();
+    for root in [PROVINCE, DISTRICT, GRASSROOTS, BRANCH, "TB-TP", "TB-VT"] {
+        let unit = org::unit_by_code(&mut conn, root).await.unwrap().unwrap();
+        let got: Vec<String> = org::subtree(&mut conn, &unit)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.code)
+            .collect();
+        // Codes are hierarchical in the sample, so the expected subtree is a prefix match.
+        let expected = csv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .filter(|c| *c == root || c.starts_with(&format!("{root}-")) || root == PROVINCE)
+            .count();
+        assert_eq!(got.len(), expected, "subtree of {root}: {got:?}");
+        assert!(
+            got.iter()
+                .all(|c| c == root || c.starts_with(&format!("{root}-")) || root == PROVINCE)
+        );
+    }
+    let branch = org::unit_by_code(&mut conn, "TB-DH-DHOP-T1-G2")
+        .await
+        .unwrap()
+        .unwrap();
+    let names: Vec<String> = org::lineage(&mut conn, &branch)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    assert_eq!(
+        names,
+        [PROVINCE, DISTRICT, GRASSROOTS, BRANCH, "TB-DH-DHOP-T1-G2"]
+    );
+    drop(conn);
+    store.close().await;
+}
+
+async fn a_single_use_invite_redeemed_by_two_people_at_once_binds_only_one(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = chihoi::storage::Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    chihoi::app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
+        .await
+        .unwrap();
+    let invite = chihoi::app::create_invite(
+        &store,
+        BRANCH,
+        Role::BranchHead,
+        1,
+        std::time::Duration::from_secs(3600),
+        mid_november(),
+    )
+    .await
+    .unwrap();
+    let now = mid_november().timestamp();
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        let mut conn = store.pool().acquire().await.unwrap();
+        let pid = format!("{}", 900 + n);
+        let who = users::Identity {
+            platform: "telegram",
+            platform_user_id: &pid,
+            chat_id: &pid,
+            display_name: "Chị",
+            lang: "vi",
+        };
+        ids.push(users::upsert_user(&mut conn, &who, now).await.unwrap().id);
+    }
+    let tasks = ids.into_iter().map(|id| {
+        let store = store.clone();
+        let code = InviteCode::parse(invite.code.as_str()).unwrap();
+        tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            let r = users::redeem_invite(&mut tx, &code, id, now + 1)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            r.is_ok()
+        })
+    });
+    let wins = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .filter(|r| *r.as_ref().unwrap())
+        .count();
+    assert_eq!(wins, 1);
+    let (uses,): (i64,) = sqlx::query_as("SELECT uses FROM invites")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(uses, 1);
+    store.close().await;
+}
+
+both_backends!(
+    subtrees_and_lineages_follow_the_imported_tree,
+    a_single_use_invite_redeemed_by_two_people_at_once_binds_only_one,
+);
