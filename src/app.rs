@@ -16,6 +16,7 @@ use crate::domain::period::Period;
 use crate::domain::role::Role;
 use crate::export::{self, ExportError, ExportFormat};
 use crate::i18n::Lang;
+use crate::scheduler::Scheduler;
 use crate::storage::org::{self, ImportSummary};
 use crate::storage::{StorageError, Store, users};
 
@@ -181,11 +182,13 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
         .ok_or(ConfigError::Missing("TELOXIDE_TOKEN"))?;
     let store = open_store(config).await?;
     tracing::info!(database = %config.database_url.redacted(), "database ready");
-    let engine = Engine::new(store.clone(), config.timezone);
+    let engine = Engine::new(store.clone(), config.calendars.clone());
     let mut options = TelegramOptions::new(token);
     options.api_url = config.telegram_api_url.clone();
     options.webhook = config.webhook.clone();
+    options.delivery = config.delivery.clone();
     let telegram = Telegram::new(engine, &options, system_clock());
+    let scheduler = Scheduler::new(store.clone(), config.calendars.clone());
     let shutdown = CancellationToken::new();
     let on_signal = shutdown.clone();
     tokio::spawn(async move {
@@ -194,7 +197,9 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
             on_signal.cancel();
         }
     });
-    telegram.run(&options, shutdown).await?;
+    let ticks = scheduler.run(system_clock(), Duration::from_secs(60), shutdown.clone());
+    let (result, ()) = tokio::join!(telegram.run(&options, shutdown.clone()), ticks);
+    result?;
     store.close().await;
     Ok(())
 }
@@ -209,7 +214,7 @@ pub async fn bot_username(config: &Config) -> Option<String> {
     options.api_url = config.telegram_api_url.clone();
     let store = Store::connect(&config.database_url).await.ok()?;
     let telegram = Telegram::new(
-        Engine::new(store, config.timezone),
+        Engine::new(store, config.calendars.clone()),
         &options,
         system_clock(),
     );

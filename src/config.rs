@@ -4,8 +4,11 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+use chrono::NaiveTime;
 use chrono_tz::Tz;
 use url::Url;
+
+use crate::domain::calendar::{CalendarSettings, Calendars, ReminderDay};
 
 /// Where the data lives: the embedded SQLite file by default, PostgreSQL for a province-wide
 /// deployment with several bot instances.
@@ -97,6 +100,32 @@ pub struct Config {
     pub bot_username: Option<String>,
     pub webhook: Option<WebhookConfig>,
     pub timezone: Tz,
+    /// The reporting calendar (defaults from the plan; each `CHIHOI_…` variable overrides one part).
+    pub calendars: Calendars,
+    pub delivery: DeliveryConfig,
+}
+
+/// How the courier sends: Telegram allows about 30 messages a second per bot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryConfig {
+    /// Messages per second this instance sends at most (all instances together must stay under
+    /// Telegram's ~30/s).
+    pub per_second: f64,
+    pub per_chat_per_second: u32,
+    pub per_group_per_minute: u32,
+    /// Failed attempts (5xx, timeouts) before a message is dead-lettered.
+    pub max_attempts: u32,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            per_second: 29.5,
+            per_chat_per_second: 1,
+            per_group_per_minute: 20,
+            max_attempts: 8,
+        }
+    }
 }
 
 impl Config {
@@ -162,7 +191,35 @@ impl Config {
                 why: format!("unknown time zone {raw:?}"),
             })?,
         };
+        let calendars = Calendars::new(timezone, calendar_settings(&get)?).map_err(|e| {
+            ConfigError::Invalid {
+                name: "CHIHOI_* calendar",
+                why: e.to_string(),
+            }
+        })?;
+        let defaults = DeliveryConfig::default();
+        let delivery = DeliveryConfig {
+            per_second: number(&get, "CHIHOI_SEND_PER_SECOND")?.unwrap_or(defaults.per_second),
+            per_chat_per_second: number(&get, "CHIHOI_SEND_PER_CHAT_PER_SECOND")?
+                .unwrap_or(defaults.per_chat_per_second),
+            per_group_per_minute: number(&get, "CHIHOI_SEND_PER_GROUP_PER_MINUTE")?
+                .unwrap_or(defaults.per_group_per_minute),
+            max_attempts: number(&get, "CHIHOI_SEND_MAX_ATTEMPTS")?
+                .unwrap_or(defaults.max_attempts),
+        };
+        if delivery.per_second.is_nan()
+            || delivery.per_second <= 0.0
+            || delivery.per_chat_per_second == 0
+            || delivery.per_group_per_minute == 0
+        {
+            return Err(ConfigError::Invalid {
+                name: "CHIHOI_SEND_*",
+                why: "rates must be positive".into(),
+            });
+        }
         Ok(Self {
+            calendars,
+            delivery,
             database_url,
             telegram_token: get("TELOXIDE_TOKEN").map(Secret::new),
             telegram_api_url,
@@ -171,6 +228,94 @@ impl Config {
             timezone,
         })
     }
+}
+
+fn number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    get(name)
+        .map(|raw| {
+            raw.trim().parse::<T>().map_err(|_| ConfigError::Invalid {
+                name,
+                why: format!("{raw:?} is not a number"),
+            })
+        })
+        .transpose()
+}
+
+fn time(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<NaiveTime>, ConfigError> {
+    get(name)
+        .map(|raw| {
+            NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| ConfigError::Invalid {
+                name,
+                why: format!("{raw:?} is not a time like 08:00"),
+            })
+        })
+        .transpose()
+}
+
+/// The calendar variables; see `.env.example`.
+fn calendar_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<CalendarSettings, ConfigError> {
+    let reminders = get("CHIHOI_REMINDERS")
+        .map(|raw| {
+            raw.split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| match p.trim().parse::<i32>() {
+                    Ok(d) if d > 0 => Ok(ReminderDay::DayOfMonth(d as u32)),
+                    Ok(d) if d < 0 => Ok(ReminderDay::BeforeDeadline(d.unsigned_abs())),
+                    _ => Err(ConfigError::Invalid {
+                        name: "CHIHOI_REMINDERS",
+                        why: format!(
+                            "{p:?}: use days of the month (25) or days before the deadline (-1)"
+                        ),
+                    }),
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let deadline_day = match get("CHIHOI_DEADLINE_DAY") {
+        Some(raw) if raw.trim() == "last" => None,
+        Some(_) => number(get, "CHIHOI_DEADLINE_DAY")?,
+        None => None,
+    };
+    let (quiet_start, quiet_end) = match get("CHIHOI_QUIET_HOURS") {
+        None => (None, None),
+        Some(raw) if raw.trim() == "off" => {
+            let midnight = NaiveTime::MIN;
+            (Some(midnight), Some(midnight))
+        }
+        Some(raw) => {
+            let bad = || ConfigError::Invalid {
+                name: "CHIHOI_QUIET_HOURS",
+                why: format!("{raw:?}: use 21:00-07:00 or off"),
+            };
+            let (a, b) = raw.trim().split_once('-').ok_or_else(bad)?;
+            let parse = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+            (Some(parse(a)?), Some(parse(b)?))
+        }
+    };
+    Ok(CalendarSettings {
+        prompt_day: number(get, "CHIHOI_PROMPT_DAY")?,
+        prompt_time: time(get, "CHIHOI_PROMPT_TIME")?,
+        reminders,
+        reminder_time: time(get, "CHIHOI_REMINDER_TIME")?,
+        deadline_day,
+        deadline_time: time(get, "CHIHOI_DEADLINE_TIME")?,
+        on_time_grace_hours: number(get, "CHIHOI_ON_TIME_GRACE_HOURS")?,
+        lock_after_days: number(get, "CHIHOI_LOCK_AFTER_DAYS")?,
+        quiet_start,
+        quiet_end,
+        overdue_time: time(get, "CHIHOI_OVERDUE_TIME")?,
+        overdue_every_days: number(get, "CHIHOI_OVERDUE_EVERY_DAYS")?,
+        escalate_district_hours: number(get, "CHIHOI_ESCALATE_DISTRICT_HOURS")?,
+        escalate_province_hours: number(get, "CHIHOI_ESCALATE_PROVINCE_HOURS")?,
+    })
 }
 
 #[cfg(test)]
@@ -226,6 +371,41 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn calendar_variables_override_the_plan_defaults() {
+        let c = config(&[
+            ("CHIHOI_PROMPT_DAY", "18"),
+            ("CHIHOI_REMINDERS", "24, -2"),
+            ("CHIHOI_QUIET_HOURS", "22:00-06:30"),
+            ("CHIHOI_OVERDUE_EVERY_DAYS", "2"),
+        ])
+        .unwrap();
+        let cal = c.calendars.deployment();
+        assert_eq!(cal.prompt_day, 18);
+        assert_eq!(
+            cal.reminders,
+            vec![ReminderDay::DayOfMonth(24), ReminderDay::BeforeDeadline(2)]
+        );
+        assert_eq!(
+            cal.quiet,
+            Some((
+                NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(6, 30, 0).unwrap()
+            ))
+        );
+        assert_eq!(cal.overdue_every, chrono::Duration::days(2));
+        assert!(config(&[("CHIHOI_PROMPT_DAY", "31")]).is_err());
+        assert!(config(&[("CHIHOI_QUIET_HOURS", "late")]).is_err());
+        assert!(
+            config(&[("CHIHOI_QUIET_HOURS", "off")])
+                .unwrap()
+                .calendars
+                .deployment()
+                .quiet
+                .is_none()
+        );
     }
 
     #[test]

@@ -9,13 +9,19 @@
 //! - [`channel`]: platform adapters (Telegram today) and the local Bot API server.
 //! - [`i18n`]: Fluent messages from `locales/`, looked up per user's language.
 //! - [`export`]: CSV and XLSX exports of submitted reports.
+//! - [`chart`]: PNG charts of completeness and target progress.
+//! - [`scheduler`]: due work (prompts, reminders, overdue summaries, escalations) from data.
+//! - [`delivery`]: the courier draining the durable outbox within Telegram's limits.
 //! - [`app`]: wiring for the `chihoi` binary's commands (serve, demo, ...).
 
 pub mod app;
 pub mod channel;
+pub mod chart;
 pub mod config;
+pub mod delivery;
 pub mod dialog;
 pub mod domain;
 pub mod export;
 pub mod i18n;
+pub mod scheduler;
 pub mod storage;

@@ -43,6 +43,7 @@ menu-opinion = 💬 Send an opinion
 menu-join = 🙋 Ask to join a branch
 menu-language = 🌐 Language
 menu-help = ❓ Help
+menu-alerts = 🚨 Alerts
 
 help-title = ❓ Help
 help-not-joined = You are not in a branch yet. Open the invite link an officer sent you, or tap "Ask to join a branch" to pick yours.
@@ -57,9 +58,13 @@ help-reporter =
     /huy — stop what you are doing (drafts are kept)
     /ngonngu — change language
 help-admin =
-    You receive urgent reports from the units below you at once.
+    Urgent reports nobody below acknowledges climb to you.
+    /canhbao — open alerts
     /khancap — urgent report
     /ngonngu — change language
+
+help-officer =
+    /canhbao — open urgent alerts in your commune
 
 dialog-cancelled = Stopped.
 
@@ -73,3 +78,4 @@ cmd-ykien = Send an opinion to your branch
 cmd-ngonngu = Change language
 cmd-trogiup = Help
 cmd-huy = Stop what you are doing
+cmd-canhbao = Open urgent alerts

@@ -76,7 +76,7 @@ incident-severity-critical = Very serious
 
 ## Urgent, ad-hoc reports
 
-urgent-intro = 🚨 Urgent report: it goes at once to the grassroots and district officers.
+urgent-intro = 🚨 Urgent report: it goes at once to the grassroots officers; if nobody acknowledges it, to the district, then the province.
 urgent-confirm = Send this urgent report?{"\u000A"}{ $incident }
 button-send-now = 🚨 Send now
 urgent-alert = 🚨 URGENT — { $unit }{"\u000A"}{ $incident }{"\u000A"}Reported by: { $reporter }
@@ -92,3 +92,37 @@ button-send-anonymous = Send anonymously
 opinion-sent = ✅ Your opinion was sent to { $unit }. Thank you!
 opinion-to-head = 💬 New opinion from a member ({ $who }):{"\u000A"}{ $text }
 opinion-anonymous-name = anonymous
+report-urgent-raised = 🚨 { $count } very serious incident(s): the bot alerted the grassroots officers at once.
+
+## Reminders and overdue summaries
+
+reminder-prompt = 📋 The { $period } report of { $unit } is open. Deadline: { $deadline }.
+reminder-again = ⏰ Reminder: { $unit } has not sent its { $period } report. Deadline: { $deadline }.
+reminder-overdue = ⏰ The { $period } report of { $unit } is overdue (deadline { $deadline }). Please send it soon.
+button-open-report = 📋 Write the report
+overdue-summary = ⚠️ The { $period } report is overdue: { $pending } of { $total } units have not sent it:
+overdue-more = {"\u000A"}… and { $count } more.
+button-remind-all = 🔔 Remind them all now
+remind-all-done = Reminded { $people } people.
+remind-all-summary = 🔔 Reminders sent to { $people } people in { $units } pending units. { $nobody } units have nobody on the bot yet.
+unreachable-to-head = ⚠️ { $name } ({ $unit }) blocked the bot or left Telegram; the bot can no longer reach her. Please contact her directly.
+
+## Urgent alerts: handling
+
+alert-status-open = Not yet acknowledged
+alert-status-acknowledged = Acknowledged
+alert-status-in-progress = In progress
+alert-status-resolved = Resolved
+button-alert-ack = 👀 Acknowledge
+button-alert-progress = 🛠 In progress
+button-alert-resolved = ✅ Resolved
+alert-status-line = Status: { $status }
+alert-escalated-note = (Escalated: nobody below acknowledged it.)
+alert-already = This alert is already: { $status }.
+alert-updated = Updated: { $status }.
+alert-list-not-allowed = Only grassroots, district and province officers see alerts.
+alert-list-empty = No open alerts.
+alert-list-title = 🚨 { $count } open alert(s):
+alert-list-more = There are older alerts; handle the ones above to see them.
+alert-reporter-escalated = ⏫ Your urgent report ({ $incident }) was not acknowledged below and has been escalated to the { $level } level.
+alert-reporter-status = 🔔 Your urgent report ({ $incident }): { $status } — { $name }, { $role }.

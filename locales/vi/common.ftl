@@ -43,6 +43,7 @@ menu-opinion = 💬 Gửi ý kiến
 menu-join = 🙋 Xin vào chi hội
 menu-language = 🌐 Ngôn ngữ
 menu-help = ❓ Trợ giúp
+menu-alerts = 🚨 Cảnh báo
 
 help-title = ❓ Trợ giúp
 help-not-joined = Chị chưa thuộc chi hội nào trên hệ thống. Hãy mở đường link mời do cán bộ Hội gửi, hoặc bấm "Xin vào chi hội" để chọn chi hội của mình.
@@ -57,9 +58,13 @@ help-reporter =
     /huy — dừng việc đang làm (bản nháp vẫn được lưu)
     /ngonngu — đổi ngôn ngữ
 help-admin =
-    Chị sẽ nhận ngay các báo cáo khẩn của đơn vị cấp dưới.
+    Báo cáo khẩn chưa được cấp dưới nhận sẽ chuyển lên chị.
+    /canhbao — các cảnh báo đang mở
     /khancap — báo cáo khẩn
     /ngonngu — đổi ngôn ngữ
+
+help-officer =
+    /canhbao — các cảnh báo khẩn đang mở trong xã
 
 dialog-cancelled = Đã dừng.
 
@@ -73,3 +78,4 @@ cmd-ykien = Gửi ý kiến tới chi hội
 cmd-ngonngu = Đổi ngôn ngữ
 cmd-trogiup = Trợ giúp
 cmd-huy = Dừng việc đang làm
+cmd-canhbao = Cảnh báo khẩn đang mở

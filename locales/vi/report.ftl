@@ -76,7 +76,7 @@ incident-severity-critical = Rất nghiêm trọng
 
 ## Báo cáo khẩn, đột xuất
 
-urgent-intro = 🚨 Báo cáo khẩn: bot sẽ gửi ngay tới cán bộ Hội cơ sở và Hội huyện.
+urgent-intro = 🚨 Báo cáo khẩn: bot gửi ngay tới cán bộ Hội cơ sở; nếu chưa ai nhận, bot chuyển lên Hội huyện, rồi Hội tỉnh.
 urgent-confirm = Gửi báo cáo khẩn này?{"\u000A"}{ $incident }
 button-send-now = 🚨 Gửi ngay
 urgent-alert = 🚨 KHẨN — { $unit }{"\u000A"}{ $incident }{"\u000A"}Người báo: { $reporter }
@@ -92,3 +92,37 @@ button-send-anonymous = Gửi ẩn danh
 opinion-sent = ✅ Đã gửi ý kiến tới { $unit }. Cảm ơn chị!
 opinion-to-head = 💬 Ý kiến mới của hội viên ({ $who }):{"\u000A"}{ $text }
 opinion-anonymous-name = ẩn danh
+report-urgent-raised = 🚨 Có { $count } vụ việc rất nghiêm trọng: bot đã báo khẩn tới cán bộ Hội cơ sở.
+
+## Nhắc nhở và quá hạn
+
+reminder-prompt = 📋 Kỳ báo cáo tháng { $period } của { $unit } đã mở. Hạn nộp: { $deadline }.
+reminder-again = ⏰ Nhắc nhở: { $unit } chưa gửi báo cáo tháng { $period }. Hạn nộp: { $deadline }.
+reminder-overdue = ⏰ Báo cáo tháng { $period } của { $unit } đã quá hạn ({ $deadline }). Chị gửi sớm giúp nhé.
+button-open-report = 📋 Làm báo cáo
+overdue-summary = ⚠️ Báo cáo tháng { $period } đã quá hạn: { $pending }/{ $total } đơn vị chưa nộp:
+overdue-more = {"\u000A"}… và { $count } đơn vị khác.
+button-remind-all = 🔔 Nhắc tất cả ngay
+remind-all-done = Đã nhắc { $people } người.
+remind-all-summary = 🔔 Đã gửi nhắc nhở tới { $people } người ở { $units } đơn vị chưa nộp. { $nobody } đơn vị chưa có ai dùng bot.
+unreachable-to-head = ⚠️ { $name } ({ $unit }) đã chặn bot hoặc không còn dùng Telegram, bot không gửi tin được nữa. Chị liên hệ trực tiếp giúp nhé.
+
+## Cảnh báo khẩn: các bước xử lý
+
+alert-status-open = Chưa có ai nhận
+alert-status-acknowledged = Đã nhận
+alert-status-in-progress = Đang xử lý
+alert-status-resolved = Đã giải quyết
+button-alert-ack = 👀 Đã nhận
+button-alert-progress = 🛠 Đang xử lý
+button-alert-resolved = ✅ Đã giải quyết
+alert-status-line = Trạng thái: { $status }
+alert-escalated-note = (Chuyển lên vì cấp dưới chưa có ai nhận.)
+alert-already = Cảnh báo này đã ở trạng thái: { $status }.
+alert-updated = Đã cập nhật: { $status }.
+alert-list-not-allowed = Chỉ cán bộ Hội cơ sở, huyện, tỉnh xem được cảnh báo.
+alert-list-empty = Không có cảnh báo nào đang mở.
+alert-list-title = 🚨 { $count } cảnh báo đang mở:
+alert-list-more = Còn cảnh báo cũ hơn; xử lý xong các cảnh báo trên để xem tiếp.
+alert-reporter-escalated = ⏫ Báo cáo khẩn của chị ({ $incident }) chưa được cấp dưới nhận, đã chuyển lên { $level }.
+alert-reporter-status = 🔔 Báo cáo khẩn của chị ({ $incident }): { $status } — { $name }, { $role }.

@@ -16,6 +16,7 @@ use crate::channel::telegram::person::{Person, PersonError};
 use crate::channel::telegram::{Telegram, TelegramOptions};
 use crate::config::{DatabaseUrl, Secret};
 use crate::dialog::{Engine, system_clock};
+use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::domain::role::Role;
 use crate::export::{self, ExportFormat};
@@ -76,7 +77,13 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     let mut options = TelegramOptions::new(Secret::new(api.token()));
     options.api_url = Some(api.api_url());
     options.poll_timeout = Duration::from_secs(1);
-    let telegram = Telegram::new(Engine::new(store.clone(), tz), &options, system_clock());
+    let calendars =
+        Calendars::new(tz, Default::default()).map_err(|e| AppError::Usage(e.to_string()))?;
+    let telegram = Telegram::new(
+        Engine::new(store.clone(), calendars),
+        &options,
+        system_clock(),
+    );
     let shutdown = CancellationToken::new();
     let bot_task = {
         let (telegram, options, shutdown) = (telegram.clone(), options.clone(), shutdown.clone());

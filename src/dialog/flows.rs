@@ -12,14 +12,15 @@ use crate::domain::report::{Incident, MAX_NOTE_CHARS, clean_text};
 use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::storage::org::{self, Unit};
+use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::reports;
 use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 15] = [
-    "start", "menu", "join", "baocao", "khancap", "ykien", "ngonngu", "trogiup", "huy", "help",
-    "report", "urgent", "opinion", "language", "cancel",
+pub(crate) const COMMANDS: [&str; 17] = [
+    "start", "menu", "join", "canhbao", "alerts", "baocao", "khancap", "ykien", "ngonngu",
+    "trogiup", "huy", "help", "report", "urgent", "opinion", "language", "cancel",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -50,6 +51,10 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
             Ok(Next::Go(DialogState::Opinion { text: None }))
         }
         "ngonngu" | "language" => Ok(Next::Go(DialogState::Language)),
+        "canhbao" | "alerts" => {
+            super::alerts::list_open(ctx).await?;
+            Ok(Next::Go(DialogState::Idle))
+        }
         "trogiup" | "help" => {
             help(ctx);
             Ok(Next::Go(DialogState::Idle))
@@ -101,6 +106,22 @@ pub(crate) fn menu(ctx: &mut Ctx<'_>, text: Option<String>) {
     };
     let mut rows = Vec::new();
     match ctx.role() {
+        Some(Role::GrassrootsOfficer) => {
+            rows.push(vec![
+                b("menu-report", "baocao"),
+                b("menu-alerts", "canhbao"),
+            ]);
+            rows.push(vec![
+                b("menu-urgent", "khancap"),
+                b("menu-opinion", "ykien"),
+            ]);
+        }
+        Some(Role::DistrictAdmin | Role::ProvinceAdmin) => {
+            rows.push(vec![
+                b("menu-alerts", "canhbao"),
+                b("menu-urgent", "khancap"),
+            ]);
+        }
         Some(role) if role.files_monthly_report() => {
             rows.push(vec![b("menu-report", "baocao")]);
             rows.push(vec![
@@ -128,6 +149,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-opinion" => tr!(lang, "menu-opinion"),
         "menu-join" => tr!(lang, "menu-join"),
         "menu-language" => tr!(lang, "menu-language"),
+        "menu-alerts" => tr!(lang, "menu-alerts"),
         _ => tr!(lang, "menu-help"),
     }
 }
@@ -139,7 +161,12 @@ fn help(ctx: &mut Ctx<'_>) {
     text.push_str(&match ctx.role() {
         None => tr!(lang, "help-not-joined"),
         Some(Role::Member) => tr!(lang, "help-member"),
-        Some(Role::BranchHead | Role::GrassrootsOfficer) => tr!(lang, "help-reporter"),
+        Some(Role::BranchHead) => tr!(lang, "help-reporter"),
+        Some(Role::GrassrootsOfficer) => format!(
+            "{}\n{}",
+            tr!(lang, "help-reporter"),
+            tr!(lang, "help-officer")
+        ),
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => tr!(lang, "help-admin"),
     });
     menu(ctx, Some(text));
@@ -555,46 +582,34 @@ async fn send_urgent(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<(), Dialo
     let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
         return Ok(());
     };
-    let id = reports::insert_urgent(
+    let reporter = ctx.user.clone();
+    let raised = super::alerts::raise(
         ctx.conn,
-        unit_id,
-        ctx.user.id,
+        ctx.calendars,
+        &unit,
+        &reporter,
         incident,
-        ctx.now.timestamp(),
+        None,
+        ctx.now,
     )
     .await?;
-    let path = org::path_names(ctx.conn, &unit).await?;
-    let receivers = users::users_in_units_with_roles(
-        ctx.conn,
-        &unit.lineage_ids(),
-        &[Role::GrassrootsOfficer, Role::DistrictAdmin],
-    )
-    .await?;
-    let receivers: Vec<User> = receivers
-        .into_iter()
-        .filter(|u| u.id != ctx.user.id)
-        .collect();
-    for officer in &receivers {
-        let ol = Lang::parse(&officer.lang).unwrap_or_default();
-        let text = tr!(
-            ol,
-            "urgent-alert",
-            unit = path.clone(),
-            incident = report::incident_line(ol, incident),
-            reporter = ctx.user.display_name.clone()
-        );
-        ctx.send_to(officer, text, Vec::new());
-    }
-    tracing::info!(
-        urgent_id = id,
-        unit_id,
-        receivers = receivers.len(),
-        "urgent report stored"
-    );
-    let text = if receivers.is_empty() {
+    let alerted = match raised {
+        Some((id, ids, count)) => {
+            ctx.queued.extend(ids);
+            tracing::info!(
+                urgent_id = id,
+                unit_id,
+                alerted = count,
+                "urgent report stored"
+            );
+            count
+        }
+        None => 0,
+    };
+    let text = if alerted == 0 {
         tr!(lang, "urgent-sent-nobody")
     } else {
-        tr!(lang, "urgent-sent", count = receivers.len() as i64)
+        tr!(lang, "urgent-sent", count = alerted as i64)
     };
     menu(ctx, Some(text));
     Ok(())
@@ -704,4 +719,86 @@ pub(crate) async fn language_choice(ctx: &mut Ctx<'_>, token: &str) -> Result<Ne
     ctx.lang = lang;
     menu(ctx, Some(tr!(lang, "language-set")));
     Ok(Next::Go(DialogState::Idle))
+}
+
+// ---- reminders on demand ---------------------------------------------------------------------
+
+/// "Remind them all now" under an overdue summary: a reminder to every reporting person of the
+/// pending units in her subtree, at most once a day per unit.
+pub(crate) async fn remind_all(ctx: &mut Ctx<'_>, period: Period) -> Result<(), DialogError> {
+    let lang = ctx.lang;
+    let Some((unit_id, role)) = ctx.user.membership() else {
+        ctx.notice = Some(tr!(lang, "error-not-yours"));
+        return Ok(());
+    };
+    if !super::alerts::LEVEL_ROLES.contains(&role) {
+        ctx.notice = Some(tr!(lang, "error-not-yours"));
+        return Ok(());
+    }
+    let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
+        return Ok(());
+    };
+    let calendar = org::calendar_for(ctx.conn, ctx.calendars, &unit).await?;
+    if ctx.now >= calendar.locks_at(period) {
+        ctx.say(tr!(
+            lang,
+            "report-period-locked",
+            period = labels::period(period)
+        ));
+        return Ok(());
+    }
+    let pending: Vec<_> = reports::expected_units(ctx.conn, &unit.path, period)
+        .await?
+        .into_iter()
+        .filter(|e| e.submitted_at.is_none())
+        .collect();
+    let day = ctx
+        .now
+        .with_timezone(&calendar.tz)
+        .format("%Y-%m-%d")
+        .to_string();
+    let not_before = calendar.next_sendable(ctx.now).timestamp();
+    let (mut people, mut nobody) = (0i64, 0i64);
+    for e in &pending {
+        let reporters = users::users_in_units_with_roles(
+            ctx.conn,
+            &[e.unit_id],
+            &[Role::BranchHead, Role::GrassrootsOfficer],
+        )
+        .await?;
+        if reporters.is_empty() {
+            nobody += 1;
+        }
+        for r in reporters {
+            let m = NewMessage {
+                key: Some(format!("manual:{period}:{}:{}:{day}", e.unit_id, r.id)),
+                kind: Kind::Reminder,
+                platform: r.platform.clone(),
+                chat_id: r.chat_id.clone(),
+                user_id: Some(r.id),
+                unit_id: Some(e.unit_id),
+                period: Some(period),
+                ref_id: Some(-1),
+                body: None,
+                urgent: false,
+                not_before,
+                lease: None,
+            };
+            if outbox::enqueue(ctx.conn, &m, ctx.now.timestamp())
+                .await?
+                .is_some()
+            {
+                people += 1;
+            }
+        }
+    }
+    ctx.notice = Some(tr!(lang, "remind-all-done", people = people));
+    ctx.say(tr!(
+        lang,
+        "remind-all-summary",
+        people = people,
+        units = pending.len() as i64,
+        nobody = nobody
+    ));
+    Ok(())
 }

@@ -10,8 +10,10 @@
 //! Every step's choices carry the dialog's version (`d:<version>:<token>`): a tap on a button of
 //! an older step, a second tap, or data the client made up is recognised and answered politely.
 
+pub mod alerts;
 mod flows;
 pub mod labels;
+pub mod notices;
 mod report;
 mod state;
 
@@ -21,11 +23,15 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sqlx::AnyConnection;
 
+use crate::domain::calendar::Calendars;
+use crate::domain::period::Period;
 use crate::domain::role::Role;
 use crate::i18n::Lang;
+use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, Identity, User};
 use crate::storage::{StorageError, Store};
 use crate::tr;
+use alerts::AlertStatus;
 pub use state::DialogState;
 
 /// The time source: the wall clock in production; tests and `chihoi tick --now` inject their own.
@@ -69,14 +75,14 @@ pub enum Input {
 }
 
 /// A message to send: text and rows of choices.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outbound {
     pub chat_id: String,
     pub text: String,
     pub choices: Vec<Vec<Choice>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Choice {
     pub label: String,
     pub data: String,
@@ -85,7 +91,8 @@ pub struct Choice {
 /// What handling one inbound produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Handled {
-    pub replies: Vec<Outbound>,
+    /// Outbox rows this update queued that may go out now (replies, alerts), in order.
+    pub outbox_ids: Vec<i64>,
     /// A short notice for the tap itself (Telegram shows it as a toast).
     pub notice: Option<String>,
     /// The update had been handled before; nothing was done.
@@ -111,23 +118,38 @@ impl DialogError {
 #[derive(Clone, Debug)]
 pub struct Engine {
     store: Store,
-    tz: Tz,
+    calendars: Calendars,
+    /// This instance's name: its courier owns the replies the engine queues.
+    instance: String,
 }
+
+/// How long the instance that handled an update keeps its replies to itself before any courier
+/// may send them (it normally sends them within milliseconds).
+const REPLY_LEASE_SECS: i64 = 30;
 
 /// Most choices shown in one column before we page (small screens).
 pub(crate) const PAGE_SIZE: usize = 8;
 
 impl Engine {
-    pub fn new(store: Store, tz: Tz) -> Self {
-        Self { store, tz }
+    pub fn new(store: Store, calendars: Calendars) -> Self {
+        Self {
+            store,
+            calendars,
+            instance: format!("instance-{:016x}", rand::random::<u64>()),
+        }
+    }
+
+    /// The name this instance's courier claims outbox rows under.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    pub fn timezone(&self) -> Tz {
-        self.tz
+    pub fn calendars(&self) -> &Calendars {
+        &self.calendars
     }
 
     /// Applies one inbound event exactly once and returns what to send.
@@ -171,8 +193,10 @@ impl Engine {
             lang: Lang::parse(&user.lang).unwrap_or_default(),
             user,
             now,
-            tz: self.tz,
+            tz: self.calendars.tz,
+            calendars: &self.calendars,
             out: Vec::new(),
+            queued: Vec::new(),
             notice: None,
         };
         let next = route(&mut ctx, &state, version, &inbound.input).await?;
@@ -193,14 +217,37 @@ impl Engine {
             let chat = ctx.user.chat_id.clone();
             ctx.out.push(prompt.into_outbound(chat, version));
         }
-        let Ctx {
-            out: replies,
-            notice,
-            ..
-        } = ctx;
+        let quiet_until = self.calendars.deployment().next_sendable(now).timestamp();
+        let mut outbox_ids = std::mem::take(&mut ctx.queued);
+        let own_chat = ctx.user.chat_id.clone();
+        for (i, out) in std::mem::take(&mut ctx.out).into_iter().enumerate() {
+            // Her replies go at once; notices to others wait out quiet hours.
+            let reply = out.chat_id == own_chat;
+            let message = NewMessage {
+                key: Some(format!("{}:{i}", inbound.update_key)),
+                kind: if reply { Kind::Reply } else { Kind::Notice },
+                platform: inbound.platform.clone(),
+                chat_id: out.chat_id.clone(),
+                user_id: None,
+                unit_id: None,
+                period: None,
+                ref_id: None,
+                body: Some(
+                    serde_json::to_string(&out)
+                        .map_err(|e| StorageError::Corrupt(e.to_string()))?,
+                ),
+                urgent: reply,
+                not_before: if reply { now.timestamp() } else { quiet_until },
+                lease: reply.then(|| (self.instance.clone(), now.timestamp() + REPLY_LEASE_SECS)),
+            };
+            if let Some(id) = outbox::enqueue(ctx.conn, &message, now.timestamp()).await? {
+                outbox_ids.push(id);
+            }
+        }
+        let notice = ctx.notice.take();
         tx.commit().await?;
         Ok(Handled {
-            replies,
+            outbox_ids,
             notice,
             duplicate: false,
         })
@@ -224,7 +271,11 @@ pub(crate) struct Ctx<'a> {
     pub lang: Lang,
     pub now: DateTime<Utc>,
     pub tz: Tz,
+    pub calendars: &'a Calendars,
+    /// Messages to render into the outbox when the update commits.
     pub out: Vec<Outbound>,
+    /// Outbox rows already queued (alerts) that may go out at once.
+    pub queued: Vec<i64>,
     pub notice: Option<String>,
 }
 
@@ -269,6 +320,15 @@ async fn route(
         Input::Command { name, arg } => flows::command(ctx, name, arg).await,
         Input::Choice(data) => match parse_choice(data) {
             ChoiceData::Command(name) => flows::command(ctx, name, "").await,
+            ChoiceData::OpenReport(period) => report::start(ctx, &period.to_string()).await,
+            ChoiceData::RemindAll(period) => {
+                flows::remind_all(ctx, period).await?;
+                Ok(Next::Quiet)
+            }
+            ChoiceData::Alert { id, to } => {
+                alerts::decide(ctx, id, to).await?;
+                Ok(Next::Quiet)
+            }
             ChoiceData::JoinDecision {
                 request_id,
                 approve,
@@ -357,6 +417,15 @@ enum ChoiceData<'a> {
         version: i64,
         token: &'a str,
     },
+    /// `p:<YYYY-MM>` — open the report of that period (from a reminder).
+    OpenReport(Period),
+    /// `r:<YYYY-MM>` — remind every pending unit below her (from an overdue summary).
+    RemindAll(Period),
+    /// `a:<id>:ack|prog|done` — an officer moves an urgent report along.
+    Alert {
+        id: i64,
+        to: AlertStatus,
+    },
     Forged,
 }
 
@@ -373,6 +442,17 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
             request_id,
             approve: verdict == "a",
         };
+    }
+    if let Some(p) = data.strip_prefix("p:").and_then(|p| p.parse().ok()) {
+        return ChoiceData::OpenReport(p);
+    }
+    if let Some(p) = data.strip_prefix("r:").and_then(|p| p.parse().ok()) {
+        return ChoiceData::RemindAll(p);
+    }
+    if let Some((id, tok)) = data.strip_prefix("a:").and_then(|r| r.split_once(':'))
+        && let (Ok(id), Some(to)) = (id.parse(), AlertStatus::from_token(tok))
+    {
+        return ChoiceData::Alert { id, to };
     }
     if let Some((v, token)) = data.strip_prefix("d:").and_then(|r| r.split_once(':'))
         && let Ok(version) = v.parse()
@@ -477,6 +557,23 @@ mod tests {
             }
         );
         assert_eq!(parse_choice("d:x:s"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("p:2026-10"),
+            ChoiceData::OpenReport(Period::new(2026, 10).unwrap())
+        );
+        assert_eq!(parse_choice("p:2026-13"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("r:2026-10"),
+            ChoiceData::RemindAll(Period::new(2026, 10).unwrap())
+        );
+        assert_eq!(
+            parse_choice("a:12:ack"),
+            ChoiceData::Alert {
+                id: 12,
+                to: AlertStatus::Acknowledged
+            }
+        );
+        assert_eq!(parse_choice("a:12:open"), ChoiceData::Forged);
         assert_eq!(parse_choice("d:7:"), ChoiceData::Forged);
         assert_eq!(parse_choice(""), ChoiceData::Forged);
     }

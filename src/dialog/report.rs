@@ -54,7 +54,7 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
             }
         }
     };
-    if ctx.now >= period.editable_until(ctx.tz) {
+    if locks_at(ctx, unit_id, period).await? <= ctx.now {
         ctx.say(tr!(
             ctx.lang,
             "report-period-locked",
@@ -79,6 +79,20 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
         }
     };
     Ok(report_state(unit_id, period, step, false))
+}
+
+/// When the unit's period locks, by its top unit's calendar.
+async fn locks_at(
+    ctx: &mut Ctx<'_>,
+    unit_id: i64,
+    period: Period,
+) -> Result<chrono::DateTime<chrono::Utc>, DialogError> {
+    Ok(match org::unit_by_id(ctx.conn, unit_id).await? {
+        Some(unit) => org::calendar_for(ctx.conn, ctx.calendars, &unit)
+            .await?
+            .locks_at(period),
+        None => ctx.calendars.deployment().locks_at(period),
+    })
 }
 
 async fn unit_name(ctx: &mut Ctx<'_>, unit_id: i64) -> Result<String, DialogError> {
@@ -688,7 +702,7 @@ async fn submit(
     draft: &ReportDraft,
 ) -> Result<Next, DialogError> {
     let lang = ctx.lang;
-    if ctx.now >= period.editable_until(ctx.tz) {
+    if locks_at(ctx, unit_id, period).await? <= ctx.now {
         ctx.say(tr!(
             lang,
             "report-period-locked",
@@ -700,7 +714,7 @@ async fn submit(
         ctx.say(tr!(lang, "report-incomplete"));
         return Ok(Next::Stay);
     };
-    let (_, revision) = reports::upsert_report(
+    let (report_id, revision) = reports::upsert_report(
         ctx.conn,
         unit_id,
         period,
@@ -710,6 +724,31 @@ async fn submit(
     )
     .await?;
     reports::delete_draft(ctx.conn, unit_id, period).await?;
+    // Very serious incidents climb the urgent ladder too (once each, however often corrected).
+    let mut raised = 0;
+    if let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? {
+        let reporter = ctx.user.clone();
+        for inc in report
+            .incidents
+            .iter()
+            .filter(|i| i.severity == Severity::Critical)
+        {
+            let origin = super::alerts::incident_origin(report_id, inc);
+            let alert = super::alerts::raise(
+                ctx.conn,
+                ctx.calendars,
+                &unit,
+                &reporter,
+                inc,
+                Some(&origin),
+                ctx.now,
+            );
+            if let Some((_, ids, _)) = alert.await? {
+                ctx.queued.extend(ids);
+                raised += 1;
+            }
+        }
+    }
     let unit = unit_name(ctx, unit_id).await?;
     let text = if revision == 1 {
         tr!(
@@ -727,7 +766,15 @@ async fn submit(
             revision = revision
         )
     };
-    tracing::info!(unit_id, %period, revision, "monthly report stored");
+    tracing::info!(unit_id, %period, revision, raised, "monthly report stored");
+    let text = if raised > 0 {
+        format!(
+            "{text}\n{}",
+            tr!(lang, "report-urgent-raised", count = raised as i64)
+        )
+    } else {
+        text
+    };
     flows::menu(ctx, Some(text));
     Ok(Next::Go(DialogState::Idle))
 }

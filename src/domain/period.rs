@@ -63,12 +63,6 @@ impl Period {
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_default()
     }
-
-    /// Until a reporting calendar is configured, a report stays editable until the end of the
-    /// following month.
-    pub fn editable_until(self, tz: Tz) -> DateTime<Utc> {
-        self.next().next().starts_at(tz)
-    }
 }
 
 impl fmt::Display for Period {
@@ -126,10 +120,12 @@ mod tests {
     }
 
     #[test]
-    fn december_rolls_over_and_stays_editable_through_january() {
+    fn december_rolls_over_into_january() {
         let dec = Period::new(2026, 12).unwrap();
         assert_eq!(dec.next().to_string(), "2027-01");
-        let until = dec.editable_until(Ho_Chi_Minh);
-        assert_eq!(until, Utc.with_ymd_and_hms(2027, 1, 31, 17, 0, 0).unwrap());
+        assert_eq!(
+            dec.starts_at(Ho_Chi_Minh),
+            Utc.with_ymd_and_hms(2026, 11, 30, 17, 0, 0).unwrap()
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! (see [`Store::begin`]); row ↔ domain mapping lives here and nowhere else.
 
 pub mod org;
+pub mod outbox;
 pub mod reports;
 pub mod users;
 

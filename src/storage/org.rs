@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 
 use super::{Result, StorageError, path_range_end};
+use crate::domain::calendar::{Calendar, CalendarSettings, Calendars};
 use crate::domain::org::{ExistingUnit, ImportPlan, Level, UnitCode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,4 +224,48 @@ pub async fn path_names(conn: &mut AnyConnection, unit: &Unit) -> Result<String>
         .map(|u| u.name.as_str())
         .collect::<Vec<_>>()
         .join(" › "))
+}
+
+/// A top unit's calendar override, if any.
+pub async fn calendar_override(
+    conn: &mut AnyConnection,
+    root_id: i64,
+) -> Result<Option<CalendarSettings>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT settings FROM calendar_overrides WHERE unit_id = $1")
+            .bind(root_id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|(json,)| serde_json::from_str(&json).map_err(|e| StorageError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+pub async fn set_calendar_override(
+    conn: &mut AnyConnection,
+    root_id: i64,
+    settings: &CalendarSettings,
+    now: i64,
+) -> Result<()> {
+    let json = serde_json::to_string(settings).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO calendar_overrides (unit_id, settings, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (unit_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
+    )
+    .bind(root_id)
+    .bind(json)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The calendar that applies to `unit`: the deployment's, with its top unit's override.
+pub async fn calendar_for(
+    conn: &mut AnyConnection,
+    calendars: &Calendars,
+    unit: &Unit,
+) -> Result<Calendar> {
+    let root = unit.lineage_ids().first().copied().unwrap_or(unit.id);
+    let over = calendar_override(conn, root).await?;
+    Ok(calendars.with_override(over.as_ref()))
 }

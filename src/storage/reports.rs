@@ -373,3 +373,49 @@ pub async fn opinions_for(
         )
         .collect())
 }
+
+// ---- completeness ----------------------------------------------------------------------------
+
+/// A unit expected to report monthly (branches and grassroots unions), with its report if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+    pub path: String,
+    pub level: String,
+    pub submitted_at: Option<i64>,
+}
+
+/// Every expected unit in the subtree at `root_path` with its report for `period`, in one
+/// set-based query.
+pub async fn expected_units(
+    conn: &mut AnyConnection,
+    root_path: &str,
+    period: Period,
+) -> Result<Vec<Expected>> {
+    let rows: Vec<(i64, String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT u.id, u.code, u.name, u.path, u.level, r.submitted_at
+         FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $1
+         WHERE u.level IN ('branch', 'grassroots') AND u.path >= $2 AND u.path < $3
+         ORDER BY u.path",
+    )
+    .bind(period.to_string())
+    .bind(root_path)
+    .bind(path_range_end(root_path))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(unit_id, code, name, path, level, submitted_at)| Expected {
+                unit_id,
+                code,
+                name,
+                path,
+                level,
+                submitted_at,
+            },
+        )
+        .collect())
+}

@@ -69,21 +69,30 @@ async fn webhook_refuses_a_wrong_secret_and_handles_updates_with_the_right_one(b
 }
 
 async fn flood_control_is_waited_out_and_the_reply_arrives_once(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, false).await;
     let mut mai = app.person(502, "Phạm Thị Mai");
     app.api.fail_next(
         "sendMessage",
-        Failure::TooManyRequests { retry_after: 1 },
+        Failure::TooManyRequests { retry_after: 3 },
         1,
     );
-    let started = std::time::Instant::now();
     let r = mai.send("/start").await.unwrap();
-    assert_eq!(r.len(), 1, "{}", texts(&r));
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "retry_after was not honoured"
+    assert!(r.is_empty(), "Telegram refused it: {}", texts(&r));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+            .await,
+        1
     );
+    // Not before retry_after…
+    app.advance(chrono::Duration::seconds(2));
+    assert_eq!(app.drain().await.sent, 0);
+    // …and then exactly once, with no failure counted.
+    app.advance(chrono::Duration::seconds(1));
+    let report = app.drain().await;
+    assert_eq!(report.sent, 1);
+    assert_eq!(mai.replies().await.unwrap().len(), 1);
     assert_eq!(app.api.stats().calls_of("sendMessage"), 2);
+    assert_eq!(app.count("SELECT attempts FROM outbox").await, 0);
     app.shutdown().await;
 }
 
@@ -137,14 +146,29 @@ async fn a_user_who_blocked_the_bot_is_marked_unreachable_and_skipped(backend: B
     app.shutdown().await;
 }
 
-async fn a_server_error_from_telegram_is_retried(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+async fn a_server_error_from_telegram_is_retried_with_backoff(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
     let mut mai = app.person(505, "Phạm Thị Mai");
     app.api
         .fail_next("sendMessage", Failure::ServerError(502), 1);
     let r = mai.send("/start").await.unwrap();
-    assert_eq!(r.len(), 1, "{}", texts(&r));
-    assert_eq!(app.api.stats().calls_of("sendMessage"), 2);
+    assert!(r.is_empty());
+    let (attempts, error): (i64, String) =
+        sqlx::query_as("SELECT attempts, last_error FROM outbox")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(attempts, 1);
+    assert!(error.contains("Bad Gateway"), "{error}");
+    app.advance(chrono::Duration::seconds(4));
+    assert_eq!(
+        app.drain().await.sent,
+        0,
+        "backoff is 5 s after the first failure"
+    );
+    app.advance(chrono::Duration::seconds(1));
+    assert_eq!(app.drain().await.sent, 1);
+    assert_eq!(mai.replies().await.unwrap().len(), 1);
     app.shutdown().await;
 }
 
@@ -201,6 +225,6 @@ both_backends!(
     webhook_refuses_a_wrong_secret_and_handles_updates_with_the_right_one,
     flood_control_is_waited_out_and_the_reply_arrives_once,
     a_user_who_blocked_the_bot_is_marked_unreachable_and_skipped,
-    a_server_error_from_telegram_is_retried,
+    a_server_error_from_telegram_is_retried_with_backoff,
     command_menus_are_set_in_vietnamese_and_english_and_she_can_switch,
 );

@@ -9,9 +9,12 @@ use chihoi::app;
 use chihoi::channel::telegram::local_api::{LocalBotApi, LocalBotApiOptions};
 use chihoi::channel::telegram::person::Person;
 use chihoi::channel::telegram::{Telegram, TelegramOptions};
-use chihoi::config::{DatabaseUrl, Secret};
+use chihoi::config::{DatabaseUrl, DeliveryConfig, Secret};
+use chihoi::delivery::DrainReport;
 use chihoi::dialog::{Clock, Engine};
+use chihoi::domain::calendar::Calendars;
 use chihoi::domain::role::Role;
+use chihoi::scheduler::{Scheduler, TickReport};
 use chihoi::storage::Store;
 use chrono::{DateTime, TimeZone, Utc};
 use tokio::task::JoinHandle;
@@ -144,12 +147,22 @@ pub struct TestApp {
     pub store: Store,
     pub db: TestDb,
     pub now: Arc<Mutex<DateTime<Utc>>>,
-    running: Option<(CancellationToken, JoinHandle<()>)>,
+    /// Whether the bot's own courier loop runs (tests of scheduled messages step it themselves).
+    pub run_courier: bool,
+    /// Delivery limits for the next start of the bot.
+    pub delivery: DeliveryConfig,
+    running: Option<(CancellationToken, JoinHandle<()>, Telegram)>,
 }
 
 impl TestApp {
     /// Fresh database with the sample province, a local Bot API server, and the bot polling it.
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, true).await
+    }
+
+    /// Like [`TestApp::spawn`]; with `run_courier` false only replies go out by themselves and
+    /// the test drains scheduled messages with [`TestApp::drain`].
+    pub async fn spawn_with(backend: Backend, run_courier: bool) -> Self {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -164,10 +177,16 @@ impl TestApp {
             store,
             db,
             now: Arc::new(Mutex::new(mid_november())),
+            run_courier,
+            delivery: DeliveryConfig::default(),
             running: None,
         };
         app.start_bot().await;
         app
+    }
+
+    pub fn calendars(&self) -> Calendars {
+        Calendars::new(chrono_tz::Asia::Ho_Chi_Minh, Default::default()).unwrap()
     }
 
     pub fn clock(&self) -> Clock {
@@ -183,11 +202,13 @@ impl TestApp {
         let mut options = TelegramOptions::new(Secret::new(self.api.token()));
         options.api_url = Some(self.api.api_url());
         options.poll_timeout = Duration::from_secs(1);
+        options.run_courier = self.run_courier;
+        options.delivery = self.delivery.clone();
         options
     }
 
     pub fn telegram(&self) -> Telegram {
-        let engine = Engine::new(self.store.clone(), chrono_tz::Asia::Ho_Chi_Minh);
+        let engine = Engine::new(self.store.clone(), self.calendars());
         Telegram::new(engine, &self.telegram_options(), self.clock())
     }
 
@@ -197,14 +218,15 @@ impl TestApp {
         let options = self.telegram_options();
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
+        let running = telegram.clone();
         let task = tokio::spawn(async move {
             telegram.run(&options, stop).await.expect("bot run");
         });
-        self.running = Some((shutdown, task));
+        self.running = Some((shutdown, task, running));
     }
 
     pub async fn stop_bot(&mut self) {
-        if let Some((shutdown, task)) = self.running.take() {
+        if let Some((shutdown, task, _)) = self.running.take() {
             shutdown.cancel();
             task.await.expect("bot task");
         }
@@ -217,6 +239,33 @@ impl TestApp {
         self.store = Store::connect(&self.db.url).await.expect("reconnect");
         self.store.migrate().await.expect("migrate again");
         self.start_bot().await;
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().unwrap()
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.now.lock().unwrap();
+        *now += by;
+    }
+
+    /// One scheduler pass at the test's clock.
+    pub async fn tick(&self) -> TickReport {
+        Scheduler::new(self.store.clone(), self.calendars())
+            .tick(self.now())
+            .await
+            .expect("tick")
+    }
+
+    /// Sends everything due at the test's clock through the running bot's courier.
+    pub async fn drain(&self) -> DrainReport {
+        let (_, _, telegram) = self.running.as_ref().expect("bot running");
+        telegram
+            .courier()
+            .drain_all(self.now())
+            .await
+            .expect("drain")
     }
 
     pub async fn invite(&self, unit: &str, role: Role, uses: u32) -> String {

@@ -1,17 +1,40 @@
-//! Ad-hoc urgent reports reach the officers above the reporter at once — and nobody else.
+//! Urgent reports and the escalation ladder: grassroots officers at once, the district after the
+//! SLA, then the province; an acknowledgement stops the climb; the reporter sees every change.
 
 use chihoi::domain::role::Role;
+use chrono::Duration;
 
 use crate::both_backends;
 use crate::helpers::*;
 
-async fn urgent_report_reaches_grassroots_officers_and_district_admins_at_once(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+async fn send_urgent(
+    mai: &mut chihoi::channel::telegram::person::Person<'_>,
+    people: &str,
+) -> String {
+    mai.send("/khancap").await.unwrap();
+    mai.tap("An ninh trật tự").await.unwrap();
+    mai.tap("Rất nghiêm trọng").await.unwrap();
+    let r = mai.send("hai mươi").await.unwrap();
+    assert!(texts(&r).contains("gõ một con số"), "{}", texts(&r));
+    mai.send(people).await.unwrap();
+    let r = mai
+        .send("Xô xát tại bãi cát ven sông, có người bị thương")
+        .await
+        .unwrap();
+    assert!(texts(&r).contains("Gửi báo cáo khẩn này?"), "{}", texts(&r));
+    texts(&mai.tap("🚨 Gửi ngay").await.unwrap())
+}
+
+async fn urgent_report_climbs_the_ladder_until_someone_acknowledges(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
     let mut officer = app
         .joined(401, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
         .await;
     let mut district = app
         .joined(402, "Vũ Thị Hằng", DISTRICT, Role::DistrictAdmin)
+        .await;
+    let mut province = app
+        .joined(407, "Đặng Thị Thu", PROVINCE, Role::ProvinceAdmin)
         .await;
     let mut other_district = app
         .joined(403, "Bùi Thị Nga", "TB-TP", Role::DistrictAdmin)
@@ -21,51 +44,142 @@ async fn urgent_report_reaches_grassroots_officers_and_district_admins_at_once(b
         .await;
     let mut mai = app.joined(405, "Phạm Thị Mai", BRANCH, Role::Member).await;
 
-    mai.send("/khancap").await.unwrap();
-    mai.tap("An ninh trật tự").await.unwrap();
-    mai.tap("Rất nghiêm trọng").await.unwrap();
-    let r = mai.send("hai mươi").await.unwrap();
-    assert!(texts(&r).contains("gõ một con số"), "{}", texts(&r));
-    mai.tap("6–20").await.unwrap();
-    let r = mai
-        .send("Xô xát tại bãi cát ven sông, có người bị thương")
-        .await
-        .unwrap();
-    assert!(texts(&r).contains("Gửi báo cáo khẩn này?"), "{}", texts(&r));
-    let r = mai.tap("🚨 Gửi ngay").await.unwrap();
-    assert!(
-        texts(&r).contains("Đã gửi báo cáo khẩn tới 2 cán bộ"),
-        "{}",
-        texts(&r)
-    );
+    let sent = send_urgent(&mut mai, "20").await;
+    assert!(sent.contains("Đã gửi báo cáo khẩn tới 1 cán bộ"), "{sent}");
 
-    for person in [&mut officer, &mut district] {
-        let alert = person.unread();
-        assert_eq!(alert.len(), 1, "{}", texts(&alert));
-        let t = text(&alert[0]);
-        assert!(t.starts_with("🚨 KHẨN — "), "{t}");
+    // The grassroots officer has it at once, with buttons; nobody else yet.
+    let alert = officer.unread();
+    assert_eq!(alert.len(), 1, "{}", texts(&alert));
+    let t = text(&alert[0]);
+    assert!(t.starts_with("🚨 KHẨN — "), "{t}");
+    assert!(
+        t.contains("An ninh trật tự — Rất nghiêm trọng, khoảng 20 người: Xô xát"),
+        "{t}"
+    );
+    assert!(t.contains("Người báo: Phạm Thị Mai"), "{t}");
+    assert!(t.contains("Trạng thái: Chưa có ai nhận"), "{t}");
+    assert_eq!(
+        alert[0].button_texts(),
+        ["👀 Đã nhận", "🛠 Đang xử lý", "✅ Đã giải quyết"]
+    );
+    for p in [
+        &mut district,
+        &mut province,
+        &mut other_district,
+        &mut other_grassroots,
+    ] {
         assert!(
-            t.contains(
-                "An ninh trật tự — Rất nghiêm trọng, khoảng 20 người: Xô xát tại bãi cát ven sông"
-            ),
-            "{t}"
+            p.unread().is_empty(),
+            "{} saw it too early",
+            p.user.first_name
         );
-        assert!(t.contains("Người báo: Phạm Thị Mai"), "{t}");
     }
+
+    // Not acknowledged within 4 hours: it climbs to the district, and the reporter is told.
+    app.advance(Duration::minutes(239));
+    assert_eq!(app.tick().await.escalated, 0);
+    app.drain().await;
+    assert!(district.unread().is_empty());
+    app.advance(Duration::minutes(1));
+    assert_eq!(app.tick().await.escalated, 1);
+    assert_eq!(
+        app.tick().await.escalated,
+        0,
+        "a second tick does not climb again"
+    );
+    app.drain().await;
+    let up = district.unread();
+    assert_eq!(up.len(), 1, "{}", texts(&up));
+    assert!(
+        text(&up[0]).contains("Chuyển lên vì cấp dưới chưa có ai nhận"),
+        "{}",
+        text(&up[0])
+    );
+    let told = mai.unread();
+    assert!(
+        texts(&told).contains("đã chuyển lên Huyện"),
+        "{}",
+        texts(&told)
+    );
     assert!(
         other_district.unread().is_empty(),
         "another district saw it"
     );
-    assert!(
-        other_grassroots.unread().is_empty(),
-        "another commune saw it"
+    assert!(province.unread().is_empty());
+
+    // Someone outside the subtree cannot act on it, even with the right data.
+    let ack = up[0]
+        .button("👀 Đã nhận")
+        .unwrap()
+        .callback_data
+        .clone()
+        .unwrap();
+    other_district
+        .tap_data(up[0].message_id, &ack)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.api.calls("answerCallbackQuery").last().unwrap()["text"],
+        "Việc này không thuộc quyền của chị."
     );
-    let (status, people): (String, i64) =
-        sqlx::query_as("SELECT status, people FROM urgent_reports")
-            .fetch_one(app.store.pool())
-            .await
-            .unwrap();
-    assert_eq!((status.as_str(), people), ("open", 20));
+
+    // The district admin acknowledges: the reporter sees it, and the climb stops.
+    let r = district.tap("👀 Đã nhận").await.unwrap();
+    assert!(texts(&r).contains("Trạng thái: Đã nhận"), "{}", texts(&r));
+    let told = mai.unread();
+    assert!(
+        texts(&told).contains("Đã nhận — Vũ Thị Hằng, Cán bộ Hội huyện"),
+        "{}",
+        texts(&told)
+    );
+    app.advance(Duration::hours(30));
+    assert_eq!(app.tick().await.escalated, 0);
+    app.drain().await;
+    assert!(
+        province.unread().is_empty(),
+        "acknowledged alerts do not climb"
+    );
+
+    // The grassroots officer resolves it from her own message; older buttons are answered.
+    officer.tap("✅ Đã giải quyết").await.unwrap();
+    assert!(texts(&mai.unread()).contains("Đã giải quyết — Trần Thị Hoa"));
+    district.tap_data(up[0].message_id, &ack).await.unwrap();
+    assert_eq!(
+        app.api.calls("answerCallbackQuery").last().unwrap()["text"],
+        "Cảnh báo này đã ở trạng thái: Đã giải quyết."
+    );
+    let r = officer.send("/canhbao").await.unwrap();
+    assert!(
+        texts(&r).contains("Không có cảnh báo nào đang mở"),
+        "{}",
+        texts(&r)
+    );
+    let events = app.count("SELECT COUNT(*) FROM alert_events").await;
+    assert_eq!(events, 4, "open, escalated, acknowledged, resolved");
+    app.shutdown().await;
+}
+
+async fn with_nobody_at_the_grassroots_it_goes_to_the_district_then_the_province(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut district = app
+        .joined(411, "Vũ Thị Hằng", DISTRICT, Role::DistrictAdmin)
+        .await;
+    let mut province = app
+        .joined(412, "Đặng Thị Thu", PROVINCE, Role::ProvinceAdmin)
+        .await;
+    let mut mai = app.joined(413, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    send_urgent(&mut mai, "5").await;
+    assert_eq!(district.unread().len(), 1, "straight to the district");
+    let r = district.send("/canhbao").await.unwrap();
+    assert!(texts(&r).contains("1 cảnh báo đang mở"), "{}", texts(&r));
+    app.advance(Duration::hours(24));
+    assert_eq!(app.tick().await.escalated, 1);
+    app.drain().await;
+    assert_eq!(province.unread().len(), 1);
+    assert!(texts(&mai.unread()).contains("đã chuyển lên Tỉnh"));
+    // At the top it stays.
+    app.advance(Duration::hours(48));
+    assert_eq!(app.tick().await.escalated, 0);
     app.shutdown().await;
 }
 
@@ -83,7 +197,58 @@ async fn urgent_report_with_nobody_above_tells_her_to_call(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut officer = app
+        .joined(421, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut lan = app
+        .joined(422, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    lan.send("/baocao").await.unwrap();
+    for label in [
+        "Ổn định",
+        "Bỏ qua",
+        "Ổn định",
+        "Bỏ qua",
+        "Có băn khoăn",
+        "Bỏ qua",
+        "Có",
+    ] {
+        lan.tap(label).await.unwrap();
+    }
+    lan.tap("Các khoản đóng góp").await.unwrap();
+    lan.tap("Rất nghiêm trọng").await.unwrap();
+    lan.tap("21–50").await.unwrap();
+    lan.send("Thu tiền làm đường vượt mức quy định")
+        .await
+        .unwrap();
+    lan.tap("Tiếp tục ➡").await.unwrap();
+    lan.tap("Không có đề xuất").await.unwrap();
+    let done = lan.tap("✅ Gửi báo cáo").await.unwrap();
+    assert!(texts(&done).contains("bot đã báo khẩn"), "{}", texts(&done));
+    let alert = officer.unread();
+    assert_eq!(alert.len(), 1);
+    assert!(text(&alert[0]).contains("Các khoản đóng góp — Rất nghiêm trọng, khoảng 50 người"));
+    // Correcting the report does not raise it again.
+    lan.send("/baocao").await.unwrap();
+    lan.tap("✏️ Sửa báo cáo").await.unwrap();
+    lan.tap("✏️ Đề xuất").await.unwrap();
+    lan.send("Đề nghị thanh tra các khoản thu").await.unwrap();
+    let again = lan.tap("✅ Gửi báo cáo").await.unwrap();
+    assert!(
+        !texts(&again).contains("bot đã báo khẩn"),
+        "{}",
+        texts(&again)
+    );
+    assert!(officer.unread().is_empty());
+    assert_eq!(app.count("SELECT COUNT(*) FROM urgent_reports").await, 1);
+    app.shutdown().await;
+}
+
 both_backends!(
-    urgent_report_reaches_grassroots_officers_and_district_admins_at_once,
+    urgent_report_climbs_the_ladder_until_someone_acknowledges,
+    with_nobody_at_the_grassroots_it_goes_to_the_district_then_the_province,
     urgent_report_with_nobody_above_tells_her_to_call,
+    a_very_serious_incident_in_the_monthly_report_raises_one_alert,
 );

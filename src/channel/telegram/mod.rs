@@ -31,18 +31,16 @@ use teloxide::{ApiError, RequestError};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::config::{Secret, WebhookConfig};
+use crate::config::{DeliveryConfig, Secret, WebhookConfig};
+use crate::delivery::{Courier, SendOutcome, Sender};
 use crate::dialog::{Clock, DialogError, Engine, Inbound, Input, Outbound};
 use crate::i18n::Lang;
-use crate::storage::users;
 use crate::tr;
 
 pub const PLATFORM: &str = "telegram";
 
 /// Telegram counts message length in UTF-16 code units; stay a little under 4096.
 const MAX_MESSAGE_UNITS: usize = 4000;
-/// How often a message is retried after Telegram asks us to slow down.
-const MAX_SEND_ATTEMPTS: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelegramError {
@@ -56,6 +54,10 @@ pub enum TelegramError {
 #[derive(Debug, Clone)]
 pub struct TelegramOptions {
     pub token: Secret,
+    pub delivery: DeliveryConfig,
+    /// Run the outbox courier loop beside the update loop (tests that step the courier
+    /// themselves turn it off; replies still go out at once).
+    pub run_courier: bool,
     /// A local Bot API server (or the test server) instead of api.telegram.org.
     pub api_url: Option<Url>,
     pub webhook: Option<WebhookConfig>,
@@ -67,10 +69,56 @@ impl TelegramOptions {
     pub fn new(token: Secret) -> Self {
         Self {
             token,
+            delivery: DeliveryConfig::default(),
+            run_courier: true,
             api_url: None,
             webhook: None,
             poll_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+/// Sends rendered messages through the Bot API, mapping its answers to [`SendOutcome`]s.
+pub struct TelegramSender {
+    bot: Bot,
+}
+
+impl Sender for TelegramSender {
+    async fn send(&self, chat_id: &str, message: &Outbound) -> SendOutcome {
+        let Ok(chat) = chat_id.parse::<i64>() else {
+            return SendOutcome::Rejected("chat id is not a number".into());
+        };
+        let chunks = split_message(&message.text);
+        let last = chunks.len() - 1;
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let mut req = self.bot.send_message(ChatId(chat), chunk);
+            if i == last && !message.choices.is_empty() {
+                req = req.reply_markup(keyboard(message));
+            }
+            if let Err(e) = req.await {
+                return outcome_of(e);
+            }
+        }
+        SendOutcome::Sent
+    }
+}
+
+/// What a Bot API error means for the courier.
+fn outcome_of(e: RequestError) -> SendOutcome {
+    match e {
+        RequestError::RetryAfter(wait) => SendOutcome::RetryAfter(wait.duration()),
+        RequestError::Api(
+            ApiError::BotBlocked
+            | ApiError::UserDeactivated
+            | ApiError::CantInitiateConversation
+            | ApiError::ChatNotFound
+            | ApiError::BotKicked,
+        ) => SendOutcome::Unreachable(e.to_string()),
+        RequestError::Api(ApiError::Unknown(_))
+        | RequestError::Network(_)
+        | RequestError::Io(_) => SendOutcome::Transient(e.to_string()),
+        RequestError::InvalidJson { .. } => SendOutcome::Transient(e.to_string()),
+        other => SendOutcome::Rejected(other.to_string()),
     }
 }
 
@@ -80,6 +128,7 @@ pub struct Telegram {
     bot: Bot,
     engine: Engine,
     clock: Clock,
+    courier: Courier<TelegramSender>,
 }
 
 impl Telegram {
@@ -97,7 +146,26 @@ impl Telegram {
             Some(url) => Bot::new(token).set_api_url(url.clone()),
             None => Bot::new(token),
         };
-        Self { bot, engine, clock }
+        let sender = Arc::new(TelegramSender { bot: bot.clone() });
+        let courier = Courier::new(
+            engine.store().clone(),
+            sender,
+            engine.calendars().clone(),
+            options.delivery.clone(),
+            clock.clone(),
+            engine.instance().to_owned(),
+        );
+        Self {
+            bot,
+            engine,
+            clock,
+            courier,
+        }
+    }
+
+    /// The courier that drains this channel's outbox.
+    pub fn courier(&self) -> &Courier<TelegramSender> {
+        &self.courier
     }
 
     pub fn bot(&self) -> &Bot {
@@ -114,10 +182,27 @@ impl Telegram {
         let me = self.bot.get_me().await?;
         tracing::info!(username = %me.username(), "connected to Telegram");
         self.set_commands().await?;
-        match &options.webhook {
-            None => self.poll(options.poll_timeout, shutdown).await,
-            Some(webhook) => self.serve_webhook(webhook, shutdown).await,
-        }
+        let courier = async {
+            if options.run_courier {
+                self.courier.run(shutdown.clone()).await;
+            }
+        };
+        let updates = async {
+            match &options.webhook {
+                None => self.poll(options.poll_timeout, shutdown.clone()).await,
+                Some(webhook) => self.serve_webhook(webhook, shutdown.clone()).await,
+            }
+        };
+        let (result, ()) = tokio::join!(
+            async {
+                let r = updates.await;
+                // The update loop ended (shutdown or failure): stop the courier too.
+                shutdown.cancel();
+                r
+            },
+            courier
+        );
+        result
     }
 
     /// The command menu in Vietnamese (the default) and English.
@@ -134,6 +219,7 @@ impl Telegram {
                 BotCommand::new("ngonngu", tr!(lang, "cmd-ngonngu")),
                 BotCommand::new("trogiup", tr!(lang, "cmd-trogiup")),
                 BotCommand::new("huy", tr!(lang, "cmd-huy")),
+                BotCommand::new("canhbao", tr!(lang, "cmd-canhbao")),
                 BotCommand::new("start", tr!(lang, "cmd-start")),
             ];
             let mut req = self.bot.set_my_commands(commands);
@@ -239,8 +325,11 @@ impl Telegram {
                         tracing::warn!(error = %e, "answerCallbackQuery failed");
                     }
                 }
-                for reply in &h.replies {
-                    self.deliver(reply).await;
+                if let Err(e) = self.courier.deliver_now(&h.outbox_ids).await {
+                    tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
+                }
+                if !h.outbox_ids.is_empty() {
+                    self.courier.nudge();
                 }
             }
             Err(e) => {
@@ -249,67 +338,17 @@ impl Telegram {
                 if let Some(id) = callback_id {
                     let _ = self.bot.answer_callback_query(id).await;
                 }
-                self.deliver(&Outbound {
+                // Not through the outbox: the database may be what failed.
+                let apology = Outbound {
                     chat_id: inbound.chat_id.clone(),
                     text: DialogError::apology(lang),
                     choices: Vec::new(),
-                })
-                .await;
+                };
+                let sender = TelegramSender {
+                    bot: self.bot.clone(),
+                };
+                let _ = sender.send(&inbound.chat_id, &apology).await;
             }
-        }
-    }
-
-    /// Sends one reply (split if too long), waiting out flood limits; a recipient who
-    /// blocked the bot is marked unreachable.
-    pub async fn deliver(&self, out: &Outbound) {
-        let Ok(chat) = out.chat_id.parse::<i64>() else {
-            tracing::error!("reply to a chat id that is not a number");
-            return;
-        };
-        let chunks = split_message(&out.text);
-        let last = chunks.len() - 1;
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            let keyboard = (i == last && !out.choices.is_empty()).then(|| keyboard(out));
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                let mut req = self.bot.send_message(ChatId(chat), chunk.clone());
-                if let Some(k) = &keyboard {
-                    req = req.reply_markup(k.clone());
-                }
-                match req.await {
-                    Ok(_) => break,
-                    Err(RequestError::RetryAfter(wait)) if attempt < MAX_SEND_ATTEMPTS => {
-                        tracing::info!(seconds = wait.seconds(), "Telegram asked to slow down");
-                        tokio::time::sleep(wait.duration()).await;
-                    }
-                    Err(RequestError::Api(
-                        ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound,
-                    )) => {
-                        self.mark_unreachable(&out.chat_id).await;
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, attempt, "sendMessage failed");
-                        if attempt >= MAX_SEND_ATTEMPTS || !is_transient(&e) {
-                            return;
-                        }
-                        tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
-                    }
-                }
-            }
-        }
-    }
-
-    async fn mark_unreachable(&self, chat_id: &str) {
-        // Private chats: the chat id is the user id.
-        let result = async {
-            let mut conn = self.engine.store().pool().acquire().await?;
-            users::mark_unreachable(&mut conn, PLATFORM, chat_id).await
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "could not mark a user unreachable");
         }
     }
 
@@ -421,11 +460,6 @@ fn is_loopback(url: &Url) -> bool {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn is_transient(e: &RequestError) -> bool {
-    matches!(e, RequestError::Network(_) | RequestError::Io(_))
-        || matches!(e, RequestError::Api(ApiError::Unknown(s)) if s.contains("Internal Server Error") || s.contains("Bad Gateway"))
 }
 
 fn log_error(e: &DialogError) {

@@ -1,0 +1,365 @@
+//! The durable outbox: rows written in the transaction that decided to send, claimed by a
+//! courier with a lease, then marked sent, retried, dead-lettered or cancelled.
+//!
+//! Claiming is safe with several instances on PostgreSQL (`FOR UPDATE SKIP LOCKED` plus a
+//! lease, so two couriers never hold the same row); on SQLite one instance is supported and
+//! `BEGIN IMMEDIATE` serialises writers. A row is sent at least once and, unless an instance dies
+//! between Telegram's answer and `mark_sent` and its lease runs out, exactly once; logical
+//! duplicates are impossible because every scheduled message has a unique `dedupe_key`.
+
+use sqlx::AnyConnection;
+
+use super::{Backend, Result, StorageError};
+use crate::domain::period::Period;
+
+/// What a row is; scheduled kinds are rendered when sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A reply to the person who just wrote (pre-rendered).
+    Reply,
+    /// A message to someone else caused by an action (pre-rendered): join requests, opinions.
+    Notice,
+    /// The period's prompt or a reminder to a unit that has not reported (cancelled if it has).
+    Reminder,
+    /// An overdue summary to an officer or admin.
+    Overdue,
+    /// An urgent report to the officers of one level of the ladder.
+    Alert,
+    /// A status change of her urgent report, to the reporter.
+    AlertStatus,
+    /// "She has blocked the bot" to her unit's head.
+    Unreachable,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Reply => "reply",
+            Kind::Notice => "notice",
+            Kind::Reminder => "reminder",
+            Kind::Overdue => "overdue",
+            Kind::Alert => "alert",
+            Kind::AlertStatus => "alert_status",
+            Kind::Unreachable => "unreachable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Kind::Reply,
+            Kind::Notice,
+            Kind::Reminder,
+            Kind::Overdue,
+            Kind::Alert,
+            Kind::AlertStatus,
+            Kind::Unreachable,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// Bulk kinds respect the per-chat rate; replies and alerts go at once.
+    pub fn is_bulk(self) -> bool {
+        !matches!(self, Kind::Reply | Kind::Alert | Kind::AlertStatus)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub key: Option<String>,
+    pub kind: Kind,
+    pub platform: String,
+    pub chat_id: String,
+    pub user_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub period: Option<Period>,
+    pub ref_id: Option<i64>,
+    /// JSON of a rendered message (replies and notices).
+    pub body: Option<String>,
+    /// Goes out during quiet hours too.
+    pub urgent: bool,
+    pub not_before: i64,
+    /// Held for this courier (the instance handling the update sends its replies itself);
+    /// if it dies, the lease runs out and any courier takes the row.
+    pub lease: Option<(String, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: Kind,
+    pub platform: String,
+    pub chat_id: String,
+    pub user_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub period: Option<Period>,
+    pub ref_id: Option<i64>,
+    pub body: Option<String>,
+    pub urgent: bool,
+    pub attempts: i64,
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+);
+const COLUMNS: &str =
+    "id, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent, attempts";
+
+fn from_row(r: Row) -> Result<OutboxRow> {
+    let (id, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent, attempts) = r;
+    Ok(OutboxRow {
+        id,
+        kind: Kind::parse(&kind)
+            .ok_or_else(|| StorageError::Corrupt(format!("outbox kind {kind:?}")))?,
+        platform,
+        chat_id,
+        user_id,
+        unit_id,
+        period: period
+            .map(|p| {
+                p.parse().map_err(|e: crate::domain::period::BadPeriod| {
+                    StorageError::Corrupt(e.to_string())
+                })
+            })
+            .transpose()?,
+        ref_id,
+        body,
+        urgent: urgent != 0,
+        attempts,
+    })
+}
+
+fn sorted(rows: Vec<Row>) -> Result<Vec<OutboxRow>> {
+    let mut out = rows.into_iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    out.sort_by_key(|r| (!r.urgent, r.id));
+    Ok(out)
+}
+
+/// Adds a message; `None` when a message with the same key exists already.
+pub async fn enqueue(conn: &mut AnyConnection, m: &NewMessage, now: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent,
+                             not_before, status, attempts, created_at, lease_owner, lease_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12, $13, $14)
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+    )
+    .bind(m.key.as_deref())
+    .bind(m.kind.as_str())
+    .bind(m.platform.as_str())
+    .bind(m.chat_id.as_str())
+    .bind(m.user_id)
+    .bind(m.unit_id)
+    .bind(m.period.map(|p| p.to_string()))
+    .bind(m.ref_id)
+    .bind(m.body.as_deref())
+    .bind(i64::from(m.urgent))
+    .bind(m.not_before)
+    .bind(now)
+    .bind(m.lease.as_ref().map(|(owner, _)| owner.as_str()))
+    .bind(m.lease.as_ref().map(|(_, until)| *until))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Claims up to `limit` due rows for `owner` until `lease_until`. During quiet hours only
+/// urgent rows are due.
+pub async fn claim_due(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+    quiet: bool,
+    limit: i64,
+) -> Result<Vec<OutboxRow>> {
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    // The lease condition is repeated outside the subquery: under READ COMMITTED a row another
+    // courier claimed meanwhile is re-checked against it and skipped.
+    let sql = format!(
+        "UPDATE outbox SET lease_owner = $1, lease_until = $2
+         WHERE id IN (SELECT id FROM outbox
+                      WHERE status = 'pending' AND not_before <= $3 AND (lease_until IS NULL OR lease_until < $3)
+                        AND ($4 = 0 OR urgent = 1)
+                      ORDER BY urgent DESC, id LIMIT $5 {lock})
+           AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3)
+         RETURNING {COLUMNS}"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(owner)
+        .bind(lease_until)
+        .bind(now)
+        .bind(i64::from(quiet))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    sorted(rows)
+}
+
+/// Claims the given rows (the replies an update just produced), if nobody else holds them.
+pub async fn claim_ids(
+    conn: &mut AnyConnection,
+    owner: &str,
+    ids: &[i64],
+    now: i64,
+    lease_until: i64,
+) -> Result<Vec<OutboxRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "UPDATE outbox SET lease_owner = $1, lease_until = $2
+         WHERE id IN ({}) AND status = 'pending' AND not_before <= $3
+           AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1)
+         RETURNING {COLUMNS}",
+        list.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql)
+        .bind(owner)
+        .bind(lease_until)
+        .bind(now);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    sorted(q.fetch_all(conn).await?)
+}
+
+pub async fn mark_sent(conn: &mut AnyConnection, id: i64, owner: &str, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, lease_owner = NULL, lease_until = NULL
+         WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(owner)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives the row back to be tried at `not_before`; a failed attempt is counted.
+pub async fn retry_later(
+    conn: &mut AnyConnection,
+    id: i64,
+    owner: &str,
+    not_before: i64,
+    failed: bool,
+    error: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET not_before = $1, attempts = attempts + $2, last_error = COALESCE($3, last_error),
+                           lease_owner = NULL, lease_until = NULL
+         WHERE id = $4 AND lease_owner = $5",
+    )
+    .bind(not_before)
+    .bind(i64::from(failed))
+    .bind(error)
+    .bind(id)
+    .bind(owner)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends a row without sending: `dead` (failed for good), `unreachable`, or `cancelled`.
+pub async fn finish(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    error: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = $1, last_error = COALESCE($2, last_error), attempts = attempts + $3,
+                           lease_owner = NULL, lease_until = NULL
+         WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(error)
+    .bind(i64::from(status == "dead"))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stops everything still waiting for a chat that can no longer be reached.
+pub async fn cancel_chat(conn: &mut AnyConnection, platform: &str, chat_id: &str) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'unreachable', lease_owner = NULL, lease_until = NULL
+         WHERE platform = $1 AND chat_id = $2 AND status = 'pending'",
+    )
+    .bind(platform)
+    .bind(chat_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Reminders to units that have reported since they were queued are not sent.
+pub async fn cancel_answered_reminders(conn: &mut AnyConnection) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'cancelled'
+         WHERE status = 'pending' AND kind = 'reminder' AND lease_owner IS NULL
+           AND EXISTS (SELECT 1 FROM reports r WHERE r.unit_id = outbox.unit_id AND r.period = outbox.period)",
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Rows per status, for admins and benchmarks.
+pub async fn status_counts(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>> {
+    Ok(
+        sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// A dead-lettered message, for admins.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub kind: String,
+    pub chat_id: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
+pub async fn dead_letters(conn: &mut AnyConnection, limit: i64) -> Result<Vec<DeadLetter>> {
+    let rows: Vec<(i64, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, kind, chat_id, attempts, last_error, created_at FROM outbox WHERE status = 'dead'
+         ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, kind, chat_id, attempts, last_error, created_at)| DeadLetter {
+                id,
+                kind,
+                chat_id,
+                attempts,
+                last_error,
+                created_at,
+            },
+        )
+        .collect())
+}
