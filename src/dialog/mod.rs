@@ -167,7 +167,17 @@ impl Engine {
             });
         }
         if inbound.input == Input::Blocked {
+            // Stop everything queued for her, and tell her unit's head.
             users::mark_unreachable(&mut tx, &inbound.platform, &inbound.user_id).await?;
+            outbox::cancel_chat(&mut tx, &inbound.platform, &inbound.chat_id).await?;
+            notices::tell_head_unreachable(
+                &mut tx,
+                &self.calendars,
+                &inbound.platform,
+                &inbound.chat_id,
+                now,
+            )
+            .await?;
             tx.commit().await?;
             return Ok(Handled::default());
         }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod calendar;
 mod channel;
 mod cli;
 mod joining;

@@ -1,0 +1,409 @@
+//! A simulated reporting month, with time injected: prompts, reminders, quiet hours, downtime,
+//! overdue summaries, "remind them all", the lock — and the outbox under restarts and two
+//! instances.
+
+use chihoi::channel::telegram::person::Person;
+use chihoi::domain::role::Role;
+use chihoi::scheduler::Scheduler;
+use chihoi::storage::outbox;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+fn hanoi(m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    let y = if m == 1 { 2027 } else { 2026 };
+    Ho_Chi_Minh
+        .with_ymd_and_hms(y, m, d, h, mi, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn unit_name(code: &str) -> String {
+    let csv = std::str::from_utf8(SAMPLE_ORG).unwrap();
+    csv.lines()
+        .find(|l| l.starts_with(&format!("{code},")))
+        .and_then(|l| l.rsplit(',').next())
+        .unwrap()
+        .to_owned()
+}
+
+async fn file_quick_report(lan: &mut Person<'_>) {
+    for label in [
+        "Ổn định",
+        "Bỏ qua",
+        "Ổn định",
+        "Bỏ qua",
+        "Phấn khởi, tin tưởng",
+        "Bỏ qua",
+        "Không có",
+        "Không có đề xuất",
+    ] {
+        lan.tap(label).await.unwrap();
+    }
+    let done = lan.tap("✅ Gửi báo cáo").await.unwrap();
+    assert!(
+        texts(&done).contains("Đã gửi báo cáo tháng 11/2026"),
+        "{}",
+        texts(&done)
+    );
+}
+
+async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut lan = app
+        .joined(601, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut hanh = app
+        .joined(602, "Đỗ Thị Hạnh", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    let mut hoa = app
+        .joined(603, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut hang = app
+        .joined(604, "Vũ Thị Hằng", DISTRICT, Role::DistrictAdmin)
+        .await;
+
+    app.set_now(hanoi(11, 19, 10, 0));
+    assert_eq!(app.tick().await.reminders, 0, "nothing before the 20th");
+
+    // The 20th, 08:00: the prompt reaches the three people who report, once.
+    app.set_now(hanoi(11, 20, 8, 0));
+    assert_eq!(app.tick().await.reminders, 3);
+    assert_eq!(
+        app.tick().await.reminders,
+        0,
+        "a second tick queues nothing"
+    );
+    assert_eq!(app.drain().await.sent, 3);
+    let prompt = lan.unread();
+    assert_eq!(prompt.len(), 1);
+    assert_eq!(
+        text(&prompt[0]),
+        "📋 Kỳ báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Đồng Thanh đã mở. Hạn nộp: 23:59 30/11/2026."
+    );
+    assert!(
+        hang.unread().is_empty(),
+        "district admins do not file the report"
+    );
+    assert_eq!((hanh.unread().len(), hoa.unread().len()), (1, 1));
+
+    // The 22nd: one tap from the prompt opens the report; she submits.
+    app.set_now(hanoi(11, 22, 9, 0));
+    let opened = lan.tap("📋 Làm báo cáo").await.unwrap();
+    assert!(texts(&opened).contains("Phần 1/5"), "{}", texts(&opened));
+    file_quick_report(&mut lan).await;
+
+    // The 25th: reminders go to the two who have not reported — not to her.
+    app.set_now(hanoi(11, 25, 8, 0));
+    assert_eq!(app.tick().await.reminders, 2);
+    app.drain().await;
+    assert!(
+        lan.unread().is_empty(),
+        "a unit that reported gets no reminder"
+    );
+    let r = hanh.unread();
+    assert!(
+        text(&r[0]).starts_with(
+            "⏰ Nhắc nhở: Chi hội phụ nữ thôn Lạc Thành chưa gửi báo cáo tháng 11/2026"
+        )
+    );
+    hoa.unread();
+
+    // Down from the 26th until 21:30 on the 29th: the reminder of the 29th goes out once, but
+    // only after the quiet hours.
+    app.set_now(hanoi(11, 29, 21, 30));
+    assert_eq!(app.tick().await.reminders, 2);
+    assert_eq!(app.tick().await.reminders, 0);
+    assert_eq!(app.drain().await.sent, 0, "quiet hours");
+    app.set_now(hanoi(11, 30, 7, 0));
+    assert_eq!(app.tick().await.reminders, 0);
+    assert_eq!(app.drain().await.sent, 2);
+    let r = hanh.unread();
+    assert_eq!(r.len(), 1, "{}", texts(&r));
+    assert_eq!(hoa.unread().len(), 1);
+
+    // The day after the deadline: one summary each to the officer and the district admin,
+    // listing exactly the pending units.
+    app.set_now(hanoi(12, 1, 8, 0));
+    let tick = app.tick().await;
+    assert_eq!((tick.overdue, tick.reminders), (2, 0));
+    assert_eq!(app.tick().await.overdue, 0);
+    app.drain().await;
+    let summary = hoa.unread();
+    assert_eq!(summary.len(), 1);
+    let s = text(&summary[0]);
+    assert!(
+        s.starts_with("⚠️ Báo cáo tháng 11/2026 đã quá hạn: 4/5 đơn vị chưa nộp:"),
+        "{s}"
+    );
+    for pending in [GRASSROOTS, OTHER_BRANCH, "TB-DH-DHOP-T3", "TB-DH-DHOP-T4"] {
+        assert!(
+            s.contains(&format!("• {}", unit_name(pending))),
+            "{pending} missing: {s}"
+        );
+    }
+    assert!(
+        !s.contains(&unit_name(BRANCH)),
+        "a unit that reported is listed: {s}"
+    );
+    assert!(text(&hang.unread()[0]).contains("đơn vị chưa nộp"));
+
+    // "Remind them all now": the pending units' people get a reminder, once a day.
+    let r = hoa.tap("🔔 Nhắc tất cả ngay").await.unwrap();
+    assert!(
+        texts(&r).contains(
+            "Đã gửi nhắc nhở tới 2 người ở 4 đơn vị chưa nộp. 2 đơn vị chưa có ai dùng bot."
+        ),
+        "{}",
+        texts(&r)
+    );
+    hoa.tap("🔔 Nhắc tất cả ngay").await.unwrap();
+    assert_eq!(
+        app.drain().await.sent,
+        2,
+        "the second tap the same day adds nothing"
+    );
+    let late = hanh.unread();
+    assert!(text(&late[0]).contains("đã quá hạn"), "{}", text(&late[0]));
+    assert!(lan.unread().is_empty());
+
+    // Repeated daily until done.
+    app.set_now(hanoi(12, 2, 8, 0));
+    assert_eq!(app.tick().await.overdue, 2);
+    app.drain().await;
+    assert!(text(&hoa.unread().last().unwrap().clone()).contains("4/5"));
+
+    // The lock: ten days after the deadline nothing is chased and nothing can be edited.
+    app.set_now(hanoi(12, 11, 0, 0));
+    let t = app.tick().await;
+    assert_eq!((t.overdue, t.reminders), (0, 0));
+    let r = hanh.tap("📋 Làm báo cáo").await.unwrap();
+    assert!(
+        texts(&r).contains("Kỳ báo cáo tháng 11/2026 đã khóa"),
+        "{}",
+        texts(&r)
+    );
+    let r = lan.send("/baocao 2026-11").await.unwrap();
+    assert!(texts(&r).contains("đã khóa"), "{}", texts(&r));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND user_id = (SELECT id FROM users WHERE platform_user_id = '601')")
+            .await,
+        1,
+        "she got the prompt and nothing else"
+    );
+    app.shutdown().await;
+}
+
+/// `n` branch heads spread over the sample's branches, added straight to the database.
+async fn many_branch_heads(app: &TestApp, n: i64) {
+    let branches: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM units WHERE level = 'branch' ORDER BY id")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+    for i in 0..n {
+        let unit = branches[(i as usize) % branches.len()].0;
+        sqlx::query(
+            "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, unit_id, role, created_at)
+             VALUES ('telegram', $1, $1, $2, 'vi', $3, 'branch_head', 0)",
+        )
+        .bind(format!("{}", 70_000 + i))
+        .bind(format!("Chị {i}"))
+        .bind(unit)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    }
+}
+
+async fn a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    many_branch_heads(&app, 40).await;
+    app.set_now(hanoi(11, 20, 8, 0));
+    assert_eq!(app.tick().await.reminders, 40);
+    let now = app.now().timestamp();
+    // An instance claims everything, sends five, and dies.
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    let claimed = outbox::claim_due(
+        &mut conn,
+        app.store.backend(),
+        "crashed",
+        now,
+        now + 120,
+        false,
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!(claimed.len(), 40);
+    for row in &claimed[..5] {
+        assert!(
+            outbox::mark_sent(&mut conn, row.id, "crashed", now)
+                .await
+                .unwrap()
+        );
+    }
+    drop(conn);
+    // While its lease holds, nobody else touches those rows…
+    assert_eq!(app.drain().await.sent, 0);
+    // …and once it has run out, the rest go out exactly once.
+    app.advance(Duration::seconds(121));
+    assert_eq!(app.drain().await.sent, 35);
+    assert_eq!(app.drain().await.sent, 0);
+    let sent = app.api.sent();
+    assert_eq!(sent.len(), 35);
+    let mut chats: Vec<i64> = sent.iter().map(|m| m.chat_id).collect();
+    chats.sort();
+    chats.dedup();
+    assert_eq!(chats.len(), 35, "no chat got two");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        40
+    );
+    app.shutdown().await;
+}
+
+async fn a_blocked_recipient_is_dropped_and_her_head_told_once(backend: Backend) {
+    use chihoi::channel::telegram::local_api::Failure;
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut hanh = app
+        .joined(613, "Đỗ Thị Hạnh", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    app.set_now(hanoi(11, 20, 8, 0));
+    assert_eq!(app.tick().await.reminders, 1);
+    let mut lan = app
+        .joined(611, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut hoa = app
+        .joined(612, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+
+    // Hạnh's prompt is refused with 403: she is unreachable, and the officer above is told.
+    app.api.fail_next(
+        "sendMessage",
+        Failure::Forbidden("Forbidden: bot was blocked by the user".into()),
+        1,
+    );
+    let report = app.drain().await;
+    assert_eq!(
+        (report.unreachable, report.sent),
+        (1, 1),
+        "one refused, then the notice about it: {report:?}"
+    );
+    assert_eq!(
+        app.count("SELECT reachable FROM users WHERE platform_user_id = '613'")
+            .await,
+        0
+    );
+    let told = hoa.unread();
+    assert_eq!(told.len(), 1, "{}", texts(&told));
+    assert!(
+        text(&told[0]).starts_with("⚠️ Đỗ Thị Hạnh (Chi hội phụ nữ thôn Lạc Thành) đã chặn bot")
+    );
+
+    // Lan has a reminder queued, then blocks the bot (my_chat_member): it is dropped.
+    app.set_now(hanoi(11, 25, 8, 0));
+    assert_eq!(
+        app.tick().await.reminders,
+        2,
+        "Lan and the officer; not Hạnh, who is unreachable"
+    );
+    app.api.push_blocked(&lan.user);
+    lan.replies().await.unwrap();
+    app.drain().await;
+    assert!(lan.unread().is_empty());
+    assert!(hanh.unread().is_empty());
+    let told = hoa.unread();
+    let about_lan: Vec<_> = told
+        .iter()
+        .filter(|m| text(m).contains("Nguyễn Thị Lan"))
+        .collect();
+    assert_eq!(about_lan.len(), 1, "{}", texts(&told));
+    // Blocking again the same day does not tell anyone twice.
+    app.api.push_blocked(&lan.user);
+    lan.replies().await.unwrap();
+    app.drain().await;
+    assert!(
+        hoa.unread()
+            .iter()
+            .all(|m| !text(m).contains("đã chặn bot"))
+    );
+    app.shutdown().await;
+}
+
+async fn a_message_that_keeps_failing_is_dead_lettered(backend: Backend) {
+    let mut app = TestApp::spawn_with(backend, false).await;
+    app.delivery.max_attempts = 2;
+    app.restart_bot().await;
+    let mut lan = app
+        .joined(621, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    app.set_now(hanoi(11, 20, 8, 0));
+    app.tick().await;
+    app.api.fail_next(
+        "sendMessage",
+        chihoi::channel::telegram::local_api::Failure::ServerError(500),
+        2,
+    );
+    assert_eq!(app.drain().await.retried, 1);
+    app.advance(Duration::seconds(5));
+    assert_eq!(app.drain().await.dead, 1);
+    app.advance(Duration::hours(2));
+    assert_eq!(app.drain().await.claimed, 0);
+    assert!(lan.unread().is_empty());
+    let dead = outbox::dead_letters(&mut app.store.pool().acquire().await.unwrap(), 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].kind, "reminder");
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("Internal Server Error")
+    );
+    app.shutdown().await;
+}
+
+both_backends!(
+    a_simulated_month_chases_only_the_units_that_have_not_reported,
+    a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing,
+    a_blocked_recipient_is_dropped_and_her_head_told_once,
+    a_message_that_keeps_failing_is_dead_lettered,
+);
+
+/// Two `serve` instances on one PostgreSQL: ticks and couriers side by side, each message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_postgres_send_each_message_exactly_once() {
+    let mut app = TestApp::spawn_with(Backend::Postgres, false).await;
+    app.delivery.per_second = 1000.0;
+    app.restart_bot().await;
+    many_branch_heads(&app, 150).await;
+    app.set_now(hanoi(11, 20, 8, 0));
+    let (a, b) = (
+        Scheduler::new(app.store.clone(), app.calendars()),
+        Scheduler::new(app.store.clone(), app.calendars()),
+    );
+    let (ra, rb) = tokio::join!(a.tick(app.now()), b.tick(app.now()));
+    assert_eq!(ra.unwrap().reminders + rb.unwrap().reminders, 150);
+    let (one, two) = (app.telegram(), app.telegram());
+    let now = app.now();
+    let (r1, r2) = tokio::join!(one.courier().drain_all(now), two.courier().drain_all(now));
+    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    assert_eq!(r1.sent + r2.sent, 150, "{r1:?} {r2:?}");
+    assert!(
+        r1.sent > 0 && r2.sent > 0,
+        "both instances worked: {r1:?} {r2:?}"
+    );
+    let sent = app.api.sent();
+    assert_eq!(sent.len(), 150);
+    let mut chats: Vec<i64> = sent.iter().map(|m| m.chat_id).collect();
+    chats.sort();
+    chats.dedup();
+    assert_eq!(chats.len(), 150, "each chat exactly once");
+    app.shutdown().await;
+}
