@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::channel::telegram::{Telegram, TelegramOptions};
 use crate::config::{Config, ConfigError};
 use crate::dialog::{Clock, Engine, system_clock};
+use crate::domain::calendar::{Calendar, CalendarSettings};
 use crate::domain::invite::InviteCode;
 use crate::domain::org::{self as orgfile, OrgFileError, UnitCode};
 use crate::domain::period::Period;
@@ -224,6 +225,163 @@ pub async fn bot_username(config: &Config) -> Option<String> {
         .ok()?
         .ok()?;
     Some(me.username().to_owned())
+}
+
+/// `chihoi tick`: one scheduler pass at `now`; the report (and, dry, what would be sent).
+pub async fn tick(
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<String, AppError> {
+    use std::fmt::Write as _;
+    let scheduler = Scheduler::new(store.clone(), config.calendars.clone());
+    let mut out = String::new();
+    let local = now
+        .with_timezone(&config.timezone)
+        .format("%Y-%m-%d %H:%M %Z");
+    if dry_run {
+        let (r, planned) = scheduler.preview(now).await?;
+        let _ = writeln!(
+            out,
+            "At {local} (dry run, nothing written): {} reminder(s), {} overdue summary(ies), {} escalation(s) due.",
+            r.reminders, r.overdue, r.escalated
+        );
+        for p in planned {
+            let first = p.text.lines().next().unwrap_or("");
+            let _ = writeln!(out, "  {:<12} → {:<24} {first}", p.kind, p.recipient);
+        }
+    } else {
+        let r = scheduler.tick(now).await?;
+        let _ = writeln!(
+            out,
+            "At {local}: queued {} reminder(s), {} overdue summary(ies); {} escalation(s); {} reminder(s) dropped (reported).",
+            r.reminders, r.overdue, r.escalated, r.cancelled
+        );
+        let _ = writeln!(
+            out,
+            "The running bot sends them (or they wait out the quiet hours)."
+        );
+    }
+    Ok(out)
+}
+
+/// `chihoi outbox [--dead]`.
+pub async fn outbox_status(store: &Store, dead: bool) -> Result<String, AppError> {
+    use std::fmt::Write as _;
+    let mut conn = store.pool().acquire().await?;
+    let counts = crate::storage::outbox::status_counts(&mut conn).await?;
+    let mut out = String::from("Outbox:");
+    if counts.is_empty() {
+        out.push_str(" empty.");
+    }
+    for (status, n) in counts {
+        let _ = write!(out, " {status} {n};");
+    }
+    out.push('\n');
+    if dead {
+        for d in crate::storage::outbox::dead_letters(&mut conn, 50).await? {
+            let _ = writeln!(
+                out,
+                "  #{} {} to chat {} after {} attempt(s): {}",
+                d.id,
+                d.kind,
+                d.chat_id,
+                d.attempts,
+                d.last_error.unwrap_or_default()
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// `chihoi calendar show [--unit CODE]`.
+pub async fn calendar_show(
+    store: &Store,
+    config: &Config,
+    unit: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    use std::fmt::Write as _;
+    let mut conn = store.pool().acquire().await?;
+    let calendar = match unit {
+        None => config.calendars.deployment(),
+        Some(code) => {
+            let u = org::unit_by_code(&mut conn, code)
+                .await?
+                .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?;
+            org::calendar_for(&mut conn, &config.calendars, &u).await?
+        }
+    };
+    let period = Period::containing(now, calendar.tz);
+    let t = |at| calendar.local_text(at);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Calendar for {} ({}):",
+        unit.unwrap_or("the deployment"),
+        calendar.tz
+    );
+    let chases: Vec<String> = calendar.chase_events(period).into_iter().map(t).collect();
+    let _ = writeln!(
+        out,
+        "  {period}: prompt and reminders {}",
+        chases.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "  deadline {}, locks {}",
+        t(calendar.deadline(period)),
+        t(calendar.locks_at(period))
+    );
+    match calendar.quiet {
+        Some((a, b)) => {
+            let _ = writeln!(
+                out,
+                "  quiet hours {}–{}",
+                a.format("%H:%M"),
+                b.format("%H:%M")
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  no quiet hours");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  overdue summaries every {} day(s) at {}; urgent reports climb after {} h, then {} h",
+        calendar.overdue_every.num_days(),
+        calendar.overdue_time.format("%H:%M"),
+        calendar.escalate_district_after.num_hours(),
+        calendar.escalate_province_after.num_hours()
+    );
+    Ok(out)
+}
+
+/// `chihoi calendar set --unit CODE JSON`: only top units carry overrides.
+pub async fn calendar_set(
+    store: &Store,
+    config: &Config,
+    unit: &str,
+    json: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let settings: CalendarSettings = serde_json::from_str(json)
+        .map_err(|e| AppError::Usage(format!("calendar settings: {e}")))?;
+    Calendar::new(config.timezone, &config.calendars.base.overlaid(&settings))
+        .map_err(|e| AppError::Usage(format!("calendar settings: {e}")))?;
+    let mut tx = store.begin().await?;
+    let u = org::unit_by_code(&mut tx, unit)
+        .await?
+        .ok_or_else(|| AppError::UnknownUnit(unit.to_owned()))?;
+    if u.parent_id.is_some() {
+        return Err(AppError::Usage(format!(
+            "{unit} is not a top unit; calendars are set per province (a top unit of the tree)"
+        )));
+    }
+    org::set_calendar_override(&mut tx, u.id, &settings, now.timestamp()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A clock fixed at `now` (for `--now` options and tests).

@@ -67,12 +67,50 @@ enum Command {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
+    /// Runs one scheduler pass: queues what is due (prompts, reminders, overdue summaries,
+    /// escalations). With --dry-run, prints what it would send and changes nothing.
+    Tick {
+        /// The instant to run at (RFC 3339, e.g. 2026-11-20T08:00:00+07:00); default now.
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::FixedOffset>>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The outbox: messages per status, and the dead letters admins should look at.
+    Outbox {
+        /// List the latest dead-lettered messages.
+        #[arg(long)]
+        dead: bool,
+    },
+    /// The reporting calendar: show it, or override it for a top unit (province).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Shows the bot at work with no token or network: a local Telegram-compatible server,
     /// a sample province, and a branch head filing her monthly report.
     Demo {
         /// Keep the demo's files here instead of a temporary folder.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// The calendar in force (for a top unit, with its override) and this month's dates.
+    Show {
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Overrides settings for a top unit, as JSON, e.g. '{"prompt_day":18,"lock_after_days":5}'.
+    /// Keys: prompt_day, prompt_time, reminders, reminder_time, deadline_day, deadline_time,
+    /// on_time_grace_hours, lock_after_days, quiet_start, quiet_end, overdue_time,
+    /// overdue_every_days, escalate_district_hours, escalate_province_hours.
+    Set {
+        #[arg(long)]
+        unit: String,
+        json: String,
     },
 }
 
@@ -177,6 +215,33 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             )
             .await?;
             println!("Wrote {n} report(s) to {}.", output.display());
+        }
+        Command::Tick { now: at, dry_run } => {
+            let store = app::open_store(&config).await?;
+            let at = at.map(|t| t.with_timezone(&Utc)).unwrap_or(now);
+            print!("{}", app::tick(&store, &config, at, dry_run).await?);
+        }
+        Command::Outbox { dead } => {
+            let store = app::open_store(&config).await?;
+            print!("{}", app::outbox_status(&store, dead).await?);
+        }
+        Command::Calendar { command } => {
+            let store = app::open_store(&config).await?;
+            match command {
+                CalendarCommand::Show { unit } => {
+                    print!(
+                        "{}",
+                        app::calendar_show(&store, &config, unit.as_deref(), now).await?
+                    )
+                }
+                CalendarCommand::Set { unit, json } => {
+                    app::calendar_set(&store, &config, &unit, &json, now).await?;
+                    print!(
+                        "{}",
+                        app::calendar_show(&store, &config, Some(&unit), now).await?
+                    );
+                }
+            }
         }
         Command::Demo { dir } => app::demo::run(dir).await?,
     }

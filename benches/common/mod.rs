@@ -1,0 +1,156 @@
+//! Shared by the benchmarks: a throwaway database on either backend and a synthetic province
+//! built with a few set-based statements (ids and paths computed, not looked up).
+
+#![allow(dead_code)] // each benchmark uses part of this
+
+use chihoi::config::DatabaseUrl;
+use chihoi::storage::Store;
+
+pub struct BenchDb {
+    pub store: Store,
+    pub label: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+/// `BENCH_BACKEND=postgres` (server at `CHIHOI_TEST_PG_URL` or 127.0.0.1:5432) or sqlite.
+pub async fn database() -> BenchDb {
+    let backend = std::env::var("BENCH_BACKEND").unwrap_or_else(|_| "sqlite".into());
+    if backend == "postgres" {
+        use sqlx::Connection;
+        let admin = std::env::var("CHIHOI_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("chihoi_bench_{}", std::process::id());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or(admin.clone());
+        let url = DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        BenchDb {
+            store,
+            label: "PostgreSQL",
+            _dir: None,
+            pg: Some((admin, name)),
+        }
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!(
+            "sqlite://{}",
+            dir.path().join("bench.db").display()
+        ))
+        .unwrap();
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        BenchDb {
+            store,
+            label: "SQLite",
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+}
+
+impl BenchDb {
+    pub async fn drop_database(self) {
+        self.store.close().await;
+        if let Some((admin, name)) = self.pg {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+/// Province 1 → `districts` districts → `communes` grassroots unions each → `branches` branches
+/// each. Returns the number of branches.
+pub async fn synthetic_province(
+    store: &Store,
+    districts: i64,
+    communes: i64,
+    branches: i64,
+) -> i64 {
+    let pool = store.pool();
+    let total_g = districts * communes;
+    let total_b = total_g * branches;
+    sqlx::query(
+        "INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at)
+         VALUES (1, 'P', NULL, 'province', 'Hội LHPN tỉnh Mẫu', '/1/', 0, 0)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
+         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at)
+         SELECT 2 + i, 'D' || i, 1, 'district', 'Hội LHPN huyện ' || i, '/1/' || (2 + i) || '/', 1, 0 FROM n",
+    )
+    .bind(districts)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
+         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at)
+         SELECT 1000 + i, 'G' || i, 2 + i / $2, 'grassroots', 'Hội LHPN xã ' || i,
+                '/1/' || (2 + i / $2) || '/' || (1000 + i) || '/', 2, 0 FROM n",
+    )
+    .bind(total_g)
+    .bind(communes)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
+         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at)
+         SELECT 1000000 + i, 'B' || i, 1000 + i / $2, 'branch', 'Chi hội phụ nữ thôn ' || i,
+                '/1/' || (2 + i / $2 / $3) || '/' || (1000 + i / $2) || '/' || (1000000 + i) || '/', 3, 0 FROM n",
+    )
+    .bind(total_b)
+    .bind(branches)
+    .bind(communes)
+    .execute(pool)
+    .await
+    .unwrap();
+    total_b
+}
+
+/// One branch head per branch, reachable, on Telegram (chat id = unit id).
+pub async fn branch_heads(store: &Store) -> i64 {
+    let done = sqlx::query(
+        "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, unit_id, role, created_at)
+         SELECT 'telegram', '' || id, '' || id, 'Chị ' || id, 'vi', id, 'branch_head', 0 FROM units WHERE level = 'branch'",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    done.rows_affected() as i64
+}
+
+/// Peak resident memory of this process so far (VmHWM), in MiB.
+pub fn peak_memory_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
