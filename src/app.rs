@@ -14,8 +14,9 @@ use crate::domain::calendar::{Calendar, CalendarSettings};
 use crate::domain::invite::InviteCode;
 use crate::domain::org::{self as orgfile, OrgFileError, UnitCode};
 use crate::domain::period::Period;
+use crate::domain::range::PeriodRange;
 use crate::domain::role::Role;
-use crate::export::{self, ExportError, ExportFormat};
+use crate::export::{self, ExportError, ExportFormat, Sheet};
 use crate::i18n::Lang;
 use crate::scheduler::Scheduler;
 use crate::storage::org::{self, ImportSummary};
@@ -153,26 +154,29 @@ pub async fn create_invite(
     })
 }
 
-/// `chihoi export`: writes the file and returns how many reports it holds.
+/// `chihoi export`: writes the file and returns how many rows it holds (reports for XLSX, the
+/// sheet's rows for CSV).
+#[allow(clippy::too_many_arguments)] // each is one CLI option
 pub async fn export_reports(
     store: &Store,
-    period: Period,
+    config: &Config,
+    range: PeriodRange,
     unit: Option<&str>,
     format: ExportFormat,
+    sheet: Sheet,
     lang: Lang,
-    tz: chrono_tz::Tz,
     out: &Path,
 ) -> Result<usize, AppError> {
-    let table = export::reports_table(store, period, unit, lang, tz).await?;
-    let bytes = match format {
-        ExportFormat::Csv => export::to_csv(&table)?,
-        ExportFormat::Xlsx => export::to_xlsx(&table, &crate::tr!(lang, "export-sheet-reports"))?,
-    };
-    std::fs::write(out, bytes).map_err(|source| AppError::Write {
-        path: out.display().to_string(),
-        source,
-    })?;
-    Ok(table.rows.len())
+    let scope = export::Scope::new(store, &config.calendars, unit, range, lang, Utc::now()).await?;
+    export::export_to_file(&scope, format, sheet, out)
+        .await
+        .map_err(|e| match e {
+            ExportError::Io(source) => AppError::Write {
+                path: out.display().to_string(),
+                source,
+            },
+            other => AppError::Export(other),
+        })
 }
 
 /// `chihoi serve`: migrates, then runs the Telegram channel until Ctrl-C.

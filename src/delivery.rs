@@ -157,8 +157,9 @@ impl<S: Sender> Courier<S> {
     pub async fn drain_once(&self, now: DateTime<Utc>) -> Result<DrainReport, StorageError> {
         let quiet = self.calendars.deployment().in_quiet_hours(now);
         let rows = {
+            // Reminders to units that reported meanwhile are dropped when rendered (and swept by
+            // the scheduler), not here: this runs for every batch.
             let mut conn = self.store.pool().acquire().await?;
-            outbox::cancel_answered_reminders(&mut conn).await?;
             let lease_until = now.timestamp() + LEASE.as_secs() as i64;
             outbox::claim_due(
                 &mut conn,
@@ -262,10 +263,7 @@ impl<S: Sender> Courier<S> {
         now: DateTime<Utc>,
     ) -> Result<DrainReport, StorageError> {
         let mut report = DrainReport::default();
-        let message = {
-            let mut conn = self.store.pool().acquire().await?;
-            notices::render(&mut conn, &self.calendars, row, now).await?
-        };
+        let message = notices::render_row(&self.store, &self.calendars, row, now).await?;
         let Some(message) = message else {
             let mut conn = self.store.pool().acquire().await?;
             outbox::finish(&mut conn, row.id, "cancelled", None).await?;

@@ -9,9 +9,9 @@ use clap::{Parser, Subcommand};
 
 use chihoi::app::{self, AppError};
 use chihoi::config::Config;
-use chihoi::domain::period::Period;
+use chihoi::domain::range::PeriodRange;
 use chihoi::domain::role::Role;
-use chihoi::export::ExportFormat;
+use chihoi::export::{ExportFormat, Sheet};
 use chihoi::i18n::Lang;
 
 #[derive(Parser)]
@@ -53,14 +53,18 @@ enum Command {
     Serve,
     /// Exports submitted monthly reports.
     Export {
-        /// YYYY-MM.
+        /// A month (2026-11), a half-year (2026-H1, 2026-H2) or a year (2026).
         #[arg(long)]
-        period: Period,
+        period: PeriodRange,
         /// Only this unit and the units below it.
         #[arg(long)]
         unit: Option<String>,
+        /// XLSX holds every sheet; CSV holds one (see --sheet).
         #[arg(long, value_enum, default_value_t = ExportFormat::Xlsx)]
         format: ExportFormat,
+        /// The sheet a CSV export holds.
+        #[arg(long, value_enum, default_value_t = Sheet::Reports)]
+        sheet: Sheet,
         /// Language of the column headers and answers (vi or en).
         #[arg(long, default_value = "vi", value_parser = parse_lang)]
         lang: Lang,
@@ -200,21 +204,27 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             period,
             unit,
             format,
+            sheet,
             lang,
             output,
         } => {
             let store = app::open_store(&config).await?;
             let n = app::export_reports(
                 &store,
+                &config,
                 period,
                 unit.as_deref(),
                 format,
+                sheet,
                 lang,
-                config.timezone,
                 &output,
             )
             .await?;
-            println!("Wrote {n} report(s) to {}.", output.display());
+            let what = match format {
+                ExportFormat::Xlsx => "report(s)",
+                ExportFormat::Csv => "row(s)",
+            };
+            println!("Wrote {n} {what} to {}.", output.display());
         }
         Command::Tick { now: at, dry_run } => {
             let store = app::open_store(&config).await?;

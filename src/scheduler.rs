@@ -27,6 +27,8 @@ pub struct TickReport {
     pub escalated: usize,
     /// Reminders dropped because their unit has reported.
     pub cancelled: u64,
+    /// Start-of-month digests queued to branch heads.
+    pub digests: u64,
 }
 
 /// A message a tick would send, for `chihoi tick --dry-run`.
@@ -115,6 +117,9 @@ impl Scheduler {
                         queue_overdue(conn, &root.path, period, round, not_before, now).await?;
                 }
             }
+            if let Some(period) = calendar.due_digest(now) {
+                report.digests += queue_digests(conn, &root.path, period, not_before, now).await?;
+            }
         }
         report.escalated = alerts::escalate_due(conn, &self.calendars, now).await?;
         report.cancelled = outbox::cancel_answered_reminders(conn).await?;
@@ -160,6 +165,33 @@ async fn queue_reminders(
     )
     .bind(period.to_string())
     .bind(event as i64)
+    .bind(not_before)
+    .bind(now.timestamp())
+    .bind(root_path)
+    .bind(path_range_end(root_path))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The digest of `period` to every branch head below `root_path`, once each.
+async fn queue_digests(
+    conn: &mut AnyConnection,
+    root_path: &str,
+    period: Period,
+    not_before: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, StorageError> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent,
+                             not_before, status, attempts, created_at)
+         SELECT 'digest:' || $1 || ':' || u.id, 'digest', u.platform, u.chat_id, u.id, u.unit_id, $1, NULL, NULL, 0,
+                $2, 'pending', 0, $3
+         FROM users u JOIN units n ON n.id = u.unit_id
+         WHERE u.reachable = 1 AND u.role = 'branch_head' AND n.level = 'branch' AND n.path >= $4 AND n.path < $5
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(period.to_string())
     .bind(not_before)
     .bind(now.timestamp())
     .bind(root_path)

@@ -53,17 +53,24 @@ help-member =
     /ngonngu — change language
 help-reporter =
     /baocao — monthly public-opinion report
+    /hoatdong — log an activity (counts towards targets)
     /khancap — urgent, ad-hoc report
     /ykien — send an opinion or concern
     /huy — stop what you are doing (drafts are kept)
     /ngonngu — change language
 help-admin =
     Urgent reports nobody below acknowledges climb to you.
+    /tiendo — reporting progress
+    /chitieu — yearly targets
+    /xuat — export reports (month, half-year, year)
     /canhbao — open alerts
     /khancap — urgent report
     /ngonngu — change language
 
 help-officer =
+    /tiendo — reporting progress of your branches
+    /chitieu — yearly targets
+    /xuat — export reports
     /canhbao — open urgent alerts in your commune
 
 dialog-cancelled = Stopped.
@@ -79,3 +86,7 @@ cmd-ngonngu = Change language
 cmd-trogiup = Help
 cmd-huy = Stop what you are doing
 cmd-canhbao = Open urgent alerts
+cmd-hoatdong = Log an activity
+cmd-tiendo = Reporting progress
+cmd-chitieu = Yearly targets
+cmd-xuat = Export reports

@@ -53,17 +53,24 @@ help-member =
     /ngonngu — đổi ngôn ngữ
 help-reporter =
     /baocao — báo cáo tình hình dư luận hằng tháng
+    /hoatdong — ghi hoạt động (tính vào chỉ tiêu)
     /khancap — báo cáo khẩn, đột xuất
     /ykien — gửi ý kiến, phản ánh
     /huy — dừng việc đang làm (bản nháp vẫn được lưu)
     /ngonngu — đổi ngôn ngữ
 help-admin =
     Báo cáo khẩn chưa được cấp dưới nhận sẽ chuyển lên chị.
+    /tiendo — tiến độ báo cáo
+    /chitieu — chỉ tiêu năm
+    /xuat — xuất báo cáo (tháng, 6 tháng, năm)
     /canhbao — các cảnh báo đang mở
     /khancap — báo cáo khẩn
     /ngonngu — đổi ngôn ngữ
 
 help-officer =
+    /tiendo — tiến độ báo cáo của các chi hội
+    /chitieu — chỉ tiêu năm
+    /xuat — xuất báo cáo
     /canhbao — các cảnh báo khẩn đang mở trong xã
 
 dialog-cancelled = Đã dừng.
@@ -79,3 +86,7 @@ cmd-ngonngu = Đổi ngôn ngữ
 cmd-trogiup = Trợ giúp
 cmd-huy = Dừng việc đang làm
 cmd-canhbao = Cảnh báo khẩn đang mở
+cmd-hoatdong = Ghi hoạt động
+cmd-tiendo = Tiến độ báo cáo
+cmd-chitieu = Chỉ tiêu năm
+cmd-xuat = Xuất báo cáo

@@ -27,7 +27,7 @@ CREATE TABLE outbox (
     created_at   INTEGER NOT NULL,
     sent_at      INTEGER
 );
-CREATE INDEX outbox_due ON outbox(status, not_before, id);
+CREATE INDEX outbox_claim ON outbox(status, urgent, id);
 CREATE INDEX outbox_chat ON outbox(chat_id, status);
 
 -- Per top unit (province) overrides of the deployment's reporting calendar, as JSON.

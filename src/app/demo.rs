@@ -18,8 +18,9 @@ use crate::config::{DatabaseUrl, Secret};
 use crate::dialog::{Engine, system_clock};
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
+use crate::domain::range::PeriodRange;
 use crate::domain::role::Role;
-use crate::export::{self, ExportFormat};
+use crate::export::{self, ExportFormat, Sheet};
 use crate::i18n::Lang;
 use crate::storage::Store;
 
@@ -194,23 +195,30 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     }
     let csv_path = dir.join(format!("bao-cao-{period}.csv"));
     let xlsx_path = dir.join(format!("bao-cao-{period}.xlsx"));
+    let config = crate::config::Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.expose().to_owned()),
+        _ => None,
+    })?;
+    let range = PeriodRange::Month(period);
     super::export_reports(
         &store,
-        period,
+        &config,
+        range,
         None,
         ExportFormat::Csv,
+        Sheet::Reports,
         Lang::Vi,
-        tz,
         &csv_path,
     )
     .await?;
     super::export_reports(
         &store,
-        period,
+        &config,
+        range,
         None,
         ExportFormat::Xlsx,
+        Sheet::Reports,
         Lang::Vi,
-        tz,
         &xlsx_path,
     )
     .await?;

@@ -18,9 +18,10 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 17] = [
-    "start", "menu", "join", "canhbao", "alerts", "baocao", "khancap", "ykien", "ngonngu",
-    "trogiup", "huy", "help", "report", "urgent", "opinion", "language", "cancel",
+pub(crate) const COMMANDS: [&str; 25] = [
+    "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
+    "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
+    "huy", "help", "report", "urgent", "opinion", "language", "cancel",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -51,6 +52,10 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
             Ok(Next::Go(DialogState::Opinion { text: None }))
         }
         "ngonngu" | "language" => Ok(Next::Go(DialogState::Language)),
+        "hoatdong" | "activity" => super::activity::start(ctx).await,
+        "tiendo" | "progress" => super::admin::progress(ctx, None, None).await,
+        "chitieu" | "targets" => super::admin::targets(ctx, None, None).await,
+        "xuat" | "export" => super::admin::export_start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -109,21 +114,28 @@ pub(crate) fn menu(ctx: &mut Ctx<'_>, text: Option<String>) {
         Some(Role::GrassrootsOfficer) => {
             rows.push(vec![
                 b("menu-report", "baocao"),
-                b("menu-alerts", "canhbao"),
+                b("menu-activity", "hoatdong"),
             ]);
             rows.push(vec![
-                b("menu-urgent", "khancap"),
-                b("menu-opinion", "ykien"),
+                b("menu-progress", "tiendo"),
+                b("menu-targets", "chitieu"),
             ]);
+            rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
+            rows.push(vec![b("menu-urgent", "khancap")]);
         }
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => {
             rows.push(vec![
-                b("menu-alerts", "canhbao"),
-                b("menu-urgent", "khancap"),
+                b("menu-progress", "tiendo"),
+                b("menu-targets", "chitieu"),
             ]);
+            rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
+            rows.push(vec![b("menu-urgent", "khancap")]);
         }
         Some(role) if role.files_monthly_report() => {
-            rows.push(vec![b("menu-report", "baocao")]);
+            rows.push(vec![
+                b("menu-report", "baocao"),
+                b("menu-activity", "hoatdong"),
+            ]);
             rows.push(vec![
                 b("menu-urgent", "khancap"),
                 b("menu-opinion", "ykien"),
@@ -150,6 +162,10 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-join" => tr!(lang, "menu-join"),
         "menu-language" => tr!(lang, "menu-language"),
         "menu-alerts" => tr!(lang, "menu-alerts"),
+        "menu-activity" => tr!(lang, "menu-activity"),
+        "menu-progress" => tr!(lang, "menu-progress"),
+        "menu-targets" => tr!(lang, "menu-targets"),
+        "menu-export" => tr!(lang, "menu-export"),
         _ => tr!(lang, "menu-help"),
     }
 }
@@ -725,7 +741,11 @@ pub(crate) async fn language_choice(ctx: &mut Ctx<'_>, token: &str) -> Result<Ne
 
 /// "Remind them all now" under an overdue summary: a reminder to every reporting person of the
 /// pending units in her subtree, at most once a day per unit.
-pub(crate) async fn remind_all(ctx: &mut Ctx<'_>, period: Period) -> Result<(), DialogError> {
+pub(crate) async fn remind_all(
+    ctx: &mut Ctx<'_>,
+    period: Period,
+    below: Option<i64>,
+) -> Result<(), DialogError> {
     let lang = ctx.lang;
     let Some((unit_id, role)) = ctx.user.membership() else {
         ctx.notice = Some(tr!(lang, "error-not-yours"));
@@ -735,9 +755,18 @@ pub(crate) async fn remind_all(ctx: &mut Ctx<'_>, period: Period) -> Result<(), 
         ctx.notice = Some(tr!(lang, "error-not-yours"));
         return Ok(());
     }
-    let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
+    let Some(mut unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
         return Ok(());
     };
+    if let Some(id) = below {
+        match org::unit_by_id(ctx.conn, id).await? {
+            Some(u) if u.is_within(&unit) => unit = u,
+            _ => {
+                ctx.notice = Some(tr!(lang, "error-not-yours"));
+                return Ok(());
+            }
+        }
+    }
     let calendar = org::calendar_for(ctx.conn, ctx.calendars, &unit).await?;
     if ctx.now >= calendar.locks_at(period) {
         ctx.say(tr!(

@@ -10,6 +10,8 @@
 //! Every step's choices carry the dialog's version (`d:<version>:<token>`): a tap on a button of
 //! an older step, a second tap, or data the client made up is recognised and answered politely.
 
+mod activity;
+mod admin;
 pub mod alerts;
 mod flows;
 pub mod labels;
@@ -31,6 +33,7 @@ use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, Identity, User};
 use crate::storage::{StorageError, Store};
 use crate::tr;
+pub use admin::targets_under as admin_targets_under;
 use alerts::AlertStatus;
 pub use state::DialogState;
 
@@ -67,6 +70,8 @@ pub enum Input {
     Choice(String),
     Photo {
         file_id: String,
+        /// Bytes, when the platform says.
+        size: Option<i64>,
     },
     /// She blocked the bot or deleted her account.
     Blocked,
@@ -80,6 +85,23 @@ pub struct Outbound {
     pub chat_id: String,
     pub text: String,
     pub choices: Vec<Vec<Choice>>,
+    /// A picture or file made when the message is sent (charts, exports); never stored.
+    #[serde(skip)]
+    pub attachment: Option<Attachment>,
+}
+
+/// A file sent with a message; the text becomes its caption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub kind: AttachmentKind,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentKind {
+    Photo,
+    Document,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -301,6 +323,7 @@ impl Ctx<'_> {
             chat_id,
             text,
             choices,
+            attachment: None,
         });
     }
 
@@ -310,6 +333,7 @@ impl Ctx<'_> {
             chat_id: to.chat_id.clone(),
             text,
             choices,
+            attachment: None,
         });
     }
 
@@ -331,8 +355,16 @@ async fn route(
         Input::Choice(data) => match parse_choice(data) {
             ChoiceData::Command(name) => flows::command(ctx, name, "").await,
             ChoiceData::OpenReport(period) => report::start(ctx, &period.to_string()).await,
-            ChoiceData::RemindAll(period) => {
-                flows::remind_all(ctx, period).await?;
+            ChoiceData::RemindAll(period, unit) => {
+                flows::remind_all(ctx, period, unit).await?;
+                Ok(Next::Quiet)
+            }
+            ChoiceData::Progress(unit, period) => {
+                admin::progress(ctx, Some(unit), Some(period)).await
+            }
+            ChoiceData::Targets(unit, year) => admin::targets(ctx, Some(unit), Some(year)).await,
+            ChoiceData::Chart(data) => {
+                admin::chart(ctx, data).await?;
                 Ok(Next::Quiet)
             }
             ChoiceData::Alert { id, to } => {
@@ -393,7 +425,14 @@ async fn route(
             ctx.say(tr!(ctx.lang, "error-use-buttons"));
             Ok(Next::Stay)
         }
-        Input::Photo { .. } => {
+        Input::Photo { file_id, size } => {
+            if let DialogState::Activity {
+                step: activity::ActivityStep::Photos,
+                draft,
+            } = state
+            {
+                return activity::on_photo(ctx, draft, file_id, *size);
+            }
             ctx.say(tr!(ctx.lang, "error-photo-not-expected"));
             Ok(if *state == DialogState::Idle {
                 Next::Quiet
@@ -429,8 +468,14 @@ enum ChoiceData<'a> {
     },
     /// `p:<YYYY-MM>` — open the report of that period (from a reminder).
     OpenReport(Period),
-    /// `r:<YYYY-MM>` — remind every pending unit below her (from an overdue summary).
-    RemindAll(Period),
+    /// `r:<YYYY-MM>[:<unit>]` — remind every pending unit below her, or below that unit.
+    RemindAll(Period, Option<i64>),
+    /// `v:<unit>:<YYYY-MM>` — completeness view of a unit in her subtree.
+    Progress(i64, Period),
+    /// `k:<unit>:<year>` — targets view of a unit in her subtree.
+    Targets(i64, i32),
+    /// `g:c:<unit>:<YYYY-MM>` or `g:t:<unit>:<year>` — a chart.
+    Chart(&'a str),
     /// `a:<id>:ack|prog|done` — an officer moves an urgent report along.
     Alert {
         id: i64,
@@ -456,8 +501,27 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
     if let Some(p) = data.strip_prefix("p:").and_then(|p| p.parse().ok()) {
         return ChoiceData::OpenReport(p);
     }
-    if let Some(p) = data.strip_prefix("r:").and_then(|p| p.parse().ok()) {
-        return ChoiceData::RemindAll(p);
+    if let Some(rest) = data.strip_prefix("r:") {
+        let (p, unit) = match rest.split_once(':') {
+            Some((p, u)) => (p, u.parse().ok()),
+            None => (rest, None),
+        };
+        if let Ok(p) = p.parse() {
+            return ChoiceData::RemindAll(p, unit);
+        }
+    }
+    if let Some((u, p)) = data.strip_prefix("v:").and_then(|r| r.split_once(':'))
+        && let (Ok(u), Ok(p)) = (u.parse(), p.parse())
+    {
+        return ChoiceData::Progress(u, p);
+    }
+    if let Some((u, y)) = data.strip_prefix("k:").and_then(|r| r.split_once(':'))
+        && let (Ok(u), Ok(y)) = (u.parse(), y.parse())
+    {
+        return ChoiceData::Targets(u, y);
+    }
+    if let Some(rest) = data.strip_prefix("g:") {
+        return ChoiceData::Chart(rest);
     }
     if let Some((id, tok)) = data.strip_prefix("a:").and_then(|r| r.split_once(':'))
         && let (Ok(id), Some(to)) = (id.parse(), AlertStatus::from_token(tok))
@@ -527,6 +591,7 @@ impl Prompt {
                         .collect()
                 })
                 .collect(),
+            attachment: None,
         }
     }
 }
@@ -574,8 +639,18 @@ mod tests {
         assert_eq!(parse_choice("p:2026-13"), ChoiceData::Forged);
         assert_eq!(
             parse_choice("r:2026-10"),
-            ChoiceData::RemindAll(Period::new(2026, 10).unwrap())
+            ChoiceData::RemindAll(Period::new(2026, 10).unwrap(), None)
         );
+        assert_eq!(
+            parse_choice("r:2026-10:7"),
+            ChoiceData::RemindAll(Period::new(2026, 10).unwrap(), Some(7))
+        );
+        assert_eq!(
+            parse_choice("v:7:2026-10"),
+            ChoiceData::Progress(7, Period::new(2026, 10).unwrap())
+        );
+        assert_eq!(parse_choice("k:7:2026"), ChoiceData::Targets(7, 2026));
+        assert_eq!(parse_choice("v:x:2026-10"), ChoiceData::Forged);
         assert_eq!(
             parse_choice("a:12:ack"),
             ChoiceData::Alert {

@@ -13,7 +13,7 @@ use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::storage::outbox::{self, Kind, NewMessage, OutboxRow};
 use crate::storage::users::{self, User};
-use crate::storage::{StorageError, org, reports};
+use crate::storage::{StorageError, Store, org, reports};
 use crate::tr;
 
 /// Most units named in one overdue summary (small screens).
@@ -29,6 +29,7 @@ pub async fn render(
         chat_id: row.chat_id.clone(),
         text,
         choices: Vec::new(),
+        attachment: None,
     };
     if matches!(row.kind, Kind::Reply | Kind::Notice) {
         return Ok(
@@ -67,6 +68,7 @@ pub async fn render(
                 chat_id: row.chat_id.clone(),
                 text,
                 choices: alerts::buttons(lang, alert.id, alert.status),
+                attachment: None,
             }))
         }
         Kind::AlertStatus => alert_status(conn, row, lang)
@@ -90,8 +92,122 @@ pub async fn render(
                 unit = unit
             ))))
         }
-        Kind::Reply | Kind::Notice => Ok(None),
+        Kind::Digest => digest(conn, calendars, row, lang).await,
+        // Made with the store (outside this connection): see `render_row`.
+        Kind::Reply | Kind::Notice | Kind::Made => Ok(None),
     }
+}
+
+/// Renders any row: charts and exports are made with the store, the rest on one connection.
+pub async fn render_row(
+    store: &Store,
+    calendars: &Calendars,
+    row: &OutboxRow,
+    now: DateTime<Utc>,
+) -> Result<Option<Outbound>, StorageError> {
+    if row.kind == Kind::Made {
+        let lang = match row.user_id {
+            Some(id) => {
+                let mut conn = store.pool().acquire().await?;
+                users::user_by_id(&mut conn, id)
+                    .await?
+                    .and_then(|u| Lang::parse(&u.lang))
+                    .unwrap_or_default()
+            }
+            None => Lang::Vi,
+        };
+        return super::admin::make(store, calendars, row, lang, now).await;
+    }
+    let mut conn = store.pool().acquire().await?;
+    render(&mut conn, calendars, row, now).await
+}
+
+/// The start-of-month digest to a branch: what it reported, how its union and district did,
+/// and what became of its proposals.
+async fn digest(
+    conn: &mut AnyConnection,
+    calendars: &Calendars,
+    row: &OutboxRow,
+    lang: Lang,
+) -> Result<Option<Outbound>, StorageError> {
+    let (Some(unit_id), Some(period)) = (row.unit_id, row.period) else {
+        return Ok(None);
+    };
+    let Some(branch) = org::unit_by_id(conn, unit_id).await? else {
+        return Ok(None);
+    };
+    let calendar = org::calendar_for(conn, calendars, &branch).await?;
+    let until = (calendar.deadline(period) + calendar.on_time_grace).timestamp();
+    let p = labels::period(period);
+    let mut text = tr!(
+        lang,
+        "digest-title",
+        period = p.clone(),
+        unit = branch.name.clone()
+    );
+    let report = reports::load_report(conn, unit_id, period).await?;
+    match &report {
+        Some(r) => {
+            let at = calendar.local_text(
+                chrono::DateTime::from_timestamp(r.submitted_at, 0).unwrap_or_default(),
+            );
+            let on_time = r.submitted_at <= until;
+            text.push('\n');
+            text.push_str(&if on_time {
+                tr!(lang, "digest-reported-on-time", time = at)
+            } else {
+                tr!(lang, "digest-reported-late", time = at)
+            });
+        }
+        None => {
+            text.push('\n');
+            text.push_str(&tr!(lang, "digest-not-reported"));
+        }
+    }
+    for ancestor in org::lineage(conn, &branch).await?.into_iter().rev() {
+        if !matches!(ancestor.level, Level::Grassroots | Level::District) {
+            continue;
+        }
+        let levels =
+            crate::storage::views::completeness_by_level(conn, &ancestor, period, until).await?;
+        let mut all = crate::storage::views::Counts::default();
+        for c in levels.values() {
+            all.on_time += c.on_time;
+            all.late += c.late;
+            all.missing += c.missing;
+        }
+        text.push('\n');
+        text.push_str(&tr!(
+            lang,
+            "digest-ancestor",
+            unit = ancestor.name.clone(),
+            submitted = all.submitted(),
+            expected = all.expected(),
+            pct = format!("{:.0}", all.on_time_pct())
+        ));
+    }
+    let (activities,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM activities WHERE unit_id = $1 AND period = $2")
+            .bind(unit_id)
+            .bind(period.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
+    text.push('\n');
+    text.push_str(&tr!(lang, "digest-activities", count = activities));
+    if let Some(proposals) = report.as_ref().and_then(|r| r.report.proposals.clone()) {
+        text.push('\n');
+        text.push_str(&tr!(
+            lang,
+            "digest-proposals",
+            text = super::report::shorten(&proposals, 200)
+        ));
+    }
+    Ok(Some(Outbound {
+        chat_id: row.chat_id.clone(),
+        text,
+        choices: Vec::new(),
+        attachment: None,
+    }))
 }
 
 async fn reminder(
@@ -148,6 +264,7 @@ async fn reminder(
             label: tr!(lang, "button-open-report"),
             data: format!("p:{period}"),
         }]],
+        attachment: None,
     }))
 }
 
@@ -195,6 +312,7 @@ async fn overdue(
             label: tr!(lang, "button-remind-all"),
             data: format!("r:{period}"),
         }]],
+        attachment: None,
     }))
 }
 

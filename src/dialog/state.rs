@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::activity::{self, ActivityDraft, ActivityStep};
 use super::{Ctx, DialogError, Next, Prompt, flows, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
@@ -39,6 +40,15 @@ pub enum DialogState {
         unit_id: i64,
     },
     Language,
+    /// Logging an activity.
+    Activity {
+        step: ActivityStep,
+        draft: ActivityDraft,
+    },
+    /// Choosing what to export: the range, then the format.
+    Export {
+        range: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +129,7 @@ pub(crate) fn accepts_text(state: &DialogState) -> bool {
             IncidentStep::People { .. } | IncidentStep::Description { .. }
         ),
         DialogState::Opinion { text } => text.is_none(),
+        DialogState::Activity { step, .. } => activity::accepts_text(*step),
         _ => false,
     }
 }
@@ -144,6 +155,8 @@ pub(crate) async fn prompt(
             Some(flows::join_confirm_prompt(ctx, *unit_id).await?)
         }
         DialogState::Language => Some(flows::language_prompt(ctx)),
+        DialogState::Activity { step, draft } => Some(activity::prompt(ctx, *step, draft).await?),
+        DialogState::Export { range } => Some(super::admin::export_prompt(ctx, range.as_deref())),
     })
 }
 
@@ -169,6 +182,12 @@ pub(crate) async fn on_choice(
             flows::join_confirm_choice(ctx, *unit_id, token).await
         }
         DialogState::Language => flows::language_choice(ctx, token).await,
+        DialogState::Activity { step, draft } => {
+            activity::on_choice(ctx, *step, draft, token).await
+        }
+        DialogState::Export { range } => {
+            super::admin::export_choice(ctx, range.as_deref(), token).await
+        }
     }
 }
 
@@ -186,6 +205,7 @@ pub(crate) async fn on_text(
         } => report::on_text(ctx, *unit_id, *period, step, *from_summary, text).await,
         DialogState::Urgent { step } => flows::urgent_text(ctx, step, text),
         DialogState::Opinion { .. } => flows::opinion_text(ctx, text),
+        DialogState::Activity { step, draft } => activity::on_text(ctx, *step, draft, text),
         _ => Ok(Next::Stay),
     }
 }

@@ -247,6 +247,14 @@ impl Calendar {
         u32::try_from(n).ok()
     }
 
+    /// The month whose digest goes out at `now`: from the first of the next month at the
+    /// overdue-summary time, for a week (so that a bot down on the 1st still sends it, once).
+    pub fn due_digest(&self, now: DateTime<Utc>) -> Option<Period> {
+        let current = Period::containing(now, self.tz);
+        let first = self.at(Self::day_of(current, 1), self.overdue_time);
+        (now >= first && now < first + Duration::days(7)).then(|| self.previous_period(now))
+    }
+
     pub fn in_quiet_hours(&self, now: DateTime<Utc>) -> bool {
         let Some((start, end)) = self.quiet else {
             return false;
@@ -508,6 +516,23 @@ mod tests {
             serde_json::from_str::<CalendarSettings>(r#"{"promt_day":15}"#).is_err(),
             "typos are refused"
         );
+    }
+
+    #[test]
+    fn the_digest_goes_out_in_the_first_week_of_the_next_month() {
+        let c = Calendar::default_for(Ho_Chi_Minh);
+        assert_eq!(c.due_digest(hanoi(2026, 12, 1, 7, 59)), None);
+        assert_eq!(
+            c.due_digest(hanoi(2026, 12, 1, 8, 0))
+                .map(|p| p.to_string()),
+            Some("2026-11".into())
+        );
+        assert_eq!(
+            c.due_digest(hanoi(2026, 12, 7, 23, 0))
+                .map(|p| p.to_string()),
+            Some("2026-11".into())
+        );
+        assert_eq!(c.due_digest(hanoi(2026, 12, 8, 9, 0)), None);
     }
 
     #[test]

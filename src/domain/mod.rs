@@ -4,5 +4,6 @@ pub mod calendar;
 pub mod invite;
 pub mod org;
 pub mod period;
+pub mod range;
 pub mod report;
 pub mod role;

@@ -7,10 +7,12 @@
 //! Functions take a `&mut AnyConnection` so that callers compose them inside one transaction
 //! (see [`Store::begin`]); row ↔ domain mapping lives here and nowhere else.
 
+pub mod activities;
 pub mod org;
 pub mod outbox;
 pub mod reports;
 pub mod users;
+pub mod views;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -98,6 +100,8 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
+        let mut conn = self.pool.acquire().await?;
+        org::backfill_ancestors(&mut conn).await?;
         Ok(())
     }
 

@@ -129,13 +129,7 @@ pub async fn apply_import(
             .map(|(_, path)| path)
             .unwrap_or_else(|| "/".to_owned());
         let path = format!("{parent_path}{id}/");
-        let depth = path.matches('/').count() as i64 - 2;
-        sqlx::query("UPDATE units SET path = $1, depth = $2 WHERE id = $3")
-            .bind(&path)
-            .bind(depth)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        set_path(conn, id, &path).await?;
         ids.insert(rec.code.as_str().to_owned(), (id, path));
     }
     for rec in &plan.renames {
@@ -150,6 +144,48 @@ pub async fn apply_import(
         renamed: plan.renames.len(),
         unchanged: plan.unchanged,
     })
+}
+
+/// Stores a unit's path, depth and ancestor columns (`a0`..`a4`).
+async fn set_path(conn: &mut AnyConnection, id: i64, path: &str) -> Result<()> {
+    let ids: Vec<i64> = path.split('/').filter_map(|s| s.parse().ok()).collect();
+    let depth = ids.len() as i64 - 1;
+    let a = |k: usize| ids.get(k).copied();
+    sqlx::query("UPDATE units SET path = $1, depth = $2, a0 = $3, a1 = $4, a2 = $5, a3 = $6, a4 = $7 WHERE id = $8")
+        .bind(path)
+        .bind(depth)
+        .bind(a(0))
+        .bind(a(1))
+        .bind(a(2))
+        .bind(a(3))
+        .bind(a(4))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Fills the ancestor columns of units stored before they existed.
+pub async fn backfill_ancestors(conn: &mut AnyConnection) -> Result<u64> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, path FROM units WHERE a0 IS NULL AND path <> ''")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (id, path) in &rows {
+        set_path(conn, *id, path).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Deepest level the ancestor columns cover: five levels, each strictly below its parent
+/// (the import refuses anything else), make depth 4 at most.
+pub const MAX_DEPTH: i64 = 4;
+
+impl Unit {
+    /// Depth in the tree (the root is 0).
+    pub fn depth(&self) -> i64 {
+        self.lineage_ids().len() as i64 - 1
+    }
 }
 
 pub async fn unit_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Unit>> {

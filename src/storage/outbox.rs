@@ -29,6 +29,10 @@ pub enum Kind {
     AlertStatus,
     /// "She has blocked the bot" to her unit's head.
     Unreachable,
+    /// A chart or an export she asked for, made when sent (parameters in `body`).
+    Made,
+    /// The start-of-month digest to a branch.
+    Digest,
 }
 
 impl Kind {
@@ -41,6 +45,8 @@ impl Kind {
             Kind::Alert => "alert",
             Kind::AlertStatus => "alert_status",
             Kind::Unreachable => "unreachable",
+            Kind::Made => "made",
+            Kind::Digest => "digest",
         }
     }
 
@@ -53,6 +59,8 @@ impl Kind {
             Kind::Alert,
             Kind::AlertStatus,
             Kind::Unreachable,
+            Kind::Made,
+            Kind::Digest,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -60,7 +68,10 @@ impl Kind {
 
     /// Bulk kinds respect the per-chat rate; replies and alerts go at once.
     pub fn is_bulk(self) -> bool {
-        !matches!(self, Kind::Reply | Kind::Alert | Kind::AlertStatus)
+        !matches!(
+            self,
+            Kind::Reply | Kind::Alert | Kind::AlertStatus | Kind::Made
+        )
     }
 }
 
@@ -187,26 +198,38 @@ pub async fn claim_due(
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    // The lease condition is repeated outside the subquery: under READ COMMITTED a row another
+    // Urgent rows first, then the rest, each in id order along the `outbox_claim` index. The
+    // lease condition is repeated outside the subquery: under READ COMMITTED a row another
     // courier claimed meanwhile is re-checked against it and skipped.
-    let sql = format!(
-        "UPDATE outbox SET lease_owner = $1, lease_until = $2
-         WHERE id IN (SELECT id FROM outbox
-                      WHERE status = 'pending' AND not_before <= $3 AND (lease_until IS NULL OR lease_until < $3)
-                        AND ($4 = 0 OR urgent = 1)
-                      ORDER BY urgent DESC, id LIMIT $5 {lock})
-           AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3)
-         RETURNING {COLUMNS}"
-    );
-    let rows: Vec<Row> = sqlx::query_as(&sql)
-        .bind(owner)
-        .bind(lease_until)
-        .bind(now)
-        .bind(i64::from(quiet))
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
-    sorted(rows)
+    let mut claimed = Vec::new();
+    for urgent in [1i64, 0] {
+        if urgent == 0 && quiet {
+            break;
+        }
+        let room = limit - claimed.len() as i64;
+        if room <= 0 {
+            break;
+        }
+        let sql = format!(
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2
+             WHERE id IN (SELECT id FROM outbox
+                          WHERE status = 'pending' AND urgent = $4 AND not_before <= $3
+                            AND (lease_until IS NULL OR lease_until < $3)
+                          ORDER BY id LIMIT $5 {lock})
+               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3)
+             RETURNING {COLUMNS}"
+        );
+        let rows: Vec<Row> = sqlx::query_as(&sql)
+            .bind(owner)
+            .bind(lease_until)
+            .bind(now)
+            .bind(urgent)
+            .bind(room)
+            .fetch_all(&mut *conn)
+            .await?;
+        claimed.extend(rows);
+    }
+    sorted(claimed)
 }
 
 /// Claims the given rows (the replies an update just produced), if nobody else holds them.

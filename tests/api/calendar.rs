@@ -128,9 +128,27 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     // listing exactly the pending units.
     app.set_now(hanoi(12, 1, 8, 0));
     let tick = app.tick().await;
-    assert_eq!((tick.overdue, tick.reminders), (2, 0));
-    assert_eq!(app.tick().await.overdue, 0);
+    assert_eq!((tick.overdue, tick.reminders, tick.digests), (2, 0, 2));
+    let again = app.tick().await;
+    assert_eq!((again.overdue, again.digests), (0, 0));
     app.drain().await;
+    // Every branch gets the digest of the month, once: hers says she reported on time.
+    let digest = lan.unread();
+    assert_eq!(digest.len(), 1, "{}", texts(&digest));
+    let d = text(&digest[0]);
+    assert!(
+        d.starts_with("📬 Tổng kết tháng 11/2026 — Chi hội phụ nữ thôn Đồng Thanh"),
+        "{d}"
+    );
+    assert!(d.contains("Chi hội đã gửi báo cáo lúc 09:"), "{d}");
+    assert!(d.contains("(đúng hạn)"), "{d}");
+    assert!(d.contains("Hội LHPN xã Đông Hợp: 1/5 đơn vị đã nộp"), "{d}");
+    let digest = hanh.unread();
+    assert!(
+        text(&digest[0]).contains("Chi hội chưa gửi báo cáo tháng này"),
+        "{}",
+        texts(&digest)
+    );
     let summary = hoa.unread();
     assert_eq!(summary.len(), 1);
     let s = text(&summary[0]);
@@ -166,7 +184,11 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
         "the second tap the same day adds nothing"
     );
     let late = hanh.unread();
-    assert!(text(&late[0]).contains("đã quá hạn"), "{}", text(&late[0]));
+    assert!(
+        late.iter().any(|m| text(m).contains("đã quá hạn")),
+        "{}",
+        texts(&late)
+    );
     assert!(lan.unread().is_empty());
 
     // Repeated daily until done.

@@ -164,7 +164,7 @@ async fn operator_sets_up_the_tree_and_invites_from_the_command_line(backend: Ba
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("Wrote 0 report(s)"));
+    assert!(stdout(&o).contains("Wrote 0 row(s)"), "{}", stdout(&o));
     let content = std::fs::read_to_string(&csv).unwrap();
     assert!(
         content.starts_with("\u{feff}Mã đơn vị,Đơn vị,Kỳ báo cáo"),

@@ -113,13 +113,17 @@ async fn invite_join_report_with_incident_edit_submit_then_export_contains_it(ba
     // The XLSX file opens and holds the same row.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.xlsx");
+    let config = chihoi::config::Config::from_lookup(|_| None).unwrap();
+    let range = chihoi::domain::range::PeriodRange::Month(period);
+    let sheet = chihoi::export::Sheet::Reports;
     let n = app::export_reports(
         &app.store,
-        period,
+        &config,
+        range,
         None,
         ExportFormat::Xlsx,
+        sheet,
         Lang::Vi,
-        tz,
         &path,
     )
     .await

@@ -24,8 +24,8 @@ use teloxide::payloads::{
 };
 use teloxide::prelude::*;
 use teloxide::types::{
-    AllowedUpdate, BotCommand, ChatKind, InlineKeyboardButton, InlineKeyboardMarkup, MediaKind,
-    MessageKind, UpdateKind,
+    AllowedUpdate, BotCommand, ChatKind, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
+    MediaKind, MessageKind, UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
 use tokio_util::sync::CancellationToken;
@@ -33,7 +33,9 @@ use url::Url;
 
 use crate::config::{DeliveryConfig, Secret, WebhookConfig};
 use crate::delivery::{Courier, SendOutcome, Sender};
-use crate::dialog::{Clock, DialogError, Engine, Inbound, Input, Outbound};
+use crate::dialog::{
+    Attachment, AttachmentKind, Clock, DialogError, Engine, Inbound, Input, Outbound,
+};
 use crate::i18n::Lang;
 use crate::tr;
 
@@ -88,10 +90,20 @@ impl Sender for TelegramSender {
         let Ok(chat) = chat_id.parse::<i64>() else {
             return SendOutcome::Rejected("chat id is not a number".into());
         };
+        match &message.attachment {
+            Some(file) => self.send_file(ChatId(chat), message, file).await,
+            None => self.send_text(ChatId(chat), message).await,
+        }
+    }
+}
+
+impl TelegramSender {
+    /// Text with its keyboard, split into several messages when too long.
+    async fn send_text(&self, chat: ChatId, message: &Outbound) -> SendOutcome {
         let chunks = split_message(&message.text);
         let last = chunks.len() - 1;
         for (i, chunk) in chunks.into_iter().enumerate() {
-            let mut req = self.bot.send_message(ChatId(chat), chunk);
+            let mut req = self.bot.send_message(chat, chunk);
             if i == last && !message.choices.is_empty() {
                 req = req.reply_markup(keyboard(message));
             }
@@ -100,6 +112,52 @@ impl Sender for TelegramSender {
             }
         }
         SendOutcome::Sent
+    }
+
+    /// A photo or document; the text is its caption (sent before it when too long for one).
+    async fn send_file(&self, chat: ChatId, message: &Outbound, file: &Attachment) -> SendOutcome {
+        use teloxide::payloads::{SendDocumentSetters, SendPhotoSetters};
+        const CAPTION_UNITS: usize = 1000;
+        let fits = message.text.encode_utf16().count() <= CAPTION_UNITS;
+        if !fits {
+            let text_only = Outbound {
+                attachment: None,
+                choices: Vec::new(),
+                ..message.clone()
+            };
+            let sent = self.send_text(chat, &text_only).await;
+            if sent != SendOutcome::Sent {
+                return sent;
+            }
+        }
+        let input = InputFile::memory(file.bytes.clone()).file_name(file.file_name.clone());
+        let caption = fits.then(|| message.text.clone());
+        let result = match file.kind {
+            AttachmentKind::Photo => {
+                let mut req = self.bot.send_photo(chat, input);
+                if let Some(c) = caption {
+                    req = req.caption(c);
+                }
+                if !message.choices.is_empty() {
+                    req = req.reply_markup(keyboard(message));
+                }
+                req.await.map(|_| ())
+            }
+            AttachmentKind::Document => {
+                let mut req = self.bot.send_document(chat, input);
+                if let Some(c) = caption {
+                    req = req.caption(c);
+                }
+                if !message.choices.is_empty() {
+                    req = req.reply_markup(keyboard(message));
+                }
+                req.await.map(|_| ())
+            }
+        };
+        match result {
+            Ok(()) => SendOutcome::Sent,
+            Err(e) => outcome_of(e),
+        }
     }
 }
 
@@ -220,6 +278,10 @@ impl Telegram {
                 BotCommand::new("trogiup", tr!(lang, "cmd-trogiup")),
                 BotCommand::new("huy", tr!(lang, "cmd-huy")),
                 BotCommand::new("canhbao", tr!(lang, "cmd-canhbao")),
+                BotCommand::new("hoatdong", tr!(lang, "cmd-hoatdong")),
+                BotCommand::new("tiendo", tr!(lang, "cmd-tiendo")),
+                BotCommand::new("chitieu", tr!(lang, "cmd-chitieu")),
+                BotCommand::new("xuat", tr!(lang, "cmd-xuat")),
                 BotCommand::new("start", tr!(lang, "cmd-start")),
             ];
             let mut req = self.bot.set_my_commands(commands);
@@ -343,6 +405,7 @@ impl Telegram {
                     chat_id: inbound.chat_id.clone(),
                     text: DialogError::apology(lang),
                     choices: Vec::new(),
+                    attachment: None,
                 };
                 let sender = TelegramSender {
                     bot: self.bot.clone(),
@@ -532,6 +595,7 @@ pub fn to_inbound(update: &Update) -> Option<Inbound> {
                             .last()
                             .map(|s| s.file.id.to_string())
                             .unwrap_or_default(),
+                        size: p.photo.last().map(|s| i64::from(s.file.size)),
                     },
                     _ => Input::Unsupported,
                 },

@@ -1,0 +1,39 @@
+## Tiến độ, chỉ tiêu, biểu đồ, xuất báo cáo, bản tin đầu tháng
+
+menu-progress = 📊 Tiến độ
+menu-targets = 🎯 Chỉ tiêu
+menu-export = 📥 Xuất báo cáo
+view-not-allowed = Chỉ cán bộ Hội cơ sở, huyện, tỉnh xem được tiến độ và chỉ tiêu.
+progress-title = 📊 Tiến độ báo cáo tháng { $period } — { $unit }
+progress-counts = ✅ { $on_time } · 🕓 { $late } · ❌ { $missing } — đúng hạn { $pct }%
+progress-nothing-expected = Không có đơn vị nào phải báo cáo.
+button-remind-pending = 🔔 Nhắc các đơn vị chưa nộp
+button-chart = 📈 Biểu đồ
+button-previous-month = « Tháng trước
+targets-title = 🎯 Chỉ tiêu năm { $year } — { $unit }
+targets-line = CT{ $number }: { $title } — { $pct }%/{ $goal }% ({ $achieved }/{ $total } { $level })
+chart-coming = Đang vẽ biểu đồ…
+chart-on-time = Đúng hạn
+chart-late = Chậm
+chart-missing = Chưa nộp
+chart-achieved = Đạt
+chart-goal = Mục tiêu
+chart-more = … và { "{" }n{ "}" } đơn vị khác
+export-ask-range = 📥 Xuất báo cáo kỳ nào?
+export-this-month = Tháng { $period }
+export-half = 6 tháng { $half ->
+    [1] đầu
+   *[2] cuối
+} năm { $year }
+export-year = Cả năm { $year }
+export-ask-format = Kỳ { $range }: chọn định dạng tệp.
+export-coming = ⏳ Đang chuẩn bị tệp, bot sẽ gửi ngay khi xong.
+export-ready = 📥 Báo cáo { $range } — { $unit } ({ $rows } báo cáo tháng).
+
+digest-title = 📬 Tổng kết tháng { $period } — { $unit }
+digest-reported-on-time = • Chi hội đã gửi báo cáo lúc { $time } (đúng hạn). Cảm ơn chị!
+digest-reported-late = • Chi hội đã gửi báo cáo lúc { $time } (chậm hạn).
+digest-not-reported = • Chi hội chưa gửi báo cáo tháng này.
+digest-ancestor = • { $unit }: { $submitted }/{ $expected } đơn vị đã nộp, { $pct }% đúng hạn.
+digest-activities = • Hoạt động đã ghi trong tháng: { $count }.
+digest-proposals = • Đề xuất của chi hội: “{ $text }” — đã chuyển lên Hội cấp trên.

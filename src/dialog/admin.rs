@@ -1,0 +1,613 @@
+//! The admins' views in chat, each limited to her own subtree: `/tiendo` (this period's
+//! completeness as a compact tree with drill-down), `/chitieu` (the plan's targets, worst
+//! first), charts, and `/xuat` (exports sent as a document). Charts and exports are queued as
+//! outbox rows and made when sent, outside the update's transaction.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use super::state::DialogState;
+use super::{
+    Attachment, AttachmentKind, Choice, Ctx, DialogError, Next, Outbound, Prompt, alerts, labels,
+};
+use crate::chart::{self, ChartText, CompletenessBar, TargetBar};
+use crate::domain::calendar::{Calendar, Calendars};
+use crate::domain::org::Level;
+use crate::domain::period::Period;
+use crate::domain::range::PeriodRange;
+use crate::export::{self, ExportFormat};
+use crate::i18n::Lang;
+use crate::storage::org::{self, Unit};
+use crate::storage::outbox::{self, Kind, NewMessage, OutboxRow};
+use crate::storage::views::{self, Counts, Progress, Target};
+use crate::storage::{StorageError, Store};
+use crate::tr;
+
+/// The unit whose subtree she may look at, if her role has views.
+async fn viewer_root(ctx: &mut Ctx<'_>) -> Result<Option<Unit>, DialogError> {
+    let Some((unit_id, role)) = ctx.user.membership() else {
+        return Ok(None);
+    };
+    if !alerts::LEVEL_ROLES.contains(&role) {
+        return Ok(None);
+    }
+    Ok(org::unit_by_id(ctx.conn, unit_id).await?)
+}
+
+/// `unit_id` if it lies in her subtree; otherwise she is told politely.
+async fn unit_in_view(
+    ctx: &mut Ctx<'_>,
+    unit_id: Option<i64>,
+) -> Result<Option<(Unit, Unit)>, DialogError> {
+    let Some(root) = viewer_root(ctx).await? else {
+        ctx.say(tr!(ctx.lang, "view-not-allowed"));
+        return Ok(None);
+    };
+    let unit = match unit_id {
+        None => root.clone(),
+        Some(id) => match org::unit_by_id(ctx.conn, id).await? {
+            Some(u) if u.is_within(&root) => u,
+            _ => {
+                tracing::warn!(
+                    user = ctx.user.id,
+                    unit = id,
+                    "view outside her subtree refused"
+                );
+                ctx.notice = Some(tr!(ctx.lang, "error-not-yours"));
+                return Ok(None);
+            }
+        },
+    };
+    Ok(Some((root, unit)))
+}
+
+fn on_time_until(calendar: &Calendar, period: Period) -> i64 {
+    (calendar.deadline(period) + calendar.on_time_grace).timestamp()
+}
+
+fn counts_line(lang: Lang, c: &Counts) -> String {
+    tr!(
+        lang,
+        "progress-counts",
+        on_time = c.on_time,
+        late = c.late,
+        missing = c.missing,
+        pct = format!("{:.0}", c.on_time_pct())
+    )
+}
+
+/// `/tiendo`, and its drill-down buttons (`v:<unit>:<period>`).
+pub(crate) async fn progress(
+    ctx: &mut Ctx<'_>,
+    unit_id: Option<i64>,
+    period: Option<Period>,
+) -> Result<Next, DialogError> {
+    let lang = ctx.lang;
+    let Some((root, unit)) = unit_in_view(ctx, unit_id).await? else {
+        return Ok(Next::Quiet);
+    };
+    let calendar = org::calendar_for(ctx.conn, ctx.calendars, &unit).await?;
+    let period = period.unwrap_or_else(|| Period::containing(ctx.now, calendar.tz));
+    let until = on_time_until(&calendar, period);
+    let by_level = views::completeness_by_level(ctx.conn, &unit, period, until).await?;
+    let by_child = views::completeness_by_child(ctx.conn, &unit, period, until).await?;
+    let children = org::children(ctx.conn, Some(unit.id)).await?;
+    let mut text = tr!(
+        lang,
+        "progress-title",
+        period = labels::period(period),
+        unit = unit.name.clone()
+    );
+    for (level, c) in by_level.iter().rev() {
+        text.push_str(&format!(
+            "\n{}: {}",
+            labels::level(lang, *level),
+            counts_line(lang, c)
+        ));
+    }
+    if by_level.is_empty() {
+        text.push_str(&format!("\n{}", tr!(lang, "progress-nothing-expected")));
+    }
+    let mut buttons: Vec<(String, String)> = Vec::new();
+    let mut lines = Vec::new();
+    for child in &children {
+        let Some((_, c)) = by_child.iter().find(|(id, _)| *id == Some(child.id)) else {
+            continue;
+        };
+        if c.expected() == 1 && child.level >= Level::Branch {
+            let icon = if c.on_time == 1 {
+                "✅"
+            } else if c.late == 1 {
+                "🕓"
+            } else {
+                "❌"
+            };
+            lines.push(format!("{icon} {}", child.name));
+        } else {
+            lines.push(format!(
+                "✅{} 🕓{} ❌{} · {}",
+                c.on_time, c.late, c.missing, child.name
+            ));
+            if child.level < Level::Branch {
+                buttons.push((child.name.clone(), format!("v:{}:{period}", child.id)));
+            }
+        }
+    }
+    const LISTED: usize = 40;
+    if !lines.is_empty() {
+        text.push('\n');
+    }
+    for l in lines.iter().take(LISTED) {
+        text.push_str(&format!("\n{l}"));
+    }
+    if lines.len() > LISTED {
+        text.push_str(&tr!(
+            lang,
+            "overdue-more",
+            count = (lines.len() - LISTED) as i64
+        ));
+    }
+    let missing: i64 = by_level.values().map(|c| c.missing).sum();
+    let mut rows: Vec<Vec<Choice>> = buttons
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|(l, d)| choice(l.clone(), d.clone()))
+                .collect()
+        })
+        .collect();
+    if missing > 0 && ctx.now < calendar.locks_at(period) {
+        rows.push(vec![choice(
+            tr!(lang, "button-remind-pending"),
+            format!("r:{period}:{}", unit.id),
+        )]);
+    }
+    let prev = calendar.previous_period(period.starts_at(calendar.tz) + chrono::Duration::days(1));
+    let mut nav = vec![
+        choice(
+            tr!(lang, "button-chart"),
+            format!("g:c:{}:{period}", unit.id),
+        ),
+        choice(
+            tr!(lang, "button-previous-month"),
+            format!("v:{}:{prev}", unit.id),
+        ),
+    ];
+    if unit.id != root.id
+        && let Some(parent) = unit.parent_id
+    {
+        nav.push(choice(
+            tr!(lang, "button-up"),
+            format!("v:{parent}:{period}"),
+        ));
+    }
+    rows.push(nav);
+    ctx.say_with(text, rows);
+    Ok(Next::Go(DialogState::Idle))
+}
+
+fn choice(label: String, data: String) -> Choice {
+    Choice { label, data }
+}
+
+/// Months of `year` whose deadline has passed at `now`.
+fn months_due(calendar: &Calendar, year: i32, now: DateTime<Utc>) -> Vec<Period> {
+    PeriodRange::Year(year)
+        .months()
+        .into_iter()
+        .filter(|p| calendar.deadline(*p) < now)
+        .collect()
+}
+
+fn target_title(lang: Lang, t: &Target) -> String {
+    match lang {
+        Lang::Vi => t.title_vi.clone(),
+        Lang::En => t.title_en.clone(),
+    }
+}
+
+/// Every active target's progress under `unit`, worst first (by share of its goal).
+pub async fn targets_under(
+    conn: &mut AnyConnection,
+    calendars: &Calendars,
+    unit: &Unit,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Target, Progress, Vec<(i64, Progress)>)>, StorageError> {
+    let calendar = org::calendar_for(conn, calendars, unit).await?;
+    let due = months_due(&calendar, year, now);
+    let mut out = Vec::new();
+    for t in views::targets(conn).await? {
+        let (total, by_child) = views::target_progress(conn, unit, &t, year, &due).await?;
+        out.push((t, total, by_child));
+    }
+    out.sort_by(|a, b| {
+        let ra = a.1.pct() / a.0.goal_pct.max(1) as f64;
+        let rb = b.1.pct() / b.0.goal_pct.max(1) as f64;
+        ra.partial_cmp(&rb).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    Ok(out)
+}
+
+/// `/chitieu`, and its drill-down (`k:<unit>:<year>`).
+pub(crate) async fn targets(
+    ctx: &mut Ctx<'_>,
+    unit_id: Option<i64>,
+    year: Option<i32>,
+) -> Result<Next, DialogError> {
+    let lang = ctx.lang;
+    let Some((root, unit)) = unit_in_view(ctx, unit_id).await? else {
+        return Ok(Next::Quiet);
+    };
+    let year = year.unwrap_or_else(|| Period::containing(ctx.now, ctx.tz).year());
+    let list = targets_under(ctx.conn, ctx.calendars, &unit, year, ctx.now).await?;
+    let mut text = tr!(
+        lang,
+        "targets-title",
+        year = i64::from(year),
+        unit = unit.name.clone()
+    );
+    for (t, p, _) in &list {
+        let pct = p.pct();
+        let icon = if p.total == 0 {
+            "▫️"
+        } else if pct + 1e-9 >= t.goal_pct as f64 {
+            "✅"
+        } else if pct >= t.goal_pct as f64 * 0.7 {
+            "⚠️"
+        } else {
+            "❗"
+        };
+        text.push_str(&format!(
+            "\n{icon} {}",
+            tr!(
+                lang,
+                "targets-line",
+                number = t.number,
+                title = target_title(lang, t),
+                pct = format!("{pct:.0}"),
+                goal = t.goal_pct,
+                achieved = p.achieved,
+                total = p.total,
+                level = labels::level(lang, t.level).to_lowercase()
+            )
+        ));
+    }
+    let children = org::children(ctx.conn, Some(unit.id)).await?;
+    let mut rows: Vec<Vec<Choice>> = children
+        .iter()
+        .filter(|c| c.level < Level::Branch)
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|c| choice(c.name.clone(), format!("k:{}:{year}", c.id)))
+                .collect()
+        })
+        .collect();
+    let mut nav = vec![choice(
+        tr!(lang, "button-chart"),
+        format!("g:t:{}:{year}", unit.id),
+    )];
+    if unit.id != root.id
+        && let Some(parent) = unit.parent_id
+    {
+        nav.push(choice(tr!(lang, "button-up"), format!("k:{parent}:{year}")));
+    }
+    rows.push(nav);
+    ctx.say_with(text, rows);
+    Ok(Next::Go(DialogState::Idle))
+}
+
+/// Parameters of a chart or export row, kept in the outbox row's body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Made {
+    CompletenessChart {
+        unit: i64,
+        period: Period,
+    },
+    TargetsChart {
+        unit: i64,
+        year: i32,
+    },
+    Export {
+        unit: i64,
+        range: String,
+        xlsx: bool,
+    },
+}
+
+/// Queues a chart or an export for her (made when sent).
+async fn queue_made(ctx: &mut Ctx<'_>, made: Made, kind: Kind) -> Result<(), DialogError> {
+    let body = serde_json::to_string(&made).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let m = NewMessage {
+        key: None,
+        kind,
+        platform: ctx.user.platform.clone(),
+        chat_id: ctx.user.chat_id.clone(),
+        user_id: Some(ctx.user.id),
+        unit_id: None,
+        period: None,
+        ref_id: None,
+        body: Some(body),
+        urgent: true,
+        not_before: ctx.now.timestamp(),
+        lease: None,
+    };
+    if let Some(id) = outbox::enqueue(ctx.conn, &m, ctx.now.timestamp()).await? {
+        ctx.queued.push(id);
+    }
+    Ok(())
+}
+
+/// A chart button (`g:c:<unit>:<period>` or `g:t:<unit>:<year>`).
+pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogError> {
+    let parts: Vec<&str> = data.split(':').collect();
+    let made = match parts.as_slice() {
+        ["c", unit, period] => unit
+            .parse()
+            .ok()
+            .zip(period.parse().ok())
+            .map(|(unit, period)| Made::CompletenessChart { unit, period }),
+        ["t", unit, year] => unit
+            .parse()
+            .ok()
+            .zip(year.parse().ok())
+            .map(|(unit, year)| Made::TargetsChart { unit, year }),
+        _ => None,
+    };
+    let Some(made) = made else {
+        ctx.notice = Some(tr!(ctx.lang, "error-bad-button"));
+        return Ok(());
+    };
+    let unit = match &made {
+        Made::CompletenessChart { unit, .. }
+        | Made::TargetsChart { unit, .. }
+        | Made::Export { unit, .. } => *unit,
+    };
+    if unit_in_view(ctx, Some(unit)).await?.is_none() {
+        return Ok(());
+    }
+    ctx.notice = Some(tr!(ctx.lang, "chart-coming"));
+    queue_made(ctx, made, Kind::Made).await
+}
+
+// ---- /xuat -------------------------------------------------------------------------------------
+
+pub(crate) async fn export_start(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
+    if viewer_root(ctx).await?.is_none() {
+        ctx.say(tr!(ctx.lang, "view-not-allowed"));
+        return Ok(Next::Go(DialogState::Idle));
+    }
+    Ok(Next::Go(DialogState::Export { range: None }))
+}
+
+pub(crate) fn export_prompt(ctx: &mut Ctx<'_>, range: Option<&str>) -> Prompt {
+    let lang = ctx.lang;
+    let now = Period::containing(ctx.now, ctx.tz);
+    let year = now.year();
+    let cancel = vec![(tr!(lang, "button-cancel"), "cancel".to_owned())];
+    match range {
+        None => {
+            let prev = if now.month() == 1 {
+                Period::new(year - 1, 12)
+            } else {
+                Period::new(year, now.month() - 1)
+            };
+            let mut rows = vec![(
+                tr!(lang, "export-this-month", period = labels::period(now)),
+                format!("x:{now}"),
+            )];
+            if let Some(p) = prev {
+                rows.push((
+                    tr!(lang, "export-this-month", period = labels::period(p)),
+                    format!("x:{p}"),
+                ));
+            }
+            rows.push((
+                tr!(lang, "export-half", half = 1, year = i64::from(year)),
+                format!("x:{year}-H1"),
+            ));
+            rows.push((
+                tr!(lang, "export-half", half = 2, year = i64::from(year)),
+                format!("x:{year}-H2"),
+            ));
+            rows.push((
+                tr!(lang, "export-year", year = i64::from(year)),
+                format!("x:{year}"),
+            ));
+            Prompt::new(tr!(lang, "export-ask-range"))
+                .column(rows)
+                .row(cancel)
+        }
+        Some(r) => Prompt::new(tr!(lang, "export-ask-format", range = r.to_owned()))
+            .row(vec![
+                ("Excel (XLSX)".into(), "f:xlsx".into()),
+                ("CSV".into(), "f:csv".into()),
+            ])
+            .row(cancel),
+    }
+}
+
+pub(crate) async fn export_choice(
+    ctx: &mut Ctx<'_>,
+    range: Option<&str>,
+    token: &str,
+) -> Result<Next, DialogError> {
+    match (range, token) {
+        (None, t) if t.starts_with("x:") => match t[2..].parse::<PeriodRange>() {
+            Ok(r) => Ok(Next::Go(DialogState::Export {
+                range: Some(r.to_string()),
+            })),
+            Err(_) => Ok(bad(ctx)),
+        },
+        (Some(r), "f:xlsx" | "f:csv") => {
+            let Some(root) = viewer_root(ctx).await? else {
+                return Ok(Next::Go(DialogState::Idle));
+            };
+            queue_made(
+                ctx,
+                Made::Export {
+                    unit: root.id,
+                    range: r.to_owned(),
+                    xlsx: token == "f:xlsx",
+                },
+                Kind::Made,
+            )
+            .await?;
+            ctx.say(tr!(ctx.lang, "export-coming"));
+            Ok(Next::Go(DialogState::Idle))
+        }
+        _ => Ok(bad(ctx)),
+    }
+}
+
+fn bad(ctx: &mut Ctx<'_>) -> Next {
+    ctx.notice = Some(tr!(ctx.lang, "error-bad-button"));
+    Next::Stay
+}
+
+// ---- made when sent ----------------------------------------------------------------------------
+
+/// Makes the chart or export an outbox row asks for: an [`Outbound`] with the file attached.
+pub async fn make(
+    store: &Store,
+    calendars: &Calendars,
+    row: &OutboxRow,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Option<Outbound>, StorageError> {
+    let Some(made) = row
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Made>(b).ok())
+    else {
+        return Ok(None);
+    };
+    let mut conn = store.pool().acquire().await?;
+    let outbound = |text: String, attachment: Attachment| Outbound {
+        chat_id: row.chat_id.clone(),
+        text,
+        choices: Vec::new(),
+        attachment: Some(attachment),
+    };
+    match made {
+        Made::CompletenessChart { unit, period } => {
+            let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
+                return Ok(None);
+            };
+            let calendar = org::calendar_for(&mut conn, calendars, &unit).await?;
+            let by_child = views::completeness_by_child(
+                &mut conn,
+                &unit,
+                period,
+                on_time_until(&calendar, period),
+            )
+            .await?;
+            let children = org::children(&mut conn, Some(unit.id)).await?;
+            let bars: Vec<CompletenessBar> = children
+                .iter()
+                .filter_map(|c| {
+                    by_child
+                        .iter()
+                        .find(|(id, _)| *id == Some(c.id))
+                        .map(|(_, n)| CompletenessBar {
+                            label: c.name.clone(),
+                            on_time: n.on_time as u32,
+                            late: n.late as u32,
+                            missing: n.missing as u32,
+                        })
+                })
+                .collect();
+            let title = tr!(
+                lang,
+                "progress-title",
+                period = labels::period(period),
+                unit = unit.name.clone()
+            );
+            let png = chart::completeness_png(&chart_text(lang, title.clone()), &bars)
+                .map_err(|e| StorageError::Corrupt(format!("chart: {e}")))?;
+            Ok(Some(outbound(title, photo(png))))
+        }
+        Made::TargetsChart { unit, year } => {
+            let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
+                return Ok(None);
+            };
+            let list = targets_under(&mut conn, calendars, &unit, year, now).await?;
+            let bars: Vec<TargetBar> = list
+                .iter()
+                .map(|(t, p, _)| TargetBar {
+                    label: format!("{}. {}", t.number, target_title(lang, t)),
+                    achieved_pct: p.pct(),
+                    goal_pct: t.goal_pct as f64,
+                })
+                .collect();
+            let title = tr!(
+                lang,
+                "targets-title",
+                year = i64::from(year),
+                unit = unit.name.clone()
+            );
+            let png = chart::targets_png(&chart_text(lang, title.clone()), &bars)
+                .map_err(|e| StorageError::Corrupt(format!("chart: {e}")))?;
+            Ok(Some(outbound(title, photo(png))))
+        }
+        Made::Export { unit, range, xlsx } => {
+            let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
+                return Ok(None);
+            };
+            drop(conn);
+            let Ok(range) = range.parse::<PeriodRange>() else {
+                return Ok(None);
+            };
+            let format = if xlsx {
+                ExportFormat::Xlsx
+            } else {
+                ExportFormat::Csv
+            };
+            let (bytes, rows) =
+                export::export_bytes(store, calendars, Some(&unit.code), range, format, lang, now)
+                    .await
+                    .map_err(|e| StorageError::Corrupt(format!("export: {e}")))?;
+            let ext = if xlsx { "xlsx" } else { "csv" };
+            let file_name = format!("bao-cao-{}-{range}.{ext}", unit.code);
+            let text = tr!(
+                lang,
+                "export-ready",
+                range = range.to_string(),
+                unit = unit.name,
+                rows = rows as i64
+            );
+            Ok(Some(outbound(
+                text,
+                Attachment {
+                    kind: AttachmentKind::Document,
+                    file_name,
+                    bytes,
+                },
+            )))
+        }
+    }
+}
+
+fn photo(png: Vec<u8>) -> Attachment {
+    Attachment {
+        kind: AttachmentKind::Photo,
+        file_name: "chart.png".into(),
+        bytes: png,
+    }
+}
+
+fn chart_text(lang: Lang, title: String) -> ChartText {
+    ChartText {
+        title,
+        on_time: tr!(lang, "chart-on-time"),
+        late: tr!(lang, "chart-late"),
+        missing: tr!(lang, "chart-missing"),
+        achieved: tr!(lang, "chart-achieved"),
+        goal: tr!(lang, "chart-goal"),
+        more: tr!(lang, "chart-more"),
+    }
+}
