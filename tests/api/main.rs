@@ -12,3 +12,4 @@ mod report;
 mod safety;
 mod storage;
 mod urgent;
+mod views;

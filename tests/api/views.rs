@@ -1,0 +1,388 @@
+//! Activities, targets, and the admins' views: completeness rolled up the tree, targets worst
+//! first, charts, exports — each limited to the admin's own subtree.
+
+use chihoi::channel::telegram::person::Person;
+use chihoi::domain::calendar::Calendar;
+use chihoi::domain::period::Period;
+use chihoi::domain::role::Role;
+use chihoi::storage::{org, views};
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+fn hanoi(m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Ho_Chi_Minh
+        .with_ymd_and_hms(2026, m, d, h, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn quick_report(p: &mut Person<'_>) {
+    p.send("/baocao 2026-11").await.unwrap();
+    for label in [
+        "Ổn định",
+        "Bỏ qua",
+        "Ổn định",
+        "Bỏ qua",
+        "Phấn khởi, tin tưởng",
+        "Bỏ qua",
+        "Không có",
+        "Không có đề xuất",
+    ] {
+        p.tap(label).await.unwrap();
+    }
+    let r = p.tap("✅ Gửi báo cáo").await.unwrap();
+    assert!(
+        texts(&r).contains("Đã gửi báo cáo tháng 11/2026"),
+        "{}",
+        texts(&r)
+    );
+}
+
+fn expected_under(prefix: &str) -> i64 {
+    std::str::from_utf8(SAMPLE_ORG)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0] == prefix || f[0].starts_with(&format!("{prefix}-")))
+                && (f[2] == "branch" || f[2] == "grassroots")
+        })
+        .count() as i64
+}
+
+async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(701, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut hanh = app
+        .joined(702, "Đỗ Thị Hạnh", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    let mut hang = app
+        .joined(703, "Vũ Thị Hằng", DISTRICT, Role::DistrictAdmin)
+        .await;
+    let mut nga = app
+        .joined(704, "Bùi Thị Nga", "TB-TP", Role::DistrictAdmin)
+        .await;
+    let mut mai = app.joined(705, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    // One branch on time, one late, the rest of the commune never.
+    quick_report(&mut lan).await;
+    app.set_now(hanoi(12, 2, 9));
+    quick_report(&mut hanh).await;
+
+    // The queries: by level and by child agree, and count units that never reported.
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    let nov = Period::new(2026, 11).unwrap();
+    let cal = Calendar::default_for(Ho_Chi_Minh);
+    let until = cal.deadline(nov).timestamp();
+    let commune = org::unit_by_code(&mut conn, GRASSROOTS)
+        .await
+        .unwrap()
+        .unwrap();
+    let levels = views::completeness_by_level(&mut conn, &commune, nov, until)
+        .await
+        .unwrap();
+    let branch = levels[&chihoi::domain::org::Level::Branch];
+    assert_eq!((branch.on_time, branch.late, branch.missing), (1, 1, 2));
+    assert_eq!(levels[&chihoi::domain::org::Level::Grassroots].missing, 1);
+    let district = org::unit_by_code(&mut conn, DISTRICT)
+        .await
+        .unwrap()
+        .unwrap();
+    let by_child = views::completeness_by_child(&mut conn, &district, nov, until)
+        .await
+        .unwrap();
+    let dhop = by_child
+        .iter()
+        .find(|(c, _)| *c == Some(commune.id))
+        .unwrap()
+        .1;
+    assert_eq!((dhop.on_time, dhop.late, dhop.missing), (1, 1, 3));
+    let total: i64 = by_child.iter().map(|(_, c)| c.expected()).sum();
+    assert_eq!(total, expected_under(DISTRICT));
+    let province = org::unit_by_code(&mut conn, PROVINCE)
+        .await
+        .unwrap()
+        .unwrap();
+    let all: i64 = views::completeness_by_level(&mut conn, &province, nov, until)
+        .await
+        .unwrap()
+        .values()
+        .map(|c| c.expected())
+        .sum();
+    assert_eq!(all, expected_under(PROVINCE));
+    drop(conn);
+
+    // In chat: the district admin's tree, one level at a time.
+    hang.send("/tiendo").await.unwrap();
+    let r = hang.tap("« Tháng trước").await.unwrap();
+    let t = texts(&r);
+    assert!(
+        t.starts_with("📊 Tiến độ báo cáo tháng 11/2026 — Hội LHPN huyện Đông Hưng"),
+        "{t}"
+    );
+    assert!(t.contains("Chi hội: ✅ 1 · 🕓 1 · ❌ "), "{t}");
+    assert!(t.contains("✅1 🕓1 ❌3 · Hội LHPN xã Đông Hợp"), "{t}");
+    let r = hang.tap("Hội LHPN xã Đông Hợp").await.unwrap();
+    let t = texts(&r);
+    assert!(t.contains("✅ Chi hội phụ nữ thôn Đồng Thanh"), "{t}");
+    assert!(t.contains("🕓 Chi hội phụ nữ thôn Lạc Thành"), "{t}");
+    assert!(t.contains("❌ Chi hội phụ nữ thôn Hợp Long"), "{t}");
+    assert!(
+        r.last()
+            .unwrap()
+            .button("🔔 Nhắc các đơn vị chưa nộp")
+            .is_some()
+    );
+
+    // Another district's admin cannot look in, whatever data her client sends.
+    let msg = r.last().unwrap().clone();
+    for forged in [
+        format!("v:{}:2026-11", commune.id),
+        format!("k:{}:2026", district.id),
+        format!("g:c:{}:2026-11", district.id),
+        format!("r:2026-11:{}", commune.id),
+    ] {
+        let got = nga.tap_data(msg.message_id, &forged).await.unwrap();
+        assert!(got.is_empty(), "{forged} showed {}", texts(&got));
+        let answer = app
+            .api
+            .calls("answerCallbackQuery")
+            .last()
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            answer["text"], "Việc này không thuộc quyền của chị.",
+            "{forged}"
+        );
+    }
+    // Members and branch heads have no views.
+    let r = mai.send("/tiendo").await.unwrap();
+    assert!(
+        texts(&r).contains("Chỉ cán bộ Hội cơ sở, huyện, tỉnh"),
+        "{}",
+        texts(&r)
+    );
+    let r = lan.send("/chitieu").await.unwrap();
+    assert!(
+        texts(&r).contains("Chỉ cán bộ Hội cơ sở, huyện, tỉnh"),
+        "{}",
+        texts(&r)
+    );
+    app.shutdown().await;
+}
+
+async fn logged_activities_count_towards_targets_shown_worst_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(711, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut hoa = app
+        .joined(712, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+
+    lan.send("/hoatdong").await.unwrap();
+    lan.tap("Giúp hộ gia đình").await.unwrap();
+    lan.tap("Giúp hộ đạt tiêu chí 5 không, 3 sạch")
+        .await
+        .unwrap();
+    let r = lan.send("31/2").await.unwrap();
+    assert!(texts(&r).contains("Ngày chưa đúng"), "{}", texts(&r));
+    let r = lan.tap("Hôm nay").await.unwrap();
+    assert!(texts(&r).contains("Bao nhiêu hộ?"), "{}", texts(&r));
+    lan.send("2").await.unwrap();
+    lan.send("Giúp hai hộ làm lại chuồng trại, thu gom rác 🌿")
+        .await
+        .unwrap();
+    app.api.push_photo(&lan.user, "photo-abc", None);
+    let r = lan.replies().await.unwrap();
+    assert!(texts(&r).contains("đã nhận 1/5"), "{}", texts(&r));
+    let r = lan.tap("✅ Xong").await.unwrap();
+    let t = texts(&r);
+    assert!(
+        t.contains("• Ngày 15/11/2026") && t.contains("• 2 hộ") && t.contains("• 1 ảnh"),
+        "{t}"
+    );
+    let r = lan.tap("✅ Lưu hoạt động").await.unwrap();
+    assert!(
+        texts(&r).contains("Đã ghi hoạt động “Giúp hộ đạt tiêu chí 5 không, 3 sạch”"),
+        "{}",
+        texts(&r)
+    );
+    let (amount, grassroots): (i64, i64) =
+        sqlx::query_as("SELECT amount, grassroots_id FROM activities")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    let (commune,): (i64,) = sqlx::query_as("SELECT id FROM units WHERE code = $1")
+        .bind(GRASSROOTS)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!((amount, grassroots), (2, commune));
+    assert_eq!(app.count("SELECT COUNT(*) FROM activity_photos").await, 1);
+    // Two policy activities by the commune itself, and its membership figures.
+    hoa.send("/hoatdong").await.unwrap();
+    hoa.tap("Giám sát, góp ý, đối thoại").await.unwrap();
+    hoa.tap("Giám sát thực hiện chính sách").await.unwrap();
+    hoa.tap("Hôm qua").await.unwrap();
+    hoa.send("1").await.unwrap();
+    hoa.tap("Bỏ qua").await.unwrap();
+    hoa.tap("✅ Xong").await.unwrap();
+    hoa.tap("✅ Lưu hoạt động").await.unwrap();
+    sqlx::query("INSERT INTO unit_stats (unit_id, year, women_18plus, members, updated_at) VALUES ($1, 2026, 1000, 700, 0)")
+        .bind(commune)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+
+    let r = hoa.send("/chitieu").await.unwrap();
+    let t = texts(&r);
+    assert!(
+        t.starts_with("🎯 Chỉ tiêu năm 2026 — Hội LHPN xã Đông Hợp"),
+        "{t}"
+    );
+    // One of the commune's four branches helped two households: 25 %.
+    assert!(
+        t.contains("CT4: Mỗi chi hội giúp 2 hộ đạt tiêu chí 5K3S / 5C3S — 25%/100% (1/4 chi hội)"),
+        "{t}"
+    );
+    // Supervision without a draft comment is not enough for target 7; 70 % members is.
+    assert!(
+        t.contains(
+            "CT7: Giám sát ít nhất 1 chính sách và góp ý ít nhất 1 dự thảo — 0%/100% (0/1 cơ sở)"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("✅ CT9: Tập hợp ≥ 65% phụ nữ từ 18 tuổi làm hội viên — 100%/100% (1/1 cơ sở)"),
+        "{t}"
+    );
+    let lines: Vec<&str> = t.lines().skip(1).collect();
+    let pos = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap();
+    let households = pos("Mỗi chi hội giúp 2 hộ");
+    assert!(
+        pos("CT7:") < households && households < pos("Tập hợp ≥ 65%"),
+        "worst first: {t}"
+    );
+    app.shutdown().await;
+}
+
+async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(721, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut hoa = app
+        .joined(722, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut mai = app.joined(723, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    mai.send("/ykien").await.unwrap();
+    mai.send("Xin thêm đèn đường ở xóm Bắc").await.unwrap();
+    mai.tap("Gửi ẩn danh").await.unwrap();
+    quick_report(&mut lan).await;
+
+    // A chart of the commune's completeness: a real PNG of sensible size.
+    hoa.send("/tiendo").await.unwrap();
+    let r = hoa.tap("📈 Biểu đồ").await.unwrap();
+    let photo = r.iter().find_map(|m| m.photo.clone()).expect("a photo");
+    assert!(photo.bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let decoder = png::Decoder::new(std::io::Cursor::new(&photo.bytes));
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    assert_eq!(info.width, 900);
+    assert!(
+        (150..=1600).contains(&info.height),
+        "height {}",
+        info.height
+    );
+    assert!(
+        photo
+            .caption
+            .unwrap_or_default()
+            .contains("Tiến độ báo cáo tháng 11/2026")
+    );
+
+    // The year's export, from the chat, as XLSX: every sheet, the right rows.
+    hoa.send("/xuat").await.unwrap();
+    hoa.tap("Cả năm 2026").await.unwrap();
+    let r = hoa.tap("Excel (XLSX)").await.unwrap();
+    let doc = r
+        .iter()
+        .find_map(|m| m.document.clone())
+        .expect("a document");
+    assert_eq!(doc.file_name, "bao-cao-TB-DH-DHOP-2026.xlsx");
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(doc.bytes)).unwrap();
+    let names = book.sheet_names();
+    for sheet in [
+        "Báo cáo tháng",
+        "Vụ việc",
+        "Đề xuất",
+        "Ý kiến hội viên",
+        "Hoạt động",
+        "Tiến độ báo cáo",
+        "Chỉ tiêu",
+    ] {
+        assert!(
+            names.iter().any(|n| n == sheet),
+            "no sheet {sheet}: {names:?}"
+        );
+    }
+    let reports = book.worksheet_range("Báo cáo tháng").unwrap();
+    assert_eq!(reports.height(), 2);
+    assert_eq!(reports.get_value((1, 0)).unwrap().to_string(), BRANCH);
+    let opinions = book.worksheet_range("Ý kiến hội viên").unwrap();
+    assert_eq!(opinions.get_value((1, 4)).unwrap().to_string(), "ẩn danh");
+    assert_eq!(
+        opinions.get_value((1, 5)).unwrap().to_string(),
+        "Xin thêm đèn đường ở xóm Bắc"
+    );
+    let progress = book.worksheet_range("Tiến độ báo cáo").unwrap();
+    // Twelve months for the commune (its own line; it is the only grassroots union in it).
+    assert_eq!(progress.height(), 1 + 12 * 2);
+    let nov = (1..progress.height())
+        .find(|r| progress.get_value((*r as u32, 2)).unwrap().to_string() == "2026-11")
+        .unwrap() as u32;
+    assert_eq!(progress.get_value((nov, 3)).unwrap().to_string(), "5");
+    assert_eq!(progress.get_value((nov, 4)).unwrap().to_string(), "1");
+    let targets = book.worksheet_range("Chỉ tiêu").unwrap();
+    assert!(targets.height() > 11, "{}", targets.height());
+
+    // CSV from the command line, one sheet: the opinions.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("y-kien.csv");
+    let config = chihoi::config::Config::from_lookup(|_| None).unwrap();
+    let n = chihoi::app::export_reports(
+        &app.store,
+        &config,
+        "2026-H2".parse().unwrap(),
+        Some(DISTRICT),
+        chihoi::export::ExportFormat::Csv,
+        chihoi::export::Sheet::Opinions,
+        chihoi::i18n::Lang::En,
+        &out,
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}Unit code,Unit,Period,Sent at,Submitted by,Opinion"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("anonymous,Xin thêm đèn đường ở xóm Bắc"),
+        "{csv}"
+    );
+    app.shutdown().await;
+}
+
+both_backends!(
+    completeness_rolls_up_across_levels_and_stays_in_her_subtree,
+    logged_activities_count_towards_targets_shown_worst_first,
+    charts_and_exports_arrive_as_files_that_open,
+);
