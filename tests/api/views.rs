@@ -345,7 +345,7 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
     // Twelve months for the commune (its own line; it is the only grassroots union in it).
     assert_eq!(progress.height(), 1 + 12 * 2);
     let nov = (1..progress.height())
-        .find(|r| progress.get_value((*r as u32, 2)).unwrap().to_string() == "2026-11")
+        .find(|r| *progress.get_value((*r as u32, 2)).unwrap() == "2026-11")
         .unwrap() as u32;
     assert_eq!(progress.get_value((nov, 3)).unwrap().to_string(), "5");
     assert_eq!(progress.get_value((nov, 4)).unwrap().to_string(), "1");
