@@ -388,6 +388,135 @@ pub async fn calendar_set(
     Ok(())
 }
 
+#[derive(serde::Deserialize)]
+struct StatsRow {
+    code: String,
+    year: i32,
+    women_18plus: i64,
+    members: i64,
+}
+
+/// `chihoi stats import FILE.csv` (`code,year,women_18plus,members`): the figures the
+/// membership target needs. The whole file is checked before anything is written.
+pub async fn import_stats(
+    store: &Store,
+    config: &Config,
+    file: &Path,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let bytes = std::fs::read(file).map_err(|source| AppError::Read {
+        path: file.display().to_string(),
+        source,
+    })?;
+    let mut reader =
+        csv::Reader::from_reader(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes));
+    let mut rows = Vec::new();
+    for (i, rec) in reader.deserialize::<StatsRow>().enumerate() {
+        let line = i + 2;
+        let row = rec.map_err(|e| AppError::Usage(format!("line {line}: {e}")))?;
+        if row.women_18plus < 0 || row.members < 0 || !(2000..=2200).contains(&row.year) {
+            return Err(AppError::Usage(format!(
+                "line {line}: figures must be positive and the year real"
+            )));
+        }
+        rows.push((line, row));
+    }
+    let mut tx = store.begin().await?;
+    for (line, row) in &rows {
+        let unit = org::unit_by_code(&mut tx, &row.code)
+            .await?
+            .ok_or_else(|| {
+                AppError::Usage(format!("line {line}: no unit with code {:?}", row.code))
+            })?;
+        crate::storage::activities::set_unit_stats(
+            &mut tx,
+            unit.id,
+            row.year,
+            row.women_18plus,
+            row.members,
+            now.timestamp(),
+        )
+        .await?;
+        crate::dialog::refresh_targets_around(&mut tx, &config.calendars, &unit, now).await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+#[derive(serde::Deserialize)]
+struct CatalogRow {
+    code: String,
+    group: String,
+    name_vi: String,
+    name_en: String,
+    measure: String,
+}
+
+/// `chihoi catalog import FILE.csv` (`code,group,name_vi,name_en,measure`): adds or renames
+/// activity types, so a province extends the catalogue without code.
+pub async fn import_catalog(store: &Store, file: &Path) -> Result<usize, AppError> {
+    let bytes = std::fs::read(file).map_err(|source| AppError::Read {
+        path: file.display().to_string(),
+        source,
+    })?;
+    let mut reader =
+        csv::Reader::from_reader(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes));
+    let mut rows = Vec::new();
+    for (i, rec) in reader.deserialize::<CatalogRow>().enumerate() {
+        let line = i + 2;
+        let row = rec.map_err(|e| AppError::Usage(format!("line {line}: {e}")))?;
+        let code_ok = !row.code.is_empty()
+            && row.code.len() <= 40
+            && row
+                .code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !code_ok || row.name_vi.trim().is_empty() || row.name_en.trim().is_empty() {
+            return Err(AppError::Usage(format!(
+                "line {line}: code must be a-z0-9_ and names not empty"
+            )));
+        }
+        if !["participants", "households", "count"].contains(&row.measure.as_str()) {
+            return Err(AppError::Usage(format!(
+                "line {line}: measure must be participants, households or count"
+            )));
+        }
+        rows.push(row);
+    }
+    let mut tx = store.begin().await?;
+    let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(position) FROM activity_types")
+        .fetch_one(&mut *tx)
+        .await?;
+    for (i, row) in rows.iter().enumerate() {
+        let t = crate::storage::activities::ActivityType {
+            code: row.code.clone(),
+            group: row.group.clone(),
+            name_vi: row.name_vi.trim().to_owned(),
+            name_en: row.name_en.trim().to_owned(),
+            measure: row.measure.clone(),
+        };
+        crate::storage::activities::upsert_activity_type(
+            &mut tx,
+            &t,
+            max.unwrap_or(0) + 1 + i as i64,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+/// `chihoi targets refresh [--year]`: re-evaluates every target over the whole tree.
+pub async fn refresh_targets(
+    store: &Store,
+    config: &Config,
+    year: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let year = year.unwrap_or_else(|| Period::containing(now, config.timezone).year());
+    Ok(crate::dialog::refresh_all_targets(store, &config.calendars, year, now).await?)
+}
+
 /// A clock fixed at `now` (for `--now` options and tests).
 pub fn fixed_clock(now: DateTime<Utc>) -> Clock {
     std::sync::Arc::new(move || now)

@@ -634,44 +634,55 @@ async fn write_sheet(
                 }
             }
             Sheet::Completeness => {
-                // One row per month and grassroots union (and the root's own line).
+                // One row per month for the root and for each grassroots union under it: one
+                // grouped statement per month, whatever the number of unions.
                 let calendar = org::calendar_for(&mut conn, scope.calendars, root).await?;
-                let grassroots: Vec<(i64, String, String)> = sqlx::query_as(
-                    "SELECT id, code, path FROM units WHERE path >= $1 AND path < $2 AND level = 'grassroots' ORDER BY path",
+                let grassroots: Vec<(i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT id, code, path, depth FROM units WHERE path >= $1 AND path < $2 AND level = 'grassroots' ORDER BY path",
                 )
                 .bind(&root.path)
                 .bind(&end)
                 .fetch_all(&mut *conn)
                 .await?;
+                let depths: std::collections::BTreeSet<i64> =
+                    grassroots.iter().map(|g| g.3).collect();
                 for period in scope.range.months() {
                     let until = (calendar.deadline(period) + calendar.on_time_grace).timestamp();
-                    let mut targets: Vec<(String, String, Unit)> = Vec::new();
-                    targets.push((root.code.clone(), root.path.clone(), root.clone()));
-                    for (id, code, path) in &grassroots {
-                        if let Some(u) = org::unit_by_id(&mut conn, *id).await? {
-                            targets.push((code.clone(), path.clone(), u));
+                    let mut counts: HashMap<i64, views::Counts> = HashMap::new();
+                    let mut all = views::Counts::default();
+                    for (_, c) in
+                        views::completeness_by_child(&mut conn, root, period, until).await?
+                    {
+                        all.on_time += c.on_time;
+                        all.late += c.late;
+                        all.missing += c.missing;
+                    }
+                    for depth in &depths {
+                        for (id, c) in
+                            views::completeness_by_depth(&mut conn, root, *depth, period, until)
+                                .await?
+                        {
+                            if let Some(id) = id {
+                                counts.insert(id, c);
+                            }
                         }
                     }
-                    for (code, path, unit) in targets {
-                        let levels =
-                            views::completeness_by_level(&mut conn, &unit, period, until).await?;
-                        let mut c = views::Counts::default();
-                        for v in levels.values() {
-                            c.on_time += v.on_time;
-                            c.late += v.late;
-                            c.missing += v.missing;
-                        }
-                        let cells = [
-                            code,
-                            names.path(&path),
+                    let mut line = |code: &str, path: &str, c: views::Counts| {
+                        sink.row(&[
+                            code.to_owned(),
+                            names.path(path),
                             period.to_string(),
                             c.expected().to_string(),
                             c.on_time.to_string(),
                             c.late.to_string(),
                             c.missing.to_string(),
                             format!("{:.1}", c.on_time_pct()),
-                        ];
-                        sink.row(&cells)?;
+                        ])
+                    };
+                    line(&root.code, &root.path, all)?;
+                    count += 1;
+                    for (id, code, path, _) in &grassroots {
+                        line(code, path, counts.get(id).copied().unwrap_or_default())?;
                         count += 1;
                     }
                 }

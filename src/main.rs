@@ -91,6 +91,24 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Figures admins enter per grassroots union: `stats import FILE.csv` with the header
+    /// code,year,women_18plus,members.
+    Stats {
+        #[command(subcommand)]
+        command: FileCommand,
+    },
+    /// The activity catalogue: `catalog import FILE.csv` with the header
+    /// code,group,name_vi,name_en,measure (measure: participants, households or count).
+    Catalog {
+        #[command(subcommand)]
+        command: FileCommand,
+    },
+    /// The targets (chỉ tiêu) snapshot: `targets refresh [--year Y]` re-evaluates the whole tree
+    /// (the running bot does it daily and after every change for the union concerned).
+    Targets {
+        #[command(subcommand)]
+        command: TargetsCommand,
+    },
     /// Shows the bot at work with no token or network: a local Telegram-compatible server,
     /// a sample province, and a branch head filing her monthly report.
     Demo {
@@ -116,6 +134,20 @@ enum CalendarCommand {
         unit: String,
         json: String,
     },
+}
+
+#[derive(Subcommand)]
+enum TargetsCommand {
+    Refresh {
+        #[arg(long)]
+        year: Option<i32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum FileCommand {
+    /// Loads the file (all of it, or nothing when a line is wrong).
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -252,6 +284,27 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     );
                 }
             }
+        }
+        Command::Stats {
+            command: FileCommand::Import { file },
+        } => {
+            let store = app::open_store(&config).await?;
+            let n = app::import_stats(&store, &config, &file, now).await?;
+            println!("Imported figures for {n} unit-year(s).");
+        }
+        Command::Catalog {
+            command: FileCommand::Import { file },
+        } => {
+            let store = app::open_store(&config).await?;
+            let n = app::import_catalog(&store, &file).await?;
+            println!("Imported {n} activity type(s).");
+        }
+        Command::Targets {
+            command: TargetsCommand::Refresh { year },
+        } => {
+            let store = app::open_store(&config).await?;
+            let n = app::refresh_targets(&store, &config, year, now).await?;
+            println!("Targets re-evaluated for {n} grassroots union(s).");
         }
         Command::Demo { dir } => app::demo::run(dir).await?,
     }

@@ -126,9 +126,25 @@ impl Scheduler {
         Ok(report)
     }
 
-    /// Ticks every `every` until `shutdown`.
+    /// Ticks every `every` until `shutdown`; once a day (and at start) re-evaluates every target,
+    /// since the monthly-report target moves as deadlines pass.
     pub async fn run(&self, clock: Clock, every: Duration, shutdown: CancellationToken) {
+        let mut refreshed_on = None;
         loop {
+            let now = clock();
+            let today = now.with_timezone(&self.calendars.tz).date_naive();
+            if refreshed_on != Some(today) {
+                let year = Period::containing(now, self.calendars.tz).year();
+                match crate::dialog::refresh_all_targets(&self.store, &self.calendars, year, now)
+                    .await
+                {
+                    Ok(n) => {
+                        tracing::info!(unions = n, "targets re-evaluated");
+                        refreshed_on = Some(today);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "target refresh failed"),
+                }
+            }
             match self.tick(clock()).await {
                 Ok(r) if r != TickReport::default() => tracing::info!(?r, "scheduler tick"),
                 Ok(_) => {}

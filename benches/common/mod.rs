@@ -96,8 +96,8 @@ pub async fn synthetic_province(
     .unwrap();
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
-         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at)
-         SELECT 2 + i, 'D' || i, 1, 'district', 'Hội LHPN huyện ' || i, '/1/' || (2 + i) || '/', 1, 0 FROM n",
+         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at, a0, a1)
+         SELECT 2 + i, 'D' || i, 1, 'district', 'Hội LHPN huyện ' || i, '/1/' || (2 + i) || '/', 1, 0, 1, 2 + i FROM n",
     )
     .bind(districts)
     .execute(pool)
@@ -105,9 +105,9 @@ pub async fn synthetic_province(
     .unwrap();
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
-         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at)
+         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at, a0, a1, a2)
          SELECT 1000 + i, 'G' || i, 2 + i / $2, 'grassroots', 'Hội LHPN xã ' || i,
-                '/1/' || (2 + i / $2) || '/' || (1000 + i) || '/', 2, 0 FROM n",
+                '/1/' || (2 + i / $2) || '/' || (1000 + i) || '/', 2, 0, 1, 2 + i / $2, 1000 + i FROM n",
     )
     .bind(total_g)
     .bind(communes)
@@ -116,9 +116,10 @@ pub async fn synthetic_province(
     .unwrap();
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
-         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at)
+         INSERT INTO units (id, code, parent_id, level, name, path, depth, created_at, a0, a1, a2, a3)
          SELECT 1000000 + i, 'B' || i, 1000 + i / $2, 'branch', 'Chi hội phụ nữ thôn ' || i,
-                '/1/' || (2 + i / $2 / $3) || '/' || (1000 + i / $2) || '/' || (1000000 + i) || '/', 3, 0 FROM n",
+                '/1/' || (2 + i / $2 / $3) || '/' || (1000 + i / $2) || '/' || (1000000 + i) || '/', 3, 0,
+                1, 2 + i / $2 / $3, 1000 + i / $2, 1000000 + i FROM n",
     )
     .bind(total_b)
     .bind(branches)
@@ -153,4 +154,9 @@ pub fn peak_memory_mib() -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// Resets the peak-memory mark (Linux: writing 5 to clear_refs), to measure one phase.
+pub fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }

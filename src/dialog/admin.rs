@@ -90,8 +90,23 @@ pub(crate) async fn progress(
     let calendar = org::calendar_for(ctx.conn, ctx.calendars, &unit).await?;
     let period = period.unwrap_or_else(|| Period::containing(ctx.now, calendar.tz));
     let until = on_time_until(&calendar, period);
-    let by_level = views::completeness_by_level(ctx.conn, &unit, period, until).await?;
-    let by_child = views::completeness_by_child(ctx.conn, &unit, period, until).await?;
+    let rows = views::completeness_by_child_and_level(ctx.conn, &unit, period, until).await?;
+    let mut by_level: std::collections::BTreeMap<Level, Counts> = Default::default();
+    let mut by_child: Vec<(Option<i64>, Counts)> = Vec::new();
+    for (child, level, c) in rows {
+        let l = by_level.entry(level).or_default();
+        l.on_time += c.on_time;
+        l.late += c.late;
+        l.missing += c.missing;
+        match by_child.iter_mut().find(|(id, _)| *id == child) {
+            Some((_, t)) => {
+                t.on_time += c.on_time;
+                t.late += c.late;
+                t.missing += c.missing;
+            }
+            None => by_child.push((child, c)),
+        }
+    }
     let children = org::children(ctx.conn, Some(unit.id)).await?;
     let mut text = tr!(
         lang,
@@ -207,19 +222,19 @@ fn target_title(lang: Lang, t: &Target) -> String {
     }
 }
 
-/// Every active target's progress under `unit`, worst first (by share of its goal).
+/// Every active target's progress under `unit` (from the snapshot), worst first by share of its
+/// goal.
 pub async fn targets_under(
     conn: &mut AnyConnection,
-    calendars: &Calendars,
+    _calendars: &Calendars,
     unit: &Unit,
     year: i32,
-    now: DateTime<Utc>,
+    _now: DateTime<Utc>,
 ) -> Result<Vec<(Target, Progress, Vec<(i64, Progress)>)>, StorageError> {
-    let calendar = org::calendar_for(conn, calendars, unit).await?;
-    let due = months_due(&calendar, year, now);
+    let mut snapshot = views::target_snapshot(conn, unit, year).await?;
     let mut out = Vec::new();
     for t in views::targets(conn).await? {
-        let (total, by_child) = views::target_progress(conn, unit, &t, year, &due).await?;
+        let (total, by_child) = snapshot.remove(&t.code).unwrap_or_default();
         out.push((t, total, by_child));
     }
     out.sort_by(|a, b| {
@@ -228,6 +243,55 @@ pub async fn targets_under(
         ra.partial_cmp(&rb).unwrap_or(std::cmp::Ordering::Equal)
     });
     Ok(out)
+}
+
+/// The grassroots union a unit belongs to (itself, or the nearest above it).
+async fn union_of(conn: &mut AnyConnection, unit: &Unit) -> Result<Option<Unit>, StorageError> {
+    Ok(org::lineage(conn, unit)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|u| u.level == Level::Grassroots))
+}
+
+/// Brings the target snapshot of `unit`'s grassroots union up to date for the year of `now`
+/// (after a report, an activity or new figures), in the caller's transaction.
+pub async fn refresh_targets_around(
+    conn: &mut AnyConnection,
+    calendars: &Calendars,
+    unit: &Unit,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let Some(union) = union_of(conn, unit).await? else {
+        return Ok(());
+    };
+    let calendar = org::calendar_for(conn, calendars, &union).await?;
+    let year = Period::containing(now, calendar.tz).year();
+    views::refresh_targets(conn, &union, year, &months_due(&calendar, year, now)).await
+}
+
+/// Re-evaluates the whole tree's targets for `year`, one grassroots union per transaction so
+/// that the bot is never held up for long. Returns the number of unions refreshed.
+pub async fn refresh_all_targets(
+    store: &Store,
+    calendars: &Calendars,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<usize, StorageError> {
+    let unions: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM units WHERE level = 'grassroots' ORDER BY id")
+            .fetch_all(store.pool())
+            .await?;
+    for (id,) in &unions {
+        let mut tx = store.begin().await?;
+        if let Some(union) = org::unit_by_id(&mut tx, *id).await? {
+            let calendar = org::calendar_for(&mut tx, calendars, &union).await?;
+            views::refresh_targets(&mut tx, &union, year, &months_due(&calendar, year, now))
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(unions.len())
 }
 
 /// `/chitieu`, and its drill-down (`k:<unit>:<year>`).

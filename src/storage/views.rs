@@ -4,7 +4,7 @@
 //! the subtree; the ancestor columns `a0`..`a4` make "under X, by X's children" one indexed
 //! GROUP BY.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 use sqlx::AnyConnection;
@@ -80,6 +80,88 @@ pub async fn completeness_by_child(
          FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $2
          WHERE u.{here} = $1 AND u.level IN ('branch', 'grassroots')
          GROUP BY u.{child}"
+    );
+    let rows: Vec<(Option<i64>, i64, i64, i64)> = sqlx::query_as(&sql)
+        .bind(root.id)
+        .bind(period.to_string())
+        .bind(on_time_until)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, on_time, late, missing)| {
+            (
+                c,
+                Counts {
+                    on_time,
+                    late,
+                    missing,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Completeness of `period` under `root` per child of `root` and level, in one statement (the
+/// `/tiendo` view derives both its per-level and per-child lines from it).
+pub async fn completeness_by_child_and_level(
+    conn: &mut AnyConnection,
+    root: &Unit,
+    period: Period,
+    on_time_until: i64,
+) -> Result<Vec<(Option<i64>, Level, Counts)>> {
+    let d = root.depth();
+    let here = depth_column(d)?;
+    let child = if d < MAX_DEPTH {
+        depth_column(d + 1)?
+    } else {
+        "NULL".to_owned()
+    };
+    let sql = format!(
+        "SELECT u.{child}, u.level, {STATUS_SUMS}
+         FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $2
+         WHERE u.{here} = $1 AND u.level IN ('branch', 'grassroots')
+         GROUP BY u.{child}, u.level"
+    );
+    let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sqlx::query_as(&sql)
+        .bind(root.id)
+        .bind(period.to_string())
+        .bind(on_time_until)
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|(c, level, on_time, late, missing)| {
+            Ok((
+                c,
+                level
+                    .parse::<Level>()
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))?,
+                Counts {
+                    on_time,
+                    late,
+                    missing,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Completeness of `period` under `root`, grouped by each unit's ancestor at `depth` (deeper
+/// than `root`): e.g. per grassroots union of a province, in one statement.
+pub async fn completeness_by_depth(
+    conn: &mut AnyConnection,
+    root: &Unit,
+    depth: i64,
+    period: Period,
+    on_time_until: i64,
+) -> Result<Vec<(Option<i64>, Counts)>> {
+    let here = depth_column(root.depth())?;
+    let group = depth_column(depth)?;
+    let sql = format!(
+        "SELECT u.{group}, {STATUS_SUMS}
+         FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $2
+         WHERE u.{here} = $1 AND u.level IN ('branch', 'grassroots')
+         GROUP BY u.{group}"
     );
     let rows: Vec<(Option<i64>, i64, i64, i64)> = sqlx::query_as(&sql)
         .bind(root.id)
@@ -266,32 +348,18 @@ impl Progress {
     }
 }
 
-/// Progress of `target` for `year` under `root`, per child of `root` and in total. `months_due`
-/// are the months of the year whose deadline has passed (for the monthly-report target).
-pub async fn target_progress(
+/// The units at `target`'s level under `root` that meet it in `year`, by evaluating its rule.
+/// `months_due` are the months of the year whose deadline has passed (monthly-report target).
+pub async fn achieved_under(
     conn: &mut AnyConnection,
     root: &Unit,
     target: &Target,
     year: i32,
     months_due: &[Period],
-) -> Result<(Progress, Vec<(i64, Progress)>)> {
-    let d = root.depth();
-    let here = depth_column(d)?;
-    let child = if d < MAX_DEPTH {
-        depth_column(d + 1)?
-    } else {
-        "id".to_owned()
-    };
+) -> Result<HashSet<i64>> {
+    let here = depth_column(root.depth())?;
     let level = target.level.as_str();
-    // Every unit at the target's level under the root, with the child of the root it is under.
-    let all: Vec<(i64, Option<i64>)> = sqlx::query_as(&format!(
-        "SELECT id, {child} FROM units WHERE {here} = $1 AND level = $2"
-    ))
-    .bind(root.id)
-    .bind(level)
-    .fetch_all(&mut *conn)
-    .await?;
-    let achieved: HashSet<i64> = match &target.rule {
+    Ok(match &target.rule {
         Rule::Activities {
             year_only,
             sum,
@@ -400,16 +468,94 @@ pub async fn target_progress(
                 .map(|(id,)| id)
                 .collect()
         }
-    };
-    let mut total = Progress::default();
-    let mut by_child: BTreeMap<i64, Progress> = BTreeMap::new();
-    for (id, c) in all {
-        let hit = achieved.contains(&id);
-        total.total += 1;
-        total.achieved += i64::from(hit);
-        let entry = by_child.entry(c.unwrap_or(id)).or_default();
-        entry.total += 1;
-        entry.achieved += i64::from(hit);
+    })
+}
+
+/// Re-evaluates every target for the units under `root` and stores who meets them. Cheap for a
+/// grassroots union (a handful of statements); the scheduler does the whole tree in such steps.
+pub async fn refresh_targets(
+    conn: &mut AnyConnection,
+    root: &Unit,
+    year: i32,
+    months_due: &[Period],
+) -> Result<()> {
+    let here = depth_column(root.depth())?;
+    for target in targets(conn).await? {
+        let achieved = achieved_under(conn, root, &target, year, months_due).await?;
+        sqlx::query(&format!(
+            "DELETE FROM target_status WHERE year = $1 AND target_code = $2
+               AND unit_id IN (SELECT id FROM units WHERE {here} = $3 AND level = $4)"
+        ))
+        .bind(i64::from(year))
+        .bind(&target.code)
+        .bind(root.id)
+        .bind(target.level.as_str())
+        .execute(&mut *conn)
+        .await?;
+        let ids: Vec<i64> = achieved.into_iter().collect();
+        for chunk in ids.chunks(300) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, $1, $2)", i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO target_status (unit_id, year, target_code) VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(i64::from(year)).bind(&target.code);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *conn).await?;
+        }
     }
-    Ok((total, by_child.into_iter().collect()))
+    Ok(())
+}
+
+/// Progress of every target under `root` from the snapshot, in total and per child of `root`:
+/// two grouped statements however large the subtree.
+pub async fn target_snapshot(
+    conn: &mut AnyConnection,
+    root: &Unit,
+    year: i32,
+) -> Result<HashMap<String, (Progress, Vec<(i64, Progress)>)>> {
+    let d = root.depth();
+    let here = depth_column(d)?;
+    let child = if d < MAX_DEPTH {
+        depth_column(d + 1)?
+    } else {
+        "id".to_owned()
+    };
+    let totals: Vec<(String, Option<i64>, i64)> = sqlx::query_as(&format!(
+        "SELECT level, {child}, COUNT(*) FROM units WHERE {here} = $1 GROUP BY level, {child}"
+    ))
+    .bind(root.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let met: Vec<(String, Option<i64>, i64)> = sqlx::query_as(&format!(
+        "SELECT s.target_code, u.{child}, COUNT(*) FROM target_status s JOIN units u ON u.id = s.unit_id
+         WHERE u.{here} = $1 AND s.year = $2 GROUP BY s.target_code, u.{child}"
+    ))
+    .bind(root.id)
+    .bind(i64::from(year))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = HashMap::new();
+    for target in targets(conn).await? {
+        let mut by_child: BTreeMap<i64, Progress> = BTreeMap::new();
+        let mut total = Progress::default();
+        for (level, c, n) in &totals {
+            if level == target.level.as_str() {
+                by_child.entry(c.unwrap_or(root.id)).or_default().total += n;
+                total.total += n;
+            }
+        }
+        for (code, c, n) in &met {
+            if *code == target.code {
+                by_child.entry(c.unwrap_or(root.id)).or_default().achieved += n;
+                total.achieved += n;
+            }
+        }
+        out.insert(target.code.clone(), (total, by_child.into_iter().collect()));
+    }
+    Ok(out)
 }

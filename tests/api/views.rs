@@ -233,11 +233,20 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     hoa.tap("Bỏ qua").await.unwrap();
     hoa.tap("✅ Xong").await.unwrap();
     hoa.tap("✅ Lưu hoạt động").await.unwrap();
-    sqlx::query("INSERT INTO unit_stats (unit_id, year, women_18plus, members, updated_at) VALUES ($1, 2026, 1000, 700, 0)")
-        .bind(commune)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("so-lieu.csv");
+    std::fs::write(
+        &stats,
+        format!("code,year,women_18plus,members\n{GRASSROOTS},2026,1000,700\n"),
+    )
+    .unwrap();
+    let config = chihoi::config::Config::from_lookup(|_| None).unwrap();
+    assert_eq!(
+        chihoi::app::import_stats(&app.store, &config, &stats, app.now())
+            .await
+            .unwrap(),
+        1
+    );
 
     let r = hoa.send("/chitieu").await.unwrap();
     let t = texts(&r);

@@ -1,0 +1,208 @@
+//! The admins' views and the province-year export at scale: a synthetic province of 100,000
+//! branches (10 districts × 100 communes × 100 branches), twelve months of reports (about 90%
+//! filed, one in seven late), one activity per branch per month, incidents on 5% of reports.
+//!
+//! `cargo bench --bench views` (SQLite) or `BENCH_BACKEND=postgres cargo bench --bench views`.
+//! `BENCH_UNITS` sets the number of branches (default 100000).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chihoi::domain::calendar::{Calendar, Calendars};
+use chihoi::domain::period::Period;
+use chihoi::domain::range::PeriodRange;
+use chihoi::export::{self, ExportFormat, Sheet};
+use chihoi::i18n::Lang;
+use chihoi::storage::{Store, org, views};
+use chrono::{TimeZone, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run());
+}
+
+fn median(mut d: Vec<Duration>) -> f64 {
+    d.sort();
+    d[d.len() / 2].as_secs_f64() * 1000.0
+}
+
+async fn run() {
+    let units = std::env::var("BENCH_UNITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000i64);
+    let db = common::database().await;
+    let store = db.store.clone();
+    let started = Instant::now();
+    let branches = common::synthetic_province(&store, 10, (units / 1000).max(1), 100).await;
+    common::branch_heads(&store).await;
+    let rows = fill_year(&store).await;
+    println!(
+        "backend: {}; branches: {branches}; setup ({} reports, {} activities, {} incidents): {:.0} s",
+        db.label,
+        rows.0,
+        rows.1,
+        rows.2,
+        started.elapsed().as_secs_f64()
+    );
+
+    let calendars = Calendars::new(Ho_Chi_Minh, Default::default()).unwrap();
+    let calendar = Calendar::default_for(Ho_Chi_Minh);
+    let now = Ho_Chi_Minh
+        .with_ymd_and_hms(2026, 12, 15, 9, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let t = Instant::now();
+    let unions = chihoi::dialog::refresh_all_targets(&store, &calendars, 2026, now)
+        .await
+        .unwrap();
+    println!(
+        "full target refresh (daily job; {unions} grassroots unions, one transaction each): {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let nov = Period::new(2026, 11).unwrap();
+    let until = calendar.deadline(nov).timestamp();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let province = org::unit_by_code(&mut conn, "P").await.unwrap().unwrap();
+    let district = org::unit_by_code(&mut conn, "D0").await.unwrap().unwrap();
+    let commune = org::unit_by_code(&mut conn, "G0").await.unwrap().unwrap();
+
+    for (label, unit) in [
+        ("province", &province),
+        ("district", &district),
+        ("commune", &commune),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..15 {
+            let t = Instant::now();
+            views::completeness_by_child_and_level(&mut conn, unit, nov, until)
+                .await
+                .unwrap();
+            times.push(t.elapsed());
+        }
+        println!(
+            "/tiendo queries for a {label}: median {:.1} ms",
+            median(times)
+        );
+    }
+    for (label, unit) in [
+        ("province", &province),
+        ("district", &district),
+        ("commune", &commune),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let list = chihoi::dialog::admin_targets_under(&mut conn, &calendars, unit, 2026, now)
+                .await
+                .unwrap();
+            assert_eq!(list.len(), 11);
+            times.push(t.elapsed());
+        }
+        println!(
+            "/chitieu queries (11 targets) for a {label}: median {:.1} ms",
+            median(times)
+        );
+    }
+    drop(conn);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("province-2026.xlsx");
+    let before = common::peak_memory_mib();
+    common::reset_peak_memory();
+    let t = Instant::now();
+    let scope = export::Scope::new(
+        &store,
+        &calendars,
+        Some("P"),
+        PeriodRange::Year(2026),
+        Lang::Vi,
+        now,
+    )
+    .await
+    .unwrap();
+    let n = export::export_to_file(&scope, ExportFormat::Xlsx, Sheet::Reports, &out)
+        .await
+        .unwrap();
+    let took = t.elapsed().as_secs_f64();
+    let size = std::fs::metadata(&out).unwrap().len() as f64 / 1024.0 / 1024.0;
+    println!(
+        "province-year XLSX export: {n} reports (+ every other sheet) in {took:.1} s, {size:.0} MiB file, peak memory during export {:.0} MiB (before: {before:.0} MiB)",
+        common::peak_memory_mib()
+    );
+    db.drop_database().await;
+}
+
+/// Twelve months of reports, activities and incidents, one statement per month and kind.
+async fn fill_year(store: &Store) -> (i64, i64, i64) {
+    let pool = store.pool();
+    let (author,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM users")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let calendar = Calendar::default_for(Ho_Chi_Minh);
+    for month in 1..=12u32 {
+        let period = Period::new(2026, month).unwrap();
+        let deadline = calendar.deadline(period).timestamp();
+        // Nine in ten units report; one in seven of those a day late.
+        sqlx::query(
+            "INSERT INTO reports (unit_id, period, author_id, labour_level, labour_note, living_level, living_note,
+                                  thoughts_level, thoughts_note, proposals, submitted_at, updated_at, revision)
+             SELECT u.id, $1, $2, 'stable', 'Sản xuất ổn định, được mùa', 'concerns', NULL, 'stable', NULL,
+                    CASE WHEN u.id % 3 = 0 THEN 'Đề nghị hỗ trợ vốn vay' ELSE NULL END,
+                    $3 - 86400 + 86400 * 2 * (CASE WHEN u.id % 7 = 0 THEN 1 ELSE 0 END), $3, 1
+             FROM units u WHERE u.level IN ('branch', 'grassroots') AND (u.id + $4) % 10 <> 0",
+        )
+        .bind(period.to_string())
+        .bind(author)
+        .bind(deadline)
+        .bind(i64::from(month))
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO activities (unit_id, grassroots_id, type_code, happened_on, year, period, amount, description,
+                                     author_id, created_at)
+             SELECT u.id, u.parent_id,
+                    CASE (u.id + $3) % 4 WHEN 0 THEN 'households_5k3s' WHEN 1 THEN 'branch_meeting'
+                                         WHEN 2 THEN 'policy_education' ELSE 'model_1plus1' END,
+                    $1 || '-15', 2026, $1, 1 + u.id % 3, 'Hoạt động của chi hội', $2, 0
+             FROM units u WHERE u.level = 'branch'",
+        )
+        .bind(period.to_string())
+        .bind(author)
+        .bind(i64::from(month))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO incidents (report_id, position, field, severity, people, description)
+         SELECT r.id, 0, 'land_clearance', 'serious', 12, 'Tranh chấp mức đền bù giải phóng mặt bằng'
+         FROM reports r WHERE r.unit_id % 20 = 0",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO unit_stats (unit_id, year, women_18plus, members, updated_at)
+         SELECT id, 2026, 1000, 500 + id % 300, 0 FROM units WHERE level = 'grassroots'",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let count = |sql: &'static str| async move {
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(pool).await.unwrap();
+        n
+    };
+    (
+        count("SELECT COUNT(*) FROM reports").await,
+        count("SELECT COUNT(*) FROM activities").await,
+        count("SELECT COUNT(*) FROM incidents").await,
+    )
+}
