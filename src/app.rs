@@ -388,6 +388,24 @@ pub async fn calendar_set(
     Ok(())
 }
 
+/// Reads a whole CSV file of `T` rows (a UTF-8 byte-order mark is fine), with line numbers.
+fn read_csv<T: serde::de::DeserializeOwned>(file: &Path) -> Result<Vec<(usize, T)>, AppError> {
+    let bytes = std::fs::read(file).map_err(|source| AppError::Read {
+        path: file.display().to_string(),
+        source,
+    })?;
+    let mut reader =
+        csv::Reader::from_reader(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes));
+    reader
+        .deserialize::<T>()
+        .enumerate()
+        .map(|(i, rec)| {
+            rec.map(|r| (i + 2, r))
+                .map_err(|e| AppError::Usage(format!("line {}: {e}", i + 2)))
+        })
+        .collect()
+}
+
 #[derive(serde::Deserialize)]
 struct StatsRow {
     code: String,
@@ -404,16 +422,8 @@ pub async fn import_stats(
     file: &Path,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    let bytes = std::fs::read(file).map_err(|source| AppError::Read {
-        path: file.display().to_string(),
-        source,
-    })?;
-    let mut reader =
-        csv::Reader::from_reader(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes));
     let mut rows = Vec::new();
-    for (i, rec) in reader.deserialize::<StatsRow>().enumerate() {
-        let line = i + 2;
-        let row = rec.map_err(|e| AppError::Usage(format!("line {line}: {e}")))?;
+    for (line, row) in read_csv::<StatsRow>(file)? {
         if row.women_18plus < 0 || row.members < 0 || !(2000..=2200).contains(&row.year) {
             return Err(AppError::Usage(format!(
                 "line {line}: figures must be positive and the year real"
@@ -455,16 +465,8 @@ struct CatalogRow {
 /// `chihoi catalog import FILE.csv` (`code,group,name_vi,name_en,measure`): adds or renames
 /// activity types, so a province extends the catalogue without code.
 pub async fn import_catalog(store: &Store, file: &Path) -> Result<usize, AppError> {
-    let bytes = std::fs::read(file).map_err(|source| AppError::Read {
-        path: file.display().to_string(),
-        source,
-    })?;
-    let mut reader =
-        csv::Reader::from_reader(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes));
     let mut rows = Vec::new();
-    for (i, rec) in reader.deserialize::<CatalogRow>().enumerate() {
-        let line = i + 2;
-        let row = rec.map_err(|e| AppError::Usage(format!("line {line}: {e}")))?;
+    for (line, row) in read_csv::<CatalogRow>(file)? {
         let code_ok = !row.code.is_empty()
             && row.code.len() <= 40
             && row

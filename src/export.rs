@@ -596,9 +596,11 @@ async fn write_sheet(
             Sheet::Activities => {
                 let sql = format!(
                     "SELECT u.code, u.path, a.happened_on, t.name_vi, t.name_en, a.amount, t.measure, a.description,
-                            (SELECT COUNT(*) FROM activity_photos p WHERE p.activity_id = a.id)
+                            COALESCE(p.n, 0)
                      FROM activities a JOIN units u ON u.id = a.unit_id JOIN activity_types t ON t.code = a.type_code
-                     WHERE u.path >= $1 AND u.path < $2 AND a.period IN ({}) ORDER BY a.happened_on, u.path, a.id",
+                     LEFT JOIN (SELECT activity_id, COUNT(*) AS n FROM activity_photos GROUP BY activity_id) p
+                            ON p.activity_id = a.id
+                     WHERE u.path >= $1 AND u.path < $2 AND a.period IN ({}) ORDER BY a.period, u.path, a.id",
                     month_params(2, months.len())
                 );
                 let mut q = sqlx::query(&sql).bind(&root.path).bind(&end);

@@ -1,11 +1,14 @@
--- Which units meet which target in a year: a snapshot kept current as reports, activities and
--- figures arrive (refreshed for the union concerned) and refreshed in full once a day, so that
--- `/chitieu` over a province reads counts instead of evaluating every rule over every unit.
+-- How far each grassroots union stands on each target in a year: for a branch-level target, how
+-- many of its branches meet it out of how many; for a union-level target, 0 or 1 of 1. Kept
+-- current as reports, activities and figures arrive (the union concerned is re-evaluated in the
+-- same transaction) and re-evaluated in full once a day, so that `/chitieu` over a province
+-- sums a thousand rows instead of evaluating every rule over every unit.
 -- Kept in step with ../postgres/0004_target_status.sql.
-CREATE TABLE target_status (
+CREATE TABLE target_counts (
     unit_id      INTEGER NOT NULL REFERENCES units(id),
     year         INTEGER NOT NULL,
     target_code  TEXT NOT NULL,
+    achieved     INTEGER NOT NULL,
+    total        INTEGER NOT NULL,
     PRIMARY KEY (unit_id, year, target_code)
 );
-CREATE INDEX target_status_year ON target_status(year, target_code);

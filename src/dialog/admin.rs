@@ -94,16 +94,9 @@ pub(crate) async fn progress(
     let mut by_level: std::collections::BTreeMap<Level, Counts> = Default::default();
     let mut by_child: Vec<(Option<i64>, Counts)> = Vec::new();
     for (child, level, c) in rows {
-        let l = by_level.entry(level).or_default();
-        l.on_time += c.on_time;
-        l.late += c.late;
-        l.missing += c.missing;
+        by_level.entry(level).or_default().add(c);
         match by_child.iter_mut().find(|(id, _)| *id == child) {
-            Some((_, t)) => {
-                t.on_time += c.on_time;
-                t.late += c.late;
-                t.missing += c.missing;
-            }
+            Some((_, t)) => t.add(c),
             None => by_child.push((child, c)),
         }
     }

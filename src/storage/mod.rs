@@ -81,7 +81,17 @@ impl Store {
                     Ok(())
                 })
             }),
-            Backend::Postgres => pool.max_connections(10),
+            Backend::Postgres => pool.max_connections(10).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // Subtree queries filter on ancestor columns whose selectivity depends on the
+                    // value (a province vs a commune); a cached generic plan picks a full scan for
+                    // all of them. Plan each execution for its own parameters.
+                    sqlx::query("SET plan_cache_mode = force_custom_plan")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            }),
         };
         let pool = pool.connect_with(options).await?;
         Ok(Self { pool, backend })

@@ -37,7 +37,7 @@ impl Counts {
             self.on_time as f64 * 100.0 / self.expected() as f64
         }
     }
-    fn add(&mut self, o: Counts) {
+    pub fn add(&mut self, o: Counts) {
         self.on_time += o.on_time;
         self.late += o.late;
         self.missing += o.missing;
@@ -67,39 +67,28 @@ pub async fn completeness_by_child(
     period: Period,
     on_time_until: i64,
 ) -> Result<Vec<(Option<i64>, Counts)>> {
-    let d = root.depth();
-    let here = depth_column(d)?;
-    // Below the deepest level there are no children to group by.
-    let child = if d < MAX_DEPTH {
-        depth_column(d + 1)?
-    } else {
-        "NULL".to_owned()
-    };
-    let sql = format!(
-        "SELECT u.{child}, {STATUS_SUMS}
-         FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $2
-         WHERE u.{here} = $1 AND u.level IN ('branch', 'grassroots')
-         GROUP BY u.{child}"
-    );
-    let rows: Vec<(Option<i64>, i64, i64, i64)> = sqlx::query_as(&sql)
-        .bind(root.id)
-        .bind(period.to_string())
-        .bind(on_time_until)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, on_time, late, missing)| {
-            (
-                c,
-                Counts {
-                    on_time,
-                    late,
-                    missing,
-                },
-            )
-        })
-        .collect())
+    let mut out: Vec<(Option<i64>, Counts)> = Vec::new();
+    for (child, _, c) in completeness_by_child_and_level(conn, root, period, on_time_until).await? {
+        match out.iter_mut().find(|(id, _)| *id == child) {
+            Some((_, t)) => t.add(c),
+            None => out.push((child, c)),
+        }
+    }
+    Ok(out)
+}
+
+/// Completeness of `period` under `root` per level of the expected units.
+pub async fn completeness_by_level(
+    conn: &mut AnyConnection,
+    root: &Unit,
+    period: Period,
+    on_time_until: i64,
+) -> Result<BTreeMap<Level, Counts>> {
+    let mut out = BTreeMap::new();
+    for (_, level, c) in completeness_by_child_and_level(conn, root, period, on_time_until).await? {
+        out.entry(level).or_insert_with(Counts::default).add(c);
+    }
+    Ok(out)
 }
 
 /// Completeness of `period` under `root` per child of `root` and level, in one statement (the
@@ -182,42 +171,6 @@ pub async fn completeness_by_depth(
             )
         })
         .collect())
-}
-
-/// Completeness of `period` under `root` per level of the expected units.
-pub async fn completeness_by_level(
-    conn: &mut AnyConnection,
-    root: &Unit,
-    period: Period,
-    on_time_until: i64,
-) -> Result<BTreeMap<Level, Counts>> {
-    let here = depth_column(root.depth())?;
-    let sql = format!(
-        "SELECT u.level, {STATUS_SUMS}
-         FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $2
-         WHERE u.{here} = $1 AND u.level IN ('branch', 'grassroots')
-         GROUP BY u.level"
-    );
-    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(&sql)
-        .bind(root.id)
-        .bind(period.to_string())
-        .bind(on_time_until)
-        .fetch_all(conn)
-        .await?;
-    let mut out = BTreeMap::new();
-    for (level, on_time, late, missing) in rows {
-        let level = level
-            .parse::<Level>()
-            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        out.entry(level)
-            .or_insert_with(Counts::default)
-            .add(Counts {
-                on_time,
-                late,
-                missing,
-            });
-    }
-    Ok(out)
 }
 
 // ---- targets ---------------------------------------------------------------------------------
@@ -471,48 +424,43 @@ pub async fn achieved_under(
     })
 }
 
-/// Re-evaluates every target for the units under `root` and stores who meets them. Cheap for a
-/// grassroots union (a handful of statements); the scheduler does the whole tree in such steps.
+/// Re-evaluates every target for a grassroots union and stores how far it stands (see the
+/// `target_counts` table). A handful of statements; the scheduler does every union this way.
 pub async fn refresh_targets(
     conn: &mut AnyConnection,
-    root: &Unit,
+    union: &Unit,
     year: i32,
     months_due: &[Period],
 ) -> Result<()> {
-    let here = depth_column(root.depth())?;
+    let here = depth_column(union.depth())?;
     for target in targets(conn).await? {
-        let achieved = achieved_under(conn, root, &target, year, months_due).await?;
-        sqlx::query(&format!(
-            "DELETE FROM target_status WHERE year = $1 AND target_code = $2
-               AND unit_id IN (SELECT id FROM units WHERE {here} = $3 AND level = $4)"
+        let achieved = achieved_under(conn, union, &target, year, months_due)
+            .await?
+            .len() as i64;
+        let (total,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM units WHERE {here} = $1 AND level = $2"
         ))
+        .bind(union.id)
+        .bind(target.level.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO target_counts (unit_id, year, target_code, achieved, total) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (unit_id, year, target_code) DO UPDATE SET achieved = excluded.achieved, total = excluded.total",
+        )
+        .bind(union.id)
         .bind(i64::from(year))
         .bind(&target.code)
-        .bind(root.id)
-        .bind(target.level.as_str())
+        .bind(achieved)
+        .bind(total)
         .execute(&mut *conn)
         .await?;
-        let ids: Vec<i64> = achieved.into_iter().collect();
-        for chunk in ids.chunks(300) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, $1, $2)", i + 3))
-                .collect();
-            let sql = format!(
-                "INSERT INTO target_status (unit_id, year, target_code) VALUES {} ON CONFLICT DO NOTHING",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(&sql).bind(i64::from(year)).bind(&target.code);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(&mut *conn).await?;
-        }
     }
     Ok(())
 }
 
 /// Progress of every target under `root` from the snapshot, in total and per child of `root`:
-/// two grouped statements however large the subtree.
+/// one grouped statement over the unions below it, however large the subtree.
 pub async fn target_snapshot(
     conn: &mut AnyConnection,
     root: &Unit,
@@ -525,37 +473,26 @@ pub async fn target_snapshot(
     } else {
         "id".to_owned()
     };
-    let totals: Vec<(String, Option<i64>, i64)> = sqlx::query_as(&format!(
-        "SELECT level, {child}, COUNT(*) FROM units WHERE {here} = $1 GROUP BY level, {child}"
-    ))
-    .bind(root.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let met: Vec<(String, Option<i64>, i64)> = sqlx::query_as(&format!(
-        "SELECT s.target_code, u.{child}, COUNT(*) FROM target_status s JOIN units u ON u.id = s.unit_id
-         WHERE u.{here} = $1 AND s.year = $2 GROUP BY s.target_code, u.{child}"
+    let rows: Vec<(String, Option<i64>, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT c.target_code, g.{child}, CAST(SUM(c.achieved) AS BIGINT), CAST(SUM(c.total) AS BIGINT)
+         FROM target_counts c JOIN units g ON g.id = c.unit_id
+         WHERE g.{here} = $1 AND c.year = $2 GROUP BY c.target_code, g.{child}"
     ))
     .bind(root.id)
     .bind(i64::from(year))
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = HashMap::new();
-    for target in targets(conn).await? {
-        let mut by_child: BTreeMap<i64, Progress> = BTreeMap::new();
-        let mut total = Progress::default();
-        for (level, c, n) in &totals {
-            if level == target.level.as_str() {
-                by_child.entry(c.unwrap_or(root.id)).or_default().total += n;
-                total.total += n;
-            }
-        }
-        for (code, c, n) in &met {
-            if *code == target.code {
-                by_child.entry(c.unwrap_or(root.id)).or_default().achieved += n;
-                total.achieved += n;
-            }
-        }
-        out.insert(target.code.clone(), (total, by_child.into_iter().collect()));
+    let mut out: HashMap<String, (Progress, BTreeMap<i64, Progress>)> = HashMap::new();
+    for (code, c, achieved, total) in rows {
+        let entry = out.entry(code).or_default();
+        entry.0.achieved += achieved;
+        entry.0.total += total;
+        let per = entry.1.entry(c.unwrap_or(root.id)).or_default();
+        per.achieved += achieved;
+        per.total += total;
     }
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .map(|(k, (t, m))| (k, (t, m.into_iter().collect())))
+        .collect())
 }

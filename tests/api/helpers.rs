@@ -318,3 +318,25 @@ pub fn text(m: &chihoi::channel::telegram::local_api::SentMessage) -> &str {
 pub fn texts(ms: &[chihoi::channel::telegram::local_api::SentMessage]) -> String {
     ms.iter().map(text).collect::<Vec<_>>().join("\n---\n")
 }
+
+/// With the report dialog at part 1: the shortest complete report, submitted.
+pub async fn answer_and_submit(p: &mut Person<'_>) {
+    for label in [
+        "Ổn định",
+        "Bỏ qua",
+        "Ổn định",
+        "Bỏ qua",
+        "Phấn khởi, tin tưởng",
+        "Bỏ qua",
+        "Không có",
+        "Không có đề xuất",
+    ] {
+        p.tap(label).await.unwrap();
+    }
+    let done = p.tap("✅ Gửi báo cáo").await.unwrap();
+    assert!(
+        texts(&done).contains("Đã gửi báo cáo tháng"),
+        "{}",
+        texts(&done)
+    );
+}
