@@ -2,7 +2,6 @@
 //! overdue summaries, "remind them all", the lock — and the outbox under restarts and two
 //! instances.
 
-use chihoi::channel::telegram::person::Person;
 use chihoi::domain::role::Role;
 use chihoi::scheduler::Scheduler;
 use chihoi::storage::outbox;
