@@ -86,6 +86,10 @@ pub async fn import_org_bytes(
     let plan = orgfile::plan_import(records, &existing)?;
     let summary = org::apply_import(&mut tx, &plan, now.timestamp()).await?;
     tx.commit().await?;
+    if summary.inserted > 1000 {
+        // A large import changes the tree's shape: let the planner know.
+        sqlx::query("ANALYZE units").execute(store.pool()).await?;
+    }
     Ok(summary)
 }
 

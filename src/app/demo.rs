@@ -22,6 +22,7 @@ use crate::domain::range::PeriodRange;
 use crate::domain::role::Role;
 use crate::export::{self, ExportFormat, Sheet};
 use crate::i18n::Lang;
+use crate::scheduler::Scheduler;
 use crate::storage::Store;
 
 const SAMPLE_ORG: &[u8] = include_bytes!("../../examples/org-thai-binh.csv");
@@ -81,7 +82,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     let calendars =
         Calendars::new(tz, Default::default()).map_err(|e| AppError::Usage(e.to_string()))?;
     let telegram = Telegram::new(
-        Engine::new(store.clone(), calendars),
+        Engine::new(store.clone(), calendars.clone()),
         &options,
         system_clock(),
     );
@@ -179,10 +180,34 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         }
     }
 
+    heading(
+        "9. The scheduler (chihoi tick) at 08:00 on the 25th: reminders only where nobody reported",
+    );
+    let period = Period::containing(now, tz);
+    let reminder_at = calendars.deployment().chase_events(period)[1];
+    let tick = Scheduler::new(store.clone(), calendars.clone())
+        .tick(reminder_at)
+        .await?;
+    println!(
+        "   {} reminder(s) queued; the courier sends them:",
+        tick.reminders
+    );
+    telegram.courier().drain_all(reminder_at).await?;
+    show_unread(&mut hoa);
+    let lan_got = lan.unread();
+    println!(
+        "   → to {}: {} message(s) (her branch has reported)",
+        lan.user.first_name,
+        lan_got.len()
+    );
+
+    heading("10. The grassroots officer looks at this month's progress");
+    say(&mut hoa, "/tiendo").await?;
+
     shutdown.cancel();
     let _ = bot_task.await;
 
-    heading("9. Operator: export (chihoi export --period … --format csv|xlsx)");
+    heading("11. Operator: export (chihoi export --period … --format csv|xlsx)");
     let period = Period::containing(now, tz);
     let table = export::reports_table(&store, period, None, Lang::Vi, tz).await?;
     println!("   {} report(s) for {period}:", table.rows.len());

@@ -89,6 +89,9 @@ impl Store {
                     sqlx::query("SET plan_cache_mode = force_custom_plan")
                         .execute(&mut *conn)
                         .await?;
+                    // The views' grouped statements cost enough to trigger JIT compilation,
+                    // which takes longer than the queries themselves.
+                    sqlx::query("SET jit = off").execute(&mut *conn).await?;
                     Ok(())
                 })
             }),
