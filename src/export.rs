@@ -386,10 +386,27 @@ fn incident_text(
     ))
 }
 
-fn situation(lang: Lang, section: Section, s: &str) -> String {
-    Situation::parse(s)
-        .map(|v| labels::situation(lang, section, v))
-        .unwrap_or_default()
+/// The situation labels of every section, looked up once per export rather than per row.
+struct SituationLabels(Vec<(Section, &'static str, String)>);
+
+impl SituationLabels {
+    fn new(lang: Lang) -> Self {
+        let mut all = Vec::new();
+        for section in Section::ALL {
+            for s in Situation::ALL {
+                all.push((section, s.as_str(), labels::situation(lang, section, s)));
+            }
+        }
+        Self(all)
+    }
+
+    fn get(&self, section: Section, stored: &str) -> String {
+        self.0
+            .iter()
+            .find(|(sec, s, _)| *sec == section && *s == stored)
+            .map(|(_, _, label)| label.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// Binds the scope's months after `first` placeholders; returns `$first+1, …`.
@@ -410,6 +427,7 @@ async fn write_sheet(
     let months = scope.month_list();
     let mut conn = scope.store.pool().acquire().await?;
     let mut count = 0usize;
+    let situations = SituationLabels::new(lang);
     for root in &scope.roots {
         let end = path_range_end(&root.path);
         match sheet {
@@ -457,11 +475,11 @@ async fn write_sheet(
                         scope.time(r.try_get(5)?),
                         scope.time(r.try_get(6)?),
                         r.try_get::<i64, _>(7)?.to_string(),
-                        situation(lang, Section::Labour, &r.try_get::<String, _>(8)?),
+                        situations.get(Section::Labour, &r.try_get::<String, _>(8)?),
                         r.try_get::<Option<String>, _>(9)?.unwrap_or_default(),
-                        situation(lang, Section::Living, &r.try_get::<String, _>(10)?),
+                        situations.get(Section::Living, &r.try_get::<String, _>(10)?),
                         r.try_get::<Option<String>, _>(11)?.unwrap_or_default(),
-                        situation(lang, Section::Thoughts, &r.try_get::<String, _>(12)?),
+                        situations.get(Section::Thoughts, &r.try_get::<String, _>(12)?),
                         r.try_get::<Option<String>, _>(13)?.unwrap_or_default(),
                         inc.len().to_string(),
                         inc.join("\n"),
