@@ -101,7 +101,7 @@ async fn run() {
         let mut times = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let list = chihoi::dialog::admin_targets_under(&mut conn, &calendars, unit, 2026, now)
+            let list = chihoi::dialog::admin_targets_under(&mut conn, unit, 2026)
                 .await
                 .unwrap();
             assert_eq!(list.len(), 11);

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::channel::telegram::{Telegram, TelegramOptions};
 use crate::config::{Config, ConfigError};
-use crate::dialog::{Clock, Engine, system_clock};
+use crate::dialog::{Engine, system_clock};
 use crate::domain::calendar::{Calendar, CalendarSettings};
 use crate::domain::invite::InviteCode;
 use crate::domain::org::{self as orgfile, OrgFileError, UnitCode};
@@ -521,9 +521,4 @@ pub async fn refresh_targets(
 ) -> Result<usize, AppError> {
     let year = year.unwrap_or_else(|| Period::containing(now, config.timezone).year());
     Ok(crate::dialog::refresh_all_targets(store, &config.calendars, year, now).await?)
-}
-
-/// A clock fixed at `now` (for `--now` options and tests).
-pub fn fixed_clock(now: DateTime<Utc>) -> Clock {
-    std::sync::Arc::new(move || now)
 }

@@ -713,14 +713,7 @@ async fn write_sheet(
             }
             Sheet::Targets => {
                 let year = scope.range.year();
-                let list = crate::dialog::admin_targets_under(
-                    &mut conn,
-                    scope.calendars,
-                    root,
-                    year,
-                    scope.now,
-                )
-                .await?;
+                let list = crate::dialog::admin_targets_under(&mut conn, root, year).await?;
                 let children: HashMap<i64, Unit> = org::children(&mut conn, Some(root.id))
                     .await?
                     .into_iter()

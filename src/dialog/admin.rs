@@ -219,10 +219,8 @@ fn target_title(lang: Lang, t: &Target) -> String {
 /// goal.
 pub async fn targets_under(
     conn: &mut AnyConnection,
-    _calendars: &Calendars,
     unit: &Unit,
     year: i32,
-    _now: DateTime<Utc>,
 ) -> Result<Vec<(Target, Progress, Vec<(i64, Progress)>)>, StorageError> {
     let mut snapshot = views::target_snapshot(conn, unit, year).await?;
     let mut out = Vec::new();
@@ -298,7 +296,7 @@ pub(crate) async fn targets(
         return Ok(Next::Quiet);
     };
     let year = year.unwrap_or_else(|| Period::containing(ctx.now, ctx.tz).year());
-    let list = targets_under(ctx.conn, ctx.calendars, &unit, year, ctx.now).await?;
+    let list = targets_under(ctx.conn, &unit, year).await?;
     let mut text = tr!(
         lang,
         "targets-title",
@@ -592,7 +590,7 @@ pub async fn make(
             let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
                 return Ok(None);
             };
-            let list = targets_under(&mut conn, calendars, &unit, year, now).await?;
+            let list = targets_under(&mut conn, &unit, year).await?;
             let bars: Vec<TargetBar> = list
                 .iter()
                 .map(|(t, p, _)| TargetBar {

@@ -788,13 +788,20 @@ pub(crate) async fn remind_all(
         .to_string();
     let not_before = calendar.next_sendable(ctx.now).timestamp();
     let (mut people, mut nobody) = (0i64, 0i64);
+    // Everyone who reports for the pending units, fetched in a few statements, not one per unit.
+    let mut by_unit: std::collections::HashMap<i64, Vec<User>> = std::collections::HashMap::new();
+    let ids: Vec<i64> = pending.iter().map(|e| e.unit_id).collect();
+    for chunk in ids.chunks(500) {
+        let roles = [Role::BranchHead, Role::GrassrootsOfficer];
+        for u in users::users_in_units_with_roles(ctx.conn, chunk, &roles).await? {
+            by_unit
+                .entry(u.unit_id.unwrap_or_default())
+                .or_default()
+                .push(u);
+        }
+    }
     for e in &pending {
-        let reporters = users::users_in_units_with_roles(
-            ctx.conn,
-            &[e.unit_id],
-            &[Role::BranchHead, Role::GrassrootsOfficer],
-        )
-        .await?;
+        let reporters = by_unit.remove(&e.unit_id).unwrap_or_default();
         if reporters.is_empty() {
             nobody += 1;
         }

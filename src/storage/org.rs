@@ -231,13 +231,16 @@ pub async fn children(conn: &mut AnyConnection, parent: Option<i64>) -> Result<V
 /// The unit and every unit above it, root first.
 pub async fn lineage(conn: &mut AnyConnection, unit: &Unit) -> Result<Vec<Unit>> {
     let ids = unit.lineage_ids();
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(u) = unit_by_id(conn, id).await? {
-            out.push(u);
-        }
+    let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {UNIT_COLUMNS} FROM units WHERE id IN ({}) ORDER BY depth",
+        params.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, UnitRow>(&sql);
+    for id in &ids {
+        q = q.bind(*id);
     }
-    Ok(out)
+    units_from_rows(q.fetch_all(conn).await?)
 }
 
 /// Every unit in the subtree rooted at `root`, the root included, in path order.
