@@ -3,7 +3,8 @@
 //! filed, one in seven late), one activity per branch per month, incidents on 5% of reports.
 //!
 //! `cargo bench --bench views` (SQLite) or `BENCH_BACKEND=postgres cargo bench --bench views`.
-//! `BENCH_UNITS` sets the number of branches (default 100000).
+//! `BENCH_UNITS` sets the number of branches (default 100000). `BENCH_SQLITE_FILE=/tmp/p.db`
+//! keeps the SQLite database for the next run, and `BENCH_ONLY=export` times only the export.
 
 mod common;
 
@@ -19,6 +20,11 @@ use chrono::{TimeZone, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
 
 fn main() {
+    // `RUST_LOG=chihoi=debug` shows the export's phases.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -39,20 +45,28 @@ async fn run() {
     let db = common::database().await;
     let store = db.store.clone();
     let started = Instant::now();
-    let branches = common::synthetic_province(&store, 10, (units / 1000).max(1), 100).await;
-    common::branch_heads(&store).await;
-    let rows = fill_year(&store).await;
-    // Statistics as a deployment that grew over a year would have them (autovacuum has not run
-    // on a table loaded a second ago).
-    sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
-    println!(
-        "backend: {}; branches: {branches}; setup ({} reports, {} activities, {} incidents): {:.0} s",
-        db.label,
-        rows.0,
-        rows.1,
-        rows.2,
-        started.elapsed().as_secs_f64()
-    );
+    let reused = db.reused().await;
+    if reused {
+        println!(
+            "backend: {}; reusing the database of an earlier run",
+            db.label
+        );
+    } else {
+        let branches = common::synthetic_province(&store, 10, (units / 1000).max(1), 100).await;
+        common::branch_heads(&store).await;
+        let rows = fill_year(&store).await;
+        // Statistics as a deployment that grew over a year would have them (autovacuum has not
+        // run on a table loaded a second ago).
+        sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
+        println!(
+            "backend: {}; branches: {branches}; setup ({} reports, {} activities, {} incidents): {:.0} s",
+            db.label,
+            rows.0,
+            rows.1,
+            rows.2,
+            started.elapsed().as_secs_f64()
+        );
+    }
 
     let calendars = Calendars::new(Ho_Chi_Minh, Default::default()).unwrap();
     let calendar = Calendar::default_for(Ho_Chi_Minh);
@@ -60,64 +74,71 @@ async fn run() {
         .with_ymd_and_hms(2026, 12, 15, 9, 0, 0)
         .unwrap()
         .with_timezone(&Utc);
-    let t = Instant::now();
-    let unions = chihoi::dialog::refresh_all_targets(&store, &calendars, 2026, now)
-        .await
-        .unwrap();
-    println!(
-        "full target refresh (daily job; {unions} grassroots unions, one transaction each): {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
-    let nov = Period::new(2026, 11).unwrap();
-    let until = calendar.deadline(nov).timestamp();
-    let mut conn = store.pool().acquire().await.unwrap();
-    let province = org::unit_by_code(&mut conn, "P").await.unwrap().unwrap();
-    let district = org::unit_by_code(&mut conn, "D0").await.unwrap().unwrap();
-    let commune = org::unit_by_code(&mut conn, "G0").await.unwrap().unwrap();
+    let export_only = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "export");
+    if !(export_only && reused) {
+        let t = Instant::now();
+        let unions = chihoi::dialog::refresh_all_targets(&store, &calendars, 2026, now)
+            .await
+            .unwrap();
+        println!(
+            "full target refresh (daily job; {unions} grassroots unions, one transaction each): {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    if !export_only {
+        let nov = Period::new(2026, 11).unwrap();
+        let until = calendar.deadline(nov).timestamp();
+        let mut conn = store.pool().acquire().await.unwrap();
+        let province = org::unit_by_code(&mut conn, "P").await.unwrap().unwrap();
+        let district = org::unit_by_code(&mut conn, "D0").await.unwrap().unwrap();
+        let commune = org::unit_by_code(&mut conn, "G0").await.unwrap().unwrap();
 
-    for (label, unit) in [
-        ("province", &province),
-        ("district", &district),
-        ("commune", &commune),
-    ] {
-        let mut times = Vec::new();
-        for _ in 0..15 {
-            let t = Instant::now();
-            views::completeness_by_child_and_level(&mut conn, unit, nov, until)
-                .await
-                .unwrap();
-            times.push(t.elapsed());
+        for (label, unit) in [
+            ("province", &province),
+            ("district", &district),
+            ("commune", &commune),
+        ] {
+            let mut times = Vec::new();
+            for _ in 0..15 {
+                let t = Instant::now();
+                views::completeness_by_child_and_level(&mut conn, unit, nov, until)
+                    .await
+                    .unwrap();
+                times.push(t.elapsed());
+            }
+            println!(
+                "/tiendo queries for a {label}: median {:.1} ms",
+                median(times)
+            );
         }
-        println!(
-            "/tiendo queries for a {label}: median {:.1} ms",
-            median(times)
-        );
-    }
-    for (label, unit) in [
-        ("province", &province),
-        ("district", &district),
-        ("commune", &commune),
-    ] {
-        let mut times = Vec::new();
-        for _ in 0..5 {
-            let t = Instant::now();
-            let list = chihoi::dialog::admin_targets_under(&mut conn, unit, 2026)
-                .await
-                .unwrap();
-            assert_eq!(list.len(), 11);
-            times.push(t.elapsed());
+        for (label, unit) in [
+            ("province", &province),
+            ("district", &district),
+            ("commune", &commune),
+        ] {
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let t = Instant::now();
+                let list = chihoi::dialog::admin_targets_under(&mut conn, unit, 2026)
+                    .await
+                    .unwrap();
+                assert_eq!(list.len(), 11);
+                times.push(t.elapsed());
+            }
+            println!(
+                "/chitieu queries (11 targets) for a {label}: median {:.1} ms",
+                median(times)
+            );
         }
-        println!(
-            "/chitieu queries (11 targets) for a {label}: median {:.1} ms",
-            median(times)
-        );
+        drop(conn);
     }
-    drop(conn);
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("province-2026.xlsx");
     let before = common::peak_memory_mib();
+    let anon_before = common::anon_memory_mib();
     common::reset_peak_memory();
+    let anon = common::AnonPeak::start();
     let t = Instant::now();
     let scope = export::Scope::new(
         &store,
@@ -135,8 +156,12 @@ async fn run() {
     let took = t.elapsed().as_secs_f64();
     let size = std::fs::metadata(&out).unwrap().len() as f64 / 1024.0 / 1024.0;
     println!(
-        "province-year XLSX export: {n} reports (+ every other sheet) in {took:.1} s, {size:.0} MiB file, peak memory during export {:.0} MiB (before: {before:.0} MiB)",
-        common::peak_memory_mib()
+        "province-year XLSX export: {n} reports (+ every other sheet) in {took:.1} s, {size:.0} MiB file"
+    );
+    println!(
+        "  peak resident memory during the export {:.0} MiB (before: {before:.0} MiB), of which anonymous (heap, sampled every 20 ms) {:.0} MiB (before: {anon_before:.0} MiB); the rest is database pages mapped by SQLite",
+        common::peak_memory_mib(),
+        anon.peak_mib()
     );
     db.drop_database().await;
 }

@@ -4,14 +4,19 @@
 //! database into the writer (XLSX worksheets in constant-memory mode), so memory stays bounded
 //! however large the province. Used by `chihoi export` and by `/xuat` in chat.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, TimeZone, Utc};
+#[cfg(test)]
+use chrono::NaiveDate;
+use chrono::{DateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use futures::TryStreamExt;
-use rust_xlsxwriter::{Format, Workbook, Worksheet};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 use sqlx::Row;
+use tokio::sync::mpsc;
 
 use crate::dialog::labels;
 use crate::domain::calendar::Calendars;
@@ -20,7 +25,7 @@ use crate::domain::range::PeriodRange;
 use crate::domain::report::{Incident, IncidentField, Section, Severity, Situation};
 use crate::i18n::Lang;
 use crate::storage::org::{self, Unit};
-use crate::storage::{StorageError, Store, path_range_end, views};
+use crate::storage::{Backend, StorageError, Store, path_range_end, views};
 use crate::tr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,6 +83,10 @@ pub enum ExportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("writing the file failed")]
     Io(#[from] std::io::Error),
+    #[error("the export's writing thread stopped")]
+    WriterStopped,
+    #[error("an exported row could not be read: {0}")]
+    Row(String),
 }
 
 /// A table in memory: headers and rows (small exports and tests).
@@ -87,23 +96,75 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Where the rows of a sheet go.
-trait RowSink {
-    fn row(&mut self, cells: &[String]) -> Result<(), ExportError>;
+/// One cell of an exported row. XLSX keeps the type (numbers, percentages, dates and times are
+/// numbers Excel can sort and sum); CSV and [`Table`] get the text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// Text repeated on many rows (unit paths, labels): shared rather than copied per row.
+    Shared(Arc<str>),
+    Int(i64),
+    /// A percentage, shown with one decimal.
+    Pct(f64),
+    /// A local date and time, as seconds since 1970-01-01 00:00 local time.
+    Time(i64),
+    /// A date as stored (`YYYY-MM-DD`).
+    Date(String),
+    Empty,
+}
+
+impl Cell {
+    fn opt(text: Option<String>) -> Self {
+        text.map_or(Cell::Empty, Cell::Text)
+    }
+
+    /// The cell as text, as CSV and in-memory tables show it.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Text(s) | Cell::Date(s) => Cow::Borrowed(s),
+            Cell::Shared(s) => Cow::Borrowed(s),
+            Cell::Int(n) => Cow::Owned(n.to_string()),
+            Cell::Pct(p) => Cow::Owned(format!("{p:.1}")),
+            Cell::Time(local) => Cow::Owned(
+                DateTime::from_timestamp(*local, 0)
+                    .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+            ),
+            Cell::Empty => Cow::Borrowed(""),
+        }
+    }
+}
+
+/// How a column is shown in XLSX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Number,
+    Pct,
+    Time,
+    Date,
+}
+
+/// Where the rows of a sheet go. Sinks run on a blocking thread, fed in batches.
+trait RowSink: Send + 'static {
+    fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError>;
 }
 
 impl RowSink for Vec<Vec<String>> {
-    fn row(&mut self, cells: &[String]) -> Result<(), ExportError> {
-        self.push(cells.to_vec());
+    fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
+        self.push(cells.iter().map(|c| c.text().into_owned()).collect());
         Ok(())
     }
 }
 
 struct CsvSink<W: std::io::Write>(csv::Writer<W>);
 
-impl<W: std::io::Write> RowSink for CsvSink<W> {
-    fn row(&mut self, cells: &[String]) -> Result<(), ExportError> {
-        self.0.write_record(cells)?;
+impl<W: std::io::Write + Send + 'static> RowSink for CsvSink<W> {
+    fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
+        for cell in cells {
+            self.0.write_field(cell.text().as_bytes())?;
+        }
+        self.0.write_record(None::<&[u8]>)?;
         Ok(())
     }
 }
@@ -111,101 +172,221 @@ impl<W: std::io::Write> RowSink for CsvSink<W> {
 /// Excel allows 1,048,576 rows a sheet; a larger sheet continues on "Name (2)", "Name (3)"…
 const XLSX_MAX_ROWS: u32 = 1_048_575;
 
-struct XlsxSink<'a> {
-    book: &'a mut Workbook,
-    title: String,
-    headers: Vec<String>,
-    part: u32,
-    row: u32,
-    bold: Format,
-    wrap: Format,
+/// Deflate level of the XLSX zip container by the number of rows: the library's default (6)
+/// for everyday exports, the fastest (1) past [`LARGE_EXPORT_ROWS`]. A province-year is about a
+/// gigabyte of XML; level 6 spent longer compressing it than writing it, and level 1 takes
+/// about 3.5 s for a file 1.7 times as large (docs/BENCHMARKS.md).
+fn zip_level(rows: usize) -> u8 {
+    if rows > LARGE_EXPORT_ROWS { 1 } else { 6 }
 }
 
-impl<'a> XlsxSink<'a> {
+const LARGE_EXPORT_ROWS: usize = 250_000;
+
+/// Column formats, registered once per workbook.
+#[derive(Clone)]
+struct Formats {
+    bold: Format,
+    wrap: Format,
+    pct: Format,
+    time: Format,
+    date: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Self {
+            bold: Format::new().set_bold().set_text_wrap(),
+            wrap: Format::new().set_text_wrap(),
+            pct: Format::new().set_num_format("0.0"),
+            time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+        }
+    }
+}
+
+/// A sheet in constant-memory mode, written row by row on its own thread; the workbook is
+/// shared only to create worksheets (a sheet past Excel's row limit continues on a new one).
+struct XlsxSink {
+    book: Arc<Mutex<Workbook>>,
+    title: String,
+    columns: Vec<(String, Kind)>,
+    formats: Formats,
+    sheets: Vec<Worksheet>,
+    row: u32,
+}
+
+impl XlsxSink {
     fn new(
-        book: &'a mut Workbook,
+        book: Arc<Mutex<Workbook>>,
         title: String,
-        headers: Vec<String>,
+        columns: Vec<(String, Kind)>,
     ) -> Result<Self, ExportError> {
         let mut sink = Self {
             book,
             title,
-            headers,
-            part: 0,
+            columns,
+            formats: Formats::new(),
+            sheets: Vec::new(),
             row: 0,
-            bold: Format::new().set_bold().set_text_wrap(),
-            wrap: Format::new().set_text_wrap(),
         };
         sink.start_sheet()?;
         Ok(sink)
     }
 
-    fn sheet(&mut self) -> Result<&mut Worksheet, ExportError> {
-        let index = self.book.worksheets().len().saturating_sub(1);
-        Ok(self.book.worksheet_from_index(index)?)
-    }
-
     fn start_sheet(&mut self) -> Result<(), ExportError> {
-        self.part += 1;
-        let name = if self.part == 1 {
+        let part = self.sheets.len() + 1;
+        let name = if part == 1 {
             self.title.clone()
         } else {
-            format!("{} ({})", self.title, self.part)
+            format!("{} ({part})", self.title)
         };
-        let headers = self.headers.clone();
-        let bold = self.bold.clone();
-        let sheet = self.book.add_worksheet_with_constant_memory();
+        let mut sheet = self
+            .book
+            .lock()
+            .map_err(|_| ExportError::WriterStopped)?
+            .new_worksheet_with_constant_memory()?;
         sheet.set_name(&name)?;
-        let wrap = self.wrap.clone();
-        for (c, h) in headers.iter().enumerate() {
-            sheet.set_column_width(c as u16, if h.chars().count() > 14 { 28 } else { 16 })?;
-            // One column format instead of a format per cell: formats are looked up by hash on
-            // every write, which dominated large exports.
-            sheet.set_column_format(c as u16, &wrap)?;
-            sheet.write_string_with_format(0, c as u16, h, &bold)?;
+        let f = &self.formats;
+        for (c, (h, kind)) in self.columns.iter().enumerate() {
+            let c = c as u16;
+            let wide = h.chars().count() > 14 && *kind == Kind::Text;
+            sheet.set_column_width(c, if wide { 28 } else { 16 })?;
+            // One format per column rather than per cell: formats are looked up by hash on
+            // every write that carries one, which dominated large exports.
+            let format = match kind {
+                Kind::Text => Some(&f.wrap),
+                Kind::Number => None,
+                Kind::Pct => Some(&f.pct),
+                Kind::Time => Some(&f.time),
+                Kind::Date => Some(&f.date),
+            };
+            if let Some(format) = format {
+                sheet.set_column_format(c, format)?;
+            }
+            sheet.write_string_with_format(0, c, h, &f.bold)?;
         }
         sheet.set_freeze_panes(1, 0)?;
+        self.sheets.push(sheet);
         self.row = 0;
         Ok(())
     }
+
+    fn finish(self) -> Vec<Worksheet> {
+        self.sheets
+    }
 }
 
-impl RowSink for XlsxSink<'_> {
-    fn row(&mut self, cells: &[String]) -> Result<(), ExportError> {
+impl RowSink for XlsxSink {
+    fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
         if self.row >= XLSX_MAX_ROWS {
             self.start_sheet()?;
         }
         self.row += 1;
         let row = self.row;
-        let sheet = self.sheet()?;
+        let sheet = self.sheets.last_mut().ok_or(ExportError::WriterStopped)?;
         for (c, cell) in cells.iter().enumerate() {
-            if let Ok(n) = cell.parse::<i64>()
-                && cell.len() < 12
-                && !cell.starts_with('0')
-            {
-                sheet.write_number(row, c as u16, n as f64)?;
-            } else {
-                sheet.write_string(row, c as u16, cell)?;
-            }
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => sheet.write_string(row, c, s)?,
+                Cell::Shared(s) => sheet.write_string(row, c, &**s)?,
+                Cell::Int(n) => sheet.write_number(row, c, *n as f64)?,
+                Cell::Pct(p) => sheet.write_number(row, c, *p)?,
+                Cell::Time(local) => match ExcelDateTime::from_timestamp(*local) {
+                    Ok(t) => sheet.write_number(row, c, t.to_excel())?,
+                    Err(_) => sheet.write_string(row, c, cell.text())?,
+                },
+                Cell::Date(s) => match ExcelDateTime::parse_from_str(s) {
+                    Ok(d) => sheet.write_number(row, c, d.to_excel())?,
+                    Err(_) => sheet.write_string(row, c, s)?,
+                },
+                Cell::Empty => sheet,
+            };
         }
         Ok(())
     }
 }
 
+/// Rows travel from the database side to the writing thread in batches of this many.
+const BATCH: usize = 256;
+
+/// The database side of a sheet: rows leave in batches for the thread that writes them, so
+/// that reading from the database and writing the file run in parallel.
+struct Rows {
+    batch: Vec<Vec<Cell>>,
+    tx: mpsc::Sender<Vec<Vec<Cell>>>,
+}
+
+impl Rows {
+    async fn push(&mut self, row: Vec<Cell>) -> Result<(), ExportError> {
+        self.batch.push(row);
+        if self.batch.len() >= BATCH {
+            self.send().await?;
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self) -> Result<(), ExportError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.tx
+            .send(batch)
+            .await
+            .map_err(|_| ExportError::WriterStopped)
+    }
+}
+
+/// Reads `sheet` from the database and feeds it to `sink` on a blocking thread. Returns the
+/// sink and the number of rows (of reports, for the reports sheet).
+async fn pump<S: RowSink>(
+    scope: &Scope,
+    names: &Names,
+    sheet: Sheet,
+    mut sink: S,
+) -> Result<(S, usize), ExportError> {
+    let (tx, mut rx) = mpsc::channel::<Vec<Vec<Cell>>>(4);
+    let writer = tokio::task::spawn_blocking(move || {
+        while let Some(batch) = rx.blocking_recv() {
+            for row in &batch {
+                sink.row(row)?;
+            }
+        }
+        Ok::<_, ExportError>(sink)
+    });
+    let mut rows = Rows {
+        batch: Vec::with_capacity(BATCH),
+        tx,
+    };
+    let read = match write_sheet(scope, names, sheet, &mut rows).await {
+        Ok(n) => rows.send().await.map(|()| n),
+        Err(e) => Err(e),
+    };
+    // Closing the channel lets the writer finish.
+    drop(rows);
+    let written = writer.await.map_err(|_| ExportError::WriterStopped)?;
+    match (read, written) {
+        (Ok(n), Ok(sink)) => Ok((sink, n)),
+        // The writer's own error explains why the reader found it gone.
+        (_, Err(e)) | (Err(e), Ok(_)) => Err(e),
+    }
+}
+
 /// What to export: the subtree of `root` (every top unit when `None`) over `range`.
-pub struct Scope<'a> {
-    pub store: &'a Store,
-    pub calendars: &'a Calendars,
+#[derive(Clone)]
+pub struct Scope {
+    pub store: Store,
+    pub calendars: Calendars,
     pub roots: Vec<Unit>,
     pub range: PeriodRange,
     pub lang: Lang,
     pub now: DateTime<Utc>,
 }
 
-impl<'a> Scope<'a> {
+impl Scope {
     pub async fn new(
-        store: &'a Store,
-        calendars: &'a Calendars,
+        store: &Store,
+        calendars: &Calendars,
         unit_code: Option<&str>,
         range: PeriodRange,
         lang: Lang,
@@ -221,8 +402,8 @@ impl<'a> Scope<'a> {
             None => org::children(&mut conn, None).await?,
         };
         Ok(Self {
-            store,
-            calendars,
+            store: store.clone(),
+            calendars: calendars.clone(),
             roots,
             range,
             lang,
@@ -234,12 +415,8 @@ impl<'a> Scope<'a> {
         self.calendars.tz
     }
 
-    fn time(&self, ts: i64) -> String {
-        self.tz()
-            .timestamp_opt(ts, 0)
-            .single()
-            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default()
+    fn time(&self, ts: i64) -> Cell {
+        local_time(self.tz(), ts)
     }
 
     fn month_list(&self) -> Vec<String> {
@@ -251,120 +428,192 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// Unit names by id and a path of names, for every unit under the scope's roots.
-struct Names(HashMap<i64, String>);
+/// A stored instant (Unix seconds) as a local date and time cell in `tz`.
+fn local_time(tz: Tz, ts: i64) -> Cell {
+    match DateTime::from_timestamp(ts, 0) {
+        Some(t) => {
+            let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+            Cell::Time(ts + i64::from(offset.local_minus_utc()))
+        }
+        None => Cell::Empty,
+    }
+}
+
+/// The code and the path of names (`Tỉnh … › Huyện … › Xã … › Chi hội …`) of every unit under
+/// the scope's roots, read once per export and shared by every row that names the unit.
+struct Names(HashMap<i64, (Arc<str>, Arc<str>)>);
 
 impl Names {
-    async fn load(scope: &Scope<'_>) -> Result<Self, ExportError> {
+    async fn load(scope: &Scope) -> Result<Self, ExportError> {
         let mut conn = scope.store.pool().acquire().await?;
-        let mut map = HashMap::new();
+        let mut map: HashMap<i64, (Arc<str>, Arc<str>)> = HashMap::new();
         for root in &scope.roots {
-            for above in org::lineage(&mut conn, root).await? {
-                map.insert(above.id, above.name);
+            let above = org::lineage(&mut conn, root).await?;
+            let prefix = above
+                .iter()
+                .filter(|u| u.id != root.id)
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" › ");
+            // In path order a parent comes before its children.
+            let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT id, code, name, path FROM units WHERE path >= $1 AND path < $2 ORDER BY path",
+            )
+            .bind(&root.path)
+            .bind(path_range_end(&root.path))
+            .fetch_all(&mut *conn)
+            .await?;
+            for (id, code, name, path) in rows {
+                let parent = path
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .nth(1)
+                    .and_then(|p| p.parse::<i64>().ok())
+                    .and_then(|p| map.get(&p));
+                let full: Arc<str> = match parent {
+                    Some((_, parent)) if id != root.id => format!("{parent} › {name}").into(),
+                    _ if prefix.is_empty() => name.into(),
+                    _ => format!("{prefix} › {name}").into(),
+                };
+                map.insert(id, (code.into(), full));
             }
-            let rows: Vec<(i64, String)> =
-                sqlx::query_as("SELECT id, name FROM units WHERE path >= $1 AND path < $2")
-                    .bind(&root.path)
-                    .bind(path_range_end(&root.path))
-                    .fetch_all(&mut *conn)
-                    .await?;
-            map.extend(rows);
         }
         Ok(Self(map))
     }
 
-    fn path(&self, id_path: &str) -> String {
-        id_path
-            .split('/')
-            .filter_map(|id| id.parse::<i64>().ok())
-            .filter_map(|id| self.0.get(&id).map(String::as_str))
-            .collect::<Vec<_>>()
-            .join(" › ")
+    fn code(&self, unit_id: i64) -> Cell {
+        self.0
+            .get(&unit_id)
+            .map_or(Cell::Empty, |(code, _)| Cell::Shared(code.clone()))
+    }
+
+    fn path(&self, unit_id: i64) -> Cell {
+        self.0
+            .get(&unit_id)
+            .map_or(Cell::Empty, |(_, path)| Cell::Shared(path.clone()))
     }
 }
 
+/// The select list `exprs` as one JSON array per row.
+///
+/// The large sheets read their rows this way: sqlx's SQLite driver costs about a microsecond
+/// per value (a copy on its worker thread, then a conversion to a backend-neutral row), so a
+/// province-year of reports took 18 s to read as 15 columns and takes 5 s as one JSON text per
+/// row, parsing included (docs/BENCHMARKS.md).
+fn json_row(store: &Store, exprs: &str) -> String {
+    match store.backend() {
+        Backend::Sqlite => format!("json_array({exprs})"),
+        Backend::Postgres => format!("json_build_array({exprs})::text"),
+    }
+}
+
+/// A monthly report as the reports sheet reads it (a JSON array, in this order).
+#[derive(serde::Deserialize)]
+struct ReportRow {
+    id: i64,
+    unit: i64,
+    author: String,
+    submitted_at: i64,
+    updated_at: i64,
+    revision: i64,
+    labour: String,
+    labour_note: Option<String>,
+    living: String,
+    living_note: Option<String>,
+    thoughts: String,
+    thoughts_note: Option<String>,
+    proposals: Option<String>,
+}
+
+/// Decodes a row selected with [`json_row`].
+fn from_json<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow) -> Result<T, ExportError> {
+    let text: &str = row.try_get(0)?;
+    serde_json::from_str(text).map_err(|e| ExportError::Row(e.to_string()))
+}
+
+/// The column headers of a sheet in the reader's language (CSV and tables).
 fn headers(lang: Lang, sheet: Sheet) -> Vec<String> {
-    let h = |ids: &[&str]| {
-        ids.iter()
-            .map(|id| crate::i18n::t(lang, id))
-            .collect::<Vec<_>>()
-    };
+    columns(lang, sheet).into_iter().map(|(h, _)| h).collect()
+}
+
+fn columns(lang: Lang, sheet: Sheet) -> Vec<(String, Kind)> {
+    use Kind::*;
     match sheet {
         Sheet::Reports => vec![
-            tr!(lang, "export-unit-code"),
-            tr!(lang, "export-unit-path"),
-            tr!(lang, "export-period"),
-            tr!(lang, "export-author"),
-            tr!(lang, "export-submitted-at"),
-            tr!(lang, "export-updated-at"),
-            tr!(lang, "export-revision"),
-            tr!(lang, "export-labour"),
-            tr!(lang, "export-labour-note"),
-            tr!(lang, "export-living"),
-            tr!(lang, "export-living-note"),
-            tr!(lang, "export-thoughts"),
-            tr!(lang, "export-thoughts-note"),
-            tr!(lang, "export-incident-count"),
-            tr!(lang, "export-incidents"),
-            tr!(lang, "export-proposals"),
+            (tr!(lang, "export-unit-code"), Text),
+            (tr!(lang, "export-unit-path"), Text),
+            (tr!(lang, "export-period"), Text),
+            (tr!(lang, "export-author"), Text),
+            (tr!(lang, "export-submitted-at"), Time),
+            (tr!(lang, "export-updated-at"), Time),
+            (tr!(lang, "export-revision"), Number),
+            (tr!(lang, "export-labour"), Text),
+            (tr!(lang, "export-labour-note"), Text),
+            (tr!(lang, "export-living"), Text),
+            (tr!(lang, "export-living-note"), Text),
+            (tr!(lang, "export-thoughts"), Text),
+            (tr!(lang, "export-thoughts-note"), Text),
+            (tr!(lang, "export-incident-count"), Number),
+            (tr!(lang, "export-incidents"), Text),
+            (tr!(lang, "export-proposals"), Text),
         ],
         Sheet::Incidents => vec![
-            tr!(lang, "export-unit-code"),
-            tr!(lang, "export-unit-path"),
-            tr!(lang, "export-period"),
-            tr!(lang, "export-source"),
-            tr!(lang, "export-field"),
-            tr!(lang, "export-severity"),
-            tr!(lang, "export-people"),
-            tr!(lang, "export-description"),
-            tr!(lang, "export-status"),
+            (tr!(lang, "export-unit-code"), Text),
+            (tr!(lang, "export-unit-path"), Text),
+            (tr!(lang, "export-period"), Text),
+            (tr!(lang, "export-source"), Text),
+            (tr!(lang, "export-field"), Text),
+            (tr!(lang, "export-severity"), Text),
+            (tr!(lang, "export-people"), Number),
+            (tr!(lang, "export-description"), Text),
+            (tr!(lang, "export-status"), Text),
         ],
         Sheet::Proposals => vec![
-            tr!(lang, "export-unit-code"),
-            tr!(lang, "export-unit-path"),
-            tr!(lang, "export-period"),
-            tr!(lang, "export-author"),
-            tr!(lang, "export-proposals"),
+            (tr!(lang, "export-unit-code"), Text),
+            (tr!(lang, "export-unit-path"), Text),
+            (tr!(lang, "export-period"), Text),
+            (tr!(lang, "export-author"), Text),
+            (tr!(lang, "export-proposals"), Text),
         ],
         Sheet::Opinions => vec![
-            tr!(lang, "export-unit-code"),
-            tr!(lang, "export-unit-path"),
-            tr!(lang, "export-period"),
-            tr!(lang, "export-sent-at"),
-            tr!(lang, "export-author"),
-            tr!(lang, "export-opinion"),
+            (tr!(lang, "export-unit-code"), Text),
+            (tr!(lang, "export-unit-path"), Text),
+            (tr!(lang, "export-period"), Text),
+            (tr!(lang, "export-sent-at"), Time),
+            (tr!(lang, "export-author"), Text),
+            (tr!(lang, "export-opinion"), Text),
         ],
         Sheet::Activities => vec![
-            tr!(lang, "export-unit-code"),
-            tr!(lang, "export-unit-path"),
-            tr!(lang, "export-date"),
-            tr!(lang, "export-activity-type"),
-            tr!(lang, "export-amount"),
-            tr!(lang, "export-measure"),
-            tr!(lang, "export-description"),
-            tr!(lang, "export-photos"),
+            (tr!(lang, "export-unit-code"), Text),
+            (tr!(lang, "export-unit-path"), Text),
+            (tr!(lang, "export-date"), Date),
+            (tr!(lang, "export-activity-type"), Text),
+            (tr!(lang, "export-amount"), Number),
+            (tr!(lang, "export-measure"), Text),
+            (tr!(lang, "export-description"), Text),
+            (tr!(lang, "export-photos"), Number),
         ],
         Sheet::Completeness => vec![
-            tr!(lang, "export-unit-code"),
-            tr!(lang, "export-unit-path"),
-            tr!(lang, "export-period"),
-            tr!(lang, "export-expected"),
-            tr!(lang, "export-on-time"),
-            tr!(lang, "export-late"),
-            tr!(lang, "export-missing"),
-            tr!(lang, "export-on-time-rate"),
+            (tr!(lang, "export-unit-code"), Text),
+            (tr!(lang, "export-unit-path"), Text),
+            (tr!(lang, "export-period"), Text),
+            (tr!(lang, "export-expected"), Number),
+            (tr!(lang, "export-on-time"), Number),
+            (tr!(lang, "export-late"), Number),
+            (tr!(lang, "export-missing"), Number),
+            (tr!(lang, "export-on-time-rate"), Pct),
         ],
-        Sheet::Targets => h(&[
-            "export-unit-code",
-            "export-unit-path",
-            "export-target-number",
-            "export-target",
-            "export-target-level",
-            "export-goal",
-            "export-achieved",
-            "export-total",
-            "export-progress",
-        ]),
+        Sheet::Targets => vec![
+            (tr!(lang, "export-unit-code"), Text),
+            (tr!(lang, "export-unit-path"), Text),
+            (tr!(lang, "export-target-number"), Number),
+            (tr!(lang, "export-target"), Text),
+            (tr!(lang, "export-target-level"), Text),
+            (tr!(lang, "export-goal"), Number),
+            (tr!(lang, "export-achieved"), Number),
+            (tr!(lang, "export-total"), Number),
+            (tr!(lang, "export-progress"), Pct),
+        ],
     }
 }
 
@@ -387,25 +636,28 @@ fn incident_text(
 }
 
 /// The situation labels of every section, looked up once per export rather than per row.
-struct SituationLabels(Vec<(Section, &'static str, String)>);
+struct SituationLabels(Vec<(Section, &'static str, Arc<str>)>);
 
 impl SituationLabels {
     fn new(lang: Lang) -> Self {
         let mut all = Vec::new();
         for section in Section::ALL {
             for s in Situation::ALL {
-                all.push((section, s.as_str(), labels::situation(lang, section, s)));
+                all.push((
+                    section,
+                    s.as_str(),
+                    labels::situation(lang, section, s).into(),
+                ));
             }
         }
         Self(all)
     }
 
-    fn get(&self, section: Section, stored: &str) -> String {
+    fn get(&self, section: Section, stored: &str) -> Cell {
         self.0
             .iter()
             .find(|(sec, s, _)| *sec == section && *s == stored)
-            .map(|(_, _, label)| label.clone())
-            .unwrap_or_default()
+            .map_or(Cell::Empty, |(_, _, label)| Cell::Shared(label.clone()))
     }
 }
 
@@ -417,21 +669,22 @@ fn month_params(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Reads one sheet's rows from the database into `out`. Returns the number of rows.
 async fn write_sheet(
-    scope: &Scope<'_>,
+    scope: &Scope,
     names: &Names,
     sheet: Sheet,
-    sink: &mut (dyn RowSink + Send),
+    out: &mut Rows,
 ) -> Result<usize, ExportError> {
     let lang = scope.lang;
     let months = scope.month_list();
     let mut conn = scope.store.pool().acquire().await?;
     let mut count = 0usize;
-    let situations = SituationLabels::new(lang);
     for root in &scope.roots {
         let end = path_range_end(&root.path);
         match sheet {
             Sheet::Reports => {
+                let situations = SituationLabels::new(lang);
                 // Incidents of the scope first (far fewer than reports), then reports streamed.
                 let sql = format!(
                     "SELECT i.report_id, i.field, i.severity, i.people, i.description FROM incidents i
@@ -451,86 +704,94 @@ async fn write_sheet(
                     let line = incident_text(lang, &f, &s, p, d).unwrap_or_default();
                     list.push(format!("{}. {line}", list.len() + 1));
                 }
+                // Month by month in path order: the index order, so nothing is sorted.
                 let sql = format!(
-                    "SELECT r.id, u.code, u.path, r.period, a.display_name, r.submitted_at, r.updated_at, r.revision,
-                            r.labour_level, r.labour_note, r.living_level, r.living_note, r.thoughts_level, r.thoughts_note,
-                            r.proposals
-                     FROM reports r JOIN units u ON u.id = r.unit_id JOIN users a ON a.id = r.author_id
-                     WHERE u.path >= $1 AND u.path < $2 AND r.period IN ({}) ORDER BY r.period, u.path",
-                    month_params(2, months.len())
+                    "SELECT {} FROM reports r JOIN units u ON u.id = r.unit_id JOIN users a ON a.id = r.author_id
+                     WHERE u.path >= $1 AND u.path < $2 AND r.period = $3 ORDER BY u.path",
+                    json_row(
+                        &scope.store,
+                        "r.id, u.id, a.display_name, r.submitted_at, r.updated_at, r.revision, r.labour_level,
+                         r.labour_note, r.living_level, r.living_note, r.thoughts_level, r.thoughts_note, r.proposals"
+                    )
                 );
-                let mut q = sqlx::query(&sql).bind(&root.path).bind(&end);
-                for m in &months {
-                    q = q.bind(m);
-                }
-                let mut rows = q.fetch(&mut *conn);
-                while let Some(r) = rows.try_next().await? {
-                    let id: i64 = r.try_get(0)?;
-                    let inc = incidents.remove(&id).unwrap_or_default();
-                    let cells = vec![
-                        r.try_get::<String, _>(1)?,
-                        names.path(&r.try_get::<String, _>(2)?),
-                        r.try_get::<String, _>(3)?,
-                        r.try_get::<String, _>(4)?,
-                        scope.time(r.try_get(5)?),
-                        scope.time(r.try_get(6)?),
-                        r.try_get::<i64, _>(7)?.to_string(),
-                        situations.get(Section::Labour, &r.try_get::<String, _>(8)?),
-                        r.try_get::<Option<String>, _>(9)?.unwrap_or_default(),
-                        situations.get(Section::Living, &r.try_get::<String, _>(10)?),
-                        r.try_get::<Option<String>, _>(11)?.unwrap_or_default(),
-                        situations.get(Section::Thoughts, &r.try_get::<String, _>(12)?),
-                        r.try_get::<Option<String>, _>(13)?.unwrap_or_default(),
-                        inc.len().to_string(),
-                        inc.join("\n"),
-                        r.try_get::<Option<String>, _>(14)?.unwrap_or_default(),
-                    ];
-                    sink.row(&cells)?;
-                    count += 1;
+                for month in &months {
+                    let period = Cell::Shared(month.as_str().into());
+                    let mut rows = sqlx::query(&sql)
+                        .bind(&root.path)
+                        .bind(&end)
+                        .bind(month)
+                        .fetch(&mut *conn);
+                    while let Some(r) = rows.try_next().await? {
+                        let row: ReportRow = from_json(&r)?;
+                        let inc = incidents.remove(&row.id).unwrap_or_default();
+                        out.push(vec![
+                            names.code(row.unit),
+                            names.path(row.unit),
+                            period.clone(),
+                            Cell::Text(row.author),
+                            scope.time(row.submitted_at),
+                            scope.time(row.updated_at),
+                            Cell::Int(row.revision),
+                            situations.get(Section::Labour, &row.labour),
+                            Cell::opt(row.labour_note),
+                            situations.get(Section::Living, &row.living),
+                            Cell::opt(row.living_note),
+                            situations.get(Section::Thoughts, &row.thoughts),
+                            Cell::opt(row.thoughts_note),
+                            Cell::Int(inc.len() as i64),
+                            if inc.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text(inc.join("\n"))
+                            },
+                            Cell::opt(row.proposals),
+                        ])
+                        .await?;
+                        count += 1;
+                    }
                 }
             }
             Sheet::Incidents => {
                 let sql = format!(
-                    "SELECT u.code, u.path, r.period, i.field, i.severity, i.people, i.description FROM incidents i
-                     JOIN reports r ON r.id = i.report_id JOIN units u ON u.id = r.unit_id
-                     WHERE u.path >= $1 AND u.path < $2 AND r.period IN ({}) ORDER BY r.period, u.path, i.position",
-                    month_params(2, months.len())
+                    "SELECT {} FROM incidents i JOIN reports r ON r.id = i.report_id JOIN units u ON u.id = r.unit_id
+                     WHERE u.path >= $1 AND u.path < $2 AND r.period = $3 ORDER BY u.path, i.position",
+                    json_row(&scope.store, "u.id, i.field, i.severity, i.people, i.description")
                 );
-                let mut q = sqlx::query_as::<
-                    _,
-                    (String, String, String, String, String, i64, String),
-                >(&sql)
-                .bind(&root.path)
-                .bind(&end);
-                for m in &months {
-                    q = q.bind(m);
+                let monthly: Arc<str> = tr!(lang, "export-source-monthly").into();
+                for month in &months {
+                    let period = Cell::Shared(month.as_str().into());
+                    let mut rows = sqlx::query(&sql)
+                        .bind(&root.path)
+                        .bind(&end)
+                        .bind(month)
+                        .fetch(&mut *conn);
+                    while let Some(r) = rows.try_next().await? {
+                        let (unit, f, s, people, description): (i64, String, String, i64, String) =
+                            from_json(&r)?;
+                        let field = IncidentField::parse(&f)
+                            .map(|v| labels::field(lang, v))
+                            .unwrap_or(f);
+                        let sev = Severity::parse(&s)
+                            .map(|v| labels::severity(lang, v))
+                            .unwrap_or(s);
+                        out.push(vec![
+                            names.code(unit),
+                            names.path(unit),
+                            period.clone(),
+                            Cell::Shared(monthly.clone()),
+                            Cell::Text(field),
+                            Cell::Text(sev),
+                            Cell::Int(people),
+                            Cell::Text(description),
+                            Cell::Empty,
+                        ])
+                        .await?;
+                        count += 1;
+                    }
                 }
-                let monthly = tr!(lang, "export-source-monthly");
-                let mut rows = q.fetch(&mut *conn);
-                while let Some((code, path, period, f, s, p, d)) = rows.try_next().await? {
-                    let field = IncidentField::parse(&f)
-                        .map(|v| labels::field(lang, v))
-                        .unwrap_or(f);
-                    let sev = Severity::parse(&s)
-                        .map(|v| labels::severity(lang, v))
-                        .unwrap_or(s);
-                    sink.row(&[
-                        code,
-                        names.path(&path),
-                        period,
-                        monthly.clone(),
-                        field,
-                        sev,
-                        p.to_string(),
-                        d,
-                        String::new(),
-                    ])?;
-                    count += 1;
-                }
-                drop(rows);
                 let (from, to) = range_bounds(scope);
-                let urgent: Vec<(String, String, i64, String, String, i64, String, String)> = sqlx::query_as(
-                    "SELECT u.code, u.path, a.created_at, a.field, a.severity, a.people, a.description, a.status
+                let urgent: Vec<(i64, i64, String, String, i64, String, String)> = sqlx::query_as(
+                    "SELECT u.id, a.created_at, a.field, a.severity, a.people, a.description, a.status
                      FROM urgent_reports a JOIN units u ON u.id = a.unit_id
                      WHERE u.path >= $1 AND u.path < $2 AND a.created_at >= $3 AND a.created_at < $4 AND a.source = 'adhoc'
                      ORDER BY a.created_at",
@@ -541,8 +802,8 @@ async fn write_sheet(
                 .bind(to)
                 .fetch_all(&mut *conn)
                 .await?;
-                let adhoc = tr!(lang, "export-source-urgent");
-                for (code, path, at, f, s, p, d, status) in urgent {
+                let adhoc: Arc<str> = tr!(lang, "export-source-urgent").into();
+                for (unit, at, f, s, p, d, status) in urgent {
                     let field = IncidentField::parse(&f)
                         .map(|v| labels::field(lang, v))
                         .unwrap_or(f);
@@ -556,120 +817,170 @@ async fn write_sheet(
                         DateTime::from_timestamp(at, 0).unwrap_or_default(),
                         scope.tz(),
                     );
-                    let cells = [
-                        code,
-                        names.path(&path),
-                        period.to_string(),
-                        adhoc.clone(),
-                        field,
-                        sev,
-                        p.to_string(),
-                        d,
-                        status,
-                    ];
-                    sink.row(&cells)?;
+                    out.push(vec![
+                        names.code(unit),
+                        names.path(unit),
+                        Cell::Text(period.to_string()),
+                        Cell::Shared(adhoc.clone()),
+                        Cell::Text(field),
+                        Cell::Text(sev),
+                        Cell::Int(p),
+                        Cell::Text(d),
+                        Cell::Text(status),
+                    ])
+                    .await?;
                     count += 1;
                 }
             }
             Sheet::Proposals => {
                 let sql = format!(
-                    "SELECT u.code, u.path, r.period, a.display_name, r.proposals FROM reports r
-                     JOIN units u ON u.id = r.unit_id JOIN users a ON a.id = r.author_id
-                     WHERE u.path >= $1 AND u.path < $2 AND r.proposals IS NOT NULL AND r.period IN ({})
-                     ORDER BY r.period, u.path",
-                    month_params(2, months.len())
+                    "SELECT {} FROM reports r JOIN units u ON u.id = r.unit_id JOIN users a ON a.id = r.author_id
+                     WHERE u.path >= $1 AND u.path < $2 AND r.period = $3 AND r.proposals IS NOT NULL
+                     ORDER BY u.path",
+                    json_row(&scope.store, "u.id, a.display_name, r.proposals")
                 );
-                let mut q = sqlx::query_as::<_, (String, String, String, String, String)>(&sql)
-                    .bind(&root.path)
-                    .bind(&end);
-                for m in &months {
-                    q = q.bind(m);
-                }
-                let mut rows = q.fetch(&mut *conn);
-                while let Some((code, path, period, author, text)) = rows.try_next().await? {
-                    sink.row(&[code, names.path(&path), period, author, text])?;
-                    count += 1;
+                for month in &months {
+                    let period = Cell::Shared(month.as_str().into());
+                    let mut rows = sqlx::query(&sql)
+                        .bind(&root.path)
+                        .bind(&end)
+                        .bind(month)
+                        .fetch(&mut *conn);
+                    while let Some(r) = rows.try_next().await? {
+                        let (unit, author, text): (i64, String, String) = from_json(&r)?;
+                        out.push(vec![
+                            names.code(unit),
+                            names.path(unit),
+                            period.clone(),
+                            Cell::Text(author),
+                            Cell::Text(text),
+                        ])
+                        .await?;
+                        count += 1;
+                    }
                 }
             }
             Sheet::Opinions => {
                 let sql = format!(
-                    "SELECT u.code, u.path, o.period, o.created_at, o.anonymous, a.display_name, o.body FROM opinions o
-                     JOIN units u ON u.id = o.unit_id JOIN users a ON a.id = o.author_id
+                    "SELECT {} FROM opinions o JOIN units u ON u.id = o.unit_id JOIN users a ON a.id = o.author_id
                      WHERE u.path >= $1 AND u.path < $2 AND o.period IN ({}) ORDER BY o.created_at, o.id",
-                    month_params(2, months.len())
-                );
-                let mut q =
-                    sqlx::query_as::<_, (String, String, String, i64, i64, String, String)>(&sql)
-                        .bind(&root.path)
-                        .bind(&end);
-                for m in &months {
-                    q = q.bind(m);
-                }
-                let anonymous = tr!(lang, "opinion-anonymous-name");
-                let mut rows = q.fetch(&mut *conn);
-                while let Some((code, path, period, at, anon, author, body)) =
-                    rows.try_next().await?
-                {
-                    let who = if anon != 0 { anonymous.clone() } else { author };
-                    sink.row(&[code, names.path(&path), period, scope.time(at), who, body])?;
-                    count += 1;
-                }
-            }
-            Sheet::Activities => {
-                let sql = format!(
-                    "SELECT u.code, u.path, a.happened_on, t.name_vi, t.name_en, a.amount, t.measure, a.description,
-                            COALESCE(p.n, 0)
-                     FROM activities a JOIN units u ON u.id = a.unit_id JOIN activity_types t ON t.code = a.type_code
-                     LEFT JOIN (SELECT activity_id, COUNT(*) AS n FROM activity_photos GROUP BY activity_id) p
-                            ON p.activity_id = a.id
-                     WHERE u.path >= $1 AND u.path < $2 AND a.period IN ({}) ORDER BY a.period, u.path, a.id",
+                    json_row(
+                        &scope.store,
+                        "u.id, o.period, o.created_at, o.anonymous, a.display_name, o.body"
+                    ),
                     month_params(2, months.len())
                 );
                 let mut q = sqlx::query(&sql).bind(&root.path).bind(&end);
                 for m in &months {
                     q = q.bind(m);
                 }
+                let anonymous: Arc<str> = tr!(lang, "opinion-anonymous-name").into();
+                let mut rows = q.fetch(&mut *conn);
+                while let Some(r) = rows.try_next().await? {
+                    let (unit, period, at, anon, author, body): (
+                        i64,
+                        String,
+                        i64,
+                        i64,
+                        String,
+                        String,
+                    ) = from_json(&r)?;
+                    let who = if anon != 0 {
+                        Cell::Shared(anonymous.clone())
+                    } else {
+                        Cell::Text(author)
+                    };
+                    out.push(vec![
+                        names.code(unit),
+                        names.path(unit),
+                        Cell::Text(period),
+                        scope.time(at),
+                        who,
+                        Cell::Text(body),
+                    ])
+                    .await?;
+                    count += 1;
+                }
+            }
+            Sheet::Activities => {
+                let sql = format!(
+                    "SELECT {} FROM activities a JOIN units u ON u.id = a.unit_id
+                     WHERE u.path >= $1 AND u.path < $2 AND a.period = $3 ORDER BY u.path, a.id",
+                    json_row(
+                        &scope.store,
+                        "u.id, a.happened_on, a.type_code, a.amount, a.description,
+                         (SELECT COUNT(*) FROM activity_photos p WHERE p.activity_id = a.id)"
+                    )
+                );
+                // The catalogue is small: names and measures are looked up once, not per row.
                 let measures = [
                     ("participants", tr!(lang, "activity-unit-participants")),
                     ("households", tr!(lang, "activity-unit-households")),
                     ("count", tr!(lang, "activity-unit-count")),
                 ];
-                let mut rows = q.fetch(&mut *conn);
-                while let Some(r) = rows.try_next().await? {
-                    let name: String = r.try_get(if lang == Lang::Vi { 3 } else { 4 })?;
-                    let measure: String = r.try_get(6)?;
-                    let measure = measures
-                        .iter()
-                        .find(|(k, _)| *k == measure)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or(measure);
-                    let cells = vec![
-                        r.try_get::<String, _>(0)?,
-                        names.path(&r.try_get::<String, _>(1)?),
-                        r.try_get::<String, _>(2)?,
-                        name,
-                        r.try_get::<i64, _>(5)?.to_string(),
-                        measure,
-                        r.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
-                        r.try_get::<i64, _>(8)?.to_string(),
-                    ];
-                    sink.row(&cells)?;
-                    count += 1;
+                let types: Vec<(String, String, String, String)> =
+                    sqlx::query_as("SELECT code, name_vi, name_en, measure FROM activity_types")
+                        .fetch_all(&mut *conn)
+                        .await?;
+                let types: HashMap<String, (Arc<str>, Arc<str>)> = types
+                    .into_iter()
+                    .map(|(code, vi, en, measure)| {
+                        let name = if lang == Lang::Vi { vi } else { en };
+                        let measure = measures
+                            .iter()
+                            .find(|(k, _)| *k == measure)
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or(measure);
+                        (code, (name.into(), measure.into()))
+                    })
+                    .collect();
+                for month in &months {
+                    let mut rows = sqlx::query(&sql)
+                        .bind(&root.path)
+                        .bind(&end)
+                        .bind(month)
+                        .fetch(&mut *conn);
+                    while let Some(r) = rows.try_next().await? {
+                        let (unit, date, code, amount, description, photos): (
+                            i64,
+                            String,
+                            String,
+                            i64,
+                            Option<String>,
+                            i64,
+                        ) = from_json(&r)?;
+                        let (name, measure) = match types.get(&code) {
+                            Some((n, m)) => (Cell::Shared(n.clone()), Cell::Shared(m.clone())),
+                            None => (Cell::Text(code), Cell::Empty),
+                        };
+                        out.push(vec![
+                            names.code(unit),
+                            names.path(unit),
+                            Cell::Date(date),
+                            name,
+                            Cell::Int(amount),
+                            measure,
+                            Cell::opt(description),
+                            Cell::Int(photos),
+                        ])
+                        .await?;
+                        count += 1;
+                    }
                 }
             }
             Sheet::Completeness => {
                 // One row per month for the root and for each grassroots union under it: one
                 // grouped statement per month, whatever the number of unions.
-                let calendar = org::calendar_for(&mut conn, scope.calendars, root).await?;
-                let grassroots: Vec<(i64, String, String, i64)> = sqlx::query_as(
-                    "SELECT id, code, path, depth FROM units WHERE path >= $1 AND path < $2 AND level = 'grassroots' ORDER BY path",
+                let calendar = org::calendar_for(&mut conn, &scope.calendars, root).await?;
+                let grassroots: Vec<(i64, String, i64)> = sqlx::query_as(
+                    "SELECT id, code, depth FROM units WHERE path >= $1 AND path < $2 AND level = 'grassroots' ORDER BY path",
                 )
                 .bind(&root.path)
                 .bind(&end)
                 .fetch_all(&mut *conn)
                 .await?;
                 let depths: std::collections::BTreeSet<i64> =
-                    grassroots.iter().map(|g| g.3).collect();
+                    grassroots.iter().map(|g| g.2).collect();
                 for period in scope.range.months() {
                     let until = (calendar.deadline(period) + calendar.on_time_grace).timestamp();
                     let mut counts: HashMap<i64, views::Counts> = HashMap::new();
@@ -691,22 +1002,23 @@ async fn write_sheet(
                             }
                         }
                     }
-                    let mut line = |code: &str, path: &str, c: views::Counts| {
-                        sink.row(&[
-                            code.to_owned(),
-                            names.path(path),
-                            period.to_string(),
-                            c.expected().to_string(),
-                            c.on_time.to_string(),
-                            c.late.to_string(),
-                            c.missing.to_string(),
-                            format!("{:.1}", c.on_time_pct()),
-                        ])
+                    let line = |code: &str, unit: i64, c: views::Counts| {
+                        vec![
+                            Cell::Text(code.to_owned()),
+                            names.path(unit),
+                            Cell::Text(period.to_string()),
+                            Cell::Int(c.expected()),
+                            Cell::Int(c.on_time),
+                            Cell::Int(c.late),
+                            Cell::Int(c.missing),
+                            Cell::Pct(c.on_time_pct()),
+                        ]
                     };
-                    line(&root.code, &root.path, all)?;
+                    out.push(line(&root.code, root.id, all)).await?;
                     count += 1;
-                    for (id, code, path, _) in &grassroots {
-                        line(code, path, counts.get(id).copied().unwrap_or_default())?;
+                    for (id, code, _) in &grassroots {
+                        out.push(line(code, *id, counts.get(id).copied().unwrap_or_default()))
+                            .await?;
                         count += 1;
                     }
                 }
@@ -720,29 +1032,30 @@ async fn write_sheet(
                     .map(|u| (u.id, u))
                     .collect();
                 for (t, total, by_child) in &list {
-                    let title = if lang == Lang::Vi {
-                        t.title_vi.clone()
+                    let title: Arc<str> = if lang == Lang::Vi {
+                        t.title_vi.as_str().into()
                     } else {
-                        t.title_en.clone()
+                        t.title_en.as_str().into()
                     };
-                    let mut line = |code: &str, path: &str, p: &views::Progress| {
-                        sink.row(&[
-                            code.to_owned(),
-                            names.path(path),
-                            t.number.to_string(),
-                            title.clone(),
-                            labels::level(lang, t.level),
-                            t.goal_pct.to_string(),
-                            p.achieved.to_string(),
-                            p.total.to_string(),
-                            format!("{:.1}", p.pct()),
-                        ])
+                    let level: Arc<str> = labels::level(lang, t.level).into();
+                    let line = |code: &str, unit: i64, p: &views::Progress| {
+                        vec![
+                            Cell::Text(code.to_owned()),
+                            names.path(unit),
+                            Cell::Int(t.number),
+                            Cell::Shared(title.clone()),
+                            Cell::Shared(level.clone()),
+                            Cell::Int(t.goal_pct),
+                            Cell::Int(p.achieved),
+                            Cell::Int(p.total),
+                            Cell::Pct(p.pct()),
+                        ]
                     };
-                    line(&root.code, &root.path, total)?;
+                    out.push(line(&root.code, root.id, total)).await?;
                     count += 1;
                     for (child, p) in by_child {
                         if let Some(c) = children.get(child) {
-                            line(&c.code, &c.path, p)?;
+                            out.push(line(&c.code, c.id, p)).await?;
                             count += 1;
                         }
                     }
@@ -754,7 +1067,7 @@ async fn write_sheet(
 }
 
 /// Unix-second bounds of the scope's range in its time zone.
-fn range_bounds(scope: &Scope<'_>) -> (i64, i64) {
+fn range_bounds(scope: &Scope) -> (i64, i64) {
     let months = scope.range.months();
     let from = months
         .first()
@@ -768,10 +1081,9 @@ fn range_bounds(scope: &Scope<'_>) -> (i64, i64) {
 }
 
 /// One sheet as a table in memory (tests, the demo, small exports).
-pub async fn table(scope: &Scope<'_>, sheet: Sheet) -> Result<Table, ExportError> {
+pub async fn table(scope: &Scope, sheet: Sheet) -> Result<Table, ExportError> {
     let names = Names::load(scope).await?;
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    write_sheet(scope, &names, sheet, &mut rows).await?;
+    let (rows, _) = pump(scope, &names, sheet, Vec::<Vec<String>>::new()).await?;
     Ok(Table {
         headers: headers(scope.lang, sheet),
         rows,
@@ -800,48 +1112,109 @@ pub async fn reports_table(
     table(&scope, Sheet::Reports).await
 }
 
-/// CSV of one sheet, UTF-8 with a byte-order mark so that Excel shows Vietnamese correctly.
-pub async fn csv_bytes(scope: &Scope<'_>, sheet: Sheet) -> Result<(Vec<u8>, usize), ExportError> {
+/// CSV of one sheet into `w`, UTF-8 with a byte-order mark so that Excel shows Vietnamese
+/// correctly. Returns the writer and the number of rows.
+async fn csv_into<W: std::io::Write + Send + 'static>(
+    scope: &Scope,
+    sheet: Sheet,
+    mut w: W,
+) -> Result<(W, usize), ExportError> {
     let names = Names::load(scope).await?;
-    let mut out = Vec::from("\u{feff}".as_bytes());
-    let n = {
-        let mut sink = CsvSink(csv::Writer::from_writer(&mut out));
-        sink.row(&headers(scope.lang, sheet))?;
-        let n = write_sheet(scope, &names, sheet, &mut sink).await?;
-        sink.0.flush()?;
-        n
-    };
-    Ok((out, n))
+    w.write_all("\u{feff}".as_bytes())?;
+    let mut sink = CsvSink(csv::Writer::from_writer(w));
+    sink.0.write_record(headers(scope.lang, sheet))?;
+    let (sink, n) = pump(scope, &names, sheet, sink).await?;
+    let w = sink.0.into_inner().map_err(|e| e.into_error())?;
+    Ok((w, n))
 }
 
+/// CSV of one sheet (see [`csv_into`]).
+pub async fn csv_bytes(scope: &Scope, sheet: Sheet) -> Result<(Vec<u8>, usize), ExportError> {
+    csv_into(scope, sheet, Vec::new()).await
+}
+
+/// Sheets of a workbook read at once. Each holds one database connection while it is read (the
+/// SQLite pool has four) and has its own writing thread.
+const SHEETS_AT_ONCE: usize = 3;
+
 /// The workbook with every sheet; returns it and the number of monthly reports in it.
-async fn workbook(scope: &Scope<'_>) -> Result<(Workbook, usize), ExportError> {
+///
+/// Sheets are read [`SHEETS_AT_ONCE`] at a time, the two large ones (reports, activities)
+/// first, then the one that spends its time in the database (completeness).
+async fn workbook(scope: &Scope) -> Result<(Workbook, usize), ExportError> {
     let names = Names::load(scope).await?;
-    let mut book = Workbook::new();
+    let book = Arc::new(Mutex::new(Workbook::new()));
+    let order = [
+        Sheet::Reports,
+        Sheet::Activities,
+        Sheet::Completeness,
+        Sheet::Proposals,
+        Sheet::Incidents,
+        Sheet::Opinions,
+        Sheet::Targets,
+    ];
+    let scope = Arc::new(scope.clone());
+    let names = Arc::new(names);
+    let sheet_task = |sheet: Sheet| {
+        let (book, scope, names) = (Arc::clone(&book), Arc::clone(&scope), Arc::clone(&names));
+        async move {
+            let t = std::time::Instant::now();
+            let sink = XlsxSink::new(book, sheet.title(scope.lang), columns(scope.lang, sheet))?;
+            let (sink, n) = pump(&scope, &names, sheet, sink).await?;
+            tracing::debug!(
+                ?sheet,
+                rows = n,
+                secs = t.elapsed().as_secs_f64(),
+                "export: sheet written"
+            );
+            Ok::<_, ExportError>((sheet, sink.finish(), n))
+        }
+    };
+    // Tasks rather than futures of this one, so that two sheets' rows are decoded on two
+    // threads. Dropping the set (on an error) stops the sheets still running.
+    let mut pending = order.into_iter();
+    let mut running = tokio::task::JoinSet::new();
+    for sheet in pending.by_ref().take(SHEETS_AT_ONCE) {
+        running.spawn(sheet_task(sheet));
+    }
+    let mut parts: Vec<(Sheet, Vec<Worksheet>, usize)> = Vec::new();
+    while let Some(done) = running.join_next().await {
+        parts.push(done.map_err(|_| ExportError::WriterStopped)??);
+        if let Some(sheet) = pending.next() {
+            running.spawn(sheet_task(sheet));
+        }
+    }
+    parts.sort_by_key(|(sheet, _, _)| Sheet::ALL.iter().position(|s| s == sheet));
+    let mut book = Arc::try_unwrap(book)
+        .map_err(|_| ExportError::WriterStopped)?
+        .into_inner()
+        .map_err(|_| ExportError::WriterStopped)?;
+    book.set_zip_compression_level(zip_level(parts.iter().map(|(_, _, n)| n).sum()));
     let mut reports = 0;
-    for sheet in Sheet::ALL {
-        let mut sink = XlsxSink::new(
-            &mut book,
-            sheet.title(scope.lang),
-            headers(scope.lang, sheet),
-        )?;
-        let n = write_sheet(scope, &names, sheet, &mut sink).await?;
+    for (sheet, worksheets, n) in parts {
         if sheet == Sheet::Reports {
             reports = n;
+        }
+        for ws in worksheets {
+            book.push_worksheet(ws);
         }
     }
     Ok((book, reports))
 }
 
-pub async fn xlsx_bytes(scope: &Scope<'_>) -> Result<(Vec<u8>, usize), ExportError> {
+/// Every sheet as XLSX bytes. Compressing runs on a blocking thread.
+pub async fn xlsx_bytes(scope: &Scope) -> Result<(Vec<u8>, usize), ExportError> {
     let (mut book, n) = workbook(scope).await?;
-    Ok((book.save_to_buffer()?, n))
+    let bytes = tokio::task::spawn_blocking(move || book.save_to_buffer())
+        .await
+        .map_err(|_| ExportError::WriterStopped)??;
+    Ok((bytes, n))
 }
 
 /// Writes the export to `out`: XLSX with every sheet, or CSV of `sheet`. Returns the number of
 /// rows of the reports sheet (XLSX) or of the sheet written (CSV).
 pub async fn export_to_file(
-    scope: &Scope<'_>,
+    scope: &Scope,
     format: ExportFormat,
     sheet: Sheet,
     out: &Path,
@@ -849,12 +1222,17 @@ pub async fn export_to_file(
     match format {
         ExportFormat::Xlsx => {
             let (mut book, n) = workbook(scope).await?;
-            book.save(out)?;
+            let out = out.to_owned();
+            let t = std::time::Instant::now();
+            tokio::task::spawn_blocking(move || book.save(out))
+                .await
+                .map_err(|_| ExportError::WriterStopped)??;
+            tracing::debug!(secs = t.elapsed().as_secs_f64(), "export: workbook saved");
             Ok(n)
         }
         ExportFormat::Csv => {
-            let (bytes, n) = csv_bytes(scope, sheet).await?;
-            std::fs::write(out, bytes)?;
+            let file = std::fs::File::create(out)?;
+            let (_, n) = csv_into(scope, sheet, file).await?;
             Ok(n)
         }
     }
@@ -881,16 +1259,22 @@ pub async fn export_bytes(
 mod tests {
     use super::*;
 
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.to_owned())
+    }
+
     #[test]
     fn csv_quotes_what_needs_quoting() {
         let mut out = Vec::new();
         {
             let mut sink = CsvSink(csv::Writer::from_writer(&mut out));
-            sink.row(&[
-                "TB-DH".into(),
-                "Bà con phấn khởi, \"được mùa\"\nxuống dòng 🌾".into(),
-            ])
-            .unwrap();
+            for cell in [
+                text("TB-DH"),
+                text("Bà con phấn khởi, \"được mùa\"\nxuống dòng 🌾"),
+            ] {
+                sink.0.write_field(cell.text().as_bytes()).unwrap();
+            }
+            sink.0.write_record(None::<&[u8]>).unwrap();
             sink.0.flush().unwrap();
         }
         let mut r = csv::ReaderBuilder::new()
@@ -904,39 +1288,144 @@ mod tests {
     }
 
     #[test]
-    fn xlsx_sheets_continue_past_excels_row_limit_and_read_back() {
-        use calamine::{Reader, Xlsx};
-        let mut book = Workbook::new();
-        {
-            let mut sink = XlsxSink::new(
-                &mut book,
-                "Báo cáo tháng".into(),
-                vec!["Mã".into(), "Ghi chú".into()],
-            )
-            .unwrap();
-            sink.row(&["TB-DH".into(), "Được mùa 🌾".into()]).unwrap();
-            sink.row(&["42".into(), "007".into()]).unwrap();
-            // Pretend the sheet is full: the next row starts "Báo cáo tháng (2)".
-            sink.row = XLSX_MAX_ROWS;
-            sink.row(&["TB-TP".into(), "tiếp".into()]).unwrap();
+    fn cells_read_as_text_the_way_csv_shows_them() {
+        // 2026-11-05 08:30 local time, stored as local seconds.
+        let local = NaiveDate::from_ymd_opt(2026, 11, 5)
+            .unwrap()
+            .and_hms_opt(8, 30, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        assert_eq!(Cell::Time(local).text(), "2026-11-05 08:30");
+        assert_eq!(Cell::Pct(66.666).text(), "66.7");
+        assert_eq!(Cell::Int(-3).text(), "-3");
+        assert_eq!(Cell::Shared("Xã Đông Hợp".into()).text(), "Xã Đông Hợp");
+        assert_eq!(Cell::Empty.text(), "");
+    }
+
+    #[test]
+    fn scope_times_are_local_to_the_calendar_zone() {
+        // 2026-11-05 01:30 UTC is 08:30 in Hà Nội (UTC+7).
+        let ts = Utc
+            .with_ymd_and_hms(2026, 11, 5, 1, 30, 0)
+            .unwrap()
+            .timestamp();
+        assert_eq!(
+            local_time(chrono_tz::Asia::Ho_Chi_Minh, ts).text(),
+            "2026-11-05 08:30"
+        );
+        assert_eq!(local_time(chrono_tz::UTC, ts).text(), "2026-11-05 01:30");
+    }
+
+    #[test]
+    fn xlsx_sheets_keep_types_continue_past_excels_row_limit_and_read_back() {
+        use calamine::{Data, Reader, Xlsx};
+        let book = Arc::new(Mutex::new(Workbook::new()));
+        let local = NaiveDate::from_ymd_opt(2026, 11, 5)
+            .unwrap()
+            .and_hms_opt(8, 30, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        let mut sink = XlsxSink::new(
+            Arc::clone(&book),
+            "Báo cáo tháng".into(),
+            vec![
+                ("Mã".into(), Kind::Text),
+                ("Ghi chú".into(), Kind::Text),
+                ("Nộp lúc".into(), Kind::Time),
+                ("Ngày".into(), Kind::Date),
+                ("Tỉ lệ".into(), Kind::Pct),
+                ("Số".into(), Kind::Number),
+            ],
+        )
+        .unwrap();
+        sink.row(&[
+            text("TB-DH"),
+            text("Được mùa 🌾"),
+            Cell::Time(local),
+            Cell::Date("2026-11-15".into()),
+            Cell::Pct(87.5),
+            Cell::Int(42),
+        ])
+        .unwrap();
+        sink.row(&[text("007"), Cell::Empty]).unwrap();
+        // Pretend the sheet is full: the next row starts "Báo cáo tháng (2)".
+        sink.row = XLSX_MAX_ROWS;
+        sink.row(&[text("TB-TP"), text("tiếp")]).unwrap();
+        let sheets = sink.finish();
+        assert_eq!(sheets.len(), 2);
+        let mut book = Arc::try_unwrap(book).ok().unwrap().into_inner().unwrap();
+        for ws in sheets {
+            book.push_worksheet(ws);
         }
         let bytes = book.save_to_buffer().unwrap();
         let mut xlsx: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let first = xlsx.worksheet_range("Báo cáo tháng").unwrap();
         assert_eq!(first.get_value((0, 1)).unwrap().to_string(), "Ghi chú");
         assert_eq!(first.get_value((1, 1)).unwrap().to_string(), "Được mùa 🌾");
+        // Excel counts days from 1899-12-30; 08:30 is 8.5/24 of a day.
+        let day = |y, m, d| {
+            (NaiveDate::from_ymd_opt(y, m, d).unwrap()
+                - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap())
+            .num_days() as f64
+        };
+        match first.get_value((1, 2)).unwrap() {
+            Data::DateTime(t) => {
+                assert!(t.is_datetime(), "a time is shown as a date-time");
+                assert!((t.as_f64() - (day(2026, 11, 5) + 8.5 / 24.0)).abs() < 1e-9);
+            }
+            other => panic!("expected a date-time, got {other:?}"),
+        }
+        match first.get_value((1, 3)).unwrap() {
+            Data::DateTime(d) => assert_eq!(d.as_f64(), day(2026, 11, 15)),
+            other => panic!("expected a date, got {other:?}"),
+        }
+        assert_eq!(first.get_value((1, 4)), Some(&Data::Float(87.5)));
+        assert_eq!(first.get_value((1, 5)), Some(&Data::Float(42.0)));
         assert_eq!(
-            first.get_value((2, 0)).unwrap().to_string(),
-            "42",
-            "numbers stay numbers"
-        );
-        assert_eq!(
-            first.get_value((2, 1)).unwrap().to_string(),
-            "007",
-            "codes with leading zeros stay text"
+            first.get_value((2, 0)),
+            Some(&Data::String("007".into())),
+            "codes stay text, leading zeros and all"
         );
         let second = xlsx.worksheet_range("Báo cáo tháng (2)").unwrap();
         assert_eq!(second.get_value((0, 0)).unwrap().to_string(), "Mã");
         assert_eq!(second.get_value((1, 0)).unwrap().to_string(), "TB-TP");
+    }
+
+    #[tokio::test]
+    async fn a_failing_writer_stops_the_reader_with_its_own_error() {
+        struct Broken;
+        impl RowSink for Broken {
+            fn row(&mut self, _: &[Cell]) -> Result<(), ExportError> {
+                Err(ExportError::Io(std::io::Error::other("disk full")))
+            }
+        }
+        let (tx, mut rx) = mpsc::channel::<Vec<Vec<Cell>>>(1);
+        let mut sink = Broken;
+        let writer = tokio::task::spawn_blocking(move || {
+            while let Some(batch) = rx.blocking_recv() {
+                for row in &batch {
+                    sink.row(row)?;
+                }
+            }
+            Ok::<_, ExportError>(())
+        });
+        let mut rows = Rows {
+            batch: Vec::new(),
+            tx,
+        };
+        // The reader keeps pushing until the writer has gone; it must not hang.
+        let mut stopped = false;
+        for _ in 0..(BATCH * 8) {
+            if rows.push(vec![Cell::Int(1)]).await.is_err() {
+                stopped = true;
+                break;
+            }
+        }
+        assert!(stopped, "the reader noticed the writer stopped");
+        drop(rows);
+        let err = writer.await.unwrap().unwrap_err();
+        assert!(matches!(err, ExportError::Io(_)), "{err:?}");
     }
 }

@@ -14,6 +14,11 @@ use chihoi::domain::role::Role;
 use chihoi::export::{ExportFormat, Sheet};
 use chihoi::i18n::Lang;
 
+/// mimalloc rather than glibc's malloc: rows, messages and batches are allocated on one thread
+/// and freed on another, where glibc contends on its arenas (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "chihoi",

@@ -4,6 +4,10 @@
 #![allow(dead_code)] // each benchmark uses part of this
 
 use chihoi::config::DatabaseUrl;
+
+/// The allocator of the `chihoi` binary, so that benchmarks measure what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use chihoi::storage::Store;
 
 pub struct BenchDb {
@@ -46,24 +50,38 @@ pub async fn database() -> BenchDb {
             pg: Some((admin, name)),
         }
     } else {
-        let dir = tempfile::tempdir().unwrap();
-        let url = DatabaseUrl::parse(&format!(
-            "sqlite://{}",
-            dir.path().join("bench.db").display()
-        ))
-        .unwrap();
+        // `BENCH_SQLITE_FILE=/tmp/x.db` keeps the database after the run, and a later run with
+        // the same file reuses it (see `BenchDb::reused`), to iterate on one part quickly.
+        let (dir, file) = match std::env::var("BENCH_SQLITE_FILE") {
+            Ok(file) => (None, std::path::PathBuf::from(file)),
+            Err(_) => {
+                let dir = tempfile::tempdir().unwrap();
+                let file = dir.path().join("bench.db");
+                (Some(dir), file)
+            }
+        };
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", file.display())).unwrap();
         let store = Store::connect(&url).await.unwrap();
         store.migrate().await.unwrap();
         BenchDb {
             store,
             label: "SQLite",
-            _dir: Some(dir),
+            _dir: dir,
             pg: None,
         }
     }
 }
 
 impl BenchDb {
+    /// Whether this database was filled by an earlier run (`BENCH_SQLITE_FILE`).
+    pub async fn reused(&self) -> bool {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units")
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap();
+        n > 0
+    }
+
     pub async fn drop_database(self) {
         self.store.close().await;
         if let Some((admin, name)) = self.pg {
@@ -144,16 +162,58 @@ pub async fn branch_heads(store: &Store) -> i64 {
 
 /// Peak resident memory of this process so far (VmHWM), in MiB.
 pub fn peak_memory_mib() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// The process's anonymous resident memory (heap and stacks), without file pages such as the
+/// SQLite database mapped into memory.
+pub fn anon_memory_mib() -> f64 {
+    status_mib("RssAnon:")
+}
+
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// Samples [`anon_memory_mib`] every 20 ms until dropped; `peak()` is the highest sample.
+pub struct AnonPeak {
+    peak_kib: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl AnonPeak {
+    pub fn start() -> Self {
+        use std::sync::atomic::Ordering;
+        let peak_kib = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (p, s) = (peak_kib.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                p.fetch_max((anon_memory_mib() * 1024.0) as u64, Ordering::Relaxed);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        });
+        Self { peak_kib, stop }
+    }
+
+    pub fn peak_mib(&self) -> f64 {
+        self.peak_kib.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0
+    }
+}
+
+impl Drop for AnonPeak {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Resets the peak-memory mark (Linux: writing 5 to clear_refs), to measure one phase.

@@ -78,6 +78,11 @@ impl Store {
                     sqlx::query("PRAGMA synchronous = NORMAL")
                         .execute(&mut *conn)
                         .await?;
+                    // Read pages through a memory map instead of a read() call and a copy each:
+                    // exports and views read hundreds of megabytes (docs/BENCHMARKS.md).
+                    sqlx::query("PRAGMA mmap_size = 268435456")
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(())
                 })
             }),

@@ -327,6 +327,18 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
     let reports = book.worksheet_range("Báo cáo tháng").unwrap();
     assert_eq!(reports.height(), 2);
     assert_eq!(reports.get_value((1, 0)).unwrap().to_string(), BRANCH);
+    // The unit's whole path, province first; the submission time as a real Excel date-time
+    // (sortable and filterable), revision as a number.
+    let path = reports.get_value((1, 1)).unwrap().to_string();
+    assert!(
+        path == "Hội LHPN tỉnh Thái Bình › Hội LHPN huyện Đông Hưng › Hội LHPN xã Đông Hợp › Chi hội phụ nữ thôn Đồng Thanh",
+        "{path}"
+    );
+    match reports.get_value((1, 4)).unwrap() {
+        calamine::Data::DateTime(t) => assert!(t.is_datetime(), "{t:?}"),
+        other => panic!("submitted-at is not a date-time: {other:?}"),
+    }
+    assert_eq!(reports.get_value((1, 6)), Some(&calamine::Data::Float(1.0)));
     let opinions = book.worksheet_range("Ý kiến hội viên").unwrap();
     assert_eq!(opinions.get_value((1, 4)).unwrap().to_string(), "ẩn danh");
     assert_eq!(
@@ -341,6 +353,11 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
         .unwrap() as u32;
     assert_eq!(progress.get_value((nov, 3)).unwrap().to_string(), "5");
     assert_eq!(progress.get_value((nov, 4)).unwrap().to_string(), "1");
+    // The on-time rate is a number (1 of 5 on time), not text.
+    assert_eq!(
+        progress.get_value((nov, 7)),
+        Some(&calamine::Data::Float(20.0))
+    );
     let targets = book.worksheet_range("Chỉ tiêu").unwrap();
     assert!(targets.height() > 11, "{}", targets.height());
 
