@@ -159,7 +159,7 @@ async fn run() {
         "province-year XLSX export: {n} reports (+ every other sheet) in {took:.1} s, {size:.0} MiB file"
     );
     println!(
-        "  peak resident memory during the export {:.0} MiB (before: {before:.0} MiB), of which anonymous (heap, sampled every 20 ms) {:.0} MiB (before: {anon_before:.0} MiB); the rest is database pages mapped by SQLite",
+        "  peak resident memory during the export {:.0} MiB (before: {before:.0} MiB), of which anonymous (heap, sampled every 20 ms) {:.0} MiB (before: {anon_before:.0} MiB); the rest is file pages, chiefly the SQLite database mapped into memory",
         common::peak_memory_mib(),
         anon.peak_mib()
     );

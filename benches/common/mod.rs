@@ -24,18 +24,31 @@ pub async fn database() -> BenchDb {
         use sqlx::Connection;
         let admin = std::env::var("CHIHOI_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("chihoi_bench_{}", std::process::id());
+        // `BENCH_PG_DB=name` keeps the database after the run and reuses it next time, as
+        // `BENCH_SQLITE_FILE` does for SQLite.
+        let kept = std::env::var("BENCH_PG_DB").ok();
+        let name = kept
+            .clone()
+            .unwrap_or_else(|| format!("chihoi_bench_{}", std::process::id()));
         let mut conn = sqlx::PgConnection::connect(&admin)
             .await
             .expect("PostgreSQL");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        let (exists,): (bool,) =
+            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&name)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        if kept.is_none() || !exists {
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
         let base = admin
             .rsplit_once('/')
             .map(|(b, _)| b.to_owned())
@@ -47,7 +60,11 @@ pub async fn database() -> BenchDb {
             store,
             label: "PostgreSQL",
             _dir: None,
-            pg: Some((admin, name)),
+            pg: if kept.is_some() {
+                None
+            } else {
+                Some((admin, name))
+            },
         }
     } else {
         // `BENCH_SQLITE_FILE=/tmp/x.db` keeps the database after the run, and a later run with
