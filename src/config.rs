@@ -115,6 +115,10 @@ pub struct DeliveryConfig {
     pub per_group_per_minute: u32,
     /// Failed attempts (5xx, timeouts) before a message is dead-lettered.
     pub max_attempts: u32,
+    /// The largest file the bot may send. Telegram's Bot API takes 50 MB from bots; a
+    /// self-hosted Bot API server takes up to 2,000 MB. A larger export is not sent: she is told
+    /// to pick a shorter period or a smaller unit.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for DeliveryConfig {
@@ -124,6 +128,7 @@ impl Default for DeliveryConfig {
             per_chat_per_second: 1,
             per_group_per_minute: 20,
             max_attempts: 8,
+            max_upload_bytes: 50 * 1000 * 1000,
         }
     }
 }
@@ -206,6 +211,10 @@ impl Config {
                 .unwrap_or(defaults.per_group_per_minute),
             max_attempts: number(&get, "CHIHOI_SEND_MAX_ATTEMPTS")?
                 .unwrap_or(defaults.max_attempts),
+            max_upload_bytes: number::<usize>(&get, "CHIHOI_MAX_UPLOAD_MB")?
+                .map_or(defaults.max_upload_bytes, |mb| {
+                    mb.saturating_mul(1000 * 1000)
+                }),
         };
         if delivery.per_second.is_nan()
             || delivery.per_second <= 0.0
@@ -411,5 +420,13 @@ mod tests {
     #[test]
     fn unknown_database_scheme_is_refused() {
         assert!(config(&[("DATABASE_URL", "mysql://x")]).is_err());
+    }
+
+    #[test]
+    fn upload_limit_is_telegrams_unless_a_self_hosted_server_allows_more() {
+        assert_eq!(config(&[]).unwrap().delivery.max_upload_bytes, 50_000_000);
+        let c = config(&[("CHIHOI_MAX_UPLOAD_MB", "2000")]).unwrap();
+        assert_eq!(c.delivery.max_upload_bytes, 2_000_000_000);
+        assert!(config(&[("CHIHOI_MAX_UPLOAD_MB", "lots")]).is_err());
     }
 }

@@ -263,7 +263,14 @@ impl<S: Sender> Courier<S> {
         now: DateTime<Utc>,
     ) -> Result<DrainReport, StorageError> {
         let mut report = DrainReport::default();
-        let message = notices::render_row(&self.store, &self.calendars, row, now).await?;
+        let message = notices::render_row(
+            &self.store,
+            &self.calendars,
+            row,
+            now,
+            self.config.max_upload_bytes,
+        )
+        .await?;
         let Some(message) = message else {
             let mut conn = self.store.pool().acquire().await?;
             outbox::finish(&mut conn, row.id, "cancelled", None).await?;

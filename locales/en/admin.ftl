@@ -29,6 +29,8 @@ export-year = Year { $year }
 export-ask-format = { $range }: choose the file format.
 export-coming = ⏳ Preparing the file; the bot sends it when ready.
 export-ready = 📥 Reports { $range } — { $unit } ({ $rows } monthly reports).
+export-too-big = The file for { $range } — { $unit } is { $size } MB, over Telegram's { $limit } MB limit, so it cannot be sent.
+    Please pick one month or a smaller unit, or ask an administrator to export it with `chihoi export`.
 
 digest-title = 📬 Month { $period } in review — { $unit }
 digest-reported-on-time = • Your branch reported at { $time } (on time). Thank you!

@@ -29,6 +29,8 @@ export-year = Cả năm { $year }
 export-ask-format = Kỳ { $range }: chọn định dạng tệp.
 export-coming = ⏳ Đang chuẩn bị tệp, bot sẽ gửi ngay khi xong.
 export-ready = 📥 Báo cáo { $range } — { $unit } ({ $rows } báo cáo tháng).
+export-too-big = Tệp báo cáo { $range } — { $unit } nặng { $size } MB, quá giới hạn { $limit } MB của Telegram nên không gửi được.
+    Chị hãy chọn một tháng hoặc một đơn vị nhỏ hơn, hoặc nhờ quản trị viên xuất bằng lệnh `chihoi export`.
 
 digest-title = 📬 Tổng kết tháng { $period } — { $unit }
 digest-reported-on-time = • Chi hội đã gửi báo cáo lúc { $time } (đúng hạn). Cảm ơn chị!

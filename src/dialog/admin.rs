@@ -533,6 +533,7 @@ pub async fn make(
     row: &OutboxRow,
     lang: Lang,
     now: DateTime<Utc>,
+    max_upload_bytes: usize,
 ) -> Result<Option<Outbound>, StorageError> {
     let Some(made) = row
         .body
@@ -626,6 +627,22 @@ pub async fn make(
                 export::export_bytes(store, calendars, Some(&unit.code), range, format, lang, now)
                     .await
                     .map_err(|e| StorageError::Corrupt(format!("export: {e}")))?;
+            if bytes.len() > max_upload_bytes {
+                let mb = |n: usize| format!("{:.0}", n as f64 / 1e6);
+                return Ok(Some(Outbound {
+                    chat_id: row.chat_id.clone(),
+                    text: tr!(
+                        lang,
+                        "export-too-big",
+                        range = range.to_string(),
+                        unit = unit.name,
+                        size = mb(bytes.len()),
+                        limit = mb(max_upload_bytes)
+                    ),
+                    choices: Vec::new(),
+                    attachment: None,
+                }));
+            }
             let ext = if xlsx { "xlsx" } else { "csv" };
             let file_name = format!("bao-cao-{}-{range}.{ext}", unit.code);
             let text = tr!(

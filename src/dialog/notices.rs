@@ -104,6 +104,7 @@ pub async fn render_row(
     calendars: &Calendars,
     row: &OutboxRow,
     now: DateTime<Utc>,
+    max_upload_bytes: usize,
 ) -> Result<Option<Outbound>, StorageError> {
     if row.kind == Kind::Made {
         let lang = match row.user_id {
@@ -116,7 +117,7 @@ pub async fn render_row(
             }
             None => Lang::Vi,
         };
-        return super::admin::make(store, calendars, row, lang, now).await;
+        return super::admin::make(store, calendars, row, lang, now, max_upload_bytes).await;
     }
     let mut conn = store.pool().acquire().await?;
     render(&mut conn, calendars, row, now).await

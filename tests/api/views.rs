@@ -390,8 +390,35 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn an_export_too_large_to_send_is_explained_instead(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    // A limit any workbook exceeds, as Telegram's 50 MB is exceeded by a province-year.
+    app.delivery.max_upload_bytes = 2_000;
+    app.restart_bot().await;
+    let mut hoa = app
+        .joined(731, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    hoa.send("/xuat").await.unwrap();
+    hoa.tap("Cả năm 2026").await.unwrap();
+    let r = hoa.tap("Excel (XLSX)").await.unwrap();
+    assert!(r.iter().all(|m| m.document.is_none()), "no file is sent");
+    let all = texts(&r);
+    assert!(
+        all.contains("quá giới hạn 0 MB của Telegram") && all.contains("chọn một tháng"),
+        "{all}"
+    );
+    // Nothing is left failing in the outbox.
+    let dead: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'dead'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(dead.0, 0);
+    app.shutdown().await;
+}
+
 both_backends!(
     completeness_rolls_up_across_levels_and_stays_in_her_subtree,
     logged_activities_count_towards_targets_shown_worst_first,
     charts_and_exports_arrive_as_files_that_open,
+    an_export_too_large_to_send_is_explained_instead,
 );
