@@ -661,6 +661,33 @@ impl SituationLabels {
     }
 }
 
+/// Runs `sql` (selected with [`json_row`]; `$1`, `$2` the root's path range, `$3` the month)
+/// for each month in turn and sends the row `line` makes of each result. Month by month in path
+/// order is the indexes' order, so nothing is sorted. Returns the number of rows.
+async fn month_by_month<T: serde::de::DeserializeOwned>(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    (root, end): (&Unit, &str),
+    months: &[String],
+    out: &mut Rows,
+    mut line: impl FnMut(&Cell, T) -> Vec<Cell>,
+) -> Result<usize, ExportError> {
+    let mut count = 0;
+    for month in months {
+        let period = Cell::Shared(month.as_str().into());
+        let mut rows = sqlx::query(sql)
+            .bind(&root.path)
+            .bind(end)
+            .bind(month)
+            .fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            out.push(line(&period, from_json(&r)?)).await?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
 /// Binds the scope's months after `first` placeholders; returns `$first+1, …`.
 fn month_params(first: usize, n: usize) -> String {
     (0..n)
@@ -704,7 +731,6 @@ async fn write_sheet(
                     let line = incident_text(lang, &f, &s, p, d).unwrap_or_default();
                     list.push(format!("{}. {line}", list.len() + 1));
                 }
-                // Month by month in path order: the index order, so nothing is sorted.
                 let sql = format!(
                     "SELECT {} FROM reports r JOIN units u ON u.id = r.unit_id JOIN users a ON a.id = r.author_id
                      WHERE u.path >= $1 AND u.path < $2 AND r.period = $3 ORDER BY u.path",
@@ -714,17 +740,15 @@ async fn write_sheet(
                          r.labour_note, r.living_level, r.living_note, r.thoughts_level, r.thoughts_note, r.proposals"
                     )
                 );
-                for month in &months {
-                    let period = Cell::Shared(month.as_str().into());
-                    let mut rows = sqlx::query(&sql)
-                        .bind(&root.path)
-                        .bind(&end)
-                        .bind(month)
-                        .fetch(&mut *conn);
-                    while let Some(r) = rows.try_next().await? {
-                        let row: ReportRow = from_json(&r)?;
+                count += month_by_month(
+                    &mut conn,
+                    &sql,
+                    (root, &end),
+                    &months,
+                    out,
+                    |period, row: ReportRow| {
                         let inc = incidents.remove(&row.id).unwrap_or_default();
-                        out.push(vec![
+                        vec![
                             names.code(row.unit),
                             names.path(row.unit),
                             period.clone(),
@@ -745,11 +769,10 @@ async fn write_sheet(
                                 Cell::Text(inc.join("\n"))
                             },
                             Cell::opt(row.proposals),
-                        ])
-                        .await?;
-                        count += 1;
-                    }
-                }
+                        ]
+                    },
+                )
+                .await?;
             }
             Sheet::Incidents => {
                 let sql = format!(
@@ -758,23 +781,20 @@ async fn write_sheet(
                     json_row(&scope.store, "u.id, i.field, i.severity, i.people, i.description")
                 );
                 let monthly: Arc<str> = tr!(lang, "export-source-monthly").into();
-                for month in &months {
-                    let period = Cell::Shared(month.as_str().into());
-                    let mut rows = sqlx::query(&sql)
-                        .bind(&root.path)
-                        .bind(&end)
-                        .bind(month)
-                        .fetch(&mut *conn);
-                    while let Some(r) = rows.try_next().await? {
-                        let (unit, f, s, people, description): (i64, String, String, i64, String) =
-                            from_json(&r)?;
+                count += month_by_month(
+                    &mut conn,
+                    &sql,
+                    (root, &end),
+                    &months,
+                    out,
+                    |period, (unit, f, s, people, description): (i64, String, String, i64, String)| {
                         let field = IncidentField::parse(&f)
                             .map(|v| labels::field(lang, v))
                             .unwrap_or(f);
                         let sev = Severity::parse(&s)
                             .map(|v| labels::severity(lang, v))
                             .unwrap_or(s);
-                        out.push(vec![
+                        vec![
                             names.code(unit),
                             names.path(unit),
                             period.clone(),
@@ -784,11 +804,10 @@ async fn write_sheet(
                             Cell::Int(people),
                             Cell::Text(description),
                             Cell::Empty,
-                        ])
-                        .await?;
-                        count += 1;
-                    }
-                }
+                        ]
+                    },
+                )
+                .await?;
                 let (from, to) = range_bounds(scope);
                 let urgent: Vec<(i64, i64, String, String, i64, String, String)> = sqlx::query_as(
                     "SELECT u.id, a.created_at, a.field, a.severity, a.people, a.description, a.status
@@ -839,26 +858,23 @@ async fn write_sheet(
                      ORDER BY u.path",
                     json_row(&scope.store, "u.id, a.display_name, r.proposals")
                 );
-                for month in &months {
-                    let period = Cell::Shared(month.as_str().into());
-                    let mut rows = sqlx::query(&sql)
-                        .bind(&root.path)
-                        .bind(&end)
-                        .bind(month)
-                        .fetch(&mut *conn);
-                    while let Some(r) = rows.try_next().await? {
-                        let (unit, author, text): (i64, String, String) = from_json(&r)?;
-                        out.push(vec![
+                count += month_by_month(
+                    &mut conn,
+                    &sql,
+                    (root, &end),
+                    &months,
+                    out,
+                    |period, (unit, author, text): (i64, String, String)| {
+                        vec![
                             names.code(unit),
                             names.path(unit),
                             period.clone(),
                             Cell::Text(author),
                             Cell::Text(text),
-                        ])
-                        .await?;
-                        count += 1;
-                    }
-                }
+                        ]
+                    },
+                )
+                .await?;
             }
             Sheet::Opinions => {
                 let sql = format!(
@@ -934,26 +950,19 @@ async fn write_sheet(
                         (code, (name.into(), measure.into()))
                     })
                     .collect();
-                for month in &months {
-                    let mut rows = sqlx::query(&sql)
-                        .bind(&root.path)
-                        .bind(&end)
-                        .bind(month)
-                        .fetch(&mut *conn);
-                    while let Some(r) = rows.try_next().await? {
-                        let (unit, date, code, amount, description, photos): (
-                            i64,
-                            String,
-                            String,
-                            i64,
-                            Option<String>,
-                            i64,
-                        ) = from_json(&r)?;
+                count += month_by_month(
+                    &mut conn,
+                    &sql,
+                    (root, &end),
+                    &months,
+                    out,
+                    |_, row: (i64, String, String, i64, Option<String>, i64)| {
+                        let (unit, date, code, amount, description, photos) = row;
                         let (name, measure) = match types.get(&code) {
                             Some((n, m)) => (Cell::Shared(n.clone()), Cell::Shared(m.clone())),
                             None => (Cell::Text(code), Cell::Empty),
                         };
-                        out.push(vec![
+                        vec![
                             names.code(unit),
                             names.path(unit),
                             Cell::Date(date),
@@ -962,11 +971,10 @@ async fn write_sheet(
                             measure,
                             Cell::opt(description),
                             Cell::Int(photos),
-                        ])
-                        .await?;
-                        count += 1;
-                    }
-                }
+                        ]
+                    },
+                )
+                .await?;
             }
             Sheet::Completeness => {
                 // One row per month for the root and for each grassroots union under it: one

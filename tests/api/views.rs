@@ -260,6 +260,34 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
         pos("CT7:") < households && households < pos("Tập hợp ≥ 65%"),
         "worst first: {t}"
     );
+    // Both activities in the export's activities sheet: the date as logged, the type's name,
+    // the number, the description with its emoji, and her one photo counted.
+    let scope = chihoi::export::Scope::new(
+        &app.store,
+        &app.calendars(),
+        Some(GRASSROOTS),
+        "2026".parse().unwrap(),
+        chihoi::i18n::Lang::Vi,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let sheet = chihoi::export::table(&scope, chihoi::export::Sheet::Activities)
+        .await
+        .unwrap();
+    assert_eq!(sheet.rows.len(), 2, "{:?}", sheet.rows);
+    let lan_row = sheet
+        .rows
+        .iter()
+        .find(|r| r[0] == BRANCH)
+        .expect("the branch's activity");
+    assert_eq!(lan_row[4], "2");
+    assert_eq!(
+        lan_row[6],
+        "Giúp hai hộ làm lại chuồng trại, thu gom rác 🌿"
+    );
+    assert_eq!(lan_row[7], "1");
+    assert!(lan_row[2].starts_with("2026-11-"), "{lan_row:?}");
     app.shutdown().await;
 }
 
