@@ -183,7 +183,6 @@ fn zip_level(rows: usize) -> u8 {
 const LARGE_EXPORT_ROWS: usize = 250_000;
 
 /// Column formats, registered once per workbook.
-#[derive(Clone)]
 struct Formats {
     bold: Format,
     wrap: Format,
@@ -538,10 +537,13 @@ fn headers(lang: Lang, sheet: Sheet) -> Vec<String> {
 
 fn columns(lang: Lang, sheet: Sheet) -> Vec<(String, Kind)> {
     use Kind::*;
-    match sheet {
+    // Every sheet starts with the unit: its code, then its path of names.
+    let mut columns = vec![
+        (tr!(lang, "export-unit-code"), Text),
+        (tr!(lang, "export-unit-path"), Text),
+    ];
+    columns.extend(match sheet {
         Sheet::Reports => vec![
-            (tr!(lang, "export-unit-code"), Text),
-            (tr!(lang, "export-unit-path"), Text),
             (tr!(lang, "export-period"), Text),
             (tr!(lang, "export-author"), Text),
             (tr!(lang, "export-submitted-at"), Time),
@@ -558,8 +560,6 @@ fn columns(lang: Lang, sheet: Sheet) -> Vec<(String, Kind)> {
             (tr!(lang, "export-proposals"), Text),
         ],
         Sheet::Incidents => vec![
-            (tr!(lang, "export-unit-code"), Text),
-            (tr!(lang, "export-unit-path"), Text),
             (tr!(lang, "export-period"), Text),
             (tr!(lang, "export-source"), Text),
             (tr!(lang, "export-field"), Text),
@@ -569,23 +569,17 @@ fn columns(lang: Lang, sheet: Sheet) -> Vec<(String, Kind)> {
             (tr!(lang, "export-status"), Text),
         ],
         Sheet::Proposals => vec![
-            (tr!(lang, "export-unit-code"), Text),
-            (tr!(lang, "export-unit-path"), Text),
             (tr!(lang, "export-period"), Text),
             (tr!(lang, "export-author"), Text),
             (tr!(lang, "export-proposals"), Text),
         ],
         Sheet::Opinions => vec![
-            (tr!(lang, "export-unit-code"), Text),
-            (tr!(lang, "export-unit-path"), Text),
             (tr!(lang, "export-period"), Text),
             (tr!(lang, "export-sent-at"), Time),
             (tr!(lang, "export-author"), Text),
             (tr!(lang, "export-opinion"), Text),
         ],
         Sheet::Activities => vec![
-            (tr!(lang, "export-unit-code"), Text),
-            (tr!(lang, "export-unit-path"), Text),
             (tr!(lang, "export-date"), Date),
             (tr!(lang, "export-activity-type"), Text),
             (tr!(lang, "export-amount"), Number),
@@ -594,8 +588,6 @@ fn columns(lang: Lang, sheet: Sheet) -> Vec<(String, Kind)> {
             (tr!(lang, "export-photos"), Number),
         ],
         Sheet::Completeness => vec![
-            (tr!(lang, "export-unit-code"), Text),
-            (tr!(lang, "export-unit-path"), Text),
             (tr!(lang, "export-period"), Text),
             (tr!(lang, "export-expected"), Number),
             (tr!(lang, "export-on-time"), Number),
@@ -604,8 +596,6 @@ fn columns(lang: Lang, sheet: Sheet) -> Vec<(String, Kind)> {
             (tr!(lang, "export-on-time-rate"), Pct),
         ],
         Sheet::Targets => vec![
-            (tr!(lang, "export-unit-code"), Text),
-            (tr!(lang, "export-unit-path"), Text),
             (tr!(lang, "export-target-number"), Number),
             (tr!(lang, "export-target"), Text),
             (tr!(lang, "export-target-level"), Text),
@@ -614,7 +604,8 @@ fn columns(lang: Lang, sheet: Sheet) -> Vec<(String, Kind)> {
             (tr!(lang, "export-total"), Number),
             (tr!(lang, "export-progress"), Pct),
         ],
-    }
+    });
+    columns
 }
 
 fn incident_text(
