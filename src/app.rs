@@ -7,8 +7,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use crate::channel::telegram::{Telegram, TelegramOptions};
+use crate::channel::telegram::{Telegram, TelegramOptions, TelegramSender};
+use crate::channel::zalo::{Zalo, ZaloError, ZaloOptions, ZaloSender};
 use crate::config::{Config, ConfigError};
+use crate::delivery::Courier;
 use crate::dialog::{Engine, system_clock};
 use crate::domain::calendar::{Calendar, CalendarSettings};
 use crate::domain::invite::InviteCode;
@@ -23,6 +25,7 @@ use crate::storage::org::{self, ImportSummary};
 use crate::storage::{StorageError, Store, users};
 
 pub mod demo;
+pub mod http;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -50,6 +53,13 @@ pub enum AppError {
     Export(#[from] ExportError),
     #[error("Telegram: {0}")]
     Telegram(#[from] crate::channel::telegram::TelegramError),
+    #[error("Zalo: {0}")]
+    Zalo(#[from] ZaloError),
+    #[error("HTTP server on {addr}: {source}")]
+    Http {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Usage(String),
 }
@@ -183,21 +193,62 @@ pub async fn export_reports(
         })
 }
 
-/// `chihoi serve`: migrates, then runs the Telegram channel until Ctrl-C.
+/// `chihoi serve`: migrates, then runs every configured channel (Telegram, Zalo or both) with
+/// one courier and the scheduler until Ctrl-C. A channel that cannot start (a refused token)
+/// stops the rest and is the error.
 pub async fn serve(config: &Config) -> Result<(), AppError> {
-    let token = config
-        .telegram_token
-        .clone()
-        .ok_or(ConfigError::Missing("TELOXIDE_TOKEN"))?;
+    if config.telegram_token.is_none() && config.zalo.is_none() {
+        return Err(ConfigError::Missing("TELOXIDE_TOKEN or ZALO_BOT_TOKEN").into());
+    }
     let store = open_store(config).await?;
     tracing::info!(database = %config.database_url.redacted(), "database ready");
     let engine = Engine::new(store.clone(), config.calendars.clone());
-    let mut options = TelegramOptions::new(token);
-    options.api_url = config.telegram_api_url.clone();
-    options.webhook = config.webhook.clone();
-    options.delivery = config.delivery.clone();
-    let telegram = Telegram::new(engine, &options, system_clock());
-    let scheduler = Scheduler::new(store.clone(), config.calendars.clone());
+    let clock = system_clock();
+    let telegram_options = config.telegram_token.clone().map(|token| {
+        let mut options = TelegramOptions::new(token);
+        options.api_url = config.telegram_api_url.clone();
+        options.webhook = config.webhook.clone();
+        options.delivery = config.delivery.clone();
+        options.run_courier = false;
+        options
+    });
+    let zalo_options = config.zalo.as_ref().map(|z| {
+        let mut options = ZaloOptions::from_config(z);
+        options.run_courier = false;
+        options
+    });
+    let mut courier = Courier::builder(
+        store.clone(),
+        config.calendars.clone(),
+        clock.clone(),
+        engine.instance().to_owned(),
+    )
+    .public_url(config.public_url.clone());
+    if let Some(options) = &telegram_options {
+        courier = courier.sender(
+            std::sync::Arc::new(TelegramSender::new(options)),
+            options.delivery.clone(),
+        );
+    }
+    if let Some(options) = &zalo_options {
+        courier = courier.sender(
+            std::sync::Arc::new(ZaloSender::new(options)?),
+            options.delivery.clone(),
+        );
+    }
+    let courier = courier.build();
+    let telegram = telegram_options.as_ref().map(|options| {
+        Telegram::with_courier(engine.clone(), options, clock.clone(), courier.clone())
+    });
+    let zalo = match &zalo_options {
+        Some(options) => Some(Zalo::with_courier(
+            engine.clone(),
+            options,
+            clock.clone(),
+            courier.clone(),
+        )?),
+        None => None,
+    };
     let shutdown = CancellationToken::new();
     let on_signal = shutdown.clone();
     tokio::spawn(async move {
@@ -206,11 +257,75 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
             on_signal.cancel();
         }
     });
-    let ticks = scheduler.run(system_clock(), Duration::from_secs(60), shutdown.clone());
-    let (result, ()) = tokio::join!(telegram.run(&options, shutdown.clone()), ticks);
-    result?;
+    // The HTTP server, when something needs it: the Zalo webhook and shared files.
+    let mut router = None::<axum::Router>;
+    if config.public_url.is_some() {
+        router = Some(http::files_router(store.clone(), clock.clone()));
+    }
+    if let (Some(zalo), Some(options)) = (&zalo, &zalo_options)
+        && let Some((url, secret)) = &options.webhook
+    {
+        let hook = zalo.webhook_router(url.path(), secret.clone());
+        router = Some(router.map_or(hook.clone(), |r| r.merge(hook)));
+    }
+    let http = async {
+        let Some(router) = router else {
+            return Ok(());
+        };
+        let addr = config.http_listen;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| AppError::Http { addr, source })?;
+        tracing::info!(listen = %addr, "HTTP server ready");
+        let stop = shutdown.clone();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .map_err(|source| AppError::Http { addr, source })
+    };
+    let stop_all = |r: Result<(), AppError>| {
+        if r.is_err() {
+            shutdown.cancel();
+        }
+        r
+    };
+    let scheduler = Scheduler::new(store.clone(), config.calendars.clone());
+    let (t, z, h, (), ()) = tokio::join!(
+        async {
+            match (&telegram, &telegram_options) {
+                (Some(t), Some(o)) => {
+                    stop_all(t.run(o, shutdown.clone()).await.map_err(Into::into))
+                }
+                _ => Ok(()),
+            }
+        },
+        async {
+            match (&zalo, &zalo_options) {
+                (Some(z), Some(o)) => {
+                    stop_all(z.run(o, shutdown.clone()).await.map_err(Into::into))
+                }
+                _ => Ok(()),
+            }
+        },
+        async { stop_all(http.await) },
+        courier.run(shutdown.clone()),
+        scheduler.run(clock.clone(), Duration::from_secs(60), shutdown.clone()),
+    );
     store.close().await;
-    Ok(())
+    t?;
+    z?;
+    h
+}
+
+/// The Zalo bot's name as people see it in Zalo, asked of Zalo (for `chihoi invite`).
+pub async fn zalo_bot_name(config: &Config) -> Option<String> {
+    let zalo = config.zalo.as_ref()?;
+    let client = ZaloOptions::from_config(zalo).client().ok()?;
+    let me = tokio::time::timeout(Duration::from_secs(10), client.get_me())
+        .await
+        .ok()?
+        .ok()?;
+    Some(me.account_name).filter(|n| !n.is_empty())
 }
 
 /// The bot's username for deep links: configured, or asked of Telegram when a token is set.

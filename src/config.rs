@@ -92,6 +92,30 @@ pub struct WebhookConfig {
     pub secret: Secret,
 }
 
+/// The Zalo channel: on when `ZALO_BOT_TOKEN` is set.
+#[derive(Debug, Clone)]
+pub struct ZaloConfig {
+    pub token: Secret,
+    /// `ZALO_API_URL`, default `https://bot-api.zaloplatforms.com`.
+    pub api_url: Url,
+    /// `ZALO_WEBHOOK_URL` + `ZALO_WEBHOOK_SECRET`: webhook mode (production); otherwise polling.
+    pub webhook: Option<(Url, Secret)>,
+    /// Zalo's own limits (`CHIHOI_ZALO_SEND_PER_SECOND`…): Zalo publishes none, so the default
+    /// is conservative.
+    pub delivery: DeliveryConfig,
+}
+
+impl ZaloConfig {
+    /// Zalo publishes no rate limits: 5 messages a second per bot, 1 per second per chat for
+    /// bulk messages, until experience says otherwise.
+    pub fn default_delivery() -> DeliveryConfig {
+        DeliveryConfig {
+            per_second: 5.0,
+            ..DeliveryConfig::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: DatabaseUrl,
@@ -99,6 +123,13 @@ pub struct Config {
     pub telegram_api_url: Option<Url>,
     pub bot_username: Option<String>,
     pub webhook: Option<WebhookConfig>,
+    pub zalo: Option<ZaloConfig>,
+    /// `CHIHOI_PUBLIC_URL`: where this bot's HTTP server is reached from outside; files for
+    /// platforms without uploads are shared under it.
+    pub public_url: Option<Url>,
+    /// `CHIHOI_HTTP_LISTEN` (default `0.0.0.0:8080`): the HTTP server for the Zalo webhook and
+    /// shared files.
+    pub http_listen: SocketAddr,
     pub timezone: Tz,
     /// The reporting calendar (defaults from the plan; each `CHIHOI_…` variable overrides one part).
     pub calendars: Calendars,
@@ -226,9 +257,31 @@ impl Config {
                 why: "rates must be positive".into(),
             });
         }
+        let zalo = match get("ZALO_BOT_TOKEN") {
+            None => None,
+            Some(token) => Some(zalo_config(&get, token)?),
+        };
+        let public_url = get("CHIHOI_PUBLIC_URL")
+            .map(|raw| {
+                Url::parse(&raw).map_err(|e| ConfigError::Invalid {
+                    name: "CHIHOI_PUBLIC_URL",
+                    why: e.to_string(),
+                })
+            })
+            .transpose()?;
+        let http_listen = get("CHIHOI_HTTP_LISTEN")
+            .unwrap_or_else(|| "0.0.0.0:8080".into())
+            .parse()
+            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                name: "CHIHOI_HTTP_LISTEN",
+                why: e.to_string(),
+            })?;
         Ok(Self {
             calendars,
             delivery,
+            zalo,
+            public_url,
+            http_listen,
             database_url,
             telegram_token: get("TELOXIDE_TOKEN").map(Secret::new),
             telegram_api_url,
@@ -237,6 +290,55 @@ impl Config {
             timezone,
         })
     }
+}
+
+fn zalo_config(
+    get: &impl Fn(&str) -> Option<String>,
+    token: String,
+) -> Result<ZaloConfig, ConfigError> {
+    let url = |name: &'static str, raw: String| {
+        Url::parse(&raw).map_err(|e| ConfigError::Invalid {
+            name,
+            why: e.to_string(),
+        })
+    };
+    let api_url = url(
+        "ZALO_API_URL",
+        get("ZALO_API_URL").unwrap_or_else(|| crate::channel::zalo::client::DEFAULT_API_URL.into()),
+    )?;
+    let webhook = match get("ZALO_WEBHOOK_URL") {
+        None => None,
+        Some(raw) => {
+            let hook = url("ZALO_WEBHOOK_URL", raw)?;
+            let secret =
+                get("ZALO_WEBHOOK_SECRET").ok_or(ConfigError::Missing("ZALO_WEBHOOK_SECRET"))?;
+            // Zalo takes 8-256 characters; we ask for 16 so that it cannot be guessed.
+            if !(16..=256).contains(&secret.len()) || secret.chars().any(char::is_whitespace) {
+                return Err(ConfigError::Invalid {
+                    name: "ZALO_WEBHOOK_SECRET",
+                    why: "use 16-256 characters without spaces".into(),
+                });
+            }
+            Some((hook, Secret::new(secret)))
+        }
+    };
+    let defaults = ZaloConfig::default_delivery();
+    let delivery = DeliveryConfig {
+        per_second: number(get, "CHIHOI_ZALO_SEND_PER_SECOND")?.unwrap_or(defaults.per_second),
+        ..defaults
+    };
+    if delivery.per_second.is_nan() || delivery.per_second <= 0.0 {
+        return Err(ConfigError::Invalid {
+            name: "CHIHOI_ZALO_SEND_PER_SECOND",
+            why: "the rate must be positive".into(),
+        });
+    }
+    Ok(ZaloConfig {
+        token: Secret::new(token),
+        api_url,
+        webhook,
+        delivery,
+    })
 }
 
 fn number<T: std::str::FromStr>(
@@ -415,6 +517,43 @@ mod tests {
                 .quiet
                 .is_none()
         );
+    }
+
+    #[test]
+    fn zalo_is_on_with_its_token_and_polls_unless_a_webhook_is_given() {
+        assert!(config(&[]).unwrap().zalo.is_none());
+        let c = config(&[("ZALO_BOT_TOKEN", "1234:ZALO-SECRET")]).unwrap();
+        let zalo = c.zalo.as_ref().unwrap();
+        assert_eq!(zalo.api_url.as_str(), "https://bot-api.zaloplatforms.com/");
+        assert!(zalo.webhook.is_none());
+        assert_eq!(zalo.delivery.per_second, 5.0);
+        assert!(!format!("{c:?}").contains("ZALO-SECRET"));
+        let c = config(&[
+            ("ZALO_BOT_TOKEN", "1234:x"),
+            ("ZALO_WEBHOOK_URL", "https://bot.example/zalo"),
+            ("ZALO_WEBHOOK_SECRET", "zalo-webhook-secret-1"),
+            ("CHIHOI_ZALO_SEND_PER_SECOND", "2"),
+        ])
+        .unwrap();
+        let zalo = c.zalo.unwrap();
+        assert_eq!(zalo.webhook.unwrap().0.path(), "/zalo");
+        assert_eq!(zalo.delivery.per_second, 2.0);
+        let missing = config(&[
+            ("ZALO_BOT_TOKEN", "1234:x"),
+            ("ZALO_WEBHOOK_URL", "https://bot.example/zalo"),
+        ]);
+        assert!(matches!(
+            missing,
+            Err(ConfigError::Missing("ZALO_WEBHOOK_SECRET"))
+        ));
+        assert!(
+            config(&[
+                ("ZALO_BOT_TOKEN", "1:x"),
+                ("CHIHOI_ZALO_SEND_PER_SECOND", "0")
+            ])
+            .is_err()
+        );
+        assert!(config(&[("CHIHOI_PUBLIC_URL", "not a url")]).is_err());
     }
 
     #[test]

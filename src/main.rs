@@ -224,8 +224,17 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 local.format("%Y-%m-%d %H:%M %Z")
             );
             match app::bot_username(&config).await {
-                Some(bot) => println!("{}", invite.code.deep_link(&bot)),
-                None => println!("(set CHIHOI_BOT_USERNAME to print the t.me link)"),
+                Some(bot) => println!("Telegram: {}", invite.code.deep_link(&bot)),
+                None => println!("Telegram: (set CHIHOI_BOT_USERNAME to print the t.me link)"),
+            }
+            if config.zalo.is_some() {
+                // Zalo has no deep links: she sends the code (or the whole link) as a message.
+                let bot = app::zalo_bot_name(&config)
+                    .await
+                    .unwrap_or_else(|| "the bot".into());
+                println!(
+                    "Zalo: send the code below as a message to {bot} (open it from the bot's QR code or share link)"
+                );
             }
             println!("{}", invite.code.as_str());
         }

@@ -136,14 +136,17 @@ pub(crate) async fn prompt(
                 (tr!(lang, "button-today"), "d:0".into()),
                 (tr!(lang, "button-yesterday"), "d:1".into()),
             ])
-            .row(cancel),
+            .row(cancel)
+            .lettered(),
         ActivityStep::Amount => {
             let measure = types
                 .iter()
                 .find(|t| Some(&t.code) == draft.type_code.as_ref())
                 .map(|t| t.measure.clone())
                 .unwrap_or_default();
-            Prompt::new(amount_question(lang, &measure)).row(cancel)
+            Prompt::new(amount_question(lang, &measure))
+                .row(cancel)
+                .lettered()
         }
         ActivityStep::Description => Prompt::new(tr!(
             lang,

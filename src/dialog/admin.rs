@@ -548,6 +548,7 @@ pub async fn make(
         text,
         choices: Vec::new(),
         attachment: Some(attachment),
+        ..Outbound::default()
     };
     match made {
         Made::CompletenessChart { unit, period } => {
@@ -640,7 +641,7 @@ pub async fn make(
                         limit = mb(max_upload_bytes)
                     ),
                     choices: Vec::new(),
-                    attachment: None,
+                    ..Outbound::default()
                 }));
             }
             let ext = if xlsx { "xlsx" } else { "csv" };
@@ -658,6 +659,7 @@ pub async fn make(
                     kind: AttachmentKind::Document,
                     file_name,
                     bytes,
+                    url: None,
                 },
             )))
         }
@@ -669,6 +671,7 @@ fn photo(png: Vec<u8>) -> Attachment {
         kind: AttachmentKind::Photo,
         file_name: "chart.png".into(),
         bytes: png,
+        url: None,
     }
 }
 

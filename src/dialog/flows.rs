@@ -18,10 +18,10 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 25] = [
+pub(crate) const COMMANDS: [&str; 27] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
-    "huy", "help", "report", "urgent", "opinion", "language", "cancel",
+    "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -52,6 +52,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
             Ok(Next::Go(DialogState::Opinion { text: None }))
         }
         "ngonngu" | "language" => Ok(Next::Go(DialogState::Language)),
+        "lienket" | "link" => super::linking::command(ctx, arg).await,
         "hoatdong" | "activity" => super::activity::start(ctx).await,
         "tiendo" | "progress" => super::admin::progress(ctx, None, None).await,
         "chitieu" | "targets" => super::admin::targets(ctx, None, None).await,
@@ -194,16 +195,57 @@ pub(crate) fn not_joined(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
     Ok(Next::Go(DialogState::Idle))
 }
 
-/// Text outside any dialog: a pasted invite code, or she needs the menu.
+/// Text outside any dialog: a link code from her other app, a pasted invite code or link,
+/// a greeting, or she needs the menu.
 pub(crate) async fn idle_text(ctx: &mut Ctx<'_>, text: &str) -> Result<Next, DialogError> {
+    if super::linking::parse_code(text).is_some() {
+        return super::linking::redeem(ctx, text).await;
+    }
+    let greeting = GREETINGS.contains(&super::picking::fold(text).as_str());
     if ctx.user.membership().is_none() {
-        if let Some(code) = InviteCode::parse(text) {
+        if let Some(code) = invite_code_in(text) {
             return join_with_code(ctx, code.as_str()).await;
         }
         return not_joined(ctx);
     }
-    menu(ctx, Some(tr!(ctx.lang, "menu-not-understood")));
+    if greeting {
+        menu(ctx, None);
+    } else {
+        menu(ctx, Some(tr!(ctx.lang, "menu-not-understood")));
+    }
     Ok(Next::Quiet)
+}
+
+/// Words that mean "show me what I can do" (folded: no diacritics, lower case).
+const GREETINGS: [&str; 14] = [
+    "menu",
+    "bat dau",
+    "xin chao",
+    "chao",
+    "chao bot",
+    "hi",
+    "hello",
+    "alo",
+    "cam on",
+    "cam on bot",
+    "thanks",
+    "thank you",
+    "tro giup",
+    "help",
+];
+
+/// An invite code as she may paste it: the code alone, or the whole invite link
+/// (`https://t.me/<bot>?start=<code>`), which is all a Zalo user can do with it.
+fn invite_code_in(text: &str) -> Option<InviteCode> {
+    let text = text.trim();
+    if let Some((_, rest)) = text.split_once("start=") {
+        let code: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+            .collect();
+        return InviteCode::parse(&code);
+    }
+    InviteCode::parse(text)
 }
 
 async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogError> {

@@ -15,7 +15,9 @@ mod admin;
 pub mod alerts;
 mod flows;
 pub mod labels;
+mod linking;
 pub mod notices;
+pub mod picking;
 mod report;
 mod state;
 
@@ -29,6 +31,7 @@ use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::domain::role::Role;
 use crate::i18n::Lang;
+use crate::storage::choices;
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, Identity, User};
 use crate::storage::{StorageError, Store};
@@ -57,6 +60,9 @@ pub struct Inbound {
     pub display_name: String,
     /// The language her app is set to, if the platform says.
     pub language_hint: Option<String>,
+    /// The platform has no buttons and no toasts (Zalo): typed answers pick from the list
+    /// last shown in the chat, and short notices become messages.
+    pub text_only: bool,
     pub input: Input,
 }
 
@@ -82,11 +88,15 @@ pub enum Input {
 }
 
 /// A message to send: text and rows of choices.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outbound {
     pub chat_id: String,
     pub text: String,
     pub choices: Vec<Vec<Choice>>,
+    /// The step takes a typed number as its answer: a text-only platform marks the choices
+    /// a), b), c)… so that a number is never read as a choice.
+    #[serde(default)]
+    pub lettered: bool,
     /// A picture or file made when the message is sent (charts, exports); never stored.
     #[serde(skip)]
     pub attachment: Option<Attachment>,
@@ -98,6 +108,20 @@ pub struct Attachment {
     pub kind: AttachmentKind,
     pub file_name: String,
     pub bytes: Vec<u8>,
+    /// Where the file can be fetched, once delivery has shared it by link (platforms that
+    /// take no uploads).
+    pub url: Option<String>,
+}
+
+impl Outbound {
+    /// Plain text to a chat.
+    pub fn text(chat_id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            text: text.into(),
+            ..Self::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +246,20 @@ impl Engine {
             Some((v, json)) => (v, DialogState::from_json(&json)),
             None => (0, DialogState::Idle),
         };
+        // On a text-only platform a typed number or an option's words answer the list she was
+        // shown last (a menu, a reminder, an alert, a step).
+        let input = match &inbound.input {
+            Input::Text(text) if inbound.text_only => {
+                match choices::last_shown(&mut tx, &inbound.platform, &inbound.chat_id).await? {
+                    Some(shown) => match picking::pick(&shown, text, state::accepts_text(&state)) {
+                        Some(data) => Input::Choice(data.to_owned()),
+                        None => inbound.input.clone(),
+                    },
+                    None => inbound.input.clone(),
+                }
+            }
+            other => other.clone(),
+        };
         let mut ctx = Ctx {
             conn: &mut tx,
             lang: Lang::parse(&user.lang).unwrap_or_default(),
@@ -233,7 +271,13 @@ impl Engine {
             queued: Vec::new(),
             notice: None,
         };
-        let next = route(&mut ctx, &state, version, &inbound.input).await?;
+        let next = route(&mut ctx, &state, version, &input).await?;
+        if inbound.text_only
+            && let Some(notice) = ctx.notice.take()
+        {
+            // No toasts here: the notice is a message of its own, before the step's prompt.
+            ctx.say(notice);
+        }
         let shown = match next {
             Next::Stay => Some((state, version)),
             Next::Go(new_state) => {
@@ -325,7 +369,7 @@ impl Ctx<'_> {
             chat_id,
             text,
             choices,
-            attachment: None,
+            ..Outbound::default()
         });
     }
 
@@ -335,7 +379,7 @@ impl Ctx<'_> {
             chat_id: to.chat_id.clone(),
             text,
             choices,
-            attachment: None,
+            ..Outbound::default()
         });
     }
 
@@ -545,6 +589,8 @@ pub(crate) struct Prompt {
     pub text: String,
     /// Rows of (label, token).
     pub rows: Vec<Vec<(String, String)>>,
+    /// The step takes a typed number as its answer (see [`Outbound::lettered`]).
+    pub lettered: bool,
 }
 
 impl Prompt {
@@ -552,7 +598,14 @@ impl Prompt {
         Self {
             text,
             rows: Vec::new(),
+            lettered: false,
         }
+    }
+
+    /// Marks a step whose typed answer is a number (people, counts, dates).
+    pub fn lettered(mut self) -> Self {
+        self.lettered = true;
+        self
     }
 
     pub fn row(mut self, row: Vec<(String, String)>) -> Self {
@@ -593,21 +646,10 @@ impl Prompt {
                         .collect()
                 })
                 .collect(),
+            lettered: self.lettered,
             attachment: None,
         }
     }
-}
-
-/// Renders choices as numbered text for platforms without buttons (Zalo): the reply "2"
-/// selects the second choice.
-pub fn render_numbered(out: &Outbound) -> String {
-    let mut text = out.text.clone();
-    let mut n = 0;
-    for choice in out.choices.iter().flatten() {
-        n += 1;
-        text.push_str(&format!("\n{n}. {}", choice.label));
-    }
-    text
 }
 
 #[cfg(test)]
@@ -666,7 +708,7 @@ mod tests {
     }
 
     #[test]
-    fn numbered_rendering_lists_choices_in_reading_order() {
+    fn choices_are_counted_in_reading_order() {
         let prompt = Prompt::new("Chọn:".into())
             .row(vec![("A".into(), "a".into()), ("B".into(), "b".into())])
             .row(vec![("C".into(), "c".into())]);
@@ -675,6 +717,5 @@ mod tests {
         assert_eq!(prompt.token_at(4), None);
         let out = prompt.into_outbound("1".into(), 5);
         assert_eq!(out.choices[0][1].data, "d:5:b");
-        assert_eq!(render_numbered(&out), "Chọn:\n1. A\n2. B\n3. C");
     }
 }

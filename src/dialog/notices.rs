@@ -29,7 +29,7 @@ pub async fn render(
         chat_id: row.chat_id.clone(),
         text,
         choices: Vec::new(),
-        attachment: None,
+        ..Outbound::default()
     };
     if matches!(row.kind, Kind::Reply | Kind::Notice) {
         return Ok(
@@ -68,7 +68,7 @@ pub async fn render(
                 chat_id: row.chat_id.clone(),
                 text,
                 choices: alerts::buttons(lang, alert.id, alert.status),
-                attachment: None,
+                ..Outbound::default()
             }))
         }
         Kind::AlertStatus => alert_status(conn, row, lang)
@@ -207,7 +207,7 @@ async fn digest(
         chat_id: row.chat_id.clone(),
         text,
         choices: Vec::new(),
-        attachment: None,
+        ..Outbound::default()
     }))
 }
 
@@ -265,7 +265,7 @@ async fn reminder(
             label: tr!(lang, "button-open-report"),
             data: format!("p:{period}"),
         }]],
-        attachment: None,
+        ..Outbound::default()
     }))
 }
 
@@ -313,7 +313,7 @@ async fn overdue(
             label: tr!(lang, "button-remind-all"),
             data: format!("r:{period}"),
         }]],
-        attachment: None,
+        ..Outbound::default()
     }))
 }
 

@@ -386,11 +386,13 @@ pub(crate) fn incident_prompt(lang: Lang, step: &IncidentStep) -> Prompt {
                 .map(|s| (labels::severity(lang, *s), format!("v:{}", s.as_str())))
                 .collect(),
         ),
-        IncidentStep::People { .. } => Prompt::new(tr!(lang, "incident-ask-people")).row(vec![
-            ("1–5".into(), "p:5".into()),
-            ("6–20".into(), "p:20".into()),
-            ("21–50".into(), "p:50".into()),
-        ]),
+        IncidentStep::People { .. } => Prompt::new(tr!(lang, "incident-ask-people"))
+            .row(vec![
+                ("1–5".into(), "p:5".into()),
+                ("6–20".into(), "p:20".into()),
+                ("21–50".into(), "p:50".into()),
+            ])
+            .lettered(),
         IncidentStep::Description { .. } => Prompt::new(tr!(
             lang,
             "incident-ask-description",

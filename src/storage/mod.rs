@@ -8,6 +8,9 @@
 //! (see [`Store::begin`]); row ↔ domain mapping lives here and nowhere else.
 
 pub mod activities;
+pub mod choices;
+pub mod files;
+pub mod links;
 pub mod org;
 pub mod outbox;
 pub mod reports;

@@ -183,12 +183,14 @@ pub async fn enqueue(conn: &mut AnyConnection, m: &NewMessage, now: i64) -> Resu
     Ok(row.map(|(id,)| id))
 }
 
-/// Claims up to `limit` due rows for `owner` until `lease_until`. During quiet hours only
-/// urgent rows are due.
+/// Claims up to `limit` due rows of `platforms` for `owner` until `lease_until`. During quiet
+/// hours only urgent rows are due.
+#[allow(clippy::too_many_arguments)] // each is one condition of the claim
 pub async fn claim_due(
     conn: &mut AnyConnection,
     backend: Backend,
     owner: &str,
+    platforms: &[&str],
     now: i64,
     lease_until: i64,
     quiet: bool,
@@ -201,6 +203,13 @@ pub async fn claim_due(
     // Urgent rows first, then the rest, each in id order along the `outbox_claim` index. The
     // lease condition is repeated outside the subquery: under READ COMMITTED a row another
     // courier claimed meanwhile is re-checked against it and skipped.
+    if platforms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let platform_list: Vec<String> = (0..platforms.len())
+        .map(|i| format!("${}", i + 6))
+        .collect();
+    let platform_list = platform_list.join(", ");
     let mut claimed = Vec::new();
     for urgent in [1i64, 0] {
         if urgent == 0 && quiet {
@@ -215,18 +224,21 @@ pub async fn claim_due(
              WHERE id IN (SELECT id FROM outbox
                           WHERE status = 'pending' AND urgent = $4 AND not_before <= $3
                             AND (lease_until IS NULL OR lease_until < $3)
+                            AND platform IN ({platform_list})
                           ORDER BY id LIMIT $5 {lock})
                AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3)
              RETURNING {COLUMNS}"
         );
-        let rows: Vec<Row> = sqlx::query_as(&sql)
+        let mut q = sqlx::query_as::<_, Row>(&sql)
             .bind(owner)
             .bind(lease_until)
             .bind(now)
             .bind(urgent)
-            .bind(room)
-            .fetch_all(&mut *conn)
-            .await?;
+            .bind(room);
+        for p in platforms {
+            q = q.bind(*p);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
         claimed.extend(rows);
     }
     sorted(claimed)

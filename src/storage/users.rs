@@ -74,9 +74,25 @@ pub struct Identity<'a> {
     pub lang: &'a str,
 }
 
-/// Finds or creates the user; refreshes her chat and name, and marks her reachable again (she
-/// just wrote to us).
+/// Finds or creates the person behind a platform identity and makes this identity the app she
+/// used last (where reminders and alerts go); refreshes her chat and name, and marks her
+/// reachable again (she just wrote to us).
 pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64) -> Result<User> {
+    let known: Option<UserRow> = sqlx::query_as(&format!(
+        "UPDATE users SET platform = $1, platform_user_id = $2, chat_id = $3, display_name = $4,
+                          reachable = 1
+         WHERE id = (SELECT user_id FROM identities WHERE platform = $1 AND platform_user_id = $2)
+         RETURNING {USER_COLUMNS}"
+    ))
+    .bind(who.platform)
+    .bind(who.platform_user_id)
+    .bind(who.chat_id)
+    .bind(who.display_name)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = known {
+        return user_from_row(row);
+    }
     let row: UserRow = sqlx::query_as(&format!(
         "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -90,9 +106,20 @@ pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64)
     .bind(who.display_name)
     .bind(who.lang)
     .bind(now)
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
-    user_from_row(row)
+    let user = user_from_row(row)?;
+    sqlx::query(
+        "INSERT INTO identities (platform, platform_user_id, user_id, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (platform, platform_user_id) DO NOTHING",
+    )
+    .bind(who.platform)
+    .bind(who.platform_user_id)
+    .bind(user.id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(user)
 }
 
 pub async fn user_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<User>> {

@@ -9,9 +9,6 @@
 //! acknowledges before handling, which is why it is not used here.) Updates of one chat are
 //! handled in order; different chats concurrently.
 
-pub mod local_api;
-pub mod person;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,13 +28,17 @@ use teloxide::{ApiError, RequestError};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::command_or_text as parse_text;
 use crate::config::{DeliveryConfig, Secret, WebhookConfig};
-use crate::delivery::{Courier, SendOutcome, Sender};
+use crate::delivery::{Capabilities, Courier, SendOutcome, Sender};
 use crate::dialog::{
     Attachment, AttachmentKind, Clock, DialogError, Engine, Inbound, Input, Outbound,
 };
 use crate::i18n::Lang;
 use crate::tr;
+
+pub mod local_api;
+pub mod person;
 
 pub const PLATFORM: &str = "telegram";
 
@@ -86,18 +87,42 @@ pub struct TelegramSender {
 }
 
 impl Sender for TelegramSender {
-    async fn send(&self, chat_id: &str, message: &Outbound) -> SendOutcome {
-        let Ok(chat) = chat_id.parse::<i64>() else {
-            return SendOutcome::Rejected("chat id is not a number".into());
-        };
-        match &message.attachment {
-            Some(file) => self.send_file(ChatId(chat), message, file).await,
-            None => self.send_text(ChatId(chat), message).await,
+    fn platform(&self) -> &'static str {
+        PLATFORM
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            buttons: true,
+            uploads: true,
         }
+    }
+
+    fn send<'a>(
+        &'a self,
+        chat_id: &'a str,
+        message: &'a Outbound,
+    ) -> futures::future::BoxFuture<'a, SendOutcome> {
+        Box::pin(async move {
+            let Ok(chat) = chat_id.parse::<i64>() else {
+                return SendOutcome::Rejected("chat id is not a number".into());
+            };
+            match &message.attachment {
+                Some(file) => self.send_file(ChatId(chat), message, file).await,
+                None => self.send_text(ChatId(chat), message).await,
+            }
+        })
     }
 }
 
 impl TelegramSender {
+    /// A sender for `options`' bot, for a courier shared with other platforms.
+    pub fn new(options: &TelegramOptions) -> Self {
+        Self {
+            bot: make_bot(options),
+        }
+    }
+
     /// Text with its keyboard, split into several messages when too long.
     async fn send_text(&self, chat: ChatId, message: &Outbound) -> SendOutcome {
         let chunks = split_message(&message.text);
@@ -123,6 +148,7 @@ impl TelegramSender {
             let text_only = Outbound {
                 attachment: None,
                 choices: Vec::new(),
+                lettered: false,
                 ..message.clone()
             };
             let sent = self.send_text(chat, &text_only).await;
@@ -180,41 +206,57 @@ fn outcome_of(e: RequestError) -> SendOutcome {
     }
 }
 
+fn make_bot(options: &TelegramOptions) -> Bot {
+    let token = options.token.expose();
+    match &options.api_url {
+        // A Bot API server on this machine must not be reached through a proxy.
+        Some(url) if is_loopback(url) => {
+            let client = teloxide::net::default_reqwest_settings()
+                .no_proxy()
+                .build()
+                .unwrap_or_else(|_| teloxide::net::client_from_env());
+            Bot::with_client(token, client).set_api_url(url.clone())
+        }
+        Some(url) => Bot::new(token).set_api_url(url.clone()),
+        None => Bot::new(token),
+    }
+}
+
 /// The Telegram channel.
 #[derive(Clone)]
 pub struct Telegram {
     bot: Bot,
     engine: Engine,
     clock: Clock,
-    courier: Courier<TelegramSender>,
+    courier: Courier,
 }
 
 impl Telegram {
+    /// Telegram alone, with a courier of its own.
     pub fn new(engine: Engine, options: &TelegramOptions, clock: Clock) -> Self {
-        let token = options.token.expose();
-        let bot = match &options.api_url {
-            // A Bot API server on this machine must not be reached through a proxy.
-            Some(url) if is_loopback(url) => {
-                let client = teloxide::net::default_reqwest_settings()
-                    .no_proxy()
-                    .build()
-                    .unwrap_or_else(|_| teloxide::net::client_from_env());
-                Bot::with_client(token, client).set_api_url(url.clone())
-            }
-            Some(url) => Bot::new(token).set_api_url(url.clone()),
-            None => Bot::new(token),
-        };
-        let sender = Arc::new(TelegramSender { bot: bot.clone() });
-        let courier = Courier::new(
+        let courier = Courier::builder(
             engine.store().clone(),
-            sender,
             engine.calendars().clone(),
-            options.delivery.clone(),
             clock.clone(),
             engine.instance().to_owned(),
-        );
+        )
+        .sender(
+            Arc::new(TelegramSender::new(options)),
+            options.delivery.clone(),
+        )
+        .build();
+        Self::with_courier(engine, options, clock, courier)
+    }
+
+    /// Telegram beside other channels, sharing their courier (which has a [`TelegramSender`]).
+    pub fn with_courier(
+        engine: Engine,
+        options: &TelegramOptions,
+        clock: Clock,
+        courier: Courier,
+    ) -> Self {
         Self {
-            bot,
+            bot: make_bot(options),
             engine,
             clock,
             courier,
@@ -222,7 +264,7 @@ impl Telegram {
     }
 
     /// The courier that drains this channel's outbox.
-    pub fn courier(&self) -> &Courier<TelegramSender> {
+    pub fn courier(&self) -> &Courier {
         &self.courier
     }
 
@@ -277,6 +319,7 @@ impl Telegram {
                 BotCommand::new("ngonngu", tr!(lang, "cmd-ngonngu")),
                 BotCommand::new("trogiup", tr!(lang, "cmd-trogiup")),
                 BotCommand::new("huy", tr!(lang, "cmd-huy")),
+                BotCommand::new("lienket", tr!(lang, "cmd-lienket")),
                 BotCommand::new("canhbao", tr!(lang, "cmd-canhbao")),
                 BotCommand::new("hoatdong", tr!(lang, "cmd-hoatdong")),
                 BotCommand::new("tiendo", tr!(lang, "cmd-tiendo")),
@@ -401,12 +444,7 @@ impl Telegram {
                     let _ = self.bot.answer_callback_query(id).await;
                 }
                 // Not through the outbox: the database may be what failed.
-                let apology = Outbound {
-                    chat_id: inbound.chat_id.clone(),
-                    text: DialogError::apology(lang),
-                    choices: Vec::new(),
-                    attachment: None,
-                };
+                let apology = Outbound::text(inbound.chat_id.clone(), DialogError::apology(lang));
                 let sender = TelegramSender {
                     bot: self.bot.clone(),
                 };
@@ -630,26 +668,9 @@ pub fn to_inbound(update: &Update) -> Option<Inbound> {
         chat_id: chat_id.to_string(),
         display_name: user.full_name(),
         language_hint: user.language_code.clone(),
+        text_only: false,
         input,
     })
-}
-
-/// `/baocao 2026-10` → a command; anything else is text.
-fn parse_text(text: &str) -> Input {
-    if let Some(rest) = text.strip_prefix('/') {
-        let (head, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        let name = head.split('@').next().unwrap_or("").to_ascii_lowercase();
-        if !name.is_empty()
-            && name.len() <= 32
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
-            return Input::Command {
-                name,
-                arg: arg.trim().to_owned(),
-            };
-        }
-    }
-    Input::Text(text.to_owned())
 }
 
 #[cfg(test)]

@@ -1,27 +1,43 @@
-//! The courier: drains the outbox through a platform [`Sender`] within Telegram's limits.
+//! The courier: drains the outbox through one [`Sender`] per platform, each within its own
+//! limits.
 //!
-//! One step, [`Courier::drain_once`], claims a batch of due rows, renders scheduled ones in the
-//! recipient's language, waits for the rate limiters (per bot, per chat for bulk messages, per
-//! group), sends, and records the outcome: sent; 429 → back after `retry_after`, without
-//! counting a failure; 5xx or timeout → exponential backoff, dead-lettered after
-//! `max_attempts`; 403 → the recipient is marked unreachable, her pending messages are dropped
-//! and her unit's head is told once. [`Courier::run`] loops that step; tests drive it directly.
+//! One step, [`Courier::drain_once`], claims a batch of due rows of the platforms it can send
+//! to, renders scheduled ones in the recipient's language, waits for that platform's rate
+//! limiters (per bot, per chat for bulk messages, per group), sends, and records the outcome:
+//! sent; 429 → back after `retry_after` (or a pause of its own on platforms that give none),
+//! without counting a failure, and only that platform pauses; 5xx or timeout → exponential
+//! backoff, dead-lettered after `max_attempts`; 403 → the recipient is marked unreachable, her
+//! pending messages are dropped and her unit's head is told once. [`Courier::run`] loops that
+//! step; tests drive it directly.
+//!
+//! For platforms without buttons the courier remembers the list of choices each chat was last
+//! shown (so a typed number picks from it), and for platforms that take no uploads it shares
+//! charts and exports by an expiring link instead.
 
-use std::future::Future;
+pub mod split;
+
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::RngCore;
 use tokio_util::sync::CancellationToken;
+use url::Url;
 
 use crate::config::DeliveryConfig;
-use crate::dialog::{Clock, Outbound, notices};
+use crate::dialog::{AttachmentKind, Clock, Outbound, notices};
 use crate::domain::calendar::Calendars;
+use crate::i18n::Lang;
+use crate::storage::choices::{self, ShownChoices};
+use crate::storage::files::{self, SharedFile};
 use crate::storage::outbox::{self, OutboxRow};
 use crate::storage::{StorageError, Store, users};
+use crate::tr;
 
 /// What a platform said about one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +53,22 @@ pub enum SendOutcome {
     Rejected(String),
 }
 
+/// What a platform can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Choices as buttons; without them the sender numbers the choices and the courier
+    /// remembers the list.
+    pub buttons: bool,
+    /// Files uploaded with the message; without it they are shared by link.
+    pub uploads: bool,
+}
+
 /// A platform's way to send one message.
 pub trait Sender: Send + Sync + 'static {
-    fn send(&self, chat_id: &str, message: &Outbound) -> impl Future<Output = SendOutcome> + Send;
+    /// The platform outbox rows name (`telegram`, `zalo`).
+    fn platform(&self) -> &'static str;
+    fn capabilities(&self) -> Capabilities;
+    fn send<'a>(&'a self, chat_id: &'a str, message: &'a Outbound) -> BoxFuture<'a, SendOutcome>;
 }
 
 /// What one step did.
@@ -72,6 +101,11 @@ const BATCH: i64 = 64;
 const LEASE: Duration = Duration::from_secs(120);
 /// Messages in flight at once (to different chats).
 const IN_FLIGHT: usize = 16;
+/// How long a file shared by link stays available.
+const FILE_LINK_HOURS: i64 = 24;
+/// A platform that says "too many requests" without saying how long to wait (Zalo) pauses
+/// this long.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
 
 struct Limits {
     global: DefaultDirectRateLimiter,
@@ -99,53 +133,108 @@ impl Limits {
     }
 }
 
-pub struct Courier<S: Sender> {
-    store: Store,
-    sender: Arc<S>,
-    calendars: Calendars,
+/// One platform's sender with its own limits and its own pause after a 429.
+struct Lane {
+    sender: Arc<dyn Sender>,
     config: DeliveryConfig,
-    limits: Arc<Limits>,
+    limits: Limits,
+    /// No sends to this platform before then (flood control), by the courier's clock.
+    paused_until: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl Lane {
+    fn paused(&self, now: DateTime<Utc>) -> Option<Duration> {
+        let until = (*self.paused_until.lock().unwrap_or_else(|p| p.into_inner()))?;
+        (until > now).then(|| (until - now).to_std().unwrap_or_default())
+    }
+
+    fn pause(&self, until: DateTime<Utc>) {
+        let mut p = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        *p = Some(p.map_or(until, |old| old.max(until)));
+    }
+}
+
+/// Drains the outbox to every platform this instance serves.
+#[derive(Clone)]
+pub struct Courier {
+    store: Store,
+    calendars: Calendars,
+    lanes: Arc<Vec<Lane>>,
+    /// Where shared files are served (`CHIHOI_PUBLIC_URL`), for platforms without uploads.
+    public_url: Option<Url>,
     owner: String,
     clock: Clock,
     wake: Arc<tokio::sync::Notify>,
 }
 
-impl<S: Sender> Clone for Courier<S> {
-    fn clone(&self) -> Self {
-        Self {
-            store: self.store.clone(),
-            sender: self.sender.clone(),
-            calendars: self.calendars.clone(),
-            config: self.config.clone(),
-            limits: self.limits.clone(),
-            owner: self.owner.clone(),
-            clock: self.clock.clone(),
-            wake: self.wake.clone(),
+/// Builds a [`Courier`]: one sender per platform, each with its limits.
+pub struct CourierBuilder {
+    store: Store,
+    calendars: Calendars,
+    lanes: Vec<Lane>,
+    public_url: Option<Url>,
+    owner: String,
+    clock: Clock,
+}
+
+impl CourierBuilder {
+    pub fn sender(mut self, sender: Arc<dyn Sender>, config: DeliveryConfig) -> Self {
+        self.lanes
+            .retain(|l| l.sender.platform() != sender.platform());
+        self.lanes.push(Lane {
+            limits: Limits::new(&config),
+            sender,
+            config,
+            paused_until: Mutex::new(None),
+        });
+        self
+    }
+
+    /// Shares files by link under this address on platforms that take no uploads.
+    pub fn public_url(mut self, url: Option<Url>) -> Self {
+        self.public_url = url;
+        self
+    }
+
+    pub fn build(self) -> Courier {
+        Courier {
+            store: self.store,
+            calendars: self.calendars,
+            lanes: Arc::new(self.lanes),
+            public_url: self.public_url,
+            owner: self.owner,
+            clock: self.clock,
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }
 
-impl<S: Sender> Courier<S> {
+impl Courier {
     /// `owner` names this instance in leases (the engine's [`crate::dialog::Engine::instance`], so
     /// that the replies it queued are ours to send).
-    pub fn new(
+    pub fn builder(
         store: Store,
-        sender: Arc<S>,
         calendars: Calendars,
-        config: DeliveryConfig,
         clock: Clock,
         owner: String,
-    ) -> Self {
-        Self {
-            limits: Arc::new(Limits::new(&config)),
+    ) -> CourierBuilder {
+        CourierBuilder {
             store,
-            sender,
             calendars,
-            config,
+            lanes: Vec::new(),
+            public_url: None,
             owner,
             clock,
-            wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    fn lane(&self, platform: &str) -> Option<&Lane> {
+        self.lanes.iter().find(|l| l.sender.platform() == platform)
+    }
+
+    /// The platforms this courier sends to.
+    pub fn platforms(&self) -> Vec<&'static str> {
+        self.lanes.iter().map(|l| l.sender.platform()).collect()
     }
 
     /// Wakes the running loop (new rows were queued).
@@ -156,6 +245,16 @@ impl<S: Sender> Courier<S> {
     /// One step: claim due rows and deliver them.
     pub async fn drain_once(&self, now: DateTime<Utc>) -> Result<DrainReport, StorageError> {
         let quiet = self.calendars.deployment().in_quiet_hours(now);
+        // A platform that asked us to slow down is left alone until its pause ends.
+        let open: Vec<&str> = self
+            .lanes
+            .iter()
+            .filter(|l| l.paused(now).is_none())
+            .map(|l| l.sender.platform())
+            .collect();
+        if open.is_empty() {
+            return Ok(DrainReport::default());
+        }
         let rows = {
             // Reminders to units that reported meanwhile are dropped when rendered (and swept by
             // the scheduler), not here: this runs for every batch.
@@ -165,6 +264,7 @@ impl<S: Sender> Courier<S> {
                 &mut conn,
                 self.store.backend(),
                 &self.owner,
+                &open,
                 now.timestamp(),
                 lease_until,
                 quiet,
@@ -219,29 +319,21 @@ impl<S: Sender> Courier<S> {
                 None => lanes.push(vec![row]),
             }
         }
-        let throttle = Arc::new(std::sync::Mutex::new(None::<Duration>));
         let results: Vec<Result<DrainReport, StorageError>> = futures::stream::iter(lanes)
-            .map(|lane| {
-                let throttle = throttle.clone();
-                async move {
-                    let mut r = DrainReport::default();
-                    for row in lane {
-                        let stopped = throttle.lock().map(|t| t.is_some()).unwrap_or(false);
-                        if stopped {
-                            self.release(&row, now).await?;
-                            r.retried += 1;
-                            continue;
-                        }
-                        let outcome = self.deliver_one(&row, now).await?;
-                        if let Some(wait) = outcome.throttled
-                            && let Ok(mut t) = throttle.lock()
-                        {
-                            *t = Some(wait);
-                        }
-                        r.add(outcome);
+            .map(|lane| async move {
+                let mut r = DrainReport::default();
+                for row in lane {
+                    // After a 429 nothing more goes to that platform in this step; the others
+                    // carry on.
+                    let stopped = self.lane(&row.platform).and_then(|l| l.paused(now));
+                    if stopped.is_some() {
+                        self.release(&row, now).await?;
+                        r.retried += 1;
+                        continue;
                     }
-                    Ok(r)
+                    r.add(self.deliver_one(&row, now).await?);
                 }
+                Ok(r)
             })
             .buffer_unordered(IN_FLIGHT)
             .collect()
@@ -263,36 +355,60 @@ impl<S: Sender> Courier<S> {
         now: DateTime<Utc>,
     ) -> Result<DrainReport, StorageError> {
         let mut report = DrainReport::default();
+        let Some(lane) = self.lane(&row.platform) else {
+            // Claims name our platforms only; a row for another one is left for its courier.
+            self.release(row, now).await?;
+            report.retried += 1;
+            return Ok(report);
+        };
         let message = notices::render_row(
             &self.store,
             &self.calendars,
             row,
             now,
-            self.config.max_upload_bytes,
+            lane.config.max_upload_bytes,
         )
         .await?;
-        let Some(message) = message else {
+        let Some(mut message) = message else {
             let mut conn = self.store.pool().acquire().await?;
             outbox::finish(&mut conn, row.id, "cancelled", None).await?;
             report.cancelled += 1;
             return Ok(report);
         };
-        self.limits.global.until_ready().await;
+        let capabilities = lane.sender.capabilities();
+        if !capabilities.uploads && message.attachment.is_some() {
+            self.share_by_link(row, &mut message, now).await?;
+        }
+        lane.limits.global.until_ready().await;
         if row.kind.is_bulk() {
-            self.limits.per_chat.until_key_ready(&row.chat_id).await;
+            lane.limits.per_chat.until_key_ready(&row.chat_id).await;
         }
         if row.chat_id.starts_with('-') {
-            self.limits.per_group.until_key_ready(&row.chat_id).await;
+            lane.limits.per_group.until_key_ready(&row.chat_id).await;
         }
-        let outcome = self.sender.send(&row.chat_id, &message).await;
+        let outcome = lane.sender.send(&row.chat_id, &message).await;
         let at = (self.clock)().timestamp().max(now.timestamp());
         let mut conn = self.store.pool().acquire().await?;
         match outcome {
             SendOutcome::Sent => {
                 outbox::mark_sent(&mut conn, row.id, &self.owner, at).await?;
+                if !capabilities.buttons && !message.choices.is_empty() {
+                    let shown = ShownChoices {
+                        items: message
+                            .choices
+                            .iter()
+                            .flatten()
+                            .map(|c| (c.label.clone(), c.data.clone()))
+                            .collect(),
+                        lettered: message.lettered,
+                    };
+                    choices::remember(&mut conn, &row.platform, &row.chat_id, &shown, at).await?;
+                }
                 report.sent += 1;
             }
             SendOutcome::RetryAfter(wait) => {
+                let wait = if wait.is_zero() { DEFAULT_PAUSE } else { wait };
+                lane.pause(now + chrono::Duration::from_std(wait).unwrap_or_default());
                 let when = now.timestamp() + wait.as_secs().max(1) as i64;
                 outbox::retry_later(
                     &mut conn,
@@ -303,13 +419,17 @@ impl<S: Sender> Courier<S> {
                     Some("429 Too Many Requests"),
                 )
                 .await?;
-                tracing::info!(seconds = wait.as_secs(), "flood control: pausing sends");
+                tracing::info!(
+                    platform = row.platform,
+                    seconds = wait.as_secs(),
+                    "flood control: pausing sends"
+                );
                 report.retried += 1;
                 report.throttled = Some(wait);
             }
             SendOutcome::Transient(error) => {
                 let attempts = row.attempts + 1;
-                if attempts >= i64::from(self.config.max_attempts) {
+                if attempts >= i64::from(lane.config.max_attempts) {
                     outbox::finish(&mut conn, row.id, "dead", Some(&error)).await?;
                     tracing::warn!(id = row.id, kind = row.kind.as_str(), %error, "message dead-lettered");
                     report.dead += 1;
@@ -335,6 +455,76 @@ impl<S: Sender> Courier<S> {
         Ok(report)
     }
 
+    /// A chart or export for a platform that takes no uploads: a photo is sent by its link,
+    /// a document becomes a link in the text; without a public address she is told where to get
+    /// it instead.
+    async fn share_by_link(
+        &self,
+        row: &OutboxRow,
+        message: &mut Outbound,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let Some(file) = message.attachment.take() else {
+            return Ok(());
+        };
+        let mut conn = self.store.pool().acquire().await?;
+        let lang = match row.user_id {
+            Some(id) => users::user_by_id(&mut conn, id)
+                .await?
+                .and_then(|u| Lang::parse(&u.lang))
+                .unwrap_or_default(),
+            None => Lang::default(),
+        };
+        let Some(base) = &self.public_url else {
+            message.text = format!("{}\n\n{}", message.text, tr!(lang, "file-needs-upload"));
+            return Ok(());
+        };
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let content_type = match file.kind {
+            AttachmentKind::Photo => "image/png",
+            AttachmentKind::Document if file.file_name.ends_with(".csv") => {
+                "text/csv; charset=utf-8"
+            }
+            AttachmentKind::Document => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        };
+        let expires = now + chrono::Duration::hours(FILE_LINK_HOURS);
+        files::put(
+            &mut conn,
+            &token,
+            row.user_id,
+            &SharedFile {
+                file_name: file.file_name.clone(),
+                content_type: content_type.into(),
+                bytes: file.bytes,
+            },
+            expires.timestamp(),
+            now.timestamp(),
+        )
+        .await?;
+        let url = format!(
+            "{}/files/{token}/{}",
+            base.as_str().trim_end_matches('/'),
+            file.file_name
+        );
+        match file.kind {
+            AttachmentKind::Photo => {
+                message.attachment = Some(crate::dialog::Attachment {
+                    bytes: Vec::new(),
+                    url: Some(url),
+                    ..file
+                });
+            }
+            AttachmentKind::Document => {
+                message.text = format!("{}\n\n{}", message.text, tr!(lang, "file-link", url = url));
+            }
+        }
+        Ok(())
+    }
+
     /// She blocked the bot: stop sending to her, and tell her unit's head once.
     async fn recipient_gone(
         &self,
@@ -356,8 +546,10 @@ impl<S: Sender> Courier<S> {
         loop {
             let now = (self.clock)();
             let pause = match self.drain_once(now).await {
-                Ok(r) if r.throttled.is_some() => r.throttled.unwrap_or_default(),
-                Ok(r) if r.claimed > 0 => Duration::ZERO,
+                Ok(r) if r.claimed > r.retried => Duration::ZERO,
+                Ok(r) if r.throttled.is_some() => {
+                    r.throttled.unwrap_or_default().min(Duration::from_secs(1))
+                }
                 Ok(_) => Duration::from_secs(1),
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox step failed");
