@@ -230,6 +230,7 @@ async fn a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing(backend
         &mut conn,
         app.store.backend(),
         "crashed",
+        &["telegram"],
         now,
         now + 120,
         false,
