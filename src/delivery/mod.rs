@@ -532,7 +532,7 @@ impl Courier {
         now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
         let mut tx = self.store.begin().await?;
-        users::mark_unreachable(&mut tx, &row.platform, &row.chat_id).await?;
+        users::mark_chat_unreachable(&mut tx, &row.platform, &row.chat_id).await?;
         outbox::cancel_chat(&mut tx, &row.platform, &row.chat_id).await?;
         notices::tell_head_unreachable(&mut tx, &self.calendars, &row.platform, &row.chat_id, now)
             .await?;

@@ -111,7 +111,9 @@ pub(crate) async fn redeem(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogE
             ctx.say(done);
             if let Some(prompt) = state::prompt(ctx, &state).await? {
                 let chat = ctx.user.chat_id.clone();
-                ctx.out.push(prompt.into_outbound(chat, version));
+                let platform = ctx.user.platform.clone();
+                ctx.out
+                    .push((platform, prompt.into_outbound(chat, version)));
             }
         }
         _ => flows::menu(ctx, Some(done)),

@@ -293,18 +293,21 @@ impl Engine {
             && let Some(prompt) = state::prompt(&mut ctx, &state).await?
         {
             let chat = ctx.user.chat_id.clone();
-            ctx.out.push(prompt.into_outbound(chat, version));
+            let platform = ctx.user.platform.clone();
+            ctx.out
+                .push((platform, prompt.into_outbound(chat, version)));
         }
         let quiet_until = self.calendars.deployment().next_sendable(now).timestamp();
         let mut outbox_ids = std::mem::take(&mut ctx.queued);
-        let own_chat = ctx.user.chat_id.clone();
-        for (i, out) in std::mem::take(&mut ctx.out).into_iter().enumerate() {
+        let own_chat = (ctx.user.platform.clone(), ctx.user.chat_id.clone());
+        for (i, (platform, out)) in std::mem::take(&mut ctx.out).into_iter().enumerate() {
             // Her replies go at once; notices to others wait out quiet hours.
-            let reply = out.chat_id == own_chat;
+            let reply = own_chat.0 == platform && out.chat_id == own_chat.1;
             let message = NewMessage {
                 key: Some(format!("{}:{i}", inbound.update_key)),
                 kind: if reply { Kind::Reply } else { Kind::Notice },
-                platform: inbound.platform.clone(),
+                // Someone else is written to on the app she used last, not on this one.
+                platform,
                 chat_id: out.chat_id.clone(),
                 user_id: None,
                 unit_id: None,
@@ -350,8 +353,8 @@ pub(crate) struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub tz: Tz,
     pub calendars: &'a Calendars,
-    /// Messages to render into the outbox when the update commits.
-    pub out: Vec<Outbound>,
+    /// Messages to render into the outbox when the update commits, with their platform.
+    pub out: Vec<(String, Outbound)>,
     /// Outbox rows already queued (alerts) that may go out at once.
     pub queued: Vec<i64>,
     pub notice: Option<String>,
@@ -365,22 +368,28 @@ impl Ctx<'_> {
 
     pub fn say_with(&mut self, text: String, choices: Vec<Vec<Choice>>) {
         let chat_id = self.user.chat_id.clone();
-        self.out.push(Outbound {
-            chat_id,
-            text,
-            choices,
-            ..Outbound::default()
-        });
+        self.out.push((
+            self.user.platform.clone(),
+            Outbound {
+                chat_id,
+                text,
+                choices,
+                ..Outbound::default()
+            },
+        ));
     }
 
     /// A message to someone else (an officer, a branch head).
     pub fn send_to(&mut self, to: &User, text: String, choices: Vec<Vec<Choice>>) {
-        self.out.push(Outbound {
-            chat_id: to.chat_id.clone(),
-            text,
-            choices,
-            ..Outbound::default()
-        });
+        self.out.push((
+            to.platform.clone(),
+            Outbound {
+                chat_id: to.chat_id.clone(),
+                text,
+                choices,
+                ..Outbound::default()
+            },
+        ));
     }
 
     pub fn role(&self) -> Option<Role> {

@@ -169,6 +169,20 @@ pub async fn mark_unreachable(
     Ok(())
 }
 
+/// Sending to a chat failed for good: whoever is reached there is unreachable now.
+pub async fn mark_chat_unreachable(
+    conn: &mut AnyConnection,
+    platform: &str,
+    chat_id: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET reachable = 0 WHERE platform = $1 AND chat_id = $2")
+        .bind(platform)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Reachable users holding one of `roles` in one of `unit_ids`.
 pub async fn users_in_units_with_roles(
     conn: &mut AnyConnection,

@@ -249,8 +249,12 @@ async fn out_of_turn_messages_get_a_friendly_answer(backend: Backend) {
     app.api.push_photo(&mai.user, "photo-file-1", None);
     let r = mai.replies().await.unwrap();
     assert!(texts(&r).contains("Bước này chưa cần ảnh"), "{}", texts(&r));
-    let r = mai.send("hello?").await.unwrap();
+    let r = mai.send("tuần sau họp?").await.unwrap();
     assert!(texts(&r).contains("Bot chưa hiểu ý chị"), "{}", texts(&r));
+    // A greeting or a thank-you brings the menu, without a "not understood".
+    let r = mai.send("Cảm ơn bot!").await.unwrap();
+    assert!(!texts(&r).contains("chưa hiểu"), "{}", texts(&r));
+    assert!(texts(&r).contains("Chị muốn làm gì?"), "{}", texts(&r));
     // /huy in the middle of a dialog stops it.
     mai.send("/ykien").await.unwrap();
     let r = mai.send("/huy").await.unwrap();
