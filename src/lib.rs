@@ -4,14 +4,17 @@
 //! # Layout
 //! - [`config`]: typed configuration read once from the environment; secrets redacted.
 //! - [`domain`]: the organisation tree, roles, periods, reports, invites — plain types.
+//! - [`message`]: the platform-neutral message model (text, choices, attachments).
 //! - [`dialog`]: the guided conversations, as a state machine over platform-neutral events.
 //! - [`storage`]: the one storage seam, on SQLite (embedded default) or PostgreSQL.
-//! - [`channel`]: platform adapters (Telegram today) and the local Bot API server.
+//! - [`channel`]: platform adapters (Telegram, Zalo); each turns its updates into events and
+//!   sends what delivery hands it.
 //! - [`i18n`]: Fluent messages from `locales/`, looked up per user's language.
 //! - [`export`]: CSV and XLSX exports of submitted reports.
 //! - [`chart`]: PNG charts of completeness and target progress.
 //! - [`scheduler`]: due work (prompts, reminders, overdue summaries, escalations) from data.
-//! - [`delivery`]: the courier draining the durable outbox within Telegram's limits.
+//! - [`delivery`]: the courier draining the durable outbox, a sender per platform, each within
+//!   its own limits.
 //! - [`app`]: wiring for the `chihoi` binary's commands (serve, demo, ...).
 
 pub mod app;
@@ -23,5 +26,6 @@ pub mod dialog;
 pub mod domain;
 pub mod export;
 pub mod i18n;
+pub mod message;
 pub mod scheduler;
 pub mod storage;

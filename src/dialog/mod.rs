@@ -31,6 +31,7 @@ use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::domain::role::Role;
 use crate::i18n::Lang;
+pub use crate::message::{Attachment, AttachmentKind, Choice, Outbound};
 use crate::storage::choices;
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, Identity, User};
@@ -85,55 +86,6 @@ pub enum Input {
     Blocked,
     /// Anything else (stickers, voice, …).
     Unsupported,
-}
-
-/// A message to send: text and rows of choices.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Outbound {
-    pub chat_id: String,
-    pub text: String,
-    pub choices: Vec<Vec<Choice>>,
-    /// The step takes a typed number as its answer: a text-only platform marks the choices
-    /// a), b), c)… so that a number is never read as a choice.
-    #[serde(default)]
-    pub lettered: bool,
-    /// A picture or file made when the message is sent (charts, exports); never stored.
-    #[serde(skip)]
-    pub attachment: Option<Attachment>,
-}
-
-/// A file sent with a message; the text becomes its caption.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attachment {
-    pub kind: AttachmentKind,
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    /// Where the file can be fetched, once delivery has shared it by link (platforms that
-    /// take no uploads).
-    pub url: Option<String>,
-}
-
-impl Outbound {
-    /// Plain text to a chat.
-    pub fn text(chat_id: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            text: text.into(),
-            ..Self::default()
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttachmentKind {
-    Photo,
-    Document,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Choice {
-    pub label: String,
-    pub data: String,
 }
 
 /// What handling one inbound produced.

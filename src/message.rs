@@ -1,0 +1,52 @@
+//! The platform-neutral message model: what the dialog engine, the ladder of alerts and the
+//! scheduler produce, and what delivery renders for each platform (buttons on Telegram, a
+//! numbered list on Zalo). Nothing here knows a platform.
+
+/// A message to send: text and rows of choices.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Outbound {
+    pub chat_id: String,
+    pub text: String,
+    pub choices: Vec<Vec<Choice>>,
+    /// The step takes a typed number as its answer: a text-only platform marks the choices
+    /// a), b), c)… so that a number is never read as a choice.
+    #[serde(default)]
+    pub lettered: bool,
+    /// A picture or file made when the message is sent (charts, exports); never stored.
+    #[serde(skip)]
+    pub attachment: Option<Attachment>,
+}
+
+/// A file sent with a message; the text becomes its caption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub kind: AttachmentKind,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    /// Where the file can be fetched, once delivery has shared it by link (platforms that
+    /// take no uploads).
+    pub url: Option<String>,
+}
+
+impl Outbound {
+    /// Plain text to a chat.
+    pub fn text(chat_id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentKind {
+    Photo,
+    Document,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Choice {
+    pub label: String,
+    pub data: String,
+}
