@@ -6,7 +6,8 @@
 //! - [`domain`]: the organisation tree, roles, periods, reports, invites — plain types.
 //! - [`dialog`]: the guided conversations, as a state machine over platform-neutral events.
 //! - [`storage`]: the one storage seam, on SQLite (embedded default) or PostgreSQL.
-//! - [`channel`]: platform adapters (Telegram today) and the local Bot API server.
+//! - [`channel`]: platform adapters (Telegram today). The local Bot API server the demo and
+//!   the tests talk to lives in the `chihoi-fakes` workspace crate.
 //! - [`i18n`]: Fluent messages from `locales/`, looked up per user's language.
 //! - [`export`]: CSV and XLSX exports of submitted reports.
 //! - [`chart`]: PNG charts of completeness and target progress.

@@ -9,9 +9,6 @@
 //! acknowledges before handling, which is why it is not used here.) Updates of one chat are
 //! handled in order; different chats concurrently.
 
-pub mod local_api;
-pub mod person;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -26,6 +26,8 @@
 //! chat ids and titles, inline mode, payments, media groups or `allowed_updates` filtering.
 //! Webhook responses that carry a method call are ignored.
 
+pub mod person;
+
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
