@@ -11,12 +11,12 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chihoi::channel::telegram::local_api::{LocalBotApi, LocalBotApiOptions, RateLimits};
 use chihoi::channel::telegram::{Telegram, TelegramOptions};
 use chihoi::config::{DeliveryConfig, Secret};
 use chihoi::dialog::Engine;
 use chihoi::domain::calendar::Calendars;
 use chihoi::scheduler::Scheduler;
+use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions, RateLimits};
 use chrono::{TimeZone, Utc};
 
 fn env(name: &str, default: u64) -> u64 {

@@ -8,7 +8,8 @@
 //! - [`dialog`]: the guided conversations, as a state machine over platform-neutral events.
 //! - [`storage`]: the one storage seam, on SQLite (embedded default) or PostgreSQL.
 //! - [`channel`]: platform adapters (Telegram, Zalo); each turns its updates into events and
-//!   sends what delivery hands it.
+//!   sends what delivery hands it. The fake Telegram and Zalo servers the demo and the tests
+//!   talk to live in the `chihoi-fakes` workspace crate.
 //! - [`i18n`]: Fluent messages from `locales/`, looked up per user's language.
 //! - [`export`]: CSV and XLSX exports of submitted reports.
 //! - [`chart`]: PNG charts of completeness and target progress.

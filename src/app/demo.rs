@@ -7,12 +7,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chihoi_fakes::telegram::person::{Person, PersonError};
+use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions, SentMessage};
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::AppError;
-use crate::channel::telegram::local_api::{LocalBotApi, LocalBotApiOptions, SentMessage};
-use crate::channel::telegram::person::{Person, PersonError};
 use crate::channel::telegram::{Telegram, TelegramOptions};
 use crate::config::{DatabaseUrl, Secret};
 use crate::dialog::{Engine, system_clock};

@@ -268,7 +268,7 @@ async fn a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing(backend
 }
 
 async fn a_blocked_recipient_is_dropped_and_her_head_told_once(backend: Backend) {
-    use chihoi::channel::telegram::local_api::Failure;
+    use chihoi_fakes::telegram::Failure;
     let app = TestApp::spawn_with(backend, false).await;
     let mut hanh = app
         .joined(613, "Đỗ Thị Hạnh", OTHER_BRANCH, Role::BranchHead)
@@ -346,7 +346,7 @@ async fn a_message_that_keeps_failing_is_dead_lettered(backend: Backend) {
     app.tick().await;
     app.api.fail_next(
         "sendMessage",
-        chihoi::channel::telegram::local_api::Failure::ServerError(500),
+        chihoi_fakes::telegram::Failure::ServerError(500),
         2,
     );
     assert_eq!(app.drain().await.retried, 1);

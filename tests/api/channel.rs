@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use chihoi::channel::telegram::local_api::Failure;
 use chihoi::config::Secret;
 use chihoi::domain::role::Role;
+use chihoi_fakes::telegram::Failure;
 use teloxide::payloads::SetWebhookSetters;
 use teloxide::prelude::Requester;
 use tokio_util::sync::CancellationToken;

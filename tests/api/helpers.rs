@@ -6,8 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chihoi::app;
-use chihoi::channel::telegram::local_api::{LocalBotApi, LocalBotApiOptions};
-use chihoi::channel::telegram::person::Person;
 use chihoi::channel::telegram::{Telegram, TelegramOptions};
 use chihoi::config::{DatabaseUrl, DeliveryConfig, Secret};
 use chihoi::delivery::DrainReport;
@@ -16,6 +14,8 @@ use chihoi::domain::calendar::Calendars;
 use chihoi::domain::role::Role;
 use chihoi::scheduler::{Scheduler, TickReport};
 use chihoi::storage::Store;
+use chihoi_fakes::telegram::person::Person;
+use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions};
 use chrono::{DateTime, TimeZone, Utc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -310,12 +310,12 @@ impl TestApp {
 }
 
 /// The text of a message, or "".
-pub fn text(m: &chihoi::channel::telegram::local_api::SentMessage) -> &str {
+pub fn text(m: &chihoi_fakes::telegram::SentMessage) -> &str {
     m.text.as_deref().unwrap_or("")
 }
 
 /// All texts joined, for `contains` checks over several replies.
-pub fn texts(ms: &[chihoi::channel::telegram::local_api::SentMessage]) -> String {
+pub fn texts(ms: &[chihoi_fakes::telegram::SentMessage]) -> String {
     ms.iter().map(text).collect::<Vec<_>>().join("\n---\n")
 }
 

@@ -11,7 +11,7 @@ use crate::both_backends;
 use crate::helpers::*;
 
 /// Answers the whole report with one incident and a proposal, landing on the summary.
-async fn fill_report(lan: &mut chihoi::channel::telegram::person::Person<'_>) {
+async fn fill_report(lan: &mut chihoi_fakes::telegram::person::Person<'_>) {
     lan.send("/baocao").await.unwrap();
     lan.tap("Ổn định").await.unwrap();
     lan.send("Lúa mùa được giá 🌾").await.unwrap();

@@ -7,10 +7,7 @@ use chrono::Duration;
 use crate::both_backends;
 use crate::helpers::*;
 
-async fn send_urgent(
-    mai: &mut chihoi::channel::telegram::person::Person<'_>,
-    people: &str,
-) -> String {
+async fn send_urgent(mai: &mut chihoi_fakes::telegram::person::Person<'_>, people: &str) -> String {
     mai.send("/khancap").await.unwrap();
     mai.tap("An ninh trật tự").await.unwrap();
     mai.tap("Rất nghiêm trọng").await.unwrap();

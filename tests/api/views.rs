@@ -1,11 +1,11 @@
 //! Activities, targets, and the admins' views: completeness rolled up the tree, targets worst
 //! first, charts, exports — each limited to the admin's own subtree.
 
-use chihoi::channel::telegram::person::Person;
 use chihoi::domain::calendar::Calendar;
 use chihoi::domain::period::Period;
 use chihoi::domain::role::Role;
 use chihoi::storage::{org, views};
+use chihoi_fakes::telegram::person::Person;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
 

@@ -37,9 +37,6 @@ use crate::dialog::{
 use crate::i18n::Lang;
 use crate::tr;
 
-pub mod local_api;
-pub mod person;
-
 pub const PLATFORM: &str = "telegram";
 
 /// Telegram counts message length in UTF-16 code units; stay a little under 4096.

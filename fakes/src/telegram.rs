@@ -26,6 +26,8 @@
 //! chat ids and titles, inline mode, payments, media groups or `allowed_updates` filtering.
 //! Webhook responses that carry a method call are ignored.
 
+pub mod person;
+
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -41,6 +43,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+pub use crate::WaitTimeout;
 
 /// Largest request body accepted (Telegram's upload limit for bots).
 const MAX_BODY: usize = 50 * 1024 * 1024;
@@ -282,18 +286,6 @@ pub struct SentFile {
     pub caption: Option<String>,
     /// `file_id` the server gave the file; sending it again by this id works.
     pub file_id: String,
-}
-
-/// A wait on the server ran out of time.
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("timed out after {timeout:?} waiting for {what}; {state}")]
-pub struct WaitTimeout {
-    /// What was waited for.
-    pub what: String,
-    /// How long it was waited for.
-    pub timeout: Duration,
-    /// What the server had at the deadline, to make the failure readable.
-    pub state: String,
 }
 
 /// The running server. Dropping it stops the server and the webhook delivery task.

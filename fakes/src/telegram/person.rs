@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::local_api::{LocalBotApi, SentMessage, TestUser, WaitTimeout};
+use super::{LocalBotApi, SentMessage, TestUser, WaitTimeout};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PersonError {
