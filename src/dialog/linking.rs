@@ -102,10 +102,9 @@ pub(crate) async fn redeem(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogE
         .join(" + ");
     let done = tr!(ctx.lang, "link-done", apps = apps);
     // Whatever she was doing on the other app goes on here.
-    let current = match users::load_dialog(ctx.conn, ctx.user.id).await? {
-        Some((version, json)) => Some((version, DialogState::from_json(&json))),
-        None => None,
-    };
+    let current = users::load_dialog(ctx.conn, ctx.user.id)
+        .await?
+        .map(|(version, json)| (version, DialogState::from_json(&json)));
     match current {
         Some((version, state)) if state != DialogState::Idle => {
             ctx.say(done);

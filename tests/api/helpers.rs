@@ -1,14 +1,17 @@
 //! Test harness: each test gets a fresh database (a SQLite file in a temp folder, or a
 //! throwaway PostgreSQL database), its own local Bot API server on port 0, the sample province,
-//! and the real Telegram channel polling that server. Time comes from a clock the test sets.
+//! and the real Telegram channel polling that server — and, for Zalo tests, a fake Zalo server
+//! of its own with the real Zalo channel polling it, both sharing one courier as in
+//! `chihoi serve`. Time comes from a clock the test sets.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chihoi::app;
-use chihoi::channel::telegram::{Telegram, TelegramOptions};
-use chihoi::config::{DatabaseUrl, DeliveryConfig, Secret};
-use chihoi::delivery::DrainReport;
+use chihoi::channel::telegram::{Telegram, TelegramOptions, TelegramSender};
+use chihoi::channel::zalo::{Zalo, ZaloOptions, ZaloSender};
+use chihoi::config::{DatabaseUrl, DeliveryConfig, Secret, ZaloConfig};
+use chihoi::delivery::{Courier, DrainReport};
 use chihoi::dialog::{Clock, Engine};
 use chihoi::domain::calendar::Calendars;
 use chihoi::domain::role::Role;
@@ -16,6 +19,8 @@ use chihoi::scheduler::{Scheduler, TickReport};
 use chihoi::storage::Store;
 use chihoi_fakes::telegram::person::Person;
 use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions};
+use chihoi_fakes::zalo::person::ZaloPerson;
+use chihoi_fakes::zalo::{FakeZalo, FakeZaloOptions};
 use chrono::{DateTime, TimeZone, Utc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -151,7 +156,13 @@ pub struct TestApp {
     pub run_courier: bool,
     /// Delivery limits for the next start of the bot.
     pub delivery: DeliveryConfig,
-    running: Option<(CancellationToken, JoinHandle<()>, Telegram)>,
+    /// The fake Zalo server, when the test runs the Zalo channel too.
+    pub zalo: Option<FakeZalo>,
+    /// Zalo's delivery limits for the next start of the bot.
+    pub zalo_delivery: DeliveryConfig,
+    /// `CHIHOI_PUBLIC_URL` for the next start (files shared by link on Zalo).
+    pub public_url: Option<url::Url>,
+    running: Option<(CancellationToken, JoinHandle<()>, Courier)>,
 }
 
 impl TestApp {
@@ -179,10 +190,85 @@ impl TestApp {
             now: Arc::new(Mutex::new(mid_november())),
             run_courier,
             delivery: DeliveryConfig::default(),
+            zalo: None,
+            zalo_delivery: ZaloConfig::default_delivery(),
+            public_url: None,
             running: None,
         };
         app.start_bot().await;
         app
+    }
+
+    /// Like [`TestApp::spawn_with`], with a fake Zalo server and the Zalo channel beside
+    /// Telegram, one courier for both (as `chihoi serve` runs them).
+    pub async fn spawn_with_zalo(backend: Backend, run_courier: bool) -> Self {
+        let mut app = Self::spawn_with(backend, run_courier).await;
+        app.stop_bot().await;
+        app.zalo = Some(
+            FakeZalo::start(FakeZaloOptions::default())
+                .await
+                .expect("fake Zalo"),
+        );
+        app.start_bot().await;
+        app
+    }
+
+    pub fn zalo(&self) -> &FakeZalo {
+        self.zalo.as_ref().expect("spawned with Zalo")
+    }
+
+    pub fn zalo_options(&self) -> ZaloOptions {
+        let zalo = self.zalo();
+        let mut options = ZaloOptions::new(Secret::new(zalo.token()), zalo.api_url());
+        options.poll_timeout = Duration::from_secs(1);
+        options.delivery = self.zalo_delivery.clone();
+        options.run_courier = false;
+        options
+    }
+
+    /// Both channels' courier, as the app builds it.
+    fn courier(&self, engine: &Engine) -> Courier {
+        let mut builder = Courier::builder(
+            self.store.clone(),
+            self.calendars(),
+            self.clock(),
+            engine.instance().to_owned(),
+        )
+        .public_url(self.public_url.clone())
+        .sender(
+            Arc::new(TelegramSender::new(&self.telegram_options())),
+            self.delivery.clone(),
+        );
+        if self.zalo.is_some() {
+            builder = builder.sender(
+                Arc::new(ZaloSender::new(&self.zalo_options()).expect("Zalo sender")),
+                self.zalo_delivery.clone(),
+            );
+        }
+        builder.build()
+    }
+
+    pub fn zalo_person(&self, id: &str, name: &str) -> ZaloPerson<'_> {
+        ZaloPerson::new(self.zalo(), id, name)
+    }
+
+    /// A Zalo user who has joined `unit` with `role` by sending her invite code.
+    pub async fn zalo_joined(
+        &self,
+        id: &str,
+        name: &str,
+        unit: &str,
+        role: Role,
+    ) -> ZaloPerson<'_> {
+        let code = self.invite(unit, role, 1).await;
+        let mut p = self.zalo_person(id, name);
+        let replies = p.send(&code).await.expect("join on Zalo");
+        assert!(
+            zalo_texts(&replies).contains("Chào chị"),
+            "no welcome: {}",
+            zalo_texts(&replies)
+        );
+        p
     }
 
     pub fn calendars(&self) -> Calendars {
@@ -214,15 +300,37 @@ impl TestApp {
 
     pub async fn start_bot(&mut self) {
         assert!(self.running.is_none(), "bot already running");
-        let telegram = self.telegram();
-        let options = self.telegram_options();
+        let engine = Engine::new(self.store.clone(), self.calendars());
+        let courier = self.courier(&engine);
+        let mut options = self.telegram_options();
+        options.run_courier = false;
+        let telegram =
+            Telegram::with_courier(engine.clone(), &options, self.clock(), courier.clone());
+        let zalo = self.zalo.as_ref().map(|_| {
+            let options = self.zalo_options();
+            let zalo = Zalo::with_courier(engine.clone(), &options, self.clock(), courier.clone())
+                .expect("Zalo channel");
+            (zalo, options)
+        });
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
-        let running = telegram.clone();
+        let run_courier = self.run_courier.then(|| courier.clone());
         let task = tokio::spawn(async move {
-            telegram.run(&options, stop).await.expect("bot run");
+            let telegram_run =
+                async { telegram.run(&options, stop.clone()).await.expect("bot run") };
+            let zalo_run = async {
+                if let Some((zalo, options)) = &zalo {
+                    zalo.run(options, stop.clone()).await.expect("Zalo run");
+                }
+            };
+            let courier_run = async {
+                if let Some(courier) = &run_courier {
+                    courier.run(stop.clone()).await;
+                }
+            };
+            tokio::join!(telegram_run, zalo_run, courier_run);
         });
-        self.running = Some((shutdown, task, running));
+        self.running = Some((shutdown, task, courier));
     }
 
     pub async fn stop_bot(&mut self) {
@@ -260,12 +368,8 @@ impl TestApp {
 
     /// Sends everything due at the test's clock through the running bot's courier.
     pub async fn drain(&self) -> DrainReport {
-        let (_, _, telegram) = self.running.as_ref().expect("bot running");
-        telegram
-            .courier()
-            .drain_all(self.now())
-            .await
-            .expect("drain")
+        let (_, _, courier) = self.running.as_ref().expect("bot running");
+        courier.drain_all(self.now()).await.expect("drain")
     }
 
     pub async fn invite(&self, unit: &str, role: Role, uses: u32) -> String {
@@ -339,4 +443,14 @@ pub async fn answer_and_submit(p: &mut Person<'_>) {
         "{}",
         texts(&done)
     );
+}
+
+/// The text of a message on Zalo, or "".
+pub fn zalo_text(m: &chihoi_fakes::zalo::ZaloSent) -> &str {
+    m.text.as_deref().or(m.caption.as_deref()).unwrap_or("")
+}
+
+/// All Zalo texts joined, for `contains` checks over several replies.
+pub fn zalo_texts(ms: &[chihoi_fakes::zalo::ZaloSent]) -> String {
+    ms.iter().map(zalo_text).collect::<Vec<_>>().join("\n---\n")
 }

@@ -13,3 +13,4 @@ mod safety;
 mod storage;
 mod urgent;
 mod views;
+mod zalo;
