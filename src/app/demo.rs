@@ -1,20 +1,25 @@
-//! `chihoi demo`: the real engine, storage (an embedded SQLite file) and Telegram channel,
-//! talking to a local Telegram-compatible Bot API server instead of Telegram — no token, no
-//! network. A sample province is imported, invites are issued, and three women use the bot:
-//! a grassroots officer, a member who raises an urgent incident and an opinion, and a branch
-//! head who files the monthly report. Then the report is exported.
+//! `chihoi demo`: the real engine, storage (an embedded SQLite file), Telegram and Zalo
+//! channels, talking to local fake Telegram and Zalo servers instead of the real ones — no
+//! token, no network. A sample province is imported, invites are issued, and four women use
+//! the bot: a grassroots officer, a member who raises an urgent incident and an opinion, and a
+//! branch head who files the monthly report on Telegram; another branch head files hers on
+//! Zalo, answering numbered lists by number and by words. Then the reports are exported.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chihoi_fakes::telegram::person::{Person, PersonError};
 use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions, SentMessage};
+use chihoi_fakes::zalo::person::ZaloPerson;
+use chihoi_fakes::zalo::{FakeZalo, FakeZaloOptions, ZaloSent};
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::AppError;
-use crate::channel::telegram::{Telegram, TelegramOptions};
+use crate::channel::telegram::{Telegram, TelegramOptions, TelegramSender};
+use crate::channel::zalo::{Zalo, ZaloOptions, ZaloSender};
 use crate::config::{DatabaseUrl, Secret};
+use crate::delivery::Courier;
 use crate::dialog::{Engine, system_clock};
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
@@ -28,6 +33,8 @@ use crate::storage::Store;
 const SAMPLE_ORG: &[u8] = include_bytes!("../../examples/org-thai-binh.csv");
 const BRANCH: &str = "TB-DH-DHOP-T1";
 const GRASSROOTS: &str = "TB-DH-DHOP";
+/// The branch whose head uses Zalo.
+const ZALO_BRANCH: &str = "TB-DH-DHOP-T2";
 
 impl From<PersonError> for AppError {
     fn from(e: PersonError) -> Self {
@@ -74,24 +81,69 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     ] {
         println!("   {who:<20} {}", code.code.deep_link(api.bot_username()));
     }
+    let zalo_head_code =
+        super::create_invite(&store, ZALO_BRANCH, Role::BranchHead, 1, week, now).await?;
+    println!(
+        "   {:<20} (Zalo has no deep links: she sends the code) {}",
+        "branch head on Zalo",
+        zalo_head_code.code.as_str()
+    );
 
-    heading("3. The bot runs against a local Telegram-compatible server");
+    heading("3. The bot runs against local Telegram- and Zalo-compatible servers");
+    let zalo_api = FakeZalo::start(FakeZaloOptions::default())
+        .await
+        .map_err(|e| AppError::Usage(format!("cannot start the local Zalo server: {e}")))?;
     let mut options = TelegramOptions::new(Secret::new(api.token()));
     options.api_url = Some(api.api_url());
     options.poll_timeout = Duration::from_secs(1);
+    options.run_courier = false;
+    let mut zalo_options = ZaloOptions::new(Secret::new(zalo_api.token()), zalo_api.api_url());
+    zalo_options.poll_timeout = Duration::from_secs(1);
+    zalo_options.run_courier = false;
     let calendars =
         Calendars::new(tz, Default::default()).map_err(|e| AppError::Usage(e.to_string()))?;
-    let telegram = Telegram::new(
-        Engine::new(store.clone(), calendars.clone()),
-        &options,
+    let engine = Engine::new(store.clone(), calendars.clone());
+    // One courier for both platforms, as `chihoi serve` runs them.
+    let courier = Courier::builder(
+        store.clone(),
+        calendars.clone(),
         system_clock(),
-    );
+        engine.instance().to_owned(),
+    )
+    .sender(
+        std::sync::Arc::new(TelegramSender::new(&options)),
+        options.delivery.clone(),
+    )
+    .sender(
+        std::sync::Arc::new(ZaloSender::new(&zalo_options)?),
+        zalo_options.delivery.clone(),
+    )
+    .build();
+    let telegram =
+        Telegram::with_courier(engine.clone(), &options, system_clock(), courier.clone());
+    let zalo = Zalo::with_courier(engine, &zalo_options, system_clock(), courier.clone())?;
     let shutdown = CancellationToken::new();
     let bot_task = {
-        let (telegram, options, shutdown) = (telegram.clone(), options.clone(), shutdown.clone());
-        tokio::spawn(async move { telegram.run(&options, shutdown).await })
+        let (telegram, options, zalo, zalo_options, courier, shutdown) = (
+            telegram.clone(),
+            options.clone(),
+            zalo.clone(),
+            zalo_options.clone(),
+            courier.clone(),
+            shutdown.clone(),
+        );
+        tokio::spawn(async move {
+            let (t, z, ()) = tokio::join!(
+                telegram.run(&options, shutdown.clone()),
+                zalo.run(&zalo_options, shutdown.clone()),
+                courier.run(shutdown.clone()),
+            );
+            t.map_err(AppError::from)?;
+            z.map_err(AppError::from)
+        })
     };
-    println!("   Bot API server at {} (polling)", api.api_url());
+    println!("   Telegram Bot API server at {} (polling)", api.api_url());
+    println!("   Zalo Bot API server at {} (polling)", zalo_api.api_url());
 
     let mut hoa = Person::new(&api, 5001, "Trần Thị Hoa");
     let mut lan = Person::new(&api, 5002, "Nguyễn Thị Lan");
@@ -181,7 +233,24 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     }
 
     heading(
-        "9. The scheduler (chihoi tick) at 08:00 on the 25th: reminders only where nobody reported",
+        "9. On Zalo (no buttons), another branch head answers numbered lists by number and by words",
+    );
+    let mut thu = ZaloPerson::new(&zalo_api, "0093847561029384756", "Lê Thị Thu");
+    zalo_say(&mut thu, "Xin chào").await?;
+    zalo_say(&mut thu, zalo_head_code.code.as_str()).await?;
+    zalo_say(&mut thu, "1").await?;
+    zalo_say(&mut thu, " 2 ").await?;
+    zalo_say(&mut thu, "Mưa lớn làm đổ một phần lúa mùa.").await?;
+    zalo_say(&mut thu, "on dinh").await?;
+    zalo_say(&mut thu, "bo qua").await?;
+    zalo_say(&mut thu, "PHAN KHOI TIN TUONG").await?;
+    zalo_say(&mut thu, "1").await?;
+    zalo_say(&mut thu, "khong co").await?;
+    zalo_say(&mut thu, "khong co de xuat").await?;
+    zalo_say(&mut thu, "gui bao cao").await?;
+
+    heading(
+        "10. The scheduler (chihoi tick) at 08:00 on the 25th: reminders only where nobody reported",
     );
     let period = Period::containing(now, tz);
     let reminder_at = calendars.deployment().chase_events(period)[1];
@@ -192,7 +261,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         "   {} reminder(s) queued; the courier sends them:",
         tick.reminders
     );
-    telegram.courier().drain_all(reminder_at).await?;
+    courier.drain_all(reminder_at).await?;
     show_unread(&mut hoa);
     let lan_got = lan.unread();
     println!(
@@ -201,13 +270,16 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         lan_got.len()
     );
 
-    heading("10. The grassroots officer looks at this month's progress");
+    heading("11. The grassroots officer looks at this month's progress");
     say(&mut hoa, "/tiendo").await?;
 
     shutdown.cancel();
-    let _ = bot_task.await;
+    match bot_task.await {
+        Ok(result) => result?,
+        Err(e) => return Err(AppError::Usage(format!("the bot stopped: {e}"))),
+    }
 
-    heading("11. Operator: export (chihoi export --period … --format csv|xlsx)");
+    heading("12. Operator: export (chihoi export --period … --format csv|xlsx)");
     let period = Period::containing(now, tz);
     let table = export::reports_table(&store, period, None, Lang::Vi, tz).await?;
     println!("   {} report(s) for {period}:", table.rows.len());
@@ -273,6 +345,31 @@ async fn tap(p: &mut Person<'_>, label: &str) -> Result<(), AppError> {
     let replies = p.tap(label).await?;
     print_replies(&replies);
     Ok(())
+}
+
+async fn zalo_say(p: &mut ZaloPerson<'_>, text: &str) -> Result<(), AppError> {
+    println!("   📱 {} (Zalo): {text}", p.user.display_name);
+    let replies = p
+        .send(text)
+        .await
+        .map_err(|e| AppError::Usage(format!("demo conversation failed: {e}")))?;
+    print_zalo(&replies);
+    Ok(())
+}
+
+fn print_zalo(msgs: &[ZaloSent]) {
+    for m in msgs {
+        let text = m
+            .text
+            .clone()
+            .or_else(|| m.caption.clone())
+            .unwrap_or_default();
+        let mut lines = text.lines();
+        println!("   🤖 {}", lines.next().unwrap_or(""));
+        for l in lines {
+            println!("      {l}");
+        }
+    }
 }
 
 fn show_unread(p: &mut Person<'_>) {
