@@ -18,12 +18,12 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 use sqlx::Row;
 use tokio::sync::mpsc;
 
-use crate::dialog::labels;
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::domain::range::PeriodRange;
 use crate::domain::report::{Incident, IncidentField, Section, Severity, Situation};
 use crate::i18n::Lang;
+use crate::labels;
 use crate::storage::org::{self, Unit};
 use crate::storage::{Backend, StorageError, Store, path_range_end, views};
 use crate::tr;
@@ -820,7 +820,7 @@ async fn write_sheet(
                     let sev = Severity::parse(&s)
                         .map(|v| labels::severity(lang, v))
                         .unwrap_or(s);
-                    let status = crate::dialog::alerts::AlertStatus::parse(&status)
+                    let status = crate::alerts::AlertStatus::parse(&status)
                         .map(|v| v.label(lang))
                         .unwrap_or(status);
                     let period = Period::containing(

@@ -5,6 +5,8 @@
 //! - [`config`]: typed configuration read once from the environment; secrets redacted.
 //! - [`domain`]: the organisation tree, roles, periods, reports, invites — plain types.
 //! - [`message`]: the platform-neutral message model (text, choices, attachments).
+//! - [`labels`]: localised names of domain values (sections, situations, roles, …).
+//! - [`alerts`]: the escalation ladder of urgent reports (raise, climb, render).
 //! - [`dialog`]: the guided conversations, as a state machine over platform-neutral events.
 //! - [`storage`]: the one storage seam, on SQLite (embedded default) or PostgreSQL.
 //! - [`channel`]: platform adapters (Telegram, Zalo); each turns its updates into events and
@@ -18,6 +20,7 @@
 //!   its own limits.
 //! - [`app`]: wiring for the `chihoi` binary's commands (serve, demo, ...).
 
+pub mod alerts;
 pub mod app;
 pub mod channel;
 pub mod chart;
@@ -27,6 +30,7 @@ pub mod dialog;
 pub mod domain;
 pub mod export;
 pub mod i18n;
+pub mod labels;
 pub mod message;
 pub mod scheduler;
 pub mod storage;

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 use tokio_util::sync::CancellationToken;
 
-use crate::dialog::{Clock, alerts, notices};
+use crate::alerts;
+use crate::dialog::{Clock, notices};
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::storage::{StorageError, Store, org, outbox, path_range_end};
