@@ -2,16 +2,20 @@
 
 report-period-title = Report for { $period }
 report-not-allowed = Only branch heads and grassroots officers file the monthly report.
-report-bad-period = Not a valid period. Type /baocao for { $current }, or /baocao 2026-10 for an earlier open month.
+report-bad-period = That month is not valid. Type /baocao for the { $current } report; if last month is still open, type /baocao { $previous }.
 report-period-locked = The { $period } reporting period is locked and can no longer be changed.
-report-intro = 📋 Report for { $period } — { $unit }. Five parts; tap a button or type briefly. Each answer is saved at once.
+report-intro = 📋 Report for { $period } — { $unit }. Deadline: { $deadline }.
+    Five parts; in each, choose an option or type briefly. Each answer is saved at once.
 report-already-submitted = The { $period } report was sent at { $time } (revision { $revision }). You can still correct it until the period locks.
 button-correct-report = ✏️ Correct the report
 button-continue-correction = Continue the correction
 report-draft-found = You have a draft with { $answered } of 5 parts answered.
 report-ask-level = Part { $part }/5 — { $section } of members this month?
 report-current-answer = {"\u000A"}(Current answer: { $answer })
-report-ask-note = Any notes on { $section }? Type briefly, up to { $max } characters — or tap Skip.
+report-ask-note = { $section }: any notes to add? { $has_note ->
+        [yes] Type a new note if you want to replace it; otherwise choose “Keep it” or “Remove note”.
+       *[no] Type briefly, or choose “Skip”.
+    }
 report-current-note = {"\u000A"}Current note: { $note }
 button-keep-note = Keep it
 button-clear-note = Remove note
@@ -23,7 +27,10 @@ button-add-incident = ➕ Add incident
 button-delete-incident = 🗑 Delete { $n }
 report-incident-deleted = Incident deleted.
 report-incident-added = Incident { $n } recorded.
-report-ask-proposals = Part 5/5 — The branch's proposals and recommendations, if any: type briefly, up to { $max } characters.
+report-ask-proposals = Part 5/5 — Does the branch have any proposals or recommendations? { $has_text ->
+        [yes] Type new ones if you want to replace them; otherwise choose “Keep it” or “Remove note”.
+       *[no] Type them briefly, or choose “No proposals”.
+    }
 button-no-proposals = No proposals
 report-summary-title = 📋 Report for { $period } — { $unit }
 report-missing = (not answered)
@@ -39,10 +46,13 @@ button-edit-incidents = ✏️ Incidents
 button-edit-proposals = ✏️ Proposals
 button-save-later = 💾 Save, finish later
 report-incomplete = The report still has unanswered parts.
-report-submitted = ✅ The { $period } report of { $unit } was submitted. Thank you!
+report-submitted = ✅ The { $period } report of { $unit } was submitted (deadline { $deadline }). Thank you!
 report-corrected = ✅ The { $period } report of { $unit } was updated (revision { $revision }).
 report-saved-for-later = 💾 Draft saved. Type /baocao to continue.
-report-opinions-header = {"\u000A"}{"\u000A"}Members sent { $count } opinion(s) to the branch this month:
+report-opinions-header = { $count ->
+        [one] Members sent 1 opinion to the branch this month:
+       *[other] Members sent { $count } opinions to the branch this month:
+    }
 report-opinions-more = {"\u000A"}… and { $count } more.
 
 report-section-labour = Labour and production
@@ -63,7 +73,7 @@ incident-ask-field = Which field is the incident in?
 incident-ask-severity = { $field } — how serious?
 incident-ask-people = About how many people are involved? Tap a button or type a number (e.g. 12).
 incident-bad-people = Please type just a number (e.g. 12).
-incident-ask-description = Describe it briefly: where, what happened (up to { $max } characters).
+incident-ask-description = Please describe the incident briefly: where, and what happened.
 incident-line = { $field } — { $severity }, about { $people } people: { $description }
 incident-field-land-clearance = Land clearance
 incident-field-contributions = Community contributions
@@ -85,7 +95,7 @@ urgent-sent-nobody = The urgent report is saved, but no officer above you uses t
 
 ## Members' opinions
 
-opinion-ask = 💬 What would you like to raise with your branch? Type it (up to { $max } characters).
+opinion-ask = 💬 What would you like to raise with your branch? Please type it here.
 opinion-ask-signature = Your opinion:{"\u000A"}{ $text }{"\u000A"}Send it with your name or anonymously?
 button-send-named = Send with my name
 button-send-anonymous = Send anonymously

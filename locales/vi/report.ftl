@@ -2,16 +2,20 @@
 
 report-period-title = Báo cáo tháng { $period }
 report-not-allowed = Chỉ chi hội trưởng và cán bộ Hội cơ sở gửi báo cáo tháng.
-report-bad-period = Kỳ báo cáo không hợp lệ. Gõ /baocao cho tháng { $current }, hoặc /baocao 2026-10 cho tháng trước.
+report-bad-period = Tháng chưa đúng. Gõ /baocao để làm báo cáo tháng { $current }; tháng trước còn mở thì gõ /baocao { $previous }.
 report-period-locked = Kỳ báo cáo tháng { $period } đã khóa, không sửa được nữa.
-report-intro = 📋 Báo cáo tháng { $period } — { $unit }. Gồm 5 phần; mỗi phần chọn nút hoặc gõ ngắn gọn. Bot lưu ngay từng câu trả lời.
+report-intro = 📋 Báo cáo tháng { $period } — { $unit }. Hạn nộp: { $deadline }.
+    Gồm 5 phần; mỗi phần chị chọn một mục hoặc gõ ngắn gọn. Bot lưu ngay từng câu trả lời.
 report-already-submitted = Báo cáo tháng { $period } đã gửi lúc { $time } (lần { $revision }). Chị vẫn có thể sửa đến khi kỳ báo cáo khóa.
 button-correct-report = ✏️ Sửa báo cáo
 button-continue-correction = Tiếp tục sửa dở
 report-draft-found = Chị có bản nháp đã trả lời { $answered }/5 phần.
 report-ask-level = Phần { $part }/5 — { $section } của hội viên tháng này thế nào?
 report-current-answer = {"\u000A"}(Đang chọn: { $answer })
-report-ask-note = Ghi chú thêm về { $section } (nếu có): gõ ngắn gọn, tối đa { $max } ký tự — hoặc bấm Bỏ qua.
+report-ask-note = { $section }: chị có ghi chú gì thêm không? { $has_note ->
+        [yes] Gõ ghi chú mới nếu muốn thay; không thì chọn “Giữ nguyên” hoặc “Xóa ghi chú”.
+       *[no] Gõ ngắn gọn, hoặc chọn “Bỏ qua”.
+    }
 report-current-note = {"\u000A"}Ghi chú hiện tại: { $note }
 button-keep-note = Giữ nguyên
 button-clear-note = Xóa ghi chú
@@ -23,7 +27,10 @@ button-add-incident = ➕ Thêm vụ việc
 button-delete-incident = 🗑 Xóa { $n }
 report-incident-deleted = Đã xóa vụ việc.
 report-incident-added = Đã ghi vụ việc { $n }.
-report-ask-proposals = Phần 5/5 — Đề xuất, kiến nghị của chi hội (nếu có): gõ ngắn gọn, tối đa { $max } ký tự.
+report-ask-proposals = Phần 5/5 — Chi hội có đề xuất, kiến nghị gì không? { $has_text ->
+        [yes] Gõ nội dung mới nếu muốn thay; không thì chọn “Giữ nguyên” hoặc “Xóa ghi chú”.
+       *[no] Chị gõ ngắn gọn, hoặc chọn “Không có đề xuất”.
+    }
 button-no-proposals = Không có đề xuất
 report-summary-title = 📋 Báo cáo tháng { $period } — { $unit }
 report-missing = (chưa trả lời)
@@ -39,10 +46,10 @@ button-edit-incidents = ✏️ Vụ việc
 button-edit-proposals = ✏️ Đề xuất
 button-save-later = 💾 Lưu, làm tiếp sau
 report-incomplete = Báo cáo còn thiếu phần chưa trả lời.
-report-submitted = ✅ Đã gửi báo cáo tháng { $period } của { $unit }. Cảm ơn chị!
+report-submitted = ✅ Đã gửi báo cáo tháng { $period } của { $unit } (hạn nộp { $deadline }). Cảm ơn chị!
 report-corrected = ✅ Đã cập nhật báo cáo tháng { $period } của { $unit } (lần { $revision }).
 report-saved-for-later = 💾 Đã lưu bản nháp. Gõ /baocao để làm tiếp.
-report-opinions-header = {"\u000A"}{"\u000A"}Tháng này chi hội nhận { $count } ý kiến của hội viên:
+report-opinions-header = Tháng này chi hội nhận { $count } ý kiến của hội viên:
 report-opinions-more = {"\u000A"}… và { $count } ý kiến khác.
 
 report-section-labour = Tình hình lao động, sản xuất
@@ -63,7 +70,7 @@ incident-ask-field = Vụ việc thuộc lĩnh vực nào?
 incident-ask-severity = { $field } — mức độ thế nào?
 incident-ask-people = Khoảng bao nhiêu người liên quan? Chọn nút hoặc gõ một số (ví dụ 12).
 incident-bad-people = Chị gõ một con số thôi nhé (ví dụ 12).
-incident-ask-description = Mô tả ngắn gọn vụ việc: ở đâu, diễn biến thế nào (tối đa { $max } ký tự).
+incident-ask-description = Chị mô tả ngắn gọn vụ việc: ở đâu, diễn biến thế nào.
 incident-line = { $field } — { $severity }, khoảng { $people } người: { $description }
 incident-field-land-clearance = Giải phóng mặt bằng
 incident-field-contributions = Các khoản đóng góp
@@ -85,7 +92,7 @@ urgent-sent-nobody = Đã lưu báo cáo khẩn, nhưng cấp trên chưa có c�
 
 ## Ý kiến của hội viên
 
-opinion-ask = 💬 Chị muốn phản ánh điều gì với chi hội? Gõ nội dung (tối đa { $max } ký tự).
+opinion-ask = 💬 Chị muốn phản ánh điều gì với chi hội? Gõ nội dung vào đây nhé.
 opinion-ask-signature = Ý kiến của chị:{"\u000A"}{ $text }{"\u000A"}Gửi kèm tên hay ẩn danh?
 button-send-named = Gửi kèm tên
 button-send-anonymous = Gửi ẩn danh

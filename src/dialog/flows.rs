@@ -636,7 +636,7 @@ async fn send_urgent(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<(), Dialo
 pub(crate) fn opinion_prompt(ctx: &mut Ctx<'_>, text: Option<&str>) -> Prompt {
     let lang = ctx.lang;
     match text {
-        None => Prompt::new(tr!(lang, "opinion-ask", max = MAX_NOTE_CHARS as i64))
+        None => Prompt::new(tr!(lang, "opinion-ask"))
             .row(vec![(tr!(lang, "button-cancel"), "cancel".into())]),
         Some(t) => Prompt::new(tr!(
             lang,

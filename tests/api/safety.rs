@@ -35,7 +35,7 @@ async fn forged_and_stale_callbacks_are_refused_politely(backend: Backend) {
         "Nút này đã cũ. Chị dùng tin nhắn mới nhất nhé."
     );
     assert!(
-        texts(&again).contains("Ghi chú thêm về Tình hình lao động"),
+        texts(&again).contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm"),
         "{}",
         texts(&again)
     );
@@ -159,7 +159,7 @@ async fn draft_survives_a_restart_of_the_bot(backend: Backend) {
     // She goes on typing where she was: the dialog is at part 2.
     let r = lan.tap("Rất khó khăn").await.unwrap();
     assert!(
-        texts(&r).contains("Ghi chú thêm về Đời sống"),
+        texts(&r).contains("Đời sống văn hóa, tinh thần: chị có ghi chú gì thêm"),
         "{}",
         texts(&r)
     );
@@ -195,7 +195,7 @@ async fn oversized_text_is_refused_and_emoji_are_kept_exactly(backend: Backend) 
         texts(&r)
     );
     assert!(
-        texts(&r).contains("Ghi chú thêm về Tình hình lao động"),
+        texts(&r).contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm"),
         "the step is shown again"
     );
     let emoji = "Được mùa 🌾👩‍🌾 — “vui” <b>&amp;";
@@ -222,7 +222,11 @@ async fn numbered_replies_pick_choices_for_text_only_platforms(backend: Backend)
     lan.send("/baocao").await.unwrap();
     // "2" is the second choice: "Có khó khăn".
     let r = lan.send("2").await.unwrap();
-    assert!(texts(&r).contains("Ghi chú thêm"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm"),
+        "{}",
+        texts(&r)
+    );
     let (body,): (String,) = sqlx::query_as("SELECT body FROM report_drafts")
         .fetch_one(app.store.pool())
         .await
