@@ -214,7 +214,13 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     hoa.tap("Hôm qua").await.unwrap();
     hoa.send("1").await.unwrap();
     hoa.tap("Bỏ qua").await.unwrap();
-    hoa.tap("✅ Xong").await.unwrap();
+    let r = hoa.tap("✅ Xong").await.unwrap();
+    // Supervisions are counted, not "times" of anything; no photo reads as such.
+    let t = texts(&r);
+    assert!(
+        t.contains("• Số lượng: 1") && t.contains("• Không có ảnh"),
+        "{t}"
+    );
     hoa.tap("✅ Lưu hoạt động").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let stats = dir.path().join("so-lieu.csv");
