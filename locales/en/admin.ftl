@@ -26,11 +26,15 @@ export-half = { $half ->
    *[2] Second
 } half of { $year }
 export-year = Year { $year }
-export-ask-format = { $range }: choose the file format.
+export-ask-format = { $range } — which type of file would you like?
 export-coming = ⏳ Preparing the file; the bot sends it when ready.
-export-ready = 📥 Reports { $range } — { $unit } ({ $rows } monthly reports).
-export-too-big = The file for { $range } — { $unit } is { $size } MB, over Telegram's { $limit } MB limit, so it cannot be sent.
-    Please pick one month or a smaller unit, or ask an administrator to export it with `chihoi export`.
+export-ready = 📥 { $range } — { $unit }: { $rows ->
+        [0] no monthly reports yet.
+        [one] 1 monthly report.
+       *[other] { $rows } monthly reports.
+    }
+export-too-big = { $range } — { $unit }: the file is { $size } MB, over the { $limit } MB that can be sent in a message, so the bot cannot send it.
+    Please try one month, or ask the bot's administrator to export it for you.
 
 digest-title = 📬 Month { $period } in review — { $unit }
 digest-reported-on-time = • Your branch reported at { $time } (on time). Thank you!

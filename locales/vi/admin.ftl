@@ -26,11 +26,14 @@ export-half = 6 tháng { $half ->
    *[2] cuối
 } năm { $year }
 export-year = Cả năm { $year }
-export-ask-format = Kỳ { $range }: chọn định dạng tệp.
+export-ask-format = { $range } — chị muốn nhận tệp loại nào?
 export-coming = ⏳ Đang chuẩn bị tệp, bot sẽ gửi ngay khi xong.
-export-ready = 📥 Báo cáo { $range } — { $unit } ({ $rows } báo cáo tháng).
-export-too-big = Tệp báo cáo { $range } — { $unit } nặng { $size } MB, quá giới hạn { $limit } MB của Telegram nên không gửi được.
-    Chị hãy chọn một tháng hoặc một đơn vị nhỏ hơn, hoặc nhờ quản trị viên xuất bằng lệnh `chihoi export`.
+export-ready = 📥 { $range } — { $unit }: { $rows ->
+        [0] chưa có báo cáo tháng nào.
+       *[other] { $rows } báo cáo tháng.
+    }
+export-too-big = { $range } — { $unit }: tệp báo cáo nặng { $size } MB, quá giới hạn { $limit } MB gửi qua tin nhắn nên bot không gửi được.
+    Chị thử xuất một tháng, hoặc nhờ người quản trị bot xuất giúp.
 
 digest-title = 📬 Tổng kết tháng { $period } — { $unit }
 digest-reported-on-time = • Chi hội đã gửi báo cáo lúc { $time } (đúng hạn). Cảm ơn chị!

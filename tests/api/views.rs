@@ -334,13 +334,24 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
 
     // The year's export, from the chat, as XLSX: every sheet, the right rows.
     hoa.send("/xuat").await.unwrap();
-    hoa.tap("Cả năm 2026").await.unwrap();
+    let r = hoa.tap("Cả năm 2026").await.unwrap();
+    assert!(
+        texts(&r).contains("Cả năm 2026 — chị muốn nhận tệp loại nào?"),
+        "{}",
+        texts(&r)
+    );
     let r = hoa.tap("Excel (XLSX)").await.unwrap();
     let doc = r
         .iter()
         .find_map(|m| m.document.clone())
         .expect("a document");
     assert_eq!(doc.file_name, "bao-cao-TB-DH-DHOP-2026.xlsx");
+    let caption = doc.caption.clone().unwrap_or_default();
+    assert!(
+        caption.starts_with("📥 Cả năm 2026 — Hội LHPN xã Đông Hợp: ")
+            && caption.ends_with(" báo cáo tháng."),
+        "{caption}"
+    );
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(doc.bytes)).unwrap();
     let names = book.sheet_names();
@@ -438,7 +449,9 @@ async fn an_export_too_large_to_send_is_explained_instead(backend: Backend) {
     assert!(r.iter().all(|m| m.document.is_none()), "no file is sent");
     let all = texts(&r);
     assert!(
-        all.contains("quá giới hạn 0 MB của Telegram") && all.contains("chọn một tháng"),
+        all.contains("Cả năm 2026 — Hội LHPN xã Đông Hợp: tệp báo cáo nặng")
+            && all.contains("quá giới hạn 0 MB gửi qua tin nhắn")
+            && all.contains("Chị thử xuất một tháng"),
         "{all}"
     );
     // Nothing is left failing in the outbox.
