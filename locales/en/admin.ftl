@@ -36,10 +36,13 @@ export-ready = 📥 { $range } — { $unit }: { $rows ->
 export-too-big = { $range } — { $unit }: the file is { $size } MB, over the { $limit } MB that can be sent in a message, so the bot cannot send it.
     Please try one month, or ask the bot's administrator to export it for you.
 
-digest-title = 📬 Month { $period } in review — { $unit }
+digest-title = 📬 Newsletter for { $period } — { $unit }
 digest-reported-on-time = • Your branch reported at { $time } (on time). Thank you!
 digest-reported-late = • Your branch reported at { $time } (late).
-digest-not-reported = • Your branch did not report this month.
+digest-not-reported = • Your branch did not send its { $period } report.
 digest-ancestor = • { $unit }: { $submitted }/{ $expected } units reported, { $pct }% on time.
-digest-activities = • Activities logged this month: { $count }.
+digest-activities = { $count ->
+        [0] • No activities logged in { $period }.
+       *[other] • Activities logged in { $period }: { $count }.
+    }
 digest-proposals = • Your branch's proposals: “{ $text }” — passed up to the union above.

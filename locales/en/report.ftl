@@ -86,7 +86,7 @@ incident-severity-critical = Very serious
 
 ## Urgent, ad-hoc reports
 
-urgent-intro = 🚨 Urgent report: it goes at once to the grassroots officers; if nobody acknowledges it, to the district, then the province.
+urgent-intro = 🚨 Urgent report: the bot sends it at once to the grassroots officers; if nobody acknowledges it, the bot passes it on to the union above.
 urgent-confirm = Send this urgent report?{"\u000A"}{ $incident }
 button-send-now = 🚨 Send now
 urgent-alert = 🚨 URGENT — { $unit }{"\u000A"}{ $incident }{"\u000A"}Reported by: { $reporter }
@@ -134,5 +134,5 @@ alert-list-not-allowed = Only grassroots, district and province officers see ale
 alert-list-empty = No open alerts.
 alert-list-title = 🚨 { $count } open alert(s):
 alert-list-more = There are older alerts; handle the ones above to see them.
-alert-reporter-escalated = ⏫ Your urgent report ({ $incident }) was not acknowledged below and has been escalated to the { $level } level.
+alert-reporter-escalated = ⏫ No officer has taken your urgent report ({ $incident }) yet, so the bot passed it on to the union above.
 alert-reporter-status = 🔔 Your urgent report ({ $incident }): { $status } — { $name }, { $role }.

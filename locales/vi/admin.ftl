@@ -35,10 +35,13 @@ export-ready = 📥 { $range } — { $unit }: { $rows ->
 export-too-big = { $range } — { $unit }: tệp báo cáo nặng { $size } MB, quá giới hạn { $limit } MB gửi qua tin nhắn nên bot không gửi được.
     Chị thử xuất một tháng, hoặc nhờ người quản trị bot xuất giúp.
 
-digest-title = 📬 Tổng kết tháng { $period } — { $unit }
+digest-title = 📬 Bản tin tháng { $period } — { $unit }
 digest-reported-on-time = • Chi hội đã gửi báo cáo lúc { $time } (đúng hạn). Cảm ơn chị!
 digest-reported-late = • Chi hội đã gửi báo cáo lúc { $time } (chậm hạn).
-digest-not-reported = • Chi hội chưa gửi báo cáo tháng này.
+digest-not-reported = • Chi hội chưa gửi báo cáo tháng { $period }.
 digest-ancestor = • { $unit }: { $submitted }/{ $expected } đơn vị đã nộp, { $pct }% đúng hạn.
-digest-activities = • Hoạt động đã ghi trong tháng: { $count }.
+digest-activities = { $count ->
+        [0] • Chưa ghi hoạt động nào trong tháng { $period }.
+       *[other] • Hoạt động đã ghi trong tháng { $period }: { $count }.
+    }
 digest-proposals = • Đề xuất của chi hội: “{ $text }” — đã chuyển lên Hội cấp trên.

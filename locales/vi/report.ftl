@@ -83,7 +83,7 @@ incident-severity-critical = Rất nghiêm trọng
 
 ## Báo cáo khẩn, đột xuất
 
-urgent-intro = 🚨 Báo cáo khẩn: bot gửi ngay tới cán bộ Hội cơ sở; nếu chưa ai nhận, bot chuyển lên Hội huyện, rồi Hội tỉnh.
+urgent-intro = 🚨 Báo cáo khẩn: bot gửi ngay tới cán bộ Hội cơ sở; nếu chưa ai nhận, bot chuyển tiếp lên Hội cấp trên.
 urgent-confirm = Gửi báo cáo khẩn này?{"\u000A"}{ $incident }
 button-send-now = 🚨 Gửi ngay
 urgent-alert = 🚨 KHẨN — { $unit }{"\u000A"}{ $incident }{"\u000A"}Người báo: { $reporter }
@@ -131,5 +131,5 @@ alert-list-not-allowed = Chỉ cán bộ Hội cơ sở, huyện, tỉnh xem đ�
 alert-list-empty = Không có cảnh báo nào đang mở.
 alert-list-title = 🚨 { $count } cảnh báo đang mở:
 alert-list-more = Còn cảnh báo cũ hơn; xử lý xong các cảnh báo trên để xem tiếp.
-alert-reporter-escalated = ⏫ Báo cáo khẩn của chị ({ $incident }) chưa được cấp dưới nhận, đã chuyển lên { $level }.
+alert-reporter-escalated = ⏫ Báo cáo khẩn của chị ({ $incident }) chưa có cán bộ nào nhận, bot đã chuyển lên Hội cấp trên.
 alert-reporter-status = 🔔 Báo cáo khẩn của chị ({ $incident }): { $status } — { $name }, { $role }.

@@ -97,7 +97,7 @@ async fn urgent_report_climbs_the_ladder_until_someone_acknowledges(backend: Bac
     );
     let told = mai.unread();
     assert!(
-        texts(&told).contains("đã chuyển lên Huyện"),
+        texts(&told).contains("chưa có cán bộ nào nhận, bot đã chuyển lên Hội cấp trên"),
         "{}",
         texts(&told)
     );
@@ -176,7 +176,9 @@ async fn with_nobody_at_the_grassroots_it_goes_to_the_district_then_the_province
     assert_eq!(app.tick().await.escalated, 1);
     app.drain().await;
     assert_eq!(province.unread().len(), 1);
-    assert!(texts(&mai.unread()).contains("đã chuyển lên Tỉnh"));
+    let told = mai.unread();
+    assert_eq!(told.len(), 1, "{}", texts(&told));
+    assert!(texts(&told).contains("bot đã chuyển lên Hội cấp trên"));
     // At the top it stays.
     app.advance(Duration::hours(48));
     assert_eq!(app.tick().await.escalated, 0);
