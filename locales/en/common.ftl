@@ -37,6 +37,7 @@ button-reject = ✖ Reject
 
 menu-title = What would you like to do?
 menu-not-understood = Sorry, I did not understand. Please pick one below.
+menu-thanks = You are welcome! If you need anything else, choose it below.
 menu-report = 📋 Monthly report
 menu-urgent = 🚨 Urgent report
 menu-opinion = 💬 Send an opinion
@@ -50,7 +51,9 @@ help-not-joined = You are not in a branch yet. Open the invite link an officer s
 help-member =
     /khancap — report an urgent incident now
     /ykien — send an opinion or concern to your branch
+    /huy — stop what you are doing
     /ngonngu — change language
+    /trogiup — show this help
 help-reporter =
     /baocao — monthly public-opinion report
     /hoatdong — log an activity (counts towards targets)
@@ -58,6 +61,7 @@ help-reporter =
     /ykien — send an opinion or concern
     /huy — stop what you are doing (drafts are kept)
     /ngonngu — change language
+    /trogiup — show this help
 help-admin =
     Urgent reports nobody below acknowledges climb to you.
     /tiendo — reporting progress
@@ -65,13 +69,19 @@ help-admin =
     /xuat — export reports (month, half-year, year)
     /canhbao — open alerts
     /khancap — urgent report
+    /huy — stop what you are doing
     /ngonngu — change language
+    /trogiup — show this help
 
 help-officer =
     /tiendo — reporting progress of your branches
     /chitieu — yearly targets
     /xuat — export reports
     /canhbao — open urgent alerts in your commune
+help-contact = { $who ->
+    [member] To talk to a person, please contact your branch head.
+   *[other] To talk to a person, please contact the officers of the union above you.
+}
 
 dialog-cancelled = Stopped.
 

@@ -37,6 +37,7 @@ button-reject = ✖ Từ chối
 
 menu-title = Chị muốn làm gì?
 menu-not-understood = Bot chưa hiểu ý chị. Chị chọn một việc bên dưới nhé.
+menu-thanks = Dạ, không có gì ạ! Chị cần gì thêm thì chọn bên dưới nhé.
 menu-report = 📋 Báo cáo tháng
 menu-urgent = 🚨 Báo cáo khẩn
 menu-opinion = 💬 Gửi ý kiến
@@ -50,7 +51,9 @@ help-not-joined = Chị chưa thuộc chi hội nào trên hệ thống. Hãy m�
 help-member =
     /khancap — báo ngay vụ việc khẩn cấp
     /ykien — gửi ý kiến, phản ánh tới chi hội
+    /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
+    /trogiup — xem trợ giúp
 help-reporter =
     /baocao — báo cáo tình hình dư luận hằng tháng
     /hoatdong — ghi hoạt động (tính vào chỉ tiêu)
@@ -58,6 +61,7 @@ help-reporter =
     /ykien — gửi ý kiến, phản ánh
     /huy — dừng việc đang làm (bản nháp vẫn được lưu)
     /ngonngu — đổi ngôn ngữ
+    /trogiup — xem trợ giúp
 help-admin =
     Báo cáo khẩn chưa được cấp dưới nhận sẽ chuyển lên chị.
     /tiendo — tiến độ báo cáo
@@ -65,13 +69,19 @@ help-admin =
     /xuat — xuất báo cáo (tháng, 6 tháng, năm)
     /canhbao — các cảnh báo đang mở
     /khancap — báo cáo khẩn
+    /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
+    /trogiup — xem trợ giúp
 
 help-officer =
     /tiendo — tiến độ báo cáo của các chi hội
     /chitieu — chỉ tiêu năm
     /xuat — xuất báo cáo
     /canhbao — các cảnh báo khẩn đang mở trong xã
+help-contact = { $who ->
+    [member] Cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
+   *[other] Cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.
+}
 
 dialog-cancelled = Đã dừng.
 

@@ -185,6 +185,18 @@ fn help(ctx: &mut Ctx<'_>) {
         ),
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => tr!(lang, "help-admin"),
     });
+    // Someone to ask in person: her branch head, or the union above her.
+    match ctx.role() {
+        Some(Role::Member) => {
+            text.push_str("\n\n");
+            text.push_str(&tr!(lang, "help-contact", who = "member"));
+        }
+        Some(Role::BranchHead | Role::GrassrootsOfficer | Role::DistrictAdmin) => {
+            text.push_str("\n\n");
+            text.push_str(&tr!(lang, "help-contact", who = "officer"));
+        }
+        _ => {}
+    }
     menu(ctx, Some(text));
 }
 
@@ -194,7 +206,7 @@ pub(crate) fn not_joined(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
     Ok(Next::Go(DialogState::Idle))
 }
 
-/// Text outside any dialog: a pasted invite code, or she needs the menu.
+/// Text outside any dialog: a pasted invite code, a thank-you or "menu", or she needs the menu.
 pub(crate) async fn idle_text(ctx: &mut Ctx<'_>, text: &str) -> Result<Next, DialogError> {
     if ctx.user.membership().is_none() {
         if let Some(code) = InviteCode::parse(text) {
@@ -202,8 +214,34 @@ pub(crate) async fn idle_text(ctx: &mut Ctx<'_>, text: &str) -> Result<Next, Dia
         }
         return not_joined(ctx);
     }
-    menu(ctx, Some(tr!(ctx.lang, "menu-not-understood")));
+    let text = match small_talk(text) {
+        Some(SmallTalk::Menu) => None,
+        Some(SmallTalk::Thanks) => Some(tr!(ctx.lang, "menu-thanks")),
+        None => Some(tr!(ctx.lang, "menu-not-understood")),
+    };
+    menu(ctx, text);
     Ok(Next::Quiet)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum SmallTalk {
+    Menu,
+    Thanks,
+}
+
+/// "menu" and thank-yous, which deserve the menu rather than "not understood".
+fn small_talk(text: &str) -> Option<SmallTalk> {
+    let t = text
+        .trim()
+        .trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .to_lowercase();
+    if t == "menu" {
+        return Some(SmallTalk::Menu);
+    }
+    ["cảm ơn", "cám ơn", "cam on", "camon", "thank"]
+        .iter()
+        .any(|w| t.starts_with(w))
+        .then_some(SmallTalk::Thanks)
 }
 
 async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogError> {
@@ -837,4 +875,29 @@ pub(crate) async fn remind_all(
         nobody = nobody
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thanks_and_menu_are_recognised_in_the_words_people_use() {
+        for t in [
+            "Cảm ơn!",
+            "cảm ơn chị ạ",
+            "Cám ơn nhé",
+            "cam on",
+            "Thanks",
+            "thank you",
+        ] {
+            assert_eq!(small_talk(t), Some(SmallTalk::Thanks), "{t}");
+        }
+        for t in ["menu", " Menu ", "MENU."] {
+            assert_eq!(small_talk(t), Some(SmallTalk::Menu), "{t}");
+        }
+        for t in ["ổn", "1", "Nội dung gửi nhầm", "hello?"] {
+            assert_eq!(small_talk(t), None, "{t}");
+        }
+    }
 }

@@ -261,6 +261,21 @@ async fn out_of_turn_messages_get_a_friendly_answer(backend: Backend) {
     assert!(texts(&r).contains("Đã dừng"), "{}", texts(&r));
     let r = mai.send("Nội dung gửi nhầm").await.unwrap();
     assert!(texts(&r).contains("Bot chưa hiểu ý chị"), "{}", texts(&r));
+    // A thank-you is not "not understood"; help names how to stop and how to get help.
+    let r = mai.send("Cảm ơn bot nhé!").await.unwrap();
+    assert!(
+        texts(&r).contains("Dạ, không có gì ạ!") && !texts(&r).contains("chưa hiểu"),
+        "{}",
+        texts(&r)
+    );
+    let r = mai.send("/trogiup").await.unwrap();
+    let help = texts(&r);
+    assert!(
+        help.contains("/huy — dừng việc đang làm")
+            && help.contains("/trogiup — xem trợ giúp")
+            && help.contains("chị liên hệ chi hội trưởng của mình"),
+        "{help}"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM opinions").await, 0);
     app.shutdown().await;
 }
