@@ -1,12 +1,12 @@
 ## Common: errors, roles, levels, buttons, menu, help, language
 
-error-internal = Sorry, something went wrong on our side. Please try again in a few minutes. What you entered is kept.
-error-stale-button = This button is out of date. Please use the latest message.
-error-bad-button = This button is not valid.
+error-internal = Sorry, the bot ran into a problem. Please try again in a few minutes. What you entered is kept.
+error-stale-button = This choice is out of date. Please choose from the latest message.
+error-bad-button = This choice is not valid.
 error-not-yours = This is not yours to decide.
-error-use-buttons = Please tap one of the buttons below (or type its number).
+error-use-buttons = Please choose one of the options below.
 error-photo-not-expected = No photo is needed at this step.
-error-unsupported = The bot only reads text and buttons.
+error-unsupported = Sorry, the bot cannot read this kind of message yet (voice messages, stickers…). Please type your message.
 error-unknown-command = Unknown command. Type /trogiup for help.
 error-empty-text = The text is empty. Please type it again.
 error-text-too-long = Your text has { $chars } characters; the limit is { $max }. Please shorten it.
@@ -28,7 +28,7 @@ button-close = Close
 button-skip = Skip
 button-next = Continue ➡
 button-continue = Continue the draft
-button-start-over = Start over
+button-start-over = 🗑 Delete draft, restart
 button-up = ⬆ Back
 button-prev = « Previous
 button-more = More »
@@ -36,7 +36,7 @@ button-approve = ✅ Approve
 button-reject = ✖ Reject
 
 menu-title = What would you like to do?
-menu-not-understood = Sorry, I did not understand. Please pick one below.
+menu-not-understood = Sorry, the bot did not understand. Please choose one below.
 menu-thanks = You are welcome! If you need anything else, choose it below.
 menu-report = 📋 Monthly report
 menu-urgent = 🚨 Urgent report
@@ -44,10 +44,10 @@ menu-opinion = 💬 Send an opinion
 menu-join = 🙋 Ask to join a branch
 menu-language = 🌐 Language
 menu-help = ❓ Help
-menu-alerts = 🚨 Alerts
+menu-alerts = 📢 Open alerts
 
 help-title = ❓ Help
-help-not-joined = You are not in a branch yet. Open the invite link an officer sent you, or tap "Ask to join a branch" to pick yours.
+help-not-joined = This is the automated assistant (bot) of the Women's Union. You are not in a branch yet: send the invite code (or open the invite link) a union officer gave you, or choose “🙋 Ask to join a branch” to find yours.
 help-member =
     /khancap — report an urgent incident now
     /ykien — send an opinion or concern to your branch
@@ -83,7 +83,7 @@ help-contact = { $who ->
    *[other] To talk to a person, please contact the officers of the union above you.
 }
 
-dialog-cancelled = Stopped.
+dialog-cancelled = Cancelled.
 
 language-ask = Choose a language:
 language-set = Switched to English.

@@ -1,9 +1,9 @@
 ## Monthly public-opinion report
 
 report-period-title = Report for { $period }
-report-not-allowed = Only branch heads and grassroots officers file the monthly report.
+report-not-allowed = Only branch heads and grassroots officers can send the monthly report.
 report-bad-period = That month is not valid. Type /baocao for the { $current } report; if last month is still open, type /baocao { $previous }.
-report-period-locked = The { $period } reporting period is locked and can no longer be changed.
+report-period-locked = The { $period } reporting period is locked and can no longer be changed. Anything more to report goes into this month's report (type /baocao).
 report-intro = 📋 Report for { $period } — { $unit }. Deadline: { $deadline }.
     Five parts; in each, choose an option or type briefly. Each answer is saved at once.
 report-already-submitted = The { $period } report was sent at { $time } (revision { $revision }). You can still correct it until the period locks.
@@ -22,7 +22,10 @@ button-clear-note = Remove note
 report-ask-incidents = Part 4/5 — Were there any emerging or prominent incidents this month?
 button-yes-incident = Yes
 button-no-incident = None
-report-incident-list = Part 4/5 — { $count } incident(s) recorded:
+report-incident-list = Part 4/5 — { $count ->
+        [one] 1 incident recorded:
+       *[other] { $count } incidents recorded:
+    }
 button-add-incident = ➕ Add incident
 button-delete-incident = 🗑 Delete { $n }
 report-incident-deleted = Incident deleted.
@@ -36,8 +39,8 @@ report-summary-title = 📋 Report for { $period } — { $unit }
 report-missing = (not answered)
 report-no-incidents = None
 report-no-proposals = None
-report-summary-ready = Check it, then tap "Submit", or pick a part to correct.
-report-summary-incomplete = Some parts are not answered yet; pick one to complete it.
+report-summary-ready = Please check it, then choose “Submit” or the part to correct.
+report-summary-incomplete = Some parts are not answered yet; choose one to complete it.
 button-submit = ✅ Submit
 button-edit-labour = ✏️ Labour
 button-edit-living = ✏️ Living
@@ -71,18 +74,18 @@ report-thoughts-serious = Frustrated
 
 incident-ask-field = Which field is the incident in?
 incident-ask-severity = { $field } — how serious?
-incident-ask-people = About how many people are involved? Tap a button or type a number (e.g. 12).
+incident-ask-people = About how many people are involved? Choose a range or type the number of people (e.g. 12).
 incident-bad-people = Please type just a number (e.g. 12).
 incident-ask-description = Please describe the incident briefly: where, and what happened.
 incident-line = { $field } — { $severity }, about { $people } people: { $description }
 incident-field-land-clearance = Land clearance
 incident-field-contributions = Community contributions
-incident-field-merit-policy = Policy for people with merit
+incident-field-merit-policy = People-of-merit policy
 incident-field-security-order = Security and order
 incident-field-other = Other
 incident-severity-minor = Minor
-incident-severity-serious = Serious
-incident-severity-critical = Very serious
+incident-severity-serious = Complex
+incident-severity-critical = Very complex (urgent)
 
 ## Urgent, ad-hoc reports
 
@@ -90,8 +93,11 @@ urgent-intro = 🚨 Urgent report: the bot sends it at once to the grassroots of
 urgent-confirm = Send this urgent report?{"\u000A"}{ $incident }
 button-send-now = 🚨 Send now
 urgent-alert = 🚨 URGENT — { $unit }{"\u000A"}{ $incident }{"\u000A"}Reported by: { $reporter }
-urgent-sent = ✅ Urgent report sent to { $count } officer(s).
-urgent-sent-nobody = The urgent report is saved, but no officer above you uses the bot yet. Please call your grassroots officer directly.
+urgent-sent = ✅ Urgent report sent to { $count ->
+        [one] 1 officer
+       *[other] { $count } officers
+    }. The bot will tell you when an officer takes it.
+urgent-sent-nobody = ⚠️ The urgent report is saved, but no union officer uses the bot yet to receive it. Please call your grassroots officer directly now.
 
 ## Members' opinions
 
@@ -102,20 +108,36 @@ button-send-anonymous = Send anonymously
 opinion-sent = ✅ Your opinion was sent to { $unit }. Thank you!
 opinion-to-head = 💬 New opinion from a member ({ $who }):{"\u000A"}{ $text }
 opinion-anonymous-name = anonymous
-report-urgent-raised = 🚨 { $count } very serious incident(s): the bot alerted the grassroots officers at once.
+report-urgent-raised = 🚨 { $count ->
+        [one] 1 very complex incident
+       *[other] { $count } very complex incidents
+    }: the bot alerted the grassroots officers at once.
 
 ## Reminders and overdue summaries
 
 reminder-prompt = 📋 The { $period } report of { $unit } is open. Deadline: { $deadline }.
-reminder-again = ⏰ Reminder: { $unit } has not sent its { $period } report. Deadline: { $deadline }.
+reminder-again = ⏰ Hello! The { $period } report of { $unit } has not been sent yet. Deadline: { $deadline }.
 reminder-overdue = ⏰ The { $period } report of { $unit } is overdue (deadline { $deadline }). Please send it soon.
 button-open-report = 📋 Write the report
 overdue-summary = ⚠️ The { $period } report is overdue: { $pending } of { $total } units have not sent it:
 overdue-more = {"\u000A"}… and { $count } more.
 button-remind-all = 🔔 Remind them all now
-remind-all-done = Reminded { $people } people.
-remind-all-summary = 🔔 Reminders sent to { $people } people in { $units } pending units. { $nobody } units have nobody on the bot yet.
-unreachable-to-head = ⚠️ { $name } ({ $unit }) blocked the bot or left Telegram; the bot can no longer reach her. Please contact her directly.
+remind-all-done = { $people ->
+        [0] No more reminders sent.
+        [one] Reminded 1 person.
+       *[other] Reminded { $people } people.
+    }
+remind-all-summary = { $units ->
+        [0] 🔔 No unit is pending any more.
+       *[other] { $people ->
+            [0] 🔔 No more reminders sent: the { $units } pending units were reminded today or have nobody on the bot.
+           *[other] 🔔 Reminders sent to { $people } people in { $units } pending units.{ $nobody ->
+                [0] {""}
+               *[other] {" "}{ $nobody } units have nobody on the bot yet.
+            }
+        }
+    }
+unreachable-to-head = ⚠️ { $name } ({ $unit }) blocked the bot or no longer uses this account; the bot can no longer reach her. Please contact her directly.
 
 ## Urgent alerts: handling
 
@@ -130,9 +152,12 @@ alert-status-line = Status: { $status }
 alert-escalated-note = (Escalated: nobody below acknowledged it.)
 alert-already = This alert is already: { $status }.
 alert-updated = Updated: { $status }.
-alert-list-not-allowed = Only grassroots, district and province officers see alerts.
+alert-list-not-allowed = Only officers of grassroots unions and of the unions above see alerts.
 alert-list-empty = No open alerts.
-alert-list-title = 🚨 { $count } open alert(s):
+alert-list-title = 🚨 { $count ->
+        [one] 1 open alert:
+       *[other] { $count } open alerts:
+    }
 alert-list-more = There are older alerts; handle the ones above to see them.
 alert-reporter-escalated = ⏫ No officer has taken your urgent report ({ $incident }) yet, so the bot passed it on to the union above.
 alert-reporter-status = 🔔 Your urgent report ({ $incident }): { $status } — { $name }, { $role }.

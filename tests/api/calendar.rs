@@ -84,7 +84,7 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     let r = hanh.unread();
     assert!(
         text(&r[0]).starts_with(
-            "⏰ Nhắc nhở: Chi hội phụ nữ thôn Lạc Thành chưa gửi báo cáo tháng 11/2026"
+            "⏰ Chị ơi, báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Lạc Thành chưa gửi. Hạn nộp: 23:59 30/11/2026."
         )
     );
     hoa.unread();

@@ -31,7 +31,7 @@ async fn fill_report(lan: &mut chihoi::channel::telegram::person::Person<'_>) {
     lan.tap("Bỏ qua").await.unwrap();
     lan.tap("Có").await.unwrap();
     lan.tap("Giải phóng mặt bằng").await.unwrap();
-    lan.tap("Nghiêm trọng").await.unwrap();
+    lan.tap("Phức tạp").await.unwrap();
     lan.send("1.200").await.unwrap();
     lan.send("Ba hộ chưa đồng ý mức đền bù").await.unwrap();
     lan.tap("Tiếp tục ➡").await.unwrap();
@@ -121,7 +121,7 @@ async fn invite_join_report_with_incident_edit_submit_then_export_contains_it(ba
     assert_eq!(row["Số vụ việc"], "1");
     assert_eq!(
         row["Vụ việc phát sinh, nổi cộm"],
-        "1. Giải phóng mặt bằng — Nghiêm trọng, khoảng 1200 người: Ba hộ chưa đồng ý mức đền bù"
+        "1. Giải phóng mặt bằng — Phức tạp, khoảng 1200 người: Ba hộ chưa đồng ý mức đền bù"
     );
     assert_eq!(row["Đề xuất, kiến nghị"], "Đề nghị xã đối thoại với các hộ");
     assert_eq!(row["Gửi lúc"], "2026-11-15 10:00");
@@ -238,7 +238,7 @@ async fn members_and_people_without_a_role_cannot_file_the_report(backend: Backe
     let mut stranger = app.person(103, "Hà");
     let r = stranger.send("/baocao").await.unwrap();
     assert!(
-        texts(&r).contains("Để dùng bot, chị cần tham gia chi hội"),
+        texts(&r).contains("Đây là trợ lý tự động (bot) của Hội LHPN"),
         "{}",
         texts(&r)
     );

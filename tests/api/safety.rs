@@ -32,7 +32,7 @@ async fn forged_and_stale_callbacks_are_refused_politely(backend: Backend) {
         .unwrap();
     assert_eq!(
         notice["text"],
-        "Nút này đã cũ. Chị dùng tin nhắn mới nhất nhé."
+        "Lựa chọn này đã cũ. Chị chọn trong tin nhắn mới nhất nhé."
     );
     assert!(
         texts(&again).contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm"),
@@ -235,9 +235,17 @@ async fn numbered_replies_pick_choices_for_text_only_platforms(backend: Backend)
     // Words where a choice is expected get a hint, and nothing changes.
     lan.tap("Bỏ qua").await.unwrap();
     let r = lan.send("ổn").await.unwrap();
-    assert!(texts(&r).contains("bấm một nút bên dưới"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("Chị chọn một mục trong danh sách bên dưới nhé."),
+        "{}",
+        texts(&r)
+    );
     let r = lan.send("9").await.unwrap();
-    assert!(texts(&r).contains("bấm một nút bên dưới"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("Chị chọn một mục trong danh sách bên dưới nhé."),
+        "{}",
+        texts(&r)
+    );
     app.shutdown().await;
 }
 
@@ -258,7 +266,7 @@ async fn out_of_turn_messages_get_a_friendly_answer(backend: Backend) {
     // /huy in the middle of a dialog stops it.
     mai.send("/ykien").await.unwrap();
     let r = mai.send("/huy").await.unwrap();
-    assert!(texts(&r).contains("Đã dừng"), "{}", texts(&r));
+    assert!(texts(&r).contains("Đã hủy."), "{}", texts(&r));
     let r = mai.send("Nội dung gửi nhầm").await.unwrap();
     assert!(texts(&r).contains("Bot chưa hiểu ý chị"), "{}", texts(&r));
     // A thank-you is not "not understood"; help names how to stop and how to get help.

@@ -107,7 +107,10 @@ async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: B
         t.starts_with("📊 Tiến độ báo cáo tháng 11/2026 — Hội LHPN huyện Đông Hưng"),
         "{t}"
     );
-    assert!(t.contains("Chi hội: ✅ 1 · 🕓 1 · ❌ "), "{t}");
+    assert!(
+        t.contains("Chi hội: ✅ Đúng hạn: 1 · 🕓 Chậm: 1 · ❌ Chưa nộp: "),
+        "{t}"
+    );
     assert!(t.contains("✅1 🕓1 ❌3 · Hội LHPN xã Đông Hợp"), "{t}");
     let r = hang.tap("Hội LHPN xã Đông Hợp").await.unwrap();
     let t = texts(&r);
@@ -117,7 +120,7 @@ async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: B
     assert!(
         r.last()
             .unwrap()
-            .button("🔔 Nhắc các đơn vị chưa nộp")
+            .button("🔔 Nhắc đơn vị chưa nộp")
             .is_some()
     );
 
@@ -145,13 +148,13 @@ async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: B
     // Members and branch heads have no views.
     let r = mai.send("/tiendo").await.unwrap();
     assert!(
-        texts(&r).contains("Chỉ cán bộ Hội cơ sở, huyện, tỉnh"),
+        texts(&r).contains("Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được"),
         "{}",
         texts(&r)
     );
     let r = lan.send("/chitieu").await.unwrap();
     assert!(
-        texts(&r).contains("Chỉ cán bộ Hội cơ sở, huyện, tỉnh"),
+        texts(&r).contains("Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được"),
         "{}",
         texts(&r)
     );
@@ -245,25 +248,29 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     );
     // One of the commune's four branches helped two households: 25 %.
     assert!(
-        t.contains("CT4: Mỗi chi hội giúp 2 hộ đạt tiêu chí 5K3S / 5C3S — 25%/100% (1/4 chi hội)"),
+        t.contains(
+            "4. Mỗi chi hội giúp 2 hộ đạt tiêu chí 5K3S / 5C3S: đạt 25% (mục tiêu 100%; 1/4 chi hội)"
+        ),
         "{t}"
     );
     // Supervision without a draft comment is not enough for target 7; 70 % members is.
     assert!(
         t.contains(
-            "CT7: Giám sát ít nhất 1 chính sách và góp ý ít nhất 1 dự thảo — 0%/100% (0/1 cơ sở)"
+            "7. Giám sát ít nhất 1 chính sách và góp ý ít nhất 1 dự thảo: đạt 0% (mục tiêu 100%; 0/1 cơ sở)"
         ),
         "{t}"
     );
     assert!(
-        t.contains("✅ CT9: Tập hợp ≥ 65% phụ nữ từ 18 tuổi làm hội viên — 100%/100% (1/1 cơ sở)"),
+        t.contains(
+            "✅ 9. Tập hợp ≥ 65% phụ nữ từ 18 tuổi làm hội viên: đạt 100% (mục tiêu 100%; 1/1 cơ sở)"
+        ),
         "{t}"
     );
     let lines: Vec<&str> = t.lines().skip(1).collect();
     let pos = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap();
     let households = pos("Mỗi chi hội giúp 2 hộ");
     assert!(
-        pos("CT7:") < households && households < pos("Tập hợp ≥ 65%"),
+        pos("7. Giám sát") < households && households < pos("Tập hợp ≥ 65%"),
         "worst first: {t}"
     );
     // Both activities in the export's activities sheet: the date as logged, the type's name,
