@@ -187,6 +187,119 @@ mod tests {
         assert_ne!(t(Lang::En, "help-title"), t(Lang::Vi, "help-title"));
     }
 
+    /// Texts read the same on Telegram (buttons) and on Zalo (a numbered list, answered by
+    /// number or words): nobody is told to tap a button, and no platform is named.
+    #[test]
+    fn no_text_assumes_buttons_or_a_platform() {
+        let banned: &[(&str, &[&str])] = &[
+            (
+                "vi",
+                &["bấm", "nút", "telegram", "zalo", "hệ thống", "\"", "«", "»"],
+            ),
+            ("en", &["tap", "button", "telegram", "zalo", "system", "\""]),
+        ];
+        let mut found = Vec::new();
+        for (lang, words) in banned {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("locales")
+                .join(lang);
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                // Export column headers are not read in a chat.
+                if path.file_name().is_some_and(|n| n == "export.ftl") {
+                    continue;
+                }
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    if line.starts_with('#') {
+                        continue;
+                    }
+                    // The value only: ids such as `button-skip` are not shown.
+                    let value = match line.split_once(" = ") {
+                        Some((id, v)) if !id.starts_with(' ') => v,
+                        _ => line,
+                    };
+                    // Fluent's own quoting of literals (`{"\u000A"}`, `{ "{" }`) is not text.
+                    let value = value
+                        .replace("{ \"{\" }", "")
+                        .replace("{ \"}\" }", "")
+                        .replace("{\"", "")
+                        .replace("\"}", "");
+                    let lower = value.to_lowercase();
+                    for w in *words {
+                        // « » are page arrows on buttons, never quotes in a sentence.
+                        let is_arrow = matches!(*w, "«" | "»") && line.starts_with("button-");
+                        if lower.contains(w) && !is_arrow {
+                            found.push(format!("{}: {w}: {line}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn zero_and_one_read_naturally() {
+        let vi = crate::tr!(
+            Lang::Vi,
+            "remind-all-summary",
+            people = 2,
+            units = 4,
+            nobody = 0
+        );
+        assert_eq!(vi, "🔔 Đã gửi nhắc nhở tới 2 người ở 4 đơn vị chưa nộp.");
+        let vi = crate::tr!(
+            Lang::Vi,
+            "remind-all-summary",
+            people = 2,
+            units = 4,
+            nobody = 2
+        );
+        assert_eq!(
+            vi,
+            "🔔 Đã gửi nhắc nhở tới 2 người ở 4 đơn vị chưa nộp. 2 đơn vị chưa có ai dùng bot."
+        );
+        let vi = crate::tr!(
+            Lang::Vi,
+            "remind-all-summary",
+            people = 0,
+            units = 4,
+            nobody = 2
+        );
+        assert!(!vi.contains(" 0 "), "{vi}");
+        let en = crate::tr!(Lang::En, "urgent-sent", count = 1);
+        assert!(
+            en.starts_with("✅ Urgent report sent to 1 officer."),
+            "{en}"
+        );
+        for lang in Lang::ALL {
+            let confirm = |measure: &str, photos: i64| {
+                crate::tr!(
+                    lang,
+                    "activity-confirm",
+                    kind = "K",
+                    date = "15/11/2026",
+                    amount = 3,
+                    unit = "U",
+                    measure = measure.to_owned(),
+                    description = "D",
+                    photos = photos
+                )
+            };
+            let counted = confirm("count", 0);
+            assert!(
+                !counted.contains("3 U") && counted.contains(": 3"),
+                "{counted}"
+            );
+            assert!(!counted.contains("• 0"), "{counted}");
+            let people = confirm("participants", 2);
+            assert!(
+                people.contains("• 3 U") && people.contains("• 2 "),
+                "{people}"
+            );
+        }
+    }
+
     #[test]
     fn platform_hint_picks_english_only_when_asked() {
         assert_eq!(Lang::from_platform_hint(Some("en-US")), Lang::En);

@@ -4,6 +4,7 @@
 
 use crate::domain::org::Level;
 use crate::domain::period::Period;
+use crate::domain::range::PeriodRange;
 use crate::domain::report::{Incident, IncidentField, Section, Severity, Situation};
 use crate::domain::role::Role;
 use crate::i18n::Lang;
@@ -69,6 +70,21 @@ pub fn severity(lang: Lang, severity: Severity) -> String {
 /// `11/2026`, as Vietnamese write a month.
 pub fn period(period: Period) -> String {
     format!("{:02}/{}", period.month(), period.year())
+}
+
+/// An export's range as the choice that asked for it reads: `Tháng 11/2026`, `6 tháng đầu năm
+/// 2026`, `Cả năm 2026`.
+pub fn range(lang: Lang, range: PeriodRange) -> String {
+    match range {
+        PeriodRange::Month(p) => tr!(lang, "export-this-month", period = period(p)),
+        PeriodRange::Half { year, second } => tr!(
+            lang,
+            "export-half",
+            half = if second { 2 } else { 1 },
+            year = i64::from(year)
+        ),
+        PeriodRange::Year(year) => tr!(lang, "export-year", year = i64::from(year)),
+    }
 }
 
 /// One incident on one line: field, seriousness, people and the description as given.

@@ -3,15 +3,15 @@
 menu-progress = 📊 Progress
 menu-targets = 🎯 Targets
 menu-export = 📥 Export
-view-not-allowed = Only grassroots, district and province officers see progress and targets.
+view-not-allowed = Only officers of grassroots unions and of the unions above see progress and targets.
 progress-title = 📊 Reporting progress { $period } — { $unit }
-progress-counts = ✅ { $on_time } · 🕓 { $late } · ❌ { $missing } — { $pct }% on time
+progress-counts = ✅ On time: { $on_time } · 🕓 Late: { $late } · ❌ Missing: { $missing } ({ $pct }% on time)
 progress-nothing-expected = No unit here has to report.
-button-remind-pending = 🔔 Remind units not yet reported
+button-remind-pending = 🔔 Remind pending units
 button-chart = 📈 Chart
 button-previous-month = « Previous month
 targets-title = 🎯 Targets { $year } — { $unit }
-targets-line = T{ $number }: { $title } — { $pct }%/{ $goal }% ({ $achieved }/{ $total } { $level })
+targets-line = { $number }. { $title }: { $pct }% achieved (goal { $goal }%; { $achieved } of { $total } at { $level } level)
 chart-coming = Drawing the chart…
 chart-on-time = On time
 chart-late = Late
@@ -26,16 +26,23 @@ export-half = { $half ->
    *[2] Second
 } half of { $year }
 export-year = Year { $year }
-export-ask-format = { $range }: choose the file format.
+export-ask-format = { $range } — which type of file would you like?
 export-coming = ⏳ Preparing the file; the bot sends it when ready.
-export-ready = 📥 Reports { $range } — { $unit } ({ $rows } monthly reports).
-export-too-big = The file for { $range } — { $unit } is { $size } MB, over Telegram's { $limit } MB limit, so it cannot be sent.
-    Please pick one month or a smaller unit, or ask an administrator to export it with `chihoi export`.
+export-ready = 📥 { $range } — { $unit }: { $rows ->
+        [0] no monthly reports yet.
+        [one] 1 monthly report.
+       *[other] { $rows } monthly reports.
+    }
+export-too-big = { $range } — { $unit }: the file is { $size } MB, over the { $limit } MB that can be sent in a message, so the bot cannot send it.
+    Please try one month, or ask the bot's administrator to export it for you.
 
-digest-title = 📬 Month { $period } in review — { $unit }
+digest-title = 📬 Newsletter for { $period } — { $unit }
 digest-reported-on-time = • Your branch reported at { $time } (on time). Thank you!
 digest-reported-late = • Your branch reported at { $time } (late).
-digest-not-reported = • Your branch did not report this month.
+digest-not-reported = • Your branch did not send its { $period } report.
 digest-ancestor = • { $unit }: { $submitted }/{ $expected } units reported, { $pct }% on time.
-digest-activities = • Activities logged this month: { $count }.
+digest-activities = { $count ->
+        [0] • No activities logged in { $period }.
+       *[other] • Activities logged in { $period }: { $count }.
+    }
 digest-proposals = • Your branch's proposals: “{ $text }” — passed up to the union above.

@@ -1,12 +1,12 @@
 ## Common: errors, roles, levels, buttons, menu, help, language
 
-error-internal = Sorry, something went wrong on our side. Please try again in a few minutes. What you entered is kept.
-error-stale-button = This button is out of date. Please use the latest message.
-error-bad-button = This button is not valid.
+error-internal = Sorry, the bot ran into a problem. Please try again in a few minutes. What you entered is kept.
+error-stale-button = This choice is out of date. Please choose from the latest message.
+error-bad-button = This choice is not valid.
 error-not-yours = This is not yours to decide.
-error-use-buttons = Please tap one of the buttons below (or type its number).
+error-use-buttons = Please choose one of the options below.
 error-photo-not-expected = No photo is needed at this step.
-error-unsupported = The bot only reads text and buttons.
+error-unsupported = Sorry, the bot cannot read this kind of message yet (voice messages, stickers…). Please type your message.
 error-unknown-command = Unknown command. Type /trogiup for help.
 error-empty-text = The text is empty. Please type it again.
 error-text-too-long = Your text has { $chars } characters; the limit is { $max }. Please shorten it.
@@ -28,7 +28,7 @@ button-close = Close
 button-skip = Skip
 button-next = Continue ➡
 button-continue = Continue the draft
-button-start-over = Start over
+button-start-over = 🗑 Delete draft, restart
 button-up = ⬆ Back
 button-prev = « Previous
 button-more = More »
@@ -36,21 +36,24 @@ button-approve = ✅ Approve
 button-reject = ✖ Reject
 
 menu-title = What would you like to do?
-menu-not-understood = Sorry, I did not understand. Please pick one below.
+menu-not-understood = Sorry, the bot did not understand. Please choose one below.
+menu-thanks = You are welcome! If you need anything else, choose it below.
 menu-report = 📋 Monthly report
 menu-urgent = 🚨 Urgent report
 menu-opinion = 💬 Send an opinion
 menu-join = 🙋 Ask to join a branch
 menu-language = 🌐 Language
 menu-help = ❓ Help
-menu-alerts = 🚨 Alerts
+menu-alerts = 📢 Open alerts
 
 help-title = ❓ Help
-help-not-joined = You are not in a branch yet. Open the invite link an officer sent you, or tap "Ask to join a branch" to pick yours.
+help-not-joined = This is the automated assistant (bot) of the Women's Union. You are not in a branch yet: send the invite code (or open the invite link) a union officer gave you, or choose “🙋 Ask to join a branch” to find yours.
 help-member =
     /khancap — report an urgent incident now
     /ykien — send an opinion or concern to your branch
+    /huy — stop what you are doing
     /ngonngu — change language
+    /trogiup — show this help
 help-reporter =
     /baocao — monthly public-opinion report
     /hoatdong — log an activity (counts towards targets)
@@ -58,6 +61,7 @@ help-reporter =
     /ykien — send an opinion or concern
     /huy — stop what you are doing (drafts are kept)
     /ngonngu — change language
+    /trogiup — show this help
 help-admin =
     Urgent reports nobody below acknowledges climb to you.
     /tiendo — reporting progress
@@ -65,15 +69,21 @@ help-admin =
     /xuat — export reports (month, half-year, year)
     /canhbao — open alerts
     /khancap — urgent report
+    /huy — stop what you are doing
     /ngonngu — change language
+    /trogiup — show this help
 
 help-officer =
     /tiendo — reporting progress of your branches
     /chitieu — yearly targets
     /xuat — export reports
     /canhbao — open urgent alerts in your commune
+help-contact = { $who ->
+    [member] To talk to a person, please contact your branch head.
+   *[other] To talk to a person, please contact the officers of the union above you.
+}
 
-dialog-cancelled = Stopped.
+dialog-cancelled = Cancelled.
 
 language-ask = Choose a language:
 language-set = Switched to English.

@@ -1,13 +1,13 @@
 ## Joining: invite codes, asking to join, approvals
 
-join-how = Hello! To use the bot, join your branch: open the invite link an officer sent you (or paste the invite code here), or tap "Ask to join a branch".
+join-how = Hello! This is the automated assistant (bot) of the Women's Union. To begin, send the invite code (or open the invite link) a union officer gave you, or choose “🙋 Ask to join a branch”.
 join-welcome = Welcome, { $name }! You have joined { $unit } as { $role }.
-join-code-unknown = This invite code is not valid. Please check the link or ask an officer.
+join-code-unknown = This invite code is not valid. Please check the code or ask a union officer.
 join-code-expired = This invite code has expired. Please ask an officer for a new one.
 join-code-used-up = This invite code has been used up. Please ask an officer for a new one.
-join-pick-top = Which unit are you in? Pick step by step:
+join-pick-top = Which unit are you in? Choose one level at a time, down to your branch:
 join-pick-inside = { $unit } — pick next:
-join-pick-empty = There is no branch here yet.
+join-pick-empty = There is no branch here yet. Go back and choose another unit, or ask your branch head for an invite code.
 join-confirm = Ask to join { $unit }?
 button-send-request = Send request
 join-request-to-head = 🙋 { $name } asks to join { $unit }.

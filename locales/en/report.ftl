@@ -1,36 +1,46 @@
 ## Monthly public-opinion report
 
 report-period-title = Report for { $period }
-report-not-allowed = Only branch heads and grassroots officers file the monthly report.
-report-bad-period = Not a valid period. Type /baocao for { $current }, or /baocao 2026-10 for an earlier open month.
-report-period-locked = The { $period } reporting period is locked and can no longer be changed.
-report-intro = 📋 Report for { $period } — { $unit }. Five parts; tap a button or type briefly. Each answer is saved at once.
+report-not-allowed = Only branch heads and grassroots officers can send the monthly report.
+report-bad-period = That month is not valid. Type /baocao for the { $current } report; if last month is still open, type /baocao { $previous }.
+report-period-locked = The { $period } reporting period is locked and can no longer be changed. Anything more to report goes into this month's report (type /baocao).
+report-intro = 📋 Report for { $period } — { $unit }. Deadline: { $deadline }.
+    Five parts; in each, choose an option or type briefly. Each answer is saved at once.
 report-already-submitted = The { $period } report was sent at { $time } (revision { $revision }). You can still correct it until the period locks.
 button-correct-report = ✏️ Correct the report
 button-continue-correction = Continue the correction
 report-draft-found = You have a draft with { $answered } of 5 parts answered.
 report-ask-level = Part { $part }/5 — { $section } of members this month?
 report-current-answer = {"\u000A"}(Current answer: { $answer })
-report-ask-note = Any notes on { $section }? Type briefly, up to { $max } characters — or tap Skip.
+report-ask-note = { $section }: any notes to add? { $has_note ->
+        [yes] Type a new note if you want to replace it; otherwise choose “Keep it” or “Remove note”.
+       *[no] Type briefly, or choose “Skip”.
+    }
 report-current-note = {"\u000A"}Current note: { $note }
 button-keep-note = Keep it
 button-clear-note = Remove note
 report-ask-incidents = Part 4/5 — Were there any emerging or prominent incidents this month?
 button-yes-incident = Yes
 button-no-incident = None
-report-incident-list = Part 4/5 — { $count } incident(s) recorded:
+report-incident-list = Part 4/5 — { $count ->
+        [one] 1 incident recorded:
+       *[other] { $count } incidents recorded:
+    }
 button-add-incident = ➕ Add incident
 button-delete-incident = 🗑 Delete { $n }
 report-incident-deleted = Incident deleted.
 report-incident-added = Incident { $n } recorded.
-report-ask-proposals = Part 5/5 — The branch's proposals and recommendations, if any: type briefly, up to { $max } characters.
+report-ask-proposals = Part 5/5 — Does the branch have any proposals or recommendations? { $has_text ->
+        [yes] Type new ones if you want to replace them; otherwise choose “Keep it” or “Remove note”.
+       *[no] Type them briefly, or choose “No proposals”.
+    }
 button-no-proposals = No proposals
 report-summary-title = 📋 Report for { $period } — { $unit }
 report-missing = (not answered)
 report-no-incidents = None
 report-no-proposals = None
-report-summary-ready = Check it, then tap "Submit", or pick a part to correct.
-report-summary-incomplete = Some parts are not answered yet; pick one to complete it.
+report-summary-ready = Please check it, then choose “Submit” or the part to correct.
+report-summary-incomplete = Some parts are not answered yet; choose one to complete it.
 button-submit = ✅ Submit
 button-edit-labour = ✏️ Labour
 button-edit-living = ✏️ Living
@@ -39,10 +49,13 @@ button-edit-incidents = ✏️ Incidents
 button-edit-proposals = ✏️ Proposals
 button-save-later = 💾 Save, finish later
 report-incomplete = The report still has unanswered parts.
-report-submitted = ✅ The { $period } report of { $unit } was submitted. Thank you!
+report-submitted = ✅ The { $period } report of { $unit } was submitted (deadline { $deadline }). Thank you!
 report-corrected = ✅ The { $period } report of { $unit } was updated (revision { $revision }).
 report-saved-for-later = 💾 Draft saved. Type /baocao to continue.
-report-opinions-header = {"\u000A"}{"\u000A"}Members sent { $count } opinion(s) to the branch this month:
+report-opinions-header = { $count ->
+        [one] Members sent 1 opinion to the branch this month:
+       *[other] Members sent { $count } opinions to the branch this month:
+    }
 report-opinions-more = {"\u000A"}… and { $count } more.
 
 report-section-labour = Labour and production
@@ -61,51 +74,70 @@ report-thoughts-serious = Frustrated
 
 incident-ask-field = Which field is the incident in?
 incident-ask-severity = { $field } — how serious?
-incident-ask-people = About how many people are involved? Tap a button or type a number (e.g. 12).
+incident-ask-people = About how many people are involved? Choose a range or type the number of people (e.g. 12).
 incident-bad-people = Please type just a number (e.g. 12).
-incident-ask-description = Describe it briefly: where, what happened (up to { $max } characters).
+incident-ask-description = Please describe the incident briefly: where, and what happened.
 incident-line = { $field } — { $severity }, about { $people } people: { $description }
 incident-field-land-clearance = Land clearance
 incident-field-contributions = Community contributions
-incident-field-merit-policy = Policy for people with merit
+incident-field-merit-policy = People-of-merit policy
 incident-field-security-order = Security and order
 incident-field-other = Other
 incident-severity-minor = Minor
-incident-severity-serious = Serious
-incident-severity-critical = Very serious
+incident-severity-serious = Complex
+incident-severity-critical = Very complex (urgent)
 
 ## Urgent, ad-hoc reports
 
-urgent-intro = 🚨 Urgent report: it goes at once to the grassroots officers; if nobody acknowledges it, to the district, then the province.
+urgent-intro = 🚨 Urgent report: the bot sends it at once to the grassroots officers; if nobody acknowledges it, the bot passes it on to the union above.
 urgent-confirm = Send this urgent report?{"\u000A"}{ $incident }
 button-send-now = 🚨 Send now
 urgent-alert = 🚨 URGENT — { $unit }{"\u000A"}{ $incident }{"\u000A"}Reported by: { $reporter }
-urgent-sent = ✅ Urgent report sent to { $count } officer(s).
-urgent-sent-nobody = The urgent report is saved, but no officer above you uses the bot yet. Please call your grassroots officer directly.
+urgent-sent = ✅ Urgent report sent to { $count ->
+        [one] 1 officer
+       *[other] { $count } officers
+    }. The bot will tell you when an officer takes it.
+urgent-sent-nobody = ⚠️ The urgent report is saved, but no union officer uses the bot yet to receive it. Please call your grassroots officer directly now.
 
 ## Members' opinions
 
-opinion-ask = 💬 What would you like to raise with your branch? Type it (up to { $max } characters).
+opinion-ask = 💬 What would you like to raise with your branch? Please type it here.
 opinion-ask-signature = Your opinion:{"\u000A"}{ $text }{"\u000A"}Send it with your name or anonymously?
 button-send-named = Send with my name
 button-send-anonymous = Send anonymously
 opinion-sent = ✅ Your opinion was sent to { $unit }. Thank you!
 opinion-to-head = 💬 New opinion from a member ({ $who }):{"\u000A"}{ $text }
 opinion-anonymous-name = anonymous
-report-urgent-raised = 🚨 { $count } very serious incident(s): the bot alerted the grassroots officers at once.
+report-urgent-raised = 🚨 { $count ->
+        [one] 1 very complex incident
+       *[other] { $count } very complex incidents
+    }: the bot alerted the grassroots officers at once.
 
 ## Reminders and overdue summaries
 
 reminder-prompt = 📋 The { $period } report of { $unit } is open. Deadline: { $deadline }.
-reminder-again = ⏰ Reminder: { $unit } has not sent its { $period } report. Deadline: { $deadline }.
+reminder-again = ⏰ Hello! The { $period } report of { $unit } has not been sent yet. Deadline: { $deadline }.
 reminder-overdue = ⏰ The { $period } report of { $unit } is overdue (deadline { $deadline }). Please send it soon.
 button-open-report = 📋 Write the report
 overdue-summary = ⚠️ The { $period } report is overdue: { $pending } of { $total } units have not sent it:
 overdue-more = {"\u000A"}… and { $count } more.
 button-remind-all = 🔔 Remind them all now
-remind-all-done = Reminded { $people } people.
-remind-all-summary = 🔔 Reminders sent to { $people } people in { $units } pending units. { $nobody } units have nobody on the bot yet.
-unreachable-to-head = ⚠️ { $name } ({ $unit }) blocked the bot or left Telegram; the bot can no longer reach her. Please contact her directly.
+remind-all-done = { $people ->
+        [0] No more reminders sent.
+        [one] Reminded 1 person.
+       *[other] Reminded { $people } people.
+    }
+remind-all-summary = { $units ->
+        [0] 🔔 No unit is pending any more.
+       *[other] { $people ->
+            [0] 🔔 No more reminders sent: the { $units } pending units were reminded today or have nobody on the bot.
+           *[other] 🔔 Reminders sent to { $people } people in { $units } pending units.{ $nobody ->
+                [0] {""}
+               *[other] {" "}{ $nobody } units have nobody on the bot yet.
+            }
+        }
+    }
+unreachable-to-head = ⚠️ { $name } ({ $unit }) blocked the bot or no longer uses this account; the bot can no longer reach her. Please contact her directly.
 
 ## Urgent alerts: handling
 
@@ -120,9 +152,12 @@ alert-status-line = Status: { $status }
 alert-escalated-note = (Escalated: nobody below acknowledged it.)
 alert-already = This alert is already: { $status }.
 alert-updated = Updated: { $status }.
-alert-list-not-allowed = Only grassroots, district and province officers see alerts.
+alert-list-not-allowed = Only officers of grassroots unions and of the unions above see alerts.
 alert-list-empty = No open alerts.
-alert-list-title = 🚨 { $count } open alert(s):
+alert-list-title = 🚨 { $count ->
+        [one] 1 open alert:
+       *[other] { $count } open alerts:
+    }
 alert-list-more = There are older alerts; handle the ones above to see them.
-alert-reporter-escalated = ⏫ Your urgent report ({ $incident }) was not acknowledged below and has been escalated to the { $level } level.
+alert-reporter-escalated = ⏫ No officer has taken your urgent report ({ $incident }) yet, so the bot passed it on to the union above.
 alert-reporter-status = 🔔 Your urgent report ({ $incident }): { $status } — { $name }, { $role }.

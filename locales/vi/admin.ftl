@@ -3,15 +3,15 @@
 menu-progress = 📊 Tiến độ
 menu-targets = 🎯 Chỉ tiêu
 menu-export = 📥 Xuất báo cáo
-view-not-allowed = Chỉ cán bộ Hội cơ sở, huyện, tỉnh xem được tiến độ và chỉ tiêu.
+view-not-allowed = Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được tiến độ và chỉ tiêu.
 progress-title = 📊 Tiến độ báo cáo tháng { $period } — { $unit }
-progress-counts = ✅ { $on_time } · 🕓 { $late } · ❌ { $missing } — đúng hạn { $pct }%
+progress-counts = ✅ Đúng hạn: { $on_time } · 🕓 Chậm: { $late } · ❌ Chưa nộp: { $missing } (đúng hạn { $pct }%)
 progress-nothing-expected = Không có đơn vị nào phải báo cáo.
-button-remind-pending = 🔔 Nhắc các đơn vị chưa nộp
+button-remind-pending = 🔔 Nhắc đơn vị chưa nộp
 button-chart = 📈 Biểu đồ
 button-previous-month = « Tháng trước
 targets-title = 🎯 Chỉ tiêu năm { $year } — { $unit }
-targets-line = CT{ $number }: { $title } — { $pct }%/{ $goal }% ({ $achieved }/{ $total } { $level })
+targets-line = { $number }. { $title }: đạt { $pct }% (mục tiêu { $goal }%; { $achieved }/{ $total } { $level })
 chart-coming = Đang vẽ biểu đồ…
 chart-on-time = Đúng hạn
 chart-late = Chậm
@@ -26,16 +26,22 @@ export-half = 6 tháng { $half ->
    *[2] cuối
 } năm { $year }
 export-year = Cả năm { $year }
-export-ask-format = Kỳ { $range }: chọn định dạng tệp.
+export-ask-format = { $range } — chị muốn nhận tệp loại nào?
 export-coming = ⏳ Đang chuẩn bị tệp, bot sẽ gửi ngay khi xong.
-export-ready = 📥 Báo cáo { $range } — { $unit } ({ $rows } báo cáo tháng).
-export-too-big = Tệp báo cáo { $range } — { $unit } nặng { $size } MB, quá giới hạn { $limit } MB của Telegram nên không gửi được.
-    Chị hãy chọn một tháng hoặc một đơn vị nhỏ hơn, hoặc nhờ quản trị viên xuất bằng lệnh `chihoi export`.
+export-ready = 📥 { $range } — { $unit }: { $rows ->
+        [0] chưa có báo cáo tháng nào.
+       *[other] { $rows } báo cáo tháng.
+    }
+export-too-big = { $range } — { $unit }: tệp báo cáo nặng { $size } MB, quá giới hạn { $limit } MB gửi qua tin nhắn nên bot không gửi được.
+    Chị thử xuất một tháng, hoặc nhờ người quản trị bot xuất giúp.
 
-digest-title = 📬 Tổng kết tháng { $period } — { $unit }
+digest-title = 📬 Bản tin tháng { $period } — { $unit }
 digest-reported-on-time = • Chi hội đã gửi báo cáo lúc { $time } (đúng hạn). Cảm ơn chị!
 digest-reported-late = • Chi hội đã gửi báo cáo lúc { $time } (chậm hạn).
-digest-not-reported = • Chi hội chưa gửi báo cáo tháng này.
+digest-not-reported = • Chi hội chưa gửi báo cáo tháng { $period }.
 digest-ancestor = • { $unit }: { $submitted }/{ $expected } đơn vị đã nộp, { $pct }% đúng hạn.
-digest-activities = • Hoạt động đã ghi trong tháng: { $count }.
+digest-activities = { $count ->
+        [0] • Chưa ghi hoạt động nào trong tháng { $period }.
+       *[other] • Hoạt động đã ghi trong tháng { $period }: { $count }.
+    }
 digest-proposals = • Đề xuất của chi hội: “{ $text }” — đã chuyển lên Hội cấp trên.

@@ -1,13 +1,13 @@
 ## Chung: lỗi, vai trò, cấp, nút, menu, trợ giúp, ngôn ngữ
 
-error-internal = Xin lỗi, hệ thống đang gặp sự cố. Chị vui lòng thử lại sau ít phút. Những gì chị đã nhập vẫn được giữ.
-error-stale-button = Nút này đã cũ. Chị dùng tin nhắn mới nhất nhé.
-error-bad-button = Nút không hợp lệ.
+error-internal = Xin lỗi, bot đang gặp sự cố. Chị vui lòng thử lại sau ít phút. Những gì chị đã nhập vẫn được giữ.
+error-stale-button = Lựa chọn này đã cũ. Chị chọn trong tin nhắn mới nhất nhé.
+error-bad-button = Lựa chọn này không hợp lệ.
 error-not-yours = Việc này không thuộc quyền của chị.
-error-use-buttons = Chị vui lòng bấm một nút bên dưới (hoặc gõ số thứ tự).
+error-use-buttons = Chị chọn một mục trong danh sách bên dưới nhé.
 error-photo-not-expected = Bước này chưa cần ảnh.
-error-unsupported = Bot chỉ đọc được chữ và nút bấm.
-error-unknown-command = Bot chưa hiểu lệnh này. Gõ /trogiup để xem các lệnh.
+error-unsupported = Xin lỗi, bot chưa đọc được loại tin nhắn này (tin nhắn thoại, nhãn dán…). Chị gõ chữ giúp nhé.
+error-unknown-command = Bot chưa hiểu lệnh này. Chị gõ /trogiup để xem các lệnh.
 error-empty-text = Nội dung đang trống. Chị gõ lại giúp nhé.
 error-text-too-long = Nội dung dài { $chars } ký tự, tối đa { $max }. Chị rút gọn giúp nhé.
 
@@ -28,7 +28,7 @@ button-close = Đóng
 button-skip = Bỏ qua
 button-next = Tiếp tục ➡
 button-continue = Tiếp tục bản nháp
-button-start-over = Làm lại từ đầu
+button-start-over = 🗑 Xóa nháp, làm lại
 button-up = ⬆ Quay lại
 button-prev = « Trước
 button-more = Xem thêm »
@@ -37,20 +37,23 @@ button-reject = ✖ Từ chối
 
 menu-title = Chị muốn làm gì?
 menu-not-understood = Bot chưa hiểu ý chị. Chị chọn một việc bên dưới nhé.
+menu-thanks = Dạ, không có gì ạ! Chị cần gì thêm thì chọn bên dưới nhé.
 menu-report = 📋 Báo cáo tháng
 menu-urgent = 🚨 Báo cáo khẩn
 menu-opinion = 💬 Gửi ý kiến
 menu-join = 🙋 Xin vào chi hội
 menu-language = 🌐 Ngôn ngữ
 menu-help = ❓ Trợ giúp
-menu-alerts = 🚨 Cảnh báo
+menu-alerts = 📢 Cảnh báo đang mở
 
 help-title = ❓ Trợ giúp
-help-not-joined = Chị chưa thuộc chi hội nào trên hệ thống. Hãy mở đường link mời do cán bộ Hội gửi, hoặc bấm "Xin vào chi hội" để chọn chi hội của mình.
+help-not-joined = Đây là trợ lý tự động (bot) của Hội LHPN. Chị chưa tham gia chi hội nào: chị gửi mã mời (hoặc mở đường link mời) do cán bộ Hội gửi, hoặc chọn “🙋 Xin vào chi hội” để tìm chi hội của mình.
 help-member =
     /khancap — báo ngay vụ việc khẩn cấp
     /ykien — gửi ý kiến, phản ánh tới chi hội
+    /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
+    /trogiup — xem trợ giúp
 help-reporter =
     /baocao — báo cáo tình hình dư luận hằng tháng
     /hoatdong — ghi hoạt động (tính vào chỉ tiêu)
@@ -58,6 +61,7 @@ help-reporter =
     /ykien — gửi ý kiến, phản ánh
     /huy — dừng việc đang làm (bản nháp vẫn được lưu)
     /ngonngu — đổi ngôn ngữ
+    /trogiup — xem trợ giúp
 help-admin =
     Báo cáo khẩn chưa được cấp dưới nhận sẽ chuyển lên chị.
     /tiendo — tiến độ báo cáo
@@ -65,15 +69,21 @@ help-admin =
     /xuat — xuất báo cáo (tháng, 6 tháng, năm)
     /canhbao — các cảnh báo đang mở
     /khancap — báo cáo khẩn
+    /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
+    /trogiup — xem trợ giúp
 
 help-officer =
     /tiendo — tiến độ báo cáo của các chi hội
     /chitieu — chỉ tiêu năm
     /xuat — xuất báo cáo
     /canhbao — các cảnh báo khẩn đang mở trong xã
+help-contact = { $who ->
+    [member] Cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
+   *[other] Cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.
+}
 
-dialog-cancelled = Đã dừng.
+dialog-cancelled = Đã hủy.
 
 language-ask = Chọn ngôn ngữ:
 language-set = Đã chuyển sang tiếng Việt.

@@ -1,17 +1,21 @@
 ## Báo cáo tình hình dư luận hằng tháng
 
 report-period-title = Báo cáo tháng { $period }
-report-not-allowed = Chỉ chi hội trưởng và cán bộ Hội cơ sở gửi báo cáo tháng.
-report-bad-period = Kỳ báo cáo không hợp lệ. Gõ /baocao cho tháng { $current }, hoặc /baocao 2026-10 cho tháng trước.
-report-period-locked = Kỳ báo cáo tháng { $period } đã khóa, không sửa được nữa.
-report-intro = 📋 Báo cáo tháng { $period } — { $unit }. Gồm 5 phần; mỗi phần chọn nút hoặc gõ ngắn gọn. Bot lưu ngay từng câu trả lời.
+report-not-allowed = Chỉ chi hội trưởng và cán bộ Hội cơ sở mới gửi được báo cáo tháng.
+report-bad-period = Tháng chưa đúng. Gõ /baocao để làm báo cáo tháng { $current }; tháng trước còn mở thì gõ /baocao { $previous }.
+report-period-locked = Kỳ báo cáo tháng { $period } đã khóa, không sửa được nữa. Việc cần báo thêm, chị ghi vào báo cáo tháng này (gõ /baocao).
+report-intro = 📋 Báo cáo tháng { $period } — { $unit }. Hạn nộp: { $deadline }.
+    Gồm 5 phần; mỗi phần chị chọn một mục hoặc gõ ngắn gọn. Bot lưu ngay từng câu trả lời.
 report-already-submitted = Báo cáo tháng { $period } đã gửi lúc { $time } (lần { $revision }). Chị vẫn có thể sửa đến khi kỳ báo cáo khóa.
 button-correct-report = ✏️ Sửa báo cáo
 button-continue-correction = Tiếp tục sửa dở
 report-draft-found = Chị có bản nháp đã trả lời { $answered }/5 phần.
 report-ask-level = Phần { $part }/5 — { $section } của hội viên tháng này thế nào?
 report-current-answer = {"\u000A"}(Đang chọn: { $answer })
-report-ask-note = Ghi chú thêm về { $section } (nếu có): gõ ngắn gọn, tối đa { $max } ký tự — hoặc bấm Bỏ qua.
+report-ask-note = { $section }: chị có ghi chú gì thêm không? { $has_note ->
+        [yes] Gõ ghi chú mới nếu muốn thay; không thì chọn “Giữ nguyên” hoặc “Xóa ghi chú”.
+       *[no] Gõ ngắn gọn, hoặc chọn “Bỏ qua”.
+    }
 report-current-note = {"\u000A"}Ghi chú hiện tại: { $note }
 button-keep-note = Giữ nguyên
 button-clear-note = Xóa ghi chú
@@ -23,14 +27,17 @@ button-add-incident = ➕ Thêm vụ việc
 button-delete-incident = 🗑 Xóa { $n }
 report-incident-deleted = Đã xóa vụ việc.
 report-incident-added = Đã ghi vụ việc { $n }.
-report-ask-proposals = Phần 5/5 — Đề xuất, kiến nghị của chi hội (nếu có): gõ ngắn gọn, tối đa { $max } ký tự.
+report-ask-proposals = Phần 5/5 — Chi hội có đề xuất, kiến nghị gì không? { $has_text ->
+        [yes] Gõ nội dung mới nếu muốn thay; không thì chọn “Giữ nguyên” hoặc “Xóa ghi chú”.
+       *[no] Chị gõ ngắn gọn, hoặc chọn “Không có đề xuất”.
+    }
 button-no-proposals = Không có đề xuất
 report-summary-title = 📋 Báo cáo tháng { $period } — { $unit }
 report-missing = (chưa trả lời)
 report-no-incidents = Không có
 report-no-proposals = Không có
-report-summary-ready = Chị kiểm tra lại rồi bấm "Gửi báo cáo", hoặc chọn phần cần sửa.
-report-summary-incomplete = Còn phần chưa trả lời; chọn phần đó để hoàn thành.
+report-summary-ready = Chị kiểm tra lại, rồi chọn “Gửi báo cáo” hoặc phần cần sửa.
+report-summary-incomplete = Còn phần chưa trả lời; chị chọn phần đó để hoàn thành.
 button-submit = ✅ Gửi báo cáo
 button-edit-labour = ✏️ Lao động
 button-edit-living = ✏️ Đời sống
@@ -39,10 +46,10 @@ button-edit-incidents = ✏️ Vụ việc
 button-edit-proposals = ✏️ Đề xuất
 button-save-later = 💾 Lưu, làm tiếp sau
 report-incomplete = Báo cáo còn thiếu phần chưa trả lời.
-report-submitted = ✅ Đã gửi báo cáo tháng { $period } của { $unit }. Cảm ơn chị!
+report-submitted = ✅ Đã gửi báo cáo tháng { $period } của { $unit } (hạn nộp { $deadline }). Cảm ơn chị!
 report-corrected = ✅ Đã cập nhật báo cáo tháng { $period } của { $unit } (lần { $revision }).
 report-saved-for-later = 💾 Đã lưu bản nháp. Gõ /baocao để làm tiếp.
-report-opinions-header = {"\u000A"}{"\u000A"}Tháng này chi hội nhận { $count } ý kiến của hội viên:
+report-opinions-header = Tháng này chi hội nhận { $count } ý kiến của hội viên:
 report-opinions-more = {"\u000A"}… và { $count } ý kiến khác.
 
 report-section-labour = Tình hình lao động, sản xuất
@@ -61,51 +68,63 @@ report-thoughts-serious = Bức xúc
 
 incident-ask-field = Vụ việc thuộc lĩnh vực nào?
 incident-ask-severity = { $field } — mức độ thế nào?
-incident-ask-people = Khoảng bao nhiêu người liên quan? Chọn nút hoặc gõ một số (ví dụ 12).
+incident-ask-people = Khoảng bao nhiêu người liên quan? Chọn một khoảng hoặc gõ số người (ví dụ 12).
 incident-bad-people = Chị gõ một con số thôi nhé (ví dụ 12).
-incident-ask-description = Mô tả ngắn gọn vụ việc: ở đâu, diễn biến thế nào (tối đa { $max } ký tự).
+incident-ask-description = Chị mô tả ngắn gọn vụ việc: ở đâu, diễn biến thế nào.
 incident-line = { $field } — { $severity }, khoảng { $people } người: { $description }
 incident-field-land-clearance = Giải phóng mặt bằng
 incident-field-contributions = Các khoản đóng góp
-incident-field-merit-policy = Chính sách với người có công
+incident-field-merit-policy = Chính sách người có công
 incident-field-security-order = An ninh trật tự
 incident-field-other = Lĩnh vực khác
-incident-severity-minor = Ít nghiêm trọng
-incident-severity-serious = Nghiêm trọng
-incident-severity-critical = Rất nghiêm trọng
+incident-severity-minor = Mức nhẹ
+incident-severity-serious = Phức tạp
+incident-severity-critical = Rất phức tạp (báo khẩn)
 
 ## Báo cáo khẩn, đột xuất
 
-urgent-intro = 🚨 Báo cáo khẩn: bot gửi ngay tới cán bộ Hội cơ sở; nếu chưa ai nhận, bot chuyển lên Hội huyện, rồi Hội tỉnh.
+urgent-intro = 🚨 Báo cáo khẩn: bot gửi ngay tới cán bộ Hội cơ sở; nếu chưa ai nhận, bot chuyển tiếp lên Hội cấp trên.
 urgent-confirm = Gửi báo cáo khẩn này?{"\u000A"}{ $incident }
 button-send-now = 🚨 Gửi ngay
 urgent-alert = 🚨 KHẨN — { $unit }{"\u000A"}{ $incident }{"\u000A"}Người báo: { $reporter }
-urgent-sent = ✅ Đã gửi báo cáo khẩn tới { $count } cán bộ.
-urgent-sent-nobody = Đã lưu báo cáo khẩn, nhưng cấp trên chưa có cán bộ nào dùng bot. Chị gọi điện trực tiếp cho cán bộ Hội cơ sở nhé.
+urgent-sent = ✅ Đã gửi báo cáo khẩn tới { $count } cán bộ. Khi có cán bộ nhận, bot sẽ báo chị.
+urgent-sent-nobody = ⚠️ Đã lưu báo cáo khẩn, nhưng chưa có cán bộ Hội nào dùng bot để nhận. Chị gọi điện trực tiếp cho cán bộ Hội cơ sở ngay nhé.
 
 ## Ý kiến của hội viên
 
-opinion-ask = 💬 Chị muốn phản ánh điều gì với chi hội? Gõ nội dung (tối đa { $max } ký tự).
+opinion-ask = 💬 Chị muốn phản ánh điều gì với chi hội? Gõ nội dung vào đây nhé.
 opinion-ask-signature = Ý kiến của chị:{"\u000A"}{ $text }{"\u000A"}Gửi kèm tên hay ẩn danh?
 button-send-named = Gửi kèm tên
 button-send-anonymous = Gửi ẩn danh
 opinion-sent = ✅ Đã gửi ý kiến tới { $unit }. Cảm ơn chị!
 opinion-to-head = 💬 Ý kiến mới của hội viên ({ $who }):{"\u000A"}{ $text }
 opinion-anonymous-name = ẩn danh
-report-urgent-raised = 🚨 Có { $count } vụ việc rất nghiêm trọng: bot đã báo khẩn tới cán bộ Hội cơ sở.
+report-urgent-raised = 🚨 Có { $count } vụ việc rất phức tạp: bot đã báo khẩn tới cán bộ Hội cơ sở.
 
 ## Nhắc nhở và quá hạn
 
 reminder-prompt = 📋 Kỳ báo cáo tháng { $period } của { $unit } đã mở. Hạn nộp: { $deadline }.
-reminder-again = ⏰ Nhắc nhở: { $unit } chưa gửi báo cáo tháng { $period }. Hạn nộp: { $deadline }.
+reminder-again = ⏰ Chị ơi, báo cáo tháng { $period } của { $unit } chưa gửi. Hạn nộp: { $deadline }.
 reminder-overdue = ⏰ Báo cáo tháng { $period } của { $unit } đã quá hạn ({ $deadline }). Chị gửi sớm giúp nhé.
 button-open-report = 📋 Làm báo cáo
 overdue-summary = ⚠️ Báo cáo tháng { $period } đã quá hạn: { $pending }/{ $total } đơn vị chưa nộp:
 overdue-more = {"\u000A"}… và { $count } đơn vị khác.
 button-remind-all = 🔔 Nhắc tất cả ngay
-remind-all-done = Đã nhắc { $people } người.
-remind-all-summary = 🔔 Đã gửi nhắc nhở tới { $people } người ở { $units } đơn vị chưa nộp. { $nobody } đơn vị chưa có ai dùng bot.
-unreachable-to-head = ⚠️ { $name } ({ $unit }) đã chặn bot hoặc không còn dùng Telegram, bot không gửi tin được nữa. Chị liên hệ trực tiếp giúp nhé.
+remind-all-done = { $people ->
+        [0] Không gửi thêm nhắc nhở nào.
+       *[other] Đã nhắc { $people } người.
+    }
+remind-all-summary = { $units ->
+        [0] 🔔 Không còn đơn vị nào chưa nộp.
+       *[other] { $people ->
+            [0] 🔔 Không gửi thêm nhắc nhở nào: { $units } đơn vị chưa nộp đã được nhắc hôm nay hoặc chưa có ai dùng bot.
+           *[other] 🔔 Đã gửi nhắc nhở tới { $people } người ở { $units } đơn vị chưa nộp.{ $nobody ->
+                [0] {""}
+               *[other] {" "}{ $nobody } đơn vị chưa có ai dùng bot.
+            }
+        }
+    }
+unreachable-to-head = ⚠️ { $name } ({ $unit }) đã chặn bot hoặc không còn dùng tài khoản này, bot không gửi tin được nữa. Chị liên hệ trực tiếp giúp nhé.
 
 ## Cảnh báo khẩn: các bước xử lý
 
@@ -120,9 +139,9 @@ alert-status-line = Trạng thái: { $status }
 alert-escalated-note = (Chuyển lên vì cấp dưới chưa có ai nhận.)
 alert-already = Cảnh báo này đã ở trạng thái: { $status }.
 alert-updated = Đã cập nhật: { $status }.
-alert-list-not-allowed = Chỉ cán bộ Hội cơ sở, huyện, tỉnh xem được cảnh báo.
+alert-list-not-allowed = Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được cảnh báo.
 alert-list-empty = Không có cảnh báo nào đang mở.
 alert-list-title = 🚨 { $count } cảnh báo đang mở:
 alert-list-more = Còn cảnh báo cũ hơn; xử lý xong các cảnh báo trên để xem tiếp.
-alert-reporter-escalated = ⏫ Báo cáo khẩn của chị ({ $incident }) chưa được cấp dưới nhận, đã chuyển lên { $level }.
+alert-reporter-escalated = ⏫ Báo cáo khẩn của chị ({ $incident }) chưa có cán bộ nào nhận, bot đã chuyển lên Hội cấp trên.
 alert-reporter-status = 🔔 Báo cáo khẩn của chị ({ $incident }): { $status } — { $name }, { $role }.

@@ -157,7 +157,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     heading("5. A member reports an urgent incident; the grassroots officer gets it at once");
     tap(&mut mai, "🚨 Báo cáo khẩn").await?;
     tap(&mut mai, "An ninh trật tự").await?;
-    tap(&mut mai, "Nghiêm trọng").await?;
+    tap(&mut mai, "Phức tạp").await?;
     say(&mut mai, "7").await?;
     say(
         &mut mai,
@@ -191,7 +191,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     say(&mut lan, "Chị em mong được hỗ trợ bán hàng qua mạng.").await?;
     tap(&mut lan, "Có").await?;
     tap(&mut lan, "Giải phóng mặt bằng").await?;
-    tap(&mut lan, "Ít nghiêm trọng").await?;
+    tap(&mut lan, "Mức nhẹ").await?;
     say(&mut lan, "12").await?;
     say(
         &mut lan,

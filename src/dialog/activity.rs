@@ -148,13 +148,9 @@ pub(crate) async fn prompt(
                 .row(cancel)
                 .lettered()
         }
-        ActivityStep::Description => Prompt::new(tr!(
-            lang,
-            "activity-ask-description",
-            max = MAX_DESCRIPTION as i64
-        ))
-        .row(vec![(tr!(lang, "button-skip"), "skip".into())])
-        .row(cancel),
+        ActivityStep::Description => Prompt::new(tr!(lang, "activity-ask-description"))
+            .row(vec![(tr!(lang, "button-skip"), "skip".into())])
+            .row(cancel),
         ActivityStep::Photos => Prompt::new(tr!(
             lang,
             "activity-ask-photos",
@@ -167,6 +163,7 @@ pub(crate) async fn prompt(
             let t = types
                 .iter()
                 .find(|t| Some(&t.code) == draft.type_code.as_ref());
+            let measure = t.map(|t| t.measure.clone()).unwrap_or_default();
             let text = tr!(
                 lang,
                 "activity-confirm",
@@ -176,7 +173,8 @@ pub(crate) async fn prompt(
                     .map(|d| d.format("%d/%m/%Y").to_string())
                     .unwrap_or_default(),
                 amount = draft.amount.unwrap_or_default(),
-                unit = amount_unit(lang, t.map(|t| t.measure.as_str()).unwrap_or("")),
+                unit = amount_unit(lang, &measure),
+                measure = measure.clone(),
                 description = draft.description.clone().unwrap_or_else(|| "—".into()),
                 photos = draft.photos.len() as i64
             );

@@ -451,38 +451,36 @@ pub(crate) fn export_prompt(ctx: &mut Ctx<'_>, range: Option<&str>) -> Prompt {
             } else {
                 Period::new(year, now.month() - 1)
             };
-            let mut rows = vec![(
-                tr!(lang, "export-this-month", period = labels::period(now)),
-                format!("x:{now}"),
-            )];
-            if let Some(p) = prev {
-                rows.push((
-                    tr!(lang, "export-this-month", period = labels::period(p)),
-                    format!("x:{p}"),
-                ));
-            }
-            rows.push((
-                tr!(lang, "export-half", half = 1, year = i64::from(year)),
-                format!("x:{year}-H1"),
-            ));
-            rows.push((
-                tr!(lang, "export-half", half = 2, year = i64::from(year)),
-                format!("x:{year}-H2"),
-            ));
-            rows.push((
-                tr!(lang, "export-year", year = i64::from(year)),
-                format!("x:{year}"),
-            ));
+            let mut ranges = vec![PeriodRange::Month(now)];
+            ranges.extend(prev.map(PeriodRange::Month));
+            ranges.extend([
+                PeriodRange::Half {
+                    year,
+                    second: false,
+                },
+                PeriodRange::Half { year, second: true },
+                PeriodRange::Year(year),
+            ]);
+            let rows = ranges
+                .into_iter()
+                .map(|r| (labels::range(lang, r), format!("x:{r}")))
+                .collect();
             Prompt::new(tr!(lang, "export-ask-range"))
                 .column(rows)
                 .row(cancel)
         }
-        Some(r) => Prompt::new(tr!(lang, "export-ask-format", range = r.to_owned()))
-            .row(vec![
-                ("Excel (XLSX)".into(), "f:xlsx".into()),
-                ("CSV".into(), "f:csv".into()),
-            ])
-            .row(cancel),
+        Some(r) => Prompt::new(tr!(
+            lang,
+            "export-ask-format",
+            range = r
+                .parse::<PeriodRange>()
+                .map_or_else(|_| r.to_owned(), |r| labels::range(lang, r))
+        ))
+        .row(vec![
+            ("Excel (XLSX)".into(), "f:xlsx".into()),
+            ("CSV".into(), "f:csv".into()),
+        ])
+        .row(cancel),
     }
 }
 
@@ -635,7 +633,7 @@ pub async fn make(
                     text: tr!(
                         lang,
                         "export-too-big",
-                        range = range.to_string(),
+                        range = labels::range(lang, range),
                         unit = unit.name,
                         size = mb(bytes.len()),
                         limit = mb(max_upload_bytes)
@@ -649,7 +647,7 @@ pub async fn make(
             let text = tr!(
                 lang,
                 "export-ready",
-                range = range.to_string(),
+                range = labels::range(lang, range),
                 unit = unit.name,
                 rows = rows as i64
             );

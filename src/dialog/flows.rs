@@ -186,6 +186,18 @@ fn help(ctx: &mut Ctx<'_>) {
         ),
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => tr!(lang, "help-admin"),
     });
+    // Someone to ask in person: her branch head, or the union above her.
+    match ctx.role() {
+        Some(Role::Member) => {
+            text.push_str("\n\n");
+            text.push_str(&tr!(lang, "help-contact", who = "member"));
+        }
+        Some(Role::BranchHead | Role::GrassrootsOfficer | Role::DistrictAdmin) => {
+            text.push_str("\n\n");
+            text.push_str(&tr!(lang, "help-contact", who = "officer"));
+        }
+        _ => {}
+    }
     menu(ctx, Some(text));
 }
 
@@ -195,44 +207,48 @@ pub(crate) fn not_joined(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
     Ok(Next::Go(DialogState::Idle))
 }
 
-/// Text outside any dialog: a link code from her other app, a pasted invite code or link,
-/// a greeting, or she needs the menu.
+/// Text outside any dialog: a link code from her other app, a pasted invite code or link, a
+/// greeting, a thank-you or "menu", or she needs the menu.
 pub(crate) async fn idle_text(ctx: &mut Ctx<'_>, text: &str) -> Result<Next, DialogError> {
     if super::linking::parse_code(text).is_some() {
         return super::linking::redeem(ctx, text).await;
     }
-    let greeting = GREETINGS.contains(&super::picking::fold(text).as_str());
     if ctx.user.membership().is_none() {
         if let Some(code) = invite_code_in(text) {
             return join_with_code(ctx, code.as_str()).await;
         }
         return not_joined(ctx);
     }
-    if greeting {
-        menu(ctx, None);
-    } else {
-        menu(ctx, Some(tr!(ctx.lang, "menu-not-understood")));
-    }
+    let text = match small_talk(text) {
+        Some(SmallTalk::Menu) => None,
+        Some(SmallTalk::Thanks) => Some(tr!(ctx.lang, "menu-thanks")),
+        None => Some(tr!(ctx.lang, "menu-not-understood")),
+    };
+    menu(ctx, text);
     Ok(Next::Quiet)
 }
 
-/// Words that mean "show me what I can do" (folded: no diacritics, lower case).
-const GREETINGS: [&str; 14] = [
-    "menu",
-    "bat dau",
-    "xin chao",
-    "chao",
-    "chao bot",
-    "hi",
-    "hello",
-    "alo",
-    "cam on",
-    "cam on bot",
-    "thanks",
-    "thank you",
-    "tro giup",
-    "help",
-];
+#[derive(Debug, PartialEq, Eq)]
+enum SmallTalk {
+    Menu,
+    Thanks,
+}
+
+/// Greetings, "menu" and thank-yous, which deserve the menu rather than "not understood";
+/// read without diacritics or case (Zalo users type either way).
+fn small_talk(text: &str) -> Option<SmallTalk> {
+    const MENU: [&str; 10] = [
+        "menu", "bat dau", "xin chao", "chao", "chao bot", "hi", "hello", "alo", "tro giup", "help",
+    ];
+    let t = super::picking::fold(text);
+    if MENU.contains(&t.as_str()) {
+        return Some(SmallTalk::Menu);
+    }
+    ["cam on", "camon", "thank"]
+        .iter()
+        .any(|w| t.starts_with(w))
+        .then_some(SmallTalk::Thanks)
+}
 
 /// An invite code as she may paste it: the code alone, or the whole invite link
 /// (`https://t.me/<bot>?start=<code>`), which is all a Zalo user can do with it.
@@ -678,7 +694,7 @@ async fn send_urgent(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<(), Dialo
 pub(crate) fn opinion_prompt(ctx: &mut Ctx<'_>, text: Option<&str>) -> Prompt {
     let lang = ctx.lang;
     match text {
-        None => Prompt::new(tr!(lang, "opinion-ask", max = MAX_NOTE_CHARS as i64))
+        None => Prompt::new(tr!(lang, "opinion-ask"))
             .row(vec![(tr!(lang, "button-cancel"), "cancel".into())]),
         Some(t) => Prompt::new(tr!(
             lang,
@@ -879,4 +895,29 @@ pub(crate) async fn remind_all(
         nobody = nobody
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thanks_and_menu_are_recognised_in_the_words_people_use() {
+        for t in [
+            "Cảm ơn!",
+            "cảm ơn chị ạ",
+            "Cám ơn nhé",
+            "cam on",
+            "Thanks",
+            "thank you",
+        ] {
+            assert_eq!(small_talk(t), Some(SmallTalk::Thanks), "{t}");
+        }
+        for t in ["menu", " Menu ", "MENU."] {
+            assert_eq!(small_talk(t), Some(SmallTalk::Menu), "{t}");
+        }
+        for t in ["ổn", "1", "Nội dung gửi nhầm", "hello?"] {
+            assert_eq!(small_talk(t), None, "{t}");
+        }
+    }
 }

@@ -162,7 +162,7 @@ async fn digest(
         }
         None => {
             text.push('\n');
-            text.push_str(&tr!(lang, "digest-not-reported"));
+            text.push_str(&tr!(lang, "digest-not-reported", period = p.clone()));
         }
     }
     for ancestor in org::lineage(conn, &branch).await?.into_iter().rev() {
@@ -194,7 +194,12 @@ async fn digest(
             .fetch_one(&mut *conn)
             .await?;
     text.push('\n');
-    text.push_str(&tr!(lang, "digest-activities", count = activities));
+    text.push_str(&tr!(
+        lang,
+        "digest-activities",
+        count = activities,
+        period = p.clone()
+    ));
     if let Some(proposals) = report.as_ref().and_then(|r| r.report.proposals.clone()) {
         text.push('\n');
         text.push_str(&tr!(
@@ -322,12 +327,12 @@ async fn alert_status(
     row: &OutboxRow,
     lang: Lang,
 ) -> Result<Option<String>, StorageError> {
-    let event: Option<(i64, String, i64, Option<i64>)> =
-        sqlx::query_as("SELECT alert_id, status, level, by_user FROM alert_events WHERE id = $1")
+    let event: Option<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT alert_id, status, by_user FROM alert_events WHERE id = $1")
             .bind(row.ref_id.unwrap_or_default())
             .fetch_optional(&mut *conn)
             .await?;
-    let Some((alert_id, status, level, by)) = event else {
+    let Some((alert_id, status, by)) = event else {
         return Ok(None);
     };
     let Some(alert) = alerts::load(conn, alert_id).await? else {
@@ -335,18 +340,8 @@ async fn alert_status(
     };
     let what = labels::field(lang, alert.incident.field);
     let text = match (status.as_str(), by) {
-        ("escalated", _) => {
-            let to = match level {
-                1 => labels::level(lang, Level::District),
-                _ => labels::level(lang, Level::Province),
-            };
-            tr!(
-                lang,
-                "alert-reporter-escalated",
-                incident = what,
-                level = to
-            )
-        }
+        // "The union above", whatever its level is called in this deployment's tree.
+        ("escalated", _) => tr!(lang, "alert-reporter-escalated", incident = what),
         (s, Some(by)) => {
             let Some(status) = AlertStatus::parse(s) else {
                 return Ok(None);

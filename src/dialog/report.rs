@@ -8,6 +8,7 @@ use chrono::TimeZone;
 use super::labels;
 use super::state::{DialogState, IncidentStep, ReportStep};
 use super::{Ctx, DialogError, Next, Prompt, flows};
+use crate::domain::calendar::Calendar;
 use crate::domain::period::Period;
 use crate::domain::report::{
     Incident, IncidentField, MAX_INCIDENTS, MAX_NOTE_CHARS, ReportDraft, Section, SectionAnswer,
@@ -28,8 +29,8 @@ fn report_state(unit_id: i64, period: Period, step: ReportStep, from_summary: bo
     })
 }
 
-/// `/baocao [YYYY-MM]`: opens the report of her unit for the current month (or an earlier month
-/// that is still open).
+/// `/baocao [MM/YYYY | YYYY-MM]`: opens the report of her unit for the current month (or an
+/// earlier month that is still open).
 pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogError> {
     let Some((unit_id, role)) = ctx.user.membership() else {
         return flows::not_joined(ctx);
@@ -42,19 +43,21 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
     let period = if arg.trim().is_empty() {
         current
     } else {
-        match arg.parse::<Period>() {
+        match Period::parse_typed(arg) {
             Ok(p) if p <= current => p,
             _ => {
                 ctx.say(tr!(
                     ctx.lang,
                     "report-bad-period",
-                    current = labels::period(current)
+                    current = labels::period(current),
+                    previous = labels::period(current.previous())
                 ));
                 return Ok(Next::Go(DialogState::Idle));
             }
         }
     };
-    if locks_at(ctx, unit_id, period).await? <= ctx.now {
+    let calendar = calendar_of(ctx, unit_id).await?;
+    if calendar.locks_at(period) <= ctx.now {
         ctx.say(tr!(
             ctx.lang,
             "report-period-locked",
@@ -67,7 +70,8 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
         ctx.lang,
         "report-intro",
         period = labels::period(period),
-        unit = unit_name
+        unit = unit_name,
+        deadline = calendar.local_text(calendar.deadline(period))
     ));
     let draft = reports::load_draft(ctx.conn, unit_id, period).await?;
     let submitted = reports::load_report(ctx.conn, unit_id, period).await?;
@@ -81,17 +85,11 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
     Ok(report_state(unit_id, period, step, false))
 }
 
-/// When the unit's period locks, by its top unit's calendar.
-async fn locks_at(
-    ctx: &mut Ctx<'_>,
-    unit_id: i64,
-    period: Period,
-) -> Result<chrono::DateTime<chrono::Utc>, DialogError> {
+/// The unit's reporting calendar (its top unit's): deadlines and when periods lock.
+async fn calendar_of(ctx: &mut Ctx<'_>, unit_id: i64) -> Result<Calendar, DialogError> {
     Ok(match org::unit_by_id(ctx.conn, unit_id).await? {
-        Some(unit) => org::calendar_for(ctx.conn, ctx.calendars, &unit)
-            .await?
-            .locks_at(period),
-        None => ctx.calendars.deployment().locks_at(period),
+        Some(unit) => org::calendar_for(ctx.conn, ctx.calendars, &unit).await?,
+        None => ctx.calendars.deployment(),
     })
 }
 
@@ -233,15 +231,21 @@ pub(crate) async fn prompt(
             }
         }
         ReportStep::Level { section } => {
-            let mut text = tr!(
+            // Members' opinions of the month come first, so that the question stays in view.
+            let mut text = String::new();
+            if *section == Section::Thoughts {
+                let opinions = opinions_digest(ctx, unit_id, period).await?;
+                if !opinions.is_empty() {
+                    text.push_str(&opinions);
+                    text.push_str("\n\n");
+                }
+            }
+            text.push_str(&tr!(
                 lang,
                 "report-ask-level",
                 part = part_number(*section),
                 section = labels::section(lang, *section)
-            );
-            if *section == Section::Thoughts {
-                text.push_str(&opinions_digest(ctx, unit_id, period).await?);
-            }
+            ));
             if let Some(current) = draft.section(*section) {
                 text.push_str(&tr!(
                     lang,
@@ -261,13 +265,14 @@ pub(crate) async fn prompt(
             Prompt::new(text).column(choices).row(cancel_row(lang))
         }
         ReportStep::Note { section } => {
+            let note = draft.section(*section).and_then(|a| a.note.clone());
             let mut p = Prompt::new(tr!(
                 lang,
                 "report-ask-note",
                 section = labels::section(lang, *section),
-                max = MAX_NOTE_CHARS as i64
+                has_note = if note.is_some() { "yes" } else { "no" }
             ));
-            match draft.section(*section).and_then(|a| a.note.clone()) {
+            match note {
                 Some(note) => {
                     p.text.push_str(&tr!(
                         lang,
@@ -324,7 +329,11 @@ pub(crate) async fn prompt(
             let mut p = Prompt::new(tr!(
                 lang,
                 "report-ask-proposals",
-                max = MAX_NOTE_CHARS as i64
+                has_text = if draft.proposals.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                }
             ));
             match &draft.proposals {
                 Some(text) => {
@@ -393,11 +402,7 @@ pub(crate) fn incident_prompt(lang: Lang, step: &IncidentStep) -> Prompt {
                 ("21–50".into(), "p:50".into()),
             ])
             .lettered(),
-        IncidentStep::Description { .. } => Prompt::new(tr!(
-            lang,
-            "incident-ask-description",
-            max = MAX_NOTE_CHARS as i64
-        )),
+        IncidentStep::Description { .. } => Prompt::new(tr!(lang, "incident-ask-description")),
         IncidentStep::Confirm {
             field,
             severity,
@@ -704,7 +709,8 @@ async fn submit(
     draft: &ReportDraft,
 ) -> Result<Next, DialogError> {
     let lang = ctx.lang;
-    if locks_at(ctx, unit_id, period).await? <= ctx.now {
+    let calendar = calendar_of(ctx, unit_id).await?;
+    if calendar.locks_at(period) <= ctx.now {
         ctx.say(tr!(
             lang,
             "report-period-locked",
@@ -758,7 +764,8 @@ async fn submit(
             lang,
             "report-submitted",
             period = labels::period(period),
-            unit = unit
+            unit = unit,
+            deadline = calendar.local_text(calendar.deadline(period))
         )
     } else {
         tr!(

@@ -41,6 +41,34 @@ impl Period {
         self.month
     }
 
+    /// A month as she types it after `/baocao`: `10/2026` (as Vietnamese write it, and as the
+    /// bot shows it) or `2026-10`.
+    pub fn parse_typed(s: &str) -> Result<Self, BadPeriod> {
+        let t = s.trim();
+        let Some((m, y)) = t.split_once('/') else {
+            return t.parse();
+        };
+        let bad = || BadPeriod(s.to_owned());
+        if !(1..=2).contains(&m.len()) || y.len() != 4 {
+            return Err(bad());
+        }
+        Period::new(y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?).ok_or_else(bad)
+    }
+
+    pub fn previous(self) -> Self {
+        if self.month == 1 {
+            Self {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Self {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
     pub fn next(self) -> Self {
         if self.month == 12 {
             Self {
@@ -120,9 +148,38 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_month_may_be_written_as_the_bot_shows_it() {
+        let oct = Period::new(2026, 10).unwrap();
+        for typed in ["10/2026", " 10/2026 ", "2026-10"] {
+            assert_eq!(Period::parse_typed(typed), Ok(oct), "{typed}");
+        }
+        assert_eq!(
+            Period::parse_typed("3/2026"),
+            Ok(Period::new(2026, 3).unwrap())
+        );
+        for bad in [
+            "13/2026",
+            "10/26",
+            "/2026",
+            "10/",
+            "2026/10",
+            "10-2026",
+            "tháng 10",
+            "",
+        ] {
+            assert!(Period::parse_typed(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn december_rolls_over_into_january() {
         let dec = Period::new(2026, 12).unwrap();
         assert_eq!(dec.next().to_string(), "2027-01");
+        assert_eq!(dec.next().previous(), dec);
+        assert_eq!(
+            Period::new(2026, 11).unwrap().previous().to_string(),
+            "2026-10"
+        );
         assert_eq!(
             dec.starts_at(Ho_Chi_Minh),
             Utc.with_ymd_and_hms(2026, 11, 30, 17, 0, 0).unwrap()

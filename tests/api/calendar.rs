@@ -84,7 +84,7 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     let r = hanh.unread();
     assert!(
         text(&r[0]).starts_with(
-            "⏰ Nhắc nhở: Chi hội phụ nữ thôn Lạc Thành chưa gửi báo cáo tháng 11/2026"
+            "⏰ Chị ơi, báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Lạc Thành chưa gửi. Hạn nộp: 23:59 30/11/2026."
         )
     );
     hoa.unread();
@@ -115,7 +115,7 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     assert_eq!(digest.len(), 1, "{}", texts(&digest));
     let d = text(&digest[0]);
     assert!(
-        d.starts_with("📬 Tổng kết tháng 11/2026 — Chi hội phụ nữ thôn Đồng Thanh"),
+        d.starts_with("📬 Bản tin tháng 11/2026 — Chi hội phụ nữ thôn Đồng Thanh"),
         "{d}"
     );
     assert!(d.contains("Chi hội đã gửi báo cáo lúc 09:"), "{d}");
@@ -123,7 +123,7 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     assert!(d.contains("Hội LHPN xã Đông Hợp: 1/5 đơn vị đã nộp"), "{d}");
     let digest = hanh.unread();
     assert!(
-        text(&digest[0]).contains("Chi hội chưa gửi báo cáo tháng này"),
+        text(&digest[0]).contains("Chi hội chưa gửi báo cáo tháng 11/2026."),
         "{}",
         texts(&digest)
     );

@@ -60,7 +60,11 @@ async fn webhook_refuses_a_wrong_secret_and_handles_updates_with_the_right_one(b
         .unwrap();
     let r = lan.replies().await.unwrap();
     assert_eq!(r.len(), 1, "{}", texts(&r));
-    assert!(text(&r[0]).contains("Để dùng bot"), "{}", texts(&r));
+    assert!(
+        text(&r[0]).contains("trợ lý tự động (bot) của Hội LHPN"),
+        "{}",
+        texts(&r)
+    );
     let code = app.invite(BRANCH, Role::BranchHead, 1).await;
     let r = lan.send(&format!("/start {code}")).await.unwrap();
     assert!(texts(&r).contains("Chi hội trưởng"), "{}", texts(&r));
@@ -113,7 +117,7 @@ async fn a_user_who_blocked_the_bot_is_marked_unreachable_and_skipped(backend: B
 
     mai.send("/khancap").await.unwrap();
     mai.tap("Lĩnh vực khác").await.unwrap();
-    mai.tap("Nghiêm trọng").await.unwrap();
+    mai.tap("Phức tạp").await.unwrap();
     mai.send("4").await.unwrap();
     mai.send("Sạt lở bờ kênh").await.unwrap();
     let r = mai.tap("🚨 Gửi ngay").await.unwrap();
@@ -214,7 +218,7 @@ async fn command_menus_are_set_in_vietnamese_and_english_and_she_can_switch(back
     let mut anna = app.person(507, "Anna").speaking("en");
     let r = anna.send("/start").await.unwrap();
     assert!(
-        texts(&r).contains("To use the bot, join your branch"),
+        texts(&r).contains("This is the automated assistant (bot) of the Women's Union."),
         "{}",
         texts(&r)
     );

@@ -12,8 +12,18 @@ use crate::helpers::*;
 
 /// Answers the whole report with one incident and a proposal, landing on the summary.
 async fn fill_report(lan: &mut chihoi_fakes::telegram::person::Person<'_>) {
-    lan.send("/baocao").await.unwrap();
-    lan.tap("Ổn định").await.unwrap();
+    let intro = texts(&lan.send("/baocao").await.unwrap());
+    assert!(
+        intro.contains(
+            "Báo cáo tháng 11/2026 — Chi hội phụ nữ thôn Đồng Thanh. Hạn nộp: 23:59 30/11/2026."
+        ),
+        "{intro}"
+    );
+    let note = texts(&lan.tap("Ổn định").await.unwrap());
+    assert!(
+        note.contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm không? Gõ ngắn gọn, hoặc chọn “Bỏ qua”."),
+        "{note}"
+    );
     lan.send("Lúa mùa được giá 🌾").await.unwrap();
     lan.tap("Có khó khăn").await.unwrap();
     lan.tap("Bỏ qua").await.unwrap();
@@ -21,7 +31,7 @@ async fn fill_report(lan: &mut chihoi_fakes::telegram::person::Person<'_>) {
     lan.tap("Bỏ qua").await.unwrap();
     lan.tap("Có").await.unwrap();
     lan.tap("Giải phóng mặt bằng").await.unwrap();
-    lan.tap("Nghiêm trọng").await.unwrap();
+    lan.tap("Phức tạp").await.unwrap();
     lan.send("1.200").await.unwrap();
     lan.send("Ba hộ chưa đồng ý mức đền bù").await.unwrap();
     lan.tap("Tiếp tục ➡").await.unwrap();
@@ -42,6 +52,18 @@ async fn invite_join_report_with_incident_edit_submit_then_export_contains_it(ba
         .await;
     fill_report(&mut lan).await;
 
+    // A section with a note offers to keep it, and keeping it goes back to the summary.
+    lan.tap("✏️ Lao động").await.unwrap();
+    let r = lan.tap("Ổn định").await.unwrap();
+    let t = texts(&r);
+    assert!(
+        t.contains("Gõ ghi chú mới nếu muốn thay; không thì chọn “Giữ nguyên” hoặc “Xóa ghi chú”.")
+            && t.contains("Ghi chú hiện tại: Lúa mùa được giá 🌾"),
+        "{t}"
+    );
+    let r = lan.tap("Giữ nguyên").await.unwrap();
+    assert!(texts(&r).contains("Lúa mùa được giá 🌾"), "{}", texts(&r));
+
     // Edit one section from the summary, then submit.
     lan.tap("✏️ Tâm tư").await.unwrap();
     lan.tap("Phấn khởi, tin tưởng").await.unwrap();
@@ -56,7 +78,7 @@ async fn invite_join_report_with_incident_edit_submit_then_export_contains_it(ba
     );
     let done = lan.tap("✅ Gửi báo cáo").await.unwrap();
     assert!(
-        texts(&done).contains("Đã gửi báo cáo tháng 11/2026"),
+        texts(&done).contains("Đã gửi báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Đồng Thanh (hạn nộp 23:59 30/11/2026)"),
         "{}",
         texts(&done)
     );
@@ -99,7 +121,7 @@ async fn invite_join_report_with_incident_edit_submit_then_export_contains_it(ba
     assert_eq!(row["Số vụ việc"], "1");
     assert_eq!(
         row["Vụ việc phát sinh, nổi cộm"],
-        "1. Giải phóng mặt bằng — Nghiêm trọng, khoảng 1200 người: Ba hộ chưa đồng ý mức đền bù"
+        "1. Giải phóng mặt bằng — Phức tạp, khoảng 1200 người: Ba hộ chưa đồng ý mức đền bù"
     );
     assert_eq!(row["Đề xuất, kiến nghị"], "Đề nghị xã đối thoại với các hộ");
     assert_eq!(row["Gửi lúc"], "2026-11-15 10:00");
@@ -186,6 +208,28 @@ async fn submitted_report_can_be_corrected_until_the_period_locks(backend: Backe
     );
     let locked = lan.send("/baocao 2026-11").await.unwrap();
     assert!(texts(&locked).contains("đã khóa"), "{}", texts(&locked));
+    // A month may be typed as the bot writes it, and a wrong one names the months she can use.
+    let locked = lan.send("/baocao 11/2026").await.unwrap();
+    assert!(
+        texts(&locked).contains("Kỳ báo cáo tháng 11/2026 đã khóa"),
+        "{}",
+        texts(&locked)
+    );
+    let future = lan.send("/baocao 2/2027").await.unwrap();
+    assert!(
+        texts(&future).contains(
+            "Tháng chưa đúng. Gõ /baocao để làm báo cáo tháng 01/2027; tháng trước còn mở thì gõ /baocao 12/2026."
+        ),
+        "{}",
+        texts(&future)
+    );
+    let december = lan.send("/baocao 12/2026").await.unwrap();
+    assert!(
+        texts(&december)
+            .contains("Báo cáo tháng 12/2026 — Chi hội phụ nữ thôn Đồng Thanh. Hạn nộp:"),
+        "{}",
+        texts(&december)
+    );
     app.shutdown().await;
 }
 
@@ -194,7 +238,7 @@ async fn members_and_people_without_a_role_cannot_file_the_report(backend: Backe
     let mut stranger = app.person(103, "Hà");
     let r = stranger.send("/baocao").await.unwrap();
     assert!(
-        texts(&r).contains("Để dùng bot, chị cần tham gia chi hội"),
+        texts(&r).contains("Đây là trợ lý tự động (bot) của Hội LHPN"),
         "{}",
         texts(&r)
     );
@@ -246,6 +290,12 @@ async fn opinions_of_the_month_show_in_the_report_and_anonymous_ones_carry_no_na
     let t = texts(&thoughts);
     assert!(t.contains("nhận 1 ý kiến"), "{t}");
     assert!(t.contains("Đường làng ngập nước sau mưa — ẩn danh"), "{t}");
+    // The opinions come first, so that the question stays on screen below them.
+    let (opinion, question) = (
+        t.find("Đường làng ngập nước").unwrap(),
+        t.find("Phần 3/5").unwrap(),
+    );
+    assert!(opinion < question, "{t}");
     app.shutdown().await;
 }
 

@@ -32,10 +32,10 @@ async fn forged_and_stale_callbacks_are_refused_politely(backend: Backend) {
         .unwrap();
     assert_eq!(
         notice["text"],
-        "Nút này đã cũ. Chị dùng tin nhắn mới nhất nhé."
+        "Lựa chọn này đã cũ. Chị chọn trong tin nhắn mới nhất nhé."
     );
     assert!(
-        texts(&again).contains("Ghi chú thêm về Tình hình lao động"),
+        texts(&again).contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm"),
         "{}",
         texts(&again)
     );
@@ -159,7 +159,7 @@ async fn draft_survives_a_restart_of_the_bot(backend: Backend) {
     // She goes on typing where she was: the dialog is at part 2.
     let r = lan.tap("Rất khó khăn").await.unwrap();
     assert!(
-        texts(&r).contains("Ghi chú thêm về Đời sống"),
+        texts(&r).contains("Đời sống văn hóa, tinh thần: chị có ghi chú gì thêm"),
         "{}",
         texts(&r)
     );
@@ -195,7 +195,7 @@ async fn oversized_text_is_refused_and_emoji_are_kept_exactly(backend: Backend) 
         texts(&r)
     );
     assert!(
-        texts(&r).contains("Ghi chú thêm về Tình hình lao động"),
+        texts(&r).contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm"),
         "the step is shown again"
     );
     let emoji = "Được mùa 🌾👩‍🌾 — “vui” <b>&amp;";
@@ -222,7 +222,11 @@ async fn numbered_replies_pick_choices_for_text_only_platforms(backend: Backend)
     lan.send("/baocao").await.unwrap();
     // "2" is the second choice: "Có khó khăn".
     let r = lan.send("2").await.unwrap();
-    assert!(texts(&r).contains("Ghi chú thêm"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm"),
+        "{}",
+        texts(&r)
+    );
     let (body,): (String,) = sqlx::query_as("SELECT body FROM report_drafts")
         .fetch_one(app.store.pool())
         .await
@@ -231,9 +235,17 @@ async fn numbered_replies_pick_choices_for_text_only_platforms(backend: Backend)
     // Words where a choice is expected get a hint, and nothing changes.
     lan.tap("Bỏ qua").await.unwrap();
     let r = lan.send("ổn").await.unwrap();
-    assert!(texts(&r).contains("bấm một nút bên dưới"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("Chị chọn một mục trong danh sách bên dưới nhé."),
+        "{}",
+        texts(&r)
+    );
     let r = lan.send("9").await.unwrap();
-    assert!(texts(&r).contains("bấm một nút bên dưới"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("Chị chọn một mục trong danh sách bên dưới nhé."),
+        "{}",
+        texts(&r)
+    );
     app.shutdown().await;
 }
 
@@ -258,9 +270,24 @@ async fn out_of_turn_messages_get_a_friendly_answer(backend: Backend) {
     // /huy in the middle of a dialog stops it.
     mai.send("/ykien").await.unwrap();
     let r = mai.send("/huy").await.unwrap();
-    assert!(texts(&r).contains("Đã dừng"), "{}", texts(&r));
+    assert!(texts(&r).contains("Đã hủy."), "{}", texts(&r));
     let r = mai.send("Nội dung gửi nhầm").await.unwrap();
     assert!(texts(&r).contains("Bot chưa hiểu ý chị"), "{}", texts(&r));
+    // A thank-you is not "not understood"; help names how to stop and how to get help.
+    let r = mai.send("Cảm ơn bot nhé!").await.unwrap();
+    assert!(
+        texts(&r).contains("Dạ, không có gì ạ!") && !texts(&r).contains("chưa hiểu"),
+        "{}",
+        texts(&r)
+    );
+    let r = mai.send("/trogiup").await.unwrap();
+    let help = texts(&r);
+    assert!(
+        help.contains("/huy — dừng việc đang làm")
+            && help.contains("/trogiup — xem trợ giúp")
+            && help.contains("chị liên hệ chi hội trưởng của mình"),
+        "{help}"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM opinions").await, 0);
     app.shutdown().await;
 }

@@ -10,7 +10,7 @@ use crate::helpers::*;
 async fn send_urgent(mai: &mut chihoi_fakes::telegram::person::Person<'_>, people: &str) -> String {
     mai.send("/khancap").await.unwrap();
     mai.tap("An ninh trật tự").await.unwrap();
-    mai.tap("Rất nghiêm trọng").await.unwrap();
+    mai.tap("Rất phức tạp (báo khẩn)").await.unwrap();
     let r = mai.send("hai mươi").await.unwrap();
     assert!(texts(&r).contains("gõ một con số"), "{}", texts(&r));
     mai.send(people).await.unwrap();
@@ -42,7 +42,10 @@ async fn urgent_report_climbs_the_ladder_until_someone_acknowledges(backend: Bac
     let mut mai = app.joined(405, "Phạm Thị Mai", BRANCH, Role::Member).await;
 
     let sent = send_urgent(&mut mai, "20").await;
-    assert!(sent.contains("Đã gửi báo cáo khẩn tới 1 cán bộ"), "{sent}");
+    assert!(
+        sent.contains("Đã gửi báo cáo khẩn tới 1 cán bộ. Khi có cán bộ nhận, bot sẽ báo chị."),
+        "{sent}"
+    );
 
     // The grassroots officer has it at once, with buttons; nobody else yet.
     let alert = officer.unread();
@@ -50,7 +53,7 @@ async fn urgent_report_climbs_the_ladder_until_someone_acknowledges(backend: Bac
     let t = text(&alert[0]);
     assert!(t.starts_with("🚨 KHẨN — "), "{t}");
     assert!(
-        t.contains("An ninh trật tự — Rất nghiêm trọng, khoảng 20 người: Xô xát"),
+        t.contains("An ninh trật tự — Rất phức tạp (báo khẩn), khoảng 20 người: Xô xát"),
         "{t}"
     );
     assert!(t.contains("Người báo: Phạm Thị Mai"), "{t}");
@@ -94,7 +97,7 @@ async fn urgent_report_climbs_the_ladder_until_someone_acknowledges(backend: Bac
     );
     let told = mai.unread();
     assert!(
-        texts(&told).contains("đã chuyển lên Huyện"),
+        texts(&told).contains("chưa có cán bộ nào nhận, bot đã chuyển lên Hội cấp trên"),
         "{}",
         texts(&told)
     );
@@ -173,7 +176,9 @@ async fn with_nobody_at_the_grassroots_it_goes_to_the_district_then_the_province
     assert_eq!(app.tick().await.escalated, 1);
     app.drain().await;
     assert_eq!(province.unread().len(), 1);
-    assert!(texts(&mai.unread()).contains("đã chuyển lên Tỉnh"));
+    let told = mai.unread();
+    assert_eq!(told.len(), 1, "{}", texts(&told));
+    assert!(texts(&told).contains("bot đã chuyển lên Hội cấp trên"));
     // At the top it stays.
     app.advance(Duration::hours(48));
     assert_eq!(app.tick().await.escalated, 0);
@@ -185,11 +190,15 @@ async fn urgent_report_with_nobody_above_tells_her_to_call(backend: Backend) {
     let mut mai = app.joined(406, "Phạm Thị Mai", BRANCH, Role::Member).await;
     mai.send("/khancap").await.unwrap();
     mai.tap("Lĩnh vực khác").await.unwrap();
-    mai.tap("Ít nghiêm trọng").await.unwrap();
+    mai.tap("Mức nhẹ").await.unwrap();
     mai.send("3").await.unwrap();
     mai.send("Cháy rơm ngoài đồng").await.unwrap();
     let r = mai.tap("🚨 Gửi ngay").await.unwrap();
-    assert!(texts(&r).contains("gọi điện trực tiếp"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("⚠️ Đã lưu báo cáo khẩn") && texts(&r).contains("gọi điện trực tiếp"),
+        "{}",
+        texts(&r)
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM urgent_reports").await, 1);
     app.shutdown().await;
 }
@@ -215,7 +224,7 @@ async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend:
         lan.tap(label).await.unwrap();
     }
     lan.tap("Các khoản đóng góp").await.unwrap();
-    lan.tap("Rất nghiêm trọng").await.unwrap();
+    lan.tap("Rất phức tạp (báo khẩn)").await.unwrap();
     lan.tap("21–50").await.unwrap();
     lan.send("Thu tiền làm đường vượt mức quy định")
         .await
@@ -226,7 +235,9 @@ async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend:
     assert!(texts(&done).contains("bot đã báo khẩn"), "{}", texts(&done));
     let alert = officer.unread();
     assert_eq!(alert.len(), 1);
-    assert!(text(&alert[0]).contains("Các khoản đóng góp — Rất nghiêm trọng, khoảng 50 người"));
+    assert!(
+        text(&alert[0]).contains("Các khoản đóng góp — Rất phức tạp (báo khẩn), khoảng 50 người")
+    );
     // Correcting the report does not raise it again.
     lan.send("/baocao").await.unwrap();
     lan.tap("✏️ Sửa báo cáo").await.unwrap();

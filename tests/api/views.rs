@@ -107,7 +107,10 @@ async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: B
         t.starts_with("📊 Tiến độ báo cáo tháng 11/2026 — Hội LHPN huyện Đông Hưng"),
         "{t}"
     );
-    assert!(t.contains("Chi hội: ✅ 1 · 🕓 1 · ❌ "), "{t}");
+    assert!(
+        t.contains("Chi hội: ✅ Đúng hạn: 1 · 🕓 Chậm: 1 · ❌ Chưa nộp: "),
+        "{t}"
+    );
     assert!(t.contains("✅1 🕓1 ❌3 · Hội LHPN xã Đông Hợp"), "{t}");
     let r = hang.tap("Hội LHPN xã Đông Hợp").await.unwrap();
     let t = texts(&r);
@@ -117,7 +120,7 @@ async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: B
     assert!(
         r.last()
             .unwrap()
-            .button("🔔 Nhắc các đơn vị chưa nộp")
+            .button("🔔 Nhắc đơn vị chưa nộp")
             .is_some()
     );
 
@@ -145,13 +148,13 @@ async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: B
     // Members and branch heads have no views.
     let r = mai.send("/tiendo").await.unwrap();
     assert!(
-        texts(&r).contains("Chỉ cán bộ Hội cơ sở, huyện, tỉnh"),
+        texts(&r).contains("Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được"),
         "{}",
         texts(&r)
     );
     let r = lan.send("/chitieu").await.unwrap();
     assert!(
-        texts(&r).contains("Chỉ cán bộ Hội cơ sở, huyện, tỉnh"),
+        texts(&r).contains("Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được"),
         "{}",
         texts(&r)
     );
@@ -214,7 +217,13 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     hoa.tap("Hôm qua").await.unwrap();
     hoa.send("1").await.unwrap();
     hoa.tap("Bỏ qua").await.unwrap();
-    hoa.tap("✅ Xong").await.unwrap();
+    let r = hoa.tap("✅ Xong").await.unwrap();
+    // Supervisions are counted, not "times" of anything; no photo reads as such.
+    let t = texts(&r);
+    assert!(
+        t.contains("• Số lượng: 1") && t.contains("• Không có ảnh"),
+        "{t}"
+    );
     hoa.tap("✅ Lưu hoạt động").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let stats = dir.path().join("so-lieu.csv");
@@ -239,25 +248,29 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     );
     // One of the commune's four branches helped two households: 25 %.
     assert!(
-        t.contains("CT4: Mỗi chi hội giúp 2 hộ đạt tiêu chí 5K3S / 5C3S — 25%/100% (1/4 chi hội)"),
+        t.contains(
+            "4. Mỗi chi hội giúp 2 hộ đạt tiêu chí 5K3S / 5C3S: đạt 25% (mục tiêu 100%; 1/4 chi hội)"
+        ),
         "{t}"
     );
     // Supervision without a draft comment is not enough for target 7; 70 % members is.
     assert!(
         t.contains(
-            "CT7: Giám sát ít nhất 1 chính sách và góp ý ít nhất 1 dự thảo — 0%/100% (0/1 cơ sở)"
+            "7. Giám sát ít nhất 1 chính sách và góp ý ít nhất 1 dự thảo: đạt 0% (mục tiêu 100%; 0/1 cơ sở)"
         ),
         "{t}"
     );
     assert!(
-        t.contains("✅ CT9: Tập hợp ≥ 65% phụ nữ từ 18 tuổi làm hội viên — 100%/100% (1/1 cơ sở)"),
+        t.contains(
+            "✅ 9. Tập hợp ≥ 65% phụ nữ từ 18 tuổi làm hội viên: đạt 100% (mục tiêu 100%; 1/1 cơ sở)"
+        ),
         "{t}"
     );
     let lines: Vec<&str> = t.lines().skip(1).collect();
     let pos = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap();
     let households = pos("Mỗi chi hội giúp 2 hộ");
     assert!(
-        pos("CT7:") < households && households < pos("Tập hợp ≥ 65%"),
+        pos("7. Giám sát") < households && households < pos("Tập hợp ≥ 65%"),
         "worst first: {t}"
     );
     // Both activities in the export's activities sheet: the date as logged, the type's name,
@@ -328,13 +341,24 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
 
     // The year's export, from the chat, as XLSX: every sheet, the right rows.
     hoa.send("/xuat").await.unwrap();
-    hoa.tap("Cả năm 2026").await.unwrap();
+    let r = hoa.tap("Cả năm 2026").await.unwrap();
+    assert!(
+        texts(&r).contains("Cả năm 2026 — chị muốn nhận tệp loại nào?"),
+        "{}",
+        texts(&r)
+    );
     let r = hoa.tap("Excel (XLSX)").await.unwrap();
     let doc = r
         .iter()
         .find_map(|m| m.document.clone())
         .expect("a document");
     assert_eq!(doc.file_name, "bao-cao-TB-DH-DHOP-2026.xlsx");
+    let caption = doc.caption.clone().unwrap_or_default();
+    assert!(
+        caption.starts_with("📥 Cả năm 2026 — Hội LHPN xã Đông Hợp: ")
+            && caption.ends_with(" báo cáo tháng."),
+        "{caption}"
+    );
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(doc.bytes)).unwrap();
     let names = book.sheet_names();
@@ -432,7 +456,9 @@ async fn an_export_too_large_to_send_is_explained_instead(backend: Backend) {
     assert!(r.iter().all(|m| m.document.is_none()), "no file is sent");
     let all = texts(&r);
     assert!(
-        all.contains("quá giới hạn 0 MB của Telegram") && all.contains("chọn một tháng"),
+        all.contains("Cả năm 2026 — Hội LHPN xã Đông Hợp: tệp báo cáo nặng")
+            && all.contains("quá giới hạn 0 MB gửi qua tin nhắn")
+            && all.contains("Chị thử xuất một tháng"),
         "{all}"
     );
     // Nothing is left failing in the outbox.
