@@ -209,6 +209,9 @@ mod tests {
                 if path.file_name().is_some_and(|n| n == "export.ftl") {
                     continue;
                 }
+                // Linking the two apps (`/lienket`) and where to get a file are about the apps
+                // by name; nothing else may name them.
+                let names_apps = path.file_name().is_some_and(|n| n == "channels.ftl");
                 for line in std::fs::read_to_string(&path).unwrap().lines() {
                     if line.starts_with('#') {
                         continue;
@@ -226,6 +229,9 @@ mod tests {
                         .replace("\"}", "");
                     let lower = value.to_lowercase();
                     for w in *words {
+                        if names_apps && matches!(*w, "telegram" | "zalo") {
+                            continue;
+                        }
                         // « » are page arrows on buttons, never quotes in a sentence.
                         let is_arrow = matches!(*w, "«" | "»") && line.starts_with("button-");
                         if lower.contains(w) && !is_arrow {

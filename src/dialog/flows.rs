@@ -237,8 +237,18 @@ enum SmallTalk {
 /// Greetings, "menu" and thank-yous, which deserve the menu rather than "not understood";
 /// read without diacritics or case (Zalo users type either way).
 fn small_talk(text: &str) -> Option<SmallTalk> {
-    const MENU: [&str; 10] = [
-        "menu", "bat dau", "xin chao", "chao", "chao bot", "hi", "hello", "alo", "tro giup", "help",
+    const MENU: [&str; 11] = [
+        "menu",
+        "bat dau",
+        "xin chao",
+        "xin chao bot",
+        "chao",
+        "chao bot",
+        "hi",
+        "hello",
+        "alo",
+        "tro giup",
+        "help",
     ];
     let t = super::picking::fold(text);
     if MENU.contains(&t.as_str()) {
@@ -913,10 +923,17 @@ mod tests {
         ] {
             assert_eq!(small_talk(t), Some(SmallTalk::Thanks), "{t}");
         }
-        for t in ["menu", " Menu ", "MENU."] {
+        for t in [
+            "menu",
+            " Menu ",
+            "MENU.",
+            "hello?",
+            "Xin chào",
+            "xin chao bot",
+        ] {
             assert_eq!(small_talk(t), Some(SmallTalk::Menu), "{t}");
         }
-        for t in ["ổn", "1", "Nội dung gửi nhầm", "hello?"] {
+        for t in ["ổn", "1", "Nội dung gửi nhầm", "chào hỏi thăm bà con"] {
             assert_eq!(small_talk(t), None, "{t}");
         }
     }

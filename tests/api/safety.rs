@@ -266,6 +266,8 @@ async fn out_of_turn_messages_get_a_friendly_answer(backend: Backend) {
     // A greeting or a thank-you brings the menu, without a "not understood".
     let r = mai.send("Cảm ơn bot!").await.unwrap();
     assert!(!texts(&r).contains("chưa hiểu"), "{}", texts(&r));
+    assert!(texts(&r).contains("không có gì ạ"), "{}", texts(&r));
+    let r = mai.send("xin chao").await.unwrap();
     assert!(texts(&r).contains("Chị muốn làm gì?"), "{}", texts(&r));
     // /huy in the middle of a dialog stops it.
     mai.send("/ykien").await.unwrap();
