@@ -77,7 +77,7 @@ async fn run() {
     let export_only = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "export");
     if !(export_only && reused) {
         let t = Instant::now();
-        let unions = chihoi::dialog::refresh_all_targets(&store, &calendars, 2026, now)
+        let unions = chihoi::targets::refresh_all(&store, &calendars, 2026, now)
             .await
             .unwrap();
         println!(
@@ -119,9 +119,7 @@ async fn run() {
             let mut times = Vec::new();
             for _ in 0..5 {
                 let t = Instant::now();
-                let list = chihoi::dialog::admin_targets_under(&mut conn, unit, 2026)
-                    .await
-                    .unwrap();
+                let list = chihoi::targets::under(&mut conn, unit, 2026).await.unwrap();
                 assert_eq!(list.len(), 11);
                 times.push(t.elapsed());
             }

@@ -566,7 +566,7 @@ pub async fn import_stats(
             now.timestamp(),
         )
         .await?;
-        crate::dialog::refresh_targets_around(&mut tx, &config.calendars, &unit, now).await?;
+        crate::targets::refresh_around(&mut tx, &config.calendars, &unit, now).await?;
     }
     tx.commit().await?;
     Ok(rows.len())
@@ -635,5 +635,5 @@ pub async fn refresh_targets(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let year = year.unwrap_or_else(|| Period::containing(now, config.timezone).year());
-    Ok(crate::dialog::refresh_all_targets(store, &config.calendars, year, now).await?)
+    Ok(crate::targets::refresh_all(store, &config.calendars, year, now).await?)
 }

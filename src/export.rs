@@ -1024,7 +1024,7 @@ async fn write_sheet(
             }
             Sheet::Targets => {
                 let year = scope.range.year();
-                let list = crate::dialog::admin_targets_under(&mut conn, root, year).await?;
+                let list = crate::targets::under(&mut conn, root, year).await?;
                 let children: HashMap<i64, Unit> = org::children(&mut conn, Some(root.id))
                     .await?
                     .into_iter()

@@ -7,6 +7,7 @@
 //! - [`message`]: the platform-neutral message model (text, choices, attachments).
 //! - [`labels`]: localised names of domain values (sections, situations, roles, …).
 //! - [`alerts`]: the escalation ladder of urgent reports (raise, climb, render).
+//! - [`targets`]: target (chỉ tiêu) evaluation, a snapshot kept current per grassroots union.
 //! - [`dialog`]: the guided conversations, as a state machine over platform-neutral events.
 //! - [`storage`]: the one storage seam, on SQLite (embedded default) or PostgreSQL.
 //! - [`channel`]: platform adapters (Telegram, Zalo); each turns its updates into events and
@@ -34,3 +35,4 @@ pub mod labels;
 pub mod message;
 pub mod scheduler;
 pub mod storage;
+pub mod targets;

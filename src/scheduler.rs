@@ -136,9 +136,7 @@ impl Scheduler {
             let today = now.with_timezone(&self.calendars.tz).date_naive();
             if refreshed_on != Some(today) {
                 let year = Period::containing(now, self.calendars.tz).year();
-                match crate::dialog::refresh_all_targets(&self.store, &self.calendars, year, now)
-                    .await
-                {
+                match crate::targets::refresh_all(&self.store, &self.calendars, year, now).await {
                     Ok(n) => {
                         tracing::info!(unions = n, "targets re-evaluated");
                         refreshed_on = Some(today);

@@ -380,7 +380,7 @@ async fn save(ctx: &mut Ctx<'_>, d: &ActivityDraft) -> Result<Next, DialogError>
         ctx.now.timestamp(),
     )
     .await?;
-    super::admin::refresh_targets_around(ctx.conn, ctx.calendars, &unit, ctx.now).await?;
+    crate::targets::refresh_around(ctx.conn, ctx.calendars, &unit, ctx.now).await?;
     tracing::info!(activity = id, unit_id, code, "activity logged");
     let name = activities::activity_type(ctx.conn, code)
         .await?

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::AnyConnection;
 
 use super::state::DialogState;
 use super::{
@@ -20,7 +19,7 @@ use crate::export::{self, ExportFormat};
 use crate::i18n::Lang;
 use crate::storage::org::{self, Unit};
 use crate::storage::outbox::{self, Kind, NewMessage, OutboxRow};
-use crate::storage::views::{self, Counts, Progress, Target};
+use crate::storage::views::{self, Counts, Target};
 use crate::storage::{StorageError, Store};
 use crate::tr;
 
@@ -199,90 +198,11 @@ fn choice(label: String, data: String) -> Choice {
     Choice { label, data }
 }
 
-/// Months of `year` whose deadline has passed at `now`.
-fn months_due(calendar: &Calendar, year: i32, now: DateTime<Utc>) -> Vec<Period> {
-    PeriodRange::Year(year)
-        .months()
-        .into_iter()
-        .filter(|p| calendar.deadline(*p) < now)
-        .collect()
-}
-
 fn target_title(lang: Lang, t: &Target) -> String {
     match lang {
         Lang::Vi => t.title_vi.clone(),
         Lang::En => t.title_en.clone(),
     }
-}
-
-/// Every active target's progress under `unit` (from the snapshot), worst first by share of its
-/// goal.
-pub async fn targets_under(
-    conn: &mut AnyConnection,
-    unit: &Unit,
-    year: i32,
-) -> Result<Vec<(Target, Progress, Vec<(i64, Progress)>)>, StorageError> {
-    let mut snapshot = views::target_snapshot(conn, unit, year).await?;
-    let mut out = Vec::new();
-    for t in views::targets(conn).await? {
-        let (total, by_child) = snapshot.remove(&t.code).unwrap_or_default();
-        out.push((t, total, by_child));
-    }
-    out.sort_by(|a, b| {
-        let ra = a.1.pct() / a.0.goal_pct.max(1) as f64;
-        let rb = b.1.pct() / b.0.goal_pct.max(1) as f64;
-        ra.partial_cmp(&rb).unwrap_or(std::cmp::Ordering::Equal)
-    });
-    Ok(out)
-}
-
-/// The grassroots union a unit belongs to (itself, or the nearest above it).
-async fn union_of(conn: &mut AnyConnection, unit: &Unit) -> Result<Option<Unit>, StorageError> {
-    Ok(org::lineage(conn, unit)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|u| u.level == Level::Grassroots))
-}
-
-/// Brings the target snapshot of `unit`'s grassroots union up to date for the year of `now`
-/// (after a report, an activity or new figures), in the caller's transaction.
-pub async fn refresh_targets_around(
-    conn: &mut AnyConnection,
-    calendars: &Calendars,
-    unit: &Unit,
-    now: DateTime<Utc>,
-) -> Result<(), StorageError> {
-    let Some(union) = union_of(conn, unit).await? else {
-        return Ok(());
-    };
-    let calendar = org::calendar_for(conn, calendars, &union).await?;
-    let year = Period::containing(now, calendar.tz).year();
-    views::refresh_targets(conn, &union, year, &months_due(&calendar, year, now)).await
-}
-
-/// Re-evaluates the whole tree's targets for `year`, one grassroots union per transaction so
-/// that the bot is never held up for long. Returns the number of unions refreshed.
-pub async fn refresh_all_targets(
-    store: &Store,
-    calendars: &Calendars,
-    year: i32,
-    now: DateTime<Utc>,
-) -> Result<usize, StorageError> {
-    let unions: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM units WHERE level = 'grassroots' ORDER BY id")
-            .fetch_all(store.pool())
-            .await?;
-    for (id,) in &unions {
-        let mut tx = store.begin().await?;
-        if let Some(union) = org::unit_by_id(&mut tx, *id).await? {
-            let calendar = org::calendar_for(&mut tx, calendars, &union).await?;
-            views::refresh_targets(&mut tx, &union, year, &months_due(&calendar, year, now))
-                .await?;
-        }
-        tx.commit().await?;
-    }
-    Ok(unions.len())
 }
 
 /// `/chitieu`, and its drill-down (`k:<unit>:<year>`).
@@ -296,7 +216,7 @@ pub(crate) async fn targets(
         return Ok(Next::Quiet);
     };
     let year = year.unwrap_or_else(|| Period::containing(ctx.now, ctx.tz).year());
-    let list = targets_under(ctx.conn, &unit, year).await?;
+    let list = crate::targets::under(ctx.conn, &unit, year).await?;
     let mut text = tr!(
         lang,
         "targets-title",
@@ -590,7 +510,7 @@ pub async fn make(
             let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
                 return Ok(None);
             };
-            let list = targets_under(&mut conn, &unit, year).await?;
+            let list = crate::targets::under(&mut conn, &unit, year).await?;
             let bars: Vec<TargetBar> = list
                 .iter()
                 .map(|(t, p, _)| TargetBar {

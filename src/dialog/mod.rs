@@ -37,9 +37,6 @@ use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, Identity, User};
 use crate::storage::{StorageError, Store};
 use crate::tr;
-pub use admin::{
-    refresh_all_targets, refresh_targets_around, targets_under as admin_targets_under,
-};
 use alerts::AlertStatus;
 pub use state::DialogState;
 

@@ -735,7 +735,7 @@ async fn submit(
     // Very serious incidents climb the urgent ladder too (once each, however often corrected).
     let mut raised = 0;
     if let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? {
-        super::admin::refresh_targets_around(ctx.conn, ctx.calendars, &unit, ctx.now).await?;
+        crate::targets::refresh_around(ctx.conn, ctx.calendars, &unit, ctx.now).await?;
         let reporter = ctx.user.clone();
         for inc in report
             .incidents

@@ -308,3 +308,12 @@ pub async fn calendar_for(
     let over = calendar_override(conn, root).await?;
     Ok(calendars.with_override(over.as_ref()))
 }
+
+/// Ids of every unit at `level`, in id order.
+pub async fn ids_at_level(conn: &mut AnyConnection, level: Level) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM units WHERE level = $1 ORDER BY id")
+        .bind(level.as_str())
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
