@@ -10,6 +10,17 @@ use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::tr;
 
+/// At most `max` characters, with an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
 pub fn role(lang: Lang, role: Role) -> String {
     match role {
         Role::Member => tr!(lang, "role-member"),

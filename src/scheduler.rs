@@ -13,7 +13,8 @@ use sqlx::AnyConnection;
 use tokio_util::sync::CancellationToken;
 
 use crate::alerts;
-use crate::dialog::{Clock, notices};
+use crate::delivery::render;
+use crate::dialog::Clock;
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::storage::{StorageError, Store, org, outbox, path_range_end};
@@ -86,7 +87,7 @@ impl Scheduler {
                     .bind(row.user_id.unwrap_or_default())
                     .fetch_optional(&mut *tx)
                     .await?;
-            if let Some(msg) = notices::render(&mut tx, &self.calendars, &row, now).await? {
+            if let Some(msg) = render::render(&mut tx, &self.calendars, &row, now).await? {
                 planned.push(Planned {
                     kind: row.kind.as_str().to_owned(),
                     recipient: recipient.map(|r| r.0).unwrap_or_default(),

@@ -14,6 +14,7 @@
 //! shown (so a typed number picks from it), and for platforms that take no uploads it shares
 //! charts and exports by an expiring link instead.
 
+pub mod render;
 pub mod split;
 
 use std::num::NonZeroU32;
@@ -38,6 +39,7 @@ use crate::storage::files::{self, SharedFile};
 use crate::storage::outbox::{self, OutboxRow};
 use crate::storage::{StorageError, Store, users};
 use crate::tr;
+use render::render_row;
 
 /// What a platform said about one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -361,7 +363,7 @@ impl Courier {
             report.retried += 1;
             return Ok(report);
         };
-        let message = notices::render_row(
+        let message = render_row(
             &self.store,
             &self.calendars,
             row,

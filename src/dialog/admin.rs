@@ -3,24 +3,19 @@
 //! first), charts, and `/xuat` (exports sent as a document). Charts and exports are queued as
 //! outbox rows and made when sent, outside the update's transaction.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::state::DialogState;
-use super::{
-    Attachment, AttachmentKind, Choice, Ctx, DialogError, Next, Outbound, Prompt, alerts, labels,
-};
-use crate::chart::{self, ChartText, CompletenessBar, TargetBar};
-use crate::domain::calendar::{Calendar, Calendars};
+use super::{Choice, Ctx, DialogError, Next, Prompt, alerts, labels};
+use crate::domain::calendar::Calendar;
 use crate::domain::org::Level;
 use crate::domain::period::Period;
 use crate::domain::range::PeriodRange;
-use crate::export::{self, ExportFormat};
 use crate::i18n::Lang;
+use crate::storage::StorageError;
 use crate::storage::org::{self, Unit};
-use crate::storage::outbox::{self, Kind, NewMessage, OutboxRow};
+use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::views::{self, Counts, Target};
-use crate::storage::{StorageError, Store};
 use crate::tr;
 
 /// The unit whose subtree she may look at, if her role has views.
@@ -198,7 +193,8 @@ fn choice(label: String, data: String) -> Choice {
     Choice { label, data }
 }
 
-fn target_title(lang: Lang, t: &Target) -> String {
+/// A target's title in her language.
+pub(crate) fn target_title(lang: Lang, t: &Target) -> String {
     match lang {
         Lang::Vi => t.title_vi.clone(),
         Lang::En => t.title_en.clone(),
@@ -440,167 +436,4 @@ pub(crate) async fn export_choice(
 fn bad(ctx: &mut Ctx<'_>) -> Next {
     ctx.notice = Some(tr!(ctx.lang, "error-bad-button"));
     Next::Stay
-}
-
-// ---- made when sent ----------------------------------------------------------------------------
-
-/// Makes the chart or export an outbox row asks for: an [`Outbound`] with the file attached.
-pub async fn make(
-    store: &Store,
-    calendars: &Calendars,
-    row: &OutboxRow,
-    lang: Lang,
-    now: DateTime<Utc>,
-    max_upload_bytes: usize,
-) -> Result<Option<Outbound>, StorageError> {
-    let Some(made) = row
-        .body
-        .as_deref()
-        .and_then(|b| serde_json::from_str::<Made>(b).ok())
-    else {
-        return Ok(None);
-    };
-    let mut conn = store.pool().acquire().await?;
-    let outbound = |text: String, attachment: Attachment| Outbound {
-        chat_id: row.chat_id.clone(),
-        text,
-        choices: Vec::new(),
-        attachment: Some(attachment),
-        ..Outbound::default()
-    };
-    match made {
-        Made::CompletenessChart { unit, period } => {
-            let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
-                return Ok(None);
-            };
-            let calendar = org::calendar_for(&mut conn, calendars, &unit).await?;
-            let by_child = views::completeness_by_child(
-                &mut conn,
-                &unit,
-                period,
-                on_time_until(&calendar, period),
-            )
-            .await?;
-            let children = org::children(&mut conn, Some(unit.id)).await?;
-            let bars: Vec<CompletenessBar> = children
-                .iter()
-                .filter_map(|c| {
-                    by_child
-                        .iter()
-                        .find(|(id, _)| *id == Some(c.id))
-                        .map(|(_, n)| CompletenessBar {
-                            label: c.name.clone(),
-                            on_time: n.on_time as u32,
-                            late: n.late as u32,
-                            missing: n.missing as u32,
-                        })
-                })
-                .collect();
-            let title = tr!(
-                lang,
-                "progress-title",
-                period = labels::period(period),
-                unit = unit.name.clone()
-            );
-            let png = chart::completeness_png(&chart_text(lang, title.clone()), &bars)
-                .map_err(|e| StorageError::Corrupt(format!("chart: {e}")))?;
-            Ok(Some(outbound(title, photo(png))))
-        }
-        Made::TargetsChart { unit, year } => {
-            let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
-                return Ok(None);
-            };
-            let list = crate::targets::under(&mut conn, &unit, year).await?;
-            let bars: Vec<TargetBar> = list
-                .iter()
-                .map(|(t, p, _)| TargetBar {
-                    label: format!("{}. {}", t.number, target_title(lang, t)),
-                    achieved_pct: p.pct(),
-                    goal_pct: t.goal_pct as f64,
-                })
-                .collect();
-            let title = tr!(
-                lang,
-                "targets-title",
-                year = i64::from(year),
-                unit = unit.name.clone()
-            );
-            let png = chart::targets_png(&chart_text(lang, title.clone()), &bars)
-                .map_err(|e| StorageError::Corrupt(format!("chart: {e}")))?;
-            Ok(Some(outbound(title, photo(png))))
-        }
-        Made::Export { unit, range, xlsx } => {
-            let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
-                return Ok(None);
-            };
-            drop(conn);
-            let Ok(range) = range.parse::<PeriodRange>() else {
-                return Ok(None);
-            };
-            let format = if xlsx {
-                ExportFormat::Xlsx
-            } else {
-                ExportFormat::Csv
-            };
-            let (bytes, rows) =
-                export::export_bytes(store, calendars, Some(&unit.code), range, format, lang, now)
-                    .await
-                    .map_err(|e| StorageError::Corrupt(format!("export: {e}")))?;
-            if bytes.len() > max_upload_bytes {
-                let mb = |n: usize| format!("{:.0}", n as f64 / 1e6);
-                return Ok(Some(Outbound {
-                    chat_id: row.chat_id.clone(),
-                    text: tr!(
-                        lang,
-                        "export-too-big",
-                        range = labels::range(lang, range),
-                        unit = unit.name,
-                        size = mb(bytes.len()),
-                        limit = mb(max_upload_bytes)
-                    ),
-                    choices: Vec::new(),
-                    ..Outbound::default()
-                }));
-            }
-            let ext = if xlsx { "xlsx" } else { "csv" };
-            let file_name = format!("bao-cao-{}-{range}.{ext}", unit.code);
-            let text = tr!(
-                lang,
-                "export-ready",
-                range = labels::range(lang, range),
-                unit = unit.name,
-                rows = rows as i64
-            );
-            Ok(Some(outbound(
-                text,
-                Attachment {
-                    kind: AttachmentKind::Document,
-                    file_name,
-                    bytes,
-                    url: None,
-                },
-            )))
-        }
-    }
-}
-
-fn photo(png: Vec<u8>) -> Attachment {
-    Attachment {
-        kind: AttachmentKind::Photo,
-        file_name: "chart.png".into(),
-        bytes: png,
-        url: None,
-    }
-}
-
-fn chart_text(lang: Lang, title: String) -> ChartText {
-    ChartText {
-        title,
-        on_time: tr!(lang, "chart-on-time"),
-        late: tr!(lang, "chart-late"),
-        missing: tr!(lang, "chart-missing"),
-        achieved: tr!(lang, "chart-achieved"),
-        goal: tr!(lang, "chart-goal"),
-        more: tr!(lang, "chart-more"),
-    }
 }

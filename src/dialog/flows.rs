@@ -709,7 +709,7 @@ pub(crate) fn opinion_prompt(ctx: &mut Ctx<'_>, text: Option<&str>) -> Prompt {
         Some(t) => Prompt::new(tr!(
             lang,
             "opinion-ask-signature",
-            text = report::shorten(t, 300)
+            text = labels::shorten(t, 300)
         ))
         .row(vec![(tr!(lang, "button-send-named"), "named".into())])
         .row(vec![(tr!(lang, "button-send-anonymous"), "anon".into())])
@@ -775,7 +775,7 @@ pub(crate) async fn opinion_choice(
             hl,
             "opinion-to-head",
             who = who,
-            text = report::shorten(body, 300)
+            text = labels::shorten(body, 300)
         );
         ctx.send_to(head, text, Vec::new());
     }

@@ -11,7 +11,7 @@
 //! an older step, a second tap, or data the client made up is recognised and answered politely.
 
 mod activity;
-mod admin;
+pub(crate) mod admin;
 pub mod alerts;
 mod flows;
 mod linking;

@@ -14,6 +14,7 @@ use crate::domain::report::{
     Incident, IncidentField, MAX_INCIDENTS, MAX_NOTE_CHARS, ReportDraft, Section, SectionAnswer,
     Severity, Situation, TextRefusal, clean_text, parse_people,
 };
+use crate::labels::shorten;
 use crate::storage::{org, reports};
 use crate::{i18n::Lang, tr};
 
@@ -880,17 +881,6 @@ pub(crate) fn summary_text(lang: Lang, unit: &str, period: Period, d: &ReportDra
         text.push_str(&format!("\n\n{}", tr!(lang, "report-summary-incomplete")));
     }
     text
-}
-
-/// At most `max` characters, with an ellipsis when cut.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
 }
 
 #[cfg(test)]
