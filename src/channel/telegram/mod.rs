@@ -207,7 +207,7 @@ fn make_bot(options: &TelegramOptions) -> Bot {
     let token = options.token.expose();
     match &options.api_url {
         // A Bot API server on this machine must not be reached through a proxy.
-        Some(url) if is_loopback(url) => {
+        Some(url) if super::is_loopback(url) => {
             let client = teloxide::net::default_reqwest_settings()
                 .no_proxy()
                 .build()
@@ -495,14 +495,7 @@ impl Telegram {
         secret: Secret,
         shutdown: CancellationToken,
     ) -> std::io::Result<SocketAddr> {
-        let addr = listener.local_addr()?;
-        let app = self.webhook_router(path, secret);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move { shutdown.cancelled().await })
-                .await;
-        });
-        Ok(addr)
+        super::serve_on(listener, self.webhook_router(path, secret), shutdown).await
     }
 }
 
@@ -519,11 +512,7 @@ async fn webhook_update(
     headers: HeaderMap,
     body: String,
 ) -> StatusCode {
-    let given = headers
-        .get("x-telegram-bot-api-secret-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !constant_time_eq(given.as_bytes(), state.secret.expose().as_bytes()) {
+    if !super::secret_matches(&headers, "x-telegram-bot-api-secret-token", &state.secret) {
         tracing::warn!("webhook call with a wrong secret refused");
         return StatusCode::UNAUTHORIZED;
     }
@@ -547,28 +536,8 @@ async fn webhook_update(
     StatusCode::OK
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn log_error(e: &DialogError) {
-    let mut chain = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
-    tracing::error!(error = %chain, "handling an update failed");
+    tracing::error!(error = %super::error_chain(e), "handling an update failed");
 }
 
 fn keyboard(out: &Outbound) -> InlineKeyboardMarkup {
@@ -718,12 +687,5 @@ mod tests {
                 .iter()
                 .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS)
         );
-    }
-
-    #[test]
-    fn secrets_compare_in_full() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
     }
 }

@@ -143,7 +143,7 @@ impl ZaloClient {
     /// `timeout` bounds each request; long polls add their own wait to it.
     pub fn new(api_url: &Url, token: &Secret, timeout: Duration) -> Result<Self, ZaloError> {
         let mut builder = reqwest::Client::builder().timeout(timeout);
-        if is_loopback(api_url) {
+        if super::super::is_loopback(api_url) {
             // A server on this machine (tests, the demo) must not be reached through a proxy.
             builder = builder.no_proxy();
         }
@@ -255,15 +255,6 @@ impl ZaloClient {
         self.call::<Value>("deleteWebhook", json!({}), None)
             .await
             .map(|_| ())
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 

@@ -234,7 +234,7 @@ impl Zalo {
                 Ok(())
             }
             Err(e) => {
-                tracing::error!(error = %error_chain(&e), "handling a Zalo event failed");
+                tracing::error!(error = %super::error_chain(&e), "handling a Zalo event failed");
                 // Not through the outbox: the database may be what failed.
                 let apology = Outbound::text(
                     inbound.chat_id.clone(),
@@ -266,14 +266,7 @@ impl Zalo {
         secret: Secret,
         shutdown: CancellationToken,
     ) -> std::io::Result<SocketAddr> {
-        let addr = listener.local_addr()?;
-        let app = self.webhook_router(path, secret);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move { shutdown.cancelled().await })
-                .await;
-        });
-        Ok(addr)
+        super::serve_on(listener, self.webhook_router(path, secret), shutdown).await
     }
 }
 
@@ -288,11 +281,7 @@ async fn webhook_event(
     headers: HeaderMap,
     body: String,
 ) -> StatusCode {
-    let given = headers
-        .get("x-bot-api-secret-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !constant_time_eq(given.as_bytes(), state.secret.expose().as_bytes()) {
+    if !super::secret_matches(&headers, "x-bot-api-secret-token", &state.secret) {
         tracing::warn!("Zalo webhook call with a wrong secret refused");
         return StatusCode::UNAUTHORIZED;
     }
@@ -309,21 +298,6 @@ async fn webhook_event(
         Ok(()) => StatusCode::OK,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn error_chain(e: &DialogError) -> String {
-    let mut chain = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
-    chain
 }
 
 /// A Zalo event as a platform-neutral one; `None` for what the bot ignores (groups, bots).
@@ -405,12 +379,5 @@ mod tests {
             "GROUP",
         );
         assert!(to_inbound(&group).is_none());
-    }
-
-    #[test]
-    fn secrets_compare_in_full() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b""));
     }
 }
