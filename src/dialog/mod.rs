@@ -39,6 +39,7 @@ use crate::storage::{StorageError, Store};
 use crate::tr;
 use alerts::AlertStatus;
 pub use state::DialogState;
+use unicode_normalization::UnicodeNormalization;
 
 /// The time source: the wall clock in production; tests and `chihoi tick --now` inject their own.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -179,13 +180,14 @@ impl Engine {
             return Ok(Handled::default());
         }
         let lang_hint = Lang::from_platform_hint(inbound.language_hint.as_deref());
+        let display_name: String = inbound.display_name.nfc().collect();
         let user = users::upsert_user(
             &mut tx,
             &Identity {
                 platform: &inbound.platform,
                 platform_user_id: &inbound.user_id,
                 chat_id: &inbound.chat_id,
-                display_name: &inbound.display_name,
+                display_name: &display_name,
                 lang: lang_hint.code(),
             },
             now.timestamp(),
@@ -195,16 +197,26 @@ impl Engine {
             Some((v, json)) => (v, DialogState::from_json(&json)),
             None => (0, DialogState::Idle),
         };
+        // Vietnamese keyboards send composed or decomposed text: whatever she typed is kept
+        // composed (NFC), so one word is stored, compared and exported one way.
+        let input = match &inbound.input {
+            Input::Text(text) => Input::Text(text.nfc().collect()),
+            Input::Command { name, arg } => Input::Command {
+                name: name.clone(),
+                arg: arg.nfc().collect(),
+            },
+            other => other.clone(),
+        };
         // On a text-only platform a typed number or an option's words answer the list she was
         // shown last (a menu, a reminder, an alert, a step).
-        let input = match &inbound.input {
+        let input = match &input {
             Input::Text(text) if inbound.text_only => {
                 match choices::last_shown(&mut tx, &inbound.platform, &inbound.chat_id).await? {
                     Some(shown) => match picking::pick(&shown, text, state::accepts_text(&state)) {
                         Some(data) => Input::Choice(data.to_owned()),
                         None => inbound.input.clone(),
                     },
-                    None => inbound.input.clone(),
+                    None => input.clone(),
                 }
             }
             other => other.clone(),

@@ -465,7 +465,16 @@ fn read_record(
             line,
             value: level_text.to_owned(),
         })?;
-    let name = name_text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // One name, however the keyboard composed it (Unikey's "Unicode tổ hợp" sends decomposed
+    // marks): stored composed (NFC), so a re-import plans no false rename.
+    let name: String = unicode_normalization::UnicodeNormalization::nfc(
+        name_text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .as_str(),
+    )
+    .collect();
     if name.is_empty() {
         return Err(OrgFileError::EmptyName { line });
     }
@@ -848,6 +857,14 @@ TB-DH-DHOP-T1,TB-DH-DHOP,branch,Chi hội phụ nữ thôn Đồng Thanh
         assert_eq!(records[0].code, code("TB"));
         assert_eq!(records[0].level, Level::Province);
         assert_eq!(records[0].name, "Hội LHPN tỉnh Thái Bình");
+    }
+
+    #[test]
+    fn names_typed_decomposed_are_stored_composed() {
+        let decomposed =
+            "code,parent_code,level,name\nTB,,province,Ti\u{309}nh Tha\u{301}i Bi\u{300}nh\n";
+        let units = parse_org_csv(decomposed.as_bytes()).unwrap();
+        assert_eq!(units[0].name, "Tỉnh Thái Bình");
     }
 
     #[test]

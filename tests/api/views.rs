@@ -502,7 +502,25 @@ async fn a_formula_typed_in_chat_reaches_the_csv_as_text(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn text_typed_decomposed_is_stored_composed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut mai = app.joined(733, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    mai.send("/ykien").await.unwrap();
+    // "Đường làng ngập" as Unikey's "Unicode tổ hợp" sends it: base letters and combining marks.
+    mai.send("\u{110}u\u{31b}o\u{31b}\u{300}ng la\u{300}ng nga\u{302}\u{323}p")
+        .await
+        .unwrap();
+    mai.tap("Gửi ẩn danh").await.unwrap();
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM opinions")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(body, "Đường làng ngập");
+    app.shutdown().await;
+}
+
 both_backends!(
+    text_typed_decomposed_is_stored_composed,
     a_formula_typed_in_chat_reaches_the_csv_as_text,
     completeness_rolls_up_across_levels_and_stays_in_her_subtree,
     logged_activities_count_towards_targets_shown_worst_first,
