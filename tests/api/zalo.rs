@@ -410,6 +410,7 @@ async fn a_refused_zalo_token_is_a_clear_error_at_start(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(401), "{err}");
+    assert!(err.to_string().contains("ZALO_BOT_TOKEN"), "{err}");
     assert!(!err.to_string().contains("not-the-token"), "{err}");
     app.shutdown().await;
 }

@@ -141,7 +141,14 @@ impl Zalo {
         options: &ZaloOptions,
         shutdown: CancellationToken,
     ) -> Result<(), ZaloError> {
-        let me = self.client.get_me().await?;
+        let me = self.client.get_me().await.map_err(|e| match e.code() {
+            Some(401) => ZaloError::Api {
+                code: 401,
+                description: "Zalo refused the token: check ZALO_BOT_TOKEN (Zalo Bot Creator)"
+                    .into(),
+            },
+            _ => e,
+        })?;
         tracing::info!(bot = %me.account_name, "connected to Zalo");
         let courier = async {
             if options.run_courier {
