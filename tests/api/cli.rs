@@ -198,3 +198,52 @@ fn serve_without_a_token_says_what_is_missing() {
         stderr(&o)
     );
 }
+
+/// `chihoi serve` with only a Zalo token that Zalo refuses: it stops at once, non-zero, and
+/// says which variable to check; `chihoi invite` tells how Zalo users join.
+async fn zalo_only_serve_with_a_refused_token_exits_with_a_clear_error(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fake = chihoi_fakes::zalo::FakeZalo::start(Default::default())
+        .await
+        .unwrap();
+    let api = fake.api_url().to_string();
+    let run = |args: &[&str], token: &str| {
+        Command::new(env!("CARGO_BIN_EXE_chihoi"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("TELOXIDE_TOKEN")
+            .env("DATABASE_URL", db.url.expose())
+            .env("ZALO_BOT_TOKEN", token)
+            .env("ZALO_API_URL", &api)
+            .env("CHIHOI_BOT_USERNAME", "chihoi_test_bot")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run chihoi")
+    };
+    let o = tokio::task::block_in_place(|| run(&["serve"], "1:refused"));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("ZALO_BOT_TOKEN"), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("1:refused"),
+        "the token is never printed"
+    );
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/org-thai-binh.csv");
+    let token = fake.token().to_owned();
+    let o =
+        tokio::task::block_in_place(|| run(&["org", "import", sample.to_str().unwrap()], &token));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tokio::task::block_in_place(|| {
+        run(&["invite", "--unit", BRANCH, "--role", "member"], &token)
+    });
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Zalo: send the code below as a message to Bot Chi Hoi")),
+        "{out}"
+    );
+}
+
+both_backends!(zalo_only_serve_with_a_refused_token_exits_with_a_clear_error);
