@@ -8,12 +8,14 @@ use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
 use crate::domain::calendar::Calendars;
-use crate::domain::report::{Incident, IncidentField, Severity};
+use crate::domain::report::Incident;
 use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::labels;
 use crate::message::Choice;
 use crate::storage::StorageError;
+use crate::storage::alerts as store;
+pub use crate::storage::alerts::{load, record_event};
 use crate::storage::org::{self, Unit};
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, User};
@@ -26,55 +28,10 @@ pub const LEVEL_ROLES: [Role; 3] = [
     Role::ProvinceAdmin,
 ];
 
-/// Status of an urgent report, in the order it may move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum AlertStatus {
-    Open,
-    Acknowledged,
-    InProgress,
-    Resolved,
-}
+pub use crate::domain::alert::{Alert, AlertStatus};
 
+/// How an alert's status reads.
 impl AlertStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertStatus::Open => "open",
-            AlertStatus::Acknowledged => "acknowledged",
-            AlertStatus::InProgress => "in_progress",
-            AlertStatus::Resolved => "resolved",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            AlertStatus::Open,
-            AlertStatus::Acknowledged,
-            AlertStatus::InProgress,
-            AlertStatus::Resolved,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
-    }
-
-    /// The token on its button.
-    pub fn token(self) -> &'static str {
-        match self {
-            AlertStatus::Open => "open",
-            AlertStatus::Acknowledged => "ack",
-            AlertStatus::InProgress => "prog",
-            AlertStatus::Resolved => "done",
-        }
-    }
-
-    pub fn from_token(t: &str) -> Option<Self> {
-        match t {
-            "ack" => Some(AlertStatus::Acknowledged),
-            "prog" => Some(AlertStatus::InProgress),
-            "done" => Some(AlertStatus::Resolved),
-            _ => None,
-        }
-    }
-
     pub fn label(self, lang: Lang) -> String {
         match self {
             AlertStatus::Open => tr!(lang, "alert-status-open"),
@@ -83,61 +40,6 @@ impl AlertStatus {
             AlertStatus::Resolved => tr!(lang, "alert-status-resolved"),
         }
     }
-}
-
-/// An urgent report as the ladder sees it.
-#[derive(Debug, Clone)]
-pub struct Alert {
-    pub id: i64,
-    pub unit_id: i64,
-    pub reporter_id: i64,
-    pub incident: Incident,
-    pub status: AlertStatus,
-    pub level: i64,
-    pub created_at: i64,
-}
-
-type AlertRow = (i64, i64, i64, String, String, i64, String, String, i64, i64);
-
-pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Alert>, StorageError> {
-    let row: Option<AlertRow> = sqlx::query_as(
-        "SELECT id, unit_id, reporter_id, field, severity, people, description, status, level, created_at
-         FROM urgent_reports WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    row.map(
-        |(
-            id,
-            unit_id,
-            reporter_id,
-            field,
-            severity,
-            people,
-            description,
-            status,
-            level,
-            created_at,
-        )| {
-            let corrupt = |w: &str| StorageError::Corrupt(format!("urgent report {id}: {w}"));
-            Ok(Alert {
-                id,
-                unit_id,
-                reporter_id,
-                incident: Incident {
-                    field: IncidentField::parse(&field).ok_or_else(|| corrupt("field"))?,
-                    severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity"))?,
-                    people: u32::try_from(people).map_err(|_| corrupt("people"))?,
-                    description,
-                },
-                status: AlertStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
-                level,
-                created_at,
-            })
-        },
-    )
-    .transpose()
 }
 
 /// Stores an urgent report and alerts the first level of the ladder that has anyone. Returns
@@ -152,26 +54,11 @@ pub async fn raise(
     origin: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<(i64, Vec<i64>, usize)>, StorageError> {
-    let row: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO urgent_reports (unit_id, reporter_id, field, severity, people, description, status, created_at,
-                                     updated_at, level, source, origin)
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7, 0, $8, $9)
-         ON CONFLICT (origin) DO NOTHING RETURNING id",
-    )
-    .bind(unit.id)
-    .bind(reporter.id)
-    .bind(incident.field.as_str())
-    .bind(incident.severity.as_str())
-    .bind(i64::from(incident.people))
-    .bind(incident.description.as_str())
-    .bind(now.timestamp())
-    .bind(if origin.is_some() { "report" } else { "adhoc" })
-    .bind(origin)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((id,)) = row else { return Ok(None) };
+    let Some(id) = store::insert(conn, unit.id, reporter.id, incident, origin, now).await? else {
+        return Ok(None);
+    };
     let (level, ids, count) = climb(conn, calendars, id, unit, reporter.id, 0, now).await?;
-    record_event(conn, id, AlertStatus::Open.as_str(), level, None, now).await?;
+    store::record_event(conn, id, AlertStatus::Open.as_str(), level, None, now).await?;
     Ok(Some((id, ids, count)))
 }
 
@@ -202,7 +89,7 @@ async fn climb(
             1 => Some(now + calendar.escalate_province_after),
             _ => None,
         };
-        set_level(
+        store::set_level(
             conn,
             alert_id,
             level as i64,
@@ -233,48 +120,8 @@ async fn climb(
         return Ok((level as i64, ids, people.len()));
     }
     // Nobody anywhere above: it stays at the top, and the reporter is told to call.
-    set_level(conn, alert_id, (LEVEL_ROLES.len() - 1) as i64, None, now).await?;
+    store::set_level(conn, alert_id, (LEVEL_ROLES.len() - 1) as i64, None, now).await?;
     Ok(((LEVEL_ROLES.len() - 1) as i64, Vec::new(), 0))
-}
-
-async fn set_level(
-    conn: &mut AnyConnection,
-    id: i64,
-    level: i64,
-    escalate_at: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "UPDATE urgent_reports SET level = $1, escalate_at = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(level)
-    .bind(escalate_at)
-    .bind(now.timestamp())
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn record_event(
-    conn: &mut AnyConnection,
-    alert_id: i64,
-    status: &str,
-    level: i64,
-    by: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<i64, StorageError> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO alert_events (alert_id, status, level, by_user, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(alert_id)
-    .bind(status)
-    .bind(level)
-    .bind(by)
-    .bind(now.timestamp())
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
 }
 
 /// Tells the reporter about an event of her urgent report.
@@ -314,26 +161,13 @@ pub async fn escalate_due(
     calendars: &Calendars,
     now: DateTime<Utc>,
 ) -> Result<usize, StorageError> {
-    let due: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT id, escalate_at FROM urgent_reports WHERE status = 'open' AND escalate_at IS NOT NULL AND escalate_at <= $1
-         ORDER BY id",
-    )
-    .bind(now.timestamp())
-    .fetch_all(&mut *conn)
-    .await?;
+    let due = store::due_to_climb(conn, now).await?;
     let mut climbed = 0;
     for (id, at) in due {
-        let claimed = sqlx::query(
-            "UPDATE urgent_reports SET escalate_at = NULL WHERE id = $1 AND escalate_at = $2 AND status = 'open'",
-        )
-        .bind(id)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
-        if claimed.rows_affected() != 1 {
+        if !store::claim_climb(conn, id, at).await? {
             continue;
         }
-        let Some(alert) = load(conn, id).await? else {
+        let Some(alert) = store::load(conn, id).await? else {
             continue;
         };
         let Some(unit) = org::unit_by_id(conn, alert.unit_id).await? else {
@@ -344,7 +178,7 @@ pub async fn escalate_due(
             continue;
         }
         let (level, _, _) = climb(conn, calendars, id, &unit, alert.reporter_id, next, now).await?;
-        let event = record_event(conn, id, "escalated", level, None, now).await?;
+        let event = store::record_event(conn, id, "escalated", level, None, now).await?;
         tell_reporter(conn, &alert, event, now).await?;
         climbed += 1;
         tracing::info!(alert = id, level, "urgent report escalated");

@@ -5,8 +5,8 @@
 pub use crate::alerts::*;
 
 use super::{Ctx, DialogError};
+use crate::storage::alerts as store;
 use crate::storage::org;
-use crate::storage::path_range_end;
 use crate::tr;
 
 /// An officer taps Đã nhận / Đang xử lý / Đã giải quyết.
@@ -45,18 +45,9 @@ pub(crate) async fn decide(
         ));
         return Ok(());
     }
-    let changed = sqlx::query(
-        "UPDATE urgent_reports SET status = $1, escalate_at = NULL, handled_by = $2, updated_at = $3
-         WHERE id = $4 AND status = $5",
-    )
-    .bind(to.as_str())
-    .bind(ctx.user.id)
-    .bind(ctx.now.timestamp())
-    .bind(alert_id)
-    .bind(alert.status.as_str())
-    .execute(&mut *ctx.conn)
-    .await?;
-    if changed.rows_affected() != 1 {
+    let changed =
+        store::move_status(ctx.conn, alert_id, alert.status, to, ctx.user.id, ctx.now).await?;
+    if !changed {
         ctx.notice = Some(tr!(
             lang,
             "alert-already",
@@ -107,16 +98,7 @@ pub(crate) async fn list_open(ctx: &mut Ctx<'_>) -> Result<(), DialogError> {
         return Ok(());
     };
     const SHOWN: i64 = 10;
-    let ids: Vec<(i64,)> = sqlx::query_as(
-        "SELECT a.id FROM urgent_reports a JOIN units u ON u.id = a.unit_id
-         WHERE a.status <> 'resolved' AND u.path >= $1 AND u.path < $2
-         ORDER BY a.created_at DESC, a.id DESC LIMIT $3",
-    )
-    .bind(&unit.path)
-    .bind(path_range_end(&unit.path))
-    .bind(SHOWN + 1)
-    .fetch_all(&mut *ctx.conn)
-    .await?;
+    let ids = store::open_in_subtree(ctx.conn, &unit.path, SHOWN + 1).await?;
     if ids.is_empty() {
         ctx.say(tr!(lang, "alert-list-empty"));
         return Ok(());
@@ -126,7 +108,7 @@ pub(crate) async fn list_open(ctx: &mut Ctx<'_>) -> Result<(), DialogError> {
         "alert-list-title",
         count = ids.len().min(SHOWN as usize) as i64
     ));
-    for (id,) in ids.iter().take(SHOWN as usize) {
+    for id in ids.iter().take(SHOWN as usize) {
         if let Some(alert) = load(ctx.conn, *id).await? {
             let text = alert_text(ctx.conn, lang, &alert).await?;
             ctx.say_with(text, buttons(lang, alert.id, alert.status));

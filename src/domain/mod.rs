@@ -1,5 +1,6 @@
 //! Domain types: plain data and rules, with no platform or database in them.
 
+pub mod alert;
 pub mod calendar;
 pub mod invite;
 pub mod org;

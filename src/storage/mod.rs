@@ -8,6 +8,7 @@
 //! (see [`Store::begin`]); row ↔ domain mapping lives here and nowhere else.
 
 pub mod activities;
+pub mod alerts;
 pub mod choices;
 pub mod files;
 pub mod links;
