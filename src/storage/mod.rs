@@ -15,6 +15,7 @@ pub mod links;
 pub mod org;
 pub mod outbox;
 pub mod reports;
+pub mod schedule;
 pub mod users;
 pub mod views;
 

@@ -356,6 +356,23 @@ pub async fn cancel_answered_reminders(conn: &mut AnyConnection) -> Result<u64> 
     Ok(done.rows_affected())
 }
 
+/// The newest row's id (0 when empty).
+pub async fn last_id(conn: &mut AnyConnection) -> Result<i64> {
+    let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM outbox")
+        .fetch_one(conn)
+        .await?;
+    Ok(max.unwrap_or(0))
+}
+
+/// Ids of the rows queued after `id`, oldest first.
+pub async fn ids_after(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE id > $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Rows per status, for admins and benchmarks.
 pub async fn status_counts(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>> {
     Ok(
