@@ -15,7 +15,7 @@ use crate::labels;
 use crate::message::Choice;
 use crate::storage::StorageError;
 use crate::storage::alerts as store;
-pub use crate::storage::alerts::{load, record_event};
+pub use crate::storage::alerts::{event, load, record_event};
 use crate::storage::org::{self, Unit};
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, User};

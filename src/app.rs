@@ -98,7 +98,8 @@ pub async fn import_org_bytes(
     tx.commit().await?;
     if summary.inserted > 1000 {
         // A large import changes the tree's shape: let the planner know.
-        sqlx::query("ANALYZE units").execute(store.pool()).await?;
+        let mut conn = store.pool().acquire().await?;
+        org::analyze(&mut conn).await?;
     }
     Ok(summary)
 }
@@ -605,9 +606,7 @@ pub async fn import_catalog(store: &Store, file: &Path) -> Result<usize, AppErro
         rows.push(row);
     }
     let mut tx = store.begin().await?;
-    let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(position) FROM activity_types")
-        .fetch_one(&mut *tx)
-        .await?;
+    let max = crate::storage::activities::last_type_position(&mut tx).await?;
     for (i, row) in rows.iter().enumerate() {
         let t = crate::storage::activities::ActivityType {
             code: row.code.clone(),

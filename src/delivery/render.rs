@@ -193,12 +193,7 @@ async fn digest(
             pct = format!("{:.0}", all.on_time_pct())
         ));
     }
-    let (activities,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM activities WHERE unit_id = $1 AND period = $2")
-            .bind(unit_id)
-            .bind(period.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
+    let activities = crate::storage::activities::count_in_period(conn, unit_id, period).await?;
     text.push('\n');
     text.push_str(&tr!(
         lang,
@@ -333,11 +328,7 @@ async fn alert_status(
     row: &OutboxRow,
     lang: Lang,
 ) -> Result<Option<String>, StorageError> {
-    let event: Option<(i64, String, Option<i64>)> =
-        sqlx::query_as("SELECT alert_id, status, by_user FROM alert_events WHERE id = $1")
-            .bind(row.ref_id.unwrap_or_default())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let event = alerts::event(conn, row.ref_id.unwrap_or_default()).await?;
     let Some((alert_id, status, by)) = event else {
         return Ok(None);
     };

@@ -19,13 +19,8 @@ pub async fn tell_head_unreachable(
     chat_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    let gone: Option<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT id, unit_id FROM users WHERE platform = $1 AND chat_id = $2")
-            .bind(platform)
-            .bind(chat_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((gone_id, Some(unit_id))) = gone else {
+    let gone = users::user_in_chat(conn, platform, chat_id).await?;
+    let Some((gone_id, Some(unit_id))) = gone.map(|u| (u.id, u.unit_id)) else {
         return Ok(());
     };
     let Some(unit) = org::unit_by_id(conn, unit_id).await? else {

@@ -146,3 +146,26 @@ pub async fn set_unit_stats(
     .await?;
     Ok(())
 }
+
+/// How many activities a unit logged for a period (the monthly digest).
+pub async fn count_in_period(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    period: Period,
+) -> Result<i64> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM activities WHERE unit_id = $1 AND period = $2")
+            .bind(unit_id)
+            .bind(period.to_string())
+            .fetch_one(conn)
+            .await?;
+    Ok(n)
+}
+
+/// The highest catalogue position so far (new types go after it).
+pub async fn last_type_position(conn: &mut AnyConnection) -> Result<Option<i64>> {
+    let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(position) FROM activity_types")
+        .fetch_one(conn)
+        .await?;
+    Ok(max)
+}

@@ -179,3 +179,16 @@ pub async fn open_in_subtree(conn: &mut AnyConnection, path: &str, limit: i64) -
     .await?;
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
+
+/// An event of an alert's life: (alert id, status, who moved it).
+pub async fn event(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<(i64, String, Option<i64>)>> {
+    Ok(
+        sqlx::query_as("SELECT alert_id, status, by_user FROM alert_events WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}

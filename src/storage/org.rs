@@ -317,3 +317,9 @@ pub async fn ids_at_level(conn: &mut AnyConnection, level: Level) -> Result<Vec<
         .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// Tells the planner the tree's new shape (after a large import).
+pub async fn analyze(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("ANALYZE units").execute(conn).await?;
+    Ok(())
+}

@@ -169,6 +169,22 @@ pub async fn mark_unreachable(
     Ok(())
 }
 
+/// Whoever is reached in this chat (the app she used last).
+pub async fn user_in_chat(
+    conn: &mut AnyConnection,
+    platform: &str,
+    chat_id: &str,
+) -> Result<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE platform = $1 AND chat_id = $2 ORDER BY id LIMIT 1"
+    ))
+    .bind(platform)
+    .bind(chat_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(user_from_row).transpose()
+}
+
 /// Sending to a chat failed for good: whoever is reached there is unreachable now.
 pub async fn mark_chat_unreachable(
     conn: &mut AnyConnection,
