@@ -247,9 +247,8 @@ impl Zalo {
                     inbound.chat_id.clone(),
                     DialogError::apology(Lang::default()),
                 );
-                if let Ok(sender) = ZaloSender::from_client(self.client.clone()) {
-                    let _ = sender.send(&inbound.chat_id, &apology).await;
-                }
+                let sender = ZaloSender::from_client(self.client.clone());
+                let _ = sender.send(&inbound.chat_id, &apology).await;
                 Err(e)
             }
         }

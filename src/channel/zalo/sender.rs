@@ -22,8 +22,8 @@ impl ZaloSender {
         })
     }
 
-    pub(super) fn from_client(client: ZaloClient) -> Result<Self, ZaloError> {
-        Ok(Self { client })
+    pub(super) fn from_client(client: ZaloClient) -> Self {
+        Self { client }
     }
 }
 
