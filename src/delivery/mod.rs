@@ -82,7 +82,7 @@ pub struct DrainReport {
     pub dead: usize,
     pub unreachable: usize,
     pub cancelled: usize,
-    /// Set when Telegram asked us to slow down: wait this long before the next step.
+    /// Set when a platform asked us to slow down: it gets nothing more for this long.
     pub throttled: Option<Duration>,
 }
 
