@@ -472,7 +472,41 @@ fn reqwest_client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
+async fn a_zalo_user_who_cannot_be_reached_is_handled_like_a_telegram_403(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, false).await;
+    let _thu = app
+        .zalo_joined(
+            "0084900000000010",
+            "Đỗ Thị Hạnh",
+            OTHER_BRANCH,
+            Role::BranchHead,
+        )
+        .await;
+    let mut hoa = app
+        .joined(604, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    app.set_now(hanoi(11, 20, 8, 0));
+    app.tick().await;
+    // Zalo refuses the prompt to her with 403 (inside an HTTP 200, as Zalo answers).
+    app.zalo()
+        .fail_next(chihoi_fakes::zalo::ZaloFailure::Forbidden, 1);
+    let report = app.drain().await;
+    assert_eq!(report.unreachable, 1, "{report:?}");
+    let (reachable,): (i64,) =
+        sqlx::query_as("SELECT reachable FROM users WHERE platform = 'zalo'")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(reachable, 0);
+    // The officer above, on Telegram, hears of it once.
+    let told = hoa.unread();
+    let t = texts(&told);
+    assert!(t.contains("Đỗ Thị Hạnh"), "{t}");
+    app.shutdown().await;
+}
+
 both_backends!(
+    a_zalo_user_who_cannot_be_reached_is_handled_like_a_telegram_403,
     a_branch_head_joins_by_code_and_reports_by_numbers_and_words,
     a_reminder_reaches_a_zalo_branch_head_and_an_alert_is_acknowledged_by_number,
     a_long_summary_reaches_zalo_in_parts_under_2000_characters,
