@@ -24,8 +24,14 @@ pub(crate) async fn decide(
         ctx.notice = Some(tr!(lang, "error-bad-button"));
         return Ok(());
     };
+    // Someone else must take it up: a reporter cannot acknowledge her own alert, even an
+    // officer who reported it herself.
     let allowed = match ctx.user.membership() {
-        Some((mine, role)) => LEVEL_ROLES.contains(&role) && unit.lineage_ids().contains(&mine),
+        Some((mine, role)) => {
+            LEVEL_ROLES.contains(&role)
+                && unit.lineage_ids().contains(&mine)
+                && alert.reporter_id != ctx.user.id
+        }
         None => false,
     };
     if !allowed {

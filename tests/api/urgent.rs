@@ -254,7 +254,42 @@ async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend:
     app.shutdown().await;
 }
 
+async fn a_reporter_cannot_acknowledge_her_own_alert(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut hoa = app
+        .joined(421, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut xuan = app
+        .joined(422, "Lý Thị Xuân", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let sent = send_urgent(&mut hoa, "20").await;
+    assert!(sent.contains("Đã gửi báo cáo khẩn tới 1 cán bộ"), "{sent}");
+    let id = app.count("SELECT id FROM urgent_reports").await;
+    // Hoa forges the "acknowledged" choice of her own alert: refused, nothing changes.
+    let last = hoa.inbox().last().unwrap().message_id;
+    app.api
+        .push_callback(&hoa.user, last, &format!("a:{id}:ack"));
+    hoa.replies().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM urgent_reports WHERE status = 'open'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM alert_events").await, 1);
+    // The other officer can.
+    let alert = xuan.unread();
+    assert_eq!(alert.len(), 1, "{}", texts(&alert));
+    xuan.tap("👀 Đã nhận").await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM urgent_reports WHERE status = 'acknowledged'")
+            .await,
+        1
+    );
+    app.shutdown().await;
+}
+
 both_backends!(
+    a_reporter_cannot_acknowledge_her_own_alert,
     urgent_report_climbs_the_ladder_until_someone_acknowledges,
     with_nobody_at_the_grassroots_it_goes_to_the_district_then_the_province,
     urgent_report_with_nobody_above_tells_her_to_call,
