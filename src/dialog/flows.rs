@@ -282,6 +282,9 @@ async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogErro
             match users::redeem_invite(ctx.conn, &code, ctx.user.id, ctx.now.timestamp()).await? {
                 Ok((unit_id, role)) => {
                     users::bind_membership(ctx.conn, ctx.user.id, unit_id, role).await?;
+                    // Joined another way: a request she left pending is no longer hers to decide.
+                    users::withdraw_join_requests(ctx.conn, ctx.user.id, ctx.now.timestamp())
+                        .await?;
                     ctx.user.unit_id = Some(unit_id);
                     ctx.user.role = Some(role);
                     let unit = org::unit_by_id(ctx.conn, unit_id)

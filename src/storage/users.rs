@@ -328,11 +328,7 @@ pub async fn create_join_request(
     unit_id: i64,
     now: i64,
 ) -> Result<i64> {
-    sqlx::query("UPDATE join_requests SET status = 'withdrawn', decided_at = $1 WHERE user_id = $2 AND status = 'pending'")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    withdraw_join_requests(conn, user_id, now).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO join_requests (user_id, unit_id, status, created_at) VALUES ($1, $2, 'pending', $3) RETURNING id",
     )
@@ -342,6 +338,22 @@ pub async fn create_join_request(
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Withdraws her pending request, if any (she changed her mind, or joined another way).
+pub async fn withdraw_join_requests(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE join_requests SET status = 'withdrawn', decided_at = $1 WHERE user_id = $2 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn join_request(conn: &mut AnyConnection, id: i64) -> Result<Option<JoinRequest>> {

@@ -158,7 +158,48 @@ async fn picking_a_unit_not_on_the_screen_is_refused(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn a_pending_request_is_withdrawn_when_she_joins_by_invite(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(306, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut mai = app.person(307, "Phạm Thị Mai");
+    mai.send("xin chào").await.unwrap();
+    mai.tap("🙋 Xin vào chi hội").await.unwrap();
+    mai.tap("Hội LHPN huyện Đông Hưng").await.unwrap();
+    mai.tap("Hội LHPN xã Đông Hợp").await.unwrap();
+    mai.tap("Chi hội phụ nữ thôn Đồng Thanh").await.unwrap();
+    mai.tap("Gửi yêu cầu").await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM join_requests WHERE status = 'pending'")
+            .await,
+        1
+    );
+    // Before the head decides, an officer hands her an invite to another branch.
+    let code = app.invite(OTHER_BRANCH, Role::Member, 1).await;
+    mai.send(&format!("/start {code}")).await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM join_requests WHERE status = 'pending'")
+            .await,
+        0
+    );
+    // The head's old "approve" now changes nothing: she stays where the invite put her.
+    lan.unread();
+    let _ = lan.tap("✅ Đồng ý").await;
+    let unit = app
+        .count("SELECT u.unit_id FROM users u WHERE u.platform_user_id = '307'")
+        .await;
+    let other = app
+        .count(&format!(
+            "SELECT id FROM units WHERE code = '{OTHER_BRANCH}'"
+        ))
+        .await;
+    assert_eq!(unit, other);
+    app.shutdown().await;
+}
+
 both_backends!(
+    a_pending_request_is_withdrawn_when_she_joins_by_invite,
     invite_codes_bind_once_and_bad_codes_get_clear_replies,
     member_asks_to_join_a_branch_and_its_head_approves_with_one_tap,
     picking_a_unit_not_on_the_screen_is_refused,
