@@ -839,6 +839,12 @@ pub(crate) async fn remind_all(
         }
     }
     let calendar = org::calendar_for(ctx.conn, ctx.calendars, &unit).await?;
+    // Only the current period or an open past one: a month to come has nothing to remind of
+    // (a forged choice could otherwise queue reminders for any month).
+    if period > Period::containing(ctx.now, calendar.tz) {
+        ctx.notice = Some(tr!(lang, "error-bad-button"));
+        return Ok(());
+    }
     if ctx.now >= calendar.locks_at(period) {
         ctx.say(tr!(
             lang,

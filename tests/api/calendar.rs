@@ -370,7 +370,36 @@ async fn a_message_that_keeps_failing_is_dead_lettered(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn remind_all_is_refused_for_a_month_to_come(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let _hanh = app
+        .joined(621, "Đỗ Thị Hạnh", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    let mut hoa = app
+        .joined(622, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let last = hoa.inbox().last().unwrap().message_id;
+    // A forged "remind them all" for May 2027.
+    app.api.push_callback(&hoa.user, last, "r:2027-05");
+    hoa.replies().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder'")
+            .await,
+        0
+    );
+    // This month's works: Hạnh's branch and Hoa's own union have not reported.
+    app.api.push_callback(&hoa.user, last, "r:2026-11");
+    hoa.replies().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder'")
+            .await,
+        2
+    );
+    app.shutdown().await;
+}
+
 both_backends!(
+    remind_all_is_refused_for_a_month_to_come,
     a_simulated_month_chases_only_the_units_that_have_not_reported,
     a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing,
     a_blocked_recipient_is_dropped_and_her_head_told_once,
