@@ -31,7 +31,14 @@ pub struct TickReport {
     pub cancelled: u64,
     /// Start-of-month digests queued to branch heads.
     pub digests: u64,
+    /// Update-ledger entries older than [`LEDGER_KEEP_HOURS`] forgotten.
+    pub forgotten_updates: u64,
 }
+
+/// How long the update ledger remembers an update. Telegram keeps undelivered updates 24 h and
+/// may reuse low ids after a quiet week; Zalo retries within minutes. Two days covers every
+/// redelivery without growing forever.
+pub const LEDGER_KEEP_HOURS: i64 = 48;
 
 /// A message a tick would send, for `chihoi tick --dry-run`.
 #[derive(Debug, Clone)]
@@ -122,6 +129,9 @@ impl Scheduler {
         }
         report.escalated = alerts::escalate_due(conn, &self.calendars, now).await?;
         report.cancelled = outbox::cancel_answered_reminders(conn).await?;
+        let keep_after = now - chrono::Duration::hours(LEDGER_KEEP_HOURS);
+        report.forgotten_updates =
+            users::forget_updates_before(conn, keep_after.timestamp()).await?;
         Ok(report)
     }
 

@@ -405,6 +405,15 @@ pub async fn claim_update(conn: &mut AnyConnection, key: &str, now: i64) -> Resu
     Ok(done.rows_affected() == 1)
 }
 
+/// Forgets ledger entries processed before `before` (unix seconds); returns how many.
+pub async fn forget_updates_before(conn: &mut AnyConnection, before: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM processed_updates WHERE processed_at < $1")
+        .bind(before)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Stored dialog: its version (bumped at every step, so buttons of older steps are recognised
 /// as stale) and its state as JSON.
 pub async fn load_dialog(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(i64, String)>> {

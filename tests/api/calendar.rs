@@ -370,6 +370,24 @@ async fn a_message_that_keeps_failing_is_dead_lettered(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn the_update_ledger_forgets_after_two_days(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut mai = app.joined(623, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    mai.send("/trogiup").await.unwrap();
+    let kept = app.count("SELECT COUNT(*) FROM processed_updates").await;
+    assert!(kept >= 2, "{kept}");
+    app.advance(chrono::Duration::hours(47));
+    assert_eq!(app.tick().await.forgotten_updates, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM processed_updates").await,
+        kept
+    );
+    app.advance(chrono::Duration::hours(2));
+    assert_eq!(app.tick().await.forgotten_updates as i64, kept);
+    assert_eq!(app.count("SELECT COUNT(*) FROM processed_updates").await, 0);
+    app.shutdown().await;
+}
+
 async fn remind_all_is_refused_for_a_month_to_come(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let _hanh = app
@@ -399,6 +417,7 @@ async fn remind_all_is_refused_for_a_month_to_come(backend: Backend) {
 }
 
 both_backends!(
+    the_update_ledger_forgets_after_two_days,
     remind_all_is_refused_for_a_month_to_come,
     a_simulated_month_chases_only_the_units_that_have_not_reported,
     a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing,
