@@ -2,7 +2,7 @@
 
 link-code = 🔗 Your link code: { $code }
     Within { $minutes } minutes, open the bot in your other app (Zalo or Telegram) and send: /lienket { $code }
-link-code-unknown = That link code is wrong or has expired. Send /lienket in the app you use now to get a new one.
+link-code-unknown = That link code is wrong or has expired. Send /lienket in your other app to get a new one.
 link-same-account = This code was made here. Please send it from your other app.
 link-both-joined = Both accounts have already joined, so the bot cannot merge them. Please ask a union officer for help.
 link-done = ✅ Linked { $apps }. Use the bot in either app; it writes to the app you used last.

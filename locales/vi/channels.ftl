@@ -2,7 +2,7 @@
 
 link-code = 🔗 Mã liên kết của chị: { $code }
     Trong { $minutes } phút, chị mở bot trên ứng dụng kia (Zalo hoặc Telegram) và gửi: /lienket { $code }
-link-code-unknown = Mã liên kết chưa đúng hoặc đã hết hạn. Chị gõ /lienket trên ứng dụng đang dùng để lấy mã mới nhé.
+link-code-unknown = Mã liên kết chưa đúng hoặc đã hết hạn. Chị gõ /lienket ở ứng dụng kia để lấy mã mới nhé.
 link-same-account = Mã này tạo ngay tại đây. Chị gửi mã từ ứng dụng kia nhé.
 link-both-joined = Cả hai tài khoản đều đã vào Hội nên bot không gộp được. Chị nhờ cán bộ Hội giúp nhé.
 link-done = ✅ Đã liên kết { $apps }. Chị dùng bot ở ứng dụng nào cũng được; bot nhắn tới ứng dụng chị dùng gần nhất.
