@@ -548,36 +548,10 @@ fn keyboard(out: &Outbound) -> InlineKeyboardMarkup {
     }))
 }
 
-/// Splits text into messages Telegram accepts, at line breaks where possible.
+/// Splits text into messages Telegram accepts (counted in UTF-16 units), at line, then
+/// sentence, then word boundaries — the cutting shared with every platform.
 pub fn split_message(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut units = 0;
-    for line in text.split_inclusive('\n') {
-        let line_units = line.encode_utf16().count();
-        if units + line_units > MAX_MESSAGE_UNITS && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-            units = 0;
-        }
-        if line_units > MAX_MESSAGE_UNITS {
-            for ch in line.chars() {
-                let n = ch.len_utf16();
-                if units + n > MAX_MESSAGE_UNITS {
-                    out.push(std::mem::take(&mut current));
-                    units = 0;
-                }
-                current.push(ch);
-                units += n;
-            }
-        } else {
-            current.push_str(line);
-            units += line_units;
-        }
-    }
-    if !current.is_empty() || out.is_empty() {
-        out.push(current);
-    }
-    out
+    crate::delivery::split::split_text(text, MAX_MESSAGE_UNITS, |s| s.encode_utf16().count())
 }
 
 /// A Telegram update as a platform-neutral event; `None` for what the bot ignores (groups,
