@@ -30,3 +30,25 @@ pub struct WaitTimeout {
     /// What the server had at the deadline, to make the failure readable.
     pub state: String,
 }
+
+/// The parameters of a request body that is not multipart: form fields, or a JSON object
+/// (both platforms take either). An empty body has none.
+pub(crate) fn fields_of_body(
+    content_type: &str,
+    body: &[u8],
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    use serde_json::{Map, Value};
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return Ok(url::form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err("the request body must be a JSON object".to_owned()),
+        Err(e) => Err(format!("cannot parse the JSON body: {e}")),
+    }
+}

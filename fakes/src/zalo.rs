@@ -1157,25 +1157,10 @@ async fn read_params(req: Request) -> Result<Params, String> {
     let body = axum::body::to_bytes(req.into_body(), MAX_BODY)
         .await
         .map_err(|e| format!("cannot read the request body: {e}"))?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(params);
-    }
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        for (k, v) in url::form_urlencoded::parse(&body) {
-            params
-                .fields
-                .insert(k.into_owned(), Value::String(v.into_owned()));
-        }
-        return Ok(params);
-    }
-    match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Object(map)) => {
-            params.fields.extend(map);
-            Ok(params)
-        }
-        Ok(_) => Err("the request body must be a JSON object".to_owned()),
-        Err(e) => Err(format!("cannot parse the JSON body: {e}")),
-    }
+    params
+        .fields
+        .extend(crate::fields_of_body(&content_type, &body)?);
+    Ok(params)
 }
 
 /// An id in the two shapes Zalo's ids come in: for odd `n` twenty digits with a leading zero,
