@@ -240,6 +240,9 @@ pub struct SentMessage {
     pub photo: Option<SentFile>,
     /// Whether the message was edited since it was sent.
     pub edited: bool,
+    /// Rises with every send and edit on this server: a reader that remembers the highest it
+    /// saw finds what is new or changed since (a step that edited the tapped message).
+    pub revision: u64,
     /// Whether the bot deleted the message.
     pub deleted: bool,
     /// `parse_mode` of the last send or edit, if any.
@@ -332,6 +335,7 @@ impl LocalBotApi {
             state: Mutex::new(ServerState::new()),
             changed,
             shutdown: CancellationToken::new(),
+            settle: Mutex::new(None),
         });
         let app = Router::new()
             .fallback(handle)
@@ -637,7 +641,23 @@ impl LocalBotApi {
             .wait_until(deadline, |st| st.queue.is_empty())
             .await
         {
-            return Ok(());
+            let settle = self
+                .shared
+                .settle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            let Some(settle) = settle else {
+                return Ok(());
+            };
+            return match tokio::time::timeout_at(deadline, settle()).await {
+                Ok(()) => Ok(()),
+                Err(_) => Err(WaitTimeout {
+                    what: "the replies to consumed updates to be sent".to_owned(),
+                    timeout,
+                    state: "the bot still had replies in flight".to_owned(),
+                }),
+            };
         }
         let st = self.shared.lock();
         let ids: Vec<i64> = st.queue.iter().map(|p| p.update_id).collect();
@@ -650,6 +670,17 @@ impl LocalBotApi {
                 "still pending: {ids:?}; webhook: {webhook:?}; last webhook error: {last_error:?}"
             ),
         })
+    }
+
+    /// Makes [`LocalBotApi::wait_until_consumed`] (and so every `Person`'s wait for replies)
+    /// also wait for `hook`: a bot that acknowledges updates before its replies are sent says
+    /// through it when they are.
+    pub fn on_consumed(&self, hook: SettleHook) {
+        *self
+            .shared
+            .settle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(hook);
     }
 
     /// Recorded parameters of every call to `method` (matched case-insensitively), in order,
@@ -811,7 +842,14 @@ struct Shared {
     /// Bumped after every change, so waiters (long polls, `wait_for_*`, delivery) wake up.
     changed: watch::Sender<u64>,
     shutdown: CancellationToken,
+    /// What "consumed" also waits for: the bot's replies still on their way after it
+    /// acknowledged the updates (see [`LocalBotApi::on_consumed`]).
+    settle: Mutex<Option<SettleHook>>,
 }
+
+/// A future the bot under test gives: done when it has sent everything it owes.
+pub type SettleHook =
+    Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, ServerState> {
@@ -1062,6 +1100,7 @@ impl Shared {
             document: None,
             photo: None,
             edited: false,
+            revision: 0,
             deleted: false,
             parse_mode,
             reply_markup: markup.raw,
@@ -1153,6 +1192,7 @@ impl Shared {
             document,
             photo,
             edited: false,
+            revision: 0,
             deleted: false,
             parse_mode,
             reply_markup: markup.raw,
@@ -1198,6 +1238,8 @@ struct ServerState {
     next_callback: u64,
     next_file: u64,
     next_seq: u64,
+    /// The last [`SentMessage::revision`] given.
+    revision: u64,
     /// Pending updates, sorted by `update_id` (stable for equal ids).
     queue: Vec<Pending>,
     /// Every update ever queued, by id, for `redeliver`.
@@ -1235,6 +1277,7 @@ impl ServerState {
             next_callback: 0,
             next_file: 0,
             next_seq: 0,
+            revision: 0,
             queue: Vec::new(),
             history: HashMap::new(),
             messages: Vec::new(),
@@ -1455,8 +1498,10 @@ impl ServerState {
         Ok(())
     }
 
-    fn store_sent(&mut self, chat_id: i64, sent: SentMessage, json: Value) -> Value {
+    fn store_sent(&mut self, chat_id: i64, mut sent: SentMessage, json: Value) -> Value {
         self.record_send(chat_id);
+        self.revision += 1;
+        sent.revision = self.revision;
         self.stats.sends_accepted += 1;
         self.messages.push(Stored {
             sent,
@@ -1594,6 +1639,8 @@ impl ServerState {
             return Err(ApiErr::bad_request("message is too long"));
         }
         let markup = Markup::parse(p.json("reply_markup")?)?;
+        self.revision += 1;
+        let revision = self.revision;
         let m = self.find_message(p, "message to edit not found")?;
         if m.sent.text.is_none() {
             return Err(ApiErr::bad_request(
@@ -1609,7 +1656,7 @@ impl ServerState {
         set_or_remove(&mut m.json, "entities", non_empty(entities));
         m.sent.text = Some(text);
         m.sent.parse_mode = parse_mode;
-        Ok(apply_edit(m, markup))
+        Ok(apply_edit(m, markup, revision))
     }
 
     fn edit_markup(&mut self, p: &Params) -> Result<Value, ApiErr> {
@@ -1617,11 +1664,13 @@ impl ServerState {
             return Ok(json!(true));
         }
         let markup = Markup::parse(p.json("reply_markup")?)?;
+        self.revision += 1;
+        let revision = self.revision;
         let m = self.find_message(p, "message to edit not found")?;
         if m.json.get("reply_markup") == markup.inline.as_ref() {
             return Err(not_modified());
         }
-        Ok(apply_edit(m, markup))
+        Ok(apply_edit(m, markup, revision))
     }
 
     fn edit_caption(&mut self, p: &Params) -> Result<Value, ApiErr> {
@@ -1636,6 +1685,8 @@ impl ServerState {
             return Err(ApiErr::bad_request("message caption is too long"));
         }
         let markup = Markup::parse(p.json("reply_markup")?)?;
+        self.revision += 1;
+        let revision = self.revision;
         let m = self.find_message(p, "message to edit not found")?;
         let Some(file) = m.sent.document.as_mut().or(m.sent.photo.as_mut()) else {
             return Err(ApiErr::bad_request(
@@ -1657,7 +1708,7 @@ impl ServerState {
         set_or_remove(&mut m.json, "caption", new_caption.map(Value::String));
         set_or_remove(&mut m.json, "caption_entities", non_empty(entities));
         m.sent.parse_mode = parse_mode;
-        Ok(apply_edit(m, markup))
+        Ok(apply_edit(m, markup, revision))
     }
 
     fn delete_message(&mut self, p: &Params) -> Result<Value, ApiErr> {
@@ -1675,7 +1726,8 @@ impl ServerState {
 }
 
 /// Sets the new markup and the edit marks; returns the message JSON.
-fn apply_edit(m: &mut Stored, markup: Markup) -> Value {
+fn apply_edit(m: &mut Stored, markup: Markup, revision: u64) -> Value {
+    m.sent.revision = revision;
     set_or_remove(&mut m.json, "reply_markup", markup.inline);
     m.json["edit_date"] = json!(now_unix());
     m.sent.buttons = markup.buttons;

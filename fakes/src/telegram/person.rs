@@ -17,8 +17,8 @@ pub enum PersonError {
 pub struct Person<'a> {
     api: &'a LocalBotApi,
     pub user: TestUser,
-    /// Messages to her already returned by an earlier call.
-    seen: usize,
+    /// The highest [`SentMessage::revision`] already returned by an earlier call.
+    seen: u64,
     pub timeout: Duration,
 }
 
@@ -49,8 +49,8 @@ impl<'a> Person<'a> {
 
     /// Taps the newest button labelled `label` and returns the bot's answers.
     pub async fn tap(&mut self, label: &str) -> Result<Vec<SentMessage>, PersonError> {
-        let inbox = self.api.sent_to(self.user.id);
-        let found = inbox.iter().rev().find_map(|m| {
+        let inbox = self.newest_first();
+        let found = inbox.iter().find_map(|m| {
             m.button(label)
                 .and_then(|b| b.callback_data.clone())
                 .map(|data| (m.message_id, data))
@@ -58,7 +58,6 @@ impl<'a> Person<'a> {
         let Some((message_id, data)) = found else {
             let seen = inbox
                 .iter()
-                .rev()
                 .take(3)
                 .flat_map(|m| {
                     m.button_texts()
@@ -93,14 +92,16 @@ impl<'a> Person<'a> {
         Ok(self.unread())
     }
 
-    /// Messages to her not returned yet (e.g. sent because of someone else's action).
+    /// Messages to her not returned yet (e.g. sent because of someone else's action), and
+    /// those edited since (a tapped step turned into the next), in the order they appear.
     pub fn unread(&mut self) -> Vec<SentMessage> {
-        let inbox = self.api.sent_to(self.user.id);
-        let new = inbox
-            .get(self.seen..)
-            .map(<[SentMessage]>::to_vec)
-            .unwrap_or_default();
-        self.seen = inbox.len();
+        let new: Vec<SentMessage> = self
+            .api
+            .sent_to(self.user.id)
+            .into_iter()
+            .filter(|m| m.revision > self.seen)
+            .collect();
+        self.seen = new.iter().map(|m| m.revision).max().unwrap_or(self.seen);
         new
     }
 
@@ -109,11 +110,17 @@ impl<'a> Person<'a> {
         self.api.sent_to(self.user.id)
     }
 
-    /// The newest message to her that has buttons.
+    /// The newest message to her that has buttons (the last sent or edited).
     pub fn last_with_buttons(&self) -> Option<SentMessage> {
-        self.inbox()
+        self.newest_first()
             .into_iter()
-            .rev()
             .find(|m| !m.buttons.is_empty())
+    }
+
+    /// Her messages, the last sent or edited first.
+    fn newest_first(&self) -> Vec<SentMessage> {
+        let mut inbox = self.inbox();
+        inbox.sort_by_key(|m| std::cmp::Reverse(m.revision));
+        inbox
     }
 }
