@@ -12,6 +12,10 @@ pub struct Outbound {
     /// a), b), c)… so that a number is never read as a choice.
     #[serde(default)]
     pub lettered: bool,
+    /// The message (its platform id) this one replaces: a tapped step turns into the next one
+    /// instead of a new message. Platforms without edits send it as a new message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<String>,
     /// A picture or file made when the message is sent (charts, exports); never stored.
     #[serde(skip)]
     pub attachment: Option<Attachment>,

@@ -62,6 +62,8 @@ pub struct Inbound {
     /// The platform has no buttons and no toasts (Zalo): typed answers pick from the list
     /// last shown in the chat, and short notices become messages.
     pub text_only: bool,
+    /// The platform's id of the message whose choice was tapped, when it can be edited.
+    pub origin: Option<String>,
     pub input: Input,
 }
 
@@ -232,6 +234,7 @@ impl Engine {
             queued: Vec::new(),
             notice: None,
         };
+        let state_was_active = state != DialogState::Idle;
         let next = route(&mut ctx, &state, version, &input).await?;
         if inbound.text_only
             && let Some(notice) = ctx.notice.take()
@@ -261,7 +264,26 @@ impl Engine {
         let quiet_until = self.calendars.deployment().next_sendable(now).timestamp();
         let mut outbox_ids = std::mem::take(&mut ctx.queued);
         let own_chat = (ctx.user.platform.clone(), ctx.user.chat_id.clone());
-        for (i, (platform, out)) in std::mem::take(&mut ctx.out).into_iter().enumerate() {
+        let mut out = fold_replies(std::mem::take(&mut ctx.out), &own_chat);
+        // A tap on the current step (or on a reminder's "make the report") turns that message
+        // into what follows, so the chat holds one message per step.
+        let replaces_tapped = match &input {
+            Input::Choice(data) => match parse_choice(data) {
+                ChoiceData::Step { version: v, .. } => v == version && state_was_active,
+                ChoiceData::OpenReport(_) => true,
+                _ => false,
+            },
+            _ => false,
+        };
+        if let (true, Some(origin)) = (replaces_tapped, &inbound.origin)
+            && let Some((_, first)) = out
+                .iter_mut()
+                .find(|(p, o)| *p == own_chat.0 && o.chat_id == own_chat.1)
+            && first.attachment.is_none()
+        {
+            first.edit = Some(origin.clone());
+        }
+        for (i, (platform, out)) in out.drain(..).enumerate() {
             // Her replies go at once; notices to others wait out quiet hours.
             let reply = own_chat.0 == platform && out.chat_id == own_chat.1;
             let message = NewMessage {
@@ -294,6 +316,38 @@ impl Engine {
             duplicate: false,
         })
     }
+}
+
+/// Longest text two replies are joined into (short messages for small screens).
+const FOLD_CHARS: usize = 1800;
+
+/// One message per step: a plain reply to her (an acknowledgement, an error, an intro) is
+/// joined to the reply that follows it in her chat, unless that one carries a file or the two
+/// would be too long together. Messages to others keep their order and are left alone.
+fn fold_replies(out: Vec<(String, Outbound)>, own: &(String, String)) -> Vec<(String, Outbound)> {
+    let mut folded: Vec<(String, Outbound)> = Vec::with_capacity(out.len());
+    // Index in `folded` of her last reply, while it is plain text that may take the next.
+    let mut open: Option<usize> = None;
+    for (platform, mut message) in out {
+        if platform != own.0 || message.chat_id != own.1 {
+            folded.push((platform, message));
+            continue;
+        }
+        if let Some(i) = open.take() {
+            let earlier = &folded[i].1;
+            let fits =
+                earlier.text.chars().count() + message.text.chars().count() + 2 <= FOLD_CHARS;
+            if fits && message.attachment.is_none() {
+                let (_, earlier) = folded.remove(i);
+                message.text = format!("{}\n\n{}", earlier.text, message.text);
+            }
+        }
+        if message.choices.is_empty() && message.attachment.is_none() {
+            open = Some(folded.len());
+        }
+        folded.push((platform, message));
+    }
+    folded
 }
 
 /// What follows an input.
@@ -618,6 +672,7 @@ impl Prompt {
                 .collect(),
             lettered: self.lettered,
             attachment: None,
+            edit: None,
         }
     }
 }
@@ -675,6 +730,40 @@ mod tests {
         assert_eq!(parse_choice("a:12:open"), ChoiceData::Forged);
         assert_eq!(parse_choice("d:7:"), ChoiceData::Forged);
         assert_eq!(parse_choice(""), ChoiceData::Forged);
+    }
+
+    #[test]
+    fn plain_replies_fold_into_the_next_step() {
+        let own = ("telegram".to_owned(), "1".to_owned());
+        let to = |chat: &str, text: &str| ("telegram".to_owned(), Outbound::text(chat, text));
+        let mut step = to("1", "Câu 2?");
+        step.1.choices = vec![vec![Choice {
+            label: "Có".into(),
+            data: "d:1:y".into(),
+        }]];
+        let out = fold_replies(
+            vec![to("1", "Đã ghi."), to("9", "Cho chị trưởng"), step],
+            &own,
+        );
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].1.chat_id, "9");
+        assert_eq!(out[1].1.text, "Đã ghi.\n\nCâu 2?");
+        assert_eq!(out[1].1.choices.len(), 1);
+        // Too long together: two messages.
+        let long = "ệ".repeat(FOLD_CHARS);
+        let out = fold_replies(vec![to("1", &long), to("1", "Câu 2?")], &own);
+        assert_eq!(out.len(), 2);
+        // A file is never folded into; a lone plain reply stays.
+        let mut chart = to("1", "Biểu đồ");
+        chart.1.attachment = Some(Attachment {
+            kind: AttachmentKind::Photo,
+            file_name: "c.png".into(),
+            bytes: vec![1],
+            url: None,
+        });
+        let out = fold_replies(vec![to("1", "Đang vẽ…"), chart], &own);
+        assert_eq!(out.len(), 2);
+        assert_eq!(fold_replies(vec![to("1", "Chào chị")], &own).len(), 1);
     }
 
     #[test]

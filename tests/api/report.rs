@@ -299,7 +299,70 @@ async fn opinions_of_the_month_show_in_the_report_and_anonymous_ones_carry_no_na
     app.shutdown().await;
 }
 
+/// A "nothing new" month, as most branches file it on deadline evening: from the reminder's
+/// button to the thank-you, every step turns the tapped message into the next one. No new
+/// message is sent (edits cost nothing of the bot's 30 messages a second) and the chat holds
+/// the one message.
+async fn a_nothing_new_report_from_the_reminder_sends_no_new_message(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut lan = app
+        .joined(101, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    app.set_now(
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(2026, 11, 20, 8, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    app.tick().await;
+    assert_eq!(app.drain().await.sent, 1);
+    let reminder = lan.unread();
+    assert_eq!(reminder.len(), 1);
+    let sends_before = app.api.calls("sendMessage").len();
+    let chat_before = lan.inbox().len();
+
+    let mut steps = vec![lan.tap("📋 Làm báo cáo").await.unwrap()];
+    for level in ["Ổn định", "Ổn định", "Phấn khởi, tin tưởng"] {
+        steps.push(lan.tap(level).await.unwrap());
+        steps.push(lan.tap("Bỏ qua").await.unwrap());
+    }
+    steps.push(lan.tap("Không có").await.unwrap());
+    steps.push(lan.tap("Không có đề xuất").await.unwrap());
+    let done = lan.tap("✅ Gửi báo cáo").await.unwrap();
+    assert!(
+        texts(&done).contains("Đã gửi báo cáo tháng 11/2026"),
+        "{}",
+        texts(&done)
+    );
+    steps.push(done);
+
+    // Each step was answered by changing the one message she tapped.
+    for step in &steps {
+        assert_eq!(step.len(), 1, "{}", texts(step));
+        assert_eq!(step[0].message_id, reminder[0].message_id);
+        assert!(step[0].edited);
+    }
+    assert_eq!(
+        app.api.calls("sendMessage").len(),
+        sends_before,
+        "no new message"
+    );
+    assert_eq!(app.api.calls("editMessageText").len(), steps.len());
+    assert_eq!(lan.inbox().len(), chat_before, "the chat grew by nothing");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM reports").await,
+        1,
+        "the report is stored"
+    );
+
+    // Typed, a step is one new message (its intro folded in), not two.
+    let r = lan.send("/baocao").await.unwrap();
+    assert_eq!(r.len(), 1, "{}", texts(&r));
+    app.shutdown().await;
+}
+
 both_backends!(
+    a_nothing_new_report_from_the_reminder_sends_no_new_message,
     invite_join_report_with_incident_edit_submit_then_export_contains_it,
     submitted_report_can_be_corrected_until_the_period_locks,
     members_and_people_without_a_role_cannot_file_the_report,
