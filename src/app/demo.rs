@@ -121,6 +121,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     .build();
     let telegram =
         Telegram::with_courier(engine.clone(), &options, system_clock(), courier.clone());
+    settle_with(&api, &telegram);
     let zalo = Zalo::with_courier(engine, &zalo_options, system_clock(), courier.clone())?;
     let shutdown = CancellationToken::new();
     let bot_task = {
@@ -391,4 +392,14 @@ fn print_replies(msgs: &[SentMessage]) {
             println!("      {}", labels.join(" "));
         }
     }
+}
+
+/// Has `api`'s "consumed" (what its simulated people wait for) include the replies the channel
+/// still has in flight after acknowledging their updates.
+pub fn settle_with(api: &LocalBotApi, telegram: &Telegram) {
+    let flight = telegram.in_flight().clone();
+    api.on_consumed(std::sync::Arc::new(move || {
+        let flight = flight.clone();
+        Box::pin(async move { flight.idle().await })
+    }));
 }

@@ -18,6 +18,7 @@ pub mod render;
 pub mod split;
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use futures::future::BoxFuture;
+use governor::clock::Clock as _;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
 use tokio_util::sync::CancellationToken;
@@ -36,7 +38,7 @@ use crate::domain::calendar::Calendars;
 use crate::i18n::Lang;
 use crate::storage::choices::{self, ShownChoices};
 use crate::storage::files::{self, SharedFile};
-use crate::storage::outbox::{self, OutboxRow};
+use crate::storage::outbox::{self, Kind, OutboxRow};
 use crate::storage::{StorageError, Store, users};
 use crate::tr;
 use render::render_row;
@@ -110,7 +112,7 @@ const FILE_LINK_HOURS: i64 = 24;
 const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
 
 struct Limits {
-    global: DefaultDirectRateLimiter,
+    global: Budget,
     per_chat: DefaultKeyedRateLimiter<String>,
     per_group: DefaultKeyedRateLimiter<String>,
 }
@@ -128,9 +130,74 @@ impl Limits {
         let group = Quota::per_minute(NonZeroU32::new(c.per_group_per_minute).unwrap_or(one))
             .allow_burst(one);
         Self {
-            global: RateLimiter::direct(global),
+            global: Budget::new(RateLimiter::direct(global)),
             per_chat: RateLimiter::keyed(chat),
             per_group: RateLimiter::keyed(group),
+        }
+    }
+}
+
+/// Who goes first when the platform's budget is short: a person waiting for her answer, then
+/// urgent news for someone else (alerts, join requests), then bulk (prompts, reminders,
+/// digests), which only gets what the others leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Priority {
+    Reply = 0,
+    Urgent = 1,
+    Bulk = 2,
+}
+
+impl Priority {
+    fn of(kind: Kind) -> Self {
+        match kind {
+            Kind::Reply | Kind::Made => Priority::Reply,
+            Kind::Alert | Kind::AlertStatus | Kind::Notice | Kind::Unreachable => Priority::Urgent,
+            Kind::Reminder | Kind::Overdue | Kind::Digest => Priority::Bulk,
+        }
+    }
+}
+
+/// A platform's messages-per-second budget shared by priorities: a send takes the next free
+/// slot only when nobody of a higher priority is waiting for one.
+struct Budget {
+    limiter: DefaultDirectRateLimiter,
+    waiting: [AtomicUsize; 3],
+}
+
+impl Budget {
+    fn new(limiter: DefaultDirectRateLimiter) -> Self {
+        Self {
+            limiter,
+            waiting: Default::default(),
+        }
+    }
+
+    async fn take(&self, priority: Priority) {
+        let rank = priority as usize;
+        // Counted as waiting until this returns or is dropped.
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.waiting[rank].fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting[rank]);
+        let clock = governor::clock::DefaultClock::default();
+        loop {
+            let ahead = self.waiting[..rank]
+                .iter()
+                .any(|w| w.load(Ordering::SeqCst) > 0);
+            let wait = if ahead {
+                // Look again shortly; whoever is ahead takes the coming slots.
+                Duration::from_millis(5)
+            } else {
+                match self.limiter.check() {
+                    Ok(()) => break,
+                    Err(not_until) => not_until.wait_time_from(clock.now()),
+                }
+            };
+            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
         }
     }
 }
@@ -381,7 +448,7 @@ impl Courier {
         if !capabilities.uploads && message.attachment.is_some() {
             self.share_by_link(row, &mut message, now).await?;
         }
-        lane.limits.global.until_ready().await;
+        lane.limits.global.take(Priority::of(row.kind)).await;
         if row.kind.is_bulk() {
             lane.limits.per_chat.until_key_ready(&row.chat_id).await;
         }
@@ -582,6 +649,47 @@ pub fn backoff(attempts: i64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn replies_take_the_budget_before_bulk() {
+        // 20 a second: a slot every 50 ms.
+        let quota = Quota::with_period(Duration::from_millis(50)).unwrap();
+        let budget = Arc::new(Budget::new(RateLimiter::direct(quota)));
+        budget.take(Priority::Bulk).await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (i, p) in [
+            Priority::Bulk,
+            Priority::Bulk,
+            Priority::Bulk,
+            Priority::Reply,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (budget, order) = (budget.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                // The reply arrives last, while the bulk sends already wait.
+                tokio::time::sleep(Duration::from_millis(5 * i as u64)).await;
+                budget.take(p).await;
+                order.lock().unwrap().push(p);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let order = order.lock().unwrap().clone();
+        assert_eq!(order[0], Priority::Reply, "{order:?}");
+        assert_eq!(order.len(), 4);
+        assert_eq!(
+            budget
+                .waiting
+                .iter()
+                .map(|w| w.load(Ordering::SeqCst))
+                .sum::<usize>(),
+            0
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

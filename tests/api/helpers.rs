@@ -295,7 +295,9 @@ impl TestApp {
 
     pub fn telegram(&self) -> Telegram {
         let engine = Engine::new(self.store.clone(), self.calendars());
-        Telegram::new(engine, &self.telegram_options(), self.clock())
+        let telegram = Telegram::new(engine, &self.telegram_options(), self.clock());
+        chihoi::app::demo::settle_with(&self.api, &telegram);
+        telegram
     }
 
     pub async fn start_bot(&mut self) {
@@ -306,6 +308,7 @@ impl TestApp {
         options.run_courier = false;
         let telegram =
             Telegram::with_courier(engine.clone(), &options, self.clock(), courier.clone());
+        chihoi::app::demo::settle_with(&self.api, &telegram);
         let zalo = self.zalo.as_ref().map(|_| {
             let options = self.zalo_options();
             let zalo = Zalo::with_courier(engine.clone(), &options, self.clock(), courier.clone())

@@ -9,7 +9,6 @@
 //! acknowledges before handling, which is why it is not used here.) Updates of one chat are
 //! handled in order; different chats concurrently.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::command_or_text as parse_text;
+use super::{ChatLocks, InFlight};
 use crate::config::{DeliveryConfig, Secret, WebhookConfig};
 use crate::delivery::{Capabilities, Courier, SendOutcome, Sender};
 use crate::dialog::{
@@ -120,9 +120,33 @@ impl TelegramSender {
         }
     }
 
-    /// Text with its keyboard, split into several messages when too long.
+    /// Text with its keyboard, split into several messages when too long. A step that replaces
+    /// the tapped message edits it instead; if that message can no longer be edited, a new one
+    /// is sent.
     async fn send_text(&self, chat: ChatId, message: &Outbound) -> SendOutcome {
         let chunks = split_message(&message.text);
+        if let (Some(id), [text]) = (message.edit.as_deref(), chunks.as_slice())
+            && let Ok(id) = id.parse::<i32>()
+        {
+            // Editing costs nothing of the bot's 30 messages a second.
+            let mut req =
+                self.bot
+                    .edit_message_text(chat, teloxide::types::MessageId(id), text.clone());
+            if !message.choices.is_empty() {
+                req = req.reply_markup(keyboard(message));
+            }
+            match req.await {
+                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                    return SendOutcome::Sent;
+                }
+                Err(e @ (RequestError::RetryAfter(_) | RequestError::Network(_))) => {
+                    return outcome_of(e);
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "edit refused; sending the step as a new message");
+                }
+            }
+        }
         let last = chunks.len() - 1;
         for (i, chunk) in chunks.into_iter().enumerate() {
             let mut req = self.bot.send_message(chat, chunk);
@@ -146,6 +170,7 @@ impl TelegramSender {
                 attachment: None,
                 choices: Vec::new(),
                 lettered: false,
+                edit: None,
                 ..message.clone()
             };
             let sent = self.send_text(chat, &text_only).await;
@@ -226,6 +251,8 @@ pub struct Telegram {
     engine: Engine,
     clock: Clock,
     courier: Courier,
+    chats: ChatLocks,
+    in_flight: InFlight,
 }
 
 impl Telegram {
@@ -257,6 +284,8 @@ impl Telegram {
             engine,
             clock,
             courier,
+            chats: ChatLocks::default(),
+            in_flight: InFlight::default(),
         }
     }
 
@@ -267,6 +296,11 @@ impl Telegram {
 
     pub fn bot(&self) -> &Bot {
         &self.bot
+    }
+
+    /// Replies being sent for updates already acknowledged.
+    pub fn in_flight(&self) -> &InFlight {
+        &self.in_flight
     }
 
     /// Runs until `shutdown` is cancelled: checks the token, sets the command menus, then
@@ -293,7 +327,9 @@ impl Telegram {
         let (result, ()) = tokio::join!(
             async {
                 let r = updates.await;
-                // The update loop ended (shutdown or failure): stop the courier too.
+                // The update loop ended (shutdown or failure): let the replies of what was
+                // handled go out, then stop the courier too.
+                let _ = tokio::time::timeout(Duration::from_secs(10), self.in_flight.idle()).await;
                 shutdown.cancel();
                 r
             },
@@ -333,7 +369,8 @@ impl Telegram {
         Ok(())
     }
 
-    /// Long polling. The offset moves past a batch only after all of it is handled.
+    /// Long polling. The offset moves past a batch once all of it is committed; its replies
+    /// are still being sent while the next batch is fetched.
     async fn poll(
         &self,
         timeout: Duration,
@@ -381,28 +418,15 @@ impl Telegram {
         }
     }
 
-    /// Handles a batch: each chat's updates in order, chats side by side.
+    /// Handles a batch: each chat's updates in order, chats side by side. Returns once every
+    /// update is committed; replies may still be on their way.
     pub async fn handle_batch(&self, updates: Vec<Update>) {
-        let mut by_chat: Vec<(Option<i64>, Vec<Update>)> = Vec::new();
-        for u in updates {
-            let chat = u.chat().map(|c| c.id.0);
-            match by_chat
-                .iter_mut()
-                .find(|(c, _)| *c == chat && chat.is_some())
-            {
-                Some((_, list)) => list.push(u),
-                None => by_chat.push((chat, vec![u])),
-            }
-        }
-        let lanes = by_chat.into_iter().map(|(_, list)| async move {
-            for u in list {
-                self.handle_update(u).await;
-            }
-        });
-        futures::future::join_all(lanes).await;
+        futures::future::join_all(updates.into_iter().map(|u| self.handle_update(u))).await;
     }
 
-    /// Handles one update: engine first (one transaction), then the replies.
+    /// Handles one update in its chat's turn: the engine commits it (one transaction), then
+    /// its replies go out in the background, still in the chat's turn so that the next update
+    /// of the chat waits for them and its answers come in order. Returns after the commit.
     pub async fn handle_update(&self, update: Update) {
         let callback_id = match &update.kind {
             UpdateKind::CallbackQuery(q) => Some(q.id.clone()),
@@ -414,8 +438,25 @@ impl Telegram {
             }
             return;
         };
+        let turn = self.chats.turn(&inbound.chat_id).await;
         let now = (self.clock)();
         let handled = self.engine.handle(&inbound, now).await;
+        let sending = self.in_flight.start();
+        let this = self.clone();
+        tokio::spawn(async move {
+            this.answer(inbound, callback_id, handled).await;
+            drop(turn);
+            drop(sending);
+        });
+    }
+
+    /// Answers the tap and sends the replies of a handled update (or the apology).
+    async fn answer(
+        &self,
+        inbound: Inbound,
+        callback_id: Option<teloxide::types::CallbackQueryId>,
+        handled: Result<crate::dialog::Handled, DialogError>,
+    ) {
         match handled {
             Ok(h) => {
                 if let Some(id) = callback_id {
@@ -480,7 +521,6 @@ impl Telegram {
         let state = WebhookState {
             telegram: self.clone(),
             secret,
-            chats: Arc::new(std::sync::Mutex::new(HashMap::new())),
         };
         axum::Router::new()
             .route(path, axum::routing::post(webhook_update))
@@ -503,8 +543,6 @@ impl Telegram {
 struct WebhookState {
     telegram: Telegram,
     secret: Secret,
-    /// One lock per chat, so that one chat's updates are handled one at a time.
-    chats: Arc<std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 async fn webhook_update(
@@ -523,14 +561,6 @@ async fn webhook_update(
             // Retrying will not make it parse.
             return StatusCode::OK;
         }
-    };
-    let lock = update.chat().map(|c| {
-        let mut chats = state.chats.lock().unwrap_or_else(|p| p.into_inner());
-        chats.entry(c.id.0).or_default().clone()
-    });
-    let _guard = match &lock {
-        Some(l) => Some(l.lock().await),
-        None => None,
     };
     state.telegram.handle_update(update).await;
     StatusCode::OK
@@ -558,6 +588,7 @@ pub fn split_message(text: &str) -> Vec<String> {
 /// edits, channel posts).
 pub fn to_inbound(update: &Update) -> Option<Inbound> {
     let key = format!("{PLATFORM}:{}", update.id.0);
+    let mut origin = None;
     let (user, chat_id, input) = match &update.kind {
         UpdateKind::Message(msg) => {
             if !matches!(msg.chat.kind, ChatKind::Private(_)) {
@@ -587,6 +618,11 @@ pub fn to_inbound(update: &Update) -> Option<Inbound> {
                 .as_ref()
                 .map(|m| m.chat().id.0)
                 .unwrap_or(q.from.id.0 as i64);
+            // The tapped message can become the next step if the bot can still edit it.
+            origin = q
+                .regular_message()
+                .filter(|m| m.text().is_some())
+                .map(|m| m.id.0.to_string());
             (
                 &q.from,
                 chat,
@@ -609,6 +645,7 @@ pub fn to_inbound(update: &Update) -> Option<Inbound> {
         display_name: user.full_name(),
         language_hint: user.language_code.clone(),
         text_only: false,
+        origin,
         input,
     })
 }

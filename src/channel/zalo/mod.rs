@@ -18,7 +18,6 @@
 pub mod client;
 mod sender;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,7 +93,7 @@ pub struct Zalo {
     clock: Clock,
     courier: Courier,
     /// One lock per chat: one chat's events are handled one at a time, in order.
-    chats: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    chats: super::ChatLocks,
 }
 
 impl Zalo {
@@ -126,7 +125,7 @@ impl Zalo {
             engine,
             clock,
             courier,
-            chats: Arc::default(),
+            chats: super::ChatLocks::default(),
         })
     }
 
@@ -189,11 +188,11 @@ impl Zalo {
                 Ok(Some(update)) => {
                     backoff = Duration::from_millis(500);
                     // Taking the chat's lock here, before the next poll, keeps its order.
-                    let guard = self.chat_lock(&update.message.chat.id).lock_owned().await;
+                    let turn = self.chats.turn(&update.message.chat.id).await;
                     let this = self.clone();
                     tasks.spawn(async move {
                         let _ = this.handle_update(update).await;
-                        drop(guard);
+                        drop(turn);
                     });
                 }
                 Ok(None) => {}
@@ -216,11 +215,6 @@ impl Zalo {
         tasks.close();
         tasks.wait().await;
         Ok(())
-    }
-
-    fn chat_lock(&self, chat: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut chats = self.chats.lock().unwrap_or_else(|p| p.into_inner());
-        chats.entry(chat.to_owned()).or_default().clone()
     }
 
     /// Handles one event: engine first (one transaction), then the replies. An error means
@@ -298,8 +292,7 @@ async fn webhook_event(
             return StatusCode::BAD_REQUEST;
         }
     };
-    let lock = state.zalo.chat_lock(&update.message.chat.id);
-    let _guard = lock.lock().await;
+    let _turn = state.zalo.chats.turn(&update.message.chat.id).await;
     match state.zalo.handle_update(update).await {
         Ok(()) => StatusCode::OK,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -332,6 +325,7 @@ pub fn to_inbound(update: &ZaloUpdate) -> Option<Inbound> {
         display_name: m.from.display_name.clone().unwrap_or_default(),
         language_hint: None,
         text_only: true,
+        origin: None,
         input,
     })
 }
