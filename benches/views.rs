@@ -119,7 +119,9 @@ async fn run() {
             let mut times = Vec::new();
             for _ in 0..5 {
                 let t = Instant::now();
-                let list = chihoi::targets::under(&mut conn, unit, 2026).await.unwrap();
+                let list = chihoi::targets::under(&mut conn, &calendars, unit, 2026, now)
+                    .await
+                    .unwrap();
                 assert_eq!(list.len(), 11);
                 times.push(t.elapsed());
             }

@@ -1038,7 +1038,9 @@ async fn write_sheet(
             }
             Sheet::Targets => {
                 let year = scope.range.year();
-                let list = crate::targets::under(&mut conn, root, year).await?;
+                let list =
+                    crate::targets::under(&mut conn, &scope.calendars, root, year, scope.now)
+                        .await?;
                 let children: HashMap<i64, Unit> = org::children(&mut conn, Some(root.id))
                     .await?
                     .into_iter()

@@ -54,6 +54,9 @@ pub struct Scheduler {
     calendars: Calendars,
 }
 
+/// How often queued target re-evaluations are worked off.
+const TARGETS_EVERY: Duration = Duration::from_secs(3);
+
 impl Scheduler {
     pub fn new(store: Store, calendars: Calendars) -> Self {
         Self { store, calendars }
@@ -135,10 +138,12 @@ impl Scheduler {
         Ok(report)
     }
 
-    /// Ticks every `every` until `shutdown`; once a day (and at start) re-evaluates every target,
-    /// since the monthly-report target moves as deadlines pass.
+    /// Ticks every `every` until `shutdown`, and works off queued target re-evaluations every
+    /// few seconds; once a day (and at start) re-evaluates every target, since the
+    /// monthly-report target moves as deadlines pass.
     pub async fn run(&self, clock: Clock, every: Duration, shutdown: CancellationToken) {
         let mut refreshed_on = None;
+        let mut next_tick = tokio::time::Instant::now();
         loop {
             let now = clock();
             let today = now.with_timezone(&self.calendars.tz).date_naive();
@@ -152,14 +157,23 @@ impl Scheduler {
                     Err(e) => tracing::warn!(error = %e, "target refresh failed"),
                 }
             }
-            match self.tick(clock()).await {
-                Ok(r) if r != TickReport::default() => tracing::info!(?r, "scheduler tick"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
+            if tokio::time::Instant::now() >= next_tick {
+                match self.tick(clock()).await {
+                    Ok(r) if r != TickReport::default() => tracing::info!(?r, "scheduler tick"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
+                }
+                next_tick = tokio::time::Instant::now() + every;
+            }
+            // Targets queued by reports and activities, a few seconds after they came in.
+            match crate::targets::work_off(&self.store, &self.calendars, clock()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(unions = n, "queued targets re-evaluated"),
+                Err(e) => tracing::warn!(error = %e, "queued target refresh failed"),
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(every.min(TARGETS_EVERY)) => {}
             }
         }
     }

@@ -433,7 +433,7 @@ async fn make(
             let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
                 return Ok(None);
             };
-            let list = crate::targets::under(&mut conn, &unit, year).await?;
+            let list = crate::targets::under(&mut conn, calendars, &unit, year, now).await?;
             let bars: Vec<TargetBar> = list
                 .iter()
                 .map(|(t, p, _)| TargetBar {

@@ -380,7 +380,7 @@ async fn save(ctx: &mut Ctx<'_>, d: &ActivityDraft) -> Result<Next, DialogError>
         ctx.now.timestamp(),
     )
     .await?;
-    crate::targets::refresh_around(ctx.conn, ctx.calendars, &unit, ctx.now).await?;
+    crate::targets::queue_around(ctx.conn, unit.id, ctx.now).await?;
     tracing::info!(activity = id, unit_id, code, "activity logged");
     let name = activities::activity_type(ctx.conn, code)
         .await?

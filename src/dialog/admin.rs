@@ -212,7 +212,7 @@ pub(crate) async fn targets(
         return Ok(Next::Quiet);
     };
     let year = year.unwrap_or_else(|| Period::containing(ctx.now, ctx.tz).year());
-    let list = crate::targets::under(ctx.conn, &unit, year).await?;
+    let list = crate::targets::under(ctx.conn, ctx.calendars, &unit, year, ctx.now).await?;
     let mut text = tr!(
         lang,
         "targets-title",

@@ -183,7 +183,7 @@ impl Engine {
         }
         let lang_hint = Lang::from_platform_hint(inbound.language_hint.as_deref());
         let display_name: String = inbound.display_name.nfc().collect();
-        let user = users::upsert_user(
+        let (user, dialog) = users::arrive(
             &mut tx,
             &Identity {
                 platform: &inbound.platform,
@@ -195,7 +195,7 @@ impl Engine {
             now.timestamp(),
         )
         .await?;
-        let (version, state) = match users::load_dialog(&mut tx, user.id).await? {
+        let (version, state) = match dialog {
             Some((v, json)) => (v, DialogState::from_json(&json)),
             None => (0, DialogState::Idle),
         };
@@ -233,6 +233,7 @@ impl Engine {
             out: Vec::new(),
             queued: Vec::new(),
             notice: None,
+            draft: None,
         };
         let state_was_active = state != DialogState::Idle;
         let next = route(&mut ctx, &state, version, &input).await?;
@@ -373,6 +374,9 @@ pub(crate) struct Ctx<'a> {
     /// Outbox rows already queued (alerts) that may go out at once.
     pub queued: Vec<i64>,
     pub notice: Option<String>,
+    /// The report draft (unit, period) as this update last read or wrote it: a step reads it
+    /// once, however many times its flow and its next prompt look at it.
+    pub draft: Option<(i64, Period, Option<crate::domain::report::ReportDraft>)>,
 }
 
 impl Ctx<'_> {

@@ -74,7 +74,7 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
         unit = unit_name,
         deadline = calendar.local_text(calendar.deadline(period))
     ));
-    let draft = reports::load_draft(ctx.conn, unit_id, period).await?;
+    let draft = stored_draft(ctx, unit_id, period).await?;
     let submitted = reports::load_report(ctx.conn, unit_id, period).await?;
     let step = if draft.is_some() || submitted.is_some() {
         ReportStep::Start
@@ -106,14 +106,36 @@ fn still_allowed(ctx: &Ctx<'_>, unit_id: i64) -> bool {
     matches!(ctx.user.membership(), Some((u, role)) if u == unit_id && role.files_monthly_report())
 }
 
+/// The stored draft, if any (read once per update: see [`Ctx::draft`]).
+async fn stored_draft(
+    ctx: &mut Ctx<'_>,
+    unit_id: i64,
+    period: Period,
+) -> Result<Option<ReportDraft>, DialogError> {
+    if let Some((u, p, draft)) = &ctx.draft
+        && (*u, *p) == (unit_id, period)
+    {
+        return Ok(draft.clone());
+    }
+    let draft = reports::load_draft(ctx.conn, unit_id, period).await?;
+    ctx.draft = Some((unit_id, period, draft.clone()));
+    Ok(draft)
+}
+
 async fn draft_of(
     ctx: &mut Ctx<'_>,
     unit_id: i64,
     period: Period,
 ) -> Result<ReportDraft, DialogError> {
-    Ok(reports::load_draft(ctx.conn, unit_id, period)
+    Ok(stored_draft(ctx, unit_id, period)
         .await?
         .unwrap_or_default())
+}
+
+async fn delete_draft(ctx: &mut Ctx<'_>, unit_id: i64, period: Period) -> Result<(), DialogError> {
+    reports::delete_draft(ctx.conn, unit_id, period).await?;
+    ctx.draft = Some((unit_id, period, None));
+    Ok(())
 }
 
 async fn save(
@@ -131,6 +153,7 @@ async fn save(
         ctx.now.timestamp(),
     )
     .await?;
+    ctx.draft = Some((unit_id, period, Some(draft.clone())));
     Ok(())
 }
 
@@ -206,10 +229,7 @@ pub(crate) async fn prompt(
                     );
                     let mut p = Prompt::new(text)
                         .row(vec![(tr!(lang, "button-correct-report"), "correct".into())]);
-                    if reports::load_draft(ctx.conn, unit_id, period)
-                        .await?
-                        .is_some()
-                    {
+                    if stored_draft(ctx, unit_id, period).await?.is_some() {
                         p = p.row(vec![(
                             tr!(lang, "button-continue-correction"),
                             "continue".into(),
@@ -520,7 +540,7 @@ pub(crate) async fn on_choice(
     match (step, token) {
         (ReportStep::Start, "continue") => go(first_unanswered(&draft)),
         (ReportStep::Start, "restart") => {
-            reports::delete_draft(ctx.conn, unit_id, period).await?;
+            delete_draft(ctx, unit_id, period).await?;
             Ok(report_state(
                 unit_id,
                 period,
@@ -732,11 +752,11 @@ async fn submit(
         ctx.now.timestamp(),
     )
     .await?;
-    reports::delete_draft(ctx.conn, unit_id, period).await?;
+    delete_draft(ctx, unit_id, period).await?;
     // Very serious incidents climb the urgent ladder too (once each, however often corrected).
     let mut raised = 0;
     if let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? {
-        crate::targets::refresh_around(ctx.conn, ctx.calendars, &unit, ctx.now).await?;
+        crate::targets::queue_around(ctx.conn, unit.id, ctx.now).await?;
         let reporter = ctx.user.clone();
         for inc in report
             .incidents

@@ -122,6 +122,67 @@ pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64)
     Ok(user)
 }
 
+/// Her account and her dialog (version, state) in one read, as each update begins; the account
+/// is written only when the platform tells something new (another app, chat or name, or she
+/// was marked unreachable).
+pub async fn arrive(
+    conn: &mut AnyConnection,
+    who: &Identity<'_>,
+    now: i64,
+) -> Result<(User, Option<(i64, String)>)> {
+    let row: Option<(
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+        i64,
+        Option<i64>,
+        Option<String>,
+    )> = sqlx::query_as(
+        "SELECT u.id, u.platform, u.platform_user_id, u.chat_id, u.display_name, u.lang,
+                u.unit_id, u.role, u.reachable, d.version, d.state
+         FROM identities i JOIN users u ON u.id = i.user_id
+         LEFT JOIN dialog_states d ON d.user_id = u.id
+         WHERE i.platform = $1 AND i.platform_user_id = $2",
+    )
+    .bind(who.platform)
+    .bind(who.platform_user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, platform, platform_user_id, chat_id, name, lang, unit, role, reachable, v, st)) =
+        row
+    else {
+        let user = upsert_user(conn, who, now).await?;
+        let dialog = load_dialog(conn, user.id).await?;
+        return Ok((user, dialog));
+    };
+    let user = user_from_row((
+        id,
+        platform,
+        platform_user_id,
+        chat_id,
+        name,
+        lang,
+        unit,
+        role,
+        reachable,
+    ))?;
+    let dialog = v.zip(st);
+    let unchanged = user.platform == who.platform
+        && user.platform_user_id == who.platform_user_id
+        && user.chat_id == who.chat_id
+        && user.display_name == who.display_name
+        && user.reachable;
+    if unchanged {
+        return Ok((user, dialog));
+    }
+    Ok((upsert_user(conn, who, now).await?, dialog))
+}
+
 pub async fn user_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<User>> {
     let row: Option<UserRow> =
         sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))

@@ -426,6 +426,38 @@ pub async fn achieved_under(
 
 /// Re-evaluates every target for a grassroots union and stores how far it stands (see the
 /// `target_counts` table). A handful of statements; the scheduler does every union this way.
+/// Notes that the targets around `unit_id` need re-evaluating.
+pub async fn queue_target_refresh(conn: &mut AnyConnection, unit_id: i64, now: i64) -> Result<()> {
+    sqlx::query("INSERT INTO target_refresh (unit_id, queued_at) VALUES ($1, $2)")
+        .bind(unit_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What is queued: the newest row's id and the distinct units up to it.
+pub async fn queued_target_refreshes(conn: &mut AnyConnection) -> Result<Option<(i64, Vec<i64>)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT MAX(id), unit_id FROM target_refresh GROUP BY unit_id ORDER BY MIN(id)",
+    )
+    .fetch_all(conn)
+    .await?;
+    let Some(upto) = rows.iter().map(|(id, _)| *id).max() else {
+        return Ok(None);
+    };
+    Ok(Some((upto, rows.into_iter().map(|(_, u)| u).collect())))
+}
+
+/// Forgets the queued rows up to `upto` (done); rows queued since stay.
+pub async fn forget_target_refreshes(conn: &mut AnyConnection, upto: i64) -> Result<()> {
+    sqlx::query("DELETE FROM target_refresh WHERE id <= $1")
+        .bind(upto)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn refresh_targets(
     conn: &mut AnyConnection,
     union: &Unit,

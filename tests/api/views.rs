@@ -519,7 +519,53 @@ async fn text_typed_decomposed_is_stored_composed(backend: Backend) {
     app.shutdown().await;
 }
 
+/// A logged activity does not make her wait for the target evaluation: it is queued with the
+/// activity, worked off in the background, coalesced per union, and done before anyone reads.
+async fn targets_are_re_evaluated_off_the_reply_path(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(721, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let achieved = "SELECT CAST(COALESCE(SUM(achieved), 0) AS BIGINT) FROM target_counts";
+    let before = app.count(achieved).await;
+    for _ in 0..2 {
+        lan.send("/hoatdong").await.unwrap();
+        lan.tap("Giúp hộ gia đình").await.unwrap();
+        lan.tap("Giúp hộ đạt tiêu chí 5 không, 3 sạch")
+            .await
+            .unwrap();
+        lan.tap("Hôm nay").await.unwrap();
+        lan.send("2").await.unwrap();
+        lan.tap("Bỏ qua").await.unwrap();
+        lan.tap("✅ Xong").await.unwrap();
+        let r = lan.tap("✅ Lưu hoạt động").await.unwrap();
+        assert!(texts(&r).contains("Đã ghi hoạt động"), "{}", texts(&r));
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM target_refresh").await, 2);
+    assert_eq!(
+        app.count(achieved).await,
+        before,
+        "not evaluated while she waited"
+    );
+
+    // The background pass does both at once, for their one union.
+    let done = chihoi::targets::work_off(&app.store, &app.calendars(), app.now())
+        .await
+        .unwrap();
+    assert_eq!(done, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM target_refresh").await, 0);
+    assert!(app.count(achieved).await > before);
+    assert_eq!(
+        chihoi::targets::work_off(&app.store, &app.calendars(), app.now())
+            .await
+            .unwrap(),
+        0
+    );
+    app.shutdown().await;
+}
+
 both_backends!(
+    targets_are_re_evaluated_off_the_reply_path,
     text_typed_decomposed_is_stored_composed,
     a_formula_typed_in_chat_reaches_the_csv_as_text,
     completeness_rolls_up_across_levels_and_stays_in_her_subtree,
