@@ -1,6 +1,6 @@
 ## Common: errors, roles, levels, buttons, menu, help, language
 
-error-internal = Sorry, the bot ran into a problem. Please try again in a few minutes. What you entered is kept.
+error-internal = Sorry, the bot ran into a problem. Your message will be handled as soon as it recovers; no need to send it again.
 error-stale-button = This choice is out of date. Please choose from the latest message.
 error-bad-button = This choice is not valid.
 error-not-yours = This is not yours to decide.
@@ -100,3 +100,4 @@ cmd-hoatdong = Log an activity
 cmd-tiendo = Reporting progress
 cmd-chitieu = Yearly targets
 cmd-xuat = Export reports
+error-set-aside = Sorry, the bot could not handle your last message. Please send it again in a few minutes.

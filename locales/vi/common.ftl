@@ -1,6 +1,6 @@
 ## Chung: lỗi, vai trò, cấp, nút, menu, trợ giúp, ngôn ngữ
 
-error-internal = Xin lỗi, bot đang gặp sự cố. Chị vui lòng thử lại sau ít phút. Những gì chị đã nhập vẫn được giữ.
+error-internal = Xin lỗi, bot đang gặp sự cố. Tin nhắn của chị sẽ được xử lý ngay khi bot ổn định lại, chị không cần gửi lại.
 error-stale-button = Lựa chọn này đã cũ. Chị chọn trong tin nhắn mới nhất nhé.
 error-bad-button = Lựa chọn này không hợp lệ.
 error-not-yours = Việc này không thuộc quyền của chị.
@@ -100,3 +100,4 @@ cmd-hoatdong = Ghi hoạt động
 cmd-tiendo = Tiến độ báo cáo
 cmd-chitieu = Chỉ tiêu năm
 cmd-xuat = Xuất báo cáo
+error-set-aside = Xin lỗi chị, bot chưa xử lý được tin nhắn vừa rồi. Chị vui lòng gửi lại sau ít phút.

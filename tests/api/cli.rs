@@ -246,4 +246,62 @@ async fn zalo_only_serve_with_a_refused_token_exits_with_a_clear_error(backend: 
     );
 }
 
-both_backends!(zalo_only_serve_with_a_refused_token_exits_with_a_clear_error);
+/// Telegram out of reach when the bot starts: `serve` keeps trying and says so in the log
+/// (instead of running on silently); a revoked token stops it at once with a clear error.
+async fn serve_retries_an_unreachable_telegram_and_stops_on_a_revoked_token(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let serve = |api: &str, token: &str| {
+        Command::new(env!("CARGO_BIN_EXE_chihoi"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env("DATABASE_URL", db.url.expose())
+            .env("TELOXIDE_TOKEN", token)
+            .env("TELOXIDE_API_URL", api)
+            .env_remove("ZALO_BOT_TOKEN")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run chihoi")
+    };
+    // Nothing listens on this port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let mut child = serve(&url, "123456:unreachable-secret");
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still running, still trying"
+    );
+    child.kill().unwrap();
+    let o = child.wait_with_output().unwrap();
+    let log = stderr(&o);
+    assert!(log.matches("cannot reach Telegram").count() >= 2, "{log}");
+    assert!(
+        !log.contains("unreachable-secret"),
+        "the token is never printed"
+    );
+
+    let api = chihoi_fakes::telegram::LocalBotApi::start(Default::default())
+        .await
+        .unwrap();
+    let child = serve(api.api_url().as_str(), "123456:revoked-secret");
+    let o = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    assert!(!o.status.success());
+    let log = stderr(&o);
+    assert!(
+        log.contains("Telegram refused the bot token (TELOXIDE_TOKEN)"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("revoked-secret"),
+        "the token is never printed"
+    );
+}
+
+both_backends!(
+    zalo_only_serve_with_a_refused_token_exits_with_a_clear_error,
+    serve_retries_an_unreachable_telegram_and_stops_on_a_revoked_token,
+);

@@ -288,6 +288,8 @@ impl TestApp {
         let mut options = TelegramOptions::new(Secret::new(self.api.token()));
         options.api_url = Some(self.api.api_url());
         options.poll_timeout = Duration::from_secs(1);
+        // A failed update is tried again soon (tests of faults need not wait seconds).
+        options.retry_base = Duration::from_millis(100);
         options.run_courier = self.run_courier;
         options.delivery = self.delivery.clone();
         options

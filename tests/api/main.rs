@@ -7,6 +7,7 @@ mod helpers;
 mod calendar;
 mod channel;
 mod cli;
+mod faults;
 mod joining;
 mod report;
 mod safety;

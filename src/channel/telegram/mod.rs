@@ -21,7 +21,7 @@ use teloxide::payloads::{
 use teloxide::prelude::*;
 use teloxide::types::{
     AllowedUpdate, BotCommand, ChatKind, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
-    MediaKind, MessageKind, UpdateKind,
+    MediaKind, MessageKind, UpdateId, UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
 use tokio_util::sync::CancellationToken;
@@ -48,6 +48,13 @@ pub enum TelegramError {
     Request(#[from] RequestError),
     #[error("webhook server failed")]
     Webhook(#[from] std::io::Error),
+    #[error("Telegram refused the bot token (TELOXIDE_TOKEN): {0}")]
+    TokenRefused(String),
+}
+
+/// Whether Telegram said the token is wrong or revoked (nothing to retry).
+fn token_refused(e: &RequestError) -> bool {
+    matches!(e, RequestError::Api(ApiError::InvalidToken))
 }
 
 /// How to reach Telegram.
@@ -63,6 +70,10 @@ pub struct TelegramOptions {
     pub webhook: Option<WebhookConfig>,
     /// Long-poll timeout; keep it under the HTTP client's 17 s.
     pub poll_timeout: Duration,
+    /// An update whose handling fails is given again after `retry_base`, doubling up to 30 s,
+    /// and set aside after `update_attempts` tries.
+    pub update_attempts: u32,
+    pub retry_base: Duration,
 }
 
 impl TelegramOptions {
@@ -74,6 +85,8 @@ impl TelegramOptions {
             api_url: None,
             webhook: None,
             poll_timeout: Duration::from_secs(10),
+            update_attempts: 5,
+            retry_base: Duration::from_secs(1),
         }
     }
 }
@@ -253,6 +266,27 @@ pub struct Telegram {
     courier: Courier,
     chats: ChatLocks,
     in_flight: InFlight,
+    /// Failed attempts per update id, until it succeeds or is set aside.
+    failures: Arc<std::sync::Mutex<std::collections::HashMap<u32, u32>>>,
+    /// Tries at one update before it is set aside (logged, the person told), so that one bad
+    /// update cannot hold every chat up forever; and the first wait between tries.
+    update_attempts: u32,
+    retry_base: Duration,
+}
+
+/// Why an update's handling did not commit.
+#[derive(Debug, Clone, Copy)]
+enum Failure {
+    /// It will be given again; `first` is the first failure (she is told once).
+    Retry { first: bool },
+    /// Failed too often: acknowledged without effect, and she is asked to send it again.
+    SetAside,
+}
+
+/// How long to wait before an update that failed is tried again: `base`, twice that, four
+/// times … up to 30 s.
+fn retry_delay(base: Duration, attempts: u32) -> Duration {
+    (base * (1u32 << attempts.saturating_sub(1).min(10))).min(Duration::from_secs(30))
 }
 
 impl Telegram {
@@ -286,6 +320,9 @@ impl Telegram {
             courier,
             chats: ChatLocks::default(),
             in_flight: InFlight::default(),
+            failures: Arc::default(),
+            update_attempts: options.update_attempts.max(1),
+            retry_base: options.retry_base,
         }
     }
 
@@ -310,9 +347,29 @@ impl Telegram {
         options: &TelegramOptions,
         shutdown: CancellationToken,
     ) -> Result<(), TelegramError> {
-        let me = self.bot.get_me().await?;
+        // Telegram may be unreachable for a while (network, outage): keep trying, and say so.
+        let mut backoff = Duration::from_secs(1);
+        let me = loop {
+            match self.bot.get_me().await {
+                Ok(me) => break me,
+                Err(e) if token_refused(&e) => {
+                    return Err(TelegramError::TokenRefused(e.to_string()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach Telegram");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return Ok(()),
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                }
+            }
+        };
         tracing::info!(username = %me.username(), "connected to Telegram");
-        self.set_commands().await?;
+        if let Err(e) = self.set_commands().await {
+            // The command menu is a convenience; the bot works without it.
+            tracing::warn!(error = %e, "setMyCommands failed");
+        }
         let courier = async {
             if options.run_courier {
                 self.courier.run(shutdown.clone()).await;
@@ -401,10 +458,25 @@ impl Telegram {
             match batch {
                 Ok(updates) => {
                     backoff = Duration::from_millis(500);
-                    if let Some(last) = updates.iter().map(|u| u.id.0).max() {
-                        self.handle_batch(updates).await;
-                        offset = Some(last as i32 + 1);
+                    let Some(last) = updates.iter().map(|u| u.id.0).max() else {
+                        continue;
+                    };
+                    // Not acknowledged past an update that failed: Telegram gives it (and the
+                    // ones after it, which the ledger recognises) again.
+                    match self.handle_batch(updates).await {
+                        None => offset = Some(last as i32 + 1),
+                        Some(failed) => {
+                            offset = Some(failed.0 as i32);
+                            let wait = retry_delay(self.retry_base, self.attempts(failed));
+                            tokio::select! {
+                                _ = shutdown.cancelled() => return Ok(()),
+                                _ = tokio::time::sleep(wait) => {}
+                            }
+                        }
                     }
+                }
+                Err(e) if token_refused(&e) => {
+                    return Err(TelegramError::TokenRefused(e.to_string()));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, retry_in = ?backoff, "getUpdates failed");
@@ -419,15 +491,43 @@ impl Telegram {
     }
 
     /// Handles a batch: each chat's updates in order, chats side by side. Returns once every
-    /// update is committed; replies may still be on their way.
-    pub async fn handle_batch(&self, updates: Vec<Update>) {
-        futures::future::join_all(updates.into_iter().map(|u| self.handle_update(u))).await;
+    /// update is committed (replies may still be on their way), or the first update that
+    /// failed and must be given again; a chat stops at its failed update, so that her later
+    /// messages never overtake it.
+    pub async fn handle_batch(&self, updates: Vec<Update>) -> Option<UpdateId> {
+        let mut by_chat: Vec<(Option<i64>, Vec<Update>)> = Vec::new();
+        for u in updates {
+            let chat = u.chat().map(|c| c.id.0);
+            match by_chat
+                .iter_mut()
+                .find(|(c, _)| *c == chat && chat.is_some())
+            {
+                Some((_, list)) => list.push(u),
+                None => by_chat.push((chat, vec![u])),
+            }
+        }
+        let lanes = by_chat.into_iter().map(|(_, list)| async move {
+            for u in list {
+                let id = u.id;
+                if !self.handle_update(u).await {
+                    return Some(id);
+                }
+            }
+            None
+        });
+        futures::future::join_all(lanes)
+            .await
+            .into_iter()
+            .flatten()
+            .min_by_key(|id| id.0)
     }
 
     /// Handles one update in its chat's turn: the engine commits it (one transaction), then
     /// its replies go out in the background, still in the chat's turn so that the next update
-    /// of the chat waits for them and its answers come in order. Returns after the commit.
-    pub async fn handle_update(&self, update: Update) {
+    /// of the chat waits for them and its answers come in order. Returns whether the update is
+    /// done with (committed, ignored, or set aside after failing `update_attempts` times);
+    /// `false` means it must be given again.
+    pub async fn handle_update(&self, update: Update) -> bool {
         let callback_id = match &update.kind {
             UpdateKind::CallbackQuery(q) => Some(q.id.clone()),
             _ => None,
@@ -436,11 +536,21 @@ impl Telegram {
             if let Some(id) = callback_id {
                 let _ = self.bot.answer_callback_query(id).await;
             }
-            return;
+            return true;
         };
         let turn = self.chats.turn(&inbound.chat_id).await;
         let now = (self.clock)();
-        let handled = self.engine.handle(&inbound, now).await;
+        let handled = match self.engine.handle(&inbound, now).await {
+            Ok(h) => {
+                self.forget_failures(update.id);
+                Ok(h)
+            }
+            Err(e) => {
+                log_error(&e);
+                Err(self.failed(update.id))
+            }
+        };
+        let done = !matches!(handled, Err(Failure::Retry { .. }));
         let sending = self.in_flight.start();
         let this = self.clone();
         tokio::spawn(async move {
@@ -448,6 +558,38 @@ impl Telegram {
             drop(turn);
             drop(sending);
         });
+        done
+    }
+
+    /// Counts a failed attempt at `id`; after `update_attempts` it is set aside.
+    fn failed(&self, id: UpdateId) -> Failure {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let n = failures.entry(id.0).or_insert(0);
+        *n += 1;
+        let attempt = *n;
+        if attempt >= self.update_attempts {
+            failures.remove(&id.0);
+            tracing::error!(
+                update = id.0,
+                attempts = attempt,
+                "update set aside after repeated failures"
+            );
+            return Failure::SetAside;
+        }
+        Failure::Retry {
+            first: attempt == 1,
+        }
+    }
+
+    fn forget_failures(&self, id: UpdateId) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.remove(&id.0);
+    }
+
+    /// Failed attempts so far at `id`.
+    fn attempts(&self, id: UpdateId) -> u32 {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.get(&id.0).copied().unwrap_or(0)
     }
 
     /// Answers the tap and sends the replies of a handled update (or the apology).
@@ -455,7 +597,7 @@ impl Telegram {
         &self,
         inbound: Inbound,
         callback_id: Option<teloxide::types::CallbackQueryId>,
-        handled: Result<crate::dialog::Handled, DialogError>,
+        handled: Result<crate::dialog::Handled, Failure>,
     ) {
         match handled {
             Ok(h) => {
@@ -475,14 +617,19 @@ impl Telegram {
                     self.courier.nudge();
                 }
             }
-            Err(e) => {
-                log_error(&e);
+            Err(failure) => {
                 let lang = Lang::from_platform_hint(inbound.language_hint.as_deref());
                 if let Some(id) = callback_id {
                     let _ = self.bot.answer_callback_query(id).await;
                 }
+                // Told once while it is retried, and once more if it is given up.
+                let text = match failure {
+                    Failure::Retry { first: true } => DialogError::apology(lang),
+                    Failure::Retry { first: false } => return,
+                    Failure::SetAside => tr!(lang, "error-set-aside"),
+                };
                 // Not through the outbox: the database may be what failed.
-                let apology = Outbound::text(inbound.chat_id.clone(), DialogError::apology(lang));
+                let apology = Outbound::text(inbound.chat_id.clone(), text);
                 let sender = TelegramSender {
                     bot: self.bot.clone(),
                 };
@@ -562,8 +709,12 @@ async fn webhook_update(
             return StatusCode::OK;
         }
     };
-    state.telegram.handle_update(update).await;
-    StatusCode::OK
+    if state.telegram.handle_update(update).await {
+        StatusCode::OK
+    } else {
+        // Telegram delivers it again later.
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
 }
 
 fn log_error(e: &DialogError) {
@@ -675,6 +826,14 @@ mod tests {
             Input::Text("/ không phải lệnh".into())
         );
         assert_eq!(parse_text("Xin chào"), Input::Text("Xin chào".into()));
+    }
+
+    #[test]
+    fn a_failed_update_waits_longer_each_time_up_to_half_a_minute() {
+        let base = Duration::from_secs(1);
+        assert_eq!(retry_delay(base, 1), Duration::from_secs(1));
+        assert_eq!(retry_delay(base, 3), Duration::from_secs(4));
+        assert_eq!(retry_delay(base, 40), Duration::from_secs(30));
     }
 
     #[test]
