@@ -6,3 +6,10 @@ CREATE TABLE target_refresh (
     unit_id    BIGINT NOT NULL,
     queued_at  BIGINT NOT NULL
 );
+
+-- Each running instance's heartbeat: the outbox rows leased by an instance that has stopped
+-- beating (killed, crashed) are taken over within seconds instead of after the lease.
+CREATE TABLE instances (
+    name     TEXT PRIMARY KEY,
+    seen_at  BIGINT NOT NULL
+);

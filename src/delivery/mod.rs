@@ -39,7 +39,7 @@ use crate::i18n::Lang;
 use crate::storage::choices::{self, ShownChoices};
 use crate::storage::files::{self, SharedFile};
 use crate::storage::outbox::{self, Kind, OutboxRow};
-use crate::storage::{StorageError, Store, users};
+use crate::storage::{Backend, StorageError, Store, users};
 use crate::tr;
 use render::render_row;
 
@@ -105,6 +105,8 @@ const BATCH: i64 = 64;
 const LEASE: Duration = Duration::from_secs(120);
 /// Messages in flight at once (to different chats).
 const IN_FLIGHT: usize = 16;
+/// How often a running courier says it is alive; after 15 s of silence its leases are free.
+const HEARTBEAT: Duration = Duration::from_secs(5);
 /// How long a file shared by link stays available.
 const FILE_LINK_HOURS: i64 = 24;
 /// A platform that says "too many requests" without saying how long to wait (Zalo) pauses
@@ -430,14 +432,20 @@ impl Courier {
             report.retried += 1;
             return Ok(report);
         };
-        let message = render_row(
+        let message = match render_row(
             &self.store,
             &self.calendars,
             row,
             now,
             lane.config.max_upload_bytes,
         )
-        .await?;
+        .await
+        {
+            Ok(message) => message,
+            // A message that cannot be made (a chart or export failing, a body this version
+            // cannot read) is tried again later like a failed send, then dead-lettered.
+            Err(e) => return self.failed(lane, row, now, format!("render: {e}")).await,
+        };
         let Some(mut message) = message else {
             let mut conn = self.store.pool().acquire().await?;
             outbox::finish(&mut conn, row.id, "cancelled", None).await?;
@@ -457,10 +465,14 @@ impl Courier {
         }
         let outcome = lane.sender.send(&row.chat_id, &message).await;
         let at = (self.clock)().timestamp().max(now.timestamp());
+        if outcome == SendOutcome::Sent {
+            // Sent: recording it must not fail for a passing database hiccup, or the message
+            // would go out again when the lease ends.
+            self.mark_sent(row, at).await?;
+        }
         let mut conn = self.store.pool().acquire().await?;
         match outcome {
             SendOutcome::Sent => {
-                outbox::mark_sent(&mut conn, row.id, &self.owner, at).await?;
                 if !capabilities.buttons && !message.choices.is_empty() {
                     let shown = ShownChoices {
                         items: message
@@ -497,17 +509,8 @@ impl Courier {
                 report.throttled = Some(wait);
             }
             SendOutcome::Transient(error) => {
-                let attempts = row.attempts + 1;
-                if attempts >= i64::from(lane.config.max_attempts) {
-                    outbox::finish(&mut conn, row.id, "dead", Some(&error)).await?;
-                    tracing::warn!(id = row.id, kind = row.kind.as_str(), %error, "message dead-lettered");
-                    report.dead += 1;
-                } else {
-                    let when = now.timestamp() + backoff(attempts).as_secs() as i64;
-                    outbox::retry_later(&mut conn, row.id, &self.owner, when, true, Some(&error))
-                        .await?;
-                    report.retried += 1;
-                }
+                drop(conn);
+                report.add(self.failed(lane, row, now, error).await?);
             }
             SendOutcome::Rejected(error) => {
                 outbox::finish(&mut conn, row.id, "dead", Some(&error)).await?;
@@ -520,6 +523,61 @@ impl Courier {
                 drop(conn);
                 self.recipient_gone(row, now).await?;
             }
+        }
+        Ok(report)
+    }
+
+    async fn release_others(&self) -> Result<u64, StorageError> {
+        let mut conn = self.store.pool().acquire().await?;
+        outbox::release_others(&mut conn, &self.owner).await
+    }
+
+    /// Tells the other instances this one is alive (see `outbox::heartbeat`).
+    pub async fn heartbeat(&self) -> Result<(), StorageError> {
+        let mut conn = self.store.pool().acquire().await?;
+        outbox::heartbeat(&mut conn, &self.owner, (self.clock)().timestamp()).await
+    }
+
+    /// Records a sent message, trying again for a few seconds if the database is briefly away.
+    async fn mark_sent(&self, row: &OutboxRow, at: i64) -> Result<(), StorageError> {
+        let mut wait = Duration::from_millis(100);
+        loop {
+            let marked = async {
+                let mut conn = self.store.pool().acquire().await?;
+                outbox::mark_sent(&mut conn, row.id, &self.owner, at).await
+            };
+            match marked.await {
+                Ok(_) => return Ok(()),
+                Err(e) if wait < Duration::from_secs(10) => {
+                    tracing::warn!(id = row.id, error = %e, "recording a sent message failed; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A failed attempt: tried again after a growing pause, dead-lettered after
+    /// `max_attempts`.
+    async fn failed(
+        &self,
+        lane: &Lane,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+        error: String,
+    ) -> Result<DrainReport, StorageError> {
+        let mut report = DrainReport::default();
+        let mut conn = self.store.pool().acquire().await?;
+        let attempts = row.attempts + 1;
+        if attempts >= i64::from(lane.config.max_attempts) {
+            outbox::finish(&mut conn, row.id, "dead", Some(&error)).await?;
+            tracing::warn!(id = row.id, kind = row.kind.as_str(), %error, "message dead-lettered");
+            report.dead += 1;
+        } else {
+            let when = now.timestamp() + backoff(attempts).as_secs() as i64;
+            outbox::retry_later(&mut conn, row.id, &self.owner, when, true, Some(&error)).await?;
+            report.retried += 1;
         }
         Ok(report)
     }
@@ -612,7 +670,23 @@ impl Courier {
     /// Drains until `shutdown`: a step, then the next as soon as there is more, else a second's
     /// rest (or a nudge).
     pub async fn run(&self, shutdown: CancellationToken) {
+        if self.store.backend() == Backend::Sqlite {
+            // One instance serves a SQLite database: what an earlier run held (killed before it
+            // could send) is ours now, not in two minutes.
+            match self.release_others().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "took over the outbox rows of an earlier run"),
+                Err(e) => tracing::warn!(error = %e, "could not take over earlier leases"),
+            }
+        }
+        let mut last_beat: Option<tokio::time::Instant> = None;
         loop {
+            if last_beat.is_none_or(|t| t.elapsed() >= HEARTBEAT) {
+                if let Err(e) = self.heartbeat().await {
+                    tracing::warn!(error = %e, "heartbeat failed");
+                }
+                last_beat = Some(tokio::time::Instant::now());
+            }
             let now = (self.clock)();
             let pause = match self.drain_once(now).await {
                 Ok(r) if r.claimed > r.retried => Duration::ZERO,

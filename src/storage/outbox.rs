@@ -150,8 +150,20 @@ fn from_row(r: Row) -> Result<OutboxRow> {
     })
 }
 
-fn sorted(rows: Vec<Row>) -> Result<Vec<OutboxRow>> {
-    let mut out = rows.into_iter().map(from_row).collect::<Result<Vec<_>>>()?;
+/// The claimed rows, urgent first; a row that cannot be read (a kind or period this version
+/// does not know) is dead-lettered on its own instead of failing every claim.
+async fn sorted(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<OutboxRow>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.0;
+        match from_row(row) {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                tracing::warn!(id, error = %e, "unreadable outbox row dead-lettered");
+                finish(conn, id, "dead", Some(&e.to_string())).await?;
+            }
+        }
+    }
     out.sort_by_key(|r| (!r.urgent, r.id));
     Ok(out)
 }
@@ -181,6 +193,43 @@ pub async fn enqueue(conn: &mut AnyConnection, m: &NewMessage, now: i64) -> Resu
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|(id,)| id))
+}
+
+/// A lease held by another instance (`$1` is this one) whose heartbeat stopped 15 s ago (`$3`
+/// is now); instances beat
+/// every few seconds ([`heartbeat`]).
+const LEASE_OF_THE_GONE: &str =
+    "(lease_owner <> $1 AND lease_owner IN (SELECT name FROM instances WHERE seen_at < $3 - 15))";
+
+/// This instance is alive (its leases stay its own).
+pub async fn heartbeat(conn: &mut AnyConnection, owner: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO instances (name, seen_at) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at",
+    )
+    .bind(owner)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    // Instances gone for a day are forgotten (their leases expired long ago).
+    sqlx::query("DELETE FROM instances WHERE seen_at < $1")
+        .bind(now - 86_400)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives up every lease but `owner`'s: at the start of the one instance a SQLite database
+/// serves, whatever an earlier, killed run held is free at once.
+pub async fn release_others(conn: &mut AnyConnection, owner: &str) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET lease_owner = NULL, lease_until = NULL
+         WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $1",
+    )
+    .bind(owner)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// Claims up to `limit` due rows of `platforms` for `owner` until `lease_until`. During quiet
@@ -223,10 +272,10 @@ pub async fn claim_due(
             "UPDATE outbox SET lease_owner = $1, lease_until = $2
              WHERE id IN (SELECT id FROM outbox
                           WHERE status = 'pending' AND urgent = $4 AND not_before <= $3
-                            AND (lease_until IS NULL OR lease_until < $3)
+                            AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
                             AND platform IN ({platform_list})
                           ORDER BY id LIMIT $5 {lock})
-               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3)
+               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
              RETURNING {COLUMNS}"
         );
         let mut q = sqlx::query_as::<_, Row>(&sql)
@@ -241,7 +290,7 @@ pub async fn claim_due(
         let rows = q.fetch_all(&mut *conn).await?;
         claimed.extend(rows);
     }
-    sorted(claimed)
+    sorted(conn, claimed).await
 }
 
 /// Claims the given rows (the replies an update just produced), if nobody else holds them.
@@ -270,7 +319,8 @@ pub async fn claim_ids(
     for id in ids {
         q = q.bind(*id);
     }
-    sorted(q.fetch_all(conn).await?)
+    let rows = q.fetch_all(&mut *conn).await?;
+    sorted(conn, rows).await
 }
 
 pub async fn mark_sent(conn: &mut AnyConnection, id: i64, owner: &str, now: i64) -> Result<bool> {

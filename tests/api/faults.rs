@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chihoi::domain::role::Role;
+use chihoi::storage::outbox::{self, Kind, NewMessage};
 use sqlx::Connection;
 
 use crate::both_backends;
@@ -150,7 +151,169 @@ async fn an_update_that_keeps_failing_is_set_aside_and_others_go_on(backend: Bac
     app.shutdown().await;
 }
 
+/// A text message to `chat` queued straight into the outbox, optionally leased to `owner`.
+async fn queue_notice(app: &TestApp, chat: i64, text: &str, lease: Option<(&str, i64)>) -> i64 {
+    let out = chihoi::message::Outbound::text(chat.to_string(), text);
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    outbox::enqueue(
+        &mut conn,
+        &NewMessage {
+            key: None,
+            kind: Kind::Notice,
+            platform: "telegram".into(),
+            chat_id: chat.to_string(),
+            user_id: None,
+            unit_id: None,
+            period: None,
+            ref_id: None,
+            body: Some(serde_json::to_string(&out).unwrap()),
+            urgent: true,
+            not_before: app.now().timestamp(),
+            lease: lease.map(|(o, until)| (o.to_owned(), until)),
+        },
+        app.now().timestamp(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+async fn status_of(app: &TestApp, id: i64) -> String {
+    let (status,): (String,) = sqlx::query_as("SELECT status FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    status
+}
+
+/// One row this version cannot read, and one whose message cannot be made (its data is
+/// unavailable), are dead-lettered on their own, after the usual retries, while everything
+/// else goes out.
+async fn a_bad_outbox_row_is_dead_lettered_alone(backend: Backend) {
+    let mut app = TestApp::spawn_with(backend, false).await;
+    app.delivery.max_attempts = 2;
+    app.restart_bot().await;
+    let _lan = app
+        .joined(134, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let now = app.now().timestamp();
+    sqlx::query(
+        "INSERT INTO outbox (kind, platform, chat_id, urgent, not_before, status, attempts, created_at)
+         VALUES ('from-a-newer-version', 'telegram', '42', 1, $1, 'pending', 0, $1)",
+    )
+    .bind(now)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    // The start-of-month digest to her branch, while the reports it reads are unavailable.
+    sqlx::query(
+        "INSERT INTO outbox (kind, platform, chat_id, user_id, unit_id, period, urgent, not_before,
+                             status, attempts, created_at)
+         SELECT 'digest', 'telegram', '134', u.id, u.unit_id, '2026-10', 1, $1, 'pending', 0, $1
+         FROM users u WHERE u.chat_id = '134'",
+    )
+    .bind(now)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    sqlx::query("ALTER TABLE reports RENAME TO reports_away")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let good = queue_notice(&app, 42, "Tin nhắn bình thường", None).await;
+    let r = app.drain().await;
+    assert_eq!((r.sent, r.retried), (1, 1), "{r:?}");
+    assert_eq!(status_of(&app, good).await, "sent");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'from-a-newer-version' AND status = 'dead'"
+        )
+        .await,
+        1
+    );
+    // Tried again after its pause, still failing: dead-lettered, not retried forever.
+    app.set_now(app.now() + chrono::Duration::seconds(10));
+    let r = app.drain().await;
+    assert_eq!(r.dead, 1, "{r:?}");
+    sqlx::query("ALTER TABLE reports_away RENAME TO reports")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'digest' AND status = 'dead'")
+            .await,
+        1
+    );
+    app.shutdown().await;
+}
+
+/// Replies an instance had leased when it was killed go out as soon as its heartbeat is
+/// missed, not when its two-minute lease ends; a live instance's leases are left alone.
+async fn leases_of_a_killed_instance_are_taken_over_within_seconds(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let now = app.now().timestamp();
+    let lease_until = now + 120;
+    let gone = queue_notice(
+        &app,
+        42,
+        "Của máy đã tắt",
+        Some(("instance-killed", lease_until)),
+    )
+    .await;
+    let alive = queue_notice(
+        &app,
+        43,
+        "Của máy đang chạy",
+        Some(("instance-alive", lease_until)),
+    )
+    .await;
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    outbox::heartbeat(&mut conn, "instance-killed", now - 60)
+        .await
+        .unwrap();
+    outbox::heartbeat(&mut conn, "instance-alive", now - 2)
+        .await
+        .unwrap();
+    drop(conn);
+    let r = app.drain().await;
+    assert_eq!(r.sent, 1, "{r:?}");
+    assert_eq!(status_of(&app, gone).await, "sent");
+    assert_eq!(status_of(&app, alive).await, "pending");
+    app.shutdown().await;
+}
+
+/// SQLite serves one instance: a bot restarted after a kill takes over what the killed run
+/// had leased at once.
+async fn a_restarted_bot_on_sqlite_sends_what_the_killed_run_held() {
+    let mut app = TestApp::spawn_with(Backend::Sqlite, true).await;
+    app.stop_bot().await;
+    let until = app.now().timestamp() + 120;
+    queue_notice(
+        &app,
+        44,
+        "Trả lời trước khi máy tắt",
+        Some(("instance-killed", until)),
+    )
+    .await;
+    app.start_bot().await;
+    let sent = app
+        .api
+        .wait_for_sent(44, 1, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(text(&sent[0]), "Trả lời trước khi máy tắt");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_bot_on_sqlite_sends_what_the_killed_run_held_sqlite() {
+    a_restarted_bot_on_sqlite_sends_what_the_killed_run_held().await;
+}
+
 both_backends!(
     a_note_typed_while_the_database_fails_is_kept_and_handled_once_it_recovers,
     an_update_that_keeps_failing_is_set_aside_and_others_go_on,
+    a_bad_outbox_row_is_dead_lettered_alone,
+    leases_of_a_killed_instance_are_taken_over_within_seconds,
 );
