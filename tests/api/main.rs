@@ -8,6 +8,7 @@ mod calendar;
 mod channel;
 mod cli;
 mod joining;
+mod ops;
 mod report;
 mod safety;
 mod storage;

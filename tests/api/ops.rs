@@ -1,0 +1,137 @@
+//! Operations: PostgreSQL over TLS.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chihoi::config::DatabaseUrl;
+use chihoi::storage::Store;
+
+use crate::helpers::*;
+
+fn chihoi(dir: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chihoi"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TELOXIDE_TOKEN")
+        .env_remove("ZALO_BOT_TOKEN")
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run chihoi")
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `DATABASE_URL` with `?…` parameters added to the test database's.
+fn with_params(db: &TestDb, params: &str) -> String {
+    format!("{}?{params}", db.url.expose())
+}
+
+/// A server that answers PostgreSQL's TLS request with "no" (as one without TLS does) and
+/// then hangs up.
+async fn postgres_without_tls() -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = [0u8; 8];
+            if socket.read_exact(&mut request).await.is_ok() {
+                // Length 8, then the SSLRequest code 80877103.
+                assert_eq!(request, [0, 0, 0, 8, 4, 210, 22, 47]);
+                let _ = socket.write_all(b"N").await;
+            }
+        }
+    });
+    addr
+}
+
+/// Managed databases require TLS: with `sslmode=require` a server that offers none is an error
+/// that says so, never a fall back to plain text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_with_sslmode_require_refuses_a_server_without_tls() {
+    let server = postgres_without_tls().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("postgres://chihoi:Require-Pw-3@{server}/chihoi?sslmode=require");
+    let o = tokio::task::block_in_place(|| chihoi(dir.path(), &url, &["migrate"]));
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains(
+            "error occurred while attempting to establish a TLS connection: server does not support TLS"
+        ),
+        "{}",
+        err(&o)
+    );
+    assert!(!err(&o).contains("Require-Pw-3"), "{}", err(&o));
+}
+
+/// Whether this connection of `store` is encrypted (`pg_stat_ssl`).
+async fn encrypted(store: &Store) -> bool {
+    let (ssl,): (i64,) = sqlx::query_as(
+        "SELECT CASE WHEN ssl THEN 1 ELSE 0 END::BIGINT FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    ssl == 1
+}
+
+/// Against the local server: with TLS on there (Debian's default, a self-signed certificate),
+/// `require` and `prefer` encrypt, `verify-full` checks the certificate and refuses one that is
+/// not for the host, `disable` does not encrypt; with TLS off, `require` fails and `prefer`
+/// falls back to plain text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_sessions_are_encrypted_as_sslmode_asks() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let (ssl,): (String,) = sqlx::query_as("SHOW ssl")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+    let connect = |params: &str| {
+        let url = DatabaseUrl::parse(&with_params(&db, params)).unwrap();
+        async move { Store::connect(&url).await }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    if ssl == "on" {
+        for mode in ["sslmode=require", "sslmode=prefer"] {
+            let store = connect(mode).await.expect(mode);
+            assert!(encrypted(&store).await, "{mode}");
+            store.close().await;
+        }
+        let plain = connect("sslmode=disable").await.unwrap();
+        assert!(!encrypted(&plain).await);
+        plain.close().await;
+        // The certificate is checked: this one is not for 127.0.0.1 (or not from a known CA).
+        let o = tokio::task::block_in_place(|| {
+            chihoi(
+                dir.path(),
+                &with_params(&db, "sslmode=verify-full"),
+                &["migrate"],
+            )
+        });
+        assert!(!o.status.success());
+        assert!(err(&o).contains("invalid peer certificate"), "{}", err(&o));
+    } else {
+        let o = tokio::task::block_in_place(|| {
+            chihoi(
+                dir.path(),
+                &with_params(&db, "sslmode=require"),
+                &["migrate"],
+            )
+        });
+        assert!(!o.status.success());
+        assert!(
+            err(&o).contains("server does not support TLS"),
+            "{}",
+            err(&o)
+        );
+        let store = connect("sslmode=prefer").await.unwrap();
+        assert!(!encrypted(&store).await);
+        store.close().await;
+    }
+}
