@@ -66,15 +66,39 @@ impl DatabaseUrl {
     pub fn is_postgres(&self) -> bool {
         self.0.starts_with("postgres")
     }
-    /// The URL with any password replaced, for logs.
+    /// The URL with its passwords replaced by `***` — the one in the userinfo
+    /// (`postgres://user:PASSWORD@host`) and `password=` / `sslpassword=` query parameters —
+    /// for logs and messages. A URL that does not parse is not shown beyond its scheme.
     pub fn redacted(&self) -> String {
-        match Url::parse(&self.0) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("***"));
-                url.to_string()
-            }
-            _ => self.0.clone(),
+        const HIDDEN: &str = "***";
+        let Ok(mut url) = Url::parse(&self.0) else {
+            let scheme = self.0.split(':').next().unwrap_or("");
+            return format!("{scheme}:{HIDDEN} (not a valid URL)");
+        };
+        let secret_param =
+            |k: &str| k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword");
+        let has_param = url.query_pairs().any(|(k, _)| secret_param(&k));
+        if url.password().is_none() && !has_param {
+            return self.0.clone();
         }
+        if url.password().is_some() {
+            let _ = url.set_password(Some(HIDDEN));
+        }
+        if has_param {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if secret_param(&k) {
+                        HIDDEN.into()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        url.to_string()
     }
 }
 
@@ -554,6 +578,35 @@ mod tests {
             .is_err()
         );
         assert!(config(&[("CHIHOI_PUBLIC_URL", "not a url")]).is_err());
+    }
+
+    #[test]
+    fn database_passwords_are_hidden_wherever_they_are_written() {
+        let shown = |raw: &str| DatabaseUrl::parse(raw).unwrap().redacted();
+        assert_eq!(
+            shown("postgres://chihoi:hunter2@db:5432/chihoi?sslmode=require"),
+            "postgres://chihoi:***@db:5432/chihoi?sslmode=require"
+        );
+        assert_eq!(
+            shown("postgres://chihoi@db/chihoi?sslmode=verify-full&password=hunter2"),
+            "postgres://chihoi@db/chihoi?sslmode=verify-full&password=***"
+        );
+        assert_eq!(
+            shown("postgresql://db/chihoi?user=chihoi&PASSWORD=hunter2&sslpassword=keypw"),
+            "postgresql://db/chihoi?user=chihoi&PASSWORD=***&sslpassword=***"
+        );
+        assert_eq!(
+            shown("postgres://db:99999/x?password=hunter2"),
+            "postgres:*** (not a valid URL)"
+        );
+        // Nothing to hide: shown as given.
+        assert_eq!(shown("sqlite://chihoi.db"), "sqlite://chihoi.db");
+        assert_eq!(
+            shown("postgres://chihoi@db/chihoi?sslmode=prefer"),
+            "postgres://chihoi@db/chihoi?sslmode=prefer"
+        );
+        let url = DatabaseUrl::parse("postgres://u@db/x?password=hunter2").unwrap();
+        assert!(!format!("{url:?}").contains("hunter2"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Operations: PostgreSQL over TLS.
+//! Operations: PostgreSQL over TLS, and passwords kept out of what the binary prints.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -133,5 +133,46 @@ async fn postgresql_sessions_are_encrypted_as_sslmode_asks() {
         let store = connect("sslmode=prefer").await.unwrap();
         assert!(!encrypted(&store).await);
         store.close().await;
+    }
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A password in `DATABASE_URL` (userinfo or `password=`) never appears in what the binary
+/// prints: its output, its errors, its most verbose logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_passwords_never_reach_output_errors_or_logs() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Trust authentication takes any password, so these connect.
+    let userinfo = db
+        .url
+        .expose()
+        .replacen("postgres@", "postgres:Userinfo-Pw-1@", 1);
+    assert_ne!(userinfo, db.url.expose(), "the test URL names its user");
+    let param = with_params(&db, "password=Param-Pw-2&application_name=chihoi");
+    let broken = format!("{userinfo}_missing?password=Param-Pw-2");
+    let verbose = |url: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chihoi"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("TELOXIDE_TOKEN")
+            .env_remove("ZALO_BOT_TOKEN")
+            .env("DATABASE_URL", url)
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap()
+    };
+    for (url, ok) in [(&userinfo, true), (&param, true), (&broken, false)] {
+        let o = tokio::task::block_in_place(|| verbose(url, &["migrate"]));
+        assert_eq!(o.status.success(), ok, "{url}: {}", err(&o));
+        let all = format!("{}{}", out(&o), err(&o));
+        assert!(!all.contains("Userinfo-Pw-1"), "{all}");
+        assert!(!all.contains("Param-Pw-2"), "{all}");
+        if ok {
+            assert!(out(&o).contains("***"), "{}", out(&o));
+        }
     }
 }
