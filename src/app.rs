@@ -71,6 +71,48 @@ pub async fn open_store(config: &Config) -> Result<Store, AppError> {
     Ok(store)
 }
 
+/// `chihoi backup FILE`: a consistent copy of the SQLite database, taken while the bot runs;
+/// returns its size in bytes. An existing file is never overwritten. PostgreSQL has its own
+/// tool. The database is not migrated first: a backup taken before an upgrade must be of the
+/// data as it was.
+pub async fn backup(config: &Config, file: &Path) -> Result<u64, AppError> {
+    if config.database_url.is_postgres() {
+        return Err(AppError::Usage(
+            "`chihoi backup` copies the SQLite database; for PostgreSQL use pg_dump, e.g. \
+             pg_dump --format=custom --file=chihoi.dump \"$DATABASE_URL\" (see README: Backups)"
+                .into(),
+        ));
+    }
+    let source = config
+        .database_url
+        .sqlite_file()
+        .ok_or_else(|| AppError::Usage("an in-memory database has nothing to back up".into()))?;
+    if !source.exists() {
+        return Err(AppError::Usage(format!(
+            "no database at {} (DATABASE_URL)",
+            source.display()
+        )));
+    }
+    if file.exists() {
+        return Err(AppError::Usage(format!(
+            "{} exists already; a backup never overwrites a file (choose a new name)",
+            file.display()
+        )));
+    }
+    let store = Store::connect(&config.database_url).await?;
+    let copied = store.vacuum_into(file).await;
+    store.close().await;
+    copied?;
+    let size = std::fs::metadata(file)
+        .map_err(|source| AppError::Read {
+            path: file.display().to_string(),
+            source,
+        })?
+        .len();
+    tracing::info!(file = %file.display(), size, "backup written");
+    Ok(size)
+}
+
 /// `chihoi org import FILE.csv`: validates the whole file, then applies it in one
 /// transaction — a bad file changes nothing.
 pub async fn import_org(

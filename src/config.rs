@@ -66,6 +66,15 @@ impl DatabaseUrl {
     pub fn is_postgres(&self) -> bool {
         self.0.starts_with("postgres")
     }
+    /// The file of a SQLite database (`sqlite://chihoi.db` → `chihoi.db`); `None` for
+    /// PostgreSQL and in-memory databases.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let rest = self.0.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or("");
+        (!path.is_empty() && !path.contains(":memory:")).then(|| path.into())
+    }
+
     /// The URL with its passwords replaced by `***` — the one in the userinfo
     /// (`postgres://user:PASSWORD@host`) and `password=` / `sslpassword=` query parameters —
     /// for logs and messages. A URL that does not parse is not shown beyond its scheme.
@@ -607,6 +616,19 @@ mod tests {
         );
         let url = DatabaseUrl::parse("postgres://u@db/x?password=hunter2").unwrap();
         assert!(!format!("{url:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_sqlite_file_is_read_from_the_url() {
+        let file = |raw: &str| DatabaseUrl::parse(raw).unwrap().sqlite_file();
+        assert_eq!(file("sqlite://chihoi.db"), Some("chihoi.db".into()));
+        assert_eq!(
+            file("sqlite:///var/lib/chihoi/c.db?mode=rwc"),
+            Some("/var/lib/chihoi/c.db".into())
+        );
+        assert_eq!(file("sqlite:data.db"), Some("data.db".into()));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://db/x"), None);
     }
 
     #[test]

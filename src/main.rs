@@ -114,6 +114,9 @@ enum Command {
         #[command(subcommand)]
         command: TargetsCommand,
     },
+    /// Copies the SQLite database to FILE while the bot keeps running (a consistent snapshot,
+    /// `VACUUM INTO`); never overwrites FILE. For PostgreSQL use pg_dump.
+    Backup { file: PathBuf },
     /// Shows the bot at work with no token or network: a local Telegram-compatible server,
     /// a sample province, and a branch head filing her monthly report.
     Demo {
@@ -336,6 +339,14 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             let store = app::open_store(&config).await?;
             let n = app::refresh_targets(&store, &config, year, now).await?;
             println!("Targets re-evaluated for {n} grassroots union(s).");
+        }
+        Command::Backup { file } => {
+            let size = app::backup(&config, &file).await?;
+            println!(
+                "Backed up {} to {} ({size} bytes).",
+                config.database_url.redacted(),
+                file.display()
+            );
         }
         Command::Demo { dir } => app::demo::run(dir).await?,
     }

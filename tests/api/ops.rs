@@ -1,8 +1,10 @@
-//! Operations: PostgreSQL over TLS, and passwords kept out of what the binary prints.
+//! Operations: `chihoi backup`, PostgreSQL over TLS, and passwords kept out of what the
+//! binary prints.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use chihoi::config::DatabaseUrl;
 use chihoi::storage::Store;
@@ -175,4 +177,95 @@ async fn database_passwords_never_reach_output_errors_or_logs() {
             assert!(out(&o).contains("***"), "{}", out(&o));
         }
     }
+}
+
+/// The copy is taken while the bot's pool is open, with the latest writes still in the WAL (a
+/// plain file copy would miss them), opens on its own, and is never written over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_copies_a_live_sqlite_database_and_never_overwrites_a_file() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    chihoi::app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
+        .await
+        .unwrap();
+    chihoi::app::create_invite(
+        &store,
+        BRANCH,
+        chihoi::domain::role::Role::Member,
+        1,
+        Duration::from_secs(3600),
+        mid_november(),
+    )
+    .await
+    .unwrap();
+    let source = db.url.sqlite_file().unwrap();
+    let wal = source.with_extension("db-wal");
+    assert!(
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0,
+        "the latest writes are in the WAL"
+    );
+    // Someone is reading as the copy is taken.
+    let mut reader = store.pool().begin().await.unwrap();
+    let (units,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units")
+        .fetch_one(&mut *reader)
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let o =
+        tokio::task::block_in_place(|| chihoi(dir.path(), db.url.expose(), &["backup", "copy.db"]));
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).starts_with("Backed up "), "{}", out(&o));
+    let copy = dir.path().join("copy.db");
+    let copied =
+        Store::connect(&DatabaseUrl::parse(&format!("sqlite://{}", copy.display())).unwrap())
+            .await
+            .unwrap();
+    let count = |sql: &'static str| {
+        let pool = copied.pool().clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+            n
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM units").await, units);
+    assert_eq!(count("SELECT COUNT(*) FROM invites").await, 1);
+    copied.close().await;
+    reader.commit().await.unwrap();
+
+    // A second backup to the same name is refused and leaves the first alone.
+    let size = std::fs::metadata(&copy).unwrap().len();
+    let o =
+        tokio::task::block_in_place(|| chihoi(dir.path(), db.url.expose(), &["backup", "copy.db"]));
+    assert!(!o.status.success());
+    assert!(err(&o).contains("copy.db exists already"), "{}", err(&o));
+    assert_eq!(std::fs::metadata(&copy).unwrap().len(), size);
+    // A database that is not there is not backed up as an empty one.
+    let o = tokio::task::block_in_place(|| {
+        chihoi(dir.path(), "sqlite://nowhere.db", &["backup", "other.db"])
+    });
+    assert!(!o.status.success());
+    assert!(err(&o).contains("no database at nowhere.db"), "{}", err(&o));
+    assert!(!dir.path().join("nowhere.db").exists() && !dir.path().join("other.db").exists());
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_of_postgresql_points_to_pg_dump() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = db
+        .url
+        .expose()
+        .replacen("postgres@", "postgres:Backup-Pw-4@", 1);
+    let o = tokio::task::block_in_place(|| chihoi(dir.path(), &url, &["backup", "copy.db"]));
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains("for PostgreSQL use pg_dump"),
+        "{}",
+        err(&o)
+    );
+    assert!(!err(&o).contains("Backup-Pw-4"), "{}", err(&o));
+    assert!(!dir.path().join("copy.db").exists());
 }
