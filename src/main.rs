@@ -173,14 +173,20 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    // The demo tells its story on stdout; the engine's routine log lines would be woven into
+    // it, so the demo logs only warnings (RUST_LOG still decides when set).
+    let default_filter = match cli.command {
+        Command::Demo { .. } => "warn",
+        _ => "info,sqlx=warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

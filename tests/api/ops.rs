@@ -1,5 +1,5 @@
-//! Operations: `chihoi backup`, PostgreSQL over TLS, and passwords kept out of what the
-//! binary prints.
+//! Operations: `chihoi backup`, PostgreSQL over TLS, passwords kept out of what the binary
+//! prints, and a demo whose story is not broken up by log lines.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -268,4 +268,30 @@ async fn backup_of_postgresql_points_to_pg_dump() {
     );
     assert!(!err(&o).contains("Backup-Pw-4"), "{}", err(&o));
     assert!(!dir.path().join("copy.db").exists());
+}
+
+/// `chihoi demo` tells its story on stdout; no log line is woven into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_story_is_not_interleaved_with_log_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tokio::task::block_in_place(|| {
+        Command::new(env!("CARGO_BIN_EXE_chihoi"))
+            .args(["demo", "--dir"])
+            .arg(dir.path())
+            .current_dir(dir.path())
+            .env_remove("RUST_LOG")
+            .env_remove("DATABASE_URL")
+            .env_remove("TELOXIDE_TOKEN")
+            .env_remove("ZALO_BOT_TOKEN")
+            .output()
+            .unwrap()
+    });
+    assert!(o.status.success(), "{}", err(&o));
+    let story = out(&o);
+    assert!(story.contains("== 1. Operator"), "{story}");
+    assert!(
+        err(&o).trim().is_empty(),
+        "log lines during the demo:\n{}",
+        err(&o)
+    );
 }
