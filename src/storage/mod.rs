@@ -157,6 +157,12 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the database answers (`SELECT 1`), for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

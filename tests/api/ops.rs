@@ -1,14 +1,19 @@
-//! Operations: `chihoi backup`, PostgreSQL over TLS, passwords kept out of what the binary
-//! prints, and a demo whose story is not broken up by log lines.
+//! Operations: the health check and Prometheus metrics, `chihoi backup`, PostgreSQL over TLS,
+//! passwords kept out of what the binary prints, and a demo whose story is not broken up by
+//! log lines.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use chihoi::app::http::ops_router;
 use chihoi::config::DatabaseUrl;
-use chihoi::storage::Store;
+use chihoi::storage::{Store, outbox};
+use chihoi_fakes::telegram::Failure;
+use tokio_util::sync::CancellationToken;
 
+use crate::both_backends;
 use crate::helpers::*;
 
 fn chihoi(dir: &Path, url: &str, args: &[&str]) -> Output {
@@ -295,3 +300,163 @@ async fn the_demo_story_is_not_interleaved_with_log_lines() {
         err(&o)
     );
 }
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let r = http()
+        .get(format!("http://{addr}{path}"))
+        .send()
+        .await
+        .expect(path);
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Serves `/healthz` and `/metrics` for `store` on a free port, as `serve` does.
+async fn serve_ops(
+    app_store: &Store,
+    clock: chihoi::dialog::Clock,
+) -> (SocketAddr, CancellationToken) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let stop = CancellationToken::new();
+    let addr =
+        chihoi::channel::serve_on(listener, ops_router(app_store.clone(), clock), stop.clone())
+            .await
+            .unwrap();
+    (addr, stop)
+}
+
+/// The value of one series (`name{labels}`) in a Prometheus page; 0 when absent.
+fn series(page: &str, name_and_labels: &str) -> f64 {
+    page.lines()
+        .find_map(|l| l.strip_prefix(name_and_labels)?.strip_prefix(' '))
+        .map_or(0.0, |v| v.trim().parse().expect(v))
+}
+
+async fn health_check_is_ok_while_the_database_answers_and_503_when_it_does_not(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (addr, stop) = serve_ops(&store, chihoi::dialog::system_clock()).await;
+    assert_eq!(get(addr, "/healthz").await, (200, "ok\n".into()));
+    store.close().await;
+    let (status, body) = get(addr, "/healthz").await;
+    assert_eq!(status, 503);
+    assert_eq!(body, "database unavailable\n");
+    // The process's own counters are still served without the database.
+    let (status, page) = get(addr, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("chihoi_outbox_pending"), "{page}");
+    stop.cancel();
+}
+
+async fn metrics_count_updates_sends_and_429s_and_show_the_outbox(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, false).await;
+    let (addr, stop) = serve_ops(&app.store, app.clock()).await;
+    // Counters are per process and other tests run beside this one: compare before and after.
+    let (_, before) = get(addr, "/metrics").await;
+    let delta = |after: &str, s: &str| series(after, s) - series(&before, s);
+
+    let mut mai = app.person(601, "Phạm Thị Mai");
+    assert_eq!(mai.send("/start").await.unwrap().len(), 1);
+    app.api.fail_next(
+        "sendMessage",
+        Failure::TooManyRequests { retry_after: 300 },
+        1,
+    );
+    assert!(mai.send("/trogiup").await.unwrap().is_empty());
+    let mut lan = app.zalo_person("0084912345678601", "Nguyễn Thị Lan");
+    assert!(!lan.send("Xin chào").await.unwrap().is_empty());
+    app.advance(chrono::Duration::seconds(90));
+
+    let (status, page) = get(addr, "/metrics").await;
+    assert_eq!(status, 200);
+    let handled = r#"chihoi_updates_handled_total{platform="telegram"}"#;
+    assert!(delta(&page, handled) >= 2.0, "{page}");
+    let zalo_handled = r#"chihoi_updates_handled_total{platform="zalo"}"#;
+    assert!(delta(&page, zalo_handled) >= 1.0, "{page}");
+    let timed = r#"chihoi_update_reply_seconds_count{platform="telegram"}"#;
+    assert!(delta(&page, timed) >= 2.0, "{page}");
+    assert!(
+        page.contains(r#"chihoi_update_reply_seconds_bucket{platform="telegram",le="0.1"}"#),
+        "a histogram with buckets: {page}"
+    );
+    let sent = r#"chihoi_sends_total{platform="telegram",outcome="sent"}"#;
+    assert!(delta(&page, sent) >= 1.0, "{page}");
+    let throttled = r#"chihoi_sends_total{platform="telegram",outcome="throttled"}"#;
+    assert!(delta(&page, throttled) >= 1.0, "{page}");
+    let zalo_sent = r#"chihoi_sends_total{platform="zalo",outcome="sent"}"#;
+    assert!(delta(&page, zalo_sent) >= 1.0, "{page}");
+    // The gauges are this database's: exact.
+    assert_eq!(
+        series(&page, r#"chihoi_outbox_pending{kind="reply"}"#),
+        1.0,
+        "{page}"
+    );
+    assert_eq!(
+        series(
+            &page,
+            r#"chihoi_outbox_oldest_pending_seconds{kind="reply"}"#
+        ),
+        90.0,
+        "{page}"
+    );
+    assert_eq!(
+        series(&page, r#"chihoi_outbox_pending{kind="reminder"}"#),
+        0.0
+    );
+    assert_eq!(
+        series(&page, r#"chihoi_outbox_dead_letters{kind="reply"}"#),
+        0.0
+    );
+
+    // The throttled reply is given up on: it leaves the queue for the dead letters.
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM outbox WHERE status = 'pending'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    outbox::finish(&mut conn, id, "dead", Some("given up"))
+        .await
+        .unwrap();
+    drop(conn);
+    let (_, page) = get(addr, "/metrics").await;
+    assert_eq!(
+        series(&page, r#"chihoi_outbox_pending{kind="reply"}"#),
+        0.0,
+        "{page}"
+    );
+    assert_eq!(
+        series(
+            &page,
+            r#"chihoi_outbox_oldest_pending_seconds{kind="reply"}"#
+        ),
+        0.0
+    );
+    assert_eq!(
+        series(&page, r#"chihoi_outbox_dead_letters{kind="reply"}"#),
+        1.0,
+        "{page}"
+    );
+
+    // An update that cannot be handled (the database is gone) is counted as failed.
+    app.store.close().await;
+    let apology = mai.send("/trogiup").await.unwrap();
+    assert_eq!(apology.len(), 1, "she is told it failed");
+    let (_, page) = get(addr, "/metrics").await;
+    let failed = r#"chihoi_updates_failed_total{platform="telegram"}"#;
+    assert!(delta(&page, failed) >= 1.0, "{page}");
+    stop.cancel();
+    app.shutdown().await;
+}
+
+both_backends!(
+    health_check_is_ok_while_the_database_answers_and_503_when_it_does_not,
+    metrics_count_updates_sends_and_429s_and_show_the_outbox,
+);

@@ -404,6 +404,7 @@ impl Telegram {
 
     /// Handles one update: engine first (one transaction), then the replies.
     pub async fn handle_update(&self, update: Update) {
+        let timer = crate::metrics::UpdateTimer::start(PLATFORM);
         let callback_id = match &update.kind {
             UpdateKind::CallbackQuery(q) => Some(q.id.clone()),
             _ => None,
@@ -433,8 +434,10 @@ impl Telegram {
                 if !h.outbox_ids.is_empty() {
                     self.courier.nudge();
                 }
+                timer.handled();
             }
             Err(e) => {
+                timer.failed();
                 log_error(&e);
                 let lang = Lang::from_platform_hint(inbound.language_hint.as_deref());
                 if let Some(id) = callback_id {
