@@ -163,6 +163,9 @@ pub struct Config {
     /// `CHIHOI_HTTP_LISTEN` (default `0.0.0.0:8080`): the HTTP server for the Zalo webhook and
     /// shared files.
     pub http_listen: SocketAddr,
+    /// `CHIHOI_METRICS_LISTEN`: where `/healthz` and `/metrics` are served for the operators'
+    /// probes and Prometheus (they are served beside the webhooks too).
+    pub metrics_listen: Option<SocketAddr>,
     pub timezone: Tz,
     /// The reporting calendar (defaults from the plan; each `CHIHOI_…` variable overrides one part).
     pub calendars: Calendars,
@@ -309,8 +312,19 @@ impl Config {
                 name: "CHIHOI_HTTP_LISTEN",
                 why: e.to_string(),
             })?;
+        let metrics_listen = get("CHIHOI_METRICS_LISTEN")
+            .map(|raw| {
+                raw.trim()
+                    .parse()
+                    .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                        name: "CHIHOI_METRICS_LISTEN",
+                        why: e.to_string(),
+                    })
+            })
+            .transpose()?;
         Ok(Self {
             calendars,
+            metrics_listen,
             delivery,
             zalo,
             public_url,
@@ -629,6 +643,14 @@ mod tests {
         assert_eq!(file("sqlite:data.db"), Some("data.db".into()));
         assert_eq!(file("sqlite::memory:"), None);
         assert_eq!(file("postgres://db/x"), None);
+    }
+
+    #[test]
+    fn metrics_listen_is_an_address() {
+        assert_eq!(config(&[]).unwrap().metrics_listen, None);
+        let c = config(&[("CHIHOI_METRICS_LISTEN", "127.0.0.1:9464")]).unwrap();
+        assert_eq!(c.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+        assert!(config(&[("CHIHOI_METRICS_LISTEN", "9464")]).is_err());
     }
 
     #[test]

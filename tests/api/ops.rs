@@ -4,13 +4,13 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use chihoi::app::http::ops_router;
 use chihoi::config::DatabaseUrl;
 use chihoi::storage::{Store, outbox};
-use chihoi_fakes::telegram::Failure;
+use chihoi_fakes::telegram::{Failure, LocalBotApi, LocalBotApiOptions};
 use tokio_util::sync::CancellationToken;
 
 use crate::both_backends;
@@ -456,7 +456,104 @@ async fn metrics_count_updates_sends_and_429s_and_show_the_outbox(backend: Backe
     app.shutdown().await;
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Asks `addr` for `/healthz` until it answers, for up to 60 s (the binary migrates first).
+async fn wait_healthy(addr: SocketAddr, child: &mut std::process::Child) -> (u16, String) {
+    for _ in 0..240 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("chihoi serve exited early: {status}");
+        }
+        if let Ok(r) = http().get(format!("http://{addr}/healthz")).send().await {
+            return (r.status().as_u16(), r.text().await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("no /healthz on {addr}");
+}
+
+/// `chihoi serve` in webhook mode: `/healthz` and `/metrics` on CHIHOI_METRICS_LISTEN and on
+/// the webhook's own listener.
+async fn serve_answers_health_and_metrics_on_their_listener_and_the_webhooks(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let api = LocalBotApi::start(LocalBotApiOptions::default())
+        .await
+        .unwrap();
+    let metrics: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let webhook: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chihoi"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_remove("ZALO_BOT_TOKEN")
+        .env_remove("CHIHOI_PUBLIC_URL")
+        .env("DATABASE_URL", db.url.expose())
+        .env("TELOXIDE_TOKEN", api.token())
+        .env("TELOXIDE_API_URL", api.api_url().as_str())
+        .env("CHIHOI_WEBHOOK_URL", format!("http://{webhook}/telegram"))
+        .env("CHIHOI_WEBHOOK_LISTEN", webhook.to_string())
+        .env("CHIHOI_WEBHOOK_SECRET", "a-webhook-secret-for-tests")
+        .env("CHIHOI_METRICS_LISTEN", metrics.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let health = wait_healthy(metrics, &mut child).await;
+    assert_eq!(health, (200, "ok\n".into()));
+    let (status, page) = get(metrics, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"chihoi_outbox_pending{kind="reply"} 0"#),
+        "{page}"
+    );
+    // Counters are there from the start, so that their first rise shows.
+    assert!(
+        page.contains(r#"chihoi_updates_failed_total{platform="telegram"} 0"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"chihoi_sends_total{platform="telegram",outcome="throttled"} 0"#),
+        "{page}"
+    );
+    assert_eq!(
+        wait_healthy(webhook, &mut child).await,
+        (200, "ok\n".into())
+    );
+    let (status, page) = get(webhook, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("# TYPE chihoi_outbox_dead_letters gauge"),
+        "{page}"
+    );
+    // Ctrl-C stops it cleanly.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let stopped = tokio::task::block_in_place(|| {
+        for _ in 0..100 {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    });
+    if stopped.is_none() {
+        let _ = child.kill();
+    }
+    let status = child.wait_with_output().unwrap();
+    assert!(stopped.is_some_and(|s| s.success()), "{}", err(&status));
+}
+
 both_backends!(
     health_check_is_ok_while_the_database_answers_and_503_when_it_does_not,
     metrics_count_updates_sends_and_429s_and_show_the_outbox,
+    serve_answers_health_and_metrics_on_their_listener_and_the_webhooks,
 );

@@ -63,6 +63,8 @@ pub struct TelegramOptions {
     pub webhook: Option<WebhookConfig>,
     /// Long-poll timeout; keep it under the HTTP client's 17 s.
     pub poll_timeout: Duration,
+    /// Served beside the webhook on its listener (the operators' `/healthz` and `/metrics`).
+    pub also_serve: axum::Router,
 }
 
 impl TelegramOptions {
@@ -74,6 +76,7 @@ impl TelegramOptions {
             api_url: None,
             webhook: None,
             poll_timeout: Duration::from_secs(10),
+            also_serve: axum::Router::new(),
         }
     }
 }
@@ -287,7 +290,10 @@ impl Telegram {
         let updates = async {
             match &options.webhook {
                 None => self.poll(options.poll_timeout, shutdown.clone()).await,
-                Some(webhook) => self.serve_webhook(webhook, shutdown.clone()).await,
+                Some(webhook) => {
+                    let routes = options.also_serve.clone();
+                    self.serve_webhook(webhook, routes, shutdown.clone()).await
+                }
             }
         };
         let (result, ()) = tokio::join!(
@@ -457,6 +463,7 @@ impl Telegram {
     async fn serve_webhook(
         &self,
         webhook: &WebhookConfig,
+        also_serve: axum::Router,
         shutdown: CancellationToken,
     ) -> Result<(), TelegramError> {
         use teloxide::payloads::SetWebhookSetters;
@@ -471,7 +478,9 @@ impl Telegram {
             ])
             .await?;
         tracing::info!(listen = %webhook.listen, "webhook registered");
-        let app = self.webhook_router(webhook.url.path(), webhook.secret.clone());
+        let app = self
+            .webhook_router(webhook.url.path(), webhook.secret.clone())
+            .merge(also_serve);
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await?;
