@@ -75,7 +75,7 @@ fn describe() {
 }
 
 /// Drains the histogram into its buckets every few seconds until `shutdown`, so that it does
-/// not grow between scrapes (the exporter leaves this to whoever has no HTTP listener of its).
+/// not grow between scrapes (the exporter does it only when it runs its own HTTP listener).
 pub async fn upkeep(shutdown: CancellationToken) {
     let handle = install();
     loop {
