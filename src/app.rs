@@ -71,6 +71,48 @@ pub async fn open_store(config: &Config) -> Result<Store, AppError> {
     Ok(store)
 }
 
+/// `chihoi backup FILE`: a consistent copy of the SQLite database, taken while the bot runs;
+/// returns its size in bytes. An existing file is never overwritten. PostgreSQL has its own
+/// tool. The database is not migrated first: a backup taken before an upgrade must be of the
+/// data as it was.
+pub async fn backup(config: &Config, file: &Path) -> Result<u64, AppError> {
+    if config.database_url.is_postgres() {
+        return Err(AppError::Usage(
+            "`chihoi backup` copies the SQLite database; for PostgreSQL use pg_dump, e.g. \
+             pg_dump --format=custom --file=chihoi.dump \"$DATABASE_URL\" (see README: Backups)"
+                .into(),
+        ));
+    }
+    let source = config
+        .database_url
+        .sqlite_file()
+        .ok_or_else(|| AppError::Usage("an in-memory database has nothing to back up".into()))?;
+    if !source.exists() {
+        return Err(AppError::Usage(format!(
+            "no database at {} (DATABASE_URL)",
+            source.display()
+        )));
+    }
+    if file.exists() {
+        return Err(AppError::Usage(format!(
+            "{} exists already; a backup never overwrites a file (choose a new name)",
+            file.display()
+        )));
+    }
+    let store = Store::connect(&config.database_url).await?;
+    let copied = store.vacuum_into(file).await;
+    store.close().await;
+    copied?;
+    let size = std::fs::metadata(file)
+        .map_err(|source| AppError::Read {
+            path: file.display().to_string(),
+            source,
+        })?
+        .len();
+    tracing::info!(file = %file.display(), size, "backup written");
+    Ok(size)
+}
+
 /// `chihoi org import FILE.csv`: validates the whole file, then applies it in one
 /// transaction — a bad file changes nothing.
 pub async fn import_org(
@@ -201,16 +243,21 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
     if config.telegram_token.is_none() && config.zalo.is_none() {
         return Err(ConfigError::Missing("TELOXIDE_TOKEN or ZALO_BOT_TOKEN").into());
     }
+    // First, so that nothing recorded from here on is lost.
+    crate::metrics::install();
     let store = open_store(config).await?;
     tracing::info!(database = %config.database_url.redacted(), "database ready");
     let engine = Engine::new(store.clone(), config.calendars.clone());
     let clock = system_clock();
+    // `/healthz` and `/metrics`: on CHIHOI_METRICS_LISTEN, and beside every webhook.
+    let ops = http::ops_router(store.clone(), clock.clone());
     let telegram_options = config.telegram_token.clone().map(|token| {
         let mut options = TelegramOptions::new(token);
         options.api_url = config.telegram_api_url.clone();
         options.webhook = config.webhook.clone();
         options.delivery = config.delivery.clone();
         options.run_courier = false;
+        options.also_serve = ops.clone();
         options
     });
     let zalo_options = config.zalo.as_ref().map(|z| {
@@ -238,6 +285,9 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
         );
     }
     let courier = courier.build();
+    for platform in courier.platforms() {
+        crate::metrics::show_platform(platform);
+    }
     let telegram = telegram_options.as_ref().map(|options| {
         Telegram::with_courier(engine.clone(), options, clock.clone(), courier.clone())
     });
@@ -269,20 +319,27 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
         let hook = zalo.webhook_router(url.path(), secret.clone());
         router = Some(router.map_or(hook.clone(), |r| r.merge(hook)));
     }
+    let router = router.map(|r| r.merge(ops.clone()));
+    // The operators' own listener, unless one of the servers above listens there already.
+    let mut served = Vec::new();
+    if router.is_some() {
+        served.push(config.http_listen);
+    }
+    if let Some(webhook) = telegram_options.as_ref().and_then(|o| o.webhook.as_ref()) {
+        served.push(webhook.listen);
+    }
+    let ops_listen = config.metrics_listen.filter(|a| !served.contains(a));
     let http = async {
-        let Some(router) = router else {
-            return Ok(());
-        };
-        let addr = config.http_listen;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| AppError::Http { addr, source })?;
-        tracing::info!(listen = %addr, "HTTP server ready");
-        let stop = shutdown.clone();
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .map_err(|source| AppError::Http { addr, source })
+        match router {
+            Some(router) => serve_http(config.http_listen, router, shutdown.clone()).await,
+            None => Ok(()),
+        }
+    };
+    let ops_http = async {
+        match ops_listen {
+            Some(addr) => serve_http(addr, ops.clone(), shutdown.clone()).await,
+            None => Ok(()),
+        }
     };
     let stop_all = |r: Result<(), AppError>| {
         if r.is_err() {
@@ -291,7 +348,7 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
         r
     };
     let scheduler = Scheduler::new(store.clone(), config.calendars.clone());
-    let (t, z, h, (), ()) = tokio::join!(
+    let (t, z, h, o, (), (), ()) = tokio::join!(
         async {
             match (&telegram, &telegram_options) {
                 (Some(t), Some(o)) => {
@@ -309,13 +366,32 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
             }
         },
         async { stop_all(http.await) },
+        async { stop_all(ops_http.await) },
         courier.run(shutdown.clone()),
         scheduler.run(clock.clone(), Duration::from_secs(60), shutdown.clone()),
+        crate::metrics::upkeep(shutdown.clone()),
     );
     store.close().await;
     t?;
     z?;
-    h
+    h?;
+    o
+}
+
+/// Serves `router` on `addr` until `shutdown`.
+async fn serve_http(
+    addr: std::net::SocketAddr,
+    router: axum::Router,
+    shutdown: CancellationToken,
+) -> Result<(), AppError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| AppError::Http { addr, source })?;
+    tracing::info!(listen = %addr, "HTTP server ready");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+        .map_err(|source| AppError::Http { addr, source })
 }
 
 /// The Zalo bot's name as people see it in Zalo, asked of Zalo (for `chihoi invite`).

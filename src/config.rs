@@ -66,15 +66,48 @@ impl DatabaseUrl {
     pub fn is_postgres(&self) -> bool {
         self.0.starts_with("postgres")
     }
-    /// The URL with any password replaced, for logs.
+    /// The file of a SQLite database (`sqlite://chihoi.db` → `chihoi.db`); `None` for
+    /// PostgreSQL and in-memory databases.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let rest = self.0.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or("");
+        (!path.is_empty() && !path.contains(":memory:")).then(|| path.into())
+    }
+
+    /// The URL with its passwords replaced by `***` — the one in the userinfo
+    /// (`postgres://user:PASSWORD@host`) and `password=` / `sslpassword=` query parameters —
+    /// for logs and messages. A URL that does not parse is not shown beyond its scheme.
     pub fn redacted(&self) -> String {
-        match Url::parse(&self.0) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("***"));
-                url.to_string()
-            }
-            _ => self.0.clone(),
+        const HIDDEN: &str = "***";
+        let Ok(mut url) = Url::parse(&self.0) else {
+            let scheme = self.0.split(':').next().unwrap_or("");
+            return format!("{scheme}:{HIDDEN} (not a valid URL)");
+        };
+        let secret_param =
+            |k: &str| k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword");
+        let has_param = url.query_pairs().any(|(k, _)| secret_param(&k));
+        if url.password().is_none() && !has_param {
+            return self.0.clone();
         }
+        if url.password().is_some() {
+            let _ = url.set_password(Some(HIDDEN));
+        }
+        if has_param {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if secret_param(&k) {
+                        HIDDEN.into()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        url.to_string()
     }
 }
 
@@ -130,6 +163,9 @@ pub struct Config {
     /// `CHIHOI_HTTP_LISTEN` (default `0.0.0.0:8080`): the HTTP server for the Zalo webhook and
     /// shared files.
     pub http_listen: SocketAddr,
+    /// `CHIHOI_METRICS_LISTEN`: where `/healthz` and `/metrics` are served for the operators'
+    /// probes and Prometheus (they are served beside the webhooks too).
+    pub metrics_listen: Option<SocketAddr>,
     pub timezone: Tz,
     /// The reporting calendar (defaults from the plan; each `CHIHOI_…` variable overrides one part).
     pub calendars: Calendars,
@@ -276,8 +312,19 @@ impl Config {
                 name: "CHIHOI_HTTP_LISTEN",
                 why: e.to_string(),
             })?;
+        let metrics_listen = get("CHIHOI_METRICS_LISTEN")
+            .map(|raw| {
+                raw.trim()
+                    .parse()
+                    .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                        name: "CHIHOI_METRICS_LISTEN",
+                        why: e.to_string(),
+                    })
+            })
+            .transpose()?;
         Ok(Self {
             calendars,
+            metrics_listen,
             delivery,
             zalo,
             public_url,
@@ -554,6 +601,56 @@ mod tests {
             .is_err()
         );
         assert!(config(&[("CHIHOI_PUBLIC_URL", "not a url")]).is_err());
+    }
+
+    #[test]
+    fn database_passwords_are_hidden_wherever_they_are_written() {
+        let shown = |raw: &str| DatabaseUrl::parse(raw).unwrap().redacted();
+        assert_eq!(
+            shown("postgres://chihoi:hunter2@db:5432/chihoi?sslmode=require"),
+            "postgres://chihoi:***@db:5432/chihoi?sslmode=require"
+        );
+        assert_eq!(
+            shown("postgres://chihoi@db/chihoi?sslmode=verify-full&password=hunter2"),
+            "postgres://chihoi@db/chihoi?sslmode=verify-full&password=***"
+        );
+        assert_eq!(
+            shown("postgresql://db/chihoi?user=chihoi&PASSWORD=hunter2&sslpassword=keypw"),
+            "postgresql://db/chihoi?user=chihoi&PASSWORD=***&sslpassword=***"
+        );
+        assert_eq!(
+            shown("postgres://db:99999/x?password=hunter2"),
+            "postgres:*** (not a valid URL)"
+        );
+        // Nothing to hide: shown as given.
+        assert_eq!(shown("sqlite://chihoi.db"), "sqlite://chihoi.db");
+        assert_eq!(
+            shown("postgres://chihoi@db/chihoi?sslmode=prefer"),
+            "postgres://chihoi@db/chihoi?sslmode=prefer"
+        );
+        let url = DatabaseUrl::parse("postgres://u@db/x?password=hunter2").unwrap();
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_sqlite_file_is_read_from_the_url() {
+        let file = |raw: &str| DatabaseUrl::parse(raw).unwrap().sqlite_file();
+        assert_eq!(file("sqlite://chihoi.db"), Some("chihoi.db".into()));
+        assert_eq!(
+            file("sqlite:///var/lib/chihoi/c.db?mode=rwc"),
+            Some("/var/lib/chihoi/c.db".into())
+        );
+        assert_eq!(file("sqlite:data.db"), Some("data.db".into()));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://db/x"), None);
+    }
+
+    #[test]
+    fn metrics_listen_is_an_address() {
+        assert_eq!(config(&[]).unwrap().metrics_listen, None);
+        let c = config(&[("CHIHOI_METRICS_LISTEN", "127.0.0.1:9464")]).unwrap();
+        assert_eq!(c.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+        assert!(config(&[("CHIHOI_METRICS_LISTEN", "9464")]).is_err());
     }
 
     #[test]

@@ -19,6 +19,8 @@
 //! - [`scheduler`]: due work (prompts, reminders, overdue summaries, escalations) from data.
 //! - [`delivery`]: the courier draining the durable outbox, a sender per platform, each within
 //!   its own limits.
+//! - [`metrics`]: the Prometheus metrics' names and recorder; one-line calls from the channels
+//!   and the courier.
 //! - [`app`]: wiring for the `chihoi` binary's commands (serve, demo, ...).
 
 pub mod alerts;
@@ -33,6 +35,7 @@ pub mod export;
 pub mod i18n;
 pub mod labels;
 pub mod message;
+pub mod metrics;
 pub mod scheduler;
 pub mod storage;
 pub mod targets;

@@ -114,6 +114,9 @@ enum Command {
         #[command(subcommand)]
         command: TargetsCommand,
     },
+    /// Copies the SQLite database to FILE while the bot keeps running (a consistent snapshot,
+    /// `VACUUM INTO`); never overwrites FILE. For PostgreSQL use pg_dump.
+    Backup { file: PathBuf },
     /// Shows the bot at work with no token or network: a local Telegram-compatible server,
     /// a sample province, and a branch head filing her monthly report.
     Demo {
@@ -170,21 +173,44 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    // The demo tells its story on stdout; the engine's routine log lines would be woven into
+    // it, so the demo logs only warnings (RUST_LOG still decides when set).
+    let default_filter = match cli.command {
+        Command::Demo { .. } => "warn",
+        _ => "info,sqlx=warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cause_chain(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, each said once (a wrapper that prints its source already is not
+/// repeated): "storage: database error: … server does not support TLS" rather than a bare
+/// "database error" an operator cannot act on.
+fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 async fn run(cli: Cli) -> Result<(), AppError> {
@@ -319,6 +345,14 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             let store = app::open_store(&config).await?;
             let n = app::refresh_targets(&store, &config, year, now).await?;
             println!("Targets re-evaluated for {n} grassroots union(s).");
+        }
+        Command::Backup { file } => {
+            let size = app::backup(&config, &file).await?;
+            println!(
+                "Backed up {} to {} ({size} bytes).",
+                config.database_url.redacted(),
+                file.display()
+            );
         }
         Command::Demo { dir } => app::demo::run(dir).await?,
     }

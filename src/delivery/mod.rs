@@ -57,6 +57,19 @@ pub enum SendOutcome {
     Rejected(String),
 }
 
+impl SendOutcome {
+    /// Its name in the metrics (`throttled` is a 429).
+    pub fn label(&self) -> &'static str {
+        match self {
+            SendOutcome::Sent => "sent",
+            SendOutcome::RetryAfter(_) => "throttled",
+            SendOutcome::Unreachable(_) => "unreachable",
+            SendOutcome::Transient(_) => "transient",
+            SendOutcome::Rejected(_) => "rejected",
+        }
+    }
+}
+
 /// What a platform can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
@@ -464,6 +477,7 @@ impl Courier {
             lane.limits.per_group.until_key_ready(&row.chat_id).await;
         }
         let outcome = lane.sender.send(&row.chat_id, &message).await;
+        crate::metrics::send_outcome(&row.platform, outcome.label());
         let at = (self.clock)().timestamp().max(now.timestamp());
         if outcome == SendOutcome::Sent {
             // Sent: recording it must not fail for a passing database hiccup, or the message

@@ -44,6 +44,8 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
@@ -135,6 +137,30 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Writes a consistent copy of a SQLite database to `file` while others keep reading and
+    /// writing it (`VACUUM INTO`: one read transaction, so the copy includes what is still in the
+    /// WAL and nothing half-written). SQLite itself refuses a file that exists and is not empty.
+    pub async fn vacuum_into(&self, file: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StorageError::Unsupported("VACUUM INTO is SQLite's"));
+        }
+        let file = file
+            .to_str()
+            .ok_or(StorageError::Unsupported("a backup path that is not UTF-8"))?;
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(file)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the database answers (`SELECT 1`), for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     pub async fn close(&self) {

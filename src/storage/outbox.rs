@@ -50,20 +50,21 @@ impl Kind {
         }
     }
 
+    /// Every kind, in no particular order.
+    pub const ALL: [Kind; 9] = [
+        Kind::Reply,
+        Kind::Notice,
+        Kind::Reminder,
+        Kind::Overdue,
+        Kind::Alert,
+        Kind::AlertStatus,
+        Kind::Unreachable,
+        Kind::Made,
+        Kind::Digest,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Kind::Reply,
-            Kind::Notice,
-            Kind::Reminder,
-            Kind::Overdue,
-            Kind::Alert,
-            Kind::AlertStatus,
-            Kind::Unreachable,
-            Kind::Made,
-            Kind::Digest,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Bulk kinds respect the per-chat rate; replies and alerts go at once.
@@ -430,6 +431,51 @@ pub async fn status_counts(conn: &mut AnyConnection) -> Result<Vec<(String, i64)
             .fetch_all(conn)
             .await?,
     )
+}
+
+/// What is stuck or waiting in the outbox for one kind, for the metrics' gauges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlog {
+    pub kind: String,
+    /// Rows waiting to be sent (due or not yet).
+    pub pending: i64,
+    /// Creation time of the oldest of them.
+    pub oldest_pending: Option<i64>,
+    /// Rows dead-lettered.
+    pub dead: i64,
+}
+
+/// Pending and dead rows per kind, in one grouped statement that reads only those rows
+/// (through the `outbox_claim` index, which starts with `status`), never the sent history.
+pub async fn backlog(conn: &mut AnyConnection) -> Result<Vec<Backlog>> {
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT kind, status, COUNT(*), MIN(created_at) FROM outbox
+         WHERE status IN ('pending', 'dead') GROUP BY kind, status",
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut out: Vec<Backlog> = Vec::new();
+    for (kind, status, n, oldest) in rows {
+        let i = match out.iter().position(|b| b.kind == kind) {
+            Some(i) => i,
+            None => {
+                out.push(Backlog {
+                    kind,
+                    pending: 0,
+                    oldest_pending: None,
+                    dead: 0,
+                });
+                out.len() - 1
+            }
+        };
+        if status == "pending" {
+            out[i].pending = n;
+            out[i].oldest_pending = Some(oldest);
+        } else {
+            out[i].dead = n;
+        }
+    }
+    Ok(out)
 }
 
 /// A dead-lettered message, for admins.

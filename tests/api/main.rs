@@ -9,6 +9,7 @@ mod channel;
 mod cli;
 mod faults;
 mod joining;
+mod ops;
 mod report;
 mod safety;
 mod storage;

@@ -74,6 +74,8 @@ pub struct TelegramOptions {
     /// and set aside after `update_attempts` tries.
     pub update_attempts: u32,
     pub retry_base: Duration,
+    /// Served beside the webhook on its listener (the operators' `/healthz` and `/metrics`).
+    pub also_serve: axum::Router,
 }
 
 impl TelegramOptions {
@@ -87,6 +89,7 @@ impl TelegramOptions {
             poll_timeout: Duration::from_secs(10),
             update_attempts: 5,
             retry_base: Duration::from_secs(1),
+            also_serve: axum::Router::new(),
         }
     }
 }
@@ -378,7 +381,10 @@ impl Telegram {
         let updates = async {
             match &options.webhook {
                 None => self.poll(options.poll_timeout, shutdown.clone()).await,
-                Some(webhook) => self.serve_webhook(webhook, shutdown.clone()).await,
+                Some(webhook) => {
+                    let routes = options.also_serve.clone();
+                    self.serve_webhook(webhook, routes, shutdown.clone()).await
+                }
             }
         };
         let (result, ()) = tokio::join!(
@@ -528,6 +534,7 @@ impl Telegram {
     /// done with (committed, ignored, or set aside after failing `update_attempts` times);
     /// `false` means it must be given again.
     pub async fn handle_update(&self, update: Update) -> bool {
+        let timer = crate::metrics::UpdateTimer::start(PLATFORM);
         let callback_id = match &update.kind {
             UpdateKind::CallbackQuery(q) => Some(q.id.clone()),
             _ => None,
@@ -554,7 +561,7 @@ impl Telegram {
         let sending = self.in_flight.start();
         let this = self.clone();
         tokio::spawn(async move {
-            this.answer(inbound, callback_id, handled).await;
+            this.answer(inbound, callback_id, handled, timer).await;
             drop(turn);
             drop(sending);
         });
@@ -598,6 +605,7 @@ impl Telegram {
         inbound: Inbound,
         callback_id: Option<teloxide::types::CallbackQueryId>,
         handled: Result<crate::dialog::Handled, Failure>,
+        timer: crate::metrics::UpdateTimer,
     ) {
         match handled {
             Ok(h) => {
@@ -616,8 +624,10 @@ impl Telegram {
                 if !h.outbox_ids.is_empty() {
                     self.courier.nudge();
                 }
+                timer.handled();
             }
             Err(failure) => {
+                timer.failed();
                 let lang = Lang::from_platform_hint(inbound.language_hint.as_deref());
                 if let Some(id) = callback_id {
                     let _ = self.bot.answer_callback_query(id).await;
@@ -642,6 +652,7 @@ impl Telegram {
     async fn serve_webhook(
         &self,
         webhook: &WebhookConfig,
+        also_serve: axum::Router,
         shutdown: CancellationToken,
     ) -> Result<(), TelegramError> {
         use teloxide::payloads::SetWebhookSetters;
@@ -656,7 +667,9 @@ impl Telegram {
             ])
             .await?;
         tracing::info!(listen = %webhook.listen, "webhook registered");
-        let app = self.webhook_router(webhook.url.path(), webhook.secret.clone());
+        let app = self
+            .webhook_router(webhook.url.path(), webhook.secret.clone())
+            .merge(also_serve);
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await?;

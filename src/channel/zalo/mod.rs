@@ -220,6 +220,7 @@ impl Zalo {
     /// Handles one event: engine first (one transaction), then the replies. An error means
     /// nothing was committed.
     pub async fn handle_update(&self, update: ZaloUpdate) -> Result<(), DialogError> {
+        let timer = crate::metrics::UpdateTimer::start(PLATFORM);
         let Some(inbound) = to_inbound(&update) else {
             return Ok(());
         };
@@ -232,9 +233,11 @@ impl Zalo {
                 if !h.outbox_ids.is_empty() {
                     self.courier.nudge();
                 }
+                timer.handled();
                 Ok(())
             }
             Err(e) => {
+                timer.failed();
                 tracing::error!(error = %super::error_chain(&e), "handling a Zalo event failed");
                 // Not through the outbox: the database may be what failed.
                 let apology = Outbound::text(
