@@ -52,6 +52,11 @@ enum Command {
         #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
         expires: Duration,
     },
+    /// People on the bot: who holds which role where; change a role, or take access away.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Applies database migrations.
     Migrate,
     /// Runs the bot (migrating first). Needs TELOXIDE_TOKEN.
@@ -120,6 +125,34 @@ enum Command {
         /// Keep the demo's files here instead of a temporary folder.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Who holds which role in which unit (the unit and below, with --unit), the apps she uses
+    /// and when she last wrote; #ID names her for set-role and remove.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Gives her a role, in her unit or in --unit. Her open dialog and queued messages end;
+    /// she is told.
+    SetRole {
+        /// #ID from `user list`.
+        #[arg(value_parser = app::parse_user_id)]
+        id: i64,
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Takes her role and unit away. Her reports stay; queued messages to her are cancelled;
+    /// her open dialog ends; she is told.
+    Remove {
+        /// #ID from `user list`.
+        #[arg(value_parser = app::parse_user_id)]
+        id: i64,
     },
 }
 
@@ -237,6 +270,22 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 );
             }
             println!("{}", invite.code.as_str());
+        }
+        Command::User { command } => {
+            let store = app::open_store(&config).await?;
+            let out = match command {
+                UserCommand::List { unit } => {
+                    app::user_list(&store, &config.calendars, unit.as_deref()).await?
+                }
+                UserCommand::SetRole { id, role, unit } => {
+                    app::user_set_role(&store, &config.calendars, id, role, unit.as_deref(), now)
+                        .await?
+                }
+                UserCommand::Remove { id } => {
+                    app::user_remove(&store, &config.calendars, id, now).await?
+                }
+            };
+            print!("{out}");
         }
         Command::Migrate => {
             app::open_store(&config).await?;

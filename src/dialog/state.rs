@@ -249,6 +249,14 @@ mod tests {
     }
 
     #[test]
+    fn a_reset_by_storage_stores_exactly_idle() {
+        assert_eq!(
+            DialogState::Idle.to_json(),
+            crate::storage::users::IDLE_DIALOG
+        );
+    }
+
+    #[test]
     fn unreadable_state_starts_over() {
         assert_eq!(
             DialogState::from_json("{\"flow\":\"time_travel\"}"),

@@ -3,7 +3,8 @@
 
 use sqlx::AnyConnection;
 
-use super::{Result, StorageError};
+use super::org::Unit;
+use super::{Result, StorageError, path_range_end};
 use crate::domain::invite::{InviteCode, InviteRefusal};
 use crate::domain::role::Role;
 
@@ -80,7 +81,7 @@ pub struct Identity<'a> {
 pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64) -> Result<User> {
     let known: Option<UserRow> = sqlx::query_as(&format!(
         "UPDATE users SET platform = $1, platform_user_id = $2, chat_id = $3, display_name = $4,
-                          reachable = 1
+                          reachable = 1, last_seen_at = $5
          WHERE id = (SELECT user_id FROM identities WHERE platform = $1 AND platform_user_id = $2)
          RETURNING {USER_COLUMNS}"
     ))
@@ -88,16 +89,18 @@ pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64)
     .bind(who.platform_user_id)
     .bind(who.chat_id)
     .bind(who.display_name)
+    .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = known {
         return user_from_row(row);
     }
     let row: UserRow = sqlx::query_as(&format!(
-        "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, created_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)
          ON CONFLICT (platform, platform_user_id) DO UPDATE
-           SET chat_id = excluded.chat_id, display_name = excluded.display_name, reachable = 1
+           SET chat_id = excluded.chat_id, display_name = excluded.display_name, reachable = 1,
+               last_seen_at = excluded.last_seen_at
          RETURNING {USER_COLUMNS}"
     ))
     .bind(who.platform)
@@ -230,6 +233,160 @@ pub async fn users_in_units_with_roles(
         .into_iter()
         .map(user_from_row)
         .collect()
+}
+
+// ---- who has access, and taking it away -------------------------------------------------------
+
+/// A person as `chihoi user list` shows her: no phone numbers, platform ids or chat ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Option<Role>,
+    pub unit_code: Option<String>,
+    /// The apps she uses, the one she is reached on first.
+    pub platforms: Vec<String>,
+    pub last_seen_at: Option<i64>,
+    pub reachable: bool,
+}
+
+/// People holding a role in the subtree of `root`; without it, everyone who ever wrote to the
+/// bot (those without a role last). Ordered by unit, then rank, then name.
+pub async fn list_people(conn: &mut AnyConnection, root: Option<&Unit>) -> Result<Vec<Listed>> {
+    let filter = if root.is_some() {
+        "AND un.path >= $1 AND un.path < $2"
+    } else {
+        ""
+    };
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<i64>,
+        i64,
+    );
+    let sql = format!(
+        "SELECT u.id, u.display_name, u.role, un.code, un.path, u.platform, u.last_seen_at, u.reachable
+         FROM users u LEFT JOIN units un ON un.id = u.unit_id
+         WHERE u.platform <> 'merged' {filter}"
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    if let Some(root) = root {
+        q = q.bind(&root.path).bind(path_range_end(&root.path));
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let apps: Vec<(i64, String)> =
+        sqlx::query_as("SELECT user_id, platform FROM identities ORDER BY user_id, platform")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut by_user: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (id, platform) in apps {
+        by_user.entry(id).or_default().push(platform);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, display_name, role, unit_code, path, platform, last_seen_at, reachable) in rows {
+        let role = role
+            .map(|r| {
+                r.parse::<Role>()
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))
+            })
+            .transpose()?;
+        let mut platforms = by_user.remove(&id).unwrap_or_default();
+        platforms.retain(|p| *p != platform);
+        platforms.insert(0, platform);
+        out.push((
+            path,
+            Listed {
+                id,
+                display_name,
+                role,
+                unit_code,
+                platforms,
+                last_seen_at,
+                reachable: reachable != 0,
+            },
+        ));
+    }
+    // No unit sorts last; above her unit's people, the higher role first.
+    out.sort_by(|(pa, a), (pb, b)| {
+        (
+            pa.is_none(),
+            pa,
+            std::cmp::Reverse(a.role),
+            &a.display_name,
+            a.id,
+        )
+            .cmp(&(
+                pb.is_none(),
+                pb,
+                std::cmp::Reverse(b.role),
+                &b.display_name,
+                b.id,
+            ))
+    });
+    Ok(out.into_iter().map(|(_, l)| l).collect())
+}
+
+/// The dialog state every reset leaves (`DialogState::Idle` as stored).
+pub const IDLE_DIALOG: &str = "{\"flow\":\"idle\"}";
+
+/// Ends whatever she was doing, everywhere she uses the bot, because her access changed: the
+/// messages still queued for her are cancelled; her dialog goes back to idle under a new
+/// version, so a button she still has on screen is stale; the list a text-only chat showed her
+/// last is forgotten, so a typed number picks nothing; her unused link code is dropped.
+/// Returns how many queued messages were cancelled.
+pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64, now: i64) -> Result<u64> {
+    // Her chats: the app she is reached on, and each app account of hers (a private chat's id
+    // is the account's id on both platforms).
+    const HER_CHAT: &str = "(EXISTS (SELECT 1 FROM users u WHERE u.id = $1
+                                   AND u.platform = {t}.platform AND u.chat_id = {t}.chat_id)
+         OR EXISTS (SELECT 1 FROM identities i WHERE i.user_id = $1
+                    AND i.platform = {t}.platform AND i.platform_user_id = {t}.chat_id))";
+    let cancelled = sqlx::query(&format!(
+        "UPDATE outbox SET status = 'cancelled'
+         WHERE status = 'pending' AND (user_id = $1 OR {})",
+        HER_CHAT.replace("{t}", "outbox")
+    ))
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query(&format!(
+        "DELETE FROM chat_choices WHERE {}",
+        HER_CHAT.replace("{t}", "chat_choices")
+    ))
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE dialog_states SET version = version + 1, state = $2, updated_at = $3 WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .bind(IDLE_DIALOG)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM link_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(cancelled)
+}
+
+/// Takes her role and unit away: she is no longer a member of anything; what she reported
+/// stays (reports, opinions and alerts keep pointing at her). Her pending join request is
+/// withdrawn and her sessions end ([`end_sessions`]). Returns how many queued messages were
+/// cancelled.
+pub async fn take_away_access(conn: &mut AnyConnection, user_id: i64, now: i64) -> Result<u64> {
+    sqlx::query("UPDATE users SET unit_id = NULL, role = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    withdraw_join_requests(conn, user_id, now).await?;
+    end_sessions(conn, user_id, now).await
 }
 
 // ---- invites ---------------------------------------------------------------------------------

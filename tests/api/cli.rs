@@ -181,6 +181,64 @@ async fn operator_sets_up_the_tree_and_invites_from_the_command_line(backend: Ba
 
 both_backends!(operator_sets_up_the_tree_and_invites_from_the_command_line);
 
+/// `chihoi user …` as processes, beside the running bot (its clock set to the wall clock the
+/// processes use).
+async fn operator_manages_people_from_the_command_line(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.set_now(chrono::Utc::now());
+    app.joined(
+        716_001,
+        "Nguyễn Thị Lan",
+        BRANCH,
+        chihoi::domain::role::Role::BranchHead,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| tokio::task::block_in_place(|| chihoi(&app.db, dir.path(), args));
+
+    let o = run(&["user", "list", "--unit", GRASSROOTS]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.contains("Nguyễn Thị Lan"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("branch_head") && line.contains(BRANCH),
+        "{line}"
+    );
+    assert!(
+        !out.contains("716001"),
+        "platform ids are not printed: {out}"
+    );
+    let id = line.split_whitespace().next().unwrap().to_owned();
+    assert!(id.starts_with('#'), "{line}");
+
+    let o = run(&["user", "set-role", &id, "--role", "member"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "is now member of {BRANCH} (was branch_head of {BRANCH})"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["user", "remove", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!("Removed {id} Nguyễn Thị Lan")),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["user", "remove", "#99999"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no person #99999"), "{}", stderr(&o));
+
+    app.shutdown().await;
+}
+
+both_backends!(operator_manages_people_from_the_command_line);
+
 #[test]
 fn serve_without_a_token_says_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,254 @@
+//! Access that can be taken away (issue 10, item 7): an operator lists people, changes a role
+//! or removes someone.
+
+use chihoi::app;
+use chihoi::domain::role::Role;
+use chrono::Duration;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+async fn user_id(app: &TestApp, platform_user_id: &str) -> i64 {
+    app.count(&format!(
+        "SELECT user_id FROM identities WHERE platform_user_id = '{platform_user_id}'"
+    ))
+    .await
+}
+
+async fn role_of(app: &TestApp, id: i64) -> (Option<i64>, Option<String>) {
+    sqlx::query_as("SELECT unit_id, role FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+}
+
+async fn unit_id(app: &TestApp, code: &str) -> i64 {
+    app.count(&format!("SELECT id FROM units WHERE code = '{code}'"))
+        .await
+}
+
+fn last_notice(app: &TestApp) -> String {
+    app.api
+        .calls("answerCallbackQuery")
+        .last()
+        .and_then(|c| c["text"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+async fn an_operator_takes_access_away_and_her_old_buttons_and_queued_messages_die(
+    backend: Backend,
+) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let calendars = app.calendars();
+    let mut lan = app
+        .joined(711_001, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut mai = app
+        .joined(711_002, "Phạm Thị Mai", BRANCH, Role::Member)
+        .await;
+    app.joined(711_003, "Trần Thị Hoa", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    app.joined(711_004, "Đỗ Thị Hạnh", "TB-TP-LHP-T1", Role::BranchHead)
+        .await;
+    let lan_id = user_id(&app, "711001").await;
+
+    // She has filed November's report: it stays whatever happens to her access.
+    lan.send("/baocao").await.unwrap();
+    answer_and_submit(&mut lan).await;
+
+    // At 22:00 a member writes to her; the notice waits for the end of quiet hours.
+    app.set_now(mid_november() + Duration::hours(12));
+    mai.send("/ykien").await.unwrap();
+    mai.send("Đường làng ngập nước").await.unwrap();
+    let sent = mai.tap("Gửi kèm tên").await.unwrap();
+    assert!(texts(&sent).contains("Đã gửi ý kiến"), "{}", texts(&sent));
+    assert!(lan.unread().is_empty(), "quiet hours");
+    // She opens her report again: its buttons are on her screen.
+    let r = lan.send("/baocao").await.unwrap();
+    let screen = r.last().unwrap().clone();
+    assert!(screen.button("✏️ Sửa báo cáo").is_some(), "{}", texts(&r));
+
+    // Who has which role where, and when they last wrote; nothing that reaches them.
+    let list = app::user_list(&app.store, &calendars, Some(GRASSROOTS))
+        .await
+        .unwrap();
+    let line = list
+        .lines()
+        .find(|l| l.contains("Nguyễn Thị Lan"))
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(line.starts_with(&format!("#{lan_id} ")), "{line}");
+    for part in ["branch_head", BRANCH, "telegram", "2026-11-15 22:00"] {
+        assert!(line.contains(part), "{part}: {line}");
+    }
+    assert!(
+        list.contains("Phạm Thị Mai") && list.contains("Trần Thị Hoa"),
+        "{list}"
+    );
+    assert!(!list.contains("Đỗ Thị Hạnh"), "outside the unit: {list}");
+    assert!(
+        !list.contains("711001") && !list.contains("711002"),
+        "{list}"
+    );
+    let branch_only = app::user_list(&app.store, &calendars, Some(BRANCH))
+        .await
+        .unwrap();
+    assert!(!branch_only.contains("Trần Thị Hoa"), "{branch_only}");
+
+    let out = app::user_remove(&app.store, &calendars, lan_id, app.now())
+        .await
+        .unwrap();
+    assert!(out.contains("1 queued message(s) cancelled"), "{out}");
+    assert_eq!(role_of(&app, lan_id).await, (None, None));
+
+    // Next morning she hears, politely, that she was removed — and nothing else.
+    app.set_now(mid_november() + Duration::hours(22));
+    app.drain().await;
+    let told = lan.unread();
+    assert_eq!(told.len(), 1, "{}", texts(&told));
+    assert!(
+        text(&told[0])
+            .contains("Chị không còn trong danh sách Chi hội phụ nữ thôn Đồng Thanh trên bot nữa"),
+        "{}",
+        text(&told[0])
+    );
+    assert!(
+        text(&told[0]).contains("vẫn được giữ"),
+        "{}",
+        text(&told[0])
+    );
+    // A button still on her screen is out of date.
+    let data = screen
+        .button("✏️ Sửa báo cáo")
+        .unwrap()
+        .callback_data
+        .clone()
+        .unwrap();
+    lan.tap_data(screen.message_id, &data).await.unwrap();
+    assert_eq!(
+        last_notice(&app),
+        "Lựa chọn này đã cũ. Chị chọn trong tin nhắn mới nhất nhé."
+    );
+    // Her old role's commands are gone; she is told how to join.
+    let r = lan.send("/baocao").await.unwrap();
+    assert!(
+        texts(&r).contains("Để bắt đầu, chị gửi mã mời"),
+        "{}",
+        texts(&r)
+    );
+    // What she reported stays.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM reports WHERE author_id = {lan_id}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM opinions").await,
+        1,
+        "the member's opinion stays too"
+    );
+    // Removing her again changes nothing; an unknown person is an error.
+    let again = app::user_remove(&app.store, &calendars, lan_id, app.now())
+        .await
+        .unwrap();
+    assert!(again.contains("holds no role"), "{again}");
+    assert!(
+        app::user_remove(&app.store, &calendars, 999_999, app.now())
+            .await
+            .is_err()
+    );
+    app.shutdown().await;
+}
+
+async fn an_operator_changes_a_role_and_she_is_told_in_her_language(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let calendars = app.calendars();
+    let code = app.invite(BRANCH, Role::Member, 1).await;
+    let mut mai = app.person(712_001, "Mai").speaking("en");
+    let r = mai.send(&format!("/start {code}")).await.unwrap();
+    assert!(texts(&r).contains("as Member"), "{}", texts(&r));
+    let mai_id = user_id(&app, "712001").await;
+    // Mid-opinion, her role changes: the open dialog ends.
+    let r = mai.send("/ykien").await.unwrap();
+    let screen = r.last().unwrap().clone();
+
+    let out = app::user_set_role(
+        &app.store,
+        &calendars,
+        mai_id,
+        Role::BranchHead,
+        Some(OTHER_BRANCH),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        out.contains(&format!(
+            "is now branch_head of {OTHER_BRANCH} (was member of {BRANCH})"
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        role_of(&app, mai_id).await,
+        (
+            Some(unit_id(&app, OTHER_BRANCH).await),
+            Some("branch_head".into())
+        )
+    );
+    app.drain().await;
+    let told = mai.unread();
+    assert!(
+        texts(&told).contains("Your role in Chi hội phụ nữ thôn Lạc Thành is now Branch head"),
+        "{}",
+        texts(&told)
+    );
+    let data = screen.buttons[0][0].callback_data.clone().unwrap();
+    mai.tap_data(screen.message_id, &data).await.unwrap();
+    assert!(
+        last_notice(&app).contains("out of date"),
+        "{}",
+        last_notice(&app)
+    );
+    // Her menu fits her new role.
+    let r = mai.send("menu").await.unwrap();
+    assert!(
+        r.last().unwrap().button("📋 Monthly report").is_some(),
+        "{}",
+        texts(&r)
+    );
+    // The same role again changes nothing; someone with no unit needs --unit.
+    let same = app::user_set_role(
+        &app.store,
+        &calendars,
+        mai_id,
+        Role::BranchHead,
+        None,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    assert!(same.contains("nothing changed"), "{same}");
+    app.person(712_002, "Hoa").send("xin chào").await.unwrap();
+    let hoa_id = user_id(&app, "712002").await;
+    let refused = app::user_set_role(
+        &app.store,
+        &calendars,
+        hoa_id,
+        Role::Member,
+        None,
+        app.now(),
+    )
+    .await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("--unit")),
+        "needs a unit"
+    );
+    app.shutdown().await;
+}
+
+both_backends!(
+    an_operator_takes_access_away_and_her_old_buttons_and_queued_messages_die,
+    an_operator_changes_a_role_and_she_is_told_in_her_language,
+);
