@@ -52,6 +52,8 @@ pub enum AppError {
     UnknownUnit(String),
     #[error("no person #{0} (see `chihoi user list`)")]
     UnknownUser(i64),
+    #[error("no invite starts with {0:?} (see `chihoi invite list`)")]
+    UnknownInvite(String),
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error("Telegram: {0}")]
@@ -373,6 +375,122 @@ pub async fn user_remove(
     Ok(format!(
         "Removed #{id} {} ({role} of {}): her reports stay; {cancelled} queued message(s) cancelled; she will be told.\n",
         user.display_name, unit.code
+    ))
+}
+
+// ---- invites: which are out there, and revoking one ------------------------------------------
+
+/// The shortest prefix shown for an invite; longer when two codes share it.
+const INVITE_PREFIX: usize = 6;
+
+/// `chihoi invite list [--unit CODE]`: every invite for the unit and below (all without
+/// `--unit`), newest first, each named by a prefix of its code that no other invite shares —
+/// whole codes are credentials and are printed only when created.
+pub async fn invite_list(
+    store: &Store,
+    calendars: &Calendars,
+    unit: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    use crate::domain::invite::{InviteStatus, unique_prefix_lengths};
+    use std::fmt::Write as _;
+    let mut conn = store.pool().acquire().await?;
+    let root = match unit {
+        Some(code) => Some(
+            org::unit_by_code(&mut conn, code)
+                .await?
+                .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?,
+        ),
+        None => None,
+    };
+    let invites = users::invites_under(&mut conn, root.as_ref()).await?;
+    let all = users::invite_codes(&mut conn).await?;
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let prefix: std::collections::HashMap<&str, usize> = refs
+        .iter()
+        .copied()
+        .zip(unique_prefix_lengths(&refs, INVITE_PREFIX))
+        .collect();
+    let local = |t: i64| {
+        DateTime::from_timestamp(t, 0).map_or_else(String::new, |t| {
+            t.with_timezone(&calendars.tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<12} {:<8} {:<18} {:<19} {:<6} {:<16} CREATED",
+        "CODE", "STATUS", "UNIT", "ROLE", "USES", "EXPIRES"
+    );
+    for i in &invites {
+        let code = i.code.as_str();
+        let shown = &code[..prefix.get(code).copied().unwrap_or(code.len())];
+        let status = InviteStatus::of(
+            i.uses,
+            i.max_uses,
+            i.expires_at,
+            i.revoked_at.is_some(),
+            now.timestamp(),
+        );
+        let _ = writeln!(
+            out,
+            "{:<12} {:<8} {:<18} {:<19} {:<6} {:<16} {}",
+            format!("{shown}…"),
+            status.as_str(),
+            i.unit_code,
+            i.role.as_str(),
+            format!("{}/{}", i.uses, i.max_uses),
+            local(i.expires_at),
+            local(i.created_at)
+        );
+    }
+    let _ = writeln!(out, "{} invite(s).", invites.len());
+    Ok(out)
+}
+
+/// `chihoi invite revoke CODE-or-prefix`: the invite stops working at once, for newcomers and
+/// for anyone re-opening it. People who joined with it keep their role (`chihoi user remove`).
+pub async fn invite_revoke(
+    store: &Store,
+    raw: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let wanted = raw.trim();
+    if wanted.len() < 4 {
+        return Err(AppError::Usage(
+            "give at least 4 characters of the code (see `chihoi invite list`)".into(),
+        ));
+    }
+    let mut tx = store.begin().await?;
+    let matching: Vec<String> = users::invite_codes(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|c| c.starts_with(wanted))
+        .collect();
+    let code = match matching.as_slice() {
+        [] => return Err(AppError::UnknownInvite(wanted.to_owned())),
+        [one] => {
+            InviteCode::parse(one).ok_or_else(|| AppError::UnknownInvite(wanted.to_owned()))?
+        }
+        many => {
+            return Err(AppError::Usage(format!(
+                "{} invites start with {wanted:?}; give more of the code",
+                many.len()
+            )));
+        }
+    };
+    let shown = &code.as_str()[..wanted.len().max(INVITE_PREFIX).min(code.as_str().len())];
+    let revoked = users::revoke_invite(&mut tx, &code, now.timestamp()).await?;
+    let used = users::invite_redemption_count(&mut tx, &code).await?;
+    tx.commit().await?;
+    if !revoked {
+        return Ok(format!("Invite {shown}… was revoked already.\n"));
+    }
+    tracing::info!(invite = ?code, "invite revoked");
+    Ok(format!(
+        "Revoked invite {shown}…: it no longer works. {used} person(s) joined with it and keep their role (see `chihoi user list`, `chihoi user remove`).\n"
     ))
 }
 

@@ -37,14 +37,18 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
-    /// Creates an invite and prints its Telegram deep link and bare code.
+    /// Creates an invite (`invite --unit CODE --role ROLE`) and prints its Telegram deep link
+    /// and bare code; `invite list` and `invite revoke` manage those handed out.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Invite {
+        #[command(subcommand)]
+        command: Option<InviteCommand>,
         /// Unit code, e.g. TB-DH-DHOP-T1.
-        #[arg(long)]
-        unit: String,
+        #[arg(long, required = true)]
+        unit: Option<String>,
         /// member, branch_head, grassroots_officer, district_admin or province_admin.
-        #[arg(long)]
-        role: Role,
+        #[arg(long, required = true)]
+        role: Option<Role>,
         /// How many people may use it.
         #[arg(long, default_value_t = 1)]
         uses: u32,
@@ -125,6 +129,23 @@ enum Command {
         /// Keep the demo's files here instead of a temporary folder.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum InviteCommand {
+    /// Invites (of the unit and below, with --unit): open, used, expired or revoked, each named
+    /// by the start of its code.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Revokes an invite: it stops working at once, even for someone re-opening a link she used.
+    Revoke {
+        /// The code, or enough of its start to name one invite (as `invite list` prints it).
+        /// Codes may start with "-": that is part of the code, not an option.
+        #[arg(allow_hyphen_values = true)]
+        code: String,
     },
 }
 
@@ -243,11 +264,32 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             }
         }
         Command::Invite {
+            command: Some(command),
+            ..
+        } => {
+            let store = app::open_store(&config).await?;
+            match command {
+                InviteCommand::List { unit } => {
+                    print!(
+                        "{}",
+                        app::invite_list(&store, &config.calendars, unit.as_deref(), now).await?
+                    )
+                }
+                InviteCommand::Revoke { code } => {
+                    print!("{}", app::invite_revoke(&store, &code, now).await?)
+                }
+            }
+        }
+        Command::Invite {
+            command: None,
             unit,
             role,
             uses,
             expires,
         } => {
+            let (Some(unit), Some(role)) = (unit, role) else {
+                return Err(AppError::Usage("invite needs --unit and --role".into()));
+            };
             let store = app::open_store(&config).await?;
             let invite = app::create_invite(&store, &unit, role, uses, expires, now).await?;
             let local = invite.expires_at.with_timezone(&config.timezone);

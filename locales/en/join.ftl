@@ -5,6 +5,7 @@ join-welcome = Welcome, { $name }! You have joined { $unit } as { $role }.
 join-code-unknown = This invite code is not valid. Please check the code or ask a union officer.
 join-code-expired = This invite code has expired. Please ask an officer for a new one.
 join-code-used-up = This invite code has been used up. Please ask an officer for a new one.
+join-code-revoked = This invite code has been withdrawn. Please ask an officer for a new one.
 join-pick-top = Which unit are you in? Choose one level at a time, down to your branch:
 join-pick-inside = { $unit } — pick next:
 join-pick-empty = There is no branch here yet. Go back and choose another unit, or ask your branch head for an invite code.

@@ -315,6 +315,7 @@ async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogErro
         InviteRefusal::Unknown => tr!(lang, "join-code-unknown"),
         InviteRefusal::Expired => tr!(lang, "join-code-expired"),
         InviteRefusal::UsedUp => tr!(lang, "join-code-used-up"),
+        InviteRefusal::Revoked => tr!(lang, "join-code-revoked"),
     };
     if ctx.user.membership().is_some() {
         menu(ctx, Some(text));

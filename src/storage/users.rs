@@ -415,7 +415,7 @@ pub async fn create_invite(
 }
 
 /// Redeems a code for a user: one use is consumed atomically, and a second `/start` with the
-/// same code by the same user consumes nothing.
+/// same code by the same user consumes nothing. A revoked invite works for nobody new.
 pub async fn redeem_invite(
     conn: &mut AnyConnection,
     code: &InviteCode,
@@ -438,7 +438,8 @@ pub async fn redeem_invite(
         return Ok(Ok((unit, parse_role(role)?)));
     }
     let taken: Option<(i64, String)> = sqlx::query_as(
-        "UPDATE invites SET uses = uses + 1 WHERE code = $1 AND uses < max_uses AND expires_at > $2
+        "UPDATE invites SET uses = uses + 1
+         WHERE code = $1 AND uses < max_uses AND expires_at > $2 AND revoked_at IS NULL
          RETURNING unit_id, role",
     )
     .bind(code.as_str())
@@ -456,16 +457,104 @@ pub async fn redeem_invite(
         .await?;
         return Ok(Ok((unit, parse_role(role)?)));
     }
-    let why: Option<(i64, i64, i64)> =
-        sqlx::query_as("SELECT uses, max_uses, expires_at FROM invites WHERE code = $1")
+    let why: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT expires_at, revoked_at FROM invites WHERE code = $1")
             .bind(code.as_str())
             .fetch_optional(&mut *conn)
             .await?;
     Ok(Err(match why {
         None => InviteRefusal::Unknown,
-        Some((_, _, expires_at)) if expires_at <= now => InviteRefusal::Expired,
+        Some((_, Some(_))) => InviteRefusal::Revoked,
+        Some((expires_at, None)) if expires_at <= now => InviteRefusal::Expired,
         Some(_) => InviteRefusal::UsedUp,
     }))
+}
+
+/// An invite as `chihoi invite list` shows it (the code is printed by a prefix only).
+#[derive(Debug, Clone)]
+pub struct InviteListing {
+    pub code: InviteCode,
+    pub unit_code: String,
+    pub role: Role,
+    pub uses: i64,
+    pub max_uses: i64,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Invites for units in the subtree of `root` (every invite without it), newest first.
+pub async fn invites_under(
+    conn: &mut AnyConnection,
+    root: Option<&Unit>,
+) -> Result<Vec<InviteListing>> {
+    let sql = format!(
+        "SELECT i.code, u.code, i.role, i.uses, i.max_uses, i.expires_at, i.created_at, i.revoked_at
+         FROM invites i JOIN units u ON u.id = i.unit_id
+         {}
+         ORDER BY i.created_at DESC, u.path",
+        if root.is_some() {
+            "WHERE u.path >= $1 AND u.path < $2"
+        } else {
+            ""
+        }
+    );
+    type Row = (String, String, String, i64, i64, i64, i64, Option<i64>);
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    if let Some(root) = root {
+        q = q.bind(&root.path).bind(path_range_end(&root.path));
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(
+            |(code, unit_code, role, uses, max_uses, expires_at, created_at, revoked_at)| {
+                Ok(InviteListing {
+                    code: InviteCode::parse(&code)
+                        .ok_or_else(|| StorageError::Corrupt("invite code".into()))?,
+                    unit_code,
+                    role: role
+                        .parse()
+                        .map_err(|e: crate::domain::role::UnknownRole| {
+                            StorageError::Corrupt(e.to_string())
+                        })?,
+                    uses,
+                    max_uses,
+                    expires_at,
+                    created_at,
+                    revoked_at,
+                })
+            },
+        )
+        .collect()
+}
+
+/// Every invite code there is (to tell prefixes apart).
+pub async fn invite_codes(conn: &mut AnyConnection) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT code FROM invites")
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(c,)| c).collect())
+}
+
+/// Revokes an invite; `false` when it was revoked already.
+pub async fn revoke_invite(conn: &mut AnyConnection, code: &InviteCode, now: i64) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE invites SET revoked_at = $1 WHERE code = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(code.as_str())
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many people joined with an invite.
+pub async fn invite_redemption_count(conn: &mut AnyConnection, code: &InviteCode) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invite_redemptions WHERE code = $1")
+        .bind(code.as_str())
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
 }
 
 // ---- join requests ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 //! Access that can be taken away (issue 10, item 7): an operator lists people, changes a role
-//! or removes someone.
+//! or removes someone; invites are listed by a prefix and revoked.
 
 use chihoi::app;
 use chihoi::domain::role::Role;
@@ -248,7 +248,91 @@ async fn an_operator_changes_a_role_and_she_is_told_in_her_language(backend: Bac
     app.shutdown().await;
 }
 
+async fn invites_are_listed_by_a_prefix_and_a_revoked_one_no_longer_works(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let calendars = app.calendars();
+    let used = app.invite(BRANCH, Role::BranchHead, 1).await;
+    app.joined(713_001, "Nguyễn Thị Lan", BRANCH, Role::Member)
+        .await;
+    let mut lan = app.person(713_002, "Lê Thị Lan");
+    lan.send(&format!("/start {used}")).await.unwrap();
+    let open = app.invite(BRANCH, Role::Member, 5).await;
+    let elsewhere = app.invite("TB-TP-LHP-T1", Role::Member, 1).await;
+
+    let list = app::invite_list(&app.store, &calendars, Some(GRASSROOTS), app.now())
+        .await
+        .unwrap();
+    for code in [&used, &open] {
+        let line = list
+            .lines()
+            .find(|l| l.starts_with(&code[..6]))
+            .unwrap_or_else(|| panic!("{list}"));
+        assert!(!line.contains(code.as_str()), "whole code printed: {line}");
+        assert!(line.contains(BRANCH), "{line}");
+    }
+    assert!(!list.contains(&elsewhere[..6]), "outside the unit: {list}");
+    let status = |list: &str, code: &str| {
+        list.lines()
+            .find(|l| l.starts_with(&code[..6]))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .unwrap_or_default()
+    };
+    assert_eq!(status(&list, &used), "used");
+    assert_eq!(status(&list, &open), "open");
+
+    // Revoked by a prefix: the code stops working at once, with a clear word in her language.
+    let out = app::invite_revoke(&app.store, &open[..8], app.now())
+        .await
+        .unwrap();
+    assert!(out.contains("Revoked invite"), "{out}");
+    let mut hoa = app.person(713_003, "Trần Thị Hoa");
+    let r = hoa.send(&format!("/start {open}")).await.unwrap();
+    assert!(
+        texts(&r).contains("Mã mời này đã bị thu hồi. Chị xin cán bộ Hội gửi mã mới nhé."),
+        "{}",
+        texts(&r)
+    );
+    let mut anna = app.person(713_004, "Anna").speaking("en");
+    let r = anna.send(&open).await.unwrap();
+    assert!(
+        texts(&r).contains("This invite code has been withdrawn"),
+        "{}",
+        texts(&r)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE role IS NOT NULL")
+            .await,
+        2
+    );
+    let list = app::invite_list(&app.store, &calendars, None, app.now())
+        .await
+        .unwrap();
+    assert_eq!(status(&list, &open), "revoked");
+    assert_eq!(status(&list, &elsewhere), "open");
+    let later = app::invite_list(&app.store, &calendars, None, app.now() + Duration::days(8))
+        .await
+        .unwrap();
+    assert_eq!(status(&later, &elsewhere), "expired");
+    // Too short, unknown or already revoked: said plainly.
+    assert!(
+        app::invite_revoke(&app.store, "ab", app.now())
+            .await
+            .is_err()
+    );
+    assert!(
+        app::invite_revoke(&app.store, "zzzzzzzzzzzz", app.now())
+            .await
+            .is_err()
+    );
+    let again = app::invite_revoke(&app.store, &open, app.now())
+        .await
+        .unwrap();
+    assert!(again.contains("revoked already"), "{again}");
+    app.shutdown().await;
+}
+
 both_backends!(
     an_operator_takes_access_away_and_her_old_buttons_and_queued_messages_die,
     an_operator_changes_a_role_and_she_is_told_in_her_language,
+    invites_are_listed_by_a_prefix_and_a_revoked_one_no_longer_works,
 );
