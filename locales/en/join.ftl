@@ -6,6 +6,7 @@ join-code-unknown = This invite code is not valid. Please check the code or ask 
 join-code-expired = This invite code has expired. Please ask an officer for a new one.
 join-code-used-up = This invite code has been used up. Please ask an officer for a new one.
 join-code-revoked = This invite code has been withdrawn. Please ask an officer for a new one.
+join-code-already-used = You have used this invite code before. To join again, please ask an officer for a new one.
 join-pick-top = Which unit are you in? Choose one level at a time, down to your branch:
 join-pick-inside = { $unit } — pick next:
 join-pick-empty = There is no branch here yet. Go back and choose another unit, or ask your branch head for an invite code.

@@ -6,6 +6,7 @@ join-code-unknown = Mã mời không đúng. Chị kiểm tra lại mã hoặc h
 join-code-expired = Mã mời đã hết hạn. Chị xin cán bộ Hội gửi mã mới nhé.
 join-code-used-up = Mã mời đã được dùng hết lượt. Chị xin cán bộ Hội gửi mã mới nhé.
 join-code-revoked = Mã mời này đã bị thu hồi. Chị xin cán bộ Hội gửi mã mới nhé.
+join-code-already-used = Chị đã dùng mã mời này rồi. Muốn tham gia lại, chị xin cán bộ Hội gửi mã mới nhé.
 join-pick-top = Chị thuộc đơn vị nào? Chọn lần lượt từng cấp, đến chi hội của mình:
 join-pick-inside = { $unit } — chọn tiếp:
 join-pick-empty = Ở đây chưa có chi hội nào. Chị quay lại chọn đơn vị khác, hoặc xin mã mời từ chi hội trưởng nhé.

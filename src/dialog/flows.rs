@@ -316,6 +316,7 @@ async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogErro
         InviteRefusal::Expired => tr!(lang, "join-code-expired"),
         InviteRefusal::UsedUp => tr!(lang, "join-code-used-up"),
         InviteRefusal::Revoked => tr!(lang, "join-code-revoked"),
+        InviteRefusal::AlreadyUsed => tr!(lang, "join-code-already-used"),
     };
     if ctx.user.membership().is_some() {
         menu(ctx, Some(text));

@@ -55,6 +55,9 @@ pub enum InviteRefusal {
     Revoked,
     Expired,
     UsedUp,
+    /// She used it before, and the role it gave her has since been changed or taken away: an
+    /// old link does not give it back.
+    AlreadyUsed,
 }
 
 /// Where an invite stands, as `chihoi invite list` shows it.

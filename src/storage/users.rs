@@ -415,59 +415,87 @@ pub async fn create_invite(
 }
 
 /// Redeems a code for a user: one use is consumed atomically, and a second `/start` with the
-/// same code by the same user consumes nothing. A revoked invite works for nobody new.
+/// same code by the same user consumes nothing and changes nothing.
+///
+/// A revoked or expired invite is refused before anything else, so that re-opening a link she
+/// used before cannot bring a role back after the invite was revoked or ran out; and a link she
+/// used before restores nothing once her role has been changed or taken away.
 pub async fn redeem_invite(
     conn: &mut AnyConnection,
     code: &InviteCode,
     user_id: i64,
     now: i64,
 ) -> Result<Result<(i64, Role), InviteRefusal>> {
-    let parse_role = |r: String| {
-        r.parse::<Role>()
-            .map_err(|e| StorageError::Corrupt(e.to_string()))
+    let invite: Option<(i64, String, i64, Option<i64>)> =
+        sqlx::query_as("SELECT unit_id, role, expires_at, revoked_at FROM invites WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((unit, role, expires_at, revoked_at)) = invite else {
+        return Ok(Err(InviteRefusal::Unknown));
     };
-    let again: Option<(i64, String)> = sqlx::query_as(
-        "SELECT i.unit_id, i.role FROM invite_redemptions r JOIN invites i ON i.code = r.code
-         WHERE r.code = $1 AND r.user_id = $2",
-    )
-    .bind(code.as_str())
-    .bind(user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some((unit, role)) = again {
-        return Ok(Ok((unit, parse_role(role)?)));
+    let role = role
+        .parse::<Role>()
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    if let Some(why) = closed(expires_at, revoked_at, now) {
+        return Ok(Err(why));
     }
-    let taken: Option<(i64, String)> = sqlx::query_as(
+    let again: Option<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM invite_redemptions WHERE code = $1 AND user_id = $2")
+            .bind(code.as_str())
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if again.is_some() {
+        let current: Option<(Option<i64>, Option<String>)> =
+            sqlx::query_as("SELECT unit_id, role FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let unchanged = current == Some((Some(unit), Some(role.as_str().to_owned())));
+        return Ok(if unchanged {
+            Ok((unit, role))
+        } else {
+            Err(InviteRefusal::AlreadyUsed)
+        });
+    }
+    let taken: Option<(i64,)> = sqlx::query_as(
         "UPDATE invites SET uses = uses + 1
          WHERE code = $1 AND uses < max_uses AND expires_at > $2 AND revoked_at IS NULL
-         RETURNING unit_id, role",
+         RETURNING unit_id",
     )
     .bind(code.as_str())
     .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some((unit, role)) = taken {
-        sqlx::query(
-            "INSERT INTO invite_redemptions (code, user_id, redeemed_at) VALUES ($1, $2, $3)",
-        )
+    if taken.is_none() {
+        // Used up, or revoked a moment ago.
+        let row: Option<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT expires_at, revoked_at FROM invites WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+        let why = row.and_then(|(expires_at, revoked_at)| closed(expires_at, revoked_at, now));
+        return Ok(Err(why.unwrap_or(InviteRefusal::UsedUp)));
+    }
+    sqlx::query("INSERT INTO invite_redemptions (code, user_id, redeemed_at) VALUES ($1, $2, $3)")
         .bind(code.as_str())
         .bind(user_id)
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        return Ok(Ok((unit, parse_role(role)?)));
+    Ok(Ok((unit, role)))
+}
+
+/// Why an invite no longer works for anybody: revoked, or expired.
+fn closed(expires_at: i64, revoked_at: Option<i64>, now: i64) -> Option<InviteRefusal> {
+    if revoked_at.is_some() {
+        Some(InviteRefusal::Revoked)
+    } else if expires_at <= now {
+        Some(InviteRefusal::Expired)
+    } else {
+        None
     }
-    let why: Option<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT expires_at, revoked_at FROM invites WHERE code = $1")
-            .bind(code.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(Err(match why {
-        None => InviteRefusal::Unknown,
-        Some((_, Some(_))) => InviteRefusal::Revoked,
-        Some((expires_at, None)) if expires_at <= now => InviteRefusal::Expired,
-        Some(_) => InviteRefusal::UsedUp,
-    }))
 }
 
 /// An invite as `chihoi invite list` shows it (the code is printed by a prefix only).

@@ -1,5 +1,6 @@
 //! Access that can be taken away (issue 10, item 7): an operator lists people, changes a role
-//! or removes someone; invites are listed by a prefix and revoked.
+//! or removes someone; invites are listed by a prefix and revoked; an old invite link never
+//! brings a role back.
 
 use chihoi::app;
 use chihoi::domain::role::Role;
@@ -331,8 +332,75 @@ async fn invites_are_listed_by_a_prefix_and_a_revoked_one_no_longer_works(backen
     app.shutdown().await;
 }
 
+async fn an_old_invite_link_never_brings_a_role_back(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let calendars = app.calendars();
+    let head_code = app.invite(BRANCH, Role::BranchHead, 1).await;
+    let member_code = app.invite(BRANCH, Role::Member, 1).await;
+    let mut lan = app.person(714_001, "Nguyễn Thị Lan");
+    lan.send(&format!("/start {head_code}")).await.unwrap();
+    let mut mai = app.person(714_002, "Phạm Thị Mai");
+    mai.send(&format!("/start {member_code}")).await.unwrap();
+    let lan_id = user_id(&app, "714001").await;
+    let mai_id = user_id(&app, "714002").await;
+    let branch = Some(unit_id(&app, BRANCH).await);
+
+    // Her role was lowered: opening her old link again does not raise it back.
+    app::user_set_role(
+        &app.store,
+        &calendars,
+        lan_id,
+        Role::Member,
+        None,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let r = lan.send(&format!("/start {head_code}")).await.unwrap();
+    assert!(
+        texts(&r).contains("Chị đã dùng mã mời này rồi"),
+        "{}",
+        texts(&r)
+    );
+    assert_eq!(role_of(&app, lan_id).await, (branch, Some("member".into())));
+    // Removed: the old link, still valid, gives nothing back.
+    app::user_remove(&app.store, &calendars, lan_id, app.now())
+        .await
+        .unwrap();
+    let r = lan.send(&format!("/start {head_code}")).await.unwrap();
+    assert!(
+        texts(&r).contains("Chị đã dùng mã mời này rồi"),
+        "{}",
+        texts(&r)
+    );
+    assert_eq!(role_of(&app, lan_id).await, (None, None));
+    // Revoked: she is told so, and still gets nothing.
+    app::invite_revoke(&app.store, &head_code, app.now())
+        .await
+        .unwrap();
+    let r = lan.send(&head_code).await.unwrap();
+    assert!(texts(&r).contains("đã bị thu hồi"), "{}", texts(&r));
+    assert_eq!(role_of(&app, lan_id).await, (None, None));
+
+    // Expired: a removed member re-opening her link after it ran out gets nothing back.
+    app::user_remove(&app.store, &calendars, mai_id, app.now())
+        .await
+        .unwrap();
+    app.set_now(mid_november() + Duration::days(8));
+    let r = mai.send(&format!("/start {member_code}")).await.unwrap();
+    assert!(texts(&r).contains("Mã mời đã hết hạn"), "{}", texts(&r));
+    assert_eq!(role_of(&app, mai_id).await, (None, None));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM invite_redemptions").await,
+        2,
+        "nothing was redeemed again"
+    );
+    app.shutdown().await;
+}
+
 both_backends!(
     an_operator_takes_access_away_and_her_old_buttons_and_queued_messages_die,
     an_operator_changes_a_role_and_she_is_told_in_her_language,
     invites_are_listed_by_a_prefix_and_a_revoked_one_no_longer_works,
+    an_old_invite_link_never_brings_a_role_back,
 );
