@@ -330,6 +330,40 @@ pub async fn list_people(conn: &mut AnyConnection, root: Option<&Unit>) -> Resul
     Ok(out.into_iter().map(|(_, l)| l).collect())
 }
 
+/// People holding one of `roles` in `unit` or below it, by name.
+pub async fn people_below(
+    conn: &mut AnyConnection,
+    unit: &Unit,
+    roles: &[Role],
+) -> Result<Vec<User>> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let role_params: Vec<String> = (0..roles.len()).map(|i| format!("${}", i + 3)).collect();
+    let columns = USER_COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM users u JOIN units un ON un.id = u.unit_id
+         WHERE un.path >= $1 AND un.path < $2 AND u.role IN ({})
+         ORDER BY u.display_name, u.id",
+        role_params.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, UserRow>(&sql)
+        .bind(&unit.path)
+        .bind(path_range_end(&unit.path));
+    for r in roles {
+        q = q.bind(r.as_str());
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(user_from_row)
+        .collect()
+}
+
 /// The dialog state every reset leaves (`DialogState::Idle` as stored).
 pub const IDLE_DIALOG: &str = "{\"flow\":\"idle\"}";
 

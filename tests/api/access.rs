@@ -1,6 +1,6 @@
 //! Access that can be taken away (issue 10, item 7): an operator lists people, changes a role
-//! or removes someone; invites are listed by a prefix and revoked; an old invite link never
-//! brings a role back.
+//! or removes someone; invites are listed by a prefix and revoked; a branch head removes a
+//! member of her branch in chat; an old invite link never brings a role back.
 
 use chihoi::app;
 use chihoi::domain::role::Role;
@@ -35,6 +35,12 @@ fn last_notice(app: &TestApp) -> String {
         .last()
         .and_then(|c| c["text"].as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// The version stamped on a dialog message's choices (`d:<version>:…`).
+fn version_of(m: &chihoi_fakes::telegram::SentMessage) -> String {
+    let data = m.buttons[0][0].callback_data.clone().unwrap();
+    data.split(':').nth(1).unwrap().to_owned()
 }
 
 async fn an_operator_takes_access_away_and_her_old_buttons_and_queued_messages_die(
@@ -398,9 +404,166 @@ async fn an_old_invite_link_never_brings_a_role_back(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn a_branch_head_removes_a_member_of_her_branch_after_confirming(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(715_001, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut mai = app
+        .joined(715_002, "Phạm Thị Mai", BRANCH, Role::Member)
+        .await;
+    app.joined(715_003, "Vũ Thị Thu", "TB-DH-DHOP-T1-G1", Role::Member)
+        .await;
+    app.joined(715_004, "Trần Thị Hoa", OTHER_BRANCH, Role::Member)
+        .await;
+    app.joined(715_005, "Đỗ Thị Hạnh", BRANCH, Role::BranchHead)
+        .await;
+    app.joined(715_006, "Bùi Thị Yến", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let lan_id = user_id(&app, "715001").await;
+    let mai_id = user_id(&app, "715002").await;
+
+    let r = lan.send("/start").await.unwrap();
+    assert!(
+        r.last().unwrap().button("👥 Hội viên").is_some(),
+        "{}",
+        texts(&r)
+    );
+    let r = lan.tap("👥 Hội viên").await.unwrap();
+    let list = r.last().unwrap().clone();
+    assert!(
+        text(&list).contains("Chi hội phụ nữ thôn Đồng Thanh: 2 hội viên dùng bot"),
+        "{}",
+        text(&list)
+    );
+    // Her branch's members, groups included; not herself, not her equal, not those above
+    // her, nobody from another branch.
+    assert_eq!(
+        list.button_texts(),
+        vec!["Phạm Thị Mai", "Vũ Thị Thu", "✖ Hủy"],
+        "{}",
+        text(&list)
+    );
+
+    // Made-up choices for people she may not remove are refused, and change nothing.
+    let version = version_of(&list);
+    for outsider in ["715001", "715004", "715005", "715006"] {
+        let id = user_id(&app, outsider).await;
+        lan.tap_data(list.message_id, &format!("d:{version}:m:{id}"))
+            .await
+            .unwrap();
+        assert_eq!(
+            last_notice(&app),
+            "Việc này không thuộc quyền của chị.",
+            "{outsider}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE role IS NULL")
+            .await,
+        0
+    );
+
+    let confirm = lan.tap("Phạm Thị Mai").await.unwrap();
+    assert!(
+        texts(&confirm).contains("Xóa Phạm Thị Mai khỏi danh sách Chi hội phụ nữ thôn Đồng Thanh?"),
+        "{}",
+        texts(&confirm)
+    );
+    // Back to the list, and again: nothing happens until she confirms.
+    lan.tap("⬆ Quay lại").await.unwrap();
+    assert_eq!(role_of(&app, mai_id).await.1.as_deref(), Some("member"));
+    lan.tap("Phạm Thị Mai").await.unwrap();
+    let done = lan.tap("🗑 Xóa khỏi chi hội").await.unwrap();
+    assert!(
+        texts(&done).contains("Đã xóa Phạm Thị Mai khỏi danh sách chi hội"),
+        "{}",
+        texts(&done)
+    );
+    assert_eq!(role_of(&app, mai_id).await, (None, None));
+    let told = mai.unread();
+    assert!(
+        texts(&told)
+            .contains("Chị không còn trong danh sách Chi hội phụ nữ thôn Đồng Thanh trên bot nữa")
+            && texts(&told).contains("chi hội trưởng"),
+        "{}",
+        texts(&told)
+    );
+    // A second tap on the old confirm button does nothing more.
+    lan.tap("🗑 Xóa khỏi chi hội").await.unwrap();
+    assert!(last_notice(&app).contains("đã cũ"), "{}", last_notice(&app));
+    assert!(mai.unread().is_empty());
+    // She is no longer a member; the head's list has one member left.
+    let r = mai.send("/khancap").await.unwrap();
+    assert!(texts(&r).contains("Để bắt đầu"), "{}", texts(&r));
+    let r = lan.send("/hoivien").await.unwrap();
+    assert_eq!(
+        r.last().unwrap().button_texts(),
+        vec!["Vũ Thị Thu", "✖ Hủy"],
+        "{}",
+        texts(&r)
+    );
+    // A member has no such list.
+    let thu_id = user_id(&app, "715003").await;
+    let mut thu = app.person(715_003, "Vũ Thị Thu");
+    let r = thu.send("/hoivien").await.unwrap();
+    assert!(
+        texts(&r).contains("Chỉ chi hội trưởng xem được danh sách hội viên"),
+        "{}",
+        texts(&r)
+    );
+    assert_eq!(role_of(&app, thu_id).await.1.as_deref(), Some("member"));
+    assert_eq!(
+        role_of(&app, lan_id).await.1.as_deref(),
+        Some("branch_head")
+    );
+    app.shutdown().await;
+}
+
+async fn on_zalo_a_branch_head_removes_a_member_by_typing_numbers(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, true).await;
+    let mut lan = app
+        .zalo_joined("0084900716001", "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut mai = app
+        .zalo_joined("0084900716002", "Phạm Thị Mai", BRANCH, Role::Member)
+        .await;
+    let r = lan.send("hoi vien").await.unwrap();
+    let t = zalo_texts(&r);
+    assert!(t.contains("1 hội viên dùng bot"), "{t}");
+    assert!(t.contains("\n1. Phạm Thị Mai\n2. ✖ Hủy"), "{t}");
+    let r = lan.send("1").await.unwrap();
+    let t = zalo_texts(&r);
+    assert!(t.contains("Xóa Phạm Thị Mai khỏi danh sách"), "{t}");
+    assert!(t.contains("\n1. 🗑 Xóa khỏi chi hội"), "{t}");
+    let r = lan.send("1").await.unwrap();
+    assert!(
+        zalo_texts(&r).contains("Đã xóa Phạm Thị Mai"),
+        "{}",
+        zalo_texts(&r)
+    );
+    let told = mai.replies().await.unwrap();
+    assert!(
+        zalo_texts(&told).contains("Chị không còn trong danh sách Chi hội phụ nữ thôn Đồng Thanh"),
+        "{}",
+        zalo_texts(&told)
+    );
+    // The numbered menu she was shown before picks nothing now.
+    let r = mai.send("1").await.unwrap();
+    assert!(zalo_texts(&r).contains("Để bắt đầu"), "{}", zalo_texts(&r));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE role IS NULL")
+            .await,
+        1
+    );
+    app.shutdown().await;
+}
+
 both_backends!(
     an_operator_takes_access_away_and_her_old_buttons_and_queued_messages_die,
     an_operator_changes_a_role_and_she_is_told_in_her_language,
     invites_are_listed_by_a_prefix_and_a_revoked_one_no_longer_works,
     an_old_invite_link_never_brings_a_role_back,
+    a_branch_head_removes_a_member_of_her_branch_after_confirming,
+    on_zalo_a_branch_head_removes_a_member_by_typing_numbers,
 );
