@@ -12,7 +12,7 @@ use crate::channel::zalo::{Zalo, ZaloError, ZaloOptions, ZaloSender};
 use crate::config::{Config, ConfigError};
 use crate::delivery::Courier;
 use crate::dialog::{Engine, system_clock};
-use crate::domain::calendar::{Calendar, CalendarSettings};
+use crate::domain::calendar::{Calendar, CalendarSettings, Calendars};
 use crate::domain::invite::InviteCode;
 use crate::domain::org::{self as orgfile, OrgFileError, UnitCode};
 use crate::domain::period::Period;
@@ -23,6 +23,7 @@ use crate::i18n::Lang;
 use crate::scheduler::Scheduler;
 use crate::storage::org::{self, ImportSummary};
 use crate::storage::{StorageError, Store, users};
+use crate::tr;
 
 pub mod demo;
 pub mod http;
@@ -49,6 +50,10 @@ pub enum AppError {
     },
     #[error("no unit with code {0:?} (see `chihoi org tree`)")]
     UnknownUnit(String),
+    #[error("no person #{0} (see `chihoi user list`)")]
+    UnknownUser(i64),
+    #[error("no invite starts with {0:?} (see `chihoi invite list`)")]
+    UnknownInvite(String),
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error("Telegram: {0}")]
@@ -209,6 +214,326 @@ pub async fn create_invite(
         unit_name: unit.name,
         expires_at,
     })
+}
+
+// ---- people: who has access, changing and taking it away ------------------------------------
+
+/// `chihoi user list [--unit CODE]`: who holds which role in which unit, the apps she uses and
+/// when she last wrote. Nothing that reaches her (phone numbers, platform or chat ids) is
+/// printed; `#ID` names her for `user set-role` and `user remove`.
+pub async fn user_list(
+    store: &Store,
+    calendars: &Calendars,
+    unit: Option<&str>,
+) -> Result<String, AppError> {
+    use std::fmt::Write as _;
+    let mut conn = store.pool().acquire().await?;
+    let root = match unit {
+        Some(code) => Some(
+            org::unit_by_code(&mut conn, code)
+                .await?
+                .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?,
+        ),
+        None => None,
+    };
+    let people = users::list_people(&mut conn, root.as_ref()).await?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<6} {:<24} {:<19} {:<18} {:<14} LAST SEEN",
+        "ID", "NAME", "ROLE", "UNIT", "APPS"
+    );
+    for p in &people {
+        let seen = p
+            .last_seen_at
+            .and_then(|t| DateTime::from_timestamp(t, 0))
+            .map_or_else(
+                || "-".to_owned(),
+                |t| {
+                    t.with_timezone(&calendars.tz)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                },
+            );
+        let _ = writeln!(
+            out,
+            "{:<6} {:<24} {:<19} {:<18} {:<14} {seen}{}",
+            format!("#{}", p.id),
+            crate::labels::shorten(&p.display_name, 24),
+            p.role.map_or("-", Role::as_str),
+            p.unit_code.as_deref().unwrap_or("-"),
+            p.platforms.join("+"),
+            if p.reachable { "" } else { " (unreachable)" }
+        );
+    }
+    let _ = writeln!(out, "{} person(s).", people.len());
+    Ok(out)
+}
+
+/// `#12` or `12`, as `user list` prints it.
+pub fn parse_user_id(raw: &str) -> Result<i64, String> {
+    raw.trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| {
+            format!("{raw:?} is not a person's id; use the #ID `chihoi user list` shows")
+        })
+}
+
+/// The person behind `#id`, who must be someone people can reach (not an account merged into
+/// another).
+async fn person(conn: &mut sqlx::AnyConnection, id: i64) -> Result<users::User, AppError> {
+    users::user_by_id(conn, id)
+        .await?
+        .filter(|u| u.platform != "merged")
+        .ok_or(AppError::UnknownUser(id))
+}
+
+/// Queues a message to her, on the app she used last, in her language (sent by the running
+/// bot, after quiet hours).
+async fn tell(
+    conn: &mut sqlx::AnyConnection,
+    calendars: &Calendars,
+    to: &users::User,
+    text: String,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let body = serde_json::to_string(&crate::message::Outbound::text(to.chat_id.clone(), text))
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let message = crate::storage::outbox::NewMessage {
+        key: None,
+        kind: crate::storage::outbox::Kind::Notice,
+        platform: to.platform.clone(),
+        chat_id: to.chat_id.clone(),
+        user_id: Some(to.id),
+        unit_id: None,
+        period: None,
+        ref_id: None,
+        body: Some(body),
+        urgent: false,
+        not_before: calendars.deployment().next_sendable(now).timestamp(),
+        lease: None,
+    };
+    crate::storage::outbox::enqueue(conn, &message, now.timestamp()).await?;
+    Ok(())
+}
+
+fn lang_of(user: &users::User) -> Lang {
+    Lang::parse(&user.lang).unwrap_or_default()
+}
+
+/// `chihoi user set-role ID --role ROLE [--unit CODE]`: her role (and unit) from now on. What
+/// she was doing ends (queued messages, open dialog), and she is told.
+pub async fn user_set_role(
+    store: &Store,
+    calendars: &Calendars,
+    id: i64,
+    role: Role,
+    unit: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let mut tx = store.begin().await?;
+    let user = person(&mut tx, id).await?;
+    let unit = match (unit, user.unit_id) {
+        (Some(code), _) => org::unit_by_code(&mut tx, code)
+            .await?
+            .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?,
+        (None, Some(current)) => org::unit_by_id(&mut tx, current)
+            .await?
+            .ok_or(AppError::UnknownUser(id))?,
+        (None, None) => {
+            return Err(AppError::Usage(format!(
+                "#{id} belongs to no unit yet; give --unit CODE"
+            )));
+        }
+    };
+    let was = match user.membership() {
+        Some((unit_id, r)) => {
+            let code = org::unit_by_id(&mut tx, unit_id)
+                .await?
+                .map_or_else(|| "?".to_owned(), |u| u.code);
+            if unit_id == unit.id && r == role {
+                return Ok(format!(
+                    "#{id} {} is already {role} of {}; nothing changed.\n",
+                    user.display_name, unit.code
+                ));
+            }
+            format!("{r} of {code}")
+        }
+        None => "no role".to_owned(),
+    };
+    users::bind_membership(&mut tx, id, unit.id, role).await?;
+    users::withdraw_join_requests(&mut tx, id, now.timestamp()).await?;
+    let cancelled = users::end_sessions(&mut tx, id, now.timestamp()).await?;
+    let lang = lang_of(&user);
+    let text = tr!(
+        lang,
+        "access-role-changed",
+        unit = unit.name.clone(),
+        role = crate::labels::role(lang, role)
+    );
+    tell(&mut tx, calendars, &user, text, now).await?;
+    tx.commit().await?;
+    tracing::info!(user = id, unit = unit.code, %role, "role set by operator");
+    Ok(format!(
+        "#{id} {} is now {role} of {} (was {was}); {cancelled} queued message(s) cancelled; she will be told.\n",
+        user.display_name, unit.code
+    ))
+}
+
+/// `chihoi user remove ID`: takes her role and unit away. Her reports, opinions and alerts
+/// stay; messages queued for her are cancelled; her open dialog ends, so a button still on her
+/// screen does nothing; she is told.
+pub async fn user_remove(
+    store: &Store,
+    calendars: &Calendars,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let mut tx = store.begin().await?;
+    let user = person(&mut tx, id).await?;
+    let Some((unit_id, role)) = user.membership() else {
+        return Ok(format!(
+            "#{id} {} holds no role; nothing to remove.\n",
+            user.display_name
+        ));
+    };
+    let unit = org::unit_by_id(&mut tx, unit_id)
+        .await?
+        .ok_or(AppError::UnknownUser(id))?;
+    let cancelled = users::take_away_access(&mut tx, id, now.timestamp()).await?;
+    let lang = lang_of(&user);
+    let text = tr!(
+        lang,
+        "access-removed",
+        unit = unit.name.clone(),
+        by = "officer"
+    );
+    tell(&mut tx, calendars, &user, text, now).await?;
+    tx.commit().await?;
+    tracing::info!(user = id, unit = unit.code, %role, "access taken away by operator");
+    Ok(format!(
+        "Removed #{id} {} ({role} of {}): her reports stay; {cancelled} queued message(s) cancelled; she will be told.\n",
+        user.display_name, unit.code
+    ))
+}
+
+// ---- invites: which are out there, and revoking one ------------------------------------------
+
+/// The shortest prefix shown for an invite; longer when two codes share it.
+const INVITE_PREFIX: usize = 6;
+
+/// `chihoi invite list [--unit CODE]`: every invite for the unit and below (all without
+/// `--unit`), newest first, each named by a prefix of its code that no other invite shares —
+/// whole codes are credentials and are printed only when created.
+pub async fn invite_list(
+    store: &Store,
+    calendars: &Calendars,
+    unit: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    use crate::domain::invite::{InviteStatus, unique_prefix_lengths};
+    use std::fmt::Write as _;
+    let mut conn = store.pool().acquire().await?;
+    let root = match unit {
+        Some(code) => Some(
+            org::unit_by_code(&mut conn, code)
+                .await?
+                .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?,
+        ),
+        None => None,
+    };
+    let invites = users::invites_under(&mut conn, root.as_ref()).await?;
+    let all = users::invite_codes(&mut conn).await?;
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let prefix: std::collections::HashMap<&str, usize> = refs
+        .iter()
+        .copied()
+        .zip(unique_prefix_lengths(&refs, INVITE_PREFIX))
+        .collect();
+    let local = |t: i64| {
+        DateTime::from_timestamp(t, 0).map_or_else(String::new, |t| {
+            t.with_timezone(&calendars.tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<12} {:<8} {:<18} {:<19} {:<6} {:<16} CREATED",
+        "CODE", "STATUS", "UNIT", "ROLE", "USES", "EXPIRES"
+    );
+    for i in &invites {
+        let code = i.code.as_str();
+        let shown = &code[..prefix.get(code).copied().unwrap_or(code.len())];
+        let status = InviteStatus::of(
+            i.uses,
+            i.max_uses,
+            i.expires_at,
+            i.revoked_at.is_some(),
+            now.timestamp(),
+        );
+        let _ = writeln!(
+            out,
+            "{:<12} {:<8} {:<18} {:<19} {:<6} {:<16} {}",
+            format!("{shown}…"),
+            status.as_str(),
+            i.unit_code,
+            i.role.as_str(),
+            format!("{}/{}", i.uses, i.max_uses),
+            local(i.expires_at),
+            local(i.created_at)
+        );
+    }
+    let _ = writeln!(out, "{} invite(s).", invites.len());
+    Ok(out)
+}
+
+/// `chihoi invite revoke CODE-or-prefix`: the invite stops working at once, for newcomers and
+/// for anyone re-opening it. People who joined with it keep their role (`chihoi user remove`).
+pub async fn invite_revoke(
+    store: &Store,
+    raw: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let wanted = raw.trim();
+    if wanted.len() < 4 {
+        return Err(AppError::Usage(
+            "give at least 4 characters of the code (see `chihoi invite list`)".into(),
+        ));
+    }
+    let mut tx = store.begin().await?;
+    let matching: Vec<String> = users::invite_codes(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|c| c.starts_with(wanted))
+        .collect();
+    let code = match matching.as_slice() {
+        [] => return Err(AppError::UnknownInvite(wanted.to_owned())),
+        [one] => {
+            InviteCode::parse(one).ok_or_else(|| AppError::UnknownInvite(wanted.to_owned()))?
+        }
+        many => {
+            return Err(AppError::Usage(format!(
+                "{} invites start with {wanted:?}; give more of the code",
+                many.len()
+            )));
+        }
+    };
+    let shown = &code.as_str()[..wanted.len().max(INVITE_PREFIX).min(code.as_str().len())];
+    let revoked = users::revoke_invite(&mut tx, &code, now.timestamp()).await?;
+    let used = users::invite_redemption_count(&mut tx, &code).await?;
+    tx.commit().await?;
+    if !revoked {
+        return Ok(format!("Invite {shown}… was revoked already.\n"));
+    }
+    tracing::info!(invite = ?code, "invite revoked");
+    Ok(format!(
+        "Revoked invite {shown}…: it no longer works. {used} person(s) joined with it and keep their role (see `chihoi user list`, `chihoi user remove`).\n"
+    ))
 }
 
 /// `chihoi export`: writes the file and returns how many rows it holds (reports for XLSX, the

@@ -37,20 +37,29 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
-    /// Creates an invite and prints its Telegram deep link and bare code.
+    /// Creates an invite (`invite --unit CODE --role ROLE`) and prints its Telegram deep link
+    /// and bare code; `invite list` and `invite revoke` manage those handed out.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Invite {
+        #[command(subcommand)]
+        command: Option<InviteCommand>,
         /// Unit code, e.g. TB-DH-DHOP-T1.
-        #[arg(long)]
-        unit: String,
+        #[arg(long, required = true)]
+        unit: Option<String>,
         /// member, branch_head, grassroots_officer, district_admin or province_admin.
-        #[arg(long)]
-        role: Role,
+        #[arg(long, required = true)]
+        role: Option<Role>,
         /// How many people may use it.
         #[arg(long, default_value_t = 1)]
         uses: u32,
         /// How long it stays valid (e.g. 7d, 12h, 30m).
         #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
         expires: Duration,
+    },
+    /// People on the bot: who holds which role where; change a role, or take access away.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// Applies database migrations.
     Migrate,
@@ -123,6 +132,51 @@ enum Command {
         /// Keep the demo's files here instead of a temporary folder.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum InviteCommand {
+    /// Invites (of the unit and below, with --unit): open, used, expired or revoked, each named
+    /// by the start of its code.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Revokes an invite: it stops working at once, even for someone re-opening a link she used.
+    Revoke {
+        /// The code, or enough of its start to name one invite (as `invite list` prints it).
+        /// Codes may start with "-": that is part of the code, not an option.
+        #[arg(allow_hyphen_values = true)]
+        code: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Who holds which role in which unit (the unit and below, with --unit), the apps she uses
+    /// and when she last wrote; #ID names her for set-role and remove.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Gives her a role, in her unit or in --unit. Her open dialog and queued messages end;
+    /// she is told.
+    SetRole {
+        /// #ID from `user list`.
+        #[arg(value_parser = app::parse_user_id)]
+        id: i64,
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Takes her role and unit away. Her reports stay; queued messages to her are cancelled;
+    /// her open dialog ends; she is told.
+    Remove {
+        /// #ID from `user list`.
+        #[arg(value_parser = app::parse_user_id)]
+        id: i64,
     },
 }
 
@@ -236,11 +290,32 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             }
         }
         Command::Invite {
+            command: Some(command),
+            ..
+        } => {
+            let store = app::open_store(&config).await?;
+            match command {
+                InviteCommand::List { unit } => {
+                    print!(
+                        "{}",
+                        app::invite_list(&store, &config.calendars, unit.as_deref(), now).await?
+                    )
+                }
+                InviteCommand::Revoke { code } => {
+                    print!("{}", app::invite_revoke(&store, &code, now).await?)
+                }
+            }
+        }
+        Command::Invite {
+            command: None,
             unit,
             role,
             uses,
             expires,
         } => {
+            let (Some(unit), Some(role)) = (unit, role) else {
+                return Err(AppError::Usage("invite needs --unit and --role".into()));
+            };
             let store = app::open_store(&config).await?;
             let invite = app::create_invite(&store, &unit, role, uses, expires, now).await?;
             let local = invite.expires_at.with_timezone(&config.timezone);
@@ -263,6 +338,22 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 );
             }
             println!("{}", invite.code.as_str());
+        }
+        Command::User { command } => {
+            let store = app::open_store(&config).await?;
+            let out = match command {
+                UserCommand::List { unit } => {
+                    app::user_list(&store, &config.calendars, unit.as_deref()).await?
+                }
+                UserCommand::SetRole { id, role, unit } => {
+                    app::user_set_role(&store, &config.calendars, id, role, unit.as_deref(), now)
+                        .await?
+                }
+                UserCommand::Remove { id } => {
+                    app::user_remove(&store, &config.calendars, id, now).await?
+                }
+            };
+            print!("{out}");
         }
         Command::Migrate => {
             app::open_store(&config).await?;

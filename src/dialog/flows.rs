@@ -18,10 +18,11 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 27] = [
+pub(crate) const COMMANDS: [&str; 29] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
+    "hoivien", "members",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -57,6 +58,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "tiendo" | "progress" => super::admin::progress(ctx, None, None).await,
         "chitieu" | "targets" => super::admin::targets(ctx, None, None).await,
         "xuat" | "export" => super::admin::export_start(ctx).await,
+        "hoivien" | "members" => super::members::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -141,6 +143,9 @@ pub(crate) fn menu(ctx: &mut Ctx<'_>, text: Option<String>) {
                 b("menu-urgent", "khancap"),
                 b("menu-opinion", "ykien"),
             ]);
+            if role.manages_members() {
+                rows.push(vec![b("menu-members", "hoivien")]);
+            }
         }
         Some(_) => rows.push(vec![
             b("menu-urgent", "khancap"),
@@ -167,6 +172,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-progress" => tr!(lang, "menu-progress"),
         "menu-targets" => tr!(lang, "menu-targets"),
         "menu-export" => tr!(lang, "menu-export"),
+        "menu-members" => tr!(lang, "menu-members"),
         _ => tr!(lang, "menu-help"),
     }
 }
@@ -178,7 +184,11 @@ fn help(ctx: &mut Ctx<'_>) {
     text.push_str(&match ctx.role() {
         None => tr!(lang, "help-not-joined"),
         Some(Role::Member) => tr!(lang, "help-member"),
-        Some(Role::BranchHead) => tr!(lang, "help-reporter"),
+        Some(Role::BranchHead) => format!(
+            "{}\n{}",
+            tr!(lang, "help-reporter"),
+            tr!(lang, "help-branch-head")
+        ),
         Some(Role::GrassrootsOfficer) => format!(
             "{}\n{}",
             tr!(lang, "help-reporter"),
@@ -315,6 +325,8 @@ async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogErro
         InviteRefusal::Unknown => tr!(lang, "join-code-unknown"),
         InviteRefusal::Expired => tr!(lang, "join-code-expired"),
         InviteRefusal::UsedUp => tr!(lang, "join-code-used-up"),
+        InviteRefusal::Revoked => tr!(lang, "join-code-revoked"),
+        InviteRefusal::AlreadyUsed => tr!(lang, "join-code-already-used"),
     };
     if ctx.user.membership().is_some() {
         menu(ctx, Some(text));

@@ -15,6 +15,7 @@ pub(crate) mod admin;
 pub mod alerts;
 mod flows;
 mod linking;
+mod members;
 pub mod notices;
 pub mod picking;
 mod report;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
-use super::{Ctx, DialogError, Next, Prompt, flows, report};
+use super::{Ctx, DialogError, Next, Prompt, flows, members, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
 
@@ -48,6 +48,14 @@ pub enum DialogState {
     /// Choosing what to export: the range, then the format.
     Export {
         range: Option<String>,
+    },
+    /// A branch head's members (`/hoivien`), one page of them.
+    Members {
+        page: usize,
+    },
+    /// A branch head confirming that `user_id` is to be removed from her branch.
+    MemberRemove {
+        user_id: i64,
     },
 }
 
@@ -157,6 +165,10 @@ pub(crate) async fn prompt(
         DialogState::Language => Some(flows::language_prompt(ctx)),
         DialogState::Activity { step, draft } => Some(activity::prompt(ctx, *step, draft).await?),
         DialogState::Export { range } => Some(super::admin::export_prompt(ctx, range.as_deref())),
+        DialogState::Members { page } => Some(members::list_prompt(ctx, *page).await?),
+        DialogState::MemberRemove { user_id } => {
+            Some(members::confirm_prompt(ctx, *user_id).await?)
+        }
     })
 }
 
@@ -187,6 +199,10 @@ pub(crate) async fn on_choice(
         }
         DialogState::Export { range } => {
             super::admin::export_choice(ctx, range.as_deref(), token).await
+        }
+        DialogState::Members { .. } => members::list_choice(ctx, token).await,
+        DialogState::MemberRemove { user_id } => {
+            members::confirm_choice(ctx, *user_id, token).await
         }
     }
 }
@@ -242,10 +258,20 @@ mod tests {
                 parent: Some(3),
                 page: 1,
             },
+            DialogState::Members { page: 2 },
+            DialogState::MemberRemove { user_id: 42 },
         ];
         for s in states {
             assert_eq!(DialogState::from_json(&s.to_json()), s);
         }
+    }
+
+    #[test]
+    fn a_reset_by_storage_stores_exactly_idle() {
+        assert_eq!(
+            DialogState::Idle.to_json(),
+            crate::storage::users::IDLE_DIALOG
+        );
     }
 
     #[test]

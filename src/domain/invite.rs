@@ -51,8 +51,63 @@ impl fmt::Debug for InviteCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InviteRefusal {
     Unknown,
+    /// An operator revoked it (`chihoi invite revoke`).
+    Revoked,
     Expired,
     UsedUp,
+    /// She used it before, and the role it gave her has since been changed or taken away: an
+    /// old link does not give it back.
+    AlreadyUsed,
+}
+
+/// Where an invite stands, as `chihoi invite list` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteStatus {
+    Open,
+    Used,
+    Expired,
+    Revoked,
+}
+
+impl InviteStatus {
+    /// Revoked first (an operator's decision), then used up, then expired.
+    pub fn of(uses: i64, max_uses: i64, expires_at: i64, revoked: bool, now: i64) -> Self {
+        if revoked {
+            InviteStatus::Revoked
+        } else if uses >= max_uses {
+            InviteStatus::Used
+        } else if expires_at <= now {
+            InviteStatus::Expired
+        } else {
+            InviteStatus::Open
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteStatus::Open => "open",
+            InviteStatus::Used => "used",
+            InviteStatus::Expired => "expired",
+            InviteStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// For each code, the length of its shortest prefix (at least `min` characters) that no other
+/// code shares: enough for an operator to name an invite without the whole code being printed.
+pub fn unique_prefix_lengths(codes: &[&str], min: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..codes.len()).collect();
+    order.sort_by_key(|&i| codes[i]);
+    let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let mut lengths = vec![min; codes.len()];
+    for (k, &i) in order.iter().enumerate() {
+        let before = k
+            .checked_sub(1)
+            .map_or(0, |p| common(codes[order[p]], codes[i]));
+        let after = order.get(k + 1).map_or(0, |&n| common(codes[n], codes[i]));
+        lengths[i] = (before.max(after) + 1).max(min).min(codes[i].len());
+    }
+    lengths
 }
 
 #[cfg(test)]
@@ -88,6 +143,31 @@ mod tests {
         ] {
             assert!(InviteCode::parse(junk).is_none(), "{junk}");
         }
+    }
+
+    #[test]
+    fn prefixes_are_as_short_as_allowed_and_never_shared() {
+        let codes = ["abcdefgh1", "abcdefgh2", "zzzzzzzzz", "abcdxxxxx"];
+        assert_eq!(unique_prefix_lengths(&codes, 6), vec![9, 9, 6, 6]);
+        let many: Vec<String> = (0..2000).map(|_| InviteCode::generate().0).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let lengths = unique_prefix_lengths(&refs, 6);
+        for (i, code) in refs.iter().enumerate() {
+            let prefix = &code[..lengths[i]];
+            assert!(lengths[i] >= 6 && lengths[i] < code.len());
+            assert_eq!(refs.iter().filter(|c| c.starts_with(prefix)).count(), 1);
+        }
+    }
+
+    #[test]
+    fn a_revoked_invite_reads_revoked_whatever_else_holds() {
+        assert_eq!(InviteStatus::of(0, 1, 100, false, 50), InviteStatus::Open);
+        assert_eq!(InviteStatus::of(1, 1, 100, false, 50), InviteStatus::Used);
+        assert_eq!(
+            InviteStatus::of(0, 1, 100, false, 100),
+            InviteStatus::Expired
+        );
+        assert_eq!(InviteStatus::of(1, 1, 10, true, 50), InviteStatus::Revoked);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// Declared lowest first: the derived order is the hierarchy (see [`Role::outranks`]).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
@@ -50,6 +53,17 @@ impl Role {
     pub fn approves_joins(self) -> bool {
         matches!(self, Role::BranchHead | Role::GrassrootsOfficer)
     }
+
+    /// Whether `self` stands strictly above `other`: one may take access away only from people
+    /// below her, never from her equals or those above.
+    pub fn outranks(self, other: Role) -> bool {
+        self > other
+    }
+
+    /// Roles that see their branch's people in chat (`/hoivien`) and may remove a member.
+    pub fn manages_members(self) -> bool {
+        matches!(self, Role::BranchHead)
+    }
 }
 
 impl fmt::Display for Role {
@@ -94,5 +108,16 @@ mod tests {
             .filter(|r| r.files_monthly_report())
             .collect();
         assert_eq!(filers, vec![Role::BranchHead, Role::GrassrootsOfficer]);
+    }
+
+    #[test]
+    fn nobody_outranks_her_equals_or_those_above() {
+        for (i, a) in Role::ALL.into_iter().enumerate() {
+            for (j, b) in Role::ALL.into_iter().enumerate() {
+                assert_eq!(a.outranks(b), i > j, "{a} over {b}");
+            }
+        }
+        assert!(Role::BranchHead.outranks(Role::Member));
+        assert!(!Role::BranchHead.outranks(Role::BranchHead));
     }
 }

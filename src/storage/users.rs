@@ -3,7 +3,8 @@
 
 use sqlx::AnyConnection;
 
-use super::{Result, StorageError};
+use super::org::Unit;
+use super::{Result, StorageError, path_range_end};
 use crate::domain::invite::{InviteCode, InviteRefusal};
 use crate::domain::role::Role;
 
@@ -80,7 +81,7 @@ pub struct Identity<'a> {
 pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64) -> Result<User> {
     let known: Option<UserRow> = sqlx::query_as(&format!(
         "UPDATE users SET platform = $1, platform_user_id = $2, chat_id = $3, display_name = $4,
-                          reachable = 1
+                          reachable = 1, last_seen_at = $5
          WHERE id = (SELECT user_id FROM identities WHERE platform = $1 AND platform_user_id = $2)
          RETURNING {USER_COLUMNS}"
     ))
@@ -88,16 +89,18 @@ pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64)
     .bind(who.platform_user_id)
     .bind(who.chat_id)
     .bind(who.display_name)
+    .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = known {
         return user_from_row(row);
     }
     let row: UserRow = sqlx::query_as(&format!(
-        "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, created_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)
          ON CONFLICT (platform, platform_user_id) DO UPDATE
-           SET chat_id = excluded.chat_id, display_name = excluded.display_name, reachable = 1
+           SET chat_id = excluded.chat_id, display_name = excluded.display_name, reachable = 1,
+               last_seen_at = excluded.last_seen_at
          RETURNING {USER_COLUMNS}"
     ))
     .bind(who.platform)
@@ -293,6 +296,194 @@ pub async fn users_in_units_with_roles(
         .collect()
 }
 
+// ---- who has access, and taking it away -------------------------------------------------------
+
+/// A person as `chihoi user list` shows her: no phone numbers, platform ids or chat ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Option<Role>,
+    pub unit_code: Option<String>,
+    /// The apps she uses, the one she is reached on first.
+    pub platforms: Vec<String>,
+    pub last_seen_at: Option<i64>,
+    pub reachable: bool,
+}
+
+/// People holding a role in the subtree of `root`; without it, everyone who ever wrote to the
+/// bot (those without a role last). Ordered by unit, then rank, then name.
+pub async fn list_people(conn: &mut AnyConnection, root: Option<&Unit>) -> Result<Vec<Listed>> {
+    let filter = if root.is_some() {
+        "AND un.path >= $1 AND un.path < $2"
+    } else {
+        ""
+    };
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<i64>,
+        i64,
+    );
+    let sql = format!(
+        "SELECT u.id, u.display_name, u.role, un.code, un.path, u.platform, u.last_seen_at, u.reachable
+         FROM users u LEFT JOIN units un ON un.id = u.unit_id
+         WHERE u.platform <> 'merged' {filter}"
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    if let Some(root) = root {
+        q = q.bind(&root.path).bind(path_range_end(&root.path));
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let apps: Vec<(i64, String)> =
+        sqlx::query_as("SELECT user_id, platform FROM identities ORDER BY user_id, platform")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut by_user: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (id, platform) in apps {
+        by_user.entry(id).or_default().push(platform);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, display_name, role, unit_code, path, platform, last_seen_at, reachable) in rows {
+        let role = role
+            .map(|r| {
+                r.parse::<Role>()
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))
+            })
+            .transpose()?;
+        let mut platforms = by_user.remove(&id).unwrap_or_default();
+        platforms.retain(|p| *p != platform);
+        platforms.insert(0, platform);
+        out.push((
+            path,
+            Listed {
+                id,
+                display_name,
+                role,
+                unit_code,
+                platforms,
+                last_seen_at,
+                reachable: reachable != 0,
+            },
+        ));
+    }
+    // No unit sorts last; above her unit's people, the higher role first.
+    out.sort_by(|(pa, a), (pb, b)| {
+        (
+            pa.is_none(),
+            pa,
+            std::cmp::Reverse(a.role),
+            &a.display_name,
+            a.id,
+        )
+            .cmp(&(
+                pb.is_none(),
+                pb,
+                std::cmp::Reverse(b.role),
+                &b.display_name,
+                b.id,
+            ))
+    });
+    Ok(out.into_iter().map(|(_, l)| l).collect())
+}
+
+/// People holding one of `roles` in `unit` or below it, by name.
+pub async fn people_below(
+    conn: &mut AnyConnection,
+    unit: &Unit,
+    roles: &[Role],
+) -> Result<Vec<User>> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let role_params: Vec<String> = (0..roles.len()).map(|i| format!("${}", i + 3)).collect();
+    let columns = USER_COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM users u JOIN units un ON un.id = u.unit_id
+         WHERE un.path >= $1 AND un.path < $2 AND u.role IN ({})
+         ORDER BY u.display_name, u.id",
+        role_params.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, UserRow>(&sql)
+        .bind(&unit.path)
+        .bind(path_range_end(&unit.path));
+    for r in roles {
+        q = q.bind(r.as_str());
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(user_from_row)
+        .collect()
+}
+
+/// The dialog state every reset leaves (`DialogState::Idle` as stored).
+pub const IDLE_DIALOG: &str = "{\"flow\":\"idle\"}";
+
+/// Ends whatever she was doing, everywhere she uses the bot, because her access changed: the
+/// messages still queued for her are cancelled; her dialog goes back to idle under a new
+/// version, so a button she still has on screen is stale; the list a text-only chat showed her
+/// last is forgotten, so a typed number picks nothing; her unused link code is dropped.
+/// Returns how many queued messages were cancelled.
+pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64, now: i64) -> Result<u64> {
+    // Her chats: the app she is reached on, and each app account of hers (a private chat's id
+    // is the account's id on both platforms).
+    const HER_CHAT: &str = "(EXISTS (SELECT 1 FROM users u WHERE u.id = $1
+                                   AND u.platform = {t}.platform AND u.chat_id = {t}.chat_id)
+         OR EXISTS (SELECT 1 FROM identities i WHERE i.user_id = $1
+                    AND i.platform = {t}.platform AND i.platform_user_id = {t}.chat_id))";
+    let cancelled = sqlx::query(&format!(
+        "UPDATE outbox SET status = 'cancelled'
+         WHERE status = 'pending' AND (user_id = $1 OR {})",
+        HER_CHAT.replace("{t}", "outbox")
+    ))
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query(&format!(
+        "DELETE FROM chat_choices WHERE {}",
+        HER_CHAT.replace("{t}", "chat_choices")
+    ))
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE dialog_states SET version = version + 1, state = $2, updated_at = $3 WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .bind(IDLE_DIALOG)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM link_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(cancelled)
+}
+
+/// Takes her role and unit away: she is no longer a member of anything; what she reported
+/// stays (reports, opinions and alerts keep pointing at her). Her pending join request is
+/// withdrawn and her sessions end ([`end_sessions`]). Returns how many queued messages were
+/// cancelled.
+pub async fn take_away_access(conn: &mut AnyConnection, user_id: i64, now: i64) -> Result<u64> {
+    sqlx::query("UPDATE users SET unit_id = NULL, role = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    withdraw_join_requests(conn, user_id, now).await?;
+    end_sessions(conn, user_id, now).await
+}
+
 // ---- invites ---------------------------------------------------------------------------------
 
 pub async fn create_invite(
@@ -319,57 +510,174 @@ pub async fn create_invite(
 }
 
 /// Redeems a code for a user: one use is consumed atomically, and a second `/start` with the
-/// same code by the same user consumes nothing.
+/// same code by the same user consumes nothing and changes nothing.
+///
+/// A revoked or expired invite is refused before anything else, so that re-opening a link she
+/// used before cannot bring a role back after the invite was revoked or ran out; and a link she
+/// used before restores nothing once her role has been changed or taken away.
 pub async fn redeem_invite(
     conn: &mut AnyConnection,
     code: &InviteCode,
     user_id: i64,
     now: i64,
 ) -> Result<Result<(i64, Role), InviteRefusal>> {
-    let parse_role = |r: String| {
-        r.parse::<Role>()
-            .map_err(|e| StorageError::Corrupt(e.to_string()))
+    let invite: Option<(i64, String, i64, Option<i64>)> =
+        sqlx::query_as("SELECT unit_id, role, expires_at, revoked_at FROM invites WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((unit, role, expires_at, revoked_at)) = invite else {
+        return Ok(Err(InviteRefusal::Unknown));
     };
-    let again: Option<(i64, String)> = sqlx::query_as(
-        "SELECT i.unit_id, i.role FROM invite_redemptions r JOIN invites i ON i.code = r.code
-         WHERE r.code = $1 AND r.user_id = $2",
-    )
-    .bind(code.as_str())
-    .bind(user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some((unit, role)) = again {
-        return Ok(Ok((unit, parse_role(role)?)));
+    let role = role
+        .parse::<Role>()
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    if let Some(why) = closed(expires_at, revoked_at, now) {
+        return Ok(Err(why));
     }
-    let taken: Option<(i64, String)> = sqlx::query_as(
-        "UPDATE invites SET uses = uses + 1 WHERE code = $1 AND uses < max_uses AND expires_at > $2
-         RETURNING unit_id, role",
+    let again: Option<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM invite_redemptions WHERE code = $1 AND user_id = $2")
+            .bind(code.as_str())
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if again.is_some() {
+        let current: Option<(Option<i64>, Option<String>)> =
+            sqlx::query_as("SELECT unit_id, role FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let unchanged = current == Some((Some(unit), Some(role.as_str().to_owned())));
+        return Ok(if unchanged {
+            Ok((unit, role))
+        } else {
+            Err(InviteRefusal::AlreadyUsed)
+        });
+    }
+    let taken: Option<(i64,)> = sqlx::query_as(
+        "UPDATE invites SET uses = uses + 1
+         WHERE code = $1 AND uses < max_uses AND expires_at > $2 AND revoked_at IS NULL
+         RETURNING unit_id",
     )
     .bind(code.as_str())
     .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some((unit, role)) = taken {
-        sqlx::query(
-            "INSERT INTO invite_redemptions (code, user_id, redeemed_at) VALUES ($1, $2, $3)",
-        )
+    if taken.is_none() {
+        // Used up, or revoked a moment ago.
+        let row: Option<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT expires_at, revoked_at FROM invites WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+        let why = row.and_then(|(expires_at, revoked_at)| closed(expires_at, revoked_at, now));
+        return Ok(Err(why.unwrap_or(InviteRefusal::UsedUp)));
+    }
+    sqlx::query("INSERT INTO invite_redemptions (code, user_id, redeemed_at) VALUES ($1, $2, $3)")
         .bind(code.as_str())
         .bind(user_id)
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        return Ok(Ok((unit, parse_role(role)?)));
+    Ok(Ok((unit, role)))
+}
+
+/// Why an invite no longer works for anybody: revoked, or expired.
+fn closed(expires_at: i64, revoked_at: Option<i64>, now: i64) -> Option<InviteRefusal> {
+    if revoked_at.is_some() {
+        Some(InviteRefusal::Revoked)
+    } else if expires_at <= now {
+        Some(InviteRefusal::Expired)
+    } else {
+        None
     }
-    let why: Option<(i64, i64, i64)> =
-        sqlx::query_as("SELECT uses, max_uses, expires_at FROM invites WHERE code = $1")
+}
+
+/// An invite as `chihoi invite list` shows it (the code is printed by a prefix only).
+#[derive(Debug, Clone)]
+pub struct InviteListing {
+    pub code: InviteCode,
+    pub unit_code: String,
+    pub role: Role,
+    pub uses: i64,
+    pub max_uses: i64,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Invites for units in the subtree of `root` (every invite without it), newest first.
+pub async fn invites_under(
+    conn: &mut AnyConnection,
+    root: Option<&Unit>,
+) -> Result<Vec<InviteListing>> {
+    let sql = format!(
+        "SELECT i.code, u.code, i.role, i.uses, i.max_uses, i.expires_at, i.created_at, i.revoked_at
+         FROM invites i JOIN units u ON u.id = i.unit_id
+         {}
+         ORDER BY i.created_at DESC, u.path",
+        if root.is_some() {
+            "WHERE u.path >= $1 AND u.path < $2"
+        } else {
+            ""
+        }
+    );
+    type Row = (String, String, String, i64, i64, i64, i64, Option<i64>);
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    if let Some(root) = root {
+        q = q.bind(&root.path).bind(path_range_end(&root.path));
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(
+            |(code, unit_code, role, uses, max_uses, expires_at, created_at, revoked_at)| {
+                Ok(InviteListing {
+                    code: InviteCode::parse(&code)
+                        .ok_or_else(|| StorageError::Corrupt("invite code".into()))?,
+                    unit_code,
+                    role: role
+                        .parse()
+                        .map_err(|e: crate::domain::role::UnknownRole| {
+                            StorageError::Corrupt(e.to_string())
+                        })?,
+                    uses,
+                    max_uses,
+                    expires_at,
+                    created_at,
+                    revoked_at,
+                })
+            },
+        )
+        .collect()
+}
+
+/// Every invite code there is (to tell prefixes apart).
+pub async fn invite_codes(conn: &mut AnyConnection) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT code FROM invites")
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(c,)| c).collect())
+}
+
+/// Revokes an invite; `false` when it was revoked already.
+pub async fn revoke_invite(conn: &mut AnyConnection, code: &InviteCode, now: i64) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE invites SET revoked_at = $1 WHERE code = $2 AND revoked_at IS NULL")
+            .bind(now)
             .bind(code.as_str())
-            .fetch_optional(&mut *conn)
+            .execute(conn)
             .await?;
-    Ok(Err(match why {
-        None => InviteRefusal::Unknown,
-        Some((_, _, expires_at)) if expires_at <= now => InviteRefusal::Expired,
-        Some(_) => InviteRefusal::UsedUp,
-    }))
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many people joined with an invite.
+pub async fn invite_redemption_count(conn: &mut AnyConnection, code: &InviteCode) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invite_redemptions WHERE code = $1")
+        .bind(code.as_str())
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
 }
 
 // ---- join requests ---------------------------------------------------------------------------

@@ -181,6 +181,103 @@ async fn operator_sets_up_the_tree_and_invites_from_the_command_line(backend: Ba
 
 both_backends!(operator_sets_up_the_tree_and_invites_from_the_command_line);
 
+/// `chihoi user …` and `chihoi invite list|revoke` as processes, beside the running bot (its
+/// clock set to the wall clock the processes use).
+async fn operator_manages_people_and_invites_from_the_command_line(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.set_now(chrono::Utc::now());
+    let code = app
+        .invite(BRANCH, chihoi::domain::role::Role::Member, 3)
+        .await;
+    app.joined(
+        716_001,
+        "Nguyễn Thị Lan",
+        BRANCH,
+        chihoi::domain::role::Role::BranchHead,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| tokio::task::block_in_place(|| chihoi(&app.db, dir.path(), args));
+
+    let o = run(&["user", "list", "--unit", GRASSROOTS]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.contains("Nguyễn Thị Lan"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("branch_head") && line.contains(BRANCH),
+        "{line}"
+    );
+    assert!(
+        !out.contains("716001"),
+        "platform ids are not printed: {out}"
+    );
+    let id = line.split_whitespace().next().unwrap().to_owned();
+    assert!(id.starts_with('#'), "{line}");
+
+    let o = run(&["user", "set-role", &id, "--role", "member"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "is now member of {BRANCH} (was branch_head of {BRANCH})"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["user", "remove", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!("Removed {id} Nguyễn Thị Lan")),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["user", "remove", "#99999"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no person #99999"), "{}", stderr(&o));
+
+    let o = run(&["invite", "list", "--unit", BRANCH]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(&code[..6]))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains(" open "), "{line}");
+    assert!(
+        !out.contains(code.as_str()),
+        "whole codes are not printed: {out}"
+    );
+    let o = run(&["invite", "revoke", &code[..6]]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Revoked invite"), "{}", stdout(&o));
+    // A code may start with "-": it is read as the code, not as an option.
+    let o = run(&["invite", "revoke", "-Zq9x"]);
+    assert!(
+        stderr(&o).contains("no invite starts with \"-Zq9x\""),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["invite", "list"]);
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.starts_with(&code[..6])).unwrap();
+    assert!(line.contains(" revoked "), "{line}");
+    // The bot refuses it at once.
+    let mut hoa = app.person(716_002, "Trần Thị Hoa");
+    let r = hoa.send(&format!("/start {code}")).await.unwrap();
+    assert!(texts(&r).contains("đã bị thu hồi"), "{}", texts(&r));
+    // Creating invites reads as before.
+    let o = run(&["invite", "--unit", BRANCH, "--role", "member"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["invite", "--unit", BRANCH]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--role"), "{}", stderr(&o));
+    app.shutdown().await;
+}
+
+both_backends!(operator_manages_people_and_invites_from_the_command_line);
+
 #[test]
 fn serve_without_a_token_says_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod access;
 mod calendar;
 mod channel;
 mod cli;
