@@ -100,4 +100,5 @@ cmd-hoatdong = Log an activity
 cmd-tiendo = Reporting progress
 cmd-chitieu = Yearly targets
 cmd-xuat = Export reports
+cmd-hoivien = Members of your branch
 error-set-aside = Sorry, the bot could not handle your last message. Please send it again in a few minutes.

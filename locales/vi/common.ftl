@@ -100,4 +100,5 @@ cmd-hoatdong = Ghi hoạt động
 cmd-tiendo = Tiến độ báo cáo
 cmd-chitieu = Chỉ tiêu năm
 cmd-xuat = Xuất báo cáo
+cmd-hoivien = Hội viên chi hội
 error-set-aside = Xin lỗi chị, bot chưa xử lý được tin nhắn vừa rồi. Chị vui lòng gửi lại sau ít phút.

@@ -125,6 +125,9 @@ pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64)
     Ok(user)
 }
 
+/// How stale `users.last_seen_at` may get before an update writes it again.
+const LAST_SEEN_GRAIN_SECS: i64 = 15 * 60;
+
 /// Her account and her dialog (version, state) in one read, as each update begins; the account
 /// is written only when the platform tells something new (another app, chat or name, or she
 /// was marked unreachable).
@@ -145,9 +148,10 @@ pub async fn arrive(
         i64,
         Option<i64>,
         Option<String>,
+        Option<i64>,
     )> = sqlx::query_as(
         "SELECT u.id, u.platform, u.platform_user_id, u.chat_id, u.display_name, u.lang,
-                u.unit_id, u.role, u.reachable, d.version, d.state
+                u.unit_id, u.role, u.reachable, d.version, d.state, u.last_seen_at
          FROM identities i JOIN users u ON u.id = i.user_id
          LEFT JOIN dialog_states d ON d.user_id = u.id
          WHERE i.platform = $1 AND i.platform_user_id = $2",
@@ -156,8 +160,20 @@ pub async fn arrive(
     .bind(who.platform_user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((id, platform, platform_user_id, chat_id, name, lang, unit, role, reachable, v, st)) =
-        row
+    let Some((
+        id,
+        platform,
+        platform_user_id,
+        chat_id,
+        name,
+        lang,
+        unit,
+        role,
+        reachable,
+        v,
+        st,
+        last_seen,
+    )) = row
     else {
         let user = upsert_user(conn, who, now).await?;
         let dialog = load_dialog(conn, user.id).await?;
@@ -179,7 +195,10 @@ pub async fn arrive(
         && user.platform_user_id == who.platform_user_id
         && user.chat_id == who.chat_id
         && user.display_name == who.display_name
-        && user.reachable;
+        && user.reachable
+        // "Last seen" (for `chihoi user list`) is kept to the quarter hour, not written on
+        // every tap.
+        && last_seen.is_some_and(|t| now - t < LAST_SEEN_GRAIN_SECS);
     if unchanged {
         return Ok((user, dialog));
     }

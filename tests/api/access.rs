@@ -473,7 +473,15 @@ async fn a_branch_head_removes_a_member_of_her_branch_after_confirming(backend: 
     // Back to the list, and again: nothing happens until she confirms.
     lan.tap("⬆ Quay lại").await.unwrap();
     assert_eq!(role_of(&app, mai_id).await.1.as_deref(), Some("member"));
-    lan.tap("Phạm Thị Mai").await.unwrap();
+    let confirm = lan.tap("Phạm Thị Mai").await.unwrap();
+    let stale = confirm
+        .iter()
+        .find_map(|m| {
+            m.button("🗑 Xóa khỏi chi hội")
+                .and_then(|b| b.callback_data.clone())
+                .map(|data| (m.message_id, data))
+        })
+        .expect("a confirm button");
     let done = lan.tap("🗑 Xóa khỏi chi hội").await.unwrap();
     assert!(
         texts(&done).contains("Đã xóa Phạm Thị Mai khỏi danh sách chi hội"),
@@ -490,7 +498,7 @@ async fn a_branch_head_removes_a_member_of_her_branch_after_confirming(backend: 
         texts(&told)
     );
     // A second tap on the old confirm button does nothing more.
-    lan.tap("🗑 Xóa khỏi chi hội").await.unwrap();
+    lan.tap_data(stale.0, &stale.1).await.unwrap();
     assert!(last_notice(&app).contains("đã cũ"), "{}", last_notice(&app));
     assert!(mai.unread().is_empty());
     // She is no longer a member; the head's list has one member left.

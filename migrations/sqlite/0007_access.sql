@@ -1,6 +1,6 @@
 -- Access that can be taken away: when each person last wrote to the bot (for
 -- `chihoi user list`), and invites an operator revoked (`chihoi invite revoke`).
--- Kept in step with ../postgres/0006_access.sql.
+-- Kept in step with ../postgres/0007_access.sql.
 
 -- Unix seconds of her last message or tap; NULL until she writes again.
 ALTER TABLE users ADD COLUMN last_seen_at INTEGER;
