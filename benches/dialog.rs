@@ -155,7 +155,7 @@ async fn run() -> bool {
 async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: Duration) -> bool {
     let setup = Instant::now();
     let db = common::database().await;
-    let ids = org_with_heads(&db.store, heads, members).await;
+    let (ids, members) = org_with_heads(&db.store, heads, members).await;
     quiet_scheduler(&db.store).await;
     let api = Arc::new(
         LocalBotApi::start(LocalBotApiOptions::default())
@@ -169,9 +169,16 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
     let mut bot = BotProcess::spawn(&api, &db, scenario.limits, work.path());
     bot.wait_until_polling(&api).await;
     let setup = setup.elapsed();
+    // For attaching a profiler (`perf record -g -p PID`) while the heads run.
+    eprintln!(
+        "{}: chihoi serve polling as pid {}",
+        scenario.name,
+        bot.pid()
+    );
 
     let before = api.stats();
     let cpu_before = bot.cpu();
+    let own_cpu_before = common::process_cpu(std::process::id()).unwrap_or_default();
     let started = Instant::now();
     let runs: Vec<_> = ids
         .iter()
@@ -195,12 +202,16 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
     }
     let wall = started.elapsed();
     let cpu = bot.cpu().saturating_sub(cpu_before);
+    let own_cpu = common::process_cpu(std::process::id())
+        .unwrap_or_default()
+        .saturating_sub(own_cpu_before);
     let memory = bot.memory();
     let after = quiescent_stats(&api).await;
     let submitted: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM reports")
         .fetch_one(db.store.pool())
         .await
         .unwrap();
+    let pid = bot.pid();
     let log = bot.stop(work.path()).await;
 
     let updates = latencies.len();
@@ -245,9 +256,10 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
         ms(latencies.last().copied().unwrap_or_default()),
     );
     println!(
-        "   bot CPU: {:.2} s user+system = {:.2} ms per update",
+        "   bot CPU (pid {pid}): {:.2} s user+system = {:.2} ms per update; this process (server and heads) {:.2} s",
         cpu.as_secs_f64(),
-        cpu.as_secs_f64() * 1000.0 / updates.max(1) as f64
+        cpu.as_secs_f64() * 1000.0 / updates.max(1) as f64,
+        own_cpu.as_secs_f64()
     );
     println!(
         "   bot memory: peak resident (VmHWM) {:.1} MiB; at the end resident {:.1} MiB, of which anonymous {:.1} MiB",
@@ -289,19 +301,20 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
 
 /// A province with at least `heads` branches (one district, communes of up to 100 branches),
 /// a branch head in each, and `members` members spread over them, all with their Telegram
-/// identities. Returns the Telegram ids of the first `heads` heads (each her branch's id).
-async fn org_with_heads(store: &Store, heads: usize, members: i64) -> Vec<i64> {
+/// identities. Returns the Telegram ids of the first `heads` heads (each her branch's id) and
+/// how many members were registered.
+async fn org_with_heads(store: &Store, heads: usize, members: i64) -> (Vec<i64>, i64) {
     let heads = heads.max(1) as u64;
     let communes = heads.div_ceil(100);
     let per_commune = heads.div_ceil(communes);
     let branches = common::synthetic_province(store, 1, communes as i64, per_commune as i64).await;
     assert!(branches as u64 >= heads);
     common::branch_heads(store).await;
-    common::members(store, members).await;
+    let members = common::members(store, members).await;
     common::identities(store).await;
     // `synthetic_province` numbers branches from 1,000,000; `branch_heads` gives each head
     // her branch's id as Telegram user and chat id.
-    (0..heads as i64).map(|i| 1_000_000 + i).collect()
+    ((0..heads as i64).map(|i| 1_000_000 + i).collect(), members)
 }
 
 /// Queues what the scheduler finds due now (the period's prompt or latest reminder to every
