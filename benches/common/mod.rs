@@ -13,6 +13,8 @@ use chihoi::storage::Store;
 pub struct BenchDb {
     pub store: Store,
     pub label: &'static str,
+    /// Where it is, for a bot process of its own (`DATABASE_URL`).
+    pub url: DatabaseUrl,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -59,6 +61,7 @@ pub async fn database() -> BenchDb {
         BenchDb {
             store,
             label: "PostgreSQL",
+            url,
             _dir: None,
             pg: if kept.is_some() {
                 None
@@ -83,6 +86,7 @@ pub async fn database() -> BenchDb {
         BenchDb {
             store,
             label: "SQLite",
+            url,
             _dir: dir,
             pg: None,
         }
@@ -177,6 +181,43 @@ pub async fn branch_heads(store: &Store) -> i64 {
     done.rows_affected() as i64
 }
 
+/// `count` members (role `member`, on Telegram, chat id = user id from 2,000,000,000 up),
+/// spread evenly over the branches made by [`synthetic_province`]. Returns how many were added.
+pub async fn members(store: &Store, count: i64) -> i64 {
+    if count <= 0 {
+        return 0;
+    }
+    let (branches,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units WHERE level = 'branch'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let done = sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
+         INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, unit_id, role, created_at)
+         SELECT 'telegram', '' || (2000000000 + i), '' || (2000000000 + i), 'Hội viên ' || i, 'vi',
+                1000000 + i % $2, 'member', 0 FROM n",
+    )
+    .bind(count)
+    .bind(branches)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    done.rows_affected() as i64
+}
+
+/// The platform identity (`identities` row) of every user inserted directly, as the bot makes
+/// one when a person first writes: the bot finds the person behind a Telegram account through it.
+pub async fn identities(store: &Store) {
+    sqlx::query(
+        "INSERT INTO identities (platform, platform_user_id, user_id, created_at)
+         SELECT platform, platform_user_id, id, created_at FROM users u
+         WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.user_id = u.id)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+}
+
 /// Peak resident memory of this process so far (VmHWM), in MiB.
 pub fn peak_memory_mib() -> f64 {
     status_mib("VmHWM:")
@@ -189,7 +230,13 @@ pub fn anon_memory_mib() -> f64 {
 }
 
 fn status_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    process_status_mib("self", field)
+}
+
+/// A memory field of `/proc/<process>/status` (`VmHWM:`, `VmRSS:`, `RssAnon:`…) in MiB, for
+/// `process` "self" or a process id; NaN when it cannot be read.
+pub fn process_status_mib(process: &str, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -231,6 +278,18 @@ impl Drop for AnonPeak {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// CPU time (user + system, all threads) a process has used so far, from `/proc/<pid>/stat`;
+/// `None` once it is gone. Counted in clock ticks of 10 ms (Linux's USER_HZ is 100).
+pub fn process_cpu(pid: u32) -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14 (utime) and 15 (stime) of proc(5); `rest` starts at field 3.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
 }
 
 /// Resets the peak-memory mark (Linux: writing 5 to clear_refs), to measure one phase.

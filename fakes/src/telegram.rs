@@ -16,7 +16,8 @@
 //!
 //! A test plays the users ([`TestUser`], [`LocalBotApi::push_text`], [`LocalBotApi::push_callback`],
 //! …), then reads what the bot did ([`LocalBotApi::sent`], [`LocalBotApi::wait_for_sent`],
-//! [`LocalBotApi::calls`]) and can make Telegram misbehave ([`LocalBotApi::fail_next`],
+//! [`LocalBotApi::calls`], or chat by chat, new messages and edits alike,
+//! [`LocalBotApi::wait_for_change`]) and can make Telegram misbehave ([`LocalBotApi::fail_next`],
 //! [`LocalBotApi::set_rate_limits`], [`LocalBotApi::push_blocked`]).
 //!
 //! Like Telegram it rejects what Telegram rejects where bots commonly go wrong: text over 4096
@@ -201,6 +202,8 @@ impl Default for RateLimits {
 pub struct Stats {
     /// Accepted `sendMessage`/`sendDocument`/`sendPhoto` calls.
     pub sends_accepted: u64,
+    /// Accepted `editMessageText`/`editMessageReplyMarkup`/`editMessageCaption` calls.
+    pub edits_accepted: u64,
     /// 429 responses returned, from rate limits and from [`Failure::TooManyRequests`].
     pub too_many_requests: u64,
     /// Calls received per method (lowercased name), including failed and unknown ones.
@@ -219,6 +222,17 @@ impl Stats {
             .copied()
             .unwrap_or(0)
     }
+}
+
+/// What the bot changed in one chat since a [`LocalBotApi::chat_version`] read earlier, from
+/// [`LocalBotApi::changed_since`] and [`LocalBotApi::wait_for_change`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChatChanges {
+    /// The chat's version now.
+    pub version: u64,
+    /// The bot's messages in the chat sent, edited or deleted since, as they stand now, in the
+    /// order of their last change (the most recently changed last).
+    pub messages: Vec<SentMessage>,
 }
 
 /// A message the bot sent, as it stands now (edits applied).
@@ -419,10 +433,9 @@ impl LocalBotApi {
         let mut st = self.shared.lock();
         st.see_user(from);
         let message = st
-            .messages
-            .iter()
+            .in_chat(from.id)
             .rev()
-            .find(|m| m.sent.chat_id == from.id && m.sent.message_id == message_id)
+            .find(|m| m.sent.message_id == message_id)
             .map(|m| m.json.clone())
             .unwrap_or_else(|| {
                 json!({
@@ -581,9 +594,7 @@ impl LocalBotApi {
     pub fn sent_to(&self, chat_id: i64) -> Vec<SentMessage> {
         self.shared
             .lock()
-            .messages
-            .iter()
-            .filter(|m| m.sent.chat_id == chat_id)
+            .in_chat(chat_id)
             .map(|m| m.sent.clone())
             .collect()
     }
@@ -592,10 +603,68 @@ impl LocalBotApi {
     pub fn message_json(&self, chat_id: i64, message_id: i64) -> Option<Value> {
         self.shared
             .lock()
-            .messages
-            .iter()
-            .find(|m| m.sent.chat_id == chat_id && m.sent.message_id == message_id)
+            .in_chat(chat_id)
+            .find(|m| m.sent.message_id == message_id)
             .map(|m| m.json.clone())
+    }
+
+    /// How many visible changes the bot has made in `chat_id` so far: each message it sent
+    /// there and each edit or deletion of one adds one (0 before the first). Read it before
+    /// pushing an update, then [`Self::wait_for_change`] sees the answer whether the bot sends
+    /// a new message or edits the one tapped.
+    pub fn chat_version(&self, chat_id: i64) -> u64 {
+        self.shared.lock().chat_version(chat_id)
+    }
+
+    /// The bot's messages in `chat_id` sent, edited or deleted after `version` (a
+    /// [`Self::chat_version`] read earlier), as they stand now, with the chat's version now.
+    pub fn changed_since(&self, chat_id: i64, version: u64) -> ChatChanges {
+        let st = self.shared.lock();
+        let mut messages: Vec<&Stored> = st
+            .in_chat(chat_id)
+            .filter(|m| m.version > version)
+            .collect();
+        messages.sort_by_key(|m| m.version);
+        ChatChanges {
+            version: st.chat_version(chat_id),
+            messages: messages.into_iter().map(|m| m.sent.clone()).collect(),
+        }
+    }
+
+    /// Waits until the bot changes something in `chat_id` after `version` (a
+    /// [`Self::chat_version`] read earlier), then returns what changed since. Wakes only on
+    /// that chat's changes, so many users waiting at once (a load test) cost little.
+    pub async fn wait_for_change(
+        &self,
+        chat_id: i64,
+        version: u64,
+        timeout: Duration,
+    ) -> Result<ChatChanges, WaitTimeout> {
+        let deadline = Instant::now() + timeout;
+        let mut rx = self.shared.lock().chat_changes(chat_id).subscribe();
+        loop {
+            if *rx.borrow_and_update() > version {
+                return Ok(self.changed_since(chat_id, version));
+            }
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => break,
+                () = self.shared.shutdown.cancelled() => break,
+            }
+        }
+        let texts: Vec<_> = self.sent_to(chat_id).iter().map(describe_message).collect();
+        Err(WaitTimeout {
+            what: format!("a change in chat {chat_id} after version {version}"),
+            timeout,
+            state: format!(
+                "version {}; messages: {texts:?}",
+                self.chat_version(chat_id)
+            ),
+        })
     }
 
     /// Waits until the bot has sent at least `count` messages to `chat_id`, then returns all
@@ -609,13 +678,7 @@ impl LocalBotApi {
         let deadline = Instant::now() + timeout;
         let reached = self
             .shared
-            .wait_until(deadline, |st| {
-                st.messages
-                    .iter()
-                    .filter(|m| m.sent.chat_id == chat_id)
-                    .count()
-                    >= count
-            })
+            .wait_until(deadline, |st| st.in_chat(chat_id).count() >= count)
             .await;
         let sent = self.sent_to(chat_id);
         if reached {
@@ -1222,6 +1285,8 @@ struct Webhook {
 struct Stored {
     sent: SentMessage,
     json: Value,
+    /// Its chat's version at its last change (see [`LocalBotApi::chat_version`]).
+    version: u64,
 }
 
 /// A file `getFile` knows.
@@ -1245,6 +1310,10 @@ struct ServerState {
     /// Every update ever queued, by id, for `redeliver`.
     history: HashMap<i64, Value>,
     messages: Vec<Stored>,
+    /// Indexes into `messages` per chat, in sending order.
+    by_chat: HashMap<i64, Vec<usize>>,
+    /// Per chat, the count of the bot's visible changes there; its receivers wake on each.
+    chat_versions: HashMap<i64, watch::Sender<u64>>,
     /// (chat, message id) of messages users sent, which the bot may delete.
     user_messages: HashSet<(i64, i64)>,
     /// `Chat` JSON of chats seen in pushed updates.
@@ -1281,6 +1350,8 @@ impl ServerState {
             queue: Vec::new(),
             history: HashMap::new(),
             messages: Vec::new(),
+            by_chat: HashMap::new(),
+            chat_versions: HashMap::new(),
             user_messages: HashSet::new(),
             chats: HashMap::new(),
             blocked: HashSet::new(),
@@ -1479,9 +1550,8 @@ impl ServerState {
         };
         if let Some(target) = target {
             let found = self
-                .messages
-                .iter()
-                .find(|m| m.sent.chat_id == chat_id && m.sent.message_id == target)
+                .in_chat(chat_id)
+                .find(|m| m.sent.message_id == target)
                 .map(|m| m.json.clone())
                 .or_else(|| {
                     self.history.values().find_map(|u| {
@@ -1506,8 +1576,45 @@ impl ServerState {
         self.messages.push(Stored {
             sent,
             json: json.clone(),
+            version: 0,
         });
+        let index = self.messages.len() - 1;
+        self.by_chat.entry(chat_id).or_default().push(index);
+        self.mark_changed(index);
         json
+    }
+
+    /// The bot's messages to one chat, in sending order.
+    fn in_chat(&self, chat_id: i64) -> impl DoubleEndedIterator<Item = &Stored> + '_ {
+        self.by_chat
+            .get(&chat_id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.messages[i])
+    }
+
+    fn chat_changes(&mut self, chat_id: i64) -> &watch::Sender<u64> {
+        self.chat_versions
+            .entry(chat_id)
+            .or_insert_with(|| watch::channel(0).0)
+    }
+
+    fn chat_version(&self, chat_id: i64) -> u64 {
+        self.chat_versions
+            .get(&chat_id)
+            .map_or(0, |versions| *versions.borrow())
+    }
+
+    /// Counts a visible change of the bot message at `index` (sent, edited or deleted) in its
+    /// chat's version, stamps the message with it and wakes that chat's waiters.
+    fn mark_changed(&mut self, index: usize) {
+        let chat_id = self.messages[index].sent.chat_id;
+        let mut version = 0;
+        self.chat_changes(chat_id).send_modify(|v| {
+            *v += 1;
+            version = *v;
+        });
+        self.messages[index].version = version;
     }
 
     fn register_file(&mut self, file_id: &str, file_name: &str, bytes: Option<Vec<u8>>) {
@@ -1610,19 +1717,30 @@ impl ServerState {
         self.chat_sends.entry(chat_id).or_default().push_back(now);
     }
 
-    /// The live bot message an edit or delete names, or 400 with `missing`.
-    fn find_message(&mut self, p: &Params, missing: &str) -> Result<&mut Stored, ApiErr> {
+    /// The index of the live bot message an edit or delete names, or 400 with `missing`.
+    fn find_message(&mut self, p: &Params, missing: &str) -> Result<usize, ApiErr> {
         let chat_id = p.chat_id()?;
         let message_id = p
             .i64("message_id")?
             .ok_or_else(|| ApiErr::bad_request("message identifier is not specified"))?;
         self.check_sendable(chat_id)?;
-        self.messages
-            .iter_mut()
-            .find(|m| {
-                m.sent.chat_id == chat_id && m.sent.message_id == message_id && !m.sent.deleted
+        self.by_chat
+            .get(&chat_id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&i| {
+                let m = &self.messages[i].sent;
+                m.message_id == message_id && !m.deleted
             })
             .ok_or_else(|| ApiErr::bad_request(missing))
+    }
+
+    /// Counts an accepted edit of the message at `index`; returns its JSON.
+    fn edited(&mut self, index: usize, json: Value) -> Value {
+        self.stats.edits_accepted += 1;
+        self.mark_changed(index);
+        json
     }
 
     fn edit_text(&mut self, p: &Params) -> Result<Value, ApiErr> {
@@ -1641,7 +1759,8 @@ impl ServerState {
         let markup = Markup::parse(p.json("reply_markup")?)?;
         self.revision += 1;
         let revision = self.revision;
-        let m = self.find_message(p, "message to edit not found")?;
+        let index = self.find_message(p, "message to edit not found")?;
+        let m = &mut self.messages[index];
         if m.sent.text.is_none() {
             return Err(ApiErr::bad_request(
                 "there is no text in the message to edit",
@@ -1656,7 +1775,8 @@ impl ServerState {
         set_or_remove(&mut m.json, "entities", non_empty(entities));
         m.sent.text = Some(text);
         m.sent.parse_mode = parse_mode;
-        Ok(apply_edit(m, markup, revision))
+        let json = apply_edit(m, markup, revision);
+        Ok(self.edited(index, json))
     }
 
     fn edit_markup(&mut self, p: &Params) -> Result<Value, ApiErr> {
@@ -1666,11 +1786,13 @@ impl ServerState {
         let markup = Markup::parse(p.json("reply_markup")?)?;
         self.revision += 1;
         let revision = self.revision;
-        let m = self.find_message(p, "message to edit not found")?;
+        let index = self.find_message(p, "message to edit not found")?;
+        let m = &mut self.messages[index];
         if m.json.get("reply_markup") == markup.inline.as_ref() {
             return Err(not_modified());
         }
-        Ok(apply_edit(m, markup, revision))
+        let json = apply_edit(m, markup, revision);
+        Ok(self.edited(index, json))
     }
 
     fn edit_caption(&mut self, p: &Params) -> Result<Value, ApiErr> {
@@ -1687,7 +1809,8 @@ impl ServerState {
         let markup = Markup::parse(p.json("reply_markup")?)?;
         self.revision += 1;
         let revision = self.revision;
-        let m = self.find_message(p, "message to edit not found")?;
+        let index = self.find_message(p, "message to edit not found")?;
+        let m = &mut self.messages[index];
         let Some(file) = m.sent.document.as_mut().or(m.sent.photo.as_mut()) else {
             return Err(ApiErr::bad_request(
                 "there is no caption in the message to edit",
@@ -1708,7 +1831,8 @@ impl ServerState {
         set_or_remove(&mut m.json, "caption", new_caption.map(Value::String));
         set_or_remove(&mut m.json, "caption_entities", non_empty(entities));
         m.sent.parse_mode = parse_mode;
-        Ok(apply_edit(m, markup, revision))
+        let json = apply_edit(m, markup, revision);
+        Ok(self.edited(index, json))
     }
 
     fn delete_message(&mut self, p: &Params) -> Result<Value, ApiErr> {
@@ -1719,8 +1843,9 @@ impl ServerState {
         if self.user_messages.remove(&(chat_id, message_id)) {
             return Ok(json!(true));
         }
-        let m = self.find_message(p, "message to delete not found")?;
-        m.sent.deleted = true;
+        let index = self.find_message(p, "message to delete not found")?;
+        self.messages[index].sent.deleted = true;
+        self.mark_changed(index);
         Ok(json!(true))
     }
 }
@@ -3624,6 +3749,67 @@ mod tests {
         api.set_rate_limits(None);
         bot.send_message(ChatId(-100), "d").await.unwrap();
         assert_eq!(api.stats().too_many_requests, 2);
+    }
+
+    #[tokio::test]
+    async fn chat_versions_count_sends_edits_and_deletions_chat_by_chat() {
+        let api = server().await;
+        let bot = api.bot();
+        assert_eq!(api.chat_version(7), 0);
+        let first = bot
+            .send_message(ChatId(7), "Câu 1")
+            .reply_markup(keyboard())
+            .await
+            .unwrap();
+        bot.send_message(ChatId(8), "Chị khác").await.unwrap();
+        assert_eq!(api.chat_version(7), 1);
+        assert_eq!(api.chat_version(8), 1);
+
+        // A waiter wakes on an edit of the tapped message, not only on a new message.
+        let waiting = api.wait_for_change(7, 1, WAIT);
+        let edit = async {
+            bot.edit_message_text(ChatId(7), first.id, "Câu 2")
+                .reply_markup(keyboard())
+                .await
+                .unwrap()
+        };
+        let (changes, _) = tokio::join!(waiting, edit);
+        let changes = changes.unwrap();
+        assert_eq!(changes.version, 2);
+        assert_eq!(changes.messages.len(), 1);
+        assert_eq!(changes.messages[0].text.as_deref(), Some("Câu 2"));
+        assert!(changes.messages[0].edited);
+
+        // A refused edit ("message is not modified") changes nothing.
+        let same = bot
+            .edit_message_text(ChatId(7), first.id, "Câu 2")
+            .reply_markup(keyboard())
+            .await;
+        assert!(
+            matches!(same, Err(RequestError::Api(ApiError::MessageNotModified))),
+            "{same:?}"
+        );
+        assert_eq!(api.chat_version(7), 2);
+
+        // A new message, then the first deleted: both after version 2, latest change last.
+        let second = bot.send_message(ChatId(7), "Câu 3").await.unwrap();
+        bot.delete_message(ChatId(7), first.id).await.unwrap();
+        let since = api.changed_since(7, 2);
+        assert_eq!(since.version, 4);
+        let ids: Vec<i64> = since.messages.iter().map(|m| m.message_id).collect();
+        assert_eq!(ids, [i64::from(second.id.0), i64::from(first.id.0)]);
+        assert!(since.messages[1].deleted);
+        assert!(api.changed_since(7, 4).messages.is_empty());
+
+        // Nothing moved chat 8; waiting on it times out saying what it holds.
+        let err = api
+            .wait_for_change(8, 1, Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(err.state.contains("Chị khác"), "{err}");
+        let stats = api.stats();
+        assert_eq!(stats.sends_accepted, 3);
+        assert_eq!(stats.edits_accepted, 1);
     }
 
     #[tokio::test]
