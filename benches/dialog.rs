@@ -19,7 +19,9 @@
 //!
 //! Knobs: `BENCH_HEADS` (branch heads filing at once, default 200), `BENCH_THINK_MS` (mean think
 //! time before each step, ±50% at random; default 3000 with limits on, 0 with limits off),
-//! `BENCH_SCENARIOS` (`on,off` by default; `on` or `off` runs one), `BENCH_MEMBERS` (members
+//! `BENCH_SCENARIOS` (`on,off` by default; `on` or `off` runs one), `BENCH_START` (`typed`, the
+//! default: she types `/baocao`; `reminder`: the bot sends every branch its reminder as the
+//! run starts, and she opens the report from its button), `BENCH_MEMBERS` (members
 //! registered besides the heads, default 0), `BENCH_TIMEOUT_S` (longest wait for one step's
 //! answer, default 300), `BENCH_BOT_LOG` (the bot's `RUST_LOG`, default `warn`).
 //!
@@ -84,6 +86,11 @@ const REPORT: &[Step] = &[
     ),
     step(Act::Tap("✅ Gửi báo cáo"), Sight::Text("Đã gửi báo cáo")),
 ];
+
+/// With `BENCH_START=reminder` she opens the report from the bot's reminder instead of typing
+/// `/baocao`, as most do on deadline evening.
+const FROM_REMINDER_LABEL: &str = "📋 Làm báo cáo";
+const FROM_REMINDER: Step = step(Act::Tap(FROM_REMINDER_LABEL), Sight::Button("Ổn định"));
 
 const fn step(act: Act, until: Sight) -> Step {
     Step { act, until }
@@ -153,10 +160,11 @@ async fn run() -> bool {
 }
 
 async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: Duration) -> bool {
+    let from_reminder = std::env::var("BENCH_START").is_ok_and(|s| s == "reminder");
     let setup = Instant::now();
     let db = common::database().await;
     let (ids, members) = org_with_heads(&db.store, heads, members).await;
-    quiet_scheduler(&db.store).await;
+    quiet_scheduler(&db.store, from_reminder).await;
     let api = Arc::new(
         LocalBotApi::start(LocalBotApiOptions::default())
             .await
@@ -188,7 +196,7 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
                 user: TestUser::new(id, format!("Chị {id}")).with_language("vi"),
                 timeout,
             };
-            tokio::spawn(head.file_report(scenario.think))
+            tokio::spawn(head.file_report(scenario.think, from_reminder))
         })
         .collect();
     let mut latencies = Vec::new();
@@ -320,12 +328,17 @@ async fn org_with_heads(store: &Store, heads: usize, members: i64) -> (Vec<i64>,
 /// Queues what the scheduler finds due now (the period's prompt or latest reminder to every
 /// branch, a digest at the start of a month…) and cancels it, so the bot's own scheduler has
 /// nothing to send during the run: the run measures dialogs only.
-async fn quiet_scheduler(store: &Store) {
+/// With `keep_reminders` the reminders stay, for the bot to send as the run starts (heads open
+/// their report from them).
+async fn quiet_scheduler(store: &Store, keep_reminders: bool) {
     let calendars = Calendars::new(chrono_tz::Asia::Ho_Chi_Minh, Default::default()).unwrap();
     Scheduler::new(store.clone(), calendars)
         .tick(chrono::Utc::now())
         .await
         .unwrap();
+    if keep_reminders {
+        return;
+    }
     sqlx::query("UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'")
         .execute(store.pool())
         .await
@@ -368,11 +381,22 @@ struct HeadRun {
 impl Head {
     /// Files the report, thinking `think` ±50% before each step (the first one at a random
     /// moment within `think`, so that heads do not move in lockstep).
-    async fn file_report(self, think: Duration) -> HeadRun {
+    async fn file_report(self, think: Duration, from_reminder: bool) -> HeadRun {
         let mut latencies = Vec::with_capacity(REPORT.len());
+        if from_reminder && let Err(err) = self.wait_for_reminder().await {
+            return HeadRun {
+                latencies,
+                failure: Some(format!("head {}: {err}", self.user.id)),
+            };
+        }
         let first_pause = think.mul_f64(rand::thread_rng().r#gen::<f64>());
         tokio::time::sleep(first_pause).await;
-        for (i, step) in REPORT.iter().enumerate() {
+        let first = if from_reminder {
+            &FROM_REMINDER
+        } else {
+            &REPORT[0]
+        };
+        for (i, step) in std::iter::once(first).chain(&REPORT[1..]).enumerate() {
             if i > 0 && !think.is_zero() {
                 let pause = think.mul_f64(rand::thread_rng().gen_range(0.5..1.5));
                 tokio::time::sleep(pause).await;
@@ -428,6 +452,22 @@ impl Head {
             seen = self.api.changed_since(chat, before);
         }
         Ok(first_reply)
+    }
+
+    /// Waits until the bot's reminder with its "make the report" button reaches her.
+    async fn wait_for_reminder(&self) -> Result<(), String> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            let version = self.api.chat_version(self.user.id);
+            if self.button(FROM_REMINDER_LABEL).is_ok() {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            self.api
+                .wait_for_change(self.user.id, version, left)
+                .await
+                .map_err(|e| format!("no reminder: {e}"))?;
+        }
     }
 
     /// The callback of the most recently changed message that has a button `label`.

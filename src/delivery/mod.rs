@@ -55,6 +55,8 @@ pub enum SendOutcome {
     Transient(String),
     /// Will never succeed (a malformed message).
     Rejected(String),
+    /// The message it was to replace can no longer be changed: send it as a new one.
+    NotEditable,
 }
 
 impl SendOutcome {
@@ -66,6 +68,7 @@ impl SendOutcome {
             SendOutcome::Unreachable(_) => "unreachable",
             SendOutcome::Transient(_) => "transient",
             SendOutcome::Rejected(_) => "rejected",
+            SendOutcome::NotEditable => "not_editable",
         }
     }
 }
@@ -78,6 +81,9 @@ pub struct Capabilities {
     pub buttons: bool,
     /// Files uploaded with the message; without it they are shared by link.
     pub uploads: bool,
+    /// A message can replace an earlier one ([`Outbound::edit`]), at no cost to the send
+    /// budget; without it such a message is sent as a new one.
+    pub edits: bool,
 }
 
 /// A platform's way to send one message.
@@ -177,6 +183,9 @@ impl Priority {
 struct Budget {
     limiter: DefaultDirectRateLimiter,
     waiting: [AtomicUsize; 3],
+    /// First come, first served within a priority: only the head of each queue asks the
+    /// limiter, so nobody waits behind luckier late-comers.
+    queues: [tokio::sync::Mutex<()>; 3],
 }
 
 impl Budget {
@@ -184,6 +193,7 @@ impl Budget {
         Self {
             limiter,
             waiting: Default::default(),
+            queues: Default::default(),
         }
     }
 
@@ -198,6 +208,7 @@ impl Budget {
         }
         self.waiting[rank].fetch_add(1, Ordering::SeqCst);
         let _waiting = Waiting(&self.waiting[rank]);
+        let _turn = self.queues[rank].lock().await;
         let clock = governor::clock::DefaultClock::default();
         loop {
             let ahead = self.waiting[..rank]
@@ -469,14 +480,25 @@ impl Courier {
         if !capabilities.uploads && message.attachment.is_some() {
             self.share_by_link(row, &mut message, now).await?;
         }
-        lane.limits.global.take(Priority::of(row.kind)).await;
-        if row.kind.is_bulk() {
-            lane.limits.per_chat.until_key_ready(&row.chat_id).await;
+        if !capabilities.edits {
+            message.edit = None;
         }
-        if row.chat_id.starts_with('-') {
-            lane.limits.per_group.until_key_ready(&row.chat_id).await;
+        let mut outcome = SendOutcome::NotEditable;
+        if message.edit.is_some() {
+            // Changing the tapped message sends nothing new: no budget to wait for.
+            outcome = lane.sender.send(&row.chat_id, &message).await;
+            message.edit = None;
         }
-        let outcome = lane.sender.send(&row.chat_id, &message).await;
+        if outcome == SendOutcome::NotEditable {
+            lane.limits.global.take(Priority::of(row.kind)).await;
+            if row.kind.is_bulk() {
+                lane.limits.per_chat.until_key_ready(&row.chat_id).await;
+            }
+            if row.chat_id.starts_with('-') {
+                lane.limits.per_group.until_key_ready(&row.chat_id).await;
+            }
+            outcome = lane.sender.send(&row.chat_id, &message).await;
+        }
         crate::metrics::send_outcome(&row.platform, outcome.label());
         let at = (self.clock)().timestamp().max(now.timestamp());
         if outcome == SendOutcome::Sent {
@@ -529,6 +551,11 @@ impl Courier {
             SendOutcome::Rejected(error) => {
                 outbox::finish(&mut conn, row.id, "dead", Some(&error)).await?;
                 tracing::warn!(id = row.id, kind = row.kind.as_str(), %error, "message rejected");
+                report.dead += 1;
+            }
+            // Only a replacing message can be refused so, and it was sent anew instead.
+            SendOutcome::NotEditable => {
+                outbox::finish(&mut conn, row.id, "dead", Some("not editable")).await?;
                 report.dead += 1;
             }
             SendOutcome::Unreachable(error) => {

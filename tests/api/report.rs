@@ -358,6 +358,14 @@ async fn a_nothing_new_report_from_the_reminder_sends_no_new_message(backend: Ba
     // Typed, a step is one new message (its intro folded in), not two.
     let r = lan.send("/baocao").await.unwrap();
     assert_eq!(r.len(), 1, "{}", texts(&r));
+
+    // A message that can no longer be changed (here: gone) gets the step as a new message.
+    let data = r[0].buttons[0][0].callback_data.clone().unwrap();
+    let sends = app.api.calls("sendMessage").len();
+    let next = lan.tap_data(987_654, &data).await.unwrap();
+    assert_eq!(next.len(), 1, "{}", texts(&next));
+    assert!(!next[0].edited);
+    assert_eq!(app.api.calls("sendMessage").len(), sends + 1);
     app.shutdown().await;
 }
 

@@ -108,6 +108,7 @@ impl Sender for TelegramSender {
         Capabilities {
             buttons: true,
             uploads: true,
+            edits: true,
         }
     }
 
@@ -120,9 +121,10 @@ impl Sender for TelegramSender {
             let Ok(chat) = chat_id.parse::<i64>() else {
                 return SendOutcome::Rejected("chat id is not a number".into());
             };
-            match &message.attachment {
-                Some(file) => self.send_file(ChatId(chat), message, file).await,
-                None => self.send_text(ChatId(chat), message).await,
+            match (&message.attachment, &message.edit) {
+                (Some(file), _) => self.send_file(ChatId(chat), message, file).await,
+                (None, Some(id)) => self.replace(ChatId(chat), id, message).await,
+                (None, None) => self.send_text(ChatId(chat), message).await,
             }
         })
     }
@@ -136,33 +138,32 @@ impl TelegramSender {
         }
     }
 
-    /// Text with its keyboard, split into several messages when too long. A step that replaces
-    /// the tapped message edits it instead; if that message can no longer be edited, a new one
-    /// is sent.
-    async fn send_text(&self, chat: ChatId, message: &Outbound) -> SendOutcome {
+    /// The tapped message turned into `message` (edited text and keyboard); `NotEditable` when
+    /// it cannot be (too old, gone, a photo, or the text needs several messages).
+    async fn replace(&self, chat: ChatId, id: &str, message: &Outbound) -> SendOutcome {
         let chunks = split_message(&message.text);
-        if let (Some(id), [text]) = (message.edit.as_deref(), chunks.as_slice())
-            && let Ok(id) = id.parse::<i32>()
-        {
-            // Editing costs nothing of the bot's 30 messages a second.
-            let mut req =
-                self.bot
-                    .edit_message_text(chat, teloxide::types::MessageId(id), text.clone());
-            if !message.choices.is_empty() {
-                req = req.reply_markup(keyboard(message));
-            }
-            match req.await {
-                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
-                    return SendOutcome::Sent;
-                }
-                Err(e @ (RequestError::RetryAfter(_) | RequestError::Network(_))) => {
-                    return outcome_of(e);
-                }
-                Err(e) => {
-                    tracing::debug!(error = %e, "edit refused; sending the step as a new message");
-                }
+        let (Ok(id), [text]) = (id.parse::<i32>(), chunks.as_slice()) else {
+            return SendOutcome::NotEditable;
+        };
+        let mut req =
+            self.bot
+                .edit_message_text(chat, teloxide::types::MessageId(id), text.clone());
+        if !message.choices.is_empty() {
+            req = req.reply_markup(keyboard(message));
+        }
+        match req.await {
+            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => SendOutcome::Sent,
+            Err(e @ (RequestError::RetryAfter(_) | RequestError::Network(_))) => outcome_of(e),
+            Err(e) => {
+                tracing::debug!(error = %e, "edit refused; the step goes as a new message");
+                SendOutcome::NotEditable
             }
         }
+    }
+
+    /// Text with its keyboard, split into several messages when too long.
+    async fn send_text(&self, chat: ChatId, message: &Outbound) -> SendOutcome {
+        let chunks = split_message(&message.text);
         let last = chunks.len() - 1;
         for (i, chunk) in chunks.into_iter().enumerate() {
             let mut req = self.bot.send_message(chat, chunk);

@@ -69,6 +69,7 @@ impl Sender for ZaloSender {
         Capabilities {
             buttons: false,
             uploads: false,
+            edits: false,
         }
     }
 
