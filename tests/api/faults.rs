@@ -311,9 +311,43 @@ async fn a_restarted_bot_on_sqlite_sends_what_the_killed_run_held_sqlite() {
     a_restarted_bot_on_sqlite_sends_what_the_killed_run_held().await;
 }
 
+/// Zalo hands each polled event over once (its API has no offset): the bot keeps it and tries
+/// again itself while the database is away, and tells her the truth meanwhile.
+async fn a_zalo_message_during_a_database_outage_is_handled_once_it_recovers(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, true).await;
+    let mut thu = app
+        .zalo_joined("0091", "Lê Thị Thu", BRANCH, Role::BranchHead)
+        .await;
+    thu.timeout = Duration::from_secs(60);
+    let seen = thu.inbox().len();
+    let mut outage = Outage::begin(&app).await;
+    app.zalo().push_text(&thu.user, "/baocao");
+    outage.strike().await;
+    let sent = app
+        .zalo()
+        .wait_for_messages(&thu.chat_id(), seen + 1, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(
+        zalo_text(&sent[seen]).contains("không cần gửi lại"),
+        "{}",
+        zalo_text(&sent[seen])
+    );
+    outage.end().await;
+    let r = thu.replies().await.unwrap();
+    let t = zalo_texts(&r);
+    assert!(
+        t.contains("Báo cáo tháng 11/2026"),
+        "handled after all: {t}"
+    );
+    assert_eq!(t.matches("không cần gửi lại").count(), 1, "{t}");
+    app.shutdown().await;
+}
+
 both_backends!(
     a_note_typed_while_the_database_fails_is_kept_and_handled_once_it_recovers,
     an_update_that_keeps_failing_is_set_aside_and_others_go_on,
     a_bad_outbox_row_is_dead_lettered_alone,
     leases_of_a_killed_instance_are_taken_over_within_seconds,
+    a_zalo_message_during_a_database_outage_is_handled_once_it_recovers,
 );

@@ -221,6 +221,7 @@ impl TestApp {
         let zalo = self.zalo();
         let mut options = ZaloOptions::new(Secret::new(zalo.token()), zalo.api_url());
         options.poll_timeout = Duration::from_secs(1);
+        options.retry_base = Duration::from_millis(100);
         options.delivery = self.zalo_delivery.clone();
         options.run_courier = false;
         options

@@ -36,6 +36,7 @@ use crate::config::{DeliveryConfig, Secret, ZaloConfig};
 use crate::delivery::{Courier, Sender};
 use crate::dialog::{Clock, DialogError, Engine, Inbound, Input, Outbound};
 use crate::i18n::Lang;
+use crate::tr;
 
 pub const PLATFORM: &str = "zalo";
 
@@ -55,7 +56,12 @@ pub struct ZaloOptions {
     pub run_courier: bool,
     /// How long one `getUpdates` waits for an event.
     pub poll_timeout: Duration,
+    /// The first pause before a polled event that failed is tried again (doubling).
+    pub retry_base: Duration,
 }
+
+/// Tries at a polled event before it is given up (she is asked to send it again).
+const POLLED_ATTEMPTS: u32 = 5;
 
 impl ZaloOptions {
     pub fn new(token: Secret, api_url: Url) -> Self {
@@ -66,6 +72,7 @@ impl ZaloOptions {
             delivery: ZaloConfig::default_delivery(),
             run_courier: true,
             poll_timeout: Duration::from_secs(30),
+            retry_base: Duration::from_secs(1),
         }
     }
 
@@ -77,6 +84,7 @@ impl ZaloOptions {
             delivery: config.delivery.clone(),
             run_courier: true,
             poll_timeout: Duration::from_secs(30),
+            retry_base: Duration::from_secs(1),
         }
     }
 
@@ -94,6 +102,7 @@ pub struct Zalo {
     courier: Courier,
     /// One lock per chat: one chat's events are handled one at a time, in order.
     chats: super::ChatLocks,
+    retry_base: Duration,
 }
 
 impl Zalo {
@@ -126,6 +135,7 @@ impl Zalo {
             clock,
             courier,
             chats: super::ChatLocks::default(),
+            retry_base: options.retry_base,
         })
     }
 
@@ -191,7 +201,7 @@ impl Zalo {
                     let turn = self.chats.turn(&update.message.chat.id).await;
                     let this = self.clone();
                     tasks.spawn(async move {
-                        let _ = this.handle_update(update).await;
+                        let _ = this.handle_with_retries(update, POLLED_ATTEMPTS).await;
                         drop(turn);
                     });
                 }
@@ -217,36 +227,59 @@ impl Zalo {
         Ok(())
     }
 
-    /// Handles one event: engine first (one transaction), then the replies. An error means
-    /// nothing was committed.
+    /// Handles one event: engine first (one transaction), then the replies. Polled events
+    /// cannot be fetched again (Zalo's API has no offset), so a failing one is tried again here,
+    /// in its chat's turn, up to [`POLLED_ATTEMPTS`] times; a webhook call is tried once and
+    /// answered 500. An error means nothing was committed.
     pub async fn handle_update(&self, update: ZaloUpdate) -> Result<(), DialogError> {
-        let timer = crate::metrics::UpdateTimer::start(PLATFORM);
+        self.handle_with_retries(update, 1).await
+    }
+
+    async fn handle_with_retries(
+        &self,
+        update: ZaloUpdate,
+        attempts: u32,
+    ) -> Result<(), DialogError> {
         let Some(inbound) = to_inbound(&update) else {
             return Ok(());
         };
-        let now = (self.clock)();
-        match self.engine.handle(&inbound, now).await {
-            Ok(h) => {
-                if let Err(e) = self.courier.deliver_now(&h.outbox_ids).await {
-                    tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let timer = crate::metrics::UpdateTimer::start(PLATFORM);
+            let now = (self.clock)();
+            match self.engine.handle(&inbound, now).await {
+                Ok(h) => {
+                    if let Err(e) = self.courier.deliver_now(&h.outbox_ids).await {
+                        tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
+                    }
+                    if !h.outbox_ids.is_empty() {
+                        self.courier.nudge();
+                    }
+                    timer.handled();
+                    return Ok(());
                 }
-                if !h.outbox_ids.is_empty() {
-                    self.courier.nudge();
+                Err(e) => {
+                    timer.failed();
+                    tracing::error!(error = %super::error_chain(&e), attempt, "handling a Zalo event failed");
+                    // Told once that it will be handled, or that she must send it again.
+                    let last = attempt >= attempts;
+                    let text = match (attempt, last) {
+                        (_, true) => tr!(Lang::default(), "error-set-aside"),
+                        (1, false) => DialogError::apology(Lang::default()),
+                        _ => String::new(),
+                    };
+                    if !text.is_empty() {
+                        // Not through the outbox: the database may be what failed.
+                        let apology = Outbound::text(inbound.chat_id.clone(), text);
+                        let sender = ZaloSender::from_client(self.client.clone());
+                        let _ = sender.send(&inbound.chat_id, &apology).await;
+                    }
+                    if last {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(self.retry_base * (1u32 << (attempt - 1).min(5))).await;
                 }
-                timer.handled();
-                Ok(())
-            }
-            Err(e) => {
-                timer.failed();
-                tracing::error!(error = %super::error_chain(&e), "handling a Zalo event failed");
-                // Not through the outbox: the database may be what failed.
-                let apology = Outbound::text(
-                    inbound.chat_id.clone(),
-                    DialogError::apology(Lang::default()),
-                );
-                let sender = ZaloSender::from_client(self.client.clone());
-                let _ = sender.send(&inbound.chat_id, &apology).await;
-                Err(e)
             }
         }
     }
