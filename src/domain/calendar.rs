@@ -75,6 +75,8 @@ pub enum CalendarError {
     Day(&'static str),
     #[error("{0} must be at least {1}")]
     TooSmall(&'static str, u32),
+    #[error("{0} must be at most {1}")]
+    TooLarge(&'static str, u32),
 }
 
 /// A resolved calendar.
@@ -114,11 +116,35 @@ impl Calendar {
         if let Some(d) = s.deadline_day {
             day(Some(d), d, "deadline_day")?;
         }
+        // Beyond these the dates make no sense for a monthly report (and absurd values would
+        // overflow date arithmetic).
+        let at_most = |v: Option<u32>, max: u32, name| match v {
+            Some(v) if v > max => Err(CalendarError::TooLarge(name, max)),
+            _ => Ok(()),
+        };
         for r in s.reminders.iter().flatten() {
-            if let ReminderDay::DayOfMonth(d) = r {
-                day(Some(*d), *d, "reminder day")?;
+            match r {
+                ReminderDay::DayOfMonth(d) => {
+                    day(Some(*d), *d, "reminder day")?;
+                }
+                ReminderDay::BeforeDeadline(n) => {
+                    at_most(Some(*n), 27, "days before the deadline")?
+                }
             }
         }
+        at_most(s.on_time_grace_hours, 31 * 24, "on_time_grace_hours")?;
+        at_most(s.lock_after_days, 366, "lock_after_days")?;
+        at_most(s.overdue_every_days, 31, "overdue_every_days")?;
+        at_most(
+            s.escalate_district_hours,
+            31 * 24,
+            "escalate_district_hours",
+        )?;
+        at_most(
+            s.escalate_province_hours,
+            31 * 24,
+            "escalate_province_hours",
+        )?;
         let every = s.overdue_every_days.unwrap_or(1);
         if every < 1 {
             return Err(CalendarError::TooSmall("overdue_every_days", 1));
@@ -468,6 +494,35 @@ mod tests {
             c.next_sendable(hanoi(2026, 11, 21, 9, 0)),
             hanoi(2026, 11, 21, 9, 0)
         );
+    }
+
+    #[test]
+    fn absurd_operator_values_are_refused_not_overflowed() {
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let too_long = CalendarSettings {
+            lock_after_days: Some(u32::MAX),
+            ..CalendarSettings::default()
+        };
+        assert_eq!(
+            Calendar::new(tz, &too_long).unwrap_err().to_string(),
+            "lock_after_days must be at most 366"
+        );
+        let too_late = CalendarSettings {
+            escalate_province_hours: Some(u32::MAX),
+            ..CalendarSettings::default()
+        };
+        assert!(Calendar::new(tz, &too_late).is_err());
+        let before = CalendarSettings {
+            reminders: Some(vec![ReminderDay::BeforeDeadline(u32::MAX)]),
+            ..CalendarSettings::default()
+        };
+        assert!(Calendar::new(tz, &before).is_err());
+        let fine = CalendarSettings {
+            lock_after_days: Some(366),
+            on_time_grace_hours: Some(744),
+            ..CalendarSettings::default()
+        };
+        assert!(Calendar::new(tz, &fine).is_ok());
     }
 
     #[test]
