@@ -55,39 +55,6 @@ pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite takes one writer at a time: this instance's write transactions queue here, in
-    /// turn, instead of in SQLite's busy handler (which sleeps 1, 2, 5, 10 … ms between tries).
-    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
-}
-
-/// A write transaction (see [`Store::begin`]); it derefs to the connection.
-pub struct Tx {
-    inner: Transaction<'static, Any>,
-    /// This instance's turn to write (SQLite), held until commit or rollback.
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl std::ops::Deref for Tx {
-    type Target = sqlx::AnyConnection;
-    fn deref(&self) -> &Self::Target {
-        &self.inner
-    }
-}
-
-impl std::ops::DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.inner
-    }
-}
-
-impl Tx {
-    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.inner.commit().await
-    }
-
-    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
-        self.inner.rollback().await
-    }
 }
 
 impl Store {
@@ -142,11 +109,7 @@ impl Store {
             }),
         };
         let pool = pool.connect_with(options).await?;
-        Ok(Self {
-            pool,
-            backend,
-            writers: Default::default(),
-        })
+        Ok(Self { pool, backend })
     }
 
     pub fn backend(&self) -> Backend {
@@ -169,19 +132,10 @@ impl Store {
 
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so
     /// two writers queue behind the busy timeout instead of one failing when it upgrades.
-    pub async fn begin(&self) -> Result<Tx> {
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>> {
         Ok(match self.backend {
-            Backend::Sqlite => {
-                let turn = self.writers.clone().lock_owned().await;
-                Tx {
-                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _turn: Some(turn),
-                }
-            }
-            Backend::Postgres => Tx {
-                inner: self.pool.begin().await?,
-                _turn: None,
-            },
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
         })
     }
 
