@@ -295,6 +295,8 @@ pub async fn claim_due(
 }
 
 /// Claims the given rows (the replies an update just produced), if nobody else holds them.
+/// Rows the engine leased to this instance (30 s) are ours; a row this instance's courier loop
+/// has meanwhile claimed (120 s) is not taken a second time, or it would be sent twice.
 pub async fn claim_ids(
     conn: &mut AnyConnection,
     owner: &str,
@@ -309,7 +311,8 @@ pub async fn claim_ids(
     let sql = format!(
         "UPDATE outbox SET lease_owner = $1, lease_until = $2
          WHERE id IN ({}) AND status = 'pending' AND not_before <= $3
-           AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1)
+           AND (lease_until IS NULL OR lease_until < $3
+                OR (lease_owner = $1 AND lease_until <= $3 + 30))
          RETURNING {COLUMNS}",
         list.join(", ")
     );
