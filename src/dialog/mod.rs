@@ -304,7 +304,10 @@ impl Engine {
                 ),
                 urgent: reply,
                 not_before: if reply { now.timestamp() } else { quiet_until },
-                lease: reply.then(|| (self.instance.clone(), now.timestamp() + REPLY_LEASE_SECS)),
+                // Ours to send at once (the courier loop must not take it meanwhile, or it could
+                // go out beside our immediate delivery); a notice held for quiet hours is free
+                // again when the lease ends.
+                lease: Some((self.instance.clone(), now.timestamp() + REPLY_LEASE_SECS)),
             };
             if let Some(id) = outbox::enqueue(ctx.conn, &message, now.timestamp()).await? {
                 outbox_ids.push(id);
