@@ -394,6 +394,8 @@ pub struct Scope {
     pub range: PeriodRange,
     pub lang: Lang,
     pub now: DateTime<Utc>,
+    /// Sheets read side by side, each on a database connection of its own.
+    sheets_at_once: usize,
 }
 
 impl Scope {
@@ -421,7 +423,15 @@ impl Scope {
             range,
             lang,
             now,
+            sheets_at_once: SHEETS_AT_ONCE,
         })
+    }
+
+    /// Reads one sheet at a time: slower, but it holds a single database connection, leaving
+    /// the rest of the pool to the people the bot is answering meanwhile.
+    pub fn one_sheet_at_a_time(mut self) -> Self {
+        self.sheets_at_once = 1;
+        self
     }
 
     fn tz(&self) -> Tz {
@@ -1143,11 +1153,6 @@ async fn csv_into<W: std::io::Write + Send + 'static>(
     Ok((w, n))
 }
 
-/// CSV of one sheet (see [`csv_into`]).
-pub async fn csv_bytes(scope: &Scope, sheet: Sheet) -> Result<(Vec<u8>, usize), ExportError> {
-    csv_into(scope, sheet, Vec::new()).await
-}
-
 /// Sheets of a workbook read at once. Each holds one database connection while it is read (the
 /// SQLite pool has four) and has its own writing thread.
 const SHEETS_AT_ONCE: usize = 3;
@@ -1189,7 +1194,7 @@ async fn workbook(scope: &Scope) -> Result<(Workbook, usize), ExportError> {
     // threads. Dropping the set (on an error) stops the sheets still running.
     let mut pending = order.into_iter();
     let mut running = tokio::task::JoinSet::new();
-    for sheet in pending.by_ref().take(SHEETS_AT_ONCE) {
+    for sheet in pending.by_ref().take(scope.sheets_at_once) {
         running.spawn(sheet_task(sheet));
     }
     let mut parts: Vec<(Sheet, Vec<Worksheet>, usize)> = Vec::new();
@@ -1215,15 +1220,6 @@ async fn workbook(scope: &Scope) -> Result<(Workbook, usize), ExportError> {
         }
     }
     Ok((book, reports))
-}
-
-/// Every sheet as XLSX bytes. Compressing runs on a blocking thread.
-pub async fn xlsx_bytes(scope: &Scope) -> Result<(Vec<u8>, usize), ExportError> {
-    let (mut book, n) = workbook(scope).await?;
-    let bytes = tokio::task::spawn_blocking(move || book.save_to_buffer())
-        .await
-        .map_err(|_| ExportError::WriterStopped)??;
-    Ok((bytes, n))
 }
 
 /// Writes the export to `out`: XLSX with every sheet, or CSV of `sheet`. Returns the number of
@@ -1253,8 +1249,10 @@ pub async fn export_to_file(
     }
 }
 
-/// An export for chat: XLSX of everything, or CSV of the reports.
-pub async fn export_bytes(
+/// An export for chat: XLSX of everything, or CSV of the reports, made into a temporary file
+/// (removed when the returned path is dropped) one sheet at a time. Returns the file and its
+/// number of rows, as [`export_to_file`].
+pub async fn export_temp_file(
     store: &Store,
     calendars: &Calendars,
     unit_code: Option<&str>,
@@ -1262,12 +1260,16 @@ pub async fn export_bytes(
     format: ExportFormat,
     lang: Lang,
     now: DateTime<Utc>,
-) -> Result<(Vec<u8>, usize), ExportError> {
-    let scope = Scope::new(store, calendars, unit_code, range, lang, now).await?;
-    match format {
-        ExportFormat::Xlsx => xlsx_bytes(&scope).await,
-        ExportFormat::Csv => csv_bytes(&scope, Sheet::Reports).await,
-    }
+) -> Result<(tempfile::TempPath, usize), ExportError> {
+    let scope = Scope::new(store, calendars, unit_code, range, lang, now)
+        .await?
+        .one_sheet_at_a_time();
+    let path = tempfile::Builder::new()
+        .prefix("chihoi-export-")
+        .tempfile()?
+        .into_temp_path();
+    let rows = export_to_file(&scope, format, Sheet::Reports, &path).await?;
+    Ok((path, rows))
 }
 
 #[cfg(test)]

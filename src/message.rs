@@ -26,11 +26,45 @@ pub struct Outbound {
 pub struct Attachment {
     pub kind: AttachmentKind,
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    pub data: FileData,
     /// Where the file can be fetched, once delivery has shared it by link (platforms that
     /// take no uploads).
     pub url: Option<String>,
 }
+
+/// A file's content: small ones (charts) in memory, exports in a temporary file on disk, so
+/// that a province's year never sits in memory while it is uploaded.
+#[derive(Debug, Clone)]
+pub enum FileData {
+    Bytes(Vec<u8>),
+    /// Removed from disk when the last copy is dropped.
+    Temp(std::sync::Arc<tempfile::TempPath>),
+}
+
+impl FileData {
+    /// The whole content in memory (platforms that keep a shared file in the database).
+    pub async fn read(&self) -> std::io::Result<Vec<u8>> {
+        match self {
+            FileData::Bytes(b) => Ok(b.clone()),
+            FileData::Temp(path) => tokio::fs::read(path.to_path_buf()).await,
+        }
+    }
+}
+
+impl PartialEq for FileData {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (FileData::Bytes(a), FileData::Bytes(b)) => a == b,
+            (FileData::Temp(a), FileData::Temp(b)) => {
+                let (a, b): (&std::path::Path, &std::path::Path) = (a, b);
+                a == b
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for FileData {}
 
 impl Outbound {
     /// Plain text to a chat.

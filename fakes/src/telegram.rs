@@ -799,6 +799,25 @@ impl LocalBotApi {
             .extend(std::iter::repeat_n(failure, times));
     }
 
+    /// Holds calls of `method` (matched case-insensitively): each is recorded when it arrives
+    /// (see [`Self::wait_for_calls`]) but answered only after [`Self::release`], like an upload
+    /// on a slow link.
+    pub fn hold(&self, method: &str) {
+        self.shared
+            .lock()
+            .held
+            .entry(method.to_ascii_lowercase())
+            .or_insert_with(|| tokio::sync::watch::channel(true).0)
+            .send_replace(true);
+    }
+
+    /// Answers the calls of `method` held so far, and those to come.
+    pub fn release(&self, method: &str) {
+        if let Some(gate) = self.shared.lock().held.get(&method.to_ascii_lowercase()) {
+            gate.send_replace(false);
+        }
+    }
+
     /// Turns Telegram's flood limits on (`Some`) or off (`None`, the default). Sends made while
     /// limits were off still count in the windows.
     pub fn set_rate_limits(&self, limits: Option<RateLimits>) {
@@ -963,6 +982,13 @@ impl Shared {
         self.notify();
         if let Some(err) = early {
             return Err(err);
+        }
+        let gate = self.lock().held.get(method).map(|tx| tx.subscribe());
+        if let Some(mut gate) = gate {
+            tokio::select! {
+                _ = gate.wait_for(|held| !*held) => {}
+                () = self.shutdown.cancelled() => {}
+            }
         }
         if method == "getupdates" {
             return self.get_updates(&params).await;
@@ -1324,6 +1350,8 @@ struct ServerState {
     /// Recent calls, oldest first, at most [`MAX_RECORDED_CALLS`].
     calls: VecDeque<(String, Value)>,
     failures: HashMap<String, VecDeque<Failure>>,
+    /// Methods whose calls wait for [`LocalBotApi::release`] (true while held).
+    held: HashMap<String, tokio::sync::watch::Sender<bool>>,
     rate_limits: Option<RateLimits>,
     chat_sends: HashMap<i64, VecDeque<Instant>>,
     global_sends: VecDeque<Instant>,
@@ -1359,6 +1387,7 @@ impl ServerState {
             callback_ids: HashSet::new(),
             calls: VecDeque::new(),
             failures: HashMap::new(),
+            held: HashMap::new(),
             rate_limits: None,
             chat_sends: HashMap::new(),
             global_sends: VecDeque::new(),

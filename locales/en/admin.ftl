@@ -28,6 +28,7 @@ export-half = { $half ->
 export-year = Year { $year }
 export-ask-format = { $range } — which type of file would you like?
 export-coming = ⏳ Preparing the file; the bot sends it when ready.
+file-busy = ⏳ The file you asked for earlier is still being prepared. Please wait for it before asking for another.
 export-ready = 📥 { $range } — { $unit }: { $rows ->
         [0] no monthly reports yet.
         [one] 1 monthly report.

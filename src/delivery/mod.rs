@@ -126,6 +126,12 @@ const LEASE: Duration = Duration::from_secs(120);
 const IN_FLIGHT: usize = 16;
 /// How often a running courier says it is alive; after 15 s of silence its leases are free.
 const HEARTBEAT: Duration = Duration::from_secs(5);
+/// Charts and exports this instance makes at once: each reads on one database connection and
+/// may take a minute for a province's year, so they never run in the courier's own step.
+const MAKERS: usize = 2;
+/// How long a claim on a file being made holds; renewed while it is made and uploaded, so a
+/// slow one is never started a second time.
+const MAKE_LEASE: Duration = Duration::from_secs(600);
 /// How long a file shared by link stays available.
 const FILE_LINK_HOURS: i64 = 24;
 /// A platform that says "too many requests" without saying how long to wait (Zalo) pauses
@@ -260,6 +266,8 @@ pub struct Courier {
     owner: String,
     clock: Clock,
     wake: Arc<tokio::sync::Notify>,
+    /// Wakes the loop that makes charts and exports.
+    make_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Builds a [`Courier`]: one sender per platform, each with its limits.
@@ -300,6 +308,7 @@ impl CourierBuilder {
             owner: self.owner,
             clock: self.clock,
             wake: Arc::new(tokio::sync::Notify::new()),
+            make_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }
@@ -332,9 +341,10 @@ impl Courier {
         self.lanes.iter().map(|l| l.sender.platform()).collect()
     }
 
-    /// Wakes the running loop (new rows were queued).
+    /// Wakes the running loops (new rows were queued).
     pub fn nudge(&self) {
         self.wake.notify_one();
+        self.make_wake.notify_one();
     }
 
     /// One step: claim due rows and deliver them.
@@ -370,7 +380,8 @@ impl Courier {
         self.deliver_rows(rows, now).await
     }
 
-    /// Drains until nothing is due (tests and `chihoi tick`).
+    /// Drains until nothing is due, charts and exports included, made one after another
+    /// (tests and `chihoi tick`).
     pub async fn drain_all(&self, now: DateTime<Utc>) -> Result<DrainReport, StorageError> {
         let mut total = DrainReport::default();
         loop {
@@ -378,7 +389,125 @@ impl Courier {
             let done = step.claimed == 0 || step.throttled.is_some();
             total.add(step);
             if done {
-                return Ok(total);
+                break;
+            }
+        }
+        while total.throttled.is_none() {
+            let rows = self.claim_made(now, 1).await?;
+            let Some(row) = rows.into_iter().next() else {
+                break;
+            };
+            total.claimed += 1;
+            total.add(self.make_one(row).await?);
+        }
+        Ok(total)
+    }
+
+    /// Claims up to `room` charts and exports to make, on platforms not paused.
+    async fn claim_made(
+        &self,
+        now: DateTime<Utc>,
+        room: usize,
+    ) -> Result<Vec<OutboxRow>, StorageError> {
+        let open: Vec<&str> = self
+            .lanes
+            .iter()
+            .filter(|l| l.paused(now).is_none())
+            .map(|l| l.sender.platform())
+            .collect();
+        let mut conn = self.store.pool().acquire().await?;
+        outbox::claim_made(
+            &mut conn,
+            self.store.backend(),
+            &self.owner,
+            &open,
+            now.timestamp(),
+            now.timestamp() + MAKE_LEASE.as_secs() as i64,
+            room as i64,
+        )
+        .await
+    }
+
+    /// Makes and sends one chart or export, keeping its claim alive meanwhile.
+    async fn make_one(&self, row: OutboxRow) -> Result<DrainReport, StorageError> {
+        let keep_claim = async {
+            loop {
+                tokio::time::sleep(MAKE_LEASE / 4).await;
+                let until = (self.clock)().timestamp() + MAKE_LEASE.as_secs() as i64;
+                let kept = async {
+                    let mut conn = self.store.pool().acquire().await?;
+                    outbox::extend_lease(&mut conn, row.id, &self.owner, until).await
+                };
+                if let Err(e) = kept.await {
+                    tracing::warn!(id = row.id, error = %e, "could not renew the claim on a file being made");
+                }
+            }
+        };
+        let started = std::time::Instant::now();
+        let report = tokio::select! {
+            r = self.deliver_one(&row, (self.clock)()) => r?,
+            () = keep_claim => unreachable!("renewing a claim never ends"),
+        };
+        tracing::debug!(
+            id = row.id,
+            secs = started.elapsed().as_secs_f64(),
+            "file made and sent"
+        );
+        Ok(report)
+    }
+
+    /// Makes charts and exports until `shutdown`, [`MAKERS`] at a time, beside the courier's
+    /// loop: a file that takes minutes delays nobody else's messages.
+    async fn make_files(&self, shutdown: CancellationToken) {
+        let mut making: tokio::task::JoinSet<()> = tokio::task::JoinSet::new();
+        let mut in_hand: std::collections::HashMap<tokio::task::Id, OutboxRow> =
+            std::collections::HashMap::new();
+        loop {
+            let room = MAKERS.saturating_sub(making.len());
+            if room > 0 {
+                match self.claim_made((self.clock)(), room).await {
+                    Ok(rows) => {
+                        for row in rows {
+                            // Our own claim, taken again, is never a second build.
+                            if in_hand.values().any(|r| r.id == row.id) {
+                                continue;
+                            }
+                            let this = self.clone();
+                            let job = row.clone();
+                            let task = making.spawn(async move {
+                                let id = job.id;
+                                if let Err(e) = this.make_one(job).await {
+                                    tracing::warn!(id, error = %e, "making a file failed; it will be tried again");
+                                }
+                            });
+                            in_hand.insert(task.id(), row);
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "claiming files to make failed"),
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                Some(done) = making.join_next_with_id(), if !making.is_empty() => {
+                    let (task, panicked) = match done {
+                        Ok((task, ())) => (task, false),
+                        Err(e) => (e.id(), e.is_panic()),
+                    };
+                    if let Some(row) = in_hand.remove(&task)
+                        && panicked
+                    {
+                        // Counted as a failed attempt: tried again later, dead-lettered if it
+                        // keeps failing, never a loop of crashes.
+                        tracing::error!(id = row.id, "making a file panicked");
+                        if let Some(lane) = self.lane(&row.platform)
+                            && let Err(e) = self.failed(lane, &row, (self.clock)(), "panicked while making the file".into()).await
+                        {
+                            tracing::warn!(id = row.id, error = %e, "recording a failed file failed");
+                        }
+                    }
+                }
+                _ = self.make_wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         }
     }
@@ -635,6 +764,11 @@ impl Courier {
         let Some(file) = message.attachment.take() else {
             return Ok(());
         };
+        let content = file
+            .data
+            .read()
+            .await
+            .map_err(|e| StorageError::Corrupt(format!("reading a made file: {e}")))?;
         let mut conn = self.store.pool().acquire().await?;
         let lang = match row.user_id {
             Some(id) => users::user_by_id(&mut conn, id)
@@ -667,7 +801,7 @@ impl Courier {
             &SharedFile {
                 file_name: file.file_name.clone(),
                 content_type: content_type.into(),
-                bytes: file.bytes,
+                bytes: content,
             },
             expires.timestamp(),
             now.timestamp(),
@@ -681,7 +815,7 @@ impl Courier {
         match file.kind {
             AttachmentKind::Photo => {
                 message.attachment = Some(crate::dialog::Attachment {
-                    bytes: Vec::new(),
+                    data: crate::dialog::FileData::Bytes(Vec::new()),
                     url: Some(url),
                     ..file
                 });
@@ -709,8 +843,15 @@ impl Courier {
     }
 
     /// Drains until `shutdown`: a step, then the next as soon as there is more, else a second's
-    /// rest (or a nudge).
+    /// rest (or a nudge); charts and exports are made beside it ([`Self::make_files`]).
     pub async fn run(&self, shutdown: CancellationToken) {
+        tokio::join!(
+            self.send_messages(shutdown.clone()),
+            self.make_files(shutdown)
+        );
+    }
+
+    async fn send_messages(&self, shutdown: CancellationToken) {
         if self.store.backend() == Backend::Sqlite {
             // One instance serves a SQLite database: what an earlier run held (killed before it
             // could send) is ours now, not in two minutes.

@@ -15,7 +15,7 @@ use crate::domain::range::PeriodRange;
 use crate::export::{self, ExportFormat};
 use crate::i18n::Lang;
 use crate::labels;
-use crate::message::{Attachment, AttachmentKind, Choice, Outbound};
+use crate::message::{Attachment, AttachmentKind, Choice, FileData, Outbound};
 use crate::storage::outbox::{Kind, OutboxRow};
 use crate::storage::users::{self, User};
 use crate::storage::views;
@@ -465,12 +465,23 @@ async fn make(
             } else {
                 ExportFormat::Csv
             };
-            let (bytes, rows) =
-                export::export_bytes(store, calendars, Some(&unit.code), range, format, lang, now)
-                    .await
-                    .map_err(|e| StorageError::Corrupt(format!("export: {e}")))?;
-            if bytes.len() > max_upload_bytes {
-                let mb = |n: usize| format!("{:.0}", n as f64 / 1e6);
+            // Made on disk and checked for size before anything is uploaded.
+            let (path, rows) = export::export_temp_file(
+                store,
+                calendars,
+                Some(&unit.code),
+                range,
+                format,
+                lang,
+                now,
+            )
+            .await
+            .map_err(|e| StorageError::Corrupt(format!("export: {e}")))?;
+            let size = std::fs::metadata(&path)
+                .map_err(|e| StorageError::Corrupt(format!("export: {e}")))?
+                .len();
+            if size > max_upload_bytes as u64 {
+                let mb = |n: u64| format!("{:.0}", n as f64 / 1e6);
                 return Ok(Some(Outbound {
                     chat_id: row.chat_id.clone(),
                     text: tr!(
@@ -478,8 +489,8 @@ async fn make(
                         "export-too-big",
                         range = labels::range(lang, range),
                         unit = unit.name,
-                        size = mb(bytes.len()),
-                        limit = mb(max_upload_bytes)
+                        size = mb(size),
+                        limit = mb(max_upload_bytes as u64)
                     ),
                     choices: Vec::new(),
                     ..Outbound::default()
@@ -499,7 +510,7 @@ async fn make(
                 Attachment {
                     kind: AttachmentKind::Document,
                     file_name,
-                    bytes,
+                    data: FileData::Temp(std::sync::Arc::new(path)),
                     url: None,
                 },
             )))
@@ -511,7 +522,7 @@ fn photo(png: Vec<u8>) -> Attachment {
     Attachment {
         kind: AttachmentKind::Photo,
         file_name: "chart.png".into(),
-        bytes: png,
+        data: FileData::Bytes(png),
         url: None,
     }
 }

@@ -1,7 +1,8 @@
 //! The admins' views in chat, each limited to her own subtree: `/tiendo` (this period's
 //! completeness as a compact tree with drill-down), `/chitieu` (the plan's targets, worst
 //! first), charts, and `/xuat` (exports sent as a document). Charts and exports are queued as
-//! outbox rows and made when sent, outside the update's transaction.
+//! outbox rows and made in the background by the courier (one file at a time per person),
+//! never on the reply path.
 
 use serde::{Deserialize, Serialize};
 
@@ -290,12 +291,17 @@ pub enum Made {
     },
 }
 
-/// Queues a chart or an export for her (made when sent).
-async fn queue_made(ctx: &mut Ctx<'_>, made: Made, kind: Kind) -> Result<(), DialogError> {
+/// Queues a chart or an export for her, made in the background (`Courier::run`). One at a
+/// time: while a file she asked for is still on its way nothing more is queued (false), so a
+/// repeated tap never builds a province's year twice.
+async fn queue_made(ctx: &mut Ctx<'_>, made: Made) -> Result<bool, DialogError> {
+    if outbox::made_pending_for(ctx.conn, ctx.user.id).await? {
+        return Ok(false);
+    }
     let body = serde_json::to_string(&made).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     let m = NewMessage {
         key: None,
-        kind,
+        kind: Kind::Made,
         platform: ctx.user.platform.clone(),
         chat_id: ctx.user.chat_id.clone(),
         user_id: Some(ctx.user.id),
@@ -310,7 +316,7 @@ async fn queue_made(ctx: &mut Ctx<'_>, made: Made, kind: Kind) -> Result<(), Dia
     if let Some(id) = outbox::enqueue(ctx.conn, &m, ctx.now.timestamp()).await? {
         ctx.queued.push(id);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// A chart button (`g:c:<unit>:<period>` or `g:t:<unit>:<year>`).
@@ -341,8 +347,13 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
     if unit_in_view(ctx, Some(unit)).await?.is_none() {
         return Ok(());
     }
-    ctx.notice = Some(tr!(ctx.lang, "chart-coming"));
-    queue_made(ctx, made, Kind::Made).await
+    let queued = queue_made(ctx, made).await?;
+    ctx.notice = Some(if queued {
+        tr!(ctx.lang, "chart-coming")
+    } else {
+        tr!(ctx.lang, "file-busy")
+    });
+    Ok(())
 }
 
 // ---- /xuat -------------------------------------------------------------------------------------
@@ -416,17 +427,20 @@ pub(crate) async fn export_choice(
             let Some(root) = viewer_root(ctx).await? else {
                 return Ok(Next::Go(DialogState::Idle));
             };
-            queue_made(
+            let queued = queue_made(
                 ctx,
                 Made::Export {
                     unit: root.id,
                     range: r.to_owned(),
                     xlsx: token == "f:xlsx",
                 },
-                Kind::Made,
             )
             .await?;
-            ctx.say(tr!(ctx.lang, "export-coming"));
+            ctx.say(if queued {
+                tr!(ctx.lang, "export-coming")
+            } else {
+                tr!(ctx.lang, "file-busy")
+            });
             Ok(Next::Go(DialogState::Idle))
         }
         _ => Ok(bad(ctx)),

@@ -32,7 +32,7 @@ use crate::domain::period::Period;
 use crate::domain::role::Role;
 use crate::i18n::Lang;
 pub(crate) use crate::labels;
-pub use crate::message::{Attachment, AttachmentKind, Choice, Outbound};
+pub use crate::message::{Attachment, AttachmentKind, Choice, FileData, Outbound};
 use crate::storage::choices;
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, Identity, User};
@@ -766,7 +766,7 @@ mod tests {
         chart.1.attachment = Some(Attachment {
             kind: AttachmentKind::Photo,
             file_name: "c.png".into(),
-            bytes: vec![1],
+            data: FileData::Bytes(vec![1]),
             url: None,
         });
         let out = fold_replies(vec![to("1", "Đang vẽ…"), chart], &own);

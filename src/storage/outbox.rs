@@ -246,20 +246,7 @@ pub async fn claim_due(
     quiet: bool,
     limit: i64,
 ) -> Result<Vec<OutboxRow>> {
-    let lock = match backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
-    // Urgent rows first, then the rest, each in id order along the `outbox_claim` index. The
-    // lease condition is repeated outside the subquery: under READ COMMITTED a row another
-    // courier claimed meanwhile is re-checked against it and skipped.
-    if platforms.is_empty() {
-        return Ok(Vec::new());
-    }
-    let platform_list: Vec<String> = (0..platforms.len())
-        .map(|i| format!("${}", i + 6))
-        .collect();
-    let platform_list = platform_list.join(", ");
+    // Urgent rows first, then the rest, each in id order along the `outbox_claim` index.
     let mut claimed = Vec::new();
     for urgent in [1i64, 0] {
         if urgent == 0 && quiet {
@@ -269,29 +256,126 @@ pub async fn claim_due(
         if room <= 0 {
             break;
         }
-        let sql = format!(
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2
-             WHERE id IN (SELECT id FROM outbox
-                          WHERE status = 'pending' AND urgent = $4 AND not_before <= $3
-                            AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
-                            AND platform IN ({platform_list})
-                          ORDER BY id LIMIT $5 {lock})
-               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
-             RETURNING {COLUMNS}"
-        );
-        let mut q = sqlx::query_as::<_, Row>(&sql)
-            .bind(owner)
-            .bind(lease_until)
-            .bind(now)
-            .bind(urgent)
-            .bind(room);
-        for p in platforms {
-            q = q.bind(*p);
-        }
-        let rows = q.fetch_all(&mut *conn).await?;
+        let filter = if urgent == 1 {
+            "urgent = 1 AND kind <> 'made'"
+        } else {
+            "urgent = 0 AND kind <> 'made'"
+        };
+        let rows = claim_where(
+            conn,
+            backend,
+            owner,
+            platforms,
+            now,
+            lease_until,
+            filter,
+            room,
+        )
+        .await?;
         claimed.extend(rows);
     }
     sorted(conn, claimed).await
+}
+
+/// Claims due charts and exports to make (see `Courier::run`), oldest first; the courier's
+/// own claims leave them alone, as a file can take minutes to make and upload.
+pub async fn claim_made(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    owner: &str,
+    platforms: &[&str],
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> Result<Vec<OutboxRow>> {
+    let rows = claim_where(
+        conn,
+        backend,
+        owner,
+        platforms,
+        now,
+        lease_until,
+        "kind = 'made'",
+        limit,
+    )
+    .await?;
+    sorted(conn, rows).await
+}
+
+/// Leases up to `limit` pending, due rows matching `filter` (fixed SQL, never input) on
+/// `platforms` that nobody alive holds.
+#[allow(clippy::too_many_arguments)]
+async fn claim_where(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    owner: &str,
+    platforms: &[&str],
+    now: i64,
+    lease_until: i64,
+    filter: &str,
+    limit: i64,
+) -> Result<Vec<Row>> {
+    if platforms.is_empty() || limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let platform_list: Vec<String> = (0..platforms.len())
+        .map(|i| format!("${}", i + 5))
+        .collect();
+    let platform_list = platform_list.join(", ");
+    // The lease condition is repeated outside the subquery: under READ COMMITTED a row another
+    // courier claimed meanwhile is re-checked against it and skipped.
+    let sql = format!(
+        "UPDATE outbox SET lease_owner = $1, lease_until = $2
+         WHERE id IN (SELECT id FROM outbox
+                      WHERE status = 'pending' AND {filter} AND not_before <= $3
+                        AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
+                        AND platform IN ({platform_list})
+                      ORDER BY id LIMIT $4 {lock})
+           AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
+         RETURNING {COLUMNS}"
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql)
+        .bind(owner)
+        .bind(lease_until)
+        .bind(now)
+        .bind(limit);
+    for p in platforms {
+        q = q.bind(*p);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
+}
+
+/// Keeps a row being made ours until `until`; false if it is no longer ours.
+pub async fn extend_lease(
+    conn: &mut AnyConnection,
+    id: i64,
+    owner: &str,
+    until: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
+    )
+    .bind(until)
+    .bind(id)
+    .bind(owner)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether a file she asked for is still to be made or sent.
+pub async fn made_pending_for(conn: &mut AnyConnection, user_id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE user_id = $1 AND kind = 'made' AND status = 'pending'",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
 }
 
 /// Claims the given rows (the replies an update just produced), if nobody else holds them.
@@ -310,7 +394,7 @@ pub async fn claim_ids(
     let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "UPDATE outbox SET lease_owner = $1, lease_until = $2
-         WHERE id IN ({}) AND status = 'pending' AND not_before <= $3
+         WHERE id IN ({}) AND status = 'pending' AND kind <> 'made' AND not_before <= $3
            AND (lease_until IS NULL OR lease_until < $3
                 OR (lease_owner = $1 AND lease_until <= $3 + 30))
          RETURNING {COLUMNS}",

@@ -1,6 +1,8 @@
 //! Activities, targets, and the admins' views: completeness rolled up the tree, targets worst
 //! first, charts, exports — each limited to the admin's own subtree.
 
+use std::time::Duration;
+
 use chihoi::domain::calendar::Calendar;
 use chihoi::domain::period::Period;
 use chihoi::domain::role::Role;
@@ -320,7 +322,11 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
 
     // A chart of the commune's completeness: a real PNG of sensible size.
     hoa.send("/tiendo").await.unwrap();
-    let r = hoa.tap("📈 Biểu đồ").await.unwrap();
+    hoa.tap("📈 Biểu đồ").await.unwrap();
+    let r = hoa
+        .wait_for("the chart", |m| m.photo.is_some())
+        .await
+        .unwrap();
     let photo = r.iter().find_map(|m| m.photo.clone()).expect("a photo");
     assert!(photo.bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
     let decoder = png::Decoder::new(std::io::Cursor::new(&photo.bytes));
@@ -347,7 +353,11 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
         "{}",
         texts(&r)
     );
-    let r = hoa.tap("Excel (XLSX)").await.unwrap();
+    hoa.tap("Excel (XLSX)").await.unwrap();
+    let r = hoa
+        .wait_for("the export", |m| m.document.is_some())
+        .await
+        .unwrap();
     let doc = r
         .iter()
         .find_map(|m| m.document.clone())
@@ -452,7 +462,15 @@ async fn an_export_too_large_to_send_is_explained_instead(backend: Backend) {
         .await;
     hoa.send("/xuat").await.unwrap();
     hoa.tap("Cả năm 2026").await.unwrap();
-    let r = hoa.tap("Excel (XLSX)").await.unwrap();
+    hoa.tap("Excel (XLSX)").await.unwrap();
+    let r = hoa
+        .wait_for("the explanation", |m| {
+            m.text
+                .as_deref()
+                .is_some_and(|t| t.contains("tệp báo cáo nặng"))
+        })
+        .await
+        .unwrap();
     assert!(r.iter().all(|m| m.document.is_none()), "no file is sent");
     let all = texts(&r);
     assert!(
@@ -564,7 +582,69 @@ async fn targets_are_re_evaluated_off_the_reply_path(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn a_slow_export_is_made_aside_while_everyone_is_answered_and_is_sent_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(741, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut hoa = app
+        .joined(742, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut thu = app
+        .joined(743, "Lê Thị Thu", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    quick_report(&mut lan).await;
+    // Her file is stuck on its way to Telegram, as a province's year on a slow link.
+    app.api.hold("sendDocument");
+    hoa.send("/xuat").await.unwrap();
+    hoa.tap("Cả năm 2026").await.unwrap();
+    let r = hoa.tap("Excel (XLSX)").await.unwrap();
+    assert!(texts(&r).contains("Đang chuẩn bị tệp"), "{}", texts(&r));
+    app.api
+        .wait_for_calls("sendDocument", 1, Duration::from_secs(15))
+        .await
+        .unwrap();
+    // Meanwhile everybody is answered at once, she too.
+    thu.timeout = Duration::from_secs(3);
+    hoa.timeout = Duration::from_secs(3);
+    let r = thu.send("/baocao").await.unwrap();
+    assert!(
+        r.last().is_some_and(|m| !m.buttons.is_empty()),
+        "{}",
+        texts(&r)
+    );
+    let r = hoa.send("/tiendo").await.unwrap();
+    assert!(texts(&r).contains("Hội LHPN xã Đông Hợp"), "{}", texts(&r));
+    // A second file while the first is on its way is declined, not made beside it.
+    hoa.send("/xuat").await.unwrap();
+    hoa.tap("Cả năm 2026").await.unwrap();
+    let r = hoa.tap("CSV").await.unwrap();
+    assert!(
+        texts(&r).contains("vẫn đang được chuẩn bị"),
+        "{}",
+        texts(&r)
+    );
+    // Minutes later (past a message's lease) it is still the one upload, not a second build.
+    app.advance(chrono::Duration::minutes(3));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(app.api.calls("sendDocument").len(), 1);
+    hoa.timeout = Duration::from_secs(15);
+    app.api.release("sendDocument");
+    let r = hoa
+        .wait_for("the export", |m| m.document.is_some())
+        .await
+        .unwrap();
+    let doc = r.iter().find_map(|m| m.document.clone()).unwrap();
+    assert_eq!(doc.file_name, "bao-cao-TB-DH-DHOP-2026.xlsx");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.api.calls("sendDocument").len(), 1);
+    let docs = hoa.inbox().iter().filter(|m| m.document.is_some()).count();
+    assert_eq!(docs, 1);
+    app.shutdown().await;
+}
+
 both_backends!(
+    a_slow_export_is_made_aside_while_everyone_is_answered_and_is_sent_once,
     targets_are_re_evaluated_off_the_reply_path,
     text_typed_decomposed_is_stored_composed,
     a_formula_typed_in_chat_reaches_the_csv_as_text,

@@ -92,6 +92,43 @@ impl<'a> Person<'a> {
         Ok(self.unread())
     }
 
+    /// Waits until a message to her that `wanted` accepts has come (a chart or an export is
+    /// made in the background and comes after the answer to her tap), then returns what is
+    /// new since the last call, as [`Self::replies`].
+    pub async fn wait_for(
+        &mut self,
+        what: &str,
+        wanted: impl Fn(&SentMessage) -> bool,
+    ) -> Result<Vec<SentMessage>, PersonError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut new = self.replies().await?;
+        loop {
+            if new.iter().any(&wanted) {
+                return Ok(new);
+            }
+            let version = self.api.chat_version(self.user.id);
+            let more = self.unread();
+            if !more.is_empty() {
+                new.extend(more);
+                continue;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if self
+                .api
+                .wait_for_change(self.user.id, version, left)
+                .await
+                .is_err()
+            {
+                return Err(PersonError::Timeout(WaitTimeout {
+                    what: what.to_owned(),
+                    timeout: self.timeout,
+                    state: format!("{} new message(s), none of them it", new.len()),
+                }));
+            }
+            new.extend(self.unread());
+        }
+    }
+
     /// Messages to her not returned yet (e.g. sent because of someone else's action), and
     /// those edited since (a tapped step turned into the next), in the order they appear.
     pub fn unread(&mut self) -> Vec<SentMessage> {

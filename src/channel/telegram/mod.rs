@@ -32,7 +32,7 @@ use super::{ChatLocks, InFlight};
 use crate::config::{DeliveryConfig, Secret, WebhookConfig};
 use crate::delivery::{Capabilities, Courier, SendOutcome, Sender};
 use crate::dialog::{
-    Attachment, AttachmentKind, Clock, DialogError, Engine, Inbound, Input, Outbound,
+    Attachment, AttachmentKind, Clock, DialogError, Engine, FileData, Inbound, Input, Outbound,
 };
 use crate::i18n::Lang;
 use crate::tr;
@@ -97,7 +97,13 @@ impl TelegramOptions {
 /// Sends rendered messages through the Bot API, mapping its answers to [`SendOutcome`]s.
 pub struct TelegramSender {
     bot: Bot,
+    /// The same bot with a timeout long enough for a province's export on a slow link (the
+    /// default 17 s would cut the upload off and have it made again).
+    uploads: Bot,
 }
+
+/// How long an upload (chart or export) may take.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl Sender for TelegramSender {
     fn platform(&self) -> &'static str {
@@ -134,7 +140,8 @@ impl TelegramSender {
     /// A sender for `options`' bot, for a courier shared with other platforms.
     pub fn new(options: &TelegramOptions) -> Self {
         Self {
-            bot: make_bot(options),
+            bot: make_bot(options, None),
+            uploads: make_bot(options, Some(UPLOAD_TIMEOUT)),
         }
     }
 
@@ -195,11 +202,15 @@ impl TelegramSender {
                 return sent;
             }
         }
-        let input = InputFile::memory(file.bytes.clone()).file_name(file.file_name.clone());
+        let input = match &file.data {
+            FileData::Bytes(bytes) => InputFile::memory(bytes.clone()),
+            FileData::Temp(path) => InputFile::file(path.to_path_buf()),
+        }
+        .file_name(file.file_name.clone());
         let caption = fits.then(|| message.text.clone());
         let result = match file.kind {
             AttachmentKind::Photo => {
-                let mut req = self.bot.send_photo(chat, input);
+                let mut req = self.uploads.send_photo(chat, input);
                 if let Some(c) = caption {
                     req = req.caption(c);
                 }
@@ -209,7 +220,7 @@ impl TelegramSender {
                 req.await.map(|_| ())
             }
             AttachmentKind::Document => {
-                let mut req = self.bot.send_document(chat, input);
+                let mut req = self.uploads.send_document(chat, input);
                 if let Some(c) = caption {
                     req = req.caption(c);
                 }
@@ -245,19 +256,30 @@ fn outcome_of(e: RequestError) -> SendOutcome {
     }
 }
 
-fn make_bot(options: &TelegramOptions) -> Bot {
+/// The bot for `options`; `timeout` replaces teloxide's default request timeout.
+fn make_bot(options: &TelegramOptions, timeout: Option<Duration>) -> Bot {
     let token = options.token.expose();
-    match &options.api_url {
+    let mut client = teloxide::net::default_reqwest_settings();
+    if let Some(timeout) = timeout {
+        client = client.timeout(timeout);
+    }
+    if options.api_url.as_ref().is_some_and(super::is_loopback) {
         // A Bot API server on this machine must not be reached through a proxy.
-        Some(url) if super::is_loopback(url) => {
-            let client = teloxide::net::default_reqwest_settings()
-                .no_proxy()
-                .build()
-                .unwrap_or_else(|_| teloxide::net::client_from_env());
-            Bot::with_client(token, client).set_api_url(url.clone())
-        }
-        Some(url) => Bot::new(token).set_api_url(url.clone()),
-        None => Bot::new(token),
+        client = client.no_proxy();
+    } else if let Some(proxy) = std::env::var("TELOXIDE_PROXY")
+        .ok()
+        .and_then(|p| reqwest::Proxy::all(p).ok())
+    {
+        // As teloxide's own `client_from_env`.
+        client = client.proxy(proxy);
+    }
+    let client = client
+        .build()
+        .unwrap_or_else(|_| teloxide::net::client_from_env());
+    let bot = Bot::with_client(token, client);
+    match &options.api_url {
+        Some(url) => bot.set_api_url(url.clone()),
+        None => bot,
     }
 }
 
@@ -318,7 +340,7 @@ impl Telegram {
         courier: Courier,
     ) -> Self {
         Self {
-            bot: make_bot(options),
+            bot: make_bot(options, None),
             engine,
             clock,
             courier,
@@ -644,6 +666,7 @@ impl Telegram {
                 let apology = Outbound::text(inbound.chat_id.clone(), text);
                 let sender = TelegramSender {
                     bot: self.bot.clone(),
+                    uploads: self.bot.clone(),
                 };
                 let _ = sender.send(&inbound.chat_id, &apology).await;
             }
