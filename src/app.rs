@@ -23,6 +23,7 @@ use crate::i18n::Lang;
 use crate::scheduler::Scheduler;
 use crate::storage::org::{self, ImportSummary};
 use crate::storage::{StorageError, Store, users};
+use crate::supervisor::supervise;
 use crate::tr;
 
 pub mod demo;
@@ -673,32 +674,39 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
         r
     };
     let scheduler = Scheduler::new(store.clone(), config.calendars.clone());
-    let (t, z, h, o, (), (), ()) = tokio::join!(
-        async {
+    // Every loop is supervised: a panic restarts it (see `supervisor`), it never ends the bot.
+    let (t, z, h, o, _, _, _) = tokio::join!(
+        supervise("telegram", &shutdown, || async {
             match (&telegram, &telegram_options) {
                 (Some(t), Some(o)) => {
                     stop_all(t.run(o, shutdown.clone()).await.map_err(Into::into))
                 }
                 _ => Ok(()),
             }
-        },
-        async {
+        }),
+        supervise("zalo", &shutdown, || async {
             match (&zalo, &zalo_options) {
                 (Some(z), Some(o)) => {
                     stop_all(z.run(o, shutdown.clone()).await.map_err(Into::into))
                 }
                 _ => Ok(()),
             }
-        },
+        }),
         async { stop_all(http.await) },
         async { stop_all(ops_http.await) },
-        courier.run(shutdown.clone()),
-        scheduler.run(clock.clone(), Duration::from_secs(60), shutdown.clone()),
-        crate::metrics::upkeep(shutdown.clone()),
+        supervise("courier", &shutdown, || courier.run(shutdown.clone())),
+        supervise("scheduler", &shutdown, || scheduler.run(
+            clock.clone(),
+            Duration::from_secs(60),
+            shutdown.clone()
+        )),
+        supervise("metrics", &shutdown, || crate::metrics::upkeep(
+            shutdown.clone()
+        )),
     );
     store.close().await;
-    t?;
-    z?;
+    t.unwrap_or(Ok(()))?;
+    z.unwrap_or(Ok(()))?;
     h?;
     o
 }

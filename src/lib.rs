@@ -21,6 +21,8 @@
 //!   its own limits.
 //! - [`metrics`]: the Prometheus metrics' names and recorder; one-line calls from the channels
 //!   and the courier.
+//! - [`supervisor`]: keeps the long-running loops alive through a panic; a panicking update
+//!   fails like any other.
 //! - [`app`]: wiring for the `chihoi` binary's commands (serve, demo, ...).
 
 pub mod alerts;
@@ -38,4 +40,5 @@ pub mod message;
 pub mod metrics;
 pub mod scheduler;
 pub mod storage;
+pub mod supervisor;
 pub mod targets;

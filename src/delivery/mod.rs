@@ -445,7 +445,7 @@ impl Courier {
         };
         let started = std::time::Instant::now();
         let report = tokio::select! {
-            r = self.deliver_one(&row, (self.clock)()) => r?,
+            r = self.deliver_guarded(&row, (self.clock)()) => r?,
             () = keep_claim => unreachable!("renewing a claim never ends"),
         };
         tracing::debug!(
@@ -489,22 +489,15 @@ impl Courier {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 Some(done) = making.join_next_with_id(), if !making.is_empty() => {
-                    let (task, panicked) = match done {
-                        Ok((task, ())) => (task, false),
-                        Err(e) => (e.id(), e.is_panic()),
-                    };
-                    if let Some(row) = in_hand.remove(&task)
-                        && panicked
-                    {
-                        // Counted as a failed attempt: tried again later, dead-lettered if it
-                        // keeps failing, never a loop of crashes.
-                        tracing::error!(id = row.id, "making a file panicked");
-                        if let Some(lane) = self.lane(&row.platform)
-                            && let Err(e) = self.failed(lane, &row, (self.clock)(), "panicked while making the file".into()).await
-                        {
-                            tracing::warn!(id = row.id, error = %e, "recording a failed file failed");
+                    // A panic while making is a failed attempt already (`deliver_guarded`).
+                    let task = match done {
+                        Ok((task, ())) => task,
+                        Err(e) => {
+                            tracing::error!(error = %e, "making a file stopped unexpectedly");
+                            e.id()
                         }
-                    }
+                    };
+                    in_hand.remove(&task);
                 }
                 _ = self.make_wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -555,7 +548,7 @@ impl Courier {
                         r.retried += 1;
                         continue;
                     }
-                    r.add(self.deliver_one(&row, now).await?);
+                    r.add(self.deliver_guarded(&row, now).await?);
                 }
                 Ok(r)
             })
@@ -571,6 +564,25 @@ impl Courier {
     async fn release(&self, row: &OutboxRow, now: DateTime<Utc>) -> Result<(), StorageError> {
         let mut conn = self.store.pool().acquire().await?;
         outbox::retry_later(&mut conn, row.id, &self.owner, now.timestamp(), false, None).await
+    }
+
+    /// [`Self::deliver_one`]; a panic on the way (a bug met by an odd row) is a failed attempt
+    /// of that row alone, so it ends in the dead letters instead of stopping the courier.
+    async fn deliver_guarded(
+        &self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+    ) -> Result<DrainReport, StorageError> {
+        match crate::supervisor::caught(self.deliver_one(row, now)).await {
+            Ok(r) => r,
+            Err(panic) => {
+                tracing::error!(id = row.id, kind = row.kind.as_str(), %panic, "sending a message panicked");
+                match self.lane(&row.platform) {
+                    Some(lane) => self.failed(lane, row, now, panic.to_string()).await,
+                    None => Ok(DrainReport::default()),
+                }
+            }
+        }
     }
 
     async fn deliver_one(

@@ -106,6 +106,10 @@ pub enum DialogError {
     Storage(#[from] StorageError),
     #[error("database failed")]
     Database(#[from] sqlx::Error),
+    /// A bug met while handling the update: nothing was committed, and it is retried (then set
+    /// aside) like a database failure.
+    #[error(transparent)]
+    Panicked(#[from] crate::supervisor::Panicked),
 }
 
 impl DialogError {
@@ -155,6 +159,15 @@ impl Engine {
 
     /// Applies one inbound event exactly once and returns what to send.
     pub async fn handle(
+        &self,
+        inbound: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, DialogError> {
+        // A panic drops the transaction (rolled back) and fails this update only.
+        crate::supervisor::caught(self.handle_update(inbound, now)).await?
+    }
+
+    async fn handle_update(
         &self,
         inbound: &Inbound,
         now: DateTime<Utc>,
