@@ -318,9 +318,13 @@ async fn claim_where(
     if platforms.is_empty() || limit <= 0 {
         return Ok(Vec::new());
     }
-    let lock = match backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
+    // On PostgreSQL the picked ids are an array computed once: as a plain `IN (subquery)` the
+    // planner may run the subquery again for each row it joins, and with SKIP LOCKED every run
+    // picks other rows, so one claim took the whole queue (far past `limit`), leaving nothing
+    // for the other instances while its leases ran out unsent.
+    let (open, lock, close) = match backend {
+        Backend::Postgres => ("= ANY(ARRAY(", "FOR UPDATE SKIP LOCKED", "))"),
+        Backend::Sqlite => ("IN (", "", ")"),
     };
     let platform_list: Vec<String> = (0..platforms.len())
         .map(|i| format!("${}", i + 5))
@@ -330,11 +334,11 @@ async fn claim_where(
     // courier claimed meanwhile is re-checked against it and skipped.
     let sql = format!(
         "UPDATE outbox SET lease_owner = $1, lease_until = $2
-         WHERE id IN (SELECT id FROM outbox
+         WHERE id {open}SELECT id FROM outbox
                       WHERE status = 'pending' AND {filter} AND not_before <= $3
                         AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
                         AND platform IN ({platform_list})
-                      ORDER BY id LIMIT $4 {lock})
+                      ORDER BY id LIMIT $4 {lock}{close}
            AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
          RETURNING {COLUMNS}"
     );

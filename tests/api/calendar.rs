@@ -440,10 +440,30 @@ async fn two_instances_on_postgres_send_each_message_exactly_once() {
     let (ra, rb) = tokio::join!(a.tick(app.now()), b.tick(app.now()));
     assert_eq!(ra.unwrap().reminders + rb.unwrap().reminders, 150);
     let (one, two) = (app.telegram(), app.telegram());
+    let (one, two) = (one.courier().clone(), two.courier().clone());
     let now = app.now();
-    let (r1, r2) = tokio::join!(one.courier().drain_all(now), two.courier().drain_all(now));
-    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    // The first instance claims a batch and is stuck sending it; the second drains meanwhile
+    // and must take only the rest. Then both finish.
+    app.api.hold("sendMessage");
+    let first = tokio::spawn(async move { one.drain_all(now).await });
+    app.api
+        .wait_for_calls("sendMessage", 1, std::time::Duration::from_secs(15))
+        .await
+        .unwrap();
+    let second = tokio::spawn(async move { two.drain_all(now).await });
+    // More sends under way than one instance has in flight: the second one is sending too.
+    app.api
+        .wait_for_calls("sendMessage", 17, std::time::Duration::from_secs(15))
+        .await
+        .unwrap();
+    app.api.release("sendMessage");
+    let (r1, r2) = (
+        first.await.unwrap().unwrap(),
+        second.await.unwrap().unwrap(),
+    );
     assert_eq!(r1.sent + r2.sent, 150, "{r1:?} {r2:?}");
+    // A claim takes one batch (64), never the whole queue.
+    assert!(r1.claimed < 150 && r2.claimed < 150, "{r1:?} {r2:?}");
     assert!(
         r1.sent > 0 && r2.sent > 0,
         "both instances worked: {r1:?} {r2:?}"
