@@ -41,60 +41,11 @@ use std::time::{Duration, Instant};
 use chihoi::domain::calendar::Calendars;
 use chihoi::scheduler::Scheduler;
 use chihoi::storage::Store;
-use chihoi_fakes::telegram::{
-    ChatChanges, LocalBotApi, LocalBotApiOptions, RateLimits, SentMessage, Stats, TestUser,
+use chihoi_fakes::telegram::script::{
+    FROM_REMINDER, FROM_REMINDER_LABEL, NOTHING_NEW_REPORT, Watcher,
 };
+use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions, RateLimits, Stats, TestUser};
 use rand::Rng;
-
-/// One step of a branch head's "nothing new" monthly report: what she does, then what she
-/// waits to see before the next step.
-struct Step {
-    act: Act,
-    until: Sight,
-}
-
-enum Act {
-    Type(&'static str),
-    Tap(&'static str),
-}
-
-enum Sight {
-    /// A message with this button, sent or changed since she acted.
-    Button(&'static str),
-    /// A message with this text in it, sent or changed since she acted.
-    Text(&'static str),
-}
-
-/// `/baocao`, every part answered with its calm option and no note, no incident, no proposal,
-/// then submit: the shortest complete report (as `answer_and_submit` in the tests).
-const REPORT: &[Step] = &[
-    step(Act::Type("/baocao"), Sight::Button("Ổn định")),
-    // Labour and production, then its note.
-    step(Act::Tap("Ổn định"), Sight::Button("Bỏ qua")),
-    step(Act::Tap("Bỏ qua"), Sight::Button("Ổn định")),
-    // Cultural and spiritual life, then its note.
-    step(Act::Tap("Ổn định"), Sight::Button("Bỏ qua")),
-    step(Act::Tap("Bỏ qua"), Sight::Button("Phấn khởi, tin tưởng")),
-    // Members' thoughts, then its note.
-    step(Act::Tap("Phấn khởi, tin tưởng"), Sight::Button("Bỏ qua")),
-    step(Act::Tap("Bỏ qua"), Sight::Button("Không có")),
-    // No incident, no proposal: the summary.
-    step(Act::Tap("Không có"), Sight::Button("Không có đề xuất")),
-    step(
-        Act::Tap("Không có đề xuất"),
-        Sight::Button("✅ Gửi báo cáo"),
-    ),
-    step(Act::Tap("✅ Gửi báo cáo"), Sight::Text("Đã gửi báo cáo")),
-];
-
-/// With `BENCH_START=reminder` she opens the report from the bot's reminder instead of typing
-/// `/baocao`, as most do on deadline evening.
-const FROM_REMINDER_LABEL: &str = "📋 Làm báo cáo";
-const FROM_REMINDER: Step = step(Act::Tap(FROM_REMINDER_LABEL), Sight::Button("Ổn định"));
-
-const fn step(act: Act, until: Sight) -> Step {
-    Step { act, until }
-}
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -191,11 +142,11 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
     let runs: Vec<_> = ids
         .iter()
         .map(|&id| {
-            let head = Head {
+            let head = Head(Watcher {
                 api: api.clone(),
                 user: TestUser::new(id, format!("Chị {id}")).with_language("vi"),
                 timeout,
-            };
+            });
             tokio::spawn(head.file_report(scenario.think, from_reminder))
         })
         .collect();
@@ -365,11 +316,7 @@ async fn quiescent_stats(api: &LocalBotApi) -> Stats {
 }
 
 /// A simulated branch head.
-struct Head {
-    api: Arc<LocalBotApi>,
-    user: TestUser,
-    timeout: Duration,
-}
+struct Head(Watcher);
 
 /// What one head's report gave: the time to first reply of each step she completed, and why
 /// she stopped early, if she did.
@@ -382,11 +329,11 @@ impl Head {
     /// Files the report, thinking `think` ±50% before each step (the first one at a random
     /// moment within `think`, so that heads do not move in lockstep).
     async fn file_report(self, think: Duration, from_reminder: bool) -> HeadRun {
-        let mut latencies = Vec::with_capacity(REPORT.len());
-        if from_reminder && let Err(err) = self.wait_for_reminder().await {
+        let mut latencies = Vec::with_capacity(NOTHING_NEW_REPORT.len());
+        if from_reminder && let Err(err) = self.0.wait_for_button(FROM_REMINDER_LABEL).await {
             return HeadRun {
                 latencies,
-                failure: Some(format!("head {}: {err}", self.user.id)),
+                failure: Some(format!("head {}: {err}", self.0.user.id)),
             };
         }
         let first_pause = think.mul_f64(rand::thread_rng().r#gen::<f64>());
@@ -394,19 +341,22 @@ impl Head {
         let first = if from_reminder {
             &FROM_REMINDER
         } else {
-            &REPORT[0]
+            &NOTHING_NEW_REPORT[0]
         };
-        for (i, step) in std::iter::once(first).chain(&REPORT[1..]).enumerate() {
+        for (i, step) in std::iter::once(first)
+            .chain(&NOTHING_NEW_REPORT[1..])
+            .enumerate()
+        {
             if i > 0 && !think.is_zero() {
                 let pause = think.mul_f64(rand::thread_rng().gen_range(0.5..1.5));
                 tokio::time::sleep(pause).await;
             }
-            match self.take(step).await {
+            match self.0.take(step).await {
                 Ok(latency) => latencies.push(latency),
                 Err(err) => {
                     return HeadRun {
                         latencies,
-                        failure: Some(format!("head {} at step {}: {err}", self.user.id, i + 1)),
+                        failure: Some(format!("head {} at step {}: {err}", self.0.user.id, i + 1)),
                     };
                 }
             }
@@ -416,107 +366,6 @@ impl Head {
             failure: None,
         }
     }
-
-    /// Acts, then waits until she sees what the step leads to; returns the time to the bot's
-    /// first visible answer.
-    async fn take(&self, step: &Step) -> Result<Duration, String> {
-        let chat = self.user.id;
-        let push = match step.act {
-            Act::Type(text) => Push::Text(text),
-            Act::Tap(label) => {
-                let (message_id, data) = self.button(label)?;
-                Push::Callback(message_id, data)
-            }
-        };
-        let before = self.api.chat_version(chat);
-        let started = Instant::now();
-        let deadline = started + self.timeout;
-        match &push {
-            Push::Text(text) => self.api.push_text(&self.user, text),
-            Push::Callback(message_id, data) => {
-                self.api.push_callback(&self.user, *message_id, data)
-            }
-        };
-        let mut seen = self
-            .api
-            .wait_for_change(chat, before, self.timeout)
-            .await
-            .map_err(|e| e.to_string())?;
-        let first_reply = started.elapsed();
-        while !step.until.is_in(&seen) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            self.api
-                .wait_for_change(chat, seen.version, left)
-                .await
-                .map_err(|e| format!("{} not seen: {e}", step.until))?;
-            seen = self.api.changed_since(chat, before);
-        }
-        Ok(first_reply)
-    }
-
-    /// Waits until the bot's reminder with its "make the report" button reaches her.
-    async fn wait_for_reminder(&self) -> Result<(), String> {
-        let deadline = Instant::now() + self.timeout;
-        loop {
-            let version = self.api.chat_version(self.user.id);
-            if self.button(FROM_REMINDER_LABEL).is_ok() {
-                return Ok(());
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            self.api
-                .wait_for_change(self.user.id, version, left)
-                .await
-                .map_err(|e| format!("no reminder: {e}"))?;
-        }
-    }
-
-    /// The callback of the most recently changed message that has a button `label`.
-    fn button(&self, label: &str) -> Result<(i64, String), String> {
-        let all = self.api.changed_since(self.user.id, 0);
-        all.messages
-            .iter()
-            .rev()
-            .find_map(|m| {
-                let data = m.button(label)?.callback_data.clone()?;
-                Some((m.message_id, data))
-            })
-            .ok_or_else(|| format!("no button {label:?}; last messages: {}", last_texts(&all)))
-    }
-}
-
-enum Push {
-    Text(&'static str),
-    Callback(i64, String),
-}
-
-impl Sight {
-    fn is_in(&self, changes: &ChatChanges) -> bool {
-        let shows = |m: &SentMessage| match self {
-            Sight::Button(label) => m.button(label).is_some(),
-            Sight::Text(text) => m.text.as_deref().is_some_and(|t| t.contains(text)),
-        };
-        changes.messages.iter().any(|m| !m.deleted && shows(m))
-    }
-}
-
-impl std::fmt::Display for Sight {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Sight::Button(label) => write!(f, "button {label:?}"),
-            Sight::Text(text) => write!(f, "text {text:?}"),
-        }
-    }
-}
-
-fn last_texts(changes: &ChatChanges) -> String {
-    let texts: Vec<&str> = changes
-        .messages
-        .iter()
-        .rev()
-        .take(2)
-        .map(|m| m.text.as_deref().unwrap_or("[no text]"))
-        .collect();
-    format!("{texts:?}")
 }
 
 /// `chihoi serve` as a child process, polling `api`.

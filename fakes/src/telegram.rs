@@ -28,6 +28,7 @@
 //! Webhook responses that carry a method call are ignored.
 
 pub mod person;
+pub mod script;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;

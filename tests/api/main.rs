@@ -8,6 +8,7 @@ mod access;
 mod calendar;
 mod channel;
 mod cli;
+mod crash;
 mod faults;
 mod joining;
 mod ops;
