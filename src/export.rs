@@ -456,7 +456,11 @@ fn local_time(tz: Tz, ts: i64) -> Cell {
 /// The code, the path of names (`Tỉnh … › Huyện … › Xã … › Chi hội …`) and the place in the
 /// sheets of every unit under the scope's roots, read once per export and shared by every row
 /// that names the unit.
-struct Names(HashMap<i64, Named>);
+struct Names {
+    units: HashMap<i64, Named>,
+    /// Units in each root's subtree, the root included.
+    sizes: HashMap<i64, usize>,
+}
 
 struct Named {
     code: Arc<str>,
@@ -470,6 +474,7 @@ impl Names {
     async fn load(scope: &Scope) -> Result<Self, ExportError> {
         let mut conn = scope.store.pool().acquire().await?;
         let mut map: HashMap<i64, Named> = HashMap::new();
+        let mut sizes = HashMap::new();
         for root in &scope.roots {
             let above = org::lineage(&mut conn, root).await?;
             let prefix = above
@@ -486,6 +491,7 @@ impl Names {
             .bind(path_range_end(&root.path))
             .fetch_all(&mut *conn)
             .await?;
+            sizes.insert(root.id, rows.len());
             // Roots follow one another (they are in Vietnamese order already).
             let offset = map.len();
             let order =
@@ -515,24 +521,24 @@ impl Names {
                 );
             }
         }
-        Ok(Self(map))
+        Ok(Self { units: map, sizes })
     }
 
     fn code(&self, unit_id: i64) -> Cell {
-        self.0
+        self.units
             .get(&unit_id)
             .map_or(Cell::Empty, |n| Cell::Shared(n.code.clone()))
     }
 
     fn path(&self, unit_id: i64) -> Cell {
-        self.0
+        self.units
             .get(&unit_id)
             .map_or(Cell::Empty, |n| Cell::Shared(n.path.clone()))
     }
 
     /// Where the unit's rows go among the others' (units not under the scope last).
     fn rank(&self, unit_id: i64) -> usize {
-        self.0.get(&unit_id).map_or(usize::MAX, |n| n.rank)
+        self.units.get(&unit_id).map_or(usize::MAX, |n| n.rank)
     }
 }
 
@@ -695,12 +701,20 @@ impl SituationLabels {
     }
 }
 
-/// The path ranges a sheet of `root` reads in turn, so that its units come in tree order with
-/// siblings by name: the root's own rows, then each child's subtree in Vietnamese order
-/// (`children`, as [`org::children`] lists them). Each block's rows are sorted in memory, so a
-/// sheet holds one child's month at most, never the root's: the database cannot sort names
-/// in Vietnamese, and byte or id order is no order for a reader.
-fn blocks(root: &Unit, children: &[Unit]) -> Vec<(String, String)> {
+/// Subtrees of at most this many units are read a month at a time in one block (a commune's
+/// month is a few hundred rows); larger ones a child at a time.
+const ONE_BLOCK_UNITS: usize = 2_000;
+
+/// The path ranges a sheet of `root` (`units` in its subtree) reads in turn, so that its units
+/// come in tree order with siblings by name. A small subtree is one block; a larger one is the
+/// root's own rows, then each child's subtree in Vietnamese order (`children`, as
+/// [`org::children`] lists them). Each block's rows are sorted in memory, so a sheet holds one
+/// child's month at most, never a province's: the database cannot sort names in Vietnamese,
+/// and byte or id order is no order for a reader.
+fn blocks(root: &Unit, units: usize, children: &[Unit]) -> Vec<(String, String)> {
+    if units <= ONE_BLOCK_UNITS {
+        return vec![(root.path.clone(), path_range_end(&root.path))];
+    }
     // The root alone: ids have no leading zero, so every child's path lies past `<root>/0`.
     let mut out = vec![(root.path.clone(), format!("{}0", root.path))];
     out.extend(
@@ -773,7 +787,11 @@ async fn write_sheet(
     for root in &scope.roots {
         let end = path_range_end(&root.path);
         let children = org::children(&mut conn, Some(root.id)).await?;
-        let blocks = blocks(root, &children);
+        let blocks = blocks(
+            root,
+            names.sizes.get(&root.id).copied().unwrap_or(usize::MAX),
+            &children,
+        );
         match sheet {
             Sheet::Reports => {
                 let situations = SituationLabels::new(lang);
@@ -1346,6 +1364,42 @@ mod tests {
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.to_owned())
+    }
+
+    #[test]
+    fn a_large_subtree_is_read_as_the_root_then_each_child_in_the_order_given() {
+        let unit = |id: i64, path: &str| Unit {
+            id,
+            code: format!("U{id}"),
+            parent_id: None,
+            level: crate::domain::org::Level::District,
+            name: format!("Unit {id}"),
+            path: path.to_owned(),
+        };
+        let root = unit(4, "/1/4/");
+        // Children as org::children lists them (by name), not by id.
+        let children = [unit(17, "/1/4/17/"), unit(5, "/1/4/5/")];
+        assert_eq!(
+            blocks(&root, 10, &children),
+            [("/1/4/".to_owned(), "/1/40".to_owned())]
+        );
+        let b = blocks(&root, ONE_BLOCK_UNITS + 1, &children);
+        assert_eq!(
+            b.iter()
+                .map(|(s, e)| (s.as_str(), e.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("/1/4/", "/1/4/0"),
+                ("/1/4/17/", "/1/4/170"),
+                ("/1/4/5/", "/1/4/50")
+            ]
+        );
+        // The root's own block holds the root alone, none of its subtree.
+        let (start, end) = (&b[0].0, &b[0].1);
+        for path in ["/1/4/", "/1/4/17/", "/1/4/5/", "/1/4/5/99/", "/1/40/"] {
+            let inside = path >= start.as_str() && path < end.as_str();
+            assert_eq!(inside, path == "/1/4/", "{path}");
+        }
     }
 
     #[test]
