@@ -1,6 +1,7 @@
 //! Exports of a subtree over a month, a half-year or a year: XLSX with sheets for reports,
 //! incidents, proposals, opinions, activities, completeness and targets, or CSV of one sheet.
-//! Column headers are the questions in the reader's language. Rows are streamed from the
+//! Column headers are the questions in the reader's language. Units come in tree order, siblings
+//! in Vietnamese order of their names ([`crate::collation`]). Rows are streamed from the
 //! database into the writer (XLSX worksheets in constant-memory mode), so memory stays bounded
 //! however large the province. Used by `chihoi export` and by `/xuat` in chat.
 
@@ -462,14 +463,28 @@ fn local_time(tz: Tz, ts: i64) -> Cell {
     }
 }
 
-/// The code and the path of names (`Tỉnh … › Huyện … › Xã … › Chi hội …`) of every unit under
-/// the scope's roots, read once per export and shared by every row that names the unit.
-struct Names(HashMap<i64, (Arc<str>, Arc<str>)>);
+/// The code, the path of names (`Tỉnh … › Huyện … › Xã … › Chi hội …`) and the place in the
+/// sheets of every unit under the scope's roots, read once per export and shared by every row
+/// that names the unit.
+struct Names {
+    units: HashMap<i64, Named>,
+    /// Units in each root's subtree, the root included.
+    sizes: HashMap<i64, usize>,
+}
+
+struct Named {
+    code: Arc<str>,
+    path: Arc<str>,
+    /// Position in tree order with siblings in Vietnamese order of names ([`org::tree_order`]):
+    /// the order the sheets list units in.
+    rank: usize,
+}
 
 impl Names {
     async fn load(scope: &Scope) -> Result<Self, ExportError> {
         let mut conn = scope.store.pool().acquire().await?;
-        let mut map: HashMap<i64, (Arc<str>, Arc<str>)> = HashMap::new();
+        let mut map: HashMap<i64, Named> = HashMap::new();
+        let mut sizes = HashMap::new();
         for root in &scope.roots {
             let above = org::lineage(&mut conn, root).await?;
             let prefix = above
@@ -486,6 +501,13 @@ impl Names {
             .bind(path_range_end(&root.path))
             .fetch_all(&mut *conn)
             .await?;
+            sizes.insert(root.id, rows.len());
+            // Roots follow one another (they are in Vietnamese order already).
+            let offset = map.len();
+            let order =
+                org::tree_order(rows.iter().map(|(id, code, name, path)| {
+                    (*id, path.as_str(), name.as_str(), code.as_str())
+                }));
             for (id, code, name, path) in rows {
                 let parent = path
                     .trim_end_matches('/')
@@ -494,26 +516,39 @@ impl Names {
                     .and_then(|p| p.parse::<i64>().ok())
                     .and_then(|p| map.get(&p));
                 let full: Arc<str> = match parent {
-                    Some((_, parent)) if id != root.id => format!("{parent} › {name}").into(),
+                    Some(parent) if id != root.id => format!("{} › {name}", parent.path).into(),
                     _ if prefix.is_empty() => name.into(),
                     _ => format!("{prefix} › {name}").into(),
                 };
-                map.insert(id, (code.into(), full));
+                let rank = order.get(&id).map_or(usize::MAX, |o| offset + o);
+                map.insert(
+                    id,
+                    Named {
+                        code: code.into(),
+                        path: full,
+                        rank,
+                    },
+                );
             }
         }
-        Ok(Self(map))
+        Ok(Self { units: map, sizes })
     }
 
     fn code(&self, unit_id: i64) -> Cell {
-        self.0
+        self.units
             .get(&unit_id)
-            .map_or(Cell::Empty, |(code, _)| Cell::Shared(code.clone()))
+            .map_or(Cell::Empty, |n| Cell::Shared(n.code.clone()))
     }
 
     fn path(&self, unit_id: i64) -> Cell {
-        self.0
+        self.units
             .get(&unit_id)
-            .map_or(Cell::Empty, |(_, path)| Cell::Shared(path.clone()))
+            .map_or(Cell::Empty, |n| Cell::Shared(n.path.clone()))
+    }
+
+    /// Where the unit's rows go among the others' (units not under the scope last).
+    fn rank(&self, unit_id: i64) -> usize {
+        self.units.get(&unit_id).map_or(usize::MAX, |n| n.rank)
     }
 }
 
@@ -676,28 +711,65 @@ impl SituationLabels {
     }
 }
 
-/// Runs `sql` (selected with [`json_row`]; `$1`, `$2` the root's path range, `$3` the month)
-/// for each month in turn and sends the row `line` makes of each result. Month by month in path
-/// order is the indexes' order, so nothing is sorted. Returns the number of rows.
+/// Subtrees of at most this many units are read a month at a time in one block (a commune's
+/// month is a few hundred rows); larger ones a child at a time.
+const ONE_BLOCK_UNITS: usize = 2_000;
+
+/// The path ranges a sheet of `root` (`units` in its subtree) reads in turn, so that its units
+/// come in tree order with siblings by name. A small subtree is one block; a larger one is the
+/// root's own rows, then each child's subtree in Vietnamese order (`children`, as
+/// [`org::children`] lists them). Each block's rows are sorted in memory, so a sheet holds one
+/// child's month at most, never a province's: the database cannot sort names in Vietnamese,
+/// and byte or id order is no order for a reader.
+fn blocks(root: &Unit, units: usize, children: &[Unit]) -> Vec<(String, String)> {
+    if units <= ONE_BLOCK_UNITS {
+        return vec![(root.path.clone(), path_range_end(&root.path))];
+    }
+    // The root alone: ids have no leading zero, so every child's path lies past `<root>/0`.
+    let mut out = vec![(root.path.clone(), format!("{}0", root.path))];
+    out.extend(
+        children
+            .iter()
+            .map(|c| (c.path.clone(), path_range_end(&c.path))),
+    );
+    out
+}
+
+/// Runs `sql` (selected with [`json_row`]; `$1`, `$2` a path range, `$3` the month) for each
+/// month in turn and each of `blocks` within it, and sends the rows `line` makes of the
+/// results, a block's rows in its units' order ([`Names::rank`]; rows of one unit keep the
+/// order `sql` gives them). `line` returns the row's unit with its cells. Returns the number of
+/// rows.
 async fn month_by_month<T: serde::de::DeserializeOwned>(
     conn: &mut sqlx::AnyConnection,
     sql: &str,
-    (root, end): (&Unit, &str),
+    blocks: &[(String, String)],
     months: &[String],
+    names: &Names,
     out: &mut Rows,
-    mut line: impl FnMut(&Cell, T) -> Vec<Cell>,
+    mut line: impl FnMut(&Cell, T) -> (i64, Vec<Cell>),
 ) -> Result<usize, ExportError> {
     let mut count = 0;
+    let mut block_rows: Vec<(usize, Vec<Cell>)> = Vec::new();
     for month in months {
         let period = Cell::Shared(month.as_str().into());
-        let mut rows = sqlx::query(sql)
-            .bind(&root.path)
-            .bind(end)
-            .bind(month)
-            .fetch(&mut *conn);
-        while let Some(r) = rows.try_next().await? {
-            out.push(line(&period, from_json(&r)?)).await?;
-            count += 1;
+        for (start, end) in blocks {
+            let mut rows = sqlx::query(sql)
+                .bind(start)
+                .bind(end)
+                .bind(month)
+                .fetch(&mut *conn);
+            while let Some(r) = rows.try_next().await? {
+                let (unit, cells) = line(&period, from_json(&r)?);
+                block_rows.push((names.rank(unit), cells));
+            }
+            drop(rows);
+            // Stable: rows of one unit keep their order (incidents by position, activities by id).
+            block_rows.sort_by_key(|(rank, _)| *rank);
+            count += block_rows.len();
+            for (_, cells) in block_rows.drain(..) {
+                out.push(cells).await?;
+            }
         }
     }
     Ok(count)
@@ -724,6 +796,12 @@ async fn write_sheet(
     let mut count = 0usize;
     for root in &scope.roots {
         let end = path_range_end(&root.path);
+        let children = org::children(&mut conn, Some(root.id)).await?;
+        let blocks = blocks(
+            root,
+            names.sizes.get(&root.id).copied().unwrap_or(usize::MAX),
+            &children,
+        );
         match sheet {
             Sheet::Reports => {
                 let situations = SituationLabels::new(lang);
@@ -758,12 +836,13 @@ async fn write_sheet(
                 count += month_by_month(
                     &mut conn,
                     &sql,
-                    (root, &end),
+                    &blocks,
                     &months,
+                    names,
                     out,
                     |period, row: ReportRow| {
                         let inc = incidents.remove(&row.id).unwrap_or_default();
-                        vec![
+                        let cells = vec![
                             names.code(row.unit),
                             names.path(row.unit),
                             period.clone(),
@@ -784,7 +863,8 @@ async fn write_sheet(
                                 Cell::Text(inc.join("\n"))
                             },
                             Cell::opt(row.proposals),
-                        ]
+                        ];
+                        (row.unit, cells)
                     },
                 )
                 .await?;
@@ -799,8 +879,9 @@ async fn write_sheet(
                 count += month_by_month(
                     &mut conn,
                     &sql,
-                    (root, &end),
+                    &blocks,
                     &months,
+                    names,
                     out,
                     |period, (unit, f, s, people, description): (i64, String, String, i64, String)| {
                         let field = IncidentField::parse(&f)
@@ -809,7 +890,7 @@ async fn write_sheet(
                         let sev = Severity::parse(&s)
                             .map(|v| labels::severity(lang, v))
                             .unwrap_or(s);
-                        vec![
+                        let cells = vec![
                             names.code(unit),
                             names.path(unit),
                             period.clone(),
@@ -819,11 +900,13 @@ async fn write_sheet(
                             Cell::Int(people),
                             Cell::Text(description),
                             Cell::Empty,
-                        ]
+                        ];
+                        (unit, cells)
                     },
                 )
                 .await?;
                 let (from, to) = range_bounds(scope);
+                // Urgent reports follow, as they came in: a log, in time order.
                 let urgent: Vec<(i64, i64, String, String, i64, String, String)> = sqlx::query_as(
                     "SELECT u.id, a.created_at, a.field, a.severity, a.people, a.description, a.status
                      FROM urgent_reports a JOIN units u ON u.id = a.unit_id
@@ -876,22 +959,25 @@ async fn write_sheet(
                 count += month_by_month(
                     &mut conn,
                     &sql,
-                    (root, &end),
+                    &blocks,
                     &months,
+                    names,
                     out,
                     |period, (unit, author, text): (i64, String, String)| {
-                        vec![
+                        let cells = vec![
                             names.code(unit),
                             names.path(unit),
                             period.clone(),
                             Cell::Text(author),
                             Cell::Text(text),
-                        ]
+                        ];
+                        (unit, cells)
                     },
                 )
                 .await?;
             }
             Sheet::Opinions => {
+                // Opinions are a log, in the order they were sent, not a list of units.
                 let sql = format!(
                     "SELECT {} FROM opinions o JOIN units u ON u.id = o.unit_id JOIN users a ON a.id = o.author_id
                      WHERE u.path >= $1 AND u.path < $2 AND o.period IN ({}) ORDER BY o.created_at, o.id",
@@ -968,8 +1054,9 @@ async fn write_sheet(
                 count += month_by_month(
                     &mut conn,
                     &sql,
-                    (root, &end),
+                    &blocks,
                     &months,
+                    names,
                     out,
                     |_, row: (i64, String, String, i64, Option<String>, i64)| {
                         let (unit, date, code, amount, description, photos) = row;
@@ -977,7 +1064,7 @@ async fn write_sheet(
                             Some((n, m)) => (Cell::Shared(n.clone()), Cell::Shared(m.clone())),
                             None => (Cell::Text(code), Cell::Empty),
                         };
-                        vec![
+                        let cells = vec![
                             names.code(unit),
                             names.path(unit),
                             Cell::Date(date),
@@ -986,7 +1073,8 @@ async fn write_sheet(
                             measure,
                             Cell::opt(description),
                             Cell::Int(photos),
-                        ]
+                        ];
+                        (unit, cells)
                     },
                 )
                 .await?;
@@ -995,13 +1083,14 @@ async fn write_sheet(
                 // One row per month for the root and for each grassroots union under it: one
                 // grouped statement per month, whatever the number of unions.
                 let calendar = org::calendar_for(&mut conn, &scope.calendars, root).await?;
-                let grassroots: Vec<(i64, String, i64)> = sqlx::query_as(
-                    "SELECT id, code, depth FROM units WHERE path >= $1 AND path < $2 AND level = 'grassroots' ORDER BY path",
+                let mut grassroots: Vec<(i64, String, i64)> = sqlx::query_as(
+                    "SELECT id, code, depth FROM units WHERE path >= $1 AND path < $2 AND level = 'grassroots'",
                 )
                 .bind(&root.path)
                 .bind(&end)
                 .fetch_all(&mut *conn)
                 .await?;
+                grassroots.sort_by_key(|(id, _, _)| names.rank(*id));
                 let depths: std::collections::BTreeSet<i64> =
                     grassroots.iter().map(|g| g.2).collect();
                 for period in scope.range.months() {
@@ -1051,11 +1140,6 @@ async fn write_sheet(
                 let list =
                     crate::targets::under(&mut conn, &scope.calendars, root, year, scope.now)
                         .await?;
-                let children: HashMap<i64, Unit> = org::children(&mut conn, Some(root.id))
-                    .await?
-                    .into_iter()
-                    .map(|u| (u.id, u))
-                    .collect();
                 for (t, total, by_child) in &list {
                     let title: Arc<str> = if lang == Lang::Vi {
                         t.title_vi.as_str().into()
@@ -1078,8 +1162,12 @@ async fn write_sheet(
                     };
                     out.push(line(&root.code, root.id, total)).await?;
                     count += 1;
-                    for (child, p) in by_child {
-                        if let Some(c) = children.get(child) {
+                    // Targets stay worst first (their order means something); under each,
+                    // the children in Vietnamese order of their names.
+                    let by_child: HashMap<i64, &views::Progress> =
+                        by_child.iter().map(|(id, p)| (*id, p)).collect();
+                    for c in &children {
+                        if let Some(p) = by_child.get(&c.id) {
                             out.push(line(&c.code, c.id, p)).await?;
                             count += 1;
                         }
@@ -1278,6 +1366,42 @@ mod tests {
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.to_owned())
+    }
+
+    #[test]
+    fn a_large_subtree_is_read_as_the_root_then_each_child_in_the_order_given() {
+        let unit = |id: i64, path: &str| Unit {
+            id,
+            code: format!("U{id}"),
+            parent_id: None,
+            level: crate::domain::org::Level::District,
+            name: format!("Unit {id}"),
+            path: path.to_owned(),
+        };
+        let root = unit(4, "/1/4/");
+        // Children as org::children lists them (by name), not by id.
+        let children = [unit(17, "/1/4/17/"), unit(5, "/1/4/5/")];
+        assert_eq!(
+            blocks(&root, 10, &children),
+            [("/1/4/".to_owned(), "/1/40".to_owned())]
+        );
+        let b = blocks(&root, ONE_BLOCK_UNITS + 1, &children);
+        assert_eq!(
+            b.iter()
+                .map(|(s, e)| (s.as_str(), e.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("/1/4/", "/1/4/0"),
+                ("/1/4/17/", "/1/4/170"),
+                ("/1/4/5/", "/1/4/50")
+            ]
+        );
+        // The root's own block holds the root alone, none of its subtree.
+        let (start, end) = (&b[0].0, &b[0].1);
+        for path in ["/1/4/", "/1/4/17/", "/1/4/5/", "/1/4/5/99/", "/1/40/"] {
+            let inside = path >= start.as_str() && path < end.as_str();
+            assert_eq!(inside, path == "/1/4/", "{path}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`domain`]: the organisation tree, roles, periods, reports, invites — plain types.
 //! - [`message`]: the platform-neutral message model (text, choices, attachments).
 //! - [`labels`]: localised names of domain values (sections, situations, roles, …).
+//! - [`collation`]: Vietnamese order of unit and person names, for every list people read.
 //! - [`alerts`]: the escalation ladder of urgent reports (raise, climb, render).
 //! - [`targets`]: target (chỉ tiêu) evaluation, a snapshot kept current per grassroots union.
 //! - [`dialog`]: the guided conversations, as a state machine over platform-neutral events.
@@ -29,6 +30,7 @@ pub mod alerts;
 pub mod app;
 pub mod channel;
 pub mod chart;
+pub mod collation;
 pub mod config;
 pub mod delivery;
 pub mod dialog;

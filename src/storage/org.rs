@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 
 use super::{Result, StorageError, path_range_end};
+use crate::collation;
 use crate::domain::calendar::{Calendar, CalendarSettings, Calendars};
 use crate::domain::org::{ExistingUnit, ImportPlan, Level, UnitCode};
 
@@ -206,12 +207,12 @@ pub async fn unit_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Unit
     row.map(unit_from_row).transpose()
 }
 
-/// Direct children, by name (as people look for them).
+/// Direct children, in Vietnamese order of their names (as people look for them), then by code.
 pub async fn children(conn: &mut AnyConnection, parent: Option<i64>) -> Result<Vec<Unit>> {
     let rows: Vec<UnitRow> = match parent {
         Some(id) => {
             sqlx::query_as(&format!(
-                "SELECT {UNIT_COLUMNS} FROM units WHERE parent_id = $1 ORDER BY name, code"
+                "SELECT {UNIT_COLUMNS} FROM units WHERE parent_id = $1"
             ))
             .bind(id)
             .fetch_all(conn)
@@ -219,13 +220,58 @@ pub async fn children(conn: &mut AnyConnection, parent: Option<i64>) -> Result<V
         }
         None => {
             sqlx::query_as(&format!(
-                "SELECT {UNIT_COLUMNS} FROM units WHERE parent_id IS NULL ORDER BY name, code"
+                "SELECT {UNIT_COLUMNS} FROM units WHERE parent_id IS NULL"
             ))
             .fetch_all(conn)
             .await?
         }
     };
-    units_from_rows(rows)
+    let mut units = units_from_rows(rows)?;
+    sort_by_name(&mut units);
+    Ok(units)
+}
+
+/// Sorts units in Vietnamese order of their names, then by code (names may repeat).
+pub fn sort_by_name(units: &mut [Unit]) {
+    units.sort_by(|a, b| collation::compare(&a.name, &b.name).then_with(|| a.code.cmp(&b.code)));
+}
+
+/// Positions of `units` (id, path, name, code) in tree order for lists people read: each unit
+/// right before the units below it, siblings in Vietnamese order of their names, then by code.
+/// A unit whose parent is not among `units` ranks with the top ones. Ids are not an order
+/// anybody can follow, and neither is a byte order of names (see [`collation`]).
+pub fn tree_order<'a>(
+    units: impl IntoIterator<Item = (i64, &'a str, &'a str, &'a str)>,
+) -> HashMap<i64, usize> {
+    let units: Vec<(i64, &str, &str, &str)> = units.into_iter().collect();
+    let known: std::collections::HashSet<i64> = units.iter().map(|u| u.0).collect();
+    let mut below: HashMap<Option<i64>, Vec<(i64, &str, &str)>> = HashMap::new();
+    for &(id, path, name, code) in &units {
+        // The parent is the id before the unit's own in its path (`/1/4/17/`).
+        let parent = path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .nth(1)
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| known.contains(p));
+        below.entry(parent).or_default().push((id, name, code));
+    }
+    for kids in below.values_mut() {
+        kids.sort_by(|a, b| collation::compare(a.1, b.1).then_with(|| a.2.cmp(b.2)));
+    }
+    let mut order = HashMap::with_capacity(units.len());
+    // Depth first, without recursion: the stack holds what is still to visit, last on top.
+    let mut stack: Vec<i64> = below
+        .get(&None)
+        .map(|tops| tops.iter().rev().map(|u| u.0).collect())
+        .unwrap_or_default();
+    while let Some(id) = stack.pop() {
+        order.insert(id, order.len());
+        if let Some(kids) = below.get(&Some(id)) {
+            stack.extend(kids.iter().rev().map(|u| u.0));
+        }
+    }
+    order
 }
 
 /// The unit and every unit above it, root first.
@@ -322,4 +368,27 @@ pub async fn ids_at_level(conn: &mut AnyConnection, level: Level) -> Result<Vec<
 pub async fn analyze(conn: &mut AnyConnection) -> Result<()> {
     sqlx::query("ANALYZE units").execute(conn).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_order_lists_each_unit_before_its_subtree_and_siblings_in_vietnamese_order() {
+        let units = [
+            (2, "/1/2/", "Xã Đông Hợp", "DH"),
+            (3, "/1/3/", "Xã Dương Xá", "DX"),
+            (4, "/1/2/4/", "Chi hội Ấp Bắc", "DH-AB"),
+            (5, "/1/2/5/", "Chi hội An Lạc", "DH-AL"),
+            (6, "/1/3/6/", "Chi hội Bến", "DX-B"),
+            (1, "/1/", "Huyện Gia Lâm", "GL"),
+            // Its parent is not listed: it ranks with the top ones.
+            (9, "/8/9/", "Xã Ân Thi", "AT"),
+        ];
+        let order = tree_order(units);
+        let mut ids: Vec<i64> = units.iter().map(|u| u.0).collect();
+        ids.sort_by_key(|id| order[id]);
+        assert_eq!(ids, [1, 3, 6, 2, 5, 4, 9]);
+    }
 }

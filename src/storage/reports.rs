@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{Result, StorageError, path_range_end};
+use super::{Result, StorageError, org, path_range_end};
 use crate::domain::period::Period;
 use crate::domain::report::{
     Incident, IncidentField, MonthlyReport, ReportDraft, SectionAnswer, Severity, Situation,
@@ -306,7 +306,8 @@ pub struct Expected {
 }
 
 /// Every expected unit in the subtree at `root_path` with its report for `period`, in one
-/// set-based query.
+/// set-based query; in tree order with siblings by name ([`org::tree_order`]), as the overdue
+/// summary lists them.
 pub async fn expected_units(
     conn: &mut AnyConnection,
     root_path: &str,
@@ -315,15 +316,14 @@ pub async fn expected_units(
     let rows: Vec<(i64, String, String, String, String, Option<i64>)> = sqlx::query_as(
         "SELECT u.id, u.code, u.name, u.path, u.level, r.submitted_at
          FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $1
-         WHERE u.level IN ('branch', 'grassroots') AND u.path >= $2 AND u.path < $3
-         ORDER BY u.path",
+         WHERE u.level IN ('branch', 'grassroots') AND u.path >= $2 AND u.path < $3",
     )
     .bind(period.to_string())
     .bind(root_path)
     .bind(path_range_end(root_path))
     .fetch_all(conn)
     .await?;
-    Ok(rows
+    let mut out: Vec<Expected> = rows
         .into_iter()
         .map(
             |(unit_id, code, name, path, level, submitted_at)| Expected {
@@ -335,5 +335,11 @@ pub async fn expected_units(
                 submitted_at,
             },
         )
-        .collect())
+        .collect();
+    let order = org::tree_order(
+        out.iter()
+            .map(|e| (e.unit_id, e.path.as_str(), e.name.as_str(), e.code.as_str())),
+    );
+    out.sort_by_key(|e| order.get(&e.unit_id).copied().unwrap_or(usize::MAX));
+    Ok(out)
 }

@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 
 use super::org::Unit;
 use super::{Result, StorageError, path_range_end};
+use crate::collation;
 use crate::domain::invite::{InviteCode, InviteRefusal};
 use crate::domain::role::Role;
 
@@ -390,27 +391,19 @@ pub async fn list_people(conn: &mut AnyConnection, root: Option<&Unit>) -> Resul
             },
         ));
     }
-    // No unit sorts last; above her unit's people, the higher role first.
+    // No unit sorts last; above her unit's people, the higher role first; then names in
+    // Vietnamese order (the database's collation is neither Vietnamese nor the same on both).
     out.sort_by(|(pa, a), (pb, b)| {
-        (
-            pa.is_none(),
-            pa,
-            std::cmp::Reverse(a.role),
-            &a.display_name,
-            a.id,
-        )
-            .cmp(&(
-                pb.is_none(),
-                pb,
-                std::cmp::Reverse(b.role),
-                &b.display_name,
-                b.id,
-            ))
+        (pa.is_none(), pa, std::cmp::Reverse(a.role))
+            .cmp(&(pb.is_none(), pb, std::cmp::Reverse(b.role)))
+            .then_with(|| collation::compare_people(&a.display_name, &b.display_name))
+            .then_with(|| a.id.cmp(&b.id))
     });
     Ok(out.into_iter().map(|(_, l)| l).collect())
 }
 
-/// People holding one of `roles` in `unit` or below it, by name.
+/// People holding one of `roles` in `unit` or below it, in Vietnamese order of their names
+/// (given name first, see [`collation::compare_people`]).
 pub async fn people_below(
     conn: &mut AnyConnection,
     unit: &Unit,
@@ -427,8 +420,7 @@ pub async fn people_below(
         .join(", ");
     let sql = format!(
         "SELECT {columns} FROM users u JOIN units un ON un.id = u.unit_id
-         WHERE un.path >= $1 AND un.path < $2 AND u.role IN ({})
-         ORDER BY u.display_name, u.id",
+         WHERE un.path >= $1 AND un.path < $2 AND u.role IN ({})",
         role_params.join(", ")
     );
     let mut q = sqlx::query_as::<_, UserRow>(&sql)
@@ -437,11 +429,16 @@ pub async fn people_below(
     for r in roles {
         q = q.bind(r.as_str());
     }
-    q.fetch_all(conn)
+    let mut people = q
+        .fetch_all(conn)
         .await?
         .into_iter()
         .map(user_from_row)
-        .collect()
+        .collect::<Result<Vec<User>>>()?;
+    people.sort_by(|a, b| {
+        collation::compare_people(&a.display_name, &b.display_name).then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(people)
 }
 
 /// The dialog state every reset leaves (`DialogState::Idle` as stored).

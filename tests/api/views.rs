@@ -653,3 +653,94 @@ both_backends!(
     charts_and_exports_arrive_as_files_that_open,
     an_export_too_large_to_send_is_explained_instead,
 );
+
+/// Communes and branches named so that byte order, id order and Vietnamese order all differ:
+/// in Vietnamese An < Ă < Â < B < D < Đ, and "Đ" sorts right after "D", not after "Z".
+const VIETNAMESE_NAMED: &str = "\
+TB-DH-X1,TB-DH,grassroots,Hội LHPN xã Đông Xuân
+TB-DH-X2,TB-DH,grassroots,Hội LHPN xã Zương
+TB-DH-X3,TB-DH,grassroots,Hội LHPN xã Ân Thi
+TB-DH-X4,TB-DH,grassroots,Hội LHPN xã Dương Phúc
+TB-DH-X5,TB-DH,grassroots,Hội LHPN xã An Bình
+TB-DH-X4-B1,TB-DH-X4,branch,Chi hội phụ nữ thôn Đoài
+TB-DH-X4-B2,TB-DH-X4,branch,Chi hội phụ nữ thôn Ấp Mới
+TB-DH-X4-B3,TB-DH-X4,branch,Chi hội phụ nữ thôn Bắc
+";
+
+async fn units_are_listed_in_vietnamese_order_in_views_and_exports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut org = SAMPLE_ORG.to_vec();
+    org.extend_from_slice(VIETNAMESE_NAMED.as_bytes());
+    chihoi::app::import_org_bytes(&app.store, &org, app.now())
+        .await
+        .unwrap();
+    let communes = [
+        "xã An Bình",
+        "xã Ân Thi",
+        "xã Dương Phúc",
+        "xã Đông Xuân",
+        "xã Zương",
+    ];
+    let in_order = |text: &str, names: &[&str]| {
+        let at: Vec<usize> = names
+            .iter()
+            .map(|n| text.find(n).unwrap_or_else(|| panic!("{n} not in {text}")))
+            .collect();
+        assert!(at.is_sorted(), "{names:?} out of order in:\n{text}");
+    };
+
+    // /tiendo: the district's communes, and the drill-down buttons.
+    let mut hang = app
+        .joined(711, "Vũ Thị Hằng", DISTRICT, Role::DistrictAdmin)
+        .await;
+    let r = hang.send("/tiendo").await.unwrap();
+    in_order(&texts(&r), &communes);
+
+    // The branches report, so that the export's reports sheet lists them.
+    for (i, code) in ["TB-DH-X4-B1", "TB-DH-X4-B2", "TB-DH-X4-B3"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut head = app
+            .joined(720 + i as i64, "Chi hội trưởng", code, Role::BranchHead)
+            .await;
+        quick_report(&mut head).await;
+    }
+    let scope = chihoi::export::Scope::new(
+        &app.store,
+        &app.calendars(),
+        Some(DISTRICT),
+        "2026-11".parse().unwrap(),
+        chihoi::i18n::Lang::Vi,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let paths = |sheet: &chihoi::export::Table| {
+        sheet
+            .rows
+            .iter()
+            .map(|r| r[1].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let completeness = chihoi::export::table(&scope, chihoi::export::Sheet::Completeness)
+        .await
+        .unwrap();
+    in_order(&paths(&completeness), &communes);
+    let reports = chihoi::export::table(&scope, chihoi::export::Sheet::Reports)
+        .await
+        .unwrap();
+    in_order(&paths(&reports), &["thôn Ấp Mới", "thôn Bắc", "thôn Đoài"]);
+    // And as CSV, which writes the same rows.
+    let (csv, _) = chihoi::export::csv_bytes(&scope, chihoi::export::Sheet::Reports)
+        .await
+        .unwrap();
+    in_order(
+        &String::from_utf8(csv).unwrap(),
+        &["thôn Ấp Mới", "thôn Bắc", "thôn Đoài"],
+    );
+    app.shutdown().await;
+}
+
+both_backends!(units_are_listed_in_vietnamese_order_in_views_and_exports);
