@@ -733,11 +733,18 @@ async fn units_are_listed_in_vietnamese_order_in_views_and_exports(backend: Back
         .unwrap();
     in_order(&paths(&reports), &["thôn Ấp Mới", "thôn Bắc", "thôn Đoài"]);
     // And as CSV, which writes the same rows.
-    let (csv, _) = chihoi::export::csv_bytes(&scope, chihoi::export::Sheet::Reports)
-        .await
-        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports.csv");
+    chihoi::export::export_to_file(
+        &scope,
+        chihoi::export::ExportFormat::Csv,
+        chihoi::export::Sheet::Reports,
+        &out,
+    )
+    .await
+    .unwrap();
     in_order(
-        &String::from_utf8(csv).unwrap(),
+        &std::fs::read_to_string(&out).unwrap(),
         &["thôn Ấp Mới", "thôn Bắc", "thôn Đoài"],
     );
     app.shutdown().await;
