@@ -2,9 +2,10 @@
 //! and help, urgent reports, members' opinions and the language choice.
 
 use super::labels;
+use super::paging::{self, Page};
 use super::report::{self, IncidentText};
 use super::state::{DialogState, IncidentStep};
-use super::{Choice, Ctx, DialogError, Next, PAGE_SIZE, Prompt};
+use super::{Choice, Ctx, DialogError, Next, Prompt};
 use crate::domain::invite::{InviteCode, InviteRefusal};
 use crate::domain::org::Level;
 use crate::domain::period::Period;
@@ -371,21 +372,13 @@ pub(crate) async fn join_pick_prompt(
         }
         return Ok(p.row(vec![(tr!(lang, "button-cancel"), "cancel".into())]));
     }
-    let pages = units.len().div_ceil(PAGE_SIZE);
-    let page = page.min(pages - 1);
-    let shown = units
+    let page = Page::of(&units, page);
+    let shown = page
+        .shown
         .iter()
-        .skip(page * PAGE_SIZE)
-        .take(PAGE_SIZE)
         .map(|u| (u.name.clone(), format!("u:{}", u.id)))
         .collect();
-    let mut nav = Vec::new();
-    if page > 0 {
-        nav.push((tr!(lang, "button-prev"), format!("pg:{}", page - 1)));
-    }
-    if page + 1 < pages {
-        nav.push((tr!(lang, "button-more"), format!("pg:{}", page + 1)));
-    }
+    let nav = page.nav(lang, paging::step_token);
     let mut p = Prompt::new(title).column(shown).row(nav);
     if parent.is_some() {
         p = p.row(vec![(tr!(lang, "button-up"), "up".into())]);
@@ -399,10 +392,10 @@ pub(crate) async fn join_pick_choice(
     page: usize,
     token: &str,
 ) -> Result<Next, DialogError> {
-    if let Some(p) = token.strip_prefix("pg:") {
-        return Ok(match p.parse::<usize>() {
-            Ok(page) => Next::Go(DialogState::JoinPick { parent, page }),
-            Err(_) => bad_button(ctx),
+    if let Some(asked) = paging::asked_page(token) {
+        return Ok(match asked {
+            Some(page) => Next::Go(DialogState::JoinPick { parent, page }),
+            None => bad_button(ctx),
         });
     }
     if token == "up" {

@@ -17,6 +17,7 @@ mod flows;
 mod linking;
 mod members;
 pub mod notices;
+mod paging;
 pub mod picking;
 mod report;
 mod state;
