@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::paging::Page;
 use super::state::DialogState;
 use super::{Choice, Ctx, DialogError, Next, Prompt, alerts, labels};
 use crate::domain::calendar::Calendar;
@@ -71,11 +72,12 @@ fn counts_line(lang: Lang, c: &Counts) -> String {
     )
 }
 
-/// `/tiendo`, and its drill-down buttons (`v:<unit>:<period>`).
+/// `/tiendo`, and its drill-down buttons (`v:<unit>:<period>`), `page` of them.
 pub(crate) async fn progress(
     ctx: &mut Ctx<'_>,
     unit_id: Option<i64>,
     period: Option<Period>,
+    page: usize,
 ) -> Result<Next, DialogError> {
     let lang = ctx.lang;
     let Some((root, unit)) = unit_in_view(ctx, unit_id).await? else {
@@ -151,14 +153,10 @@ pub(crate) async fn progress(
         ));
     }
     let missing: i64 = by_level.values().map(|c| c.missing).sum();
-    let mut rows: Vec<Vec<Choice>> = buttons
-        .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .map(|(l, d)| choice(l.clone(), d.clone()))
-                .collect()
-        })
-        .collect();
+    let page = Page::of(&buttons, page);
+    let mut rows = pairs(page.shown);
+    let more = page.nav(lang, |p| format!("v:{}:{period}:{p}", unit.id));
+    rows.extend(pairs(&more).into_iter().take(1));
     if missing > 0 && ctx.now < calendar.locks_at(period) {
         rows.push(vec![choice(
             tr!(lang, "button-remind-pending"),
@@ -193,6 +191,18 @@ fn choice(label: String, data: String) -> Choice {
     Choice { label, data }
 }
 
+/// Choices two to a row (unit names are short enough side by side).
+fn pairs(items: &[(String, String)]) -> Vec<Vec<Choice>> {
+    items
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|(l, d)| choice(l.clone(), d.clone()))
+                .collect()
+        })
+        .collect()
+}
+
 /// A target's title in her language.
 pub(crate) fn target_title(lang: Lang, t: &Target) -> String {
     match lang {
@@ -201,11 +211,12 @@ pub(crate) fn target_title(lang: Lang, t: &Target) -> String {
     }
 }
 
-/// `/chitieu`, and its drill-down (`k:<unit>:<year>`).
+/// `/chitieu`, and its drill-down (`k:<unit>:<year>`), `page` of its buttons.
 pub(crate) async fn targets(
     ctx: &mut Ctx<'_>,
     unit_id: Option<i64>,
     year: Option<i32>,
+    page: usize,
 ) -> Result<Next, DialogError> {
     let lang = ctx.lang;
     let Some((root, unit)) = unit_in_view(ctx, unit_id).await? else {
@@ -246,17 +257,15 @@ pub(crate) async fn targets(
         ));
     }
     let children = org::children(ctx.conn, Some(unit.id)).await?;
-    let mut rows: Vec<Vec<Choice>> = children
+    let buttons: Vec<(String, String)> = children
         .iter()
         .filter(|c| c.level < Level::Branch)
-        .collect::<Vec<_>>()
-        .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .map(|c| choice(c.name.clone(), format!("k:{}:{year}", c.id)))
-                .collect()
-        })
+        .map(|c| (c.name.clone(), format!("k:{}:{year}", c.id)))
         .collect();
+    let page = Page::of(&buttons, page);
+    let mut rows = pairs(page.shown);
+    let more = page.nav(lang, |p| format!("k:{}:{year}:{p}", unit.id));
+    rows.extend(pairs(&more).into_iter().take(1));
     let mut nav = vec![choice(
         tr!(lang, "button-chart"),
         format!("g:t:{}:{year}", unit.id),

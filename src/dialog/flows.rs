@@ -56,12 +56,12 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "ngonngu" | "language" => Ok(Next::Go(DialogState::Language)),
         "lienket" | "link" => super::linking::command(ctx, arg).await,
         "hoatdong" | "activity" => super::activity::start(ctx).await,
-        "tiendo" | "progress" => super::admin::progress(ctx, None, None).await,
-        "chitieu" | "targets" => super::admin::targets(ctx, None, None).await,
+        "tiendo" | "progress" => super::admin::progress(ctx, None, None, 0).await,
+        "chitieu" | "targets" => super::admin::targets(ctx, None, None, 0).await,
         "xuat" | "export" => super::admin::export_start(ctx).await,
         "hoivien" | "members" => super::members::start(ctx).await,
         "canhbao" | "alerts" => {
-            super::alerts::list_open(ctx).await?;
+            super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
         }
         "trogiup" | "help" => {

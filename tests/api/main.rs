@@ -10,6 +10,7 @@ mod channel;
 mod cli;
 mod faults;
 mod joining;
+mod limits;
 mod ops;
 mod report;
 mod safety;
