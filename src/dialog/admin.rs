@@ -14,6 +14,7 @@ use crate::domain::period::Period;
 use crate::domain::range::PeriodRange;
 use crate::i18n::Lang;
 use crate::storage::StorageError;
+use crate::storage::limits::Counted;
 use crate::storage::org::{self, Unit};
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::views::{self, Counts, Target};
@@ -350,6 +351,10 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
     if unit_in_view(ctx, Some(unit)).await?.is_none() {
         return Ok(());
     }
+    if let Some(wait) = super::limits::reached(ctx, Counted::Files).await? {
+        ctx.say(wait);
+        return Ok(());
+    }
     ctx.notice = Some(tr!(ctx.lang, "chart-coming"));
     queue_made(ctx, made, Kind::Made).await
 }
@@ -425,6 +430,11 @@ pub(crate) async fn export_choice(
             let Some(root) = viewer_root(ctx).await? else {
                 return Ok(Next::Go(DialogState::Idle));
             };
+            if let Some(wait) = super::limits::reached(ctx, Counted::Files).await? {
+                // The range she chose stays; she picks the format again when she may.
+                ctx.say(wait);
+                return Ok(Next::Stay);
+            }
             queue_made(
                 ctx,
                 Made::Export {

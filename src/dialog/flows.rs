@@ -12,6 +12,7 @@ use crate::domain::period::Period;
 use crate::domain::report::{Incident, MAX_NOTE_CHARS, clean_text};
 use crate::domain::role::Role;
 use crate::i18n::Lang;
+use crate::storage::limits::Counted;
 use crate::storage::org::{self, Unit};
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::reports;
@@ -41,6 +42,10 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "khancap" | "urgent" => {
             if ctx.user.membership().is_none() {
                 return not_joined(ctx);
+            }
+            if let Some(wait) = super::limits::reached(ctx, Counted::UrgentReports).await? {
+                menu(ctx, Some(wait));
+                return Ok(Next::Go(DialogState::Idle));
             }
             ctx.say(tr!(ctx.lang, "urgent-intro"));
             Ok(Next::Go(DialogState::Urgent {
@@ -466,6 +471,11 @@ pub(crate) async fn join_confirm_choice(
             page: 0,
         })),
         "req" => {
+            if let Some(wait) = super::limits::reached(ctx, Counted::JoinRequests).await? {
+                // The branch she chose stays on screen for when she may ask again.
+                ctx.say(wait);
+                return Ok(Next::Stay);
+            }
             let request =
                 users::create_join_request(ctx.conn, ctx.user.id, unit.id, ctx.now.timestamp())
                     .await?;
@@ -625,6 +635,11 @@ pub(crate) async fn urgent_choice(
     {
         if token != "send" {
             return Ok(bad_button(ctx));
+        }
+        if let Some(wait) = super::limits::reached(ctx, Counted::UrgentReports).await? {
+            // What she entered stays, ready to send when she may.
+            ctx.say(format!("{wait}\n{}", tr!(ctx.lang, "limit-urgent-kept")));
+            return Ok(Next::Stay);
         }
         let incident = Incident {
             field: *field,

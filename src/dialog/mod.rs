@@ -14,6 +14,7 @@ mod activity;
 pub(crate) mod admin;
 pub mod alerts;
 mod flows;
+mod limits;
 mod linking;
 mod members;
 pub mod notices;

@@ -1,10 +1,12 @@
 //! Limits (issue 10, item 8): long lists of choices come a page at a time on Telegram and on
-//! Zalo.
+//! Zalo; each person may ask to join, report something urgent and ask for charts and exports
+//! only so often, and is told kindly when she may again, her step kept.
 
 use std::collections::BTreeSet;
 
 use chihoi::app;
 use chihoi::domain::role::Role;
+use chrono::Duration;
 
 use crate::both_backends;
 use crate::helpers::*;
@@ -172,7 +174,199 @@ async fn zalo_numbers_one_page_of_a_long_list_and_more_on_request(backend: Backe
     app.shutdown().await;
 }
 
+/// With the join dialog open: from the districts to "Gửi yêu cầu".
+async fn pick_branch(p: &mut chihoi_fakes::telegram::person::Person<'_>) {
+    p.send("/join").await.unwrap();
+    p.tap("Hội LHPN huyện Đông Hưng").await.unwrap();
+    p.tap("Hội LHPN xã Đông Hợp").await.unwrap();
+    p.tap("Chi hội phụ nữ thôn Đồng Thanh").await.unwrap();
+}
+
+async fn join_requests_are_limited_per_day_across_restarts_and_the_branch_stays_chosen(
+    backend: Backend,
+) {
+    let mut app = TestApp::spawn(backend).await;
+    app.joined(782_001, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut mai = app.person(782_002, "Phạm Thị Mai");
+    for _ in 0..3 {
+        pick_branch(&mut mai).await;
+        let sent = mai.tap("Gửi yêu cầu").await.unwrap();
+        assert!(texts(&sent).contains("Đã gửi yêu cầu"), "{}", texts(&sent));
+        app.advance(Duration::minutes(10));
+    }
+    pick_branch(&mut mai).await;
+    let refused = mai.tap("Gửi yêu cầu").await.unwrap();
+    assert!(
+        texts(&refused).contains(
+            "Trong 24 giờ qua chị đã gửi 3 yêu cầu xin vào chi hội. Chị chờ chi hội trưởng trả lời, hoặc gửi lại sau 10:00 ngày 16/11 nhé."
+        ),
+        "{}",
+        texts(&refused)
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM join_requests").await, 3);
+
+    // The count is in the database: a restart does not reset it.
+    drop(mai);
+    app.restart_bot().await;
+    let mut mai = app.person(782_002, "Phạm Thị Mai");
+    mai.unread();
+    mai.tap("Gửi yêu cầu").await.unwrap();
+    // The same refusal on the same message (nothing in it changes).
+    let again = screen(&mai);
+    assert!(
+        text(&again).contains("sau 10:00 ngày 16/11"),
+        "{}",
+        text(&again)
+    );
+
+    // A day after her first request, the branch she chose is still on screen.
+    app.set_now(mid_november() + Duration::hours(24));
+    let sent = mai.tap("Gửi yêu cầu").await.unwrap();
+    assert!(
+        texts(&sent).contains("Đã gửi yêu cầu tới Chi hội phụ nữ thôn Đồng Thanh"),
+        "{}",
+        texts(&sent)
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM join_requests").await, 4);
+    app.shutdown().await;
+}
+
+/// /khancap up to the confirmation.
+async fn describe_urgent(p: &mut chihoi_fakes::telegram::person::Person<'_>) -> String {
+    p.send("/khancap").await.unwrap();
+    p.tap("Lĩnh vực khác").await.unwrap();
+    p.tap("Mức nhẹ").await.unwrap();
+    p.send("3").await.unwrap();
+    texts(&p.send("Cháy rơm ngoài đồng").await.unwrap())
+}
+
+async fn urgent_reports_are_limited_per_hour_and_a_described_one_waits_to_be_sent(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    app.joined(783_001, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut mai = app
+        .joined(783_002, "Phạm Thị Mai", BRANCH, Role::Member)
+        .await;
+    for _ in 0..4 {
+        describe_urgent(&mut mai).await;
+        let sent = texts(&mai.tap("🚨 Gửi ngay").await.unwrap());
+        assert!(!sent.contains("một giờ qua"), "{sent}");
+        app.advance(Duration::minutes(5));
+    }
+    // She describes a fifth while a report of hers arrives from her other app (another
+    // instance): the limit is reached when she sends, and what she typed stays.
+    let confirm = describe_urgent(&mut mai).await;
+    assert!(confirm.contains("Gửi báo cáo khẩn này?"), "{confirm}");
+    let mai_id = app
+        .count("SELECT user_id FROM identities WHERE platform_user_id = '783002'")
+        .await;
+    let unit = app
+        .count(&format!("SELECT id FROM units WHERE code = '{BRANCH}'"))
+        .await;
+    sqlx::query(
+        "INSERT INTO urgent_reports (unit_id, reporter_id, field, severity, people, description, status, created_at, updated_at, level, source)
+         VALUES ($1, $2, 'other', 'minor', 1, 'Từ Zalo', 'open', $3, $3, 0, 'adhoc')",
+    )
+    .bind(unit)
+    .bind(mai_id)
+    .bind(app.now().timestamp())
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let refused = texts(&mai.tap("🚨 Gửi ngay").await.unwrap());
+    assert!(
+        refused.contains(
+            "Trong một giờ qua chị đã gửi 5 báo cáo khẩn. Chị gửi tiếp được sau 11:00 nhé."
+        ),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("Báo cáo chị vừa nhập vẫn được giữ"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("Cháy rơm ngoài đồng"),
+        "the report is on screen: {refused}"
+    );
+    let adhoc = "SELECT COUNT(*) FROM urgent_reports WHERE source = 'adhoc'";
+    assert_eq!(app.count(adhoc).await, 5);
+    // A new one is refused at once, before she types anything.
+    app.advance(Duration::minutes(1));
+    let r = texts(&mai.send("/khancap").await.unwrap());
+    assert!(r.contains("Chị gửi tiếp được sau 11:00"), "{r}");
+    assert!(!r.contains("Lĩnh vực khác"), "{r}");
+    // An hour after her first, the one she described goes.
+    app.set_now(mid_november() + Duration::hours(1));
+    describe_urgent(&mut mai).await;
+    let sent = texts(&mai.tap("🚨 Gửi ngay").await.unwrap());
+    assert!(!sent.contains("một giờ qua"), "{sent}");
+    assert_eq!(app.count(adhoc).await, 6);
+    app.shutdown().await;
+}
+
+async fn charts_and_exports_are_limited_per_hour_and_the_chosen_range_stays(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut hoa = app
+        .joined(784_001, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    hoa.send("/tiendo").await.unwrap();
+    let photos = |hoa: &chihoi_fakes::telegram::person::Person<'_>| {
+        hoa.inbox().iter().filter(|m| m.photo.is_some()).count()
+    };
+    for i in 1..=10 {
+        hoa.tap("📈 Biểu đồ").await.unwrap();
+        // A chart is drawn when sent, which may take a moment after the tap is answered.
+        for _ in 0..100 {
+            if photos(&hoa) == i {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(photos(&hoa), i);
+    }
+    hoa.unread();
+    let r = hoa.tap("📈 Biểu đồ").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(photos(&hoa), 10, "no eleventh chart");
+    assert!(
+        texts(&r).contains(
+            "Trong một giờ qua chị đã yêu cầu 10 biểu đồ và tệp báo cáo. Chị yêu cầu tiếp được sau 11:00 nhé."
+        ),
+        "{}",
+        texts(&r)
+    );
+    hoa.send("/xuat").await.unwrap();
+    hoa.tap("Cả năm 2026").await.unwrap();
+    let r = hoa.tap("Excel (XLSX)").await.unwrap();
+    assert!(r.iter().all(|m| m.document.is_none()), "no file");
+    assert!(texts(&r).contains("sau 11:00"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("Cả năm 2026 — chị muốn nhận tệp loại nào?"),
+        "the range stays: {}",
+        texts(&r)
+    );
+    app.advance(Duration::hours(1));
+    hoa.tap("CSV").await.unwrap();
+    for _ in 0..100 {
+        if hoa.inbox().iter().any(|m| m.document.is_some()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        hoa.inbox().iter().any(|m| m.document.is_some()),
+        "the export"
+    );
+    app.shutdown().await;
+}
+
 both_backends!(
     drill_downs_of_a_unit_with_many_children_come_a_page_at_a_time,
     zalo_numbers_one_page_of_a_long_list_and_more_on_request,
+    join_requests_are_limited_per_day_across_restarts_and_the_branch_stays_chosen,
+    urgent_reports_are_limited_per_hour_and_a_described_one_waits_to_be_sent,
+    charts_and_exports_are_limited_per_hour_and_the_chosen_range_stays,
 );
