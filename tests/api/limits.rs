@@ -363,10 +363,119 @@ async fn charts_and_exports_are_limited_per_hour_and_the_chosen_range_stays(back
     app.shutdown().await;
 }
 
+/// Messages a flood sends at once, more than three of Telegram's polled batches.
+const FLOOD: usize = 300;
+
+async fn a_flood_from_one_chat_is_cut_short_and_does_not_hold_up_another(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.joined(786_001, "Lê Thị Nga", BRANCH, Role::Member)
+        .await;
+    let lan = app
+        .joined(786_002, "Nguyễn Thị Lan", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    let before = app.api.sent_to(786_001).len();
+    let nga = chihoi_fakes::telegram::TestUser::new(786_001, "Lê Thị Nga");
+    for i in 0..FLOOD {
+        app.api.push_text(&nga, &format!("tin {i}"));
+    }
+    // Lan asks for her report behind the whole flood: she is answered before the flood could
+    // have been.
+    app.api.push_text(
+        &chihoi_fakes::telegram::TestUser::new(lan.id(), "Nguyễn Thị Lan"),
+        "/baocao",
+    );
+    let answer = app
+        .api
+        .wait_for_sent(
+            lan.id(),
+            lan.inbox().len() + 1,
+            std::time::Duration::from_secs(20),
+        )
+        .await
+        .expect("Lan is answered");
+    assert!(
+        texts(&answer).contains("Báo cáo tháng 11/2026"),
+        "{}",
+        texts(&answer)
+    );
+    let flood_replies = app.api.sent_to(786_001).len() - before;
+    assert!(
+        flood_replies <= 2 * chihoi::channel::FLOOD_BURST as usize,
+        "{flood_replies} replies to the flood before Lan's"
+    );
+    app.api
+        .wait_until_consumed(std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let to_nga = app.api.sent_to(786_001);
+    let to_nga = &to_nga[before..];
+    assert!(
+        to_nga.len() <= 2 * chihoi::channel::FLOOD_BURST as usize + 1,
+        "{} replies to {FLOOD} messages",
+        to_nga.len()
+    );
+    let told = to_nga
+        .iter()
+        .filter(|m| text(m).contains("Chị gửi nhiều tin liền quá"))
+        .count();
+    assert_eq!(told, 1, "told once: {}", texts(to_nga));
+    app.shutdown().await;
+}
+
+async fn a_flood_on_zalo_is_cut_short_and_does_not_hold_up_another(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, true).await;
+    app.zalo_joined("z-787-1", "Lê Thị Nga", BRANCH, Role::Member)
+        .await;
+    let mut lan = app
+        .zalo_joined("z-787-2", "Nguyễn Thị Lan", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    let nga = chihoi_fakes::zalo::ZaloUser::new("z-787-1", "Lê Thị Nga");
+    let before = app.zalo().sent_to(&nga.chat_id()).len();
+    for i in 0..FLOOD {
+        app.zalo().push_text(&nga, &format!("tin {i}"));
+    }
+    let r = lan.send("/baocao").await.expect("Lan is answered");
+    assert!(
+        zalo_texts(&r).contains("Báo cáo tháng 11/2026"),
+        "{}",
+        zalo_texts(&r)
+    );
+    // Zalo's sends are paced (5 a second): the notice follows the replies of the burst.
+    let told = |app: &TestApp| {
+        app.zalo()
+            .sent_to(&nga.chat_id())
+            .iter()
+            .any(|m| zalo_text(m).contains("Chị gửi nhiều tin liền quá"))
+    };
+    for _ in 0..200 {
+        if told(&app) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let to_nga = app.zalo().sent_to(&nga.chat_id());
+    let to_nga = &to_nga[before..];
+    assert!(
+        to_nga.len() <= 2 * chihoi::channel::FLOOD_BURST as usize + 1,
+        "{} replies to {FLOOD} messages",
+        to_nga.len()
+    );
+    let told = to_nga
+        .iter()
+        .filter(|m| zalo_text(m).contains("Chị gửi nhiều tin liền quá"))
+        .count();
+    assert_eq!(told, 1, "told once: {}", zalo_texts(to_nga));
+    app.shutdown().await;
+}
+
 both_backends!(
     drill_downs_of_a_unit_with_many_children_come_a_page_at_a_time,
     zalo_numbers_one_page_of_a_long_list_and_more_on_request,
     join_requests_are_limited_per_day_across_restarts_and_the_branch_stays_chosen,
     urgent_reports_are_limited_per_hour_and_a_described_one_waits_to_be_sent,
     charts_and_exports_are_limited_per_hour_and_the_chosen_range_stays,
+    a_flood_from_one_chat_is_cut_short_and_does_not_hold_up_another,
+    a_flood_on_zalo_is_cut_short_and_does_not_hold_up_another,
 );

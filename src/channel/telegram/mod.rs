@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::command_or_text as parse_text;
-use super::{ChatLocks, InFlight};
+use super::{ChatLocks, FloodGate, Gate, InFlight};
 use crate::config::{DeliveryConfig, Secret, WebhookConfig};
 use crate::delivery::{Capabilities, Courier, SendOutcome, Sender};
 use crate::dialog::{
@@ -269,6 +269,8 @@ pub struct Telegram {
     clock: Clock,
     courier: Courier,
     chats: ChatLocks,
+    /// Drops a flood from one chat, so that it cannot hold the others up.
+    flood: FloodGate,
     in_flight: InFlight,
     /// Failed attempts per update id, until it succeeds or is set aside.
     failures: Arc<std::sync::Mutex<std::collections::HashMap<u32, u32>>>,
@@ -323,6 +325,7 @@ impl Telegram {
             clock,
             courier,
             chats: ChatLocks::default(),
+            flood: FloodGate::default(),
             in_flight: InFlight::default(),
             failures: Arc::default(),
             update_attempts: options.update_attempts.max(1),
@@ -547,6 +550,12 @@ impl Telegram {
             }
             return true;
         };
+        if inbound.input != Input::Blocked
+            && let Gate::Drop { tell } = self.flood.check(&inbound.chat_id)
+        {
+            self.drop_flooded(inbound, callback_id, tell);
+            return true;
+        }
         let turn = self.chats.turn(&inbound.chat_id).await;
         let now = (self.clock)();
         let handled = match self.engine.handle(&inbound, now).await {
@@ -568,6 +577,36 @@ impl Telegram {
             drop(sending);
         });
         done
+    }
+
+    /// An update of a flood: acknowledged without effect, and at the flood's first one she is
+    /// told to slow down (in her chat's turn, after the replies before it), in the background
+    /// so that the rest of the flood is dropped at once.
+    fn drop_flooded(
+        &self,
+        inbound: Inbound,
+        callback_id: Option<teloxide::types::CallbackQueryId>,
+        tell: bool,
+    ) {
+        let sending = self.in_flight.start();
+        let this = self.clone();
+        let place = tell.then(|| self.chats.reserve(&inbound.chat_id));
+        tokio::spawn(async move {
+            if let Some(id) = callback_id {
+                let _ = this.bot.answer_callback_query(id).await;
+            }
+            if let Some(place) = place {
+                tracing::info!(chat = %inbound.chat_id, "flood from one chat: dropping its updates");
+                let _turn = place.wait().await;
+                let lang = Lang::from_platform_hint(inbound.language_hint.as_deref());
+                let notice = Outbound::text(inbound.chat_id.clone(), tr!(lang, "flood-slow-down"));
+                let sender = TelegramSender {
+                    bot: this.bot.clone(),
+                };
+                let _ = sender.send(&inbound.chat_id, &notice).await;
+            }
+            drop(sending);
+        });
     }
 
     /// Counts a failed attempt at `id`; after `update_attempts` it is set aside.
