@@ -183,11 +183,29 @@ impl Drop for Ticket {
 }
 
 /// How much one chat may send before the bot stops reading it for a while: a burst of
-/// [`FLOOD_BURST`], then one every [`FLOOD_REFILL`]. An activity's photos sent together with
-/// a few answers stay well inside it, as does anyone typing; hundreds at once are a script, a
-/// stuck key or a pasted chat history, and must not hold the bot (and everyone else) busy.
-pub const FLOOD_BURST: u32 = 20;
-pub const FLOOD_REFILL: std::time::Duration = std::time::Duration::from_secs(2);
+/// [`FLOOD_BURST`], then one every [`FLOOD_REFILL`]. An activity's photos sent together, or
+/// someone tapping through her report as fast as the replies come, stay inside it; hundreds at
+/// once are a script, a stuck key or a pasted chat history, and must not keep the bot (and
+/// everyone else) busy.
+pub const FLOOD_BURST: u32 = 30;
+pub const FLOOD_REFILL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A chat's flood limit (the channels' options carry it; tests that play people faster than
+/// anyone types raise it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimit {
+    pub burst: u32,
+    pub refill: std::time::Duration,
+}
+
+impl Default for FloodLimit {
+    fn default() -> Self {
+        Self {
+            burst: FLOOD_BURST,
+            refill: FLOOD_REFILL,
+        }
+    }
+}
 
 /// Per-chat flood control, in memory (a flood is a moment's matter; a restart forgiving it is
 /// fine). Updates over the limit are acknowledged and dropped, the chat told once per flood.
@@ -209,11 +227,11 @@ pub(crate) enum Gate {
     },
 }
 
-impl Default for FloodGate {
-    fn default() -> Self {
-        let burst = std::num::NonZeroU32::new(FLOOD_BURST).unwrap_or(std::num::NonZeroU32::MIN);
-        let quota = governor::Quota::with_period(FLOOD_REFILL)
-            .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN))
+impl FloodGate {
+    pub fn new(limit: FloodLimit) -> Self {
+        let burst = std::num::NonZeroU32::new(limit.burst).unwrap_or(std::num::NonZeroU32::MIN);
+        let quota = governor::Quota::with_period(limit.refill)
+            .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MAX))
             .allow_burst(burst);
         Self {
             limiter: Arc::new(governor::RateLimiter::keyed(quota)),
@@ -364,7 +382,7 @@ mod tests {
 
     #[test]
     fn a_flood_is_dropped_after_its_burst_and_told_once() {
-        let gate = FloodGate::default();
+        let gate = FloodGate::new(FloodLimit::default());
         for _ in 0..FLOOD_BURST {
             assert_eq!(gate.check("7"), Gate::Pass);
         }

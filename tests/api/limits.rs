@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use chihoi::app;
+use chihoi::channel::FloodLimit;
 use chihoi::domain::role::Role;
 use chrono::Duration;
 
@@ -367,7 +368,10 @@ async fn charts_and_exports_are_limited_per_hour_and_the_chosen_range_stays(back
 const FLOOD: usize = 300;
 
 async fn a_flood_from_one_chat_is_cut_short_and_does_not_hold_up_another(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let mut app = TestApp::spawn(backend).await;
+    app.stop_bot().await;
+    app.flood = FloodLimit::default();
+    app.start_bot().await;
     app.joined(786_001, "Lê Thị Nga", BRANCH, Role::Member)
         .await;
     let lan = app
@@ -424,7 +428,10 @@ async fn a_flood_from_one_chat_is_cut_short_and_does_not_hold_up_another(backend
 }
 
 async fn a_flood_on_zalo_is_cut_short_and_does_not_hold_up_another(backend: Backend) {
-    let app = TestApp::spawn_with_zalo(backend, true).await;
+    let mut app = TestApp::spawn_with_zalo(backend, true).await;
+    app.stop_bot().await;
+    app.flood = FloodLimit::default();
+    app.start_bot().await;
     app.zalo_joined("z-787-1", "Lê Thị Nga", BRANCH, Role::Member)
         .await;
     let mut lan = app

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::command_or_text as parse_text;
-use super::{ChatLocks, FloodGate, Gate, InFlight};
+use super::{ChatLocks, FloodGate, FloodLimit, Gate, InFlight};
 use crate::config::{DeliveryConfig, Secret, WebhookConfig};
 use crate::delivery::{Capabilities, Courier, SendOutcome, Sender};
 use crate::dialog::{
@@ -76,6 +76,8 @@ pub struct TelegramOptions {
     pub retry_base: Duration,
     /// Served beside the webhook on its listener (the operators' `/healthz` and `/metrics`).
     pub also_serve: axum::Router,
+    /// How much one chat may send at once before a flood of it is dropped.
+    pub flood: FloodLimit,
 }
 
 impl TelegramOptions {
@@ -90,6 +92,7 @@ impl TelegramOptions {
             update_attempts: 5,
             retry_base: Duration::from_secs(1),
             also_serve: axum::Router::new(),
+            flood: FloodLimit::default(),
         }
     }
 }
@@ -325,7 +328,7 @@ impl Telegram {
             clock,
             courier,
             chats: ChatLocks::default(),
-            flood: FloodGate::default(),
+            flood: FloodGate::new(options.flood),
             in_flight: InFlight::default(),
             failures: Arc::default(),
             update_attempts: options.update_attempts.max(1),

@@ -58,6 +58,8 @@ pub struct ZaloOptions {
     pub poll_timeout: Duration,
     /// The first pause before a polled event that failed is tried again (doubling).
     pub retry_base: Duration,
+    /// How much one chat may send at once before a flood of it is dropped.
+    pub flood: super::FloodLimit,
 }
 
 /// Tries at a polled event before it is given up (she is asked to send it again).
@@ -73,6 +75,7 @@ impl ZaloOptions {
             run_courier: true,
             poll_timeout: Duration::from_secs(30),
             retry_base: Duration::from_secs(1),
+            flood: super::FloodLimit::default(),
         }
     }
 
@@ -85,6 +88,7 @@ impl ZaloOptions {
             run_courier: true,
             poll_timeout: Duration::from_secs(30),
             retry_base: Duration::from_secs(1),
+            flood: super::FloodLimit::default(),
         }
     }
 
@@ -137,7 +141,7 @@ impl Zalo {
             clock,
             courier,
             chats: super::ChatLocks::default(),
-            flood: super::FloodGate::default(),
+            flood: super::FloodGate::new(options.flood),
             retry_base: options.retry_base,
         })
     }
