@@ -158,6 +158,6 @@ alert-list-title = 🚨 { $count ->
         [one] 1 open alert:
        *[other] { $count } open alerts:
     }
-alert-list-more = There are older alerts; handle the ones above to see them.
+alert-list-more = There are older alerts. Choose “More” to see them.
 alert-reporter-escalated = ⏫ No officer has taken your urgent report ({ $incident }) yet, so the bot passed it on to the union above.
 alert-reporter-status = 🔔 Your urgent report ({ $incident }): { $status } — { $name }, { $role }.

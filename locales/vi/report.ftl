@@ -142,6 +142,6 @@ alert-updated = Đã cập nhật: { $status }.
 alert-list-not-allowed = Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được cảnh báo.
 alert-list-empty = Không có cảnh báo nào đang mở.
 alert-list-title = 🚨 { $count } cảnh báo đang mở:
-alert-list-more = Còn cảnh báo cũ hơn; xử lý xong các cảnh báo trên để xem tiếp.
+alert-list-more = Còn cảnh báo cũ hơn. Chị chọn “Xem thêm” để xem tiếp nhé.
 alert-reporter-escalated = ⏫ Báo cáo khẩn của chị ({ $incident }) chưa có cán bộ nào nhận, bot đã chuyển lên Hội cấp trên.
 alert-reporter-status = 🔔 Báo cáo khẩn của chị ({ $incident }): { $status } — { $name }, { $role }.

@@ -92,33 +92,61 @@ pub async fn serve_on(
     Ok(addr)
 }
 
-/// One lock per chat, so that a chat's updates are handled, and their replies sent, one at a
-/// time and in order while other chats go side by side. A chat's lock is forgotten when nobody
-/// holds or waits for it, so a province of chats costs nothing at rest.
+/// One turn at a time per chat, so that a chat's updates are handled, and their replies sent,
+/// one at a time and in order while other chats go side by side. A place in the chat's line is
+/// taken at once ([`ChatLocks::reserve`]) and waited for later, so a loop that hands updates
+/// out can keep their order without waiting for a busy chat itself. A chat is forgotten when
+/// nobody holds or waits for its turn, so a province of chats costs nothing at rest.
 #[derive(Clone, Default)]
 pub(crate) struct ChatLocks {
-    chats: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Per chat: the number of the last place handed out, and the signal its holder gives
+    /// (by dropping the sender) when done — the next place waits for it.
+    chats: Arc<std::sync::Mutex<HashMap<String, (u64, tokio::sync::oneshot::Receiver<()>)>>>,
+}
+
+/// A place in a chat's line: [`ChatPlace::wait`] for the turn.
+pub(crate) struct ChatPlace {
+    before: Option<tokio::sync::oneshot::Receiver<()>>,
+    ticket: Ticket,
 }
 
 /// A chat's turn: held while her update is handled and its replies are sent.
 pub(crate) struct ChatTurn {
+    _ticket: Ticket,
+}
+
+/// A place handed out; dropping it lets the next one go (and forgets a chat nobody waits for).
+struct Ticket {
     locks: ChatLocks,
     chat: String,
-    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+    number: u64,
+    done: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl ChatLocks {
+    /// Takes the next place in the chat's line, without waiting.
+    pub fn reserve(&self, chat: &str) -> ChatPlace {
+        let (done, next) = tokio::sync::oneshot::channel();
+        let mut chats = self.chats.lock().unwrap_or_else(|p| p.into_inner());
+        let (number, before) = match chats.remove(chat) {
+            Some((last, before)) => (last + 1, Some(before)),
+            None => (1, None),
+        };
+        chats.insert(chat.to_owned(), (number, next));
+        ChatPlace {
+            before,
+            ticket: Ticket {
+                locks: self.clone(),
+                chat: chat.to_owned(),
+                number,
+                done: Some(done),
+            },
+        }
+    }
+
     /// Waits for the chat's turn.
     pub async fn turn(&self, chat: &str) -> ChatTurn {
-        let lock = {
-            let mut chats = self.chats.lock().unwrap_or_else(|p| p.into_inner());
-            chats.entry(chat.to_owned()).or_default().clone()
-        };
-        ChatTurn {
-            locks: self.clone(),
-            chat: chat.to_owned(),
-            guard: Some(lock.lock_owned().await),
-        }
+        self.reserve(chat).wait().await
     }
 
     #[cfg(test)]
@@ -127,16 +155,111 @@ impl ChatLocks {
     }
 }
 
-impl Drop for ChatTurn {
+impl ChatPlace {
+    /// Waits until every place before this one is done.
+    pub async fn wait(self) -> ChatTurn {
+        if let Some(before) = self.before {
+            // An error is the sender dropped: the place before is done either way.
+            let _ = before.await;
+        }
+        ChatTurn {
+            _ticket: self.ticket,
+        }
+    }
+}
+
+impl Drop for Ticket {
     fn drop(&mut self) {
-        drop(self.guard.take());
+        drop(self.done.take());
         let mut chats = self.locks.chats.lock().unwrap_or_else(|p| p.into_inner());
-        // Only the map's own reference left: nobody holds or awaits this chat's lock.
+        // Still the last place handed out: nobody waits behind it.
         if chats
             .get(&self.chat)
-            .is_some_and(|lock| Arc::strong_count(lock) == 1)
+            .is_some_and(|(last, _)| *last == self.number)
         {
             chats.remove(&self.chat);
+        }
+    }
+}
+
+/// How much one chat may send before the bot stops reading it for a while: a burst of
+/// [`FLOOD_BURST`], then one every [`FLOOD_REFILL`]. An activity's photos sent together, or
+/// someone tapping through her report as fast as the replies come, stay inside it; hundreds at
+/// once are a script, a stuck key or a pasted chat history, and must not keep the bot (and
+/// everyone else) busy.
+pub const FLOOD_BURST: u32 = 30;
+pub const FLOOD_REFILL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A chat's flood limit (the channels' options carry it; tests that play people faster than
+/// anyone types raise it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimit {
+    pub burst: u32,
+    pub refill: std::time::Duration,
+}
+
+impl Default for FloodLimit {
+    fn default() -> Self {
+        Self {
+            burst: FLOOD_BURST,
+            refill: FLOOD_REFILL,
+        }
+    }
+}
+
+/// Per-chat flood control, in memory (a flood is a moment's matter; a restart forgiving it is
+/// fine). Updates over the limit are acknowledged and dropped, the chat told once per flood.
+#[derive(Clone)]
+pub(crate) struct FloodGate {
+    limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Chats told to slow down during their current flood.
+    told: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    checks: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// What the gate says of one update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    Pass,
+    /// Dropped; `tell`: the first dropped of this flood, so she is told to slow down.
+    Drop {
+        tell: bool,
+    },
+}
+
+impl FloodGate {
+    pub fn new(limit: FloodLimit) -> Self {
+        let burst = std::num::NonZeroU32::new(limit.burst).unwrap_or(std::num::NonZeroU32::MIN);
+        let quota = governor::Quota::with_period(limit.refill)
+            .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MAX))
+            .allow_burst(burst);
+        Self {
+            limiter: Arc::new(governor::RateLimiter::keyed(quota)),
+            told: Arc::default(),
+            checks: Arc::default(),
+        }
+    }
+}
+
+impl FloodGate {
+    /// Counts an update of `chat` and says whether it is handled.
+    pub fn check(&self, chat: &str) -> Gate {
+        // Now and then forget chats that have been quiet long enough to be full again.
+        let n = self
+            .checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 4096 == 4095 {
+            self.limiter.retain_recent();
+        }
+        let key = chat.to_owned();
+        let mut told = self.told.lock().unwrap_or_else(|p| p.into_inner());
+        if self.limiter.check_key(&key).is_ok() {
+            told.remove(chat);
+            Gate::Pass
+        } else {
+            Gate::Drop {
+                tell: told.insert(key),
+            }
         }
     }
 }
@@ -221,6 +344,52 @@ mod tests {
         waiting.await.unwrap();
         drop(other);
         assert_eq!(locks.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn places_taken_in_order_get_their_turns_in_that_order() {
+        let locks = ChatLocks::default();
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let first = locks.turn("7").await;
+        // Places taken now, waited for by tasks that may start in any order.
+        let places: Vec<_> = (1..=5).map(|i| (i, locks.reserve("7"))).collect();
+        let tasks: Vec<_> = places
+            .into_iter()
+            .rev()
+            .map(|(i, place)| {
+                let order = order.clone();
+                tokio::spawn(async move {
+                    let _turn = place.wait().await;
+                    order.lock().unwrap().push(i);
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        assert!(order.lock().unwrap().is_empty(), "all wait for the first");
+        drop(first);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(locks.len(), 0);
+        // A place given up lets the next one go.
+        let a = locks.reserve("8");
+        let b = locks.reserve("8");
+        drop(a);
+        drop(b.wait().await);
+        assert_eq!(locks.len(), 0);
+    }
+
+    #[test]
+    fn a_flood_is_dropped_after_its_burst_and_told_once() {
+        let gate = FloodGate::new(FloodLimit::default());
+        for _ in 0..FLOOD_BURST {
+            assert_eq!(gate.check("7"), Gate::Pass);
+        }
+        assert_eq!(gate.check("7"), Gate::Drop { tell: true });
+        assert_eq!(gate.check("7"), Gate::Drop { tell: false });
+        // Other chats are not affected.
+        assert_eq!(gate.check("8"), Gate::Pass);
     }
 
     #[tokio::test]

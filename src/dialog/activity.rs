@@ -5,6 +5,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::paging::{self, Page};
 use super::state::DialogState;
 use super::{Ctx, DialogError, Next, Prompt, flows};
 use crate::domain::org::Level;
@@ -28,6 +29,13 @@ pub struct ActivityDraft {
     pub description: Option<String>,
     #[serde(default)]
     pub photos: Vec<(String, Option<i64>)>,
+    /// The page of the list on screen (groups or types: operators may add types).
+    #[serde(default, skip_serializing_if = "is_first")]
+    pub page: usize,
+}
+
+fn is_first(page: &usize) -> bool {
+    *page == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,29 +113,32 @@ pub(crate) async fn prompt(
                     groups.push(t.group.clone());
                 }
             }
+            let page = Page::of(&groups, draft.page);
             Prompt::new(tr!(lang, "activity-ask-group"))
                 .column(
-                    groups
+                    page.shown
                         .iter()
                         .map(|g| (group_label(lang, g), format!("g:{g}")))
                         .collect(),
                 )
+                .row(page.nav(lang, paging::step_token))
                 .row(cancel)
         }
         ActivityStep::Type => {
             let group = draft.group.clone().unwrap_or_default();
+            let listed: Vec<(String, String)> = types
+                .iter()
+                .filter(|t| t.group == group)
+                .map(|t| (t.name(lang).to_owned(), format!("t:{}", t.code)))
+                .collect();
+            let page = Page::of(&listed, draft.page);
             Prompt::new(tr!(
                 lang,
                 "activity-ask-type",
                 group = group_label(lang, &group)
             ))
-            .column(
-                types
-                    .iter()
-                    .filter(|t| t.group == group)
-                    .map(|t| (t.name(lang).to_owned(), format!("t:{}", t.code)))
-                    .collect(),
-            )
+            .column(page.shown.to_vec())
+            .row(page.nav(lang, paging::step_token))
             .row(vec![(tr!(lang, "button-up"), "up".into())])
             .row(cancel)
         }
@@ -199,6 +210,16 @@ pub(crate) async fn on_choice(
     token: &str,
 ) -> Result<Next, DialogError> {
     let mut d = draft.clone();
+    if let (ActivityStep::Group | ActivityStep::Type, Some(asked)) =
+        (step, paging::asked_page(token))
+    {
+        let Some(page) = asked else {
+            return Ok(bad(ctx));
+        };
+        d.page = page;
+        return Ok(go(step, d));
+    }
+    d.page = 0;
     match (step, token) {
         (ActivityStep::Group, t) if t.starts_with("g:") => {
             let group = &t[2..];

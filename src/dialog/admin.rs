@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::paging::Page;
 use super::state::DialogState;
 use super::{Choice, Ctx, DialogError, Next, Prompt, alerts, labels};
 use crate::domain::calendar::Calendar;
@@ -14,6 +15,7 @@ use crate::domain::period::Period;
 use crate::domain::range::PeriodRange;
 use crate::i18n::Lang;
 use crate::storage::StorageError;
+use crate::storage::limits::Counted;
 use crate::storage::org::{self, Unit};
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::views::{self, Counts, Target};
@@ -72,11 +74,12 @@ fn counts_line(lang: Lang, c: &Counts) -> String {
     )
 }
 
-/// `/tiendo`, and its drill-down buttons (`v:<unit>:<period>`).
+/// `/tiendo`, and its drill-down buttons (`v:<unit>:<period>`), `page` of them.
 pub(crate) async fn progress(
     ctx: &mut Ctx<'_>,
     unit_id: Option<i64>,
     period: Option<Period>,
+    page: usize,
 ) -> Result<Next, DialogError> {
     let lang = ctx.lang;
     let Some((root, unit)) = unit_in_view(ctx, unit_id).await? else {
@@ -152,14 +155,10 @@ pub(crate) async fn progress(
         ));
     }
     let missing: i64 = by_level.values().map(|c| c.missing).sum();
-    let mut rows: Vec<Vec<Choice>> = buttons
-        .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .map(|(l, d)| choice(l.clone(), d.clone()))
-                .collect()
-        })
-        .collect();
+    let page = Page::of(&buttons, page);
+    let mut rows = pairs(page.shown);
+    let more = page.nav(lang, |p| format!("v:{}:{period}:{p}", unit.id));
+    rows.extend(pairs(&more).into_iter().take(1));
     if missing > 0 && ctx.now < calendar.locks_at(period) {
         rows.push(vec![choice(
             tr!(lang, "button-remind-pending"),
@@ -194,6 +193,18 @@ fn choice(label: String, data: String) -> Choice {
     Choice { label, data }
 }
 
+/// Choices two to a row (unit names are short enough side by side).
+fn pairs(items: &[(String, String)]) -> Vec<Vec<Choice>> {
+    items
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|(l, d)| choice(l.clone(), d.clone()))
+                .collect()
+        })
+        .collect()
+}
+
 /// A target's title in her language.
 pub(crate) fn target_title(lang: Lang, t: &Target) -> String {
     match lang {
@@ -202,11 +213,12 @@ pub(crate) fn target_title(lang: Lang, t: &Target) -> String {
     }
 }
 
-/// `/chitieu`, and its drill-down (`k:<unit>:<year>`).
+/// `/chitieu`, and its drill-down (`k:<unit>:<year>`), `page` of its buttons.
 pub(crate) async fn targets(
     ctx: &mut Ctx<'_>,
     unit_id: Option<i64>,
     year: Option<i32>,
+    page: usize,
 ) -> Result<Next, DialogError> {
     let lang = ctx.lang;
     let Some((root, unit)) = unit_in_view(ctx, unit_id).await? else {
@@ -247,17 +259,15 @@ pub(crate) async fn targets(
         ));
     }
     let children = org::children(ctx.conn, Some(unit.id)).await?;
-    let mut rows: Vec<Vec<Choice>> = children
+    let buttons: Vec<(String, String)> = children
         .iter()
         .filter(|c| c.level < Level::Branch)
-        .collect::<Vec<_>>()
-        .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .map(|c| choice(c.name.clone(), format!("k:{}:{year}", c.id)))
-                .collect()
-        })
+        .map(|c| (c.name.clone(), format!("k:{}:{year}", c.id)))
         .collect();
+    let page = Page::of(&buttons, page);
+    let mut rows = pairs(page.shown);
+    let more = page.nav(lang, |p| format!("k:{}:{year}:{p}", unit.id));
+    rows.extend(pairs(&more).into_iter().take(1));
     let mut nav = vec![choice(
         tr!(lang, "button-chart"),
         format!("g:t:{}:{year}", unit.id),
@@ -347,6 +357,10 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
     if unit_in_view(ctx, Some(unit)).await?.is_none() {
         return Ok(());
     }
+    if let Some(wait) = super::limits::reached(ctx, Counted::Files).await? {
+        ctx.say(wait);
+        return Ok(());
+    }
     let queued = queue_made(ctx, made).await?;
     ctx.notice = Some(if queued {
         tr!(ctx.lang, "chart-coming")
@@ -427,6 +441,11 @@ pub(crate) async fn export_choice(
             let Some(root) = viewer_root(ctx).await? else {
                 return Ok(Next::Go(DialogState::Idle));
             };
+            if let Some(wait) = super::limits::reached(ctx, Counted::Files).await? {
+                // The range she chose stays; she picks the format again when she may.
+                ctx.say(wait);
+                return Ok(Next::Stay);
+            }
             let queued = queue_made(
                 ctx,
                 Made::Export {

@@ -4,7 +4,8 @@
 
 pub use crate::alerts::*;
 
-use super::{Ctx, DialogError};
+use super::paging::Page;
+use super::{Choice, Ctx, DialogError};
 use crate::storage::alerts as store;
 use crate::storage::org;
 use crate::tr;
@@ -89,8 +90,9 @@ pub(crate) async fn decide(
     Ok(())
 }
 
-/// `/canhbao`: open alerts in her subtree, newest first.
-pub(crate) async fn list_open(ctx: &mut Ctx<'_>) -> Result<(), DialogError> {
+/// `/canhbao`: open alerts in her subtree, newest first, a page of them (`al:<page>` for the
+/// next).
+pub(crate) async fn list_open(ctx: &mut Ctx<'_>, page: usize) -> Result<(), DialogError> {
     let lang = ctx.lang;
     let Some((unit_id, role)) = ctx.user.membership() else {
         ctx.say(tr!(lang, "join-how"));
@@ -103,25 +105,35 @@ pub(crate) async fn list_open(ctx: &mut Ctx<'_>) -> Result<(), DialogError> {
     let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
         return Ok(());
     };
-    const SHOWN: i64 = 10;
-    let ids = store::open_in_subtree(ctx.conn, &unit.path, SHOWN + 1).await?;
+    // Each alert is a message of its own with its buttons: ten at a time is a screenful.
+    const SHOWN: usize = 10;
+    let wanted = (page.saturating_add(1))
+        .saturating_mul(SHOWN)
+        .saturating_add(1);
+    let ids = store::open_in_subtree(ctx.conn, &unit.path, wanted as i64).await?;
     if ids.is_empty() {
         ctx.say(tr!(lang, "alert-list-empty"));
         return Ok(());
     }
+    let page = Page::sized(&ids, page, SHOWN);
     ctx.say(tr!(
         lang,
         "alert-list-title",
-        count = ids.len().min(SHOWN as usize) as i64
+        count = page.shown.len() as i64
     ));
-    for id in ids.iter().take(SHOWN as usize) {
+    for id in page.shown {
         if let Some(alert) = load(ctx.conn, *id).await? {
             let text = alert_text(ctx.conn, lang, &alert).await?;
             ctx.say_with(text, buttons(lang, alert.id, alert.status));
         }
     }
-    if ids.len() > SHOWN as usize {
-        ctx.say(tr!(lang, "alert-list-more"));
+    if page.has_more() {
+        let nav = page
+            .nav(lang, |p| format!("al:{p}"))
+            .into_iter()
+            .map(|(label, data)| Choice { label, data })
+            .collect();
+        ctx.say_with(tr!(lang, "alert-list-more"), vec![nav]);
     }
     Ok(())
 }

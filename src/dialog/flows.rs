@@ -2,15 +2,17 @@
 //! and help, urgent reports, members' opinions and the language choice.
 
 use super::labels;
+use super::paging::{self, Page};
 use super::report::{self, IncidentText};
 use super::state::{DialogState, IncidentStep};
-use super::{Choice, Ctx, DialogError, Next, PAGE_SIZE, Prompt};
+use super::{Choice, Ctx, DialogError, Next, Prompt};
 use crate::domain::invite::{InviteCode, InviteRefusal};
 use crate::domain::org::Level;
 use crate::domain::period::Period;
 use crate::domain::report::{Incident, MAX_NOTE_CHARS, clean_text};
 use crate::domain::role::Role;
 use crate::i18n::Lang;
+use crate::storage::limits::Counted;
 use crate::storage::org::{self, Unit};
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::reports;
@@ -41,6 +43,10 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
             if ctx.user.membership().is_none() {
                 return not_joined(ctx);
             }
+            if let Some(wait) = super::limits::reached(ctx, Counted::UrgentReports).await? {
+                menu(ctx, Some(wait));
+                return Ok(Next::Go(DialogState::Idle));
+            }
             ctx.say(tr!(ctx.lang, "urgent-intro"));
             Ok(Next::Go(DialogState::Urgent {
                 step: IncidentStep::Field,
@@ -55,12 +61,12 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "ngonngu" | "language" => Ok(Next::Go(DialogState::Language)),
         "lienket" | "link" => super::linking::command(ctx, arg).await,
         "hoatdong" | "activity" => super::activity::start(ctx).await,
-        "tiendo" | "progress" => super::admin::progress(ctx, None, None).await,
-        "chitieu" | "targets" => super::admin::targets(ctx, None, None).await,
+        "tiendo" | "progress" => super::admin::progress(ctx, None, None, 0).await,
+        "chitieu" | "targets" => super::admin::targets(ctx, None, None, 0).await,
         "xuat" | "export" => super::admin::export_start(ctx).await,
         "hoivien" | "members" => super::members::start(ctx).await,
         "canhbao" | "alerts" => {
-            super::alerts::list_open(ctx).await?;
+            super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
         }
         "trogiup" | "help" => {
@@ -371,21 +377,13 @@ pub(crate) async fn join_pick_prompt(
         }
         return Ok(p.row(vec![(tr!(lang, "button-cancel"), "cancel".into())]));
     }
-    let pages = units.len().div_ceil(PAGE_SIZE);
-    let page = page.min(pages - 1);
-    let shown = units
+    let page = Page::of(&units, page);
+    let shown = page
+        .shown
         .iter()
-        .skip(page * PAGE_SIZE)
-        .take(PAGE_SIZE)
         .map(|u| (u.name.clone(), format!("u:{}", u.id)))
         .collect();
-    let mut nav = Vec::new();
-    if page > 0 {
-        nav.push((tr!(lang, "button-prev"), format!("pg:{}", page - 1)));
-    }
-    if page + 1 < pages {
-        nav.push((tr!(lang, "button-more"), format!("pg:{}", page + 1)));
-    }
+    let nav = page.nav(lang, paging::step_token);
     let mut p = Prompt::new(title).column(shown).row(nav);
     if parent.is_some() {
         p = p.row(vec![(tr!(lang, "button-up"), "up".into())]);
@@ -399,10 +397,10 @@ pub(crate) async fn join_pick_choice(
     page: usize,
     token: &str,
 ) -> Result<Next, DialogError> {
-    if let Some(p) = token.strip_prefix("pg:") {
-        return Ok(match p.parse::<usize>() {
-            Ok(page) => Next::Go(DialogState::JoinPick { parent, page }),
-            Err(_) => bad_button(ctx),
+    if let Some(asked) = paging::asked_page(token) {
+        return Ok(match asked {
+            Some(page) => Next::Go(DialogState::JoinPick { parent, page }),
+            None => bad_button(ctx),
         });
     }
     if token == "up" {
@@ -473,6 +471,11 @@ pub(crate) async fn join_confirm_choice(
             page: 0,
         })),
         "req" => {
+            if let Some(wait) = super::limits::reached(ctx, Counted::JoinRequests).await? {
+                // The branch she chose stays on screen for when she may ask again.
+                ctx.say(wait);
+                return Ok(Next::Stay);
+            }
             let request =
                 users::create_join_request(ctx.conn, ctx.user.id, unit.id, ctx.now.timestamp())
                     .await?;
@@ -632,6 +635,11 @@ pub(crate) async fn urgent_choice(
     {
         if token != "send" {
             return Ok(bad_button(ctx));
+        }
+        if let Some(wait) = super::limits::reached(ctx, Counted::UrgentReports).await? {
+            // What she entered stays, ready to send when she may.
+            ctx.say(format!("{wait}\n{}", tr!(ctx.lang, "limit-urgent-kept")));
+            return Ok(Next::Stay);
         }
         let incident = Incident {
             field: *field,

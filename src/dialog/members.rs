@@ -2,8 +2,9 @@
 //! after confirming. Only people ranked below her, in her unit or below it, never herself; the
 //! check is made again when she confirms. The removed member is told; what she sent stays.
 
+use super::paging::{self, Page};
 use super::state::DialogState;
-use super::{Ctx, DialogError, Next, PAGE_SIZE, Prompt, flows};
+use super::{Ctx, DialogError, Next, Prompt, flows};
 use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::storage::org::{self, Unit};
@@ -94,21 +95,13 @@ pub(crate) async fn list_prompt(ctx: &mut Ctx<'_>, page: usize) -> Result<Prompt
     if people.is_empty() {
         return Ok(Prompt::new(tr!(lang, "members-none", unit = unit.name)).row(cancel_row(lang)));
     }
-    let pages = people.len().div_ceil(PAGE_SIZE);
-    let page = page.min(pages - 1);
-    let shown = people
+    let page = Page::of(&people, page);
+    let shown = page
+        .shown
         .iter()
-        .skip(page * PAGE_SIZE)
-        .take(PAGE_SIZE)
         .map(|u| (u.display_name.clone(), format!("m:{}", u.id)))
         .collect();
-    let mut nav = Vec::new();
-    if page > 0 {
-        nav.push((tr!(lang, "button-prev"), format!("pg:{}", page - 1)));
-    }
-    if page + 1 < pages {
-        nav.push((tr!(lang, "button-more"), format!("pg:{}", page + 1)));
-    }
+    let nav = page.nav(lang, paging::step_token);
     let title = tr!(
         lang,
         "members-title",
@@ -122,10 +115,10 @@ pub(crate) async fn list_prompt(ctx: &mut Ctx<'_>, page: usize) -> Result<Prompt
 }
 
 pub(crate) async fn list_choice(ctx: &mut Ctx<'_>, token: &str) -> Result<Next, DialogError> {
-    if let Some(p) = token.strip_prefix("pg:") {
-        return Ok(match p.parse::<usize>() {
-            Ok(page) => Next::Go(DialogState::Members { page }),
-            Err(_) => bad_button(ctx),
+    if let Some(asked) = paging::asked_page(token) {
+        return Ok(match asked {
+            Some(page) => Next::Go(DialogState::Members { page }),
+            None => bad_button(ctx),
         });
     }
     let Some(id) = token.strip_prefix("m:").and_then(|s| s.parse::<i64>().ok()) else {

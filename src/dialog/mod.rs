@@ -14,9 +14,11 @@ mod activity;
 pub(crate) mod admin;
 pub mod alerts;
 mod flows;
+mod limits;
 mod linking;
 mod members;
 pub mod notices;
+mod paging;
 pub mod picking;
 mod report;
 mod state;
@@ -286,6 +288,8 @@ impl Engine {
             Input::Choice(data) => match parse_choice(data) {
                 ChoiceData::Step { version: v, .. } => v == version && state_was_active,
                 ChoiceData::OpenReport(_) => true,
+                // Another page of a view replaces the page she was looking at.
+                ChoiceData::Progress(_, _, Some(_)) | ChoiceData::Targets(_, _, Some(_)) => true,
                 _ => false,
             },
             _ => false,
@@ -450,10 +454,16 @@ async fn route(
                 flows::remind_all(ctx, period, unit).await?;
                 Ok(Next::Quiet)
             }
-            ChoiceData::Progress(unit, period) => {
-                admin::progress(ctx, Some(unit), Some(period)).await
+            ChoiceData::Progress(unit, period, page) => {
+                admin::progress(ctx, Some(unit), Some(period), page.unwrap_or(0)).await
             }
-            ChoiceData::Targets(unit, year) => admin::targets(ctx, Some(unit), Some(year)).await,
+            ChoiceData::Targets(unit, year, page) => {
+                admin::targets(ctx, Some(unit), Some(year), page.unwrap_or(0)).await
+            }
+            ChoiceData::Alerts(page) => {
+                alerts::list_open(ctx, page).await?;
+                Ok(Next::Quiet)
+            }
             ChoiceData::Chart(data) => {
                 admin::chart(ctx, data).await?;
                 Ok(Next::Quiet)
@@ -561,10 +571,13 @@ enum ChoiceData<'a> {
     OpenReport(Period),
     /// `r:<YYYY-MM>[:<unit>]` — remind every pending unit below her, or below that unit.
     RemindAll(Period, Option<i64>),
-    /// `v:<unit>:<YYYY-MM>` — completeness view of a unit in her subtree.
-    Progress(i64, Period),
-    /// `k:<unit>:<year>` — targets view of a unit in her subtree.
-    Targets(i64, i32),
+    /// `v:<unit>:<YYYY-MM>[:<page>]` — completeness view of a unit in her subtree; with a page,
+    /// another page of its child units' buttons.
+    Progress(i64, Period, Option<usize>),
+    /// `k:<unit>:<year>[:<page>]` — targets view of a unit in her subtree (and a page of it).
+    Targets(i64, i32, Option<usize>),
+    /// `al:<page>` — another page of the open alerts (`/canhbao`).
+    Alerts(usize),
     /// `g:c:<unit>:<YYYY-MM>` or `g:t:<unit>:<year>` — a chart.
     Chart(&'a str),
     /// `a:<id>:ack|prog|done` — an officer moves an urgent report along.
@@ -573,6 +586,17 @@ enum ChoiceData<'a> {
         to: AlertStatus,
     },
     Forged,
+}
+
+/// `<unit>:<when>[:<page>]` of a view's choice data; `None` when the page is there but not a
+/// number.
+fn view_parts(rest: &str) -> Option<(&str, &str, Option<usize>)> {
+    let mut parts = rest.splitn(3, ':');
+    let (unit, when) = (parts.next()?, parts.next()?);
+    match parts.next() {
+        None => Some((unit, when, None)),
+        Some(page) => Some((unit, when, Some(page.parse().ok()?))),
+    }
 }
 
 fn parse_choice(data: &str) -> ChoiceData<'_> {
@@ -601,15 +625,18 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
             return ChoiceData::RemindAll(p, unit);
         }
     }
-    if let Some((u, p)) = data.strip_prefix("v:").and_then(|r| r.split_once(':'))
+    if let Some((u, p, page)) = data.strip_prefix("v:").and_then(view_parts)
         && let (Ok(u), Ok(p)) = (u.parse(), p.parse())
     {
-        return ChoiceData::Progress(u, p);
+        return ChoiceData::Progress(u, p, page);
     }
-    if let Some((u, y)) = data.strip_prefix("k:").and_then(|r| r.split_once(':'))
+    if let Some((u, y, page)) = data.strip_prefix("k:").and_then(view_parts)
         && let (Ok(u), Ok(y)) = (u.parse(), y.parse())
     {
-        return ChoiceData::Targets(u, y);
+        return ChoiceData::Targets(u, y, page);
+    }
+    if let Some(Ok(page)) = data.strip_prefix("al:").map(str::parse) {
+        return ChoiceData::Alerts(page);
     }
     if let Some(rest) = data.strip_prefix("g:") {
         return ChoiceData::Chart(rest);
@@ -737,9 +764,20 @@ mod tests {
         );
         assert_eq!(
             parse_choice("v:7:2026-10"),
-            ChoiceData::Progress(7, Period::new(2026, 10).unwrap())
+            ChoiceData::Progress(7, Period::new(2026, 10).unwrap(), None)
         );
-        assert_eq!(parse_choice("k:7:2026"), ChoiceData::Targets(7, 2026));
+        assert_eq!(
+            parse_choice("v:7:2026-10:2"),
+            ChoiceData::Progress(7, Period::new(2026, 10).unwrap(), Some(2))
+        );
+        assert_eq!(parse_choice("v:7:2026-10:x"), ChoiceData::Forged);
+        assert_eq!(parse_choice("k:7:2026"), ChoiceData::Targets(7, 2026, None));
+        assert_eq!(
+            parse_choice("k:7:2026:1"),
+            ChoiceData::Targets(7, 2026, Some(1))
+        );
+        assert_eq!(parse_choice("al:3"), ChoiceData::Alerts(3));
+        assert_eq!(parse_choice("al:-1"), ChoiceData::Forged);
         assert_eq!(parse_choice("v:x:2026-10"), ChoiceData::Forged);
         assert_eq!(
             parse_choice("a:12:ack"),

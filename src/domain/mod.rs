@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod calendar;
 pub mod invite;
+pub mod limits;
 pub mod org;
 pub mod period;
 pub mod range;

@@ -11,6 +11,7 @@ pub mod activities;
 pub mod alerts;
 pub mod choices;
 pub mod files;
+pub mod limits;
 pub mod links;
 pub mod org;
 pub mod outbox;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chihoi::app;
+use chihoi::channel::FloodLimit;
 use chihoi::channel::telegram::{Telegram, TelegramOptions, TelegramSender};
 use chihoi::channel::zalo::{Zalo, ZaloOptions, ZaloSender};
 use chihoi::config::{DatabaseUrl, DeliveryConfig, Secret, ZaloConfig};
@@ -162,6 +163,9 @@ pub struct TestApp {
     pub zalo_delivery: DeliveryConfig,
     /// `CHIHOI_PUBLIC_URL` for the next start (files shared by link on Zalo).
     pub public_url: Option<url::Url>,
+    /// Each chat's flood limit for the next start: tests play people faster than anyone
+    /// types, so it is out of their way unless a test sets the real one.
+    pub flood: FloodLimit,
     running: Option<(CancellationToken, JoinHandle<()>, Courier)>,
 }
 
@@ -193,6 +197,10 @@ impl TestApp {
             zalo: None,
             zalo_delivery: ZaloConfig::default_delivery(),
             public_url: None,
+            flood: FloodLimit {
+                burst: 1_000_000,
+                refill: Duration::from_micros(1),
+            },
             running: None,
         };
         app.start_bot().await;
@@ -224,6 +232,7 @@ impl TestApp {
         options.retry_base = Duration::from_millis(100);
         options.delivery = self.zalo_delivery.clone();
         options.run_courier = false;
+        options.flood = self.flood;
         options
     }
 
@@ -293,6 +302,7 @@ impl TestApp {
         options.retry_base = Duration::from_millis(100);
         options.run_courier = self.run_courier;
         options.delivery = self.delivery.clone();
+        options.flood = self.flood;
         options
     }
 

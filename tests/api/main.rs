@@ -11,6 +11,7 @@ mod cli;
 mod crash;
 mod faults;
 mod joining;
+mod limits;
 mod ops;
 mod report;
 mod safety;

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::command_or_text as parse_text;
-use super::{ChatLocks, InFlight};
+use super::{ChatLocks, FloodGate, FloodLimit, Gate, InFlight};
 use crate::config::{DeliveryConfig, Secret, WebhookConfig};
 use crate::delivery::{Capabilities, Courier, SendOutcome, Sender};
 use crate::dialog::{
@@ -76,6 +76,8 @@ pub struct TelegramOptions {
     pub retry_base: Duration,
     /// Served beside the webhook on its listener (the operators' `/healthz` and `/metrics`).
     pub also_serve: axum::Router,
+    /// How much one chat may send at once before a flood of it is dropped.
+    pub flood: FloodLimit,
 }
 
 impl TelegramOptions {
@@ -90,6 +92,7 @@ impl TelegramOptions {
             update_attempts: 5,
             retry_base: Duration::from_secs(1),
             also_serve: axum::Router::new(),
+            flood: FloodLimit::default(),
         }
     }
 }
@@ -142,6 +145,14 @@ impl TelegramSender {
         Self {
             bot: make_bot(options, None),
             uploads: make_bot(options, Some(UPLOAD_TIMEOUT)),
+        }
+    }
+
+    /// A sender of plain texts through `bot` (notices sent outside the outbox).
+    fn with_bot(bot: Bot) -> Self {
+        Self {
+            uploads: bot.clone(),
+            bot,
         }
     }
 
@@ -291,6 +302,8 @@ pub struct Telegram {
     clock: Clock,
     courier: Courier,
     chats: ChatLocks,
+    /// Drops a flood from one chat, so that it cannot hold the others up.
+    flood: FloodGate,
     in_flight: InFlight,
     /// Failed attempts per update id, until it succeeds or is set aside.
     failures: Arc<std::sync::Mutex<std::collections::HashMap<u32, u32>>>,
@@ -345,6 +358,7 @@ impl Telegram {
             clock,
             courier,
             chats: ChatLocks::default(),
+            flood: FloodGate::new(options.flood),
             in_flight: InFlight::default(),
             failures: Arc::default(),
             update_attempts: options.update_attempts.max(1),
@@ -569,6 +583,12 @@ impl Telegram {
             }
             return true;
         };
+        if inbound.input != Input::Blocked
+            && let Gate::Drop { tell } = self.flood.check(&inbound.chat_id)
+        {
+            self.drop_flooded(inbound, callback_id, tell);
+            return true;
+        }
         let turn = self.chats.turn(&inbound.chat_id).await;
         let now = (self.clock)();
         let handled = match self.engine.handle(&inbound, now).await {
@@ -590,6 +610,34 @@ impl Telegram {
             drop(sending);
         });
         done
+    }
+
+    /// An update of a flood: acknowledged without effect, and at the flood's first one she is
+    /// told to slow down (in her chat's turn, after the replies before it), in the background
+    /// so that the rest of the flood is dropped at once.
+    fn drop_flooded(
+        &self,
+        inbound: Inbound,
+        callback_id: Option<teloxide::types::CallbackQueryId>,
+        tell: bool,
+    ) {
+        let sending = self.in_flight.start();
+        let this = self.clone();
+        let place = tell.then(|| self.chats.reserve(&inbound.chat_id));
+        tokio::spawn(async move {
+            if let Some(id) = callback_id {
+                let _ = this.bot.answer_callback_query(id).await;
+            }
+            if let Some(place) = place {
+                tracing::info!(chat = %inbound.chat_id, "flood from one chat: dropping its updates");
+                let _turn = place.wait().await;
+                let lang = Lang::from_platform_hint(inbound.language_hint.as_deref());
+                let notice = Outbound::text(inbound.chat_id.clone(), tr!(lang, "flood-slow-down"));
+                let sender = TelegramSender::with_bot(this.bot.clone());
+                let _ = sender.send(&inbound.chat_id, &notice).await;
+            }
+            drop(sending);
+        });
     }
 
     /// Counts a failed attempt at `id`; after `update_attempts` it is set aside.
@@ -664,10 +712,7 @@ impl Telegram {
                 };
                 // Not through the outbox: the database may be what failed.
                 let apology = Outbound::text(inbound.chat_id.clone(), text);
-                let sender = TelegramSender {
-                    bot: self.bot.clone(),
-                    uploads: self.bot.clone(),
-                };
+                let sender = TelegramSender::with_bot(self.bot.clone());
                 let _ = sender.send(&inbound.chat_id, &apology).await;
             }
         }

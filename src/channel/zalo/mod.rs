@@ -58,6 +58,8 @@ pub struct ZaloOptions {
     pub poll_timeout: Duration,
     /// The first pause before a polled event that failed is tried again (doubling).
     pub retry_base: Duration,
+    /// How much one chat may send at once before a flood of it is dropped.
+    pub flood: super::FloodLimit,
 }
 
 /// Tries at a polled event before it is given up (she is asked to send it again).
@@ -73,6 +75,7 @@ impl ZaloOptions {
             run_courier: true,
             poll_timeout: Duration::from_secs(30),
             retry_base: Duration::from_secs(1),
+            flood: super::FloodLimit::default(),
         }
     }
 
@@ -85,6 +88,7 @@ impl ZaloOptions {
             run_courier: true,
             poll_timeout: Duration::from_secs(30),
             retry_base: Duration::from_secs(1),
+            flood: super::FloodLimit::default(),
         }
     }
 
@@ -102,6 +106,8 @@ pub struct Zalo {
     courier: Courier,
     /// One lock per chat: one chat's events are handled one at a time, in order.
     chats: super::ChatLocks,
+    /// Drops a flood from one chat, so that it cannot hold the others up.
+    flood: super::FloodGate,
     retry_base: Duration,
 }
 
@@ -135,6 +141,7 @@ impl Zalo {
             clock,
             courier,
             chats: super::ChatLocks::default(),
+            flood: super::FloodGate::new(options.flood),
             retry_base: options.retry_base,
         })
     }
@@ -197,10 +204,16 @@ impl Zalo {
             match next {
                 Ok(Some(update)) => {
                     backoff = Duration::from_millis(500);
-                    // Taking the chat's lock here, before the next poll, keeps its order.
-                    let turn = self.chats.turn(&update.message.chat.id).await;
+                    if self.flooded(&update) {
+                        continue;
+                    }
+                    // A place in the chat's line taken here, before the next poll, keeps its
+                    // order; waiting for it in the task keeps a busy chat from holding the
+                    // poll (and every other chat) up.
+                    let place = self.chats.reserve(&update.message.chat.id);
                     let this = self.clone();
                     tasks.spawn(async move {
+                        let turn = place.wait().await;
                         let _ = this.handle_with_retries(update, POLLED_ATTEMPTS).await;
                         drop(turn);
                     });
@@ -284,6 +297,26 @@ impl Zalo {
         }
     }
 
+    /// Whether `update` belongs to a flood from its chat, and is dropped; at the flood's first
+    /// dropped event she is told to slow down (in her chat's turn, in the background).
+    fn flooded(&self, update: &ZaloUpdate) -> bool {
+        let chat = update.message.chat.id.clone();
+        let super::Gate::Drop { tell } = self.flood.check(&chat) else {
+            return false;
+        };
+        if tell {
+            tracing::info!(chat = %chat, "flood from one Zalo chat: dropping its events");
+            let place = self.chats.reserve(&chat);
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _turn = place.wait().await;
+                let notice = Outbound::text(chat.clone(), tr!(Lang::default(), "flood-slow-down"));
+                let _ = ZaloSender::from_client(client).send(&chat, &notice).await;
+            });
+        }
+        true
+    }
+
     /// The webhook endpoint at `path`, for the app's HTTP server.
     pub fn webhook_router(&self, path: &str, secret: Secret) -> axum::Router {
         axum::Router::new()
@@ -328,6 +361,10 @@ async fn webhook_event(
             return StatusCode::BAD_REQUEST;
         }
     };
+    if state.zalo.flooded(&update) {
+        // Answered, so that Zalo does not bring the flood again.
+        return StatusCode::OK;
+    }
     let _turn = state.zalo.chats.turn(&update.message.chat.id).await;
     match state.zalo.handle_update(update).await {
         Ok(()) => StatusCode::OK,
