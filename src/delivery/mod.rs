@@ -350,13 +350,7 @@ impl Courier {
     /// One step: claim due rows and deliver them.
     pub async fn drain_once(&self, now: DateTime<Utc>) -> Result<DrainReport, StorageError> {
         let quiet = self.calendars.deployment().in_quiet_hours(now);
-        // A platform that asked us to slow down is left alone until its pause ends.
-        let open: Vec<&str> = self
-            .lanes
-            .iter()
-            .filter(|l| l.paused(now).is_none())
-            .map(|l| l.sender.platform())
-            .collect();
+        let open = self.open_platforms(now);
         if open.is_empty() {
             return Ok(DrainReport::default());
         }
@@ -364,18 +358,8 @@ impl Courier {
             // Reminders to units that reported meanwhile are dropped when rendered (and swept by
             // the scheduler), not here: this runs for every batch.
             let mut conn = self.store.pool().acquire().await?;
-            let lease_until = now.timestamp() + LEASE.as_secs() as i64;
-            outbox::claim_due(
-                &mut conn,
-                self.store.backend(),
-                &self.owner,
-                &open,
-                now.timestamp(),
-                lease_until,
-                quiet,
-                BATCH,
-            )
-            .await?
+            let claim = self.claim(&open, now, LEASE);
+            outbox::claim_due(&mut conn, &claim, quiet, BATCH).await?
         };
         self.deliver_rows(rows, now).await
     }
@@ -409,23 +393,36 @@ impl Courier {
         now: DateTime<Utc>,
         room: usize,
     ) -> Result<Vec<OutboxRow>, StorageError> {
-        let open: Vec<&str> = self
-            .lanes
+        let open = self.open_platforms(now);
+        let mut conn = self.store.pool().acquire().await?;
+        let claim = self.claim(&open, now, MAKE_LEASE);
+        outbox::claim_made(&mut conn, &claim, room as i64).await
+    }
+
+    /// The platforms not paused by flood control (one that asked us to slow down is left
+    /// alone until its pause ends).
+    fn open_platforms(&self, now: DateTime<Utc>) -> Vec<&'static str> {
+        self.lanes
             .iter()
             .filter(|l| l.paused(now).is_none())
             .map(|l| l.sender.platform())
-            .collect();
-        let mut conn = self.store.pool().acquire().await?;
-        outbox::claim_made(
-            &mut conn,
-            self.store.backend(),
-            &self.owner,
-            &open,
-            now.timestamp(),
-            now.timestamp() + MAKE_LEASE.as_secs() as i64,
-            room as i64,
-        )
-        .await
+            .collect()
+    }
+
+    /// A claim by this instance on `platforms`, for `lease` from `now`.
+    fn claim<'a>(
+        &'a self,
+        platforms: &'a [&'a str],
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> outbox::Claim<'a> {
+        outbox::Claim {
+            backend: self.store.backend(),
+            owner: &self.owner,
+            platforms,
+            now: now.timestamp(),
+            lease_until: now.timestamp() + lease.as_secs() as i64,
+        }
     }
 
     /// Makes and sends one chart or export, keeping its claim alive meanwhile.

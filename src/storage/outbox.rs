@@ -233,46 +233,38 @@ pub async fn release_others(conn: &mut AnyConnection, owner: &str) -> Result<u64
     .rows_affected())
 }
 
-/// Claims up to `limit` due rows of `platforms` for `owner` until `lease_until`. During quiet
+/// Who claims, for which platforms, and until when: what every claim of rows shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub backend: Backend,
+    /// The claiming instance.
+    pub owner: &'a str,
+    /// The platforms it sends to.
+    pub platforms: &'a [&'a str],
+    pub now: i64,
+    /// Its lease on what it claims ends then.
+    pub lease_until: i64,
+}
+
+/// Claims up to `limit` due rows (charts and exports aside) as `claim` says. During quiet
 /// hours only urgent rows are due.
-#[allow(clippy::too_many_arguments)] // each is one condition of the claim
 pub async fn claim_due(
     conn: &mut AnyConnection,
-    backend: Backend,
-    owner: &str,
-    platforms: &[&str],
-    now: i64,
-    lease_until: i64,
+    claim: &Claim<'_>,
     quiet: bool,
     limit: i64,
 ) -> Result<Vec<OutboxRow>> {
     // Urgent rows first, then the rest, each in id order along the `outbox_claim` index.
     let mut claimed = Vec::new();
-    for urgent in [1i64, 0] {
-        if urgent == 0 && quiet {
-            break;
-        }
+    for (urgent, filter) in [
+        (true, "urgent = 1 AND kind <> 'made'"),
+        (false, "urgent = 0 AND kind <> 'made'"),
+    ] {
         let room = limit - claimed.len() as i64;
-        if room <= 0 {
+        if (!urgent && quiet) || room <= 0 {
             break;
         }
-        let filter = if urgent == 1 {
-            "urgent = 1 AND kind <> 'made'"
-        } else {
-            "urgent = 0 AND kind <> 'made'"
-        };
-        let rows = claim_where(
-            conn,
-            backend,
-            owner,
-            platforms,
-            now,
-            lease_until,
-            filter,
-            room,
-        )
-        .await?;
-        claimed.extend(rows);
+        claimed.extend(claim_where(conn, claim, filter, room).await?);
     }
     sorted(conn, claimed).await
 }
@@ -281,40 +273,28 @@ pub async fn claim_due(
 /// own claims leave them alone, as a file can take minutes to make and upload.
 pub async fn claim_made(
     conn: &mut AnyConnection,
-    backend: Backend,
-    owner: &str,
-    platforms: &[&str],
-    now: i64,
-    lease_until: i64,
+    claim: &Claim<'_>,
     limit: i64,
 ) -> Result<Vec<OutboxRow>> {
-    let rows = claim_where(
-        conn,
+    let rows = claim_where(conn, claim, "kind = 'made'", limit).await?;
+    sorted(conn, rows).await
+}
+
+/// Leases up to `limit` pending, due rows matching `filter` (fixed SQL, never input) that
+/// nobody alive holds.
+async fn claim_where(
+    conn: &mut AnyConnection,
+    claim: &Claim<'_>,
+    filter: &str,
+    limit: i64,
+) -> Result<Vec<Row>> {
+    let Claim {
         backend,
         owner,
         platforms,
         now,
         lease_until,
-        "kind = 'made'",
-        limit,
-    )
-    .await?;
-    sorted(conn, rows).await
-}
-
-/// Leases up to `limit` pending, due rows matching `filter` (fixed SQL, never input) on
-/// `platforms` that nobody alive holds.
-#[allow(clippy::too_many_arguments)]
-async fn claim_where(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    owner: &str,
-    platforms: &[&str],
-    now: i64,
-    lease_until: i64,
-    filter: &str,
-    limit: i64,
-) -> Result<Vec<Row>> {
+    } = *claim;
     if platforms.is_empty() || limit <= 0 {
         return Ok(Vec::new());
     }

@@ -226,18 +226,16 @@ async fn a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing(backend
     let now = app.now().timestamp();
     // An instance claims everything, sends five, and dies.
     let mut conn = app.store.pool().acquire().await.unwrap();
-    let claimed = outbox::claim_due(
-        &mut conn,
-        app.store.backend(),
-        "crashed",
-        &["telegram"],
+    let claim = outbox::Claim {
+        backend: app.store.backend(),
+        owner: "crashed",
+        platforms: &["telegram"],
         now,
-        now + 120,
-        false,
-        100,
-    )
-    .await
-    .unwrap();
+        lease_until: now + 120,
+    };
+    let claimed = outbox::claim_due(&mut conn, &claim, false, 100)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 40);
     for row in &claimed[..5] {
         assert!(
