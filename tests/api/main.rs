@@ -2,6 +2,7 @@
 //! throwaway PostgreSQL database) and its own local Bot API server; the bot under test is the
 //! real engine and Telegram channel.
 
+mod direct;
 mod helpers;
 
 mod access;
@@ -11,6 +12,7 @@ mod cli;
 mod faults;
 mod joining;
 mod ops;
+mod properties;
 mod report;
 mod safety;
 mod storage;
