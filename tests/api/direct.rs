@@ -98,13 +98,26 @@ pub struct Desk {
 
 impl Desk {
     pub async fn new(backend: Backend) -> Self {
+        Self::on(Self::template(backend).await).await
+    }
+
+    /// A database migrated and holding the sample province, closed: copy it with
+    /// [`TestDb::copy_of`] for each run of a test that needs many.
+    pub async fn template(backend: Backend) -> TestDb {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
-        let now = mid_november();
-        app::import_org_bytes(&store, SAMPLE_ORG, now)
+        app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
             .await
             .expect("import sample org");
+        store.close().await;
+        db
+    }
+
+    /// The engine on `db`, which holds the sample province.
+    pub async fn on(db: TestDb) -> Self {
+        let store = Store::connect(&db.url).await.expect("connect");
+        let now = mid_november();
         let calendars = Calendars::new(chrono_tz::Asia::Ho_Chi_Minh, Default::default()).unwrap();
         let engine = Engine::new(store.clone(), calendars.clone());
         let sent = Arc::new(Mutex::new(Vec::new()));

@@ -23,7 +23,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use unicode_normalization::is_nfc;
 
 use crate::direct::{Desk, Step};
-use crate::helpers::{BRANCH, Backend, DISTRICT, GRASSROOTS, OTHER_BRANCH, PROVINCE};
+use crate::helpers::{BRANCH, Backend, DISTRICT, GRASSROOTS, OTHER_BRANCH, PROVINCE, TestDb};
 
 /// Who takes part: Telegram id, name, unit, role (`None`: has not joined).
 const PEOPLE: [(i64, &str, Option<(&str, Role)>); 12] = [
@@ -305,8 +305,8 @@ fn fail(what: String) -> TestCaseError {
 }
 
 impl World {
-    async fn new(backend: Backend) -> Self {
-        let desk = Desk::new(backend).await;
+    async fn new(template: &TestDb) -> Self {
+        let desk = Desk::on(TestDb::copy_of(template).await).await;
         let mut conn = desk.store.pool().acquire().await.unwrap();
         let units = org::all_units(&mut conn).await.unwrap();
         drop(conn);
@@ -952,11 +952,12 @@ fn run_properties(backend: Backend, cases: u32) {
         failure_persistence: None,
         ..Config::default()
     };
+    let template = rt.block_on(Desk::template(backend));
     let mut runner = TestRunner::new(config);
     let events = prop::collection::vec(action(), 10..60);
     let result = runner.run(&events, |actions| {
         rt.block_on(async {
-            let mut world = World::new(backend).await;
+            let mut world = World::new(&template).await;
             let mut outcome = Ok(());
             for a in &actions {
                 outcome = world.run(a).await;
