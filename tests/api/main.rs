@@ -6,6 +6,7 @@ mod direct;
 mod helpers;
 
 mod access;
+mod authorization;
 mod calendar;
 mod channel;
 mod cli;
