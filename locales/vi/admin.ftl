@@ -28,7 +28,7 @@ export-half = 6 tháng { $half ->
 export-year = Cả năm { $year }
 export-ask-format = { $range } — chị muốn nhận tệp loại nào?
 export-coming = ⏳ Đang chuẩn bị tệp, bot sẽ gửi ngay khi xong.
-file-busy = ⏳ Tệp chị yêu cầu trước vẫn đang được chuẩn bị. Chị chờ bot gửi tệp đó rồi hãy yêu cầu tiếp nhé.
+file-busy = ⏳ Tệp chị yêu cầu trước vẫn đang được chuẩn bị. Chị chờ bot gửi xong tệp đó rồi yêu cầu tệp khác nhé.
 export-ready = 📥 { $range } — { $unit }: { $rows ->
         [0] chưa có báo cáo tháng nào.
        *[other] { $rows } báo cáo tháng.

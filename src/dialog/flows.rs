@@ -78,6 +78,9 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
             Ok(Next::Go(DialogState::Idle))
         }
         "join" => {
+            if already_joined(ctx).await? {
+                return Ok(Next::Go(DialogState::Idle));
+            }
             // Skip levels with a single choice (one province, say): fewer taps.
             let mut parent = None;
             loop {
@@ -471,6 +474,9 @@ pub(crate) async fn join_confirm_choice(
             page: 0,
         })),
         "req" => {
+            if already_joined(ctx).await? {
+                return Ok(Next::Go(DialogState::Idle));
+            }
             if let Some(wait) = super::limits::reached(ctx, Counted::JoinRequests).await? {
                 // The branch she chose stays on screen for when she may ask again.
                 ctx.say(wait);
@@ -510,6 +516,28 @@ pub(crate) async fn join_confirm_choice(
         }
         _ => Ok(bad_button(ctx)),
     }
+}
+
+/// Someone who has joined asks to join elsewhere: she is told to ask for an invite instead.
+/// An approval would move her, and drop a head's or officer's role, at the word of a head of
+/// another unit — only an operator or an invite chosen for her may do that.
+async fn already_joined(ctx: &mut Ctx<'_>) -> Result<bool, DialogError> {
+    let Some((unit_id, role)) = ctx.user.membership() else {
+        return Ok(false);
+    };
+    let lang = ctx.lang;
+    let unit = org::unit_by_id(ctx.conn, unit_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let text = tr!(
+        lang,
+        "join-already-joined",
+        unit = unit,
+        role = labels::role(lang, role)
+    );
+    menu(ctx, Some(text));
+    Ok(true)
 }
 
 /// Who decides on joining `unit`: its branch heads, or if it has none, the grassroots officers
@@ -553,6 +581,21 @@ pub(crate) async fn decide_join(
         ctx.notice = Some(tr!(lang, "error-not-yours"));
         return Ok(());
     }
+    let Some(member) = users::user_by_id(ctx.conn, req.user_id).await? else {
+        ctx.notice = Some(tr!(lang, "error-bad-button"));
+        return Ok(());
+    };
+    // She has joined since she asked (or asked while in a unit, before that was refused): an
+    // approval would move her out of her unit, and a head's role with her.
+    if req.status == "pending" && member.membership().is_some() {
+        users::withdraw_join_requests(ctx.conn, member.id, ctx.now.timestamp()).await?;
+        ctx.notice = Some(tr!(
+            lang,
+            "join-request-moot",
+            name = member.display_name.clone()
+        ));
+        return Ok(());
+    }
     if !users::decide_join_request(
         ctx.conn,
         request_id,
@@ -565,9 +608,6 @@ pub(crate) async fn decide_join(
         ctx.notice = Some(tr!(lang, "join-request-already-decided"));
         return Ok(());
     }
-    let Some(member) = users::user_by_id(ctx.conn, req.user_id).await? else {
-        return Ok(());
-    };
     let ml = Lang::parse(&member.lang).unwrap_or_default();
     if approve {
         users::bind_membership(ctx.conn, member.id, unit.id, Role::Member).await?;

@@ -198,7 +198,7 @@ impl Engine {
             return Ok(Handled::default());
         }
         let lang_hint = Lang::from_platform_hint(inbound.language_hint.as_deref());
-        let display_name: String = inbound.display_name.nfc().collect();
+        let display_name = typed(&inbound.display_name);
         let (user, dialog) = users::arrive(
             &mut tx,
             &Identity {
@@ -215,13 +215,11 @@ impl Engine {
             Some((v, json)) => (v, DialogState::from_json(&json)),
             None => (0, DialogState::Idle),
         };
-        // Vietnamese keyboards send composed or decomposed text: whatever she typed is kept
-        // composed (NFC), so one word is stored, compared and exported one way.
         let input = match &inbound.input {
-            Input::Text(text) => Input::Text(text.nfc().collect()),
+            Input::Text(text) => Input::Text(typed(text)),
             Input::Command { name, arg } => Input::Command {
                 name: name.clone(),
-                arg: arg.nfc().collect(),
+                arg: typed(arg),
             },
             other => other.clone(),
         };
@@ -338,6 +336,16 @@ impl Engine {
             duplicate: false,
         })
     }
+}
+
+/// What she typed, as it is kept. Vietnamese keyboards send composed or decomposed text: it is
+/// kept composed (NFC), so one word is stored, compared and exported one way. Control
+/// characters other than line breaks and tabs are dropped: they mean nothing to a reader, and
+/// PostgreSQL refuses a NUL in text, which failed every retry of her message.
+fn typed(text: &str) -> String {
+    text.nfc()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect()
 }
 
 /// Longest text two replies are joined into (short messages for small screens).
@@ -789,6 +797,12 @@ mod tests {
         assert_eq!(parse_choice("a:12:open"), ChoiceData::Forged);
         assert_eq!(parse_choice("d:7:"), ChoiceData::Forged);
         assert_eq!(parse_choice(""), ChoiceData::Forged);
+    }
+
+    #[test]
+    fn typed_text_is_composed_and_loses_control_characters() {
+        assert_eq!(typed("Phu\u{323} nu\u{31b}\u{303}"), "Phụ nữ");
+        assert_eq!(typed("a\u{0}b\u{7}c\u{9b}d\r\n\te🌾"), "abcd\n\te🌾");
     }
 
     #[test]

@@ -198,8 +198,76 @@ async fn a_pending_request_is_withdrawn_when_she_joins_by_invite(backend: Backen
     app.shutdown().await;
 }
 
+/// Found by `properties`: a branch head asked to join another branch and its head approved,
+/// which made her a plain member there — her own branch lost its head at the word of a head
+/// of another branch. Someone who has joined is now told to ask for an invite instead, and a
+/// request made before she joined can no longer move her.
+async fn someone_who_has_joined_cannot_be_moved_by_a_join_request(backend: Backend) {
+    use crate::direct::Desk;
+    let desk = Desk::new(backend).await;
+    let (lan, hoa, cuc) = (9101, 9102, 9103);
+    desk.join(lan, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    desk.join(hoa, "Trần Thị Hoa", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    let other = desk.unit_id(OTHER_BRANCH).await;
+
+    // She asks to join from her menu of commands: refused, nothing is requested.
+    let step = desk.command(lan, "join", "").await;
+    assert!(
+        step.text_to(lan)
+            .contains("Chị đã tham gia Chi hội phụ nữ thôn Đồng Thanh"),
+        "{}",
+        step.text_to(lan)
+    );
+    // A screen of the join dialog kept from before, tapped now: refused too.
+    let step = desk.tap(lan, &format!("d:0:u:{other}")).await;
+    assert!(step.handled.notice.is_some(), "{step:?}");
+    assert_eq!(desk.count("SELECT COUNT(*) FROM join_requests").await, 0);
+
+    // A request left pending from before she joined is moot when it is decided.
+    desk.command(cuc, "start", "").await;
+    sqlx::query(
+        "INSERT INTO join_requests (user_id, unit_id, status, created_at) VALUES ($1, $2, 'pending', 0)",
+    )
+    .bind(desk.user_id(cuc).await)
+    .bind(other)
+    .execute(desk.store.pool())
+    .await
+    .unwrap();
+    let request = desk.count("SELECT MAX(id) FROM join_requests").await;
+    desk.join(cuc, "Đinh Thị Cúc", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    // (Joining by invite withdrew it; as if it had been left pending, put it back.)
+    sqlx::query("UPDATE join_requests SET status = 'pending' WHERE id = $1")
+        .bind(request)
+        .execute(desk.store.pool())
+        .await
+        .unwrap();
+    let step = desk.tap(hoa, &format!("j:{request}:a")).await;
+    assert_eq!(
+        step.handled.notice.as_deref(),
+        Some("Đinh Thị Cúc đã tham gia một đơn vị rồi; yêu cầu này không còn hiệu lực.")
+    );
+    assert!(step.to(cuc).is_empty(), "she is told nothing: {step:?}");
+    let (role,): (String,) = sqlx::query_as("SELECT role FROM users WHERE id = $1")
+        .bind(desk.user_id(cuc).await)
+        .fetch_one(desk.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(role, "grassroots_officer");
+    let (status,): (String,) = sqlx::query_as("SELECT status FROM join_requests WHERE id = $1")
+        .bind(request)
+        .fetch_one(desk.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "withdrawn");
+    desk.close().await;
+}
+
 both_backends!(
     a_pending_request_is_withdrawn_when_she_joins_by_invite,
+    someone_who_has_joined_cannot_be_moved_by_a_join_request,
     invite_codes_bind_once_and_bad_codes_get_clear_replies,
     member_asks_to_join_a_branch_and_its_head_approves_with_one_tap,
     picking_a_unit_not_on_the_screen_is_refused,

@@ -2,9 +2,11 @@
 //! throwaway PostgreSQL database) and its own local Bot API server; the bot under test is the
 //! real engine and Telegram channel.
 
+mod direct;
 mod helpers;
 
 mod access;
+mod authorization;
 mod calendar;
 mod channel;
 mod cli;
@@ -13,6 +15,7 @@ mod faults;
 mod joining;
 mod limits;
 mod ops;
+mod properties;
 mod report;
 mod safety;
 mod storage;

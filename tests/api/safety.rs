@@ -75,6 +75,26 @@ async fn forged_and_stale_callbacks_are_refused_politely(backend: Backend) {
     app.shutdown().await;
 }
 
+/// Found by `properties`: a NUL typed in an opinion failed on PostgreSQL ("invalid byte
+/// sequence for encoding UTF8: 0x00") at every retry, and her message was set aside.
+async fn control_characters_typed_are_dropped_and_the_text_is_kept(backend: Backend) {
+    use crate::direct::Desk;
+    let desk = Desk::new(backend).await;
+    let mai = 9301;
+    desk.join(mai, "Phạm\u{0} Thị Mai", BRANCH, Role::Member)
+        .await;
+    desk.command(mai, "ykien", "").await;
+    desk.text(mai, "Chợ\u{0} thiếu\u{7} chỗ\r\nđể xe").await;
+    let step = desk.tap(mai, "d:3:named").await;
+    assert!(step.text_to(mai).contains("Đã gửi ý kiến"), "{step:?}");
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM opinions")
+        .fetch_one(desk.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(body, "Chợ thiếu chỗ\nđể xe");
+    desk.close().await;
+}
+
 async fn redelivered_update_changes_nothing_twice(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut mai = app.joined(202, "Phạm Thị Mai", BRANCH, Role::Member).await;
@@ -295,6 +315,7 @@ async fn out_of_turn_messages_get_a_friendly_answer(backend: Backend) {
 }
 
 both_backends!(
+    control_characters_typed_are_dropped_and_the_text_is_kept,
     forged_and_stale_callbacks_are_refused_politely,
     redelivered_update_changes_nothing_twice,
     double_tap_on_submit_stores_one_report,

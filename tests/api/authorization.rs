@@ -1,0 +1,431 @@
+//! The authorization matrix (issue 10, "Evidence"): every command and every kind of choice
+//! that reaches into someone's unit, for every role (none, member, branch head, grassroots
+//! officer, district and province admin), aimed at her own subtree and at another one. The
+//! expected outcome of each cell is written out below; a refused cell must also change
+//! nothing. Removing any permission check in the engine turns some cell red.
+
+use chihoi::dialog::Input;
+use chihoi::domain::role::Role;
+use chihoi::storage::users;
+
+use crate::both_backends;
+use crate::direct::{Desk, Step};
+use crate::helpers::*;
+
+/// A branch in another district: outside every subject's subtree but the province admin's.
+const FAR_BRANCH: &str = "TB-TP-LHP-T1";
+
+/// Who the subject is, one column of the matrix each.
+const SUBJECTS: [(&str, Option<(&str, Role)>); 6] = [
+    ("none", None),
+    ("member", Some((BRANCH, Role::Member))),
+    ("branch_head", Some((BRANCH, Role::BranchHead))),
+    (
+        "grassroots_officer",
+        Some((GRASSROOTS, Role::GrassrootsOfficer)),
+    ),
+    ("district_admin", Some((DISTRICT, Role::DistrictAdmin))),
+    ("province_admin", Some((PROVINCE, Role::ProvinceAdmin))),
+];
+
+/// What she gets: a message containing the start of a locale text (up to its first
+/// placeable), or a notice on the tap containing it. `Refused*` cells must change nothing.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    Says(&'static str),
+    Notice(&'static str),
+    RefusedSays(&'static str),
+    RefusedNotice(&'static str),
+    /// A message containing this very text.
+    SaysText(&'static str),
+}
+use Expect::*;
+
+/// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
+/// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
+const COMMANDS: [(&str, [Expect; 6]); 16] = [
+    (
+        "baocao",
+        [
+            RefusedSays("join-how"),
+            RefusedSays("report-not-allowed"),
+            Says("report-intro"),
+            Says("report-intro"),
+            RefusedSays("report-not-allowed"),
+            RefusedSays("report-not-allowed"),
+        ],
+    ),
+    (
+        "hoatdong",
+        [
+            RefusedSays("join-how"),
+            RefusedSays("activity-not-allowed"),
+            Says("activity-ask-group"),
+            Says("activity-ask-group"),
+            RefusedSays("activity-not-allowed"),
+            RefusedSays("activity-not-allowed"),
+        ],
+    ),
+    (
+        "khancap",
+        [
+            RefusedSays("join-how"),
+            Says("urgent-intro"),
+            Says("urgent-intro"),
+            Says("urgent-intro"),
+            Says("urgent-intro"),
+            Says("urgent-intro"),
+        ],
+    ),
+    (
+        "ykien",
+        [
+            RefusedSays("join-how"),
+            Says("opinion-ask"),
+            Says("opinion-ask"),
+            Says("opinion-ask"),
+            Says("opinion-ask"),
+            Says("opinion-ask"),
+        ],
+    ),
+    (
+        "tiendo",
+        [
+            RefusedSays("view-not-allowed"),
+            RefusedSays("view-not-allowed"),
+            RefusedSays("view-not-allowed"),
+            Says("progress-title"),
+            Says("progress-title"),
+            Says("progress-title"),
+        ],
+    ),
+    (
+        "chitieu",
+        [
+            RefusedSays("view-not-allowed"),
+            RefusedSays("view-not-allowed"),
+            RefusedSays("view-not-allowed"),
+            Says("targets-title"),
+            Says("targets-title"),
+            Says("targets-title"),
+        ],
+    ),
+    (
+        "xuat",
+        [
+            RefusedSays("view-not-allowed"),
+            RefusedSays("view-not-allowed"),
+            RefusedSays("view-not-allowed"),
+            Says("export-ask-range"),
+            Says("export-ask-range"),
+            Says("export-ask-range"),
+        ],
+    ),
+    (
+        "canhbao",
+        [
+            RefusedSays("join-how"),
+            RefusedSays("alert-list-not-allowed"),
+            RefusedSays("alert-list-not-allowed"),
+            Says("alert-list-title"),
+            Says("alert-list-title"),
+            Says("alert-list-title"),
+        ],
+    ),
+    (
+        "hoivien",
+        [
+            RefusedSays("join-how"),
+            RefusedSays("members-not-allowed"),
+            Says("members-title"),
+            RefusedSays("members-not-allowed"),
+            RefusedSays("members-not-allowed"),
+            RefusedSays("members-not-allowed"),
+        ],
+    ),
+    (
+        "join",
+        [
+            SaysText("Hội LHPN tỉnh Thái Bình — chọn tiếp"),
+            RefusedSays("join-already-joined"),
+            RefusedSays("join-already-joined"),
+            RefusedSays("join-already-joined"),
+            RefusedSays("join-already-joined"),
+            RefusedSays("join-already-joined"),
+        ],
+    ),
+    (
+        "menu",
+        [
+            Says("join-how"),
+            Says("menu-title"),
+            Says("menu-title"),
+            Says("menu-title"),
+            Says("menu-title"),
+            Says("menu-title"),
+        ],
+    ),
+    ("trogiup", [Says("help-title"); 6]),
+    ("ngonngu", [Says("language-ask"); 6]),
+    ("huy", [Says("dialog-cancelled"); 6]),
+    ("lienket", [Says("link-code"); 6]),
+    ("xoa_het", [RefusedSays("error-unknown-command"); 6]),
+];
+
+/// Choices aimed at her own subtree and at another: (data, [own, far] per column).
+const CHOICES: [(&str, [[Expect; 2]; 6]); 7] = [
+    (
+        "v:{unit}:2026-11",
+        [
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [Says("progress-title"), RefusedNotice("error-not-yours")],
+            [Says("progress-title"), RefusedNotice("error-not-yours")],
+            [Says("progress-title"), Says("progress-title")],
+        ],
+    ),
+    (
+        "k:{unit}:2026",
+        [
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [Says("targets-title"), RefusedNotice("error-not-yours")],
+            [Says("targets-title"), RefusedNotice("error-not-yours")],
+            [Says("targets-title"), Says("targets-title")],
+        ],
+    ),
+    (
+        "g:c:{unit}:2026-11",
+        [
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [Notice("chart-coming"), RefusedNotice("error-not-yours")],
+            [Notice("chart-coming"), RefusedNotice("error-not-yours")],
+            [Notice("chart-coming"), Notice("chart-coming")],
+        ],
+    ),
+    (
+        "r:2026-11:{unit}",
+        [
+            [RefusedNotice("error-not-yours"); 2],
+            [RefusedNotice("error-not-yours"); 2],
+            [RefusedNotice("error-not-yours"); 2],
+            [SaysText("🔔"), RefusedNotice("error-not-yours")],
+            [SaysText("🔔"), RefusedNotice("error-not-yours")],
+            [SaysText("🔔"), SaysText("🔔")],
+        ],
+    ),
+    (
+        "a:{alert}:ack",
+        [
+            [RefusedNotice("error-not-yours"); 2],
+            [RefusedNotice("error-not-yours"); 2],
+            [RefusedNotice("error-not-yours"); 2],
+            [Notice("alert-updated"), RefusedNotice("error-not-yours")],
+            [Notice("alert-updated"), RefusedNotice("error-not-yours")],
+            [Notice("alert-updated"), Notice("alert-updated")],
+        ],
+    ),
+    (
+        "j:{request}:a",
+        [
+            [RefusedNotice("error-not-yours"); 2],
+            [RefusedNotice("error-not-yours"); 2],
+            [Says("join-you-approved"), RefusedNotice("error-not-yours")],
+            [Says("join-you-approved"), RefusedNotice("error-not-yours")],
+            [RefusedNotice("error-not-yours"); 2],
+            [RefusedNotice("error-not-yours"); 2],
+        ],
+    ),
+    (
+        // After /hoivien: pick a member to remove (a step of that dialog).
+        "d:{version}:m:{member}",
+        [
+            [RefusedNotice("error-stale-button"); 2],
+            [RefusedNotice("error-stale-button"); 2],
+            [
+                Says("members-remove-confirm"),
+                RefusedNotice("error-not-yours"),
+            ],
+            [RefusedNotice("error-stale-button"); 2],
+            [RefusedNotice("error-stale-button"); 2],
+            [RefusedNotice("error-stale-button"); 2],
+        ],
+    ),
+];
+
+/// The start of a Vietnamese locale text, up to its first placeable, as `locales/vi` has it.
+fn head(id: &str) -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales/vi");
+    for file in std::fs::read_dir(dir).unwrap() {
+        let source = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        for line in source.lines() {
+            if let Some(text) = line.strip_prefix(&format!("{id} = ")) {
+                return text.split('{').next().unwrap_or("").trim().to_owned();
+            }
+        }
+    }
+    panic!("no message {id} in locales/vi")
+}
+
+/// What a refused action must not change: everything anyone acts on, and every role.
+async fn fingerprint(desk: &Desk) -> Vec<i64> {
+    let mut f = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM reports",
+        "SELECT COUNT(*) FROM report_drafts",
+        "SELECT COUNT(*) FROM opinions",
+        "SELECT COUNT(*) FROM activities",
+        "SELECT COUNT(*) FROM urgent_reports WHERE status <> 'open'",
+        "SELECT COUNT(*) FROM alert_events",
+        "SELECT COUNT(*) FROM join_requests WHERE status <> 'pending'",
+        "SELECT COUNT(*) FROM users WHERE role IS NOT NULL",
+        "SELECT COUNT(*) FROM outbox WHERE kind IN ('made', 'reminder', 'notice')",
+    ] {
+        f.push(desk.count(sql).await);
+    }
+    f
+}
+
+/// She taps the choice of her latest keyboard whose data ends with `:token`.
+async fn tap_token(desk: &Desk, who: i64, step: &Step, token: &str) -> Step {
+    let data = step
+        .keyboard_of(who)
+        .and_then(|m| {
+            m.choices
+                .iter()
+                .flatten()
+                .find(|c| c.data.ends_with(&format!(":{token}")))
+        })
+        .map(|c| c.data.clone())
+        .unwrap_or_else(|| panic!("no {token} for {who}: {step:?}"));
+    desk.tap(who, &data).await
+}
+
+/// An urgent report raised by `who` (a member): its alert's id.
+async fn raise_alert(desk: &Desk, who: i64) -> i64 {
+    let mut step = desk.command(who, "khancap", "").await;
+    for token in ["f:other", "v:minor", "p:5"] {
+        step = tap_token(desk, who, &step, token).await;
+    }
+    let step = desk.text(who, "Cháy rơm ở đầu làng").await;
+    tap_token(desk, who, &step, "send").await;
+    desk.count("SELECT MAX(id) FROM urgent_reports").await
+}
+
+fn check(cell: &str, step: &Step, who: i64, expect: Expect) {
+    let (wanted, in_notice) = match expect {
+        Says(id) | RefusedSays(id) => (head(id), false),
+        Notice(id) | RefusedNotice(id) => (head(id), true),
+        SaysText(text) => (text.to_owned(), false),
+    };
+    assert!(
+        !wanted.is_empty(),
+        "{cell}: {expect:?} has no text to look for"
+    );
+    let got = if in_notice {
+        step.handled.notice.clone().unwrap_or_default()
+    } else {
+        step.text_to(who)
+    };
+    assert!(
+        got.contains(&wanted),
+        "{cell}: expected {expect:?} ({wanted:?}), got notice {:?} and text {:?}",
+        step.handled.notice,
+        step.text_to(who)
+    );
+}
+
+async fn every_command_and_choice_is_allowed_or_refused_as_the_matrix_says(backend: Backend) {
+    let template = Desk::template(backend).await;
+    for (column, (role_name, subject)) in SUBJECTS.iter().enumerate() {
+        let desk = Desk::on(TestDb::copy_of(&template).await).await;
+        let me = 9500;
+        // The world she acts on: people and things in her branch and in a far one.
+        let (mai, lien, cuc, dao) = (9501, 9502, 9503, 9504);
+        desk.join(mai, "Phạm Thị Mai", BRANCH, Role::Member).await;
+        desk.join(lien, "Mạc Thị Liên", FAR_BRANCH, Role::Member)
+            .await;
+        desk.command(cuc, "start", "").await;
+        desk.command(dao, "start", "").await;
+        match subject {
+            Some((unit, role)) => {
+                desk.join(me, "Chị Chủ Thể", unit, *role).await;
+            }
+            None => {
+                desk.command(me, "start", "").await;
+            }
+        }
+        let own_alert = raise_alert(&desk, mai).await;
+        let far_alert = raise_alert(&desk, lien).await;
+        let (own_unit, far_unit) = (desk.unit_id(BRANCH).await, desk.unit_id(FAR_BRANCH).await);
+        let mut conn = desk.store.pool().acquire().await.unwrap();
+        let now = desk.now.timestamp();
+        let own_request =
+            users::create_join_request(&mut conn, desk.user_id(cuc).await, own_unit, now)
+                .await
+                .unwrap();
+        let far_request =
+            users::create_join_request(&mut conn, desk.user_id(dao).await, far_unit, now)
+                .await
+                .unwrap();
+        drop(conn);
+        let (own_member, far_member) = (desk.user_id(mai).await, desk.user_id(lien).await);
+
+        for (command, expected) in COMMANDS {
+            let before = fingerprint(&desk).await;
+            let step = desk.command(me, command, "").await;
+            let cell = format!("/{command} by {role_name}");
+            check(&cell, &step, me, expected[column]);
+            if matches!(expected[column], RefusedSays(_) | RefusedNotice(_)) {
+                assert_eq!(fingerprint(&desk).await, before, "{cell} changed something");
+            }
+            // Back to no dialog for the next row.
+            desk.command(me, "huy", "").await;
+        }
+
+        for (pattern, expected) in CHOICES {
+            for (side, (unit, alert, request, member)) in [
+                (own_unit, own_alert, own_request, own_member),
+                (far_unit, far_alert, far_request, far_member),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if pattern.starts_with("d:") {
+                    desk.command(me, "hoivien", "").await;
+                }
+                let version = desk
+                    .count(&format!(
+                        "SELECT COALESCE(MAX(version), 0) FROM dialog_states WHERE user_id = {}",
+                        desk.user_id(me).await
+                    ))
+                    .await;
+                let data = pattern
+                    .replace("{unit}", &unit.to_string())
+                    .replace("{alert}", &alert.to_string())
+                    .replace("{request}", &request.to_string())
+                    .replace("{member}", &member.to_string())
+                    .replace("{version}", &version.to_string());
+                let before = fingerprint(&desk).await;
+                let step = desk
+                    .send(me, "Chị Chủ Thể", Input::Choice(data.clone()))
+                    .await;
+                let side_name = ["own", "far"][side];
+                let cell = format!("{data} ({side_name}) by {role_name}");
+                let expect = expected[column][side];
+                check(&cell, &step, me, expect);
+                if matches!(expect, RefusedSays(_) | RefusedNotice(_)) {
+                    assert_eq!(fingerprint(&desk).await, before, "{cell} changed something");
+                }
+                desk.command(me, "huy", "").await;
+            }
+        }
+        desk.close().await;
+    }
+}
+
+both_backends!(every_command_and_choice_is_allowed_or_refused_as_the_matrix_says);
