@@ -1,7 +1,7 @@
 //! People and their access: platform identities, roles in units, invites, join requests, the
 //! processed-update ledger and dialog state.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use super::org::Unit;
 use super::{Result, StorageError, path_range_end};
@@ -137,20 +137,8 @@ pub async fn arrive(
     who: &Identity<'_>,
     now: i64,
 ) -> Result<(User, Option<(i64, String)>)> {
-    let row: Option<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<String>,
-        i64,
-        Option<i64>,
-        Option<String>,
-        Option<i64>,
-    )> = sqlx::query_as(
+    // Her account's columns (as `USER_COLUMNS`), then her dialog and when she was last seen.
+    let row = sqlx::query(
         "SELECT u.id, u.platform, u.platform_user_id, u.chat_id, u.display_name, u.lang,
                 u.unit_id, u.role, u.reachable, d.version, d.state, u.last_seen_at
          FROM identities i JOIN users u ON u.id = i.user_id
@@ -161,37 +149,26 @@ pub async fn arrive(
     .bind(who.platform_user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((
-        id,
-        platform,
-        platform_user_id,
-        chat_id,
-        name,
-        lang,
-        unit,
-        role,
-        reachable,
-        v,
-        st,
-        last_seen,
-    )) = row
-    else {
+    let Some(row) = row else {
         let user = upsert_user(conn, who, now).await?;
         let dialog = load_dialog(conn, user.id).await?;
         return Ok((user, dialog));
     };
     let user = user_from_row((
-        id,
-        platform,
-        platform_user_id,
-        chat_id,
-        name,
-        lang,
-        unit,
-        role,
-        reachable,
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+        row.try_get(5)?,
+        row.try_get(6)?,
+        row.try_get(7)?,
+        row.try_get(8)?,
     ))?;
-    let dialog = v.zip(st);
+    let version: Option<i64> = row.try_get(9)?;
+    let state: Option<String> = row.try_get(10)?;
+    let last_seen: Option<i64> = row.try_get(11)?;
+    let dialog = version.zip(state);
     let unchanged = user.platform == who.platform
         && user.platform_user_id == who.platform_user_id
         && user.chat_id == who.chat_id

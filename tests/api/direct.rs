@@ -170,12 +170,14 @@ impl Desk {
         Ok(self.deliver(handled).await)
     }
 
-    /// Delivers the rows an update queued, and returns what was "sent".
+    /// Delivers the rows an update queued, and returns what was "sent"; charts and exports,
+    /// which the running bot makes in the background, are made here before returning.
     pub async fn deliver(&self, handled: Handled) -> Step {
         self.courier
             .deliver_now(&handled.outbox_ids)
             .await
             .expect("deliver");
+        self.courier.drain_all(self.now).await.expect("make files");
         let sent = std::mem::take(&mut *self.sent.lock().unwrap());
         Step { handled, sent }
     }
