@@ -18,7 +18,8 @@
 //! …), then reads what the bot did ([`LocalBotApi::sent`], [`LocalBotApi::wait_for_sent`],
 //! [`LocalBotApi::calls`], or chat by chat, new messages and edits alike,
 //! [`LocalBotApi::wait_for_change`]) and can make Telegram misbehave ([`LocalBotApi::fail_next`],
-//! [`LocalBotApi::set_rate_limits`], [`LocalBotApi::push_blocked`]).
+//! [`LocalBotApi::fail_chat`], [`LocalBotApi::set_chaos`], [`LocalBotApi::set_rate_limits`],
+//! [`LocalBotApi::push_blocked`]).
 //!
 //! Like Telegram it rejects what Telegram rejects where bots commonly go wrong: text over 4096
 //! characters, captions over 1024, `callback_data` over 64 bytes, malformed HTML/MarkdownV2
@@ -198,6 +199,104 @@ impl Default for RateLimits {
     }
 }
 
+/// Random faults, set with [`LocalBotApi::set_chaos`]: each call of one of `methods` may be
+/// answered late, and may fail with 429 or a server error instead of being handled (a failed
+/// call changes nothing, as when Telegram refuses it).
+///
+/// The draws come from `seed`: the n-th call of those methods meets the same fate in every run
+/// with the same seed, though which call is the n-th may differ when calls race.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chaos {
+    /// Seeds the draws.
+    pub seed: u64,
+    /// Chance (0–1) that a call answers 429 with `retry_after`.
+    pub too_many_requests: f64,
+    /// Seconds a random 429 tells the client to wait.
+    pub retry_after: u32,
+    /// Chance (0–1) that a call answers `server_error_code`. teloxide sleeps 10 s after any
+    /// 5xx before returning the error, so keep it rare.
+    pub server_error: f64,
+    /// The status of a random server error (e.g. 502, 503).
+    pub server_error_code: u16,
+    /// Chance (0–1) that a call is answered late, after up to `slow_by` (drawn evenly).
+    pub slow: f64,
+    /// The longest delay of a slow answer.
+    pub slow_by: Duration,
+    /// Methods the faults apply to, in any case; the others are left alone.
+    pub methods: Vec<String>,
+}
+
+impl Chaos {
+    /// The methods that send or change what a person sees: the default [`Chaos::methods`].
+    pub const SENDING_METHODS: &[&str] = &[
+        "sendMessage",
+        "editMessageText",
+        "answerCallbackQuery",
+        "sendDocument",
+        "sendPhoto",
+    ];
+}
+
+impl Default for Chaos {
+    /// No faults yet: seed 0, every chance 0, 429s of 1 s, 502s, delays up to 500 ms, on the
+    /// sending methods.
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            too_many_requests: 0.0,
+            retry_after: 1,
+            server_error: 0.0,
+            server_error_code: 502,
+            slow: 0.0,
+            slow_by: Duration::from_millis(500),
+            methods: Self::SENDING_METHODS
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// A call's fate under [`Chaos`].
+struct ChaosState {
+    chaos: Chaos,
+    /// Lowercased [`Chaos::methods`].
+    methods: HashSet<String>,
+    rng: SplitMix64,
+}
+
+/// A small seeded generator (SplitMix64): enough for fault draws, no dependency.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Evenly in [0, 1).
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Faults the server made on purpose ([`LocalBotApi::fail_next`], [`LocalBotApi::fail_chat`],
+/// [`LocalBotApi::set_chaos`]), apart from those a misbehaving client earns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Injected {
+    /// 429s injected.
+    pub too_many_requests: u64,
+    /// 5xx answers injected.
+    pub server_errors: u64,
+    /// 403s injected.
+    pub forbidden: u64,
+    /// Calls answered late by [`Chaos`].
+    pub slow: u64,
+}
+
 /// Counters over the server's life, from [`LocalBotApi::stats`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -205,8 +304,13 @@ pub struct Stats {
     pub sends_accepted: u64,
     /// Accepted `editMessageText`/`editMessageReplyMarkup`/`editMessageCaption` calls.
     pub edits_accepted: u64,
-    /// 429 responses returned, from rate limits and from [`Failure::TooManyRequests`].
+    /// 429 responses returned, all of them: `over_limits` + `injected.too_many_requests`.
     pub too_many_requests: u64,
+    /// 429s returned because a send would have broken the [`RateLimits`]: the client sent too
+    /// fast. Zero means it kept within the limits, whatever faults were injected.
+    pub over_limits: u64,
+    /// Faults injected on purpose.
+    pub injected: Injected,
     /// Calls received per method (lowercased name), including failed and unknown ones.
     pub calls: BTreeMap<String, u64>,
     /// Webhook deliveries acknowledged with 2xx.
@@ -800,6 +904,33 @@ impl LocalBotApi {
             .extend(std::iter::repeat_n(failure, times));
     }
 
+    /// Every call naming `chat_id` fails with `failure` (`Some`) instead of being handled, until
+    /// `None`; e.g. `Failure::Forbidden("Forbidden: bot was blocked by the user")` for a person
+    /// who blocked the bot without the bot being told (unlike [`Self::push_blocked`], no
+    /// update says so, and her writing again does not lift it).
+    pub fn fail_chat(&self, chat_id: i64, failure: Option<Failure>) {
+        let mut st = self.shared.lock();
+        match failure {
+            Some(failure) => st.failing_chats.insert(chat_id, failure),
+            None => st.failing_chats.remove(&chat_id),
+        };
+    }
+
+    /// Turns random faults on (`Some`) or off (`None`, the default); a new `Some` starts the
+    /// draws again from its seed. Injected failures ([`Self::fail_next`], [`Self::fail_chat`])
+    /// come first and draw nothing.
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        self.shared.lock().chaos = chaos.map(|chaos| ChaosState {
+            methods: chaos
+                .methods
+                .iter()
+                .map(|m| m.to_ascii_lowercase())
+                .collect(),
+            rng: SplitMix64(chaos.seed),
+            chaos,
+        });
+    }
+
     /// Holds calls of `method` (matched case-insensitively): each is recorded when it arrives
     /// (see [`Self::wait_for_calls`]) but answered only after [`Self::release`], like an upload
     /// on a slow link.
@@ -978,10 +1109,16 @@ impl Shared {
 
     /// Records the call, applies injected failures, then runs the method.
     async fn call(&self, method: &str, params: Params) -> Result<Value, ApiErr> {
-        let early = self.record_call(method, &params);
+        let fate = self.record_call(method, &params);
         // Wakes `wait_for_calls`.
         self.notify();
-        if let Some(err) = early {
+        if !fate.delay.is_zero() {
+            tokio::select! {
+                () = tokio::time::sleep(fate.delay) => {}
+                () = self.shutdown.cancelled() => {}
+            }
+        }
+        if let Some(err) = fate.error {
             return Err(err);
         }
         let gate = self.lock().held.get(method).map(|tx| tx.subscribe());
@@ -1002,9 +1139,9 @@ impl Shared {
         result
     }
 
-    /// Records a call; returns the error to answer instead of handling it (unknown method or an
-    /// injected failure).
-    fn record_call(&self, method: &str, params: &Params) -> Option<ApiErr> {
+    /// Records a call; returns how long to wait before answering it and the error to answer
+    /// instead of handling it (unknown method or an injected failure).
+    fn record_call(&self, method: &str, params: &Params) -> Fate {
         let mut st = self.lock();
         if st.calls.len() >= MAX_RECORDED_CALLS {
             st.calls.pop_front();
@@ -1012,14 +1149,46 @@ impl Shared {
         st.calls.push_back((method.to_owned(), params.summary()));
         *st.stats.calls.entry(method.to_owned()).or_default() += 1;
         if !KNOWN_METHODS.contains(&method) {
-            return Some(ApiErr::new(404, "Not Found: method not found"));
+            return Fate::fail(ApiErr::new(404, "Not Found: method not found"));
         }
-        let failure = st.failures.get_mut(method).and_then(VecDeque::pop_front)?;
-        let err = ApiErr::from(&failure);
-        if err.code == 429 {
-            st.stats.too_many_requests += 1;
+        let failure = st.failures.get_mut(method).and_then(VecDeque::pop_front);
+        let failure = failure.or_else(|| {
+            let chat_id = params.chat_id().ok()?;
+            st.failing_chats.get(&chat_id).cloned()
+        });
+        if let Some(failure) = failure {
+            let err = ApiErr::from(&failure);
+            st.count_injected(&err);
+            return Fate::fail(err);
         }
-        Some(err)
+        let Some(chaos) = st.chaos.as_mut().filter(|c| c.methods.contains(method)) else {
+            return Fate::default();
+        };
+        let fault = chaos.rng.next_f64();
+        let slow = chaos.rng.next_f64() < chaos.chaos.slow;
+        let by = chaos.rng.next_f64();
+        let c = &chaos.chaos;
+        let delay = if slow {
+            c.slow_by.mul_f64(by)
+        } else {
+            Duration::ZERO
+        };
+        let error = if fault < c.too_many_requests {
+            Some(ApiErr::from(&Failure::TooManyRequests {
+                retry_after: c.retry_after,
+            }))
+        } else if fault < c.too_many_requests + c.server_error {
+            Some(ApiErr::from(&Failure::ServerError(c.server_error_code)))
+        } else {
+            None
+        };
+        if let Some(err) = &error {
+            st.count_injected(err);
+        }
+        if slow {
+            st.stats.injected.slow += 1;
+        }
+        Fate { delay, error }
     }
 
     /// Every method except `getUpdates`, under the lock.
@@ -1351,6 +1520,9 @@ struct ServerState {
     /// Recent calls, oldest first, at most [`MAX_RECORDED_CALLS`].
     calls: VecDeque<(String, Value)>,
     failures: HashMap<String, VecDeque<Failure>>,
+    /// Chats every call to which fails so ([`LocalBotApi::fail_chat`]).
+    failing_chats: HashMap<i64, Failure>,
+    chaos: Option<ChaosState>,
     /// Methods whose calls wait for [`LocalBotApi::release`] (true while held).
     held: HashMap<String, tokio::sync::watch::Sender<bool>>,
     rate_limits: Option<RateLimits>,
@@ -1388,6 +1560,8 @@ impl ServerState {
             callback_ids: HashSet::new(),
             calls: VecDeque::new(),
             failures: HashMap::new(),
+            failing_chats: HashMap::new(),
+            chaos: None,
             held: HashMap::new(),
             rate_limits: None,
             chat_sends: HashMap::new(),
@@ -1735,9 +1909,23 @@ impl ServerState {
         match verdict {
             Some(secs) => {
                 self.stats.too_many_requests += 1;
+                self.stats.over_limits += 1;
                 Err(ApiErr::too_many(secs))
             }
             None => Ok(()),
+        }
+    }
+
+    /// Counts an error answered on purpose.
+    fn count_injected(&mut self, err: &ApiErr) {
+        match err.code {
+            429 => {
+                self.stats.too_many_requests += 1;
+                self.stats.injected.too_many_requests += 1;
+            }
+            403 => self.stats.injected.forbidden += 1,
+            500.. => self.stats.injected.server_errors += 1,
+            _ => {}
         }
     }
 
@@ -1942,6 +2130,23 @@ impl FileKind {
         match self {
             Self::Document => "DOC",
             Self::Photo => "PHOTO",
+        }
+    }
+}
+
+/// What becomes of a call before it is handled: answered after `delay`, with `error` instead
+/// of its result if set.
+#[derive(Default)]
+struct Fate {
+    delay: Duration,
+    error: Option<ApiErr>,
+}
+
+impl Fate {
+    fn fail(error: ApiErr) -> Self {
+        Self {
+            delay: Duration::ZERO,
+            error: Some(error),
         }
     }
 }
@@ -3779,6 +3984,131 @@ mod tests {
         api.set_rate_limits(None);
         bot.send_message(ChatId(-100), "d").await.unwrap();
         assert_eq!(api.stats().too_many_requests, 2);
+    }
+
+    /// Status codes of `n` sendMessage calls to chats 1..=n (so no chat's limit bites), posted
+    /// one after another without teloxide (which sleeps 10 s after a 5xx).
+    async fn statuses_of_sends(api: &LocalBotApi, n: i64) -> Vec<u16> {
+        let client = teloxide::net::default_reqwest_settings()
+            .no_proxy()
+            .build()
+            .unwrap();
+        let url = format!("{}bot{}/sendMessage", api.api_url(), api.token());
+        let mut codes = Vec::new();
+        for chat in 1..=n {
+            let resp = client
+                .post(&url)
+                .json(&json!({"chat_id": chat, "text": "chào"}))
+                .send()
+                .await
+                .unwrap();
+            codes.push(resp.status().as_u16());
+        }
+        codes
+    }
+
+    #[tokio::test]
+    async fn chaos_fails_and_slows_calls_as_its_seed_says_counted_apart_from_the_limits() {
+        let chaos = Chaos {
+            seed: 7,
+            too_many_requests: 0.2,
+            server_error: 0.1,
+            slow: 0.3,
+            slow_by: Duration::from_millis(20),
+            ..Chaos::default()
+        };
+        let api = server().await;
+        api.set_chaos(Some(chaos.clone()));
+        let codes = statuses_of_sends(&api, 200).await;
+        let count = |code| codes.iter().filter(|c| **c == code).count() as u64;
+        let (ok, throttled, broken) = (count(200), count(429), count(502));
+        assert_eq!(ok + throttled + broken, 200, "{codes:?}");
+        assert!((20..=60).contains(&throttled), "{throttled} × 429");
+        assert!((8..=35).contains(&broken), "{broken} × 502");
+        let stats = api.stats();
+        assert_eq!(stats.injected.too_many_requests, throttled);
+        assert_eq!(stats.injected.server_errors, broken);
+        assert!((30..=90).contains(&stats.injected.slow), "{stats:?}");
+        assert_eq!(stats.too_many_requests, throttled);
+        assert_eq!(stats.over_limits, 0);
+        // A failed call changes nothing.
+        assert_eq!(stats.sends_accepted, ok);
+        assert_eq!(api.sent().len() as u64, ok);
+        // Methods not named are left alone.
+        let bot = api.bot();
+        for _ in 0..20 {
+            bot.get_me().await.unwrap();
+        }
+
+        // The same seed, the same fates, call by call; turned off, none.
+        let again = server().await;
+        again.set_chaos(Some(chaos));
+        assert_eq!(statuses_of_sends(&again, 200).await, codes);
+        again.set_chaos(None);
+        assert!(
+            statuses_of_sends(&again, 20)
+                .await
+                .iter()
+                .all(|c| *c == 200)
+        );
+
+        // A random 429 reaches teloxide as a RetryAfter of `retry_after`.
+        api.set_chaos(Some(Chaos {
+            too_many_requests: 1.0,
+            retry_after: 1,
+            ..Chaos::default()
+        }));
+        let refused = bot.send_message(ChatId(500), "x").await;
+        assert!(
+            matches!(refused, Err(RequestError::RetryAfter(s)) if s.seconds() == 1),
+            "{refused:?}"
+        );
+        api.set_chaos(None);
+
+        // Sends past the limits are counted apart from what was injected.
+        api.set_rate_limits(Some(RateLimits::default()));
+        bot.send_message(ChatId(600), "một").await.unwrap();
+        let over = bot.send_message(ChatId(600), "hai").await;
+        assert!(matches!(over, Err(RequestError::RetryAfter(_))), "{over:?}");
+        let stats = api.stats();
+        assert_eq!(stats.over_limits, 1);
+        assert_eq!(stats.injected.too_many_requests, throttled + 1);
+        assert_eq!(stats.too_many_requests, throttled + 2);
+    }
+
+    #[tokio::test]
+    async fn a_failing_chat_answers_its_failure_to_every_call_until_lifted() {
+        let api = server().await;
+        let bot = api.bot();
+        let lan = lan();
+        let sent = bot.send_message(ChatId(lan.id), "Câu 1").await.unwrap();
+        api.fail_chat(
+            lan.id,
+            Some(Failure::Forbidden(
+                "Forbidden: bot was blocked by the user".into(),
+            )),
+        );
+        // No update tells the bot, and her writing does not lift it.
+        api.push_text(&lan, "xin chào");
+        let blocked = bot.send_message(ChatId(lan.id), "x").await;
+        assert!(
+            matches!(blocked, Err(RequestError::Api(ApiError::BotBlocked))),
+            "{blocked:?}"
+        );
+        let edit = bot
+            .edit_message_text(ChatId(lan.id), sent.id, "Câu 2")
+            .await;
+        assert!(
+            matches!(edit, Err(RequestError::Api(ApiError::BotBlocked))),
+            "{edit:?}"
+        );
+        // Other chats are not touched.
+        bot.send_message(ChatId(2002), "y").await.unwrap();
+        assert_eq!(api.stats().injected.forbidden, 2);
+
+        api.fail_chat(lan.id, None);
+        bot.send_message(ChatId(lan.id), "z").await.unwrap();
+        assert_eq!(api.sent_to(lan.id).len(), 2);
     }
 
     #[tokio::test]

@@ -3,7 +3,8 @@
 //!
 //! One step, [`Courier::drain_once`], claims a batch of due rows of the platforms it can send
 //! to, renders scheduled ones in the recipient's language, waits for that platform's rate
-//! limiters (per bot, per chat for bulk messages, per group), sends, and records the outcome:
+//! limiters (per bot, per chat for all but the reply she is waiting for, per group), sends, and
+//! records the outcome:
 //! sent; 429 → back after `retry_after` (or a pause of its own on platforms that give none),
 //! without counting a failure, and only that platform pauses; 5xx or timeout → exponential
 //! backoff, dead-lettered after `max_attempts`; 403 → the recipient is marked unreachable, her
@@ -138,6 +139,10 @@ const FILE_LINK_HOURS: i64 = 24;
 /// this long.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
 
+/// How much longer than the platform's own period the per-chat and per-group limiters wait
+/// between two sends (see [`Limits::new`]).
+const ARRIVAL_MARGIN: f64 = 1.1;
+
 struct Limits {
     global: Budget,
     per_chat: DefaultKeyedRateLimiter<String>,
@@ -152,10 +157,16 @@ impl Limits {
         let global = Quota::with_period(period)
             .map(|q| q.allow_burst(one))
             .unwrap_or(Quota::per_second(one));
-        let chat = Quota::per_second(NonZeroU32::new(c.per_chat_per_second).unwrap_or(one))
-            .allow_burst(one);
-        let group = Quota::per_minute(NonZeroU32::new(c.per_group_per_minute).unwrap_or(one))
-            .allow_burst(one);
+        // Telegram counts a message when it arrives, and arrivals jitter by milliseconds: two
+        // sends to a chat exactly a second apart can land 999 ms apart and earn a 429. A tenth
+        // more than the period keeps them a full one apart.
+        let spaced = |per: u32, window: Duration| {
+            Quota::with_period(window.mul_f64(ARRIVAL_MARGIN) / per.max(1))
+                .map(|q| q.allow_burst(one))
+                .unwrap_or(Quota::per_second(one))
+        };
+        let chat = spaced(c.per_chat_per_second, Duration::from_secs(1));
+        let group = spaced(c.per_group_per_minute, Duration::from_secs(60));
         Self {
             global: Budget::new(RateLimiter::direct(global)),
             per_chat: RateLimiter::keyed(chat),
@@ -628,10 +639,17 @@ impl Courier {
             message.edit = None;
         }
         if outcome == SendOutcome::NotEditable {
-            lane.limits.global.take(Priority::of(row.kind)).await;
-            if row.kind.is_bulk() {
+            let priority = Priority::of(row.kind);
+            if priority == Priority::Reply {
+                // She is waiting for it: it goes at once (Telegram lets a chat have a short
+                // burst) but takes the chat's second, so that what else is for her waits.
+                let _ = lane.limits.per_chat.check_key(&row.chat_id);
+            } else {
+                // Alerts and notices too: several branches telling one officer at once must
+                // not go out faster than a message a second in her chat.
                 lane.limits.per_chat.until_key_ready(&row.chat_id).await;
             }
+            lane.limits.global.take(priority).await;
             if row.chat_id.starts_with('-') {
                 lane.limits.per_group.until_key_ready(&row.chat_id).await;
             }

@@ -66,14 +66,6 @@ impl Kind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
-
-    /// Bulk kinds respect the per-chat rate; replies and alerts go at once.
-    pub fn is_bulk(self) -> bool {
-        !matches!(
-            self,
-            Kind::Reply | Kind::Alert | Kind::AlertStatus | Kind::Made
-        )
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chihoi::config::Secret;
 use chihoi::domain::role::Role;
-use chihoi_fakes::telegram::Failure;
+use chihoi_fakes::telegram::{Failure, RateLimits};
 use teloxide::payloads::SetWebhookSetters;
 use teloxide::prelude::Requester;
 use tokio_util::sync::CancellationToken;
@@ -225,10 +225,53 @@ async fn command_menus_are_set_in_vietnamese_and_english_and_she_can_switch(back
     app.shutdown().await;
 }
 
+/// Found by `chaos::random_platform_faults_while_heads_file_lose_and_double_nothing`: a reply
+/// did not take its chat's second (and alerts waited for none), so a notice went out right
+/// behind the officer's welcome — past Telegram's one message a second in a chat, and each
+/// 429 pauses every chat's messages. Two notices for her go a second apart too.
+async fn notices_to_one_person_at_once_go_a_second_apart(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let _clock = app.run_clock();
+    let officer = app
+        .joined(505, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let lan = app
+        .joined(506, "Lê Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mai = app
+        .joined(507, "Phạm Thị Mai", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    let had = app.api.sent_to(officer.user.id).len();
+    app.api.set_rate_limits(Some(RateLimits::default()));
+    // Both heads of her branches blocked the bot; a reply to each tells the officer twice.
+    for head in [&lan, &mai] {
+        app.api.fail_chat(
+            head.user.id,
+            Some(Failure::Forbidden(
+                "Forbidden: bot was blocked by the user".into(),
+            )),
+        );
+        app.api.push_text(&head.user, "/trogiup");
+    }
+    let told = app
+        .api
+        .wait_for_sent(officer.user.id, had + 2, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        told[had..].iter().all(|m| text(m).contains("đã chặn bot")),
+        "{}",
+        texts(&told[had..])
+    );
+    assert_eq!(app.api.stats().over_limits, 0, "{:#?}", app.api.stats());
+    app.shutdown().await;
+}
+
 both_backends!(
     webhook_refuses_a_wrong_secret_and_handles_updates_with_the_right_one,
     flood_control_is_waited_out_and_the_reply_arrives_once,
     a_user_who_blocked_the_bot_is_marked_unreachable_and_skipped,
     a_server_error_from_telegram_is_retried_with_backoff,
     command_menus_are_set_in_vietnamese_and_english_and_she_can_switch,
+    notices_to_one_person_at_once_go_a_second_apart,
 );

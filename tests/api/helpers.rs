@@ -200,7 +200,8 @@ pub fn mid_november() -> DateTime<Utc> {
 }
 
 pub struct TestApp {
-    pub api: LocalBotApi,
+    /// Shared so that a [`chihoi_fakes::telegram::script::Watcher`] can hold it too.
+    pub api: Arc<LocalBotApi>,
     pub store: Store,
     pub db: TestDb,
     pub now: Arc<Mutex<DateTime<Utc>>>,
@@ -235,9 +236,11 @@ impl TestApp {
         app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
             .await
             .expect("import sample org");
-        let api = LocalBotApi::start(LocalBotApiOptions::default())
-            .await
-            .expect("local Bot API");
+        let api = Arc::new(
+            LocalBotApi::start(LocalBotApiOptions::default())
+                .await
+                .expect("local Bot API"),
+        );
         let mut app = Self {
             api,
             store,
@@ -339,6 +342,22 @@ impl TestApp {
     pub fn clock(&self) -> Clock {
         let now = self.now.clone();
         Arc::new(move || *now.lock().unwrap())
+    }
+
+    /// From now on the test's clock moves with real time, from where it stands, until the
+    /// returned guard is dropped: for tests in which the courier's pauses (after a 429) and
+    /// backoffs (after a 5xx) must end by themselves.
+    pub fn run_clock(&self) -> RunningClock {
+        let now = self.now.clone();
+        let from = self.now();
+        let started = tokio::time::Instant::now();
+        RunningClock(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let elapsed = chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+                *now.lock().unwrap() = from + elapsed;
+            }
+        }))
     }
 
     pub fn set_now(&self, t: DateTime<Utc>) {
@@ -477,6 +496,15 @@ impl TestApp {
     pub async fn shutdown(mut self) {
         self.stop_bot().await;
         self.store.close().await;
+    }
+}
+
+/// The test's clock moving with real time; stops when dropped.
+pub struct RunningClock(JoinHandle<()>);
+
+impl Drop for RunningClock {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

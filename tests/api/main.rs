@@ -9,6 +9,7 @@ mod access;
 mod authorization;
 mod calendar;
 mod channel;
+mod chaos;
 mod cli;
 mod crash;
 mod faults;
