@@ -278,6 +278,15 @@ impl Engine {
         }
         let quiet_until = self.calendars.deployment().next_sendable(now).timestamp();
         let mut outbox_ids = std::mem::take(&mut ctx.queued);
+        // Alerts and news of them go out with this update's replies, from this instance: the
+        // courier loop must not take them meanwhile (rare; ordinary steps queue none).
+        outbox::lease_unheld(
+            ctx.conn,
+            &outbox_ids,
+            &self.instance,
+            now.timestamp() + REPLY_LEASE_SECS,
+        )
+        .await?;
         let own_chat = (ctx.user.platform.clone(), ctx.user.chat_id.clone());
         let mut out = fold_replies(std::mem::take(&mut ctx.out), &own_chat);
         // A tap on the current step (or on a reminder's "make the report") turns that message

@@ -325,6 +325,31 @@ async fn claim_where(
     Ok(q.fetch_all(&mut *conn).await?)
 }
 
+/// Leases the given rows to `owner` until `until` where nobody holds them (charts and exports
+/// aside, which only the makers take): alerts an update raised go out with its replies.
+pub async fn lease_unheld(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    owner: &str,
+    until: i64,
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "UPDATE outbox SET lease_owner = $1, lease_until = $2
+         WHERE id IN ({}) AND lease_owner IS NULL AND kind <> 'made'",
+        list.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(owner).bind(until);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
 /// Keeps a row being made ours until `until`; false if it is no longer ours.
 pub async fn extend_lease(
     conn: &mut AnyConnection,

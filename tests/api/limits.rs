@@ -319,9 +319,11 @@ async fn charts_and_exports_are_limited_per_hour_and_the_chosen_range_stays(back
     };
     for i in 1..=10 {
         hoa.tap("📈 Biểu đồ").await.unwrap();
-        // A chart is drawn when sent, which may take a moment after the tap is answered.
+        // A chart is drawn in the background after the tap is answered; the next one may be
+        // asked for once this one is recorded as sent (one file at a time).
+        let made_pending = "SELECT COUNT(*) FROM outbox WHERE kind = 'made' AND status = 'pending'";
         for _ in 0..100 {
-            if photos(&hoa) == i {
+            if photos(&hoa) == i && app.count(made_pending).await == 0 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
