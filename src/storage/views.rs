@@ -101,16 +101,22 @@ pub async fn completeness_by_child_and_level(
 ) -> Result<Vec<(Option<i64>, Level, Counts)>> {
     let d = root.depth();
     let here = depth_column(d)?;
+    // A unit at the deepest level has no children to group by: its own line only.
     let child = if d < MAX_DEPTH {
-        depth_column(d + 1)?
+        format!("u.{}", depth_column(d + 1)?)
     } else {
         "NULL".to_owned()
     };
+    let group = if d < MAX_DEPTH {
+        format!("{child}, u.level")
+    } else {
+        "u.level".to_owned()
+    };
     let sql = format!(
-        "SELECT u.{child}, u.level, {STATUS_SUMS}
+        "SELECT {child}, u.level, {STATUS_SUMS}
          FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $2
          WHERE u.{here} = $1 AND u.level IN ('branch', 'grassroots')
-         GROUP BY u.{child}, u.level"
+         GROUP BY {group}"
     );
     let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sqlx::query_as(&sql)
         .bind(root.id)

@@ -112,7 +112,33 @@ async fn a_single_use_invite_redeemed_by_two_people_at_once_binds_only_one(backe
     store.close().await;
 }
 
+/// The deepest units (groups below a branch) have no children: their completeness is one
+/// statement like any other's, not a syntax error (found by the property test).
+async fn completeness_of_a_unit_at_the_deepest_level_is_read(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    let group = org::unit_by_code(&mut conn, "TB-DH-DHOP-T1-G1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(group.depth(), org::MAX_DEPTH);
+    let period = chihoi::domain::period::Period::new(2026, 11).unwrap();
+    let rows = chihoi::storage::views::completeness_by_child_and_level(
+        &mut conn,
+        &group,
+        period,
+        app.now().timestamp(),
+    )
+    .await
+    .unwrap();
+    // A group is neither a branch nor a grassroots union: nothing is expected of it.
+    assert!(rows.is_empty(), "{rows:?}");
+    drop(conn);
+    app.shutdown().await;
+}
+
 both_backends!(
+    completeness_of_a_unit_at_the_deepest_level_is_read,
     subtrees_and_lineages_follow_the_imported_tree,
     a_single_use_invite_redeemed_by_two_people_at_once_binds_only_one,
 );
