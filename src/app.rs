@@ -193,9 +193,7 @@ pub async fn create_invite(
         ));
     }
     let mut tx = store.begin().await?;
-    let unit = org::unit_by_code(&mut tx, unit_code)
-        .await?
-        .ok_or_else(|| AppError::UnknownUnit(unit_code.to_owned()))?;
+    let unit = unit_named(&mut tx, unit_code).await?;
     let code = InviteCode::generate();
     let expires_at = now + valid_for;
     users::create_invite(
@@ -217,6 +215,13 @@ pub async fn create_invite(
     })
 }
 
+/// The unit an operator named by its code, or the error naming the code.
+async fn unit_named(conn: &mut sqlx::AnyConnection, code: &str) -> Result<org::Unit, AppError> {
+    org::unit_by_code(conn, code)
+        .await?
+        .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))
+}
+
 // ---- people: who has access, changing and taking it away ------------------------------------
 
 /// `chihoi user list [--unit CODE]`: who holds which role in which unit, the apps she uses and
@@ -230,11 +235,7 @@ pub async fn user_list(
     use std::fmt::Write as _;
     let mut conn = store.pool().acquire().await?;
     let root = match unit {
-        Some(code) => Some(
-            org::unit_by_code(&mut conn, code)
-                .await?
-                .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?,
-        ),
+        Some(code) => Some(unit_named(&mut conn, code).await?),
         None => None,
     };
     let people = users::list_people(&mut conn, root.as_ref()).await?;
@@ -338,9 +339,7 @@ pub async fn user_set_role(
     let mut tx = store.begin().await?;
     let user = person(&mut tx, id).await?;
     let unit = match (unit, user.unit_id) {
-        (Some(code), _) => org::unit_by_code(&mut tx, code)
-            .await?
-            .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?,
+        (Some(code), _) => unit_named(&mut tx, code).await?,
         (None, Some(current)) => org::unit_by_id(&mut tx, current)
             .await?
             .ok_or(AppError::UnknownUser(id))?,
@@ -439,11 +438,7 @@ pub async fn invite_list(
     use std::fmt::Write as _;
     let mut conn = store.pool().acquire().await?;
     let root = match unit {
-        Some(code) => Some(
-            org::unit_by_code(&mut conn, code)
-                .await?
-                .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?,
-        ),
+        Some(code) => Some(unit_named(&mut conn, code).await?),
         None => None,
     };
     let invites = users::invites_under(&mut conn, root.as_ref()).await?;
@@ -840,9 +835,7 @@ pub async fn calendar_show(
     let calendar = match unit {
         None => config.calendars.deployment(),
         Some(code) => {
-            let u = org::unit_by_code(&mut conn, code)
-                .await?
-                .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))?;
+            let u = unit_named(&mut conn, code).await?;
             org::calendar_for(&mut conn, &config.calendars, &u).await?
         }
     };
@@ -904,9 +897,7 @@ pub async fn calendar_set(
     Calendar::new(config.timezone, &config.calendars.base.overlaid(&settings))
         .map_err(|e| AppError::Usage(format!("calendar settings: {e}")))?;
     let mut tx = store.begin().await?;
-    let u = org::unit_by_code(&mut tx, unit)
-        .await?
-        .ok_or_else(|| AppError::UnknownUnit(unit.to_owned()))?;
+    let u = unit_named(&mut tx, unit).await?;
     if u.parent_id.is_some() {
         return Err(AppError::Usage(format!(
             "{unit} is not a top unit; calendars are set per province (a top unit of the tree)"

@@ -10,13 +10,12 @@ use std::time::Duration;
 
 use chihoi::app;
 use chihoi::domain::role::Role;
-use chihoi::storage::Store;
 use chihoi_fakes::telegram::script::{NOTHING_NEW_REPORT, Sight, Watcher};
 use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions, TestUser};
 use rand::Rng;
 
 use crate::both_backends;
-use crate::helpers::{Backend, SAMPLE_ORG, TestDb};
+use crate::helpers::{Backend, TestDb};
 
 /// Branch heads filing at once.
 const HEADS: usize = 12;
@@ -79,13 +78,9 @@ async fn file_report(head: Watcher, code: String) -> Result<(), String> {
 }
 
 async fn a_bot_killed_while_heads_file_loses_and_doubles_no_report(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let store = Store::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
+    // The bot runs on the wall clock, as a process of its own.
     let now = chrono::Utc::now();
-    app::import_org_bytes(&store, SAMPLE_ORG, now)
-        .await
-        .unwrap();
+    let (db, store) = TestDb::with_sample_province(backend, now).await;
     let branches: Vec<(String,)> =
         sqlx::query_as("SELECT code FROM units WHERE level = 'branch' ORDER BY code LIMIT $1")
             .bind(HEADS as i64)

@@ -17,7 +17,7 @@ use chihoi::storage::Store;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
-use crate::helpers::{Backend, SAMPLE_ORG, TestDb, mid_november};
+use crate::helpers::{Backend, TestDb, mid_november};
 
 /// One message as the Telegram sender would receive it, rendered (files made) by the courier.
 #[derive(Debug, Clone)]
@@ -104,12 +104,7 @@ impl Desk {
     /// A database migrated and holding the sample province, closed: copy it with
     /// [`TestDb::copy_of`] for each run of a test that needs many.
     pub async fn template(backend: Backend) -> TestDb {
-        let db = TestDb::new(backend).await;
-        let store = Store::connect(&db.url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
-            .await
-            .expect("import sample org");
+        let (db, store) = TestDb::with_sample_province(backend, mid_november()).await;
         store.close().await;
         db
     }

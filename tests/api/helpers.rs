@@ -114,6 +114,18 @@ impl TestDb {
 }
 
 impl TestDb {
+    /// A fresh database, migrated, holding the sample province (imported at `now`), and the
+    /// store open on it.
+    pub async fn with_sample_province(backend: Backend, now: DateTime<Utc>) -> (Self, Store) {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        app::import_org_bytes(&store, SAMPLE_ORG, now)
+            .await
+            .expect("import sample org");
+        (db, store)
+    }
+
     /// A new database holding a copy of `template`'s (which nobody may be connected to): far
     /// quicker than migrating and importing again, for tests that need hundreds of databases.
     pub async fn copy_of(template: &TestDb) -> Self {
@@ -230,12 +242,7 @@ impl TestApp {
     /// Like [`TestApp::spawn`]; with `run_courier` false only replies go out by themselves and
     /// the test drains scheduled messages with [`TestApp::drain`].
     pub async fn spawn_with(backend: Backend, run_courier: bool) -> Self {
-        let db = TestDb::new(backend).await;
-        let store = Store::connect(&db.url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
-            .await
-            .expect("import sample org");
+        let (db, store) = TestDb::with_sample_province(backend, mid_november()).await;
         let api = Arc::new(
             LocalBotApi::start(LocalBotApiOptions::default())
                 .await
