@@ -468,7 +468,8 @@ impl Courier {
     /// loop: a file that takes minutes delays nobody else's messages.
     async fn make_files(&self, shutdown: CancellationToken) {
         let mut making: tokio::task::JoinSet<()> = tokio::task::JoinSet::new();
-        let mut in_hand: std::collections::HashMap<tokio::task::Id, OutboxRow> =
+        // The row each running task makes.
+        let mut in_hand: std::collections::HashMap<tokio::task::Id, i64> =
             std::collections::HashMap::new();
         loop {
             let room = MAKERS.saturating_sub(making.len());
@@ -477,18 +478,17 @@ impl Courier {
                     Ok(rows) => {
                         for row in rows {
                             // Our own claim, taken again, is never a second build.
-                            if in_hand.values().any(|r| r.id == row.id) {
+                            let id = row.id;
+                            if in_hand.values().any(|&r| r == id) {
                                 continue;
                             }
                             let this = self.clone();
-                            let job = row.clone();
                             let task = making.spawn(async move {
-                                let id = job.id;
-                                if let Err(e) = this.make_one(job).await {
+                                if let Err(e) = this.make_one(row).await {
                                     tracing::warn!(id, error = %e, "making a file failed; it will be tried again");
                                 }
                             });
-                            in_hand.insert(task.id(), row);
+                            in_hand.insert(task.id(), id);
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "claiming files to make failed"),
@@ -625,6 +625,17 @@ impl Courier {
             report.cancelled += 1;
             return Ok(report);
         };
+        if message.edit.is_some() && row.attempts > 0 {
+            // Tried before, perhaps sent by an instance killed before it could record it: once
+            // a newer reply has reached the chat, replaying this edit would turn her step back
+            // into an older one.
+            let mut conn = self.store.pool().acquire().await?;
+            if outbox::newer_reply_sent(&mut conn, &row.platform, &row.chat_id, row.id).await? {
+                outbox::finish(&mut conn, row.id, "cancelled", Some("superseded")).await?;
+                report.cancelled += 1;
+                return Ok(report);
+            }
+        }
         let capabilities = lane.sender.capabilities();
         if !capabilities.uploads && message.attachment.is_some() {
             self.share_by_link(row, &mut message, now).await?;

@@ -216,7 +216,7 @@ pub async fn heartbeat(conn: &mut AnyConnection, owner: &str, now: i64) -> Resul
 /// serves, whatever an earlier, killed run held is free at once.
 pub async fn release_others(conn: &mut AnyConnection, owner: &str) -> Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET lease_owner = NULL, lease_until = NULL
+        "UPDATE outbox SET lease_owner = NULL, lease_until = NULL, attempts = attempts + 1
          WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $1",
     )
     .bind(owner)
@@ -304,8 +304,11 @@ async fn claim_where(
     let platform_list = platform_list.join(", ");
     // The lease condition is repeated outside the subquery: under READ COMMITTED a row another
     // courier claimed meanwhile is re-checked against it and skipped.
+    // A row still leased when claimed was held by a courier that stopped or died: it may have
+    // been sent, so that try counts as an attempt (see `Courier::deliver_one` for edits).
     let sql = format!(
-        "UPDATE outbox SET lease_owner = $1, lease_until = $2
+        "UPDATE outbox SET lease_owner = $1, lease_until = $2,
+                           attempts = attempts + CASE WHEN lease_owner IS NULL THEN 0 ELSE 1 END
          WHERE id {open}SELECT id FROM outbox
                       WHERE status = 'pending' AND {filter} AND not_before <= $3
                         AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
@@ -366,6 +369,25 @@ pub async fn extend_lease(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Whether a reply newer than row `id` has been sent to the chat (it has moved on).
+pub async fn newer_reply_sent(
+    conn: &mut AnyConnection,
+    platform: &str,
+    chat_id: &str,
+    id: i64,
+) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox
+         WHERE chat_id = $1 AND status = 'sent' AND platform = $2 AND kind = 'reply' AND id > $3",
+    )
+    .bind(chat_id)
+    .bind(platform)
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
 }
 
 /// Whether a file she asked for is still to be made or sent.

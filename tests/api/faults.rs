@@ -154,19 +154,29 @@ async fn an_update_that_keeps_failing_is_set_aside_and_others_go_on(backend: Bac
 /// A text message to `chat` queued straight into the outbox, optionally leased to `owner`.
 async fn queue_notice(app: &TestApp, chat: i64, text: &str, lease: Option<(&str, i64)>) -> i64 {
     let out = chihoi::message::Outbound::text(chat.to_string(), text);
+    queue(app, Kind::Notice, &out, lease).await
+}
+
+/// `out` queued straight into the outbox as `kind`, optionally leased to `owner`.
+async fn queue(
+    app: &TestApp,
+    kind: Kind,
+    out: &chihoi::message::Outbound,
+    lease: Option<(&str, i64)>,
+) -> i64 {
     let mut conn = app.store.pool().acquire().await.unwrap();
     outbox::enqueue(
         &mut conn,
         &NewMessage {
             key: None,
-            kind: Kind::Notice,
+            kind,
             platform: "telegram".into(),
-            chat_id: chat.to_string(),
+            chat_id: out.chat_id.clone(),
             user_id: None,
             unit_id: None,
             period: None,
             ref_id: None,
-            body: Some(serde_json::to_string(&out).unwrap()),
+            body: Some(serde_json::to_string(out).unwrap()),
             urgent: true,
             not_before: app.now().timestamp(),
             lease: lease.map(|(o, until)| (o.to_owned(), until)),
@@ -283,6 +293,43 @@ async fn leases_of_a_killed_instance_are_taken_over_within_seconds(backend: Back
     app.shutdown().await;
 }
 
+/// A step a killed instance may already have sent is not replayed once her chat has received
+/// a newer one: the replayed edit would turn her message back into the older step (found by the
+/// SIGKILL test).
+async fn an_edit_a_killed_instance_held_is_not_replayed_over_a_newer_step(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let now = app.now().timestamp();
+    let step = |text: &str| {
+        let mut out = chihoi::message::Outbound::text("44", text);
+        out.edit = Some("7".into());
+        out
+    };
+    let old = queue(
+        &app,
+        Kind::Reply,
+        &step("Phần 2/5"),
+        Some(("instance-killed", now + 120)),
+    )
+    .await;
+    // The newer step went out from the instance that took her next tap.
+    let newer = queue(&app, Kind::Reply, &step("Phần 3/5"), None).await;
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    sqlx::query("UPDATE outbox SET status = 'sent' WHERE id = $1")
+        .bind(newer)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    outbox::heartbeat(&mut conn, "instance-killed", now - 60)
+        .await
+        .unwrap();
+    drop(conn);
+    app.drain().await;
+    assert_eq!(status_of(&app, old).await, "cancelled");
+    assert!(app.api.sent_to(44).is_empty(), "{:?}", app.api.sent_to(44));
+    assert!(app.api.calls("editMessageText").is_empty());
+    app.shutdown().await;
+}
+
 /// SQLite serves one instance: a bot restarted after a kill takes over what the killed run
 /// had leased at once.
 async fn a_restarted_bot_on_sqlite_sends_what_the_killed_run_held() {
@@ -345,6 +392,7 @@ async fn a_zalo_message_during_a_database_outage_is_handled_once_it_recovers(bac
 }
 
 both_backends!(
+    an_edit_a_killed_instance_held_is_not_replayed_over_a_newer_step,
     a_note_typed_while_the_database_fails_is_kept_and_handled_once_it_recovers,
     an_update_that_keeps_failing_is_set_aside_and_others_go_on,
     a_bad_outbox_row_is_dead_lettered_alone,
