@@ -88,7 +88,7 @@ async fn run() {
     if !export_only {
         let nov = Period::new(2026, 11).unwrap();
         let until = calendar.deadline(nov).timestamp();
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.acquire().await.unwrap();
         let province = org::unit_by_code(&mut conn, "P").await.unwrap().unwrap();
         let district = org::unit_by_code(&mut conn, "D0").await.unwrap().unwrap();
         let commune = org::unit_by_code(&mut conn, "G0").await.unwrap().unwrap();

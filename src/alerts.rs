@@ -4,8 +4,8 @@
 //! every change is shown to the reporter. Used by the dialogs that raise and move alerts
 //! (`dialog::alerts`), by the scheduler that climbs them and by delivery that renders them.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
 use crate::domain::calendar::Calendars;
 use crate::domain::report::Incident;
@@ -46,7 +46,7 @@ impl AlertStatus {
 /// the alert id and the outbox rows queued (urgent: they go out at once), or `None` when an
 /// alert with the same `origin` exists (an incident of a report resubmitted).
 pub async fn raise(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     unit: &Unit,
     reporter: &User,
@@ -65,7 +65,7 @@ pub async fn raise(
 /// Alerts the first level from `from` up that has anyone reachable, and sets when it climbs
 /// next. Returns (level reached, outbox ids, people alerted).
 async fn climb(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     alert_id: i64,
     unit: &Unit,
@@ -126,7 +126,7 @@ async fn climb(
 
 /// Tells the reporter about an event of her urgent report.
 pub async fn tell_reporter(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     alert: &Alert,
     event_id: i64,
     now: DateTime<Utc>,
@@ -157,7 +157,7 @@ pub async fn tell_reporter(
 /// Climbs every open alert whose SLA has run out. Safe to run twice at once: each climb first
 /// claims its alert by clearing `escalate_at`.
 pub async fn escalate_due(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     now: DateTime<Utc>,
 ) -> Result<usize, StorageError> {
@@ -213,7 +213,7 @@ pub fn buttons(lang: Lang, alert_id: i64, status: AlertStatus) -> Vec<Vec<Choice
 
 /// The alert as an officer reads it.
 pub async fn alert_text(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     lang: Lang,
     alert: &Alert,
 ) -> Result<String, StorageError> {

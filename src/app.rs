@@ -22,7 +22,7 @@ use crate::export::{self, ExportError, ExportFormat, Sheet};
 use crate::i18n::Lang;
 use crate::scheduler::Scheduler;
 use crate::storage::org::{self, ImportSummary};
-use crate::storage::{StorageError, Store, users};
+use crate::storage::{Conn, StorageError, Store, users};
 use crate::supervisor::supervise;
 use crate::tr;
 
@@ -146,7 +146,7 @@ pub async fn import_org_bytes(
     tx.commit().await?;
     if summary.inserted > 1000 {
         // A large import changes the tree's shape: let the planner know.
-        let mut conn = store.pool().acquire().await?;
+        let mut conn = store.acquire().await?;
         org::analyze(&mut conn).await?;
     }
     Ok(summary)
@@ -154,7 +154,7 @@ pub async fn import_org_bytes(
 
 /// `chihoi org tree [CODE]`.
 pub async fn org_tree(store: &Store, root: Option<&str>) -> Result<String, AppError> {
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     let units = org::existing_units(&mut conn).await?;
     let root = root
         .map(|c| {
@@ -216,7 +216,7 @@ pub async fn create_invite(
 }
 
 /// The unit an operator named by its code, or the error naming the code.
-async fn unit_named(conn: &mut sqlx::AnyConnection, code: &str) -> Result<org::Unit, AppError> {
+async fn unit_named(conn: &mut Conn, code: &str) -> Result<org::Unit, AppError> {
     org::unit_by_code(conn, code)
         .await?
         .ok_or_else(|| AppError::UnknownUnit(code.to_owned()))
@@ -233,7 +233,7 @@ pub async fn user_list(
     unit: Option<&str>,
 ) -> Result<String, AppError> {
     use std::fmt::Write as _;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     let root = match unit {
         Some(code) => Some(unit_named(&mut conn, code).await?),
         None => None,
@@ -286,7 +286,7 @@ pub fn parse_user_id(raw: &str) -> Result<i64, String> {
 
 /// The person behind `#id`, who must be someone people can reach (not an account merged into
 /// another).
-async fn person(conn: &mut sqlx::AnyConnection, id: i64) -> Result<users::User, AppError> {
+async fn person(conn: &mut Conn, id: i64) -> Result<users::User, AppError> {
     users::user_by_id(conn, id)
         .await?
         .filter(|u| u.platform != "merged")
@@ -296,7 +296,7 @@ async fn person(conn: &mut sqlx::AnyConnection, id: i64) -> Result<users::User, 
 /// Queues a message to her, on the app she used last, in her language (sent by the running
 /// bot, after quiet hours).
 async fn tell(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     to: &users::User,
     text: String,
@@ -436,7 +436,7 @@ pub async fn invite_list(
 ) -> Result<String, AppError> {
     use crate::domain::invite::{InviteStatus, unique_prefix_lengths};
     use std::fmt::Write as _;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     let root = match unit {
         Some(code) => Some(unit_named(&mut conn, code).await?),
         None => None,
@@ -797,7 +797,7 @@ pub async fn tick(
 /// `chihoi outbox [--dead]`.
 pub async fn outbox_status(store: &Store, dead: bool) -> Result<String, AppError> {
     use std::fmt::Write as _;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     let counts = crate::storage::outbox::status_counts(&mut conn).await?;
     let mut out = String::from("Outbox:");
     if counts.is_empty() {
@@ -831,7 +831,7 @@ pub async fn calendar_show(
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     use std::fmt::Write as _;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     let calendar = match unit {
         None => config.calendars.deployment(),
         Some(code) => {

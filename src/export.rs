@@ -16,7 +16,9 @@ use chrono::{DateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use futures::TryStreamExt;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
-use sqlx::Row;
+use sqlx::Row as _;
+
+use crate::storage::sql;
 use tokio::sync::mpsc;
 
 use crate::domain::calendar::Calendars;
@@ -408,7 +410,7 @@ impl Scope {
         lang: Lang,
         now: DateTime<Utc>,
     ) -> Result<Self, ExportError> {
-        let mut conn = store.pool().acquire().await?;
+        let mut conn = store.acquire().await?;
         let roots = match unit_code {
             Some(code) => vec![
                 org::unit_by_code(&mut conn, code)
@@ -482,7 +484,7 @@ struct Named {
 
 impl Names {
     async fn load(scope: &Scope) -> Result<Self, ExportError> {
-        let mut conn = scope.store.pool().acquire().await?;
+        let mut conn = scope.store.acquire().await?;
         let mut map: HashMap<i64, Named> = HashMap::new();
         let mut sizes = HashMap::new();
         for root in &scope.roots {
@@ -494,12 +496,12 @@ impl Names {
                 .collect::<Vec<_>>()
                 .join(" › ");
             // In path order a parent comes before its children.
-            let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            let rows: Vec<(i64, String, String, String)> = sql::query_as(
                 "SELECT id, code, name, path FROM units WHERE path >= $1 AND path < $2 ORDER BY path",
             )
             .bind(&root.path)
             .bind(path_range_end(&root.path))
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut conn)
             .await?;
             sizes.insert(root.id, rows.len());
             // Roots follow one another (they are in Vietnamese order already).
@@ -792,7 +794,10 @@ async fn write_sheet(
 ) -> Result<usize, ExportError> {
     let lang = scope.lang;
     let months = scope.month_list();
-    let mut conn = scope.store.pool().acquire().await?;
+    let mut conn = scope.store.acquire().await?;
+    // The large sheets stream their rows through sqlx (`month_by_month`), on a connection of
+    // its pool.
+    let mut raw = scope.store.pool().acquire().await?;
     let mut count = 0usize;
     for root in &scope.roots {
         let end = path_range_end(&root.path);
@@ -812,14 +817,14 @@ async fn write_sheet(
                      WHERE u.path >= $1 AND u.path < $2 AND r.period IN ({}) ORDER BY i.report_id, i.position",
                     month_params(2, months.len())
                 );
-                let mut q = sqlx::query_as::<_, (i64, String, String, i64, String)>(&sql)
+                let mut q = sql::query_as::<(i64, String, String, i64, String)>(&sql)
                     .bind(&root.path)
                     .bind(&end);
                 for m in &months {
                     q = q.bind(m);
                 }
                 let mut incidents: HashMap<i64, Vec<String>> = HashMap::new();
-                for (id, f, s, p, d) in q.fetch_all(&mut *conn).await? {
+                for (id, f, s, p, d) in q.fetch_all(&mut conn).await? {
                     let list = incidents.entry(id).or_default();
                     let line = incident_text(lang, &f, &s, p, d).unwrap_or_default();
                     list.push(format!("{}. {line}", list.len() + 1));
@@ -834,7 +839,7 @@ async fn write_sheet(
                     )
                 );
                 count += month_by_month(
-                    &mut conn,
+                    &mut raw,
                     &sql,
                     &blocks,
                     &months,
@@ -877,7 +882,7 @@ async fn write_sheet(
                 );
                 let monthly: Arc<str> = tr!(lang, "export-source-monthly").into();
                 count += month_by_month(
-                    &mut conn,
+                    &mut raw,
                     &sql,
                     &blocks,
                     &months,
@@ -907,7 +912,7 @@ async fn write_sheet(
                 .await?;
                 let (from, to) = range_bounds(scope);
                 // Urgent reports follow, as they came in: a log, in time order.
-                let urgent: Vec<(i64, i64, String, String, i64, String, String)> = sqlx::query_as(
+                let urgent: Vec<(i64, i64, String, String, i64, String, String)> = sql::query_as(
                     "SELECT u.id, a.created_at, a.field, a.severity, a.people, a.description, a.status
                      FROM urgent_reports a JOIN units u ON u.id = a.unit_id
                      WHERE u.path >= $1 AND u.path < $2 AND a.created_at >= $3 AND a.created_at < $4 AND a.source = 'adhoc'
@@ -917,7 +922,7 @@ async fn write_sheet(
                 .bind(&end)
                 .bind(from)
                 .bind(to)
-                .fetch_all(&mut *conn)
+                .fetch_all(&mut conn)
                 .await?;
                 let adhoc: Arc<str> = tr!(lang, "export-source-urgent").into();
                 for (unit, at, f, s, p, d, status) in urgent {
@@ -957,7 +962,7 @@ async fn write_sheet(
                     json_row(&scope.store, "u.id, a.display_name, r.proposals")
                 );
                 count += month_by_month(
-                    &mut conn,
+                    &mut raw,
                     &sql,
                     &blocks,
                     &months,
@@ -992,7 +997,7 @@ async fn write_sheet(
                     q = q.bind(m);
                 }
                 let anonymous: Arc<str> = tr!(lang, "opinion-anonymous-name").into();
-                let mut rows = q.fetch(&mut *conn);
+                let mut rows = q.fetch(&mut *raw);
                 while let Some(r) = rows.try_next().await? {
                     let (unit, period, at, anon, author, body): (
                         i64,
@@ -1036,8 +1041,8 @@ async fn write_sheet(
                     ("count", tr!(lang, "activity-unit-count")),
                 ];
                 let types: Vec<(String, String, String, String)> =
-                    sqlx::query_as("SELECT code, name_vi, name_en, measure FROM activity_types")
-                        .fetch_all(&mut *conn)
+                    sql::query_as("SELECT code, name_vi, name_en, measure FROM activity_types")
+                        .fetch_all(&mut conn)
                         .await?;
                 let types: HashMap<String, (Arc<str>, Arc<str>)> = types
                     .into_iter()
@@ -1052,7 +1057,7 @@ async fn write_sheet(
                     })
                     .collect();
                 count += month_by_month(
-                    &mut conn,
+                    &mut raw,
                     &sql,
                     &blocks,
                     &months,
@@ -1083,12 +1088,12 @@ async fn write_sheet(
                 // One row per month for the root and for each grassroots union under it: one
                 // grouped statement per month, whatever the number of unions.
                 let calendar = org::calendar_for(&mut conn, &scope.calendars, root).await?;
-                let mut grassroots: Vec<(i64, String, i64)> = sqlx::query_as(
+                let mut grassroots: Vec<(i64, String, i64)> = sql::query_as(
                     "SELECT id, code, depth FROM units WHERE path >= $1 AND path < $2 AND level = 'grassroots'",
                 )
                 .bind(&root.path)
                 .bind(&end)
-                .fetch_all(&mut *conn)
+                .fetch_all(&mut conn)
                 .await?;
                 grassroots.sort_by_key(|(id, _, _)| names.rank(*id));
                 let depths: std::collections::BTreeSet<i64> =

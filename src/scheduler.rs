@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 use tokio_util::sync::CancellationToken;
 
 use crate::alerts;
@@ -103,11 +103,7 @@ impl Scheduler {
         Ok((report, planned))
     }
 
-    async fn plan(
-        &self,
-        conn: &mut AnyConnection,
-        now: DateTime<Utc>,
-    ) -> Result<TickReport, StorageError> {
+    async fn plan(&self, conn: &mut Conn, now: DateTime<Utc>) -> Result<TickReport, StorageError> {
         let mut report = TickReport::default();
         for root in org::children(conn, None).await? {
             let calendar = org::calendar_for(conn, &self.calendars, &root).await?;

@@ -5,8 +5,8 @@
 //! view or export catches up first ([`catch_up`]), so nobody reads stale figures. The whole tree
 //! is re-evaluated once a day too, since the monthly-report target moves as deadlines pass.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
 use crate::domain::calendar::{Calendar, Calendars};
 use crate::domain::org::Level;
@@ -28,7 +28,7 @@ fn months_due(calendar: &Calendar, year: i32, now: DateTime<Utc>) -> Vec<Period>
 /// Every active target's progress under `unit` (from the snapshot, brought up to date first),
 /// worst first by share of its goal.
 pub async fn under(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     unit: &Unit,
     year: i32,
@@ -50,7 +50,7 @@ pub async fn under(
 }
 
 /// The grassroots union a unit belongs to (itself, or the nearest above it).
-async fn union_of(conn: &mut AnyConnection, unit: &Unit) -> Result<Option<Unit>, StorageError> {
+async fn union_of(conn: &mut Conn, unit: &Unit) -> Result<Option<Unit>, StorageError> {
     Ok(org::lineage(conn, unit)
         .await?
         .into_iter()
@@ -60,7 +60,7 @@ async fn union_of(conn: &mut AnyConnection, unit: &Unit) -> Result<Option<Unit>,
 
 /// Queues the targets around `unit_id` for re-evaluation, in the caller's transaction.
 pub async fn queue_around(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
@@ -68,7 +68,7 @@ pub async fn queue_around(
 }
 
 /// The grassroots unions behind the queued units, each once.
-async fn queued_unions(conn: &mut AnyConnection) -> Result<Option<(i64, Vec<Unit>)>, StorageError> {
+async fn queued_unions(conn: &mut Conn) -> Result<Option<(i64, Vec<Unit>)>, StorageError> {
     let Some((upto, units)) = views::queued_target_refreshes(conn).await? else {
         return Ok(None);
     };
@@ -85,7 +85,7 @@ async fn queued_unions(conn: &mut AnyConnection) -> Result<Option<(i64, Vec<Unit
 }
 
 async fn refresh_union(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     union: &Unit,
     now: DateTime<Utc>,
@@ -98,7 +98,7 @@ async fn refresh_union(
 /// Does what is queued in the caller's transaction, before a view or an export reads the
 /// snapshot. Returns the number of unions re-evaluated.
 pub async fn catch_up(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     now: DateTime<Utc>,
 ) -> Result<usize, StorageError> {
@@ -120,7 +120,7 @@ pub async fn work_off(
     now: DateTime<Utc>,
 ) -> Result<usize, StorageError> {
     let queued = {
-        let mut conn = store.pool().acquire().await?;
+        let mut conn = store.acquire().await?;
         queued_unions(&mut conn).await?
     };
     let Some((upto, unions)) = queued else {
@@ -131,7 +131,7 @@ pub async fn work_off(
         refresh_union(&mut tx, calendars, union, now).await?;
         tx.commit().await?;
     }
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     views::forget_target_refreshes(&mut conn, upto).await?;
     Ok(unions.len())
 }
@@ -139,7 +139,7 @@ pub async fn work_off(
 /// Brings the target snapshot of `unit`'s grassroots union up to date for the year of `now`
 /// (after a report, an activity or new figures), in the caller's transaction.
 pub async fn refresh_around(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     unit: &Unit,
     now: DateTime<Utc>,
@@ -159,7 +159,7 @@ pub async fn refresh_all(
     now: DateTime<Utc>,
 ) -> Result<usize, StorageError> {
     let unions = {
-        let mut conn = store.pool().acquire().await?;
+        let mut conn = store.acquire().await?;
         org::ids_at_level(&mut conn, Level::Grassroots).await?
     };
     for id in &unions {

@@ -36,7 +36,7 @@ async fn shared_file(
 ) -> Response {
     let now = (state.clock)().timestamp();
     let found = async {
-        let mut conn = state.store.pool().acquire().await?;
+        let mut conn = state.store.acquire().await?;
         files::get(&mut conn, &token, now).await
     }
     .await;
@@ -103,7 +103,7 @@ async fn healthz(State(state): State<OpsState>) -> (StatusCode, &'static str) {
 async fn metrics_page(State(state): State<OpsState>) -> Response {
     let mut body = state.metrics.render();
     let backlog = tokio::time::timeout(DATABASE_WAIT, async {
-        let mut conn = state.store.pool().acquire().await?;
+        let mut conn = state.store.acquire().await?;
         outbox::backlog(&mut conn).await
     })
     .await;

@@ -368,7 +368,7 @@ impl Courier {
         let rows = {
             // Reminders to units that reported meanwhile are dropped when rendered (and swept by
             // the scheduler), not here: this runs for every batch.
-            let mut conn = self.store.pool().acquire().await?;
+            let mut conn = self.store.acquire().await?;
             let claim = self.claim(&open, now, LEASE);
             outbox::claim_due(&mut conn, &claim, quiet, BATCH).await?
         };
@@ -405,7 +405,7 @@ impl Courier {
         room: usize,
     ) -> Result<Vec<OutboxRow>, StorageError> {
         let open = self.open_platforms(now);
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         let claim = self.claim(&open, now, MAKE_LEASE);
         outbox::claim_made(&mut conn, &claim, room as i64).await
     }
@@ -443,7 +443,7 @@ impl Courier {
                 tokio::time::sleep(MAKE_LEASE / 4).await;
                 let until = (self.clock)().timestamp() + MAKE_LEASE.as_secs() as i64;
                 let kept = async {
-                    let mut conn = self.store.pool().acquire().await?;
+                    let mut conn = self.store.acquire().await?;
                     outbox::extend_lease(&mut conn, row.id, &self.owner, until).await
                 };
                 if let Err(e) = kept.await {
@@ -517,7 +517,7 @@ impl Courier {
     pub async fn deliver_now(&self, ids: &[i64]) -> Result<DrainReport, StorageError> {
         let now = (self.clock)();
         let rows = {
-            let mut conn = self.store.pool().acquire().await?;
+            let mut conn = self.store.acquire().await?;
             let lease_until = now.timestamp() + LEASE.as_secs() as i64;
             outbox::claim_ids(&mut conn, &self.owner, ids, now.timestamp(), lease_until).await?
         };
@@ -570,7 +570,7 @@ impl Courier {
     }
 
     async fn release(&self, row: &OutboxRow, now: DateTime<Utc>) -> Result<(), StorageError> {
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         outbox::retry_later(&mut conn, row.id, &self.owner, now.timestamp(), false, None).await
     }
 
@@ -620,7 +620,7 @@ impl Courier {
             Err(e) => return self.failed(lane, row, now, format!("render: {e}")).await,
         };
         let Some(mut message) = message else {
-            let mut conn = self.store.pool().acquire().await?;
+            let mut conn = self.store.acquire().await?;
             outbox::finish(&mut conn, row.id, "cancelled", None).await?;
             report.cancelled += 1;
             return Ok(report);
@@ -629,7 +629,7 @@ impl Courier {
             // Tried before, perhaps sent by an instance killed before it could record it: once
             // a newer reply has reached the chat, replaying this edit would turn her step back
             // into an older one.
-            let mut conn = self.store.pool().acquire().await?;
+            let mut conn = self.store.acquire().await?;
             if outbox::newer_reply_sent(&mut conn, &row.platform, &row.chat_id, row.id).await? {
                 outbox::finish(&mut conn, row.id, "cancelled", Some("superseded")).await?;
                 report.cancelled += 1;
@@ -673,7 +673,7 @@ impl Courier {
             // would go out again when the lease ends.
             self.mark_sent(row, at).await?;
         }
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         match outcome {
             SendOutcome::Sent => {
                 if !capabilities.buttons && !message.choices.is_empty() {
@@ -736,13 +736,13 @@ impl Courier {
     }
 
     async fn release_others(&self) -> Result<u64, StorageError> {
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         outbox::release_others(&mut conn, &self.owner).await
     }
 
     /// Tells the other instances this one is alive (see `outbox::heartbeat`).
     pub async fn heartbeat(&self) -> Result<(), StorageError> {
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         outbox::heartbeat(&mut conn, &self.owner, (self.clock)().timestamp()).await
     }
 
@@ -751,7 +751,7 @@ impl Courier {
         let mut wait = Duration::from_millis(100);
         loop {
             let marked = async {
-                let mut conn = self.store.pool().acquire().await?;
+                let mut conn = self.store.acquire().await?;
                 outbox::mark_sent(&mut conn, row.id, &self.owner, at).await
             };
             match marked.await {
@@ -776,7 +776,7 @@ impl Courier {
         error: String,
     ) -> Result<DrainReport, StorageError> {
         let mut report = DrainReport::default();
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         let attempts = row.attempts + 1;
         if attempts >= i64::from(lane.config.max_attempts) {
             outbox::finish(&mut conn, row.id, "dead", Some(&error)).await?;
@@ -807,7 +807,7 @@ impl Courier {
             .read()
             .await
             .map_err(|e| StorageError::Corrupt(format!("reading a made file: {e}")))?;
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         let lang = match row.user_id {
             Some(id) => users::user_by_id(&mut conn, id)
                 .await?

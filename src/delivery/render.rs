@@ -3,8 +3,8 @@
 //! the reminder was queued; nothing is pending any more; the alert was resolved). Charts and
 //! exports are made here too, when their row's turn comes.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
 use crate::alerts::{self, AlertStatus};
 use crate::chart::{self, ChartText, CompletenessBar, TargetBar};
@@ -26,7 +26,7 @@ use crate::tr;
 const LISTED: usize = 15;
 
 pub async fn render(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     row: &OutboxRow,
     now: DateTime<Utc>,
@@ -115,7 +115,7 @@ pub async fn render_row(
     if row.kind == Kind::Made {
         let lang = match row.user_id {
             Some(id) => {
-                let mut conn = store.pool().acquire().await?;
+                let mut conn = store.acquire().await?;
                 users::user_by_id(&mut conn, id)
                     .await?
                     .and_then(|u| Lang::parse(&u.lang))
@@ -125,14 +125,14 @@ pub async fn render_row(
         };
         return make(store, calendars, row, lang, now, max_upload_bytes).await;
     }
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     render(&mut conn, calendars, row, now).await
 }
 
 /// The start-of-month digest to a branch: what it reported, how its union and district did,
 /// and what became of its proposals.
 async fn digest(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     row: &OutboxRow,
     lang: Lang,
@@ -218,7 +218,7 @@ async fn digest(
 }
 
 async fn reminder(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     row: &OutboxRow,
     lang: Lang,
@@ -276,7 +276,7 @@ async fn reminder(
 }
 
 async fn overdue(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     row: &OutboxRow,
     officer: &User,
     lang: Lang,
@@ -324,7 +324,7 @@ async fn overdue(
 }
 
 async fn alert_status(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     row: &OutboxRow,
     lang: Lang,
 ) -> Result<Option<String>, StorageError> {
@@ -383,7 +383,7 @@ async fn make(
     else {
         return Ok(None);
     };
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     let outbound = |text: String, attachment: Attachment| Outbound {
         chat_id: row.chat_id.clone(),
         text,

@@ -25,9 +25,9 @@ mod state;
 
 use std::sync::Arc;
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sqlx::AnyConnection;
 
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
@@ -404,7 +404,7 @@ pub(crate) enum Next {
 
 /// Per-update context handed to the flows.
 pub(crate) struct Ctx<'a> {
-    pub conn: &'a mut AnyConnection,
+    pub conn: &'a mut Conn,
     pub user: User,
     pub lang: Lang,
     pub now: DateTime<Utc>,

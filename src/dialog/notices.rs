@@ -1,8 +1,8 @@
 //! Notices the engine and the courier queue about someone: that a person can no longer be
 //! reached, told to her unit's head.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
 use crate::domain::calendar::Calendars;
 use crate::domain::role::Role;
@@ -13,7 +13,7 @@ use crate::storage::{StorageError, org};
 /// Someone blocked the bot: her unit's head (or the grassroots officers above) hears of it
 /// once a day at most.
 pub async fn tell_head_unreachable(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     calendars: &Calendars,
     platform: &str,
     chat_id: &str,

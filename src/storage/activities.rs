@@ -1,8 +1,8 @@
 //! Activities units log (campaigns, models, households helped, supervision, meetings…), their
 //! catalogue, photos, and the statistics admins enter per grassroots union.
 
+use super::sql::{self, Conn};
 use chrono::NaiveDate;
-use sqlx::AnyConnection;
 
 use super::{Result, StorageError};
 use crate::domain::period::Period;
@@ -26,8 +26,8 @@ impl ActivityType {
     }
 }
 
-pub async fn activity_types(conn: &mut AnyConnection) -> Result<Vec<ActivityType>> {
-    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+pub async fn activity_types(conn: &mut Conn) -> Result<Vec<ActivityType>> {
+    let rows: Vec<(String, String, String, String, String)> = sql::query_as(
         "SELECT code, grp, name_vi, name_en, measure FROM activity_types WHERE active = 1 ORDER BY position, code",
     )
     .fetch_all(conn)
@@ -44,7 +44,7 @@ pub async fn activity_types(conn: &mut AnyConnection) -> Result<Vec<ActivityType
         .collect())
 }
 
-pub async fn activity_type(conn: &mut AnyConnection, code: &str) -> Result<Option<ActivityType>> {
+pub async fn activity_type(conn: &mut Conn, code: &str) -> Result<Option<ActivityType>> {
     Ok(activity_types(conn)
         .await?
         .into_iter()
@@ -52,12 +52,8 @@ pub async fn activity_type(conn: &mut AnyConnection, code: &str) -> Result<Optio
 }
 
 /// Adds or updates a catalogue entry (`chihoi catalog import`).
-pub async fn upsert_activity_type(
-    conn: &mut AnyConnection,
-    t: &ActivityType,
-    position: i64,
-) -> Result<()> {
-    sqlx::query(
+pub async fn upsert_activity_type(conn: &mut Conn, t: &ActivityType, position: i64) -> Result<()> {
+    sql::query(
         "INSERT INTO activity_types (code, grp, name_vi, name_en, measure, position, active) VALUES ($1, $2, $3, $4, $5, $6, 1)
          ON CONFLICT (code) DO UPDATE SET grp = excluded.grp, name_vi = excluded.name_vi, name_en = excluded.name_en,
                                           measure = excluded.measure, position = excluded.position, active = 1",
@@ -86,15 +82,11 @@ pub struct NewActivity<'a> {
     pub platform: &'a str,
 }
 
-pub async fn insert_activity(
-    conn: &mut AnyConnection,
-    a: &NewActivity<'_>,
-    now: i64,
-) -> Result<i64> {
+pub async fn insert_activity(conn: &mut Conn, a: &NewActivity<'_>, now: i64) -> Result<i64> {
     use chrono::Datelike;
     let period = Period::new(a.date.year(), a.date.month())
         .ok_or_else(|| StorageError::Corrupt(format!("activity date {}", a.date)))?;
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = sql::query_as(
         "INSERT INTO activities (unit_id, grassroots_id, type_code, happened_on, year, period, amount, description,
                                  author_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -112,7 +104,7 @@ pub async fn insert_activity(
     .fetch_one(&mut *conn)
     .await?;
     for (file_id, size) in a.photos {
-        sqlx::query("INSERT INTO activity_photos (activity_id, platform, file_id, size_bytes) VALUES ($1, $2, $3, $4)")
+        sql::query("INSERT INTO activity_photos (activity_id, platform, file_id, size_bytes) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(a.platform)
             .bind(file_id)
@@ -125,14 +117,14 @@ pub async fn insert_activity(
 
 /// Sets the figures of a grassroots union for a year (`chihoi stats set`).
 pub async fn set_unit_stats(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_id: i64,
     year: i32,
     women_18plus: i64,
     members: i64,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO unit_stats (unit_id, year, women_18plus, members, updated_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (unit_id, year) DO UPDATE SET women_18plus = excluded.women_18plus, members = excluded.members,
                                                   updated_at = excluded.updated_at",
@@ -148,13 +140,9 @@ pub async fn set_unit_stats(
 }
 
 /// How many activities a unit logged for a period (the monthly digest).
-pub async fn count_in_period(
-    conn: &mut AnyConnection,
-    unit_id: i64,
-    period: Period,
-) -> Result<i64> {
+pub async fn count_in_period(conn: &mut Conn, unit_id: i64, period: Period) -> Result<i64> {
     let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM activities WHERE unit_id = $1 AND period = $2")
+        sql::query_as("SELECT COUNT(*) FROM activities WHERE unit_id = $1 AND period = $2")
             .bind(unit_id)
             .bind(period.to_string())
             .fetch_one(conn)
@@ -163,8 +151,8 @@ pub async fn count_in_period(
 }
 
 /// The highest catalogue position so far (new types go after it).
-pub async fn last_type_position(conn: &mut AnyConnection) -> Result<Option<i64>> {
-    let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(position) FROM activity_types")
+pub async fn last_type_position(conn: &mut Conn) -> Result<Option<i64>> {
+    let (max,): (Option<i64>,) = sql::query_as("SELECT MAX(position) FROM activity_types")
         .fetch_one(conn)
         .await?;
     Ok(max)

@@ -1,7 +1,7 @@
 //! Urgent reports and their events: the rows behind the escalation ladder ([`crate::alerts`]).
 
+use super::sql::{self, Conn};
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
 use super::{Result, StorageError, path_range_end};
 use crate::domain::alert::{Alert, AlertStatus};
@@ -9,8 +9,8 @@ use crate::domain::report::{Incident, IncidentField, Severity};
 
 type AlertRow = (i64, i64, i64, String, String, i64, String, String, i64, i64);
 
-pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Alert>> {
-    let row: Option<AlertRow> = sqlx::query_as(
+pub async fn load(conn: &mut Conn, id: i64) -> Result<Option<Alert>> {
+    let row: Option<AlertRow> = sql::query_as(
         "SELECT id, unit_id, reporter_id, field, severity, people, description, status, level, created_at
          FROM urgent_reports WHERE id = $1",
     )
@@ -52,14 +52,14 @@ pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Alert>> {
 
 /// Stores an urgent report at level 0; `None` when one with the same `origin` exists.
 pub async fn insert(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_id: i64,
     reporter_id: i64,
     incident: &Incident,
     origin: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let row: Option<(i64,)> = sqlx::query_as(
+    let row: Option<(i64,)> = sql::query_as(
         "INSERT INTO urgent_reports (unit_id, reporter_id, field, severity, people, description, status, created_at,
                                      updated_at, level, source, origin)
          VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7, 0, $8, $9)
@@ -80,13 +80,13 @@ pub async fn insert(
 }
 
 pub async fn set_level(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: i64,
     level: i64,
     escalate_at: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "UPDATE urgent_reports SET level = $1, escalate_at = $2, updated_at = $3 WHERE id = $4",
     )
     .bind(level)
@@ -99,14 +99,14 @@ pub async fn set_level(
 }
 
 pub async fn record_event(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     alert_id: i64,
     status: &str,
     level: i64,
     by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = sql::query_as(
         "INSERT INTO alert_events (alert_id, status, level, by_user, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(alert_id)
@@ -120,8 +120,8 @@ pub async fn record_event(
 }
 
 /// Open alerts whose SLA has run out: (id, escalate_at).
-pub async fn due_to_climb(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Vec<(i64, i64)>> {
-    Ok(sqlx::query_as(
+pub async fn due_to_climb(conn: &mut Conn, now: DateTime<Utc>) -> Result<Vec<(i64, i64)>> {
+    Ok(sql::query_as(
         "SELECT id, escalate_at FROM urgent_reports WHERE status = 'open' AND escalate_at IS NOT NULL AND escalate_at <= $1
          ORDER BY id",
     )
@@ -131,8 +131,8 @@ pub async fn due_to_climb(conn: &mut AnyConnection, now: DateTime<Utc>) -> Resul
 }
 
 /// Claims one climb: `false` when another pass (or an acknowledgement) was first.
-pub async fn claim_climb(conn: &mut AnyConnection, id: i64, escalate_at: i64) -> Result<bool> {
-    let claimed = sqlx::query(
+pub async fn claim_climb(conn: &mut Conn, id: i64, escalate_at: i64) -> Result<bool> {
+    let claimed = sql::query(
         "UPDATE urgent_reports SET escalate_at = NULL WHERE id = $1 AND escalate_at = $2 AND status = 'open'",
     )
     .bind(id)
@@ -144,14 +144,14 @@ pub async fn claim_climb(conn: &mut AnyConnection, id: i64, escalate_at: i64) ->
 
 /// Moves an alert from `from` to `to`; `false` when it was no longer at `from`.
 pub async fn move_status(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: i64,
     from: AlertStatus,
     to: AlertStatus,
     by: i64,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let changed = sqlx::query(
+    let changed = sql::query(
         "UPDATE urgent_reports SET status = $1, escalate_at = NULL, handled_by = $2, updated_at = $3
          WHERE id = $4 AND status = $5",
     )
@@ -166,8 +166,8 @@ pub async fn move_status(
 }
 
 /// Ids of unresolved alerts in the subtree at `path`, newest first, at most `limit`.
-pub async fn open_in_subtree(conn: &mut AnyConnection, path: &str, limit: i64) -> Result<Vec<i64>> {
-    let ids: Vec<(i64,)> = sqlx::query_as(
+pub async fn open_in_subtree(conn: &mut Conn, path: &str, limit: i64) -> Result<Vec<i64>> {
+    let ids: Vec<(i64,)> = sql::query_as(
         "SELECT a.id FROM urgent_reports a JOIN units u ON u.id = a.unit_id
          WHERE a.status <> 'resolved' AND u.path >= $1 AND u.path < $2
          ORDER BY a.created_at DESC, a.id DESC LIMIT $3",
@@ -181,12 +181,9 @@ pub async fn open_in_subtree(conn: &mut AnyConnection, path: &str, limit: i64) -
 }
 
 /// An event of an alert's life: (alert id, status, who moved it).
-pub async fn event(
-    conn: &mut AnyConnection,
-    id: i64,
-) -> Result<Option<(i64, String, Option<i64>)>> {
+pub async fn event(conn: &mut Conn, id: i64) -> Result<Option<(i64, String, Option<i64>)>> {
     Ok(
-        sqlx::query_as("SELECT alert_id, status, by_user FROM alert_events WHERE id = $1")
+        sql::query_as("SELECT alert_id, status, by_user FROM alert_events WHERE id = $1")
             .bind(id)
             .fetch_optional(conn)
             .await?,

@@ -1,7 +1,7 @@
 //! The last list of choices a text-only chat was shown (written by the courier when it sends
 //! one), so that a typed number, letter or the option's words pick from it.
 
-use sqlx::AnyConnection;
+use super::sql::{self, Conn};
 
 use super::{Result, StorageError};
 
@@ -14,7 +14,7 @@ pub struct ShownChoices {
 }
 
 pub async fn remember(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     platform: &str,
     chat_id: &str,
     shown: &ShownChoices,
@@ -22,7 +22,7 @@ pub async fn remember(
 ) -> Result<()> {
     let json =
         serde_json::to_string(&shown.items).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO chat_choices (platform, chat_id, choices, lettered, shown_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (platform, chat_id) DO UPDATE
            SET choices = excluded.choices, lettered = excluded.lettered, shown_at = excluded.shown_at",
@@ -38,11 +38,11 @@ pub async fn remember(
 }
 
 pub async fn last_shown(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     platform: &str,
     chat_id: &str,
 ) -> Result<Option<ShownChoices>> {
-    let row: Option<(String, i64)> = sqlx::query_as(
+    let row: Option<(String, i64)> = sql::query_as(
         "SELECT choices, lettered FROM chat_choices WHERE platform = $1 AND chat_id = $2",
     )
     .bind(platform)

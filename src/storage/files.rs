@@ -1,7 +1,7 @@
 //! Files shared by link (charts and exports on platforms that take no uploads): kept with an
 //! unguessable token until they expire.
 
-use sqlx::AnyConnection;
+use super::sql::{self, Conn};
 
 use super::Result;
 
@@ -13,7 +13,7 @@ pub struct SharedFile {
 }
 
 pub async fn put(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     token: &str,
     user_id: Option<i64>,
     file: &SharedFile,
@@ -21,11 +21,11 @@ pub async fn put(
     now: i64,
 ) -> Result<()> {
     // Expired files go whenever a new one comes.
-    sqlx::query("DELETE FROM shared_files WHERE expires_at <= $1")
+    sql::query("DELETE FROM shared_files WHERE expires_at <= $1")
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO shared_files (token, user_id, file_name, content_type, bytes, expires_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -42,8 +42,8 @@ pub async fn put(
 }
 
 /// The file behind `token`, unless it has expired.
-pub async fn get(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Option<SharedFile>> {
-    let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
+pub async fn get(conn: &mut Conn, token: &str, now: i64) -> Result<Option<SharedFile>> {
+    let row: Option<(String, String, Vec<u8>)> = sql::query_as(
         "SELECT file_name, content_type, bytes FROM shared_files WHERE token = $1 AND expires_at > $2",
     )
     .bind(token)

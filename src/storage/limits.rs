@@ -1,7 +1,7 @@
 //! The rows that per-person limits count ([`crate::domain::limits`]): when she last asked to
 //! join, reported something urgent, or asked for a chart or an export.
 
-use sqlx::AnyConnection;
+use super::sql::{self, Conn};
 
 use super::Result;
 
@@ -17,7 +17,7 @@ pub enum Counted {
 
 /// The times (unix seconds) of her uses after `since`, newest first, at most `max` of them.
 pub async fn recent_uses(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     counted: Counted,
     user_id: i64,
     since: i64,
@@ -38,7 +38,7 @@ pub async fn recent_uses(
              ORDER BY created_at DESC LIMIT $3"
         }
     };
-    let rows: Vec<(i64,)> = sqlx::query_as(sql)
+    let rows: Vec<(i64,)> = sql::query_as(sql)
         .bind(user_id)
         .bind(since)
         .bind(i64::from(max))

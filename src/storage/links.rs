@@ -1,25 +1,25 @@
 //! One person, several apps: `/lienket` codes and the merge of two app accounts into one
 //! person. Called by the linking dialog.
 
-use sqlx::AnyConnection;
+use super::sql::{self, Conn};
 
 use super::Result;
 use super::users::{self, User};
 
 /// Stores a one-time code for `user_id` until `expires_at`; her older codes are dropped.
 pub async fn create_code(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     code: &str,
     user_id: i64,
     expires_at: i64,
     now: i64,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM link_codes WHERE user_id = $1 OR expires_at <= $2")
+    sql::query("DELETE FROM link_codes WHERE user_id = $1 OR expires_at <= $2")
         .bind(user_id)
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO link_codes (code, user_id, expires_at) VALUES ($1, $2, $3)")
+    sql::query("INSERT INTO link_codes (code, user_id, expires_at) VALUES ($1, $2, $3)")
         .bind(code)
         .bind(user_id)
         .bind(expires_at)
@@ -30,9 +30,9 @@ pub async fn create_code(
 
 /// Takes a code: the person who asked for it, if it exists and has not expired. A code works
 /// once: taking it deletes it.
-pub async fn take_code(conn: &mut AnyConnection, code: &str, now: i64) -> Result<Option<i64>> {
+pub async fn take_code(conn: &mut Conn, code: &str, now: i64) -> Result<Option<i64>> {
     let row: Option<(i64, i64)> =
-        sqlx::query_as("DELETE FROM link_codes WHERE code = $1 RETURNING user_id, expires_at")
+        sql::query_as("DELETE FROM link_codes WHERE code = $1 RETURNING user_id, expires_at")
             .bind(code)
             .fetch_optional(conn)
             .await?;
@@ -43,28 +43,28 @@ pub async fn take_code(conn: &mut AnyConnection, code: &str, now: i64) -> Result
 /// pending join request is withdrawn, and its row stays (history may point at it) under an
 /// identity nobody can write from. Callers make sure `from` holds no membership that would be
 /// lost, and choose which app `into` is reached on ([`reach_via`]).
-pub async fn merge(conn: &mut AnyConnection, from: &User, into: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE identities SET user_id = $1 WHERE user_id = $2")
+pub async fn merge(conn: &mut Conn, from: &User, into: i64, now: i64) -> Result<()> {
+    sql::query("UPDATE identities SET user_id = $1 WHERE user_id = $2")
         .bind(into)
         .bind(from.id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM dialog_states WHERE user_id = $1")
+    sql::query("DELETE FROM dialog_states WHERE user_id = $1")
         .bind(from.id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM link_codes WHERE user_id = $1")
+    sql::query("DELETE FROM link_codes WHERE user_id = $1")
         .bind(from.id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    sql::query(
         "UPDATE join_requests SET status = 'withdrawn', decided_at = $1 WHERE user_id = $2 AND status = 'pending'",
     )
     .bind(now)
     .bind(from.id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sql::query(
         "UPDATE users SET platform = 'merged', platform_user_id = $1, chat_id = '', reachable = 0,
                           unit_id = NULL, role = NULL
          WHERE id = $2",
@@ -77,8 +77,8 @@ pub async fn merge(conn: &mut AnyConnection, from: &User, into: i64, now: i64) -
 }
 
 /// Makes `user_id` reached on the app account `via` used (she writes from it now).
-pub async fn reach_via(conn: &mut AnyConnection, user_id: i64, via: &User) -> Result<User> {
-    sqlx::query(
+pub async fn reach_via(conn: &mut Conn, user_id: i64, via: &User) -> Result<User> {
+    sql::query(
         "UPDATE users SET platform = $1, platform_user_id = $2, chat_id = $3, reachable = 1 WHERE id = $4",
     )
     .bind(&via.platform)
@@ -93,8 +93,8 @@ pub async fn reach_via(conn: &mut AnyConnection, user_id: i64, via: &User) -> Re
 }
 
 /// The apps a person can be reached on, e.g. `["telegram", "zalo"]`.
-pub async fn platforms_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
+pub async fn platforms_of(conn: &mut Conn, user_id: i64) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sql::query_as(
         "SELECT DISTINCT platform FROM identities WHERE user_id = $1 ORDER BY platform",
     )
     .bind(user_id)

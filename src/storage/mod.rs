@@ -1,11 +1,12 @@
 //! The one storage seam. The same SQL runs on SQLite (the embedded default, one instance) and
-//! on PostgreSQL (several instances) through sqlx's `Any` driver: queries are checked at run
-//! time, use `$N` placeholders (both drivers accept them), keep times as unix seconds and
-//! flags as integers, and avoid dialect features except where a backend is named. Each backend
-//! has its own migrations folder with the same file names.
+//! on PostgreSQL (several instances): queries are checked at run time, use `$N` placeholders,
+//! keep times as unix seconds and flags as integers, and avoid dialect features except where a
+//! backend is named. Each backend has its own migrations folder with the same file names.
+//! Statements go through [`sql`]: sqlx's `Any` driver on PostgreSQL, rusqlite in place on
+//! SQLite (why: see there).
 //!
-//! Functions take a `&mut AnyConnection` so that callers compose them inside one transaction
-//! (see [`Store::begin`]); row ↔ domain mapping lives here and nowhere else.
+//! Functions take a `&mut Conn` so that callers compose them inside one transaction (see
+//! [`Store::begin`]); row ↔ domain mapping lives here and nowhere else.
 
 pub mod activities;
 pub mod alerts;
@@ -17,14 +18,17 @@ pub mod org;
 pub mod outbox;
 pub mod reports;
 pub mod schedule;
+pub mod sql;
 pub mod users;
 pub mod views;
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Transaction};
+
+pub use sql::{Conn, Tx};
 
 use crate::config::DatabaseUrl;
 
@@ -51,10 +55,17 @@ pub enum StorageError {
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
+/// SQLite connections the app's statements use at once (readers beside the one writer).
+const SQLITE_CONNECTIONS: usize = 8;
+
 /// A pool on either backend.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// sqlx's pool: every statement on PostgreSQL; on SQLite the migrations, `VACUUM INTO`, the
+    /// exports' streamed reads and the tests' own checks.
     pool: AnyPool,
+    /// On SQLite, the connections of [`sql`] that every other statement runs on.
+    lite: Option<std::sync::Arc<sql::LitePool>>,
     backend: Backend,
 }
 
@@ -110,15 +121,38 @@ impl Store {
             }),
         };
         let pool = pool.connect_with(options).await?;
-        Ok(Self { pool, backend })
+        let lite = match backend {
+            Backend::Sqlite => {
+                let file = url.sqlite_file().ok_or(StorageError::Unsupported(
+                    "a SQLite database in memory (give it a file: sqlite://chihoi.db)",
+                ))?;
+                Some(sql::LitePool::open(&file, SQLITE_CONNECTIONS)?)
+            }
+            Backend::Postgres => None,
+        };
+        Ok(Self {
+            pool,
+            lite,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// sqlx's pool, for what reads or writes beside the app's own statements (streamed export
+    /// reads, tests). The app's statements go through [`Store::acquire`] and [`Store::begin`].
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A connection for statements outside a transaction (each its own on SQLite).
+    pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
+        match &self.lite {
+            Some(lite) => lite.acquire().await,
+            None => Ok(Conn::pooled(self.pool.acquire().await?)),
+        }
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -126,17 +160,18 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.acquire().await?;
         org::backfill_ancestors(&mut conn).await?;
         Ok(())
     }
 
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so
     /// two writers queue behind the busy timeout instead of one failing when it upgrades.
-    pub async fn begin(&self) -> Result<Transaction<'static, Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+    /// On SQLite the writers of this process also queue for their turn before it ([`sql`]).
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.lite {
+            Some(lite) => lite.begin().await?,
+            None => Conn::transaction(self.pool.begin().await?),
         })
     }
 
@@ -165,6 +200,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(lite) = &self.lite {
+            lite.close();
+        }
         self.pool.close().await;
     }
 }

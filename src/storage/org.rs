@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::AnyConnection;
+use super::sql::{self, Conn};
 
 use super::{Result, StorageError, path_range_end};
 use crate::collation;
@@ -58,16 +58,16 @@ fn units_from_rows(rows: Vec<UnitRow>) -> Result<Vec<Unit>> {
     rows.into_iter().map(unit_from_row).collect()
 }
 
-pub async fn all_units(conn: &mut AnyConnection) -> Result<Vec<Unit>> {
+pub async fn all_units(conn: &mut Conn) -> Result<Vec<Unit>> {
     let rows: Vec<UnitRow> =
-        sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY path"))
+        sql::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY path"))
             .fetch_all(conn)
             .await?;
     units_from_rows(rows)
 }
 
 /// The tree as the import planner sees it.
-pub async fn existing_units(conn: &mut AnyConnection) -> Result<Vec<ExistingUnit>> {
+pub async fn existing_units(conn: &mut Conn) -> Result<Vec<ExistingUnit>> {
     let units = all_units(conn).await?;
     let codes: HashMap<i64, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
     units
@@ -99,11 +99,7 @@ pub struct ImportSummary {
 }
 
 /// Applies a validated plan. Inserts come parents first, so each parent's id is known.
-pub async fn apply_import(
-    conn: &mut AnyConnection,
-    plan: &ImportPlan,
-    now: i64,
-) -> Result<ImportSummary> {
+pub async fn apply_import(conn: &mut Conn, plan: &ImportPlan, now: i64) -> Result<ImportSummary> {
     let mut ids: HashMap<String, (i64, String)> = all_units(conn)
         .await?
         .into_iter()
@@ -116,7 +112,7 @@ pub async fn apply_import(
                 StorageError::Corrupt(format!("parent {p} of {} not stored", rec.code))
             })?),
         };
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) = sql::query_as(
             "INSERT INTO units (code, parent_id, level, name, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(rec.code.as_str())
@@ -134,7 +130,7 @@ pub async fn apply_import(
         ids.insert(rec.code.as_str().to_owned(), (id, path));
     }
     for rec in &plan.renames {
-        sqlx::query("UPDATE units SET name = $1 WHERE code = $2")
+        sql::query("UPDATE units SET name = $1 WHERE code = $2")
             .bind(rec.name.as_str())
             .bind(rec.code.as_str())
             .execute(&mut *conn)
@@ -148,11 +144,11 @@ pub async fn apply_import(
 }
 
 /// Stores a unit's path, depth and ancestor columns (`a0`..`a4`).
-async fn set_path(conn: &mut AnyConnection, id: i64, path: &str) -> Result<()> {
+async fn set_path(conn: &mut Conn, id: i64, path: &str) -> Result<()> {
     let ids: Vec<i64> = path.split('/').filter_map(|s| s.parse().ok()).collect();
     let depth = ids.len() as i64 - 1;
     let a = |k: usize| ids.get(k).copied();
-    sqlx::query("UPDATE units SET path = $1, depth = $2, a0 = $3, a1 = $4, a2 = $5, a3 = $6, a4 = $7 WHERE id = $8")
+    sql::query("UPDATE units SET path = $1, depth = $2, a0 = $3, a1 = $4, a2 = $5, a3 = $6, a4 = $7 WHERE id = $8")
         .bind(path)
         .bind(depth)
         .bind(a(0))
@@ -167,9 +163,9 @@ async fn set_path(conn: &mut AnyConnection, id: i64, path: &str) -> Result<()> {
 }
 
 /// Fills the ancestor columns of units stored before they existed.
-pub async fn backfill_ancestors(conn: &mut AnyConnection) -> Result<u64> {
+pub async fn backfill_ancestors(conn: &mut Conn) -> Result<u64> {
     let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, path FROM units WHERE a0 IS NULL AND path <> ''")
+        sql::query_as("SELECT id, path FROM units WHERE a0 IS NULL AND path <> ''")
             .fetch_all(&mut *conn)
             .await?;
     for (id, path) in &rows {
@@ -189,18 +185,18 @@ impl Unit {
     }
 }
 
-pub async fn unit_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Unit>> {
+pub async fn unit_by_code(conn: &mut Conn, code: &str) -> Result<Option<Unit>> {
     let row: Option<UnitRow> =
-        sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE code = $1"))
+        sql::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE code = $1"))
             .bind(code)
             .fetch_optional(conn)
             .await?;
     row.map(unit_from_row).transpose()
 }
 
-pub async fn unit_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Unit>> {
+pub async fn unit_by_id(conn: &mut Conn, id: i64) -> Result<Option<Unit>> {
     let row: Option<UnitRow> =
-        sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1"))
+        sql::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1"))
             .bind(id)
             .fetch_optional(conn)
             .await?;
@@ -208,10 +204,10 @@ pub async fn unit_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Unit
 }
 
 /// Direct children, in Vietnamese order of their names (as people look for them), then by code.
-pub async fn children(conn: &mut AnyConnection, parent: Option<i64>) -> Result<Vec<Unit>> {
+pub async fn children(conn: &mut Conn, parent: Option<i64>) -> Result<Vec<Unit>> {
     let rows: Vec<UnitRow> = match parent {
         Some(id) => {
-            sqlx::query_as(&format!(
+            sql::query_as(&format!(
                 "SELECT {UNIT_COLUMNS} FROM units WHERE parent_id = $1"
             ))
             .bind(id)
@@ -219,7 +215,7 @@ pub async fn children(conn: &mut AnyConnection, parent: Option<i64>) -> Result<V
             .await?
         }
         None => {
-            sqlx::query_as(&format!(
+            sql::query_as(&format!(
                 "SELECT {UNIT_COLUMNS} FROM units WHERE parent_id IS NULL"
             ))
             .fetch_all(conn)
@@ -275,14 +271,14 @@ pub fn tree_order<'a>(
 }
 
 /// The unit and every unit above it, root first.
-pub async fn lineage(conn: &mut AnyConnection, unit: &Unit) -> Result<Vec<Unit>> {
+pub async fn lineage(conn: &mut Conn, unit: &Unit) -> Result<Vec<Unit>> {
     let ids = unit.lineage_ids();
     let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {UNIT_COLUMNS} FROM units WHERE id IN ({}) ORDER BY depth",
         params.join(", ")
     );
-    let mut q = sqlx::query_as::<_, UnitRow>(&sql);
+    let mut q = sql::query_as::<UnitRow>(&sql);
     for id in &ids {
         q = q.bind(*id);
     }
@@ -290,8 +286,8 @@ pub async fn lineage(conn: &mut AnyConnection, unit: &Unit) -> Result<Vec<Unit>>
 }
 
 /// Every unit in the subtree rooted at `root`, the root included, in path order.
-pub async fn subtree(conn: &mut AnyConnection, root: &Unit) -> Result<Vec<Unit>> {
-    let rows: Vec<UnitRow> = sqlx::query_as(&format!(
+pub async fn subtree(conn: &mut Conn, root: &Unit) -> Result<Vec<Unit>> {
+    let rows: Vec<UnitRow> = sql::query_as(&format!(
         "SELECT {UNIT_COLUMNS} FROM units WHERE path >= $1 AND path < $2 ORDER BY path"
     ))
     .bind(&root.path)
@@ -302,7 +298,7 @@ pub async fn subtree(conn: &mut AnyConnection, root: &Unit) -> Result<Vec<Unit>>
 }
 
 /// `Tỉnh … › Huyện … › Xã … › Chi hội …`, for exports and summaries.
-pub async fn path_names(conn: &mut AnyConnection, unit: &Unit) -> Result<String> {
+pub async fn path_names(conn: &mut Conn, unit: &Unit) -> Result<String> {
     Ok(lineage(conn, unit)
         .await?
         .iter()
@@ -312,12 +308,9 @@ pub async fn path_names(conn: &mut AnyConnection, unit: &Unit) -> Result<String>
 }
 
 /// A top unit's calendar override, if any.
-pub async fn calendar_override(
-    conn: &mut AnyConnection,
-    root_id: i64,
-) -> Result<Option<CalendarSettings>> {
+pub async fn calendar_override(conn: &mut Conn, root_id: i64) -> Result<Option<CalendarSettings>> {
     let row: Option<(String,)> =
-        sqlx::query_as("SELECT settings FROM calendar_overrides WHERE unit_id = $1")
+        sql::query_as("SELECT settings FROM calendar_overrides WHERE unit_id = $1")
             .bind(root_id)
             .fetch_optional(conn)
             .await?;
@@ -326,13 +319,13 @@ pub async fn calendar_override(
 }
 
 pub async fn set_calendar_override(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root_id: i64,
     settings: &CalendarSettings,
     now: i64,
 ) -> Result<()> {
     let json = serde_json::to_string(settings).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO calendar_overrides (unit_id, settings, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (unit_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
     )
@@ -345,19 +338,15 @@ pub async fn set_calendar_override(
 }
 
 /// The calendar that applies to `unit`: the deployment's, with its top unit's override.
-pub async fn calendar_for(
-    conn: &mut AnyConnection,
-    calendars: &Calendars,
-    unit: &Unit,
-) -> Result<Calendar> {
+pub async fn calendar_for(conn: &mut Conn, calendars: &Calendars, unit: &Unit) -> Result<Calendar> {
     let root = unit.lineage_ids().first().copied().unwrap_or(unit.id);
     let over = calendar_override(conn, root).await?;
     Ok(calendars.with_override(over.as_ref()))
 }
 
 /// Ids of every unit at `level`, in id order.
-pub async fn ids_at_level(conn: &mut AnyConnection, level: Level) -> Result<Vec<i64>> {
-    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM units WHERE level = $1 ORDER BY id")
+pub async fn ids_at_level(conn: &mut Conn, level: Level) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sql::query_as("SELECT id FROM units WHERE level = $1 ORDER BY id")
         .bind(level.as_str())
         .fetch_all(conn)
         .await?;
@@ -365,8 +354,8 @@ pub async fn ids_at_level(conn: &mut AnyConnection, level: Level) -> Result<Vec<
 }
 
 /// Tells the planner the tree's new shape (after a large import).
-pub async fn analyze(conn: &mut AnyConnection) -> Result<()> {
-    sqlx::query("ANALYZE units").execute(conn).await?;
+pub async fn analyze(conn: &mut Conn) -> Result<()> {
+    sql::query("ANALYZE units").execute(conn).await?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 //! between Telegram's answer and `mark_sent` and its lease runs out, exactly once; logical
 //! duplicates are impossible because every scheduled message has a unique `dedupe_key`.
 
-use sqlx::AnyConnection;
+use super::sql::{self, Conn};
 
 use super::{Backend, Result, StorageError};
 use crate::domain::period::Period;
@@ -145,7 +145,7 @@ fn from_row(r: Row) -> Result<OutboxRow> {
 
 /// The claimed rows, urgent first; a row that cannot be read (a kind or period this version
 /// does not know) is dead-lettered on its own instead of failing every claim.
-async fn sorted(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<OutboxRow>> {
+async fn sorted(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<OutboxRow>> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let id = row.0;
@@ -162,8 +162,8 @@ async fn sorted(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<OutboxRo
 }
 
 /// Adds a message; `None` when a message with the same key exists already.
-pub async fn enqueue(conn: &mut AnyConnection, m: &NewMessage, now: i64) -> Result<Option<i64>> {
-    let row: Option<(i64,)> = sqlx::query_as(
+pub async fn enqueue(conn: &mut Conn, m: &NewMessage, now: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = sql::query_as(
         "INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent,
                              not_before, status, attempts, created_at, lease_owner, lease_until)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12, $13, $14)
@@ -195,8 +195,8 @@ const LEASE_OF_THE_GONE: &str =
     "(lease_owner <> $1 AND lease_owner IN (SELECT name FROM instances WHERE seen_at < $3 - 15))";
 
 /// This instance is alive (its leases stay its own).
-pub async fn heartbeat(conn: &mut AnyConnection, owner: &str, now: i64) -> Result<()> {
-    sqlx::query(
+pub async fn heartbeat(conn: &mut Conn, owner: &str, now: i64) -> Result<()> {
+    sql::query(
         "INSERT INTO instances (name, seen_at) VALUES ($1, $2)
          ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at",
     )
@@ -205,7 +205,7 @@ pub async fn heartbeat(conn: &mut AnyConnection, owner: &str, now: i64) -> Resul
     .execute(&mut *conn)
     .await?;
     // Instances gone for a day are forgotten (their leases expired long ago).
-    sqlx::query("DELETE FROM instances WHERE seen_at < $1")
+    sql::query("DELETE FROM instances WHERE seen_at < $1")
         .bind(now - 86_400)
         .execute(conn)
         .await?;
@@ -214,8 +214,8 @@ pub async fn heartbeat(conn: &mut AnyConnection, owner: &str, now: i64) -> Resul
 
 /// Gives up every lease but `owner`'s: at the start of the one instance a SQLite database
 /// serves, whatever an earlier, killed run held is free at once.
-pub async fn release_others(conn: &mut AnyConnection, owner: &str) -> Result<u64> {
-    Ok(sqlx::query(
+pub async fn release_others(conn: &mut Conn, owner: &str) -> Result<u64> {
+    Ok(sql::query(
         "UPDATE outbox SET lease_owner = NULL, lease_until = NULL, attempts = attempts + 1
          WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $1",
     )
@@ -241,7 +241,7 @@ pub struct Claim<'a> {
 /// Claims up to `limit` due rows (charts and exports aside) as `claim` says. During quiet
 /// hours only urgent rows are due.
 pub async fn claim_due(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     claim: &Claim<'_>,
     quiet: bool,
     limit: i64,
@@ -263,11 +263,7 @@ pub async fn claim_due(
 
 /// Claims due charts and exports to make (see `Courier::run`), oldest first; the courier's
 /// own claims leave them alone, as a file can take minutes to make and upload.
-pub async fn claim_made(
-    conn: &mut AnyConnection,
-    claim: &Claim<'_>,
-    limit: i64,
-) -> Result<Vec<OutboxRow>> {
+pub async fn claim_made(conn: &mut Conn, claim: &Claim<'_>, limit: i64) -> Result<Vec<OutboxRow>> {
     let rows = claim_where(conn, claim, "kind = 'made'", limit).await?;
     sorted(conn, rows).await
 }
@@ -275,7 +271,7 @@ pub async fn claim_made(
 /// Leases up to `limit` pending, due rows matching `filter` (fixed SQL, never input) that
 /// nobody alive holds.
 async fn claim_where(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     claim: &Claim<'_>,
     filter: &str,
     limit: i64,
@@ -317,7 +313,7 @@ async fn claim_where(
            AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
          RETURNING {COLUMNS}"
     );
-    let mut q = sqlx::query_as::<_, Row>(&sql)
+    let mut q = sql::query_as::<Row>(&sql)
         .bind(owner)
         .bind(lease_until)
         .bind(now)
@@ -330,12 +326,7 @@ async fn claim_where(
 
 /// Leases the given rows to `owner` until `until` where nobody holds them (charts and exports
 /// aside, which only the makers take): alerts an update raised go out with its replies.
-pub async fn lease_unheld(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    owner: &str,
-    until: i64,
-) -> Result<()> {
+pub async fn lease_unheld(conn: &mut Conn, ids: &[i64], owner: &str, until: i64) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -345,7 +336,7 @@ pub async fn lease_unheld(
          WHERE id IN ({}) AND lease_owner IS NULL AND kind <> 'made'",
         list.join(", ")
     );
-    let mut q = sqlx::query(&sql).bind(owner).bind(until);
+    let mut q = sql::query(&sql).bind(owner).bind(until);
     for id in ids {
         q = q.bind(*id);
     }
@@ -354,13 +345,8 @@ pub async fn lease_unheld(
 }
 
 /// Keeps a row being made ours until `until`; false if it is no longer ours.
-pub async fn extend_lease(
-    conn: &mut AnyConnection,
-    id: i64,
-    owner: &str,
-    until: i64,
-) -> Result<bool> {
-    let done = sqlx::query(
+pub async fn extend_lease(conn: &mut Conn, id: i64, owner: &str, until: i64) -> Result<bool> {
+    let done = sql::query(
         "UPDATE outbox SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
     )
     .bind(until)
@@ -373,12 +359,12 @@ pub async fn extend_lease(
 
 /// Whether a reply newer than row `id` has been sent to the chat (it has moved on).
 pub async fn newer_reply_sent(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     platform: &str,
     chat_id: &str,
     id: i64,
 ) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
+    let n: i64 = sql::query_scalar(
         "SELECT COUNT(*) FROM outbox
          WHERE chat_id = $1 AND status = 'sent' AND platform = $2 AND kind = 'reply' AND id > $3",
     )
@@ -391,8 +377,8 @@ pub async fn newer_reply_sent(
 }
 
 /// Whether a file she asked for is still to be made or sent.
-pub async fn made_pending_for(conn: &mut AnyConnection, user_id: i64) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
+pub async fn made_pending_for(conn: &mut Conn, user_id: i64) -> Result<bool> {
+    let n: i64 = sql::query_scalar(
         "SELECT COUNT(*) FROM outbox WHERE user_id = $1 AND kind = 'made' AND status = 'pending'",
     )
     .bind(user_id)
@@ -405,7 +391,7 @@ pub async fn made_pending_for(conn: &mut AnyConnection, user_id: i64) -> Result<
 /// Rows the engine leased to this instance (30 s) are ours; a row this instance's courier loop
 /// has meanwhile claimed (120 s) is not taken a second time, or it would be sent twice.
 pub async fn claim_ids(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     owner: &str,
     ids: &[i64],
     now: i64,
@@ -423,7 +409,7 @@ pub async fn claim_ids(
          RETURNING {COLUMNS}",
         list.join(", ")
     );
-    let mut q = sqlx::query_as::<_, Row>(&sql)
+    let mut q = sql::query_as::<Row>(&sql)
         .bind(owner)
         .bind(lease_until)
         .bind(now);
@@ -434,8 +420,8 @@ pub async fn claim_ids(
     sorted(conn, rows).await
 }
 
-pub async fn mark_sent(conn: &mut AnyConnection, id: i64, owner: &str, now: i64) -> Result<bool> {
-    let done = sqlx::query(
+pub async fn mark_sent(conn: &mut Conn, id: i64, owner: &str, now: i64) -> Result<bool> {
+    let done = sql::query(
         "UPDATE outbox SET status = 'sent', sent_at = $1, lease_owner = NULL, lease_until = NULL
          WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
     )
@@ -449,14 +435,14 @@ pub async fn mark_sent(conn: &mut AnyConnection, id: i64, owner: &str, now: i64)
 
 /// Gives the row back to be tried at `not_before`; a failed attempt is counted.
 pub async fn retry_later(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: i64,
     owner: &str,
     not_before: i64,
     failed: bool,
     error: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "UPDATE outbox SET not_before = $1, attempts = attempts + $2, last_error = COALESCE($3, last_error),
                            lease_owner = NULL, lease_until = NULL
          WHERE id = $4 AND lease_owner = $5",
@@ -472,13 +458,8 @@ pub async fn retry_later(
 }
 
 /// Ends a row without sending: `dead` (failed for good), `unreachable`, or `cancelled`.
-pub async fn finish(
-    conn: &mut AnyConnection,
-    id: i64,
-    status: &str,
-    error: Option<&str>,
-) -> Result<()> {
-    sqlx::query(
+pub async fn finish(conn: &mut Conn, id: i64, status: &str, error: Option<&str>) -> Result<()> {
+    sql::query(
         "UPDATE outbox SET status = $1, last_error = COALESCE($2, last_error), attempts = attempts + $3,
                            lease_owner = NULL, lease_until = NULL
          WHERE id = $4 AND status = 'pending'",
@@ -493,8 +474,8 @@ pub async fn finish(
 }
 
 /// Stops everything still waiting for a chat that can no longer be reached.
-pub async fn cancel_chat(conn: &mut AnyConnection, platform: &str, chat_id: &str) -> Result<u64> {
-    let done = sqlx::query(
+pub async fn cancel_chat(conn: &mut Conn, platform: &str, chat_id: &str) -> Result<u64> {
+    let done = sql::query(
         "UPDATE outbox SET status = 'unreachable', lease_owner = NULL, lease_until = NULL
          WHERE platform = $1 AND chat_id = $2 AND status = 'pending'",
     )
@@ -506,8 +487,8 @@ pub async fn cancel_chat(conn: &mut AnyConnection, platform: &str, chat_id: &str
 }
 
 /// Reminders to units that have reported since they were queued are not sent.
-pub async fn cancel_answered_reminders(conn: &mut AnyConnection) -> Result<u64> {
-    let done = sqlx::query(
+pub async fn cancel_answered_reminders(conn: &mut Conn) -> Result<u64> {
+    let done = sql::query(
         "UPDATE outbox SET status = 'cancelled'
          WHERE status = 'pending' AND kind = 'reminder' AND lease_owner IS NULL
            AND EXISTS (SELECT 1 FROM reports r WHERE r.unit_id = outbox.unit_id AND r.period = outbox.period)",
@@ -518,16 +499,16 @@ pub async fn cancel_answered_reminders(conn: &mut AnyConnection) -> Result<u64> 
 }
 
 /// The newest row's id (0 when empty).
-pub async fn last_id(conn: &mut AnyConnection) -> Result<i64> {
-    let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM outbox")
+pub async fn last_id(conn: &mut Conn) -> Result<i64> {
+    let (max,): (Option<i64>,) = sql::query_as("SELECT MAX(id) FROM outbox")
         .fetch_one(conn)
         .await?;
     Ok(max.unwrap_or(0))
 }
 
 /// Ids of the rows queued after `id`, oldest first.
-pub async fn ids_after(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>> {
-    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE id > $1 ORDER BY id")
+pub async fn ids_after(conn: &mut Conn, id: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sql::query_as("SELECT id FROM outbox WHERE id > $1 ORDER BY id")
         .bind(id)
         .fetch_all(conn)
         .await?;
@@ -535,9 +516,9 @@ pub async fn ids_after(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>> {
 }
 
 /// Rows per status, for admins and benchmarks.
-pub async fn status_counts(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>> {
+pub async fn status_counts(conn: &mut Conn) -> Result<Vec<(String, i64)>> {
     Ok(
-        sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+        sql::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
             .fetch_all(conn)
             .await?,
     )
@@ -557,8 +538,8 @@ pub struct Backlog {
 
 /// Pending and dead rows per kind, in one grouped statement that reads only those rows
 /// (through the `outbox_claim` index, which starts with `status`), never the sent history.
-pub async fn backlog(conn: &mut AnyConnection) -> Result<Vec<Backlog>> {
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+pub async fn backlog(conn: &mut Conn) -> Result<Vec<Backlog>> {
+    let rows: Vec<(String, String, i64, i64)> = sql::query_as(
         "SELECT kind, status, COUNT(*), MIN(created_at) FROM outbox
          WHERE status IN ('pending', 'dead') GROUP BY kind, status",
     )
@@ -599,8 +580,8 @@ pub struct DeadLetter {
     pub created_at: i64,
 }
 
-pub async fn dead_letters(conn: &mut AnyConnection, limit: i64) -> Result<Vec<DeadLetter>> {
-    let rows: Vec<(i64, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+pub async fn dead_letters(conn: &mut Conn, limit: i64) -> Result<Vec<DeadLetter>> {
+    let rows: Vec<(i64, String, String, i64, Option<String>, i64)> = sql::query_as(
         "SELECT id, kind, chat_id, attempts, last_error, created_at FROM outbox WHERE status = 'dead'
          ORDER BY id DESC LIMIT $1",
     )

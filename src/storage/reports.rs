@@ -1,7 +1,7 @@
 //! Monthly reports (drafts and submitted), their incidents, urgent reports and members'
 //! opinions.
 
-use sqlx::AnyConnection;
+use super::sql::{self, Conn};
 
 use super::{Result, StorageError, org, path_range_end};
 use crate::domain::period::Period;
@@ -14,12 +14,12 @@ fn corrupt(what: impl std::fmt::Display) -> StorageError {
 }
 
 pub async fn load_draft(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_id: i64,
     period: Period,
 ) -> Result<Option<ReportDraft>> {
     let row: Option<(String,)> =
-        sqlx::query_as("SELECT body FROM report_drafts WHERE unit_id = $1 AND period = $2")
+        sql::query_as("SELECT body FROM report_drafts WHERE unit_id = $1 AND period = $2")
             .bind(unit_id)
             .bind(period.to_string())
             .fetch_optional(conn)
@@ -29,7 +29,7 @@ pub async fn load_draft(
 }
 
 pub async fn save_draft(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_id: i64,
     period: Period,
     draft: &ReportDraft,
@@ -37,7 +37,7 @@ pub async fn save_draft(
     now: i64,
 ) -> Result<()> {
     let body = serde_json::to_string(draft).map_err(corrupt)?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO report_drafts (unit_id, period, body, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (unit_id, period) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
     )
@@ -51,8 +51,8 @@ pub async fn save_draft(
     Ok(())
 }
 
-pub async fn delete_draft(conn: &mut AnyConnection, unit_id: i64, period: Period) -> Result<()> {
-    sqlx::query("DELETE FROM report_drafts WHERE unit_id = $1 AND period = $2")
+pub async fn delete_draft(conn: &mut Conn, unit_id: i64, period: Period) -> Result<()> {
+    sql::query("DELETE FROM report_drafts WHERE unit_id = $1 AND period = $2")
         .bind(unit_id)
         .bind(period.to_string())
         .execute(conn)
@@ -76,14 +76,14 @@ pub struct StoredReport {
 /// Stores the unit's report for the period: the first submission inserts, a correction
 /// replaces the answers and bumps the revision. Incidents are replaced with the report's.
 pub async fn upsert_report(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_id: i64,
     period: Period,
     author_id: i64,
     report: &MonthlyReport,
     now: i64,
 ) -> Result<(i64, i64)> {
-    let (id, revision): (i64, i64) = sqlx::query_as(
+    let (id, revision): (i64, i64) = sql::query_as(
         "INSERT INTO reports (unit_id, period, author_id, labour_level, labour_note, living_level, living_note,
                               thoughts_level, thoughts_note, proposals, submitted_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
@@ -107,12 +107,12 @@ pub async fn upsert_report(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM incidents WHERE report_id = $1")
+    sql::query("DELETE FROM incidents WHERE report_id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
     for (pos, inc) in report.incidents.iter().enumerate() {
-        sqlx::query(
+        sql::query(
             "INSERT INTO incidents (report_id, position, field, severity, people, description) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
@@ -155,8 +155,8 @@ fn answer(level: &str, note: Option<String>) -> Result<SectionAnswer> {
     })
 }
 
-async fn incidents_of(conn: &mut AnyConnection, report_id: i64) -> Result<Vec<Incident>> {
-    let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+async fn incidents_of(conn: &mut Conn, report_id: i64) -> Result<Vec<Incident>> {
+    let rows: Vec<(String, String, i64, String)> = sql::query_as(
         "SELECT field, severity, people, description FROM incidents WHERE report_id = $1 ORDER BY position",
     )
     .bind(report_id)
@@ -176,7 +176,7 @@ async fn incidents_of(conn: &mut AnyConnection, report_id: i64) -> Result<Vec<In
         .collect()
 }
 
-async fn report_from_row(conn: &mut AnyConnection, row: ReportRow) -> Result<StoredReport> {
+async fn report_from_row(conn: &mut Conn, row: ReportRow) -> Result<StoredReport> {
     let (
         id,
         unit_id,
@@ -212,11 +212,11 @@ async fn report_from_row(conn: &mut AnyConnection, row: ReportRow) -> Result<Sto
 }
 
 pub async fn load_report(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_id: i64,
     period: Period,
 ) -> Result<Option<StoredReport>> {
-    let row: Option<ReportRow> = sqlx::query_as(&format!(
+    let row: Option<ReportRow> = sql::query_as(&format!(
         "SELECT {REPORT_COLUMNS} FROM reports r WHERE r.unit_id = $1 AND r.period = $2"
     ))
     .bind(unit_id)
@@ -241,7 +241,7 @@ pub struct Opinion {
 }
 
 pub async fn insert_opinion(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_id: i64,
     author_id: i64,
     anonymous: bool,
@@ -249,7 +249,7 @@ pub async fn insert_opinion(
     period: Period,
     now: i64,
 ) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = sql::query_as(
         "INSERT INTO opinions (unit_id, author_id, anonymous, body, period, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(unit_id)
@@ -264,12 +264,8 @@ pub async fn insert_opinion(
 }
 
 /// The period's opinions sent to a unit; anonymous ones carry no name.
-pub async fn opinions_for(
-    conn: &mut AnyConnection,
-    unit_id: i64,
-    period: Period,
-) -> Result<Vec<Opinion>> {
-    let rows: Vec<(i64, i64, i64, String, String, i64)> = sqlx::query_as(
+pub async fn opinions_for(conn: &mut Conn, unit_id: i64, period: Period) -> Result<Vec<Opinion>> {
+    let rows: Vec<(i64, i64, i64, String, String, i64)> = sql::query_as(
         "SELECT o.id, o.author_id, o.anonymous, u.display_name, o.body, o.created_at
          FROM opinions o JOIN users u ON u.id = o.author_id
          WHERE o.unit_id = $1 AND o.period = $2 ORDER BY o.created_at, o.id",
@@ -309,11 +305,11 @@ pub struct Expected {
 /// set-based query; in tree order with siblings by name ([`org::tree_order`]), as the overdue
 /// summary lists them.
 pub async fn expected_units(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root_path: &str,
     period: Period,
 ) -> Result<Vec<Expected>> {
-    let rows: Vec<(i64, String, String, String, String, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String, String, String, Option<i64>)> = sql::query_as(
         "SELECT u.id, u.code, u.name, u.path, u.level, r.submitted_at
          FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $1
          WHERE u.level IN ('branch', 'grassroots') AND u.path >= $2 AND u.path < $3",

@@ -1,8 +1,8 @@
 //! The scheduler's set-based statements: each queues one kind of scheduled message for every
 //! person concerned below a root unit, once (the dedupe key names the logical message).
 
+use super::sql::{self, Conn};
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
 use super::{Result, path_range_end};
 use crate::domain::period::Period;
@@ -10,14 +10,14 @@ use crate::domain::period::Period;
 /// The prompt (event 0) or a reminder to every reporting person of a unit below `root_path`
 /// that has not reported — one set-based statement, however many units.
 pub async fn queue_reminders(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root_path: &str,
     period: Period,
     event: usize,
     not_before: i64,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent,
                              not_before, status, attempts, created_at)
          SELECT 'remind:' || $1 || ':' || $2 || ':' || u.unit_id || ':' || u.id, 'reminder', u.platform, u.chat_id,
@@ -41,13 +41,13 @@ pub async fn queue_reminders(
 
 /// The digest of `period` to every branch head below `root_path`, once each.
 pub async fn queue_digests(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root_path: &str,
     period: Period,
     not_before: i64,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent,
                              not_before, status, attempts, created_at)
          SELECT 'digest:' || $1 || ':' || u.id, 'digest', u.platform, u.chat_id, u.id, u.unit_id, $1, NULL, NULL, 0,
@@ -69,14 +69,14 @@ pub async fn queue_digests(
 /// One overdue summary per grassroots officer and district admin below `root_path` for this
 /// round; a summary with nothing pending is dropped when it would be sent.
 pub async fn queue_overdue(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root_path: &str,
     period: Period,
     round: u32,
     not_before: i64,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent,
                              not_before, status, attempts, created_at)
          SELECT 'overdue:' || $1 || ':' || $2 || ':' || u.id, 'overdue', u.platform, u.chat_id, u.id, u.unit_id,

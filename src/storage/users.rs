@@ -1,7 +1,7 @@
 //! People and their access: platform identities, roles in units, invites, join requests, the
 //! processed-update ledger and dialog state.
 
-use sqlx::{AnyConnection, Row};
+use super::sql::{self, Conn};
 
 use super::org::Unit;
 use super::{Result, StorageError, path_range_end};
@@ -79,8 +79,8 @@ pub struct Identity<'a> {
 /// Finds or creates the person behind a platform identity and makes this identity the app she
 /// used last (where reminders and alerts go); refreshes her chat and name, and marks her
 /// reachable again (she just wrote to us).
-pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64) -> Result<User> {
-    let known: Option<UserRow> = sqlx::query_as(&format!(
+pub async fn upsert_user(conn: &mut Conn, who: &Identity<'_>, now: i64) -> Result<User> {
+    let known: Option<UserRow> = sql::query_as(&format!(
         "UPDATE users SET platform = $1, platform_user_id = $2, chat_id = $3, display_name = $4,
                           reachable = 1, last_seen_at = $5
          WHERE id = (SELECT user_id FROM identities WHERE platform = $1 AND platform_user_id = $2)
@@ -96,7 +96,7 @@ pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64)
     if let Some(row) = known {
         return user_from_row(row);
     }
-    let row: UserRow = sqlx::query_as(&format!(
+    let row: UserRow = sql::query_as(&format!(
         "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, created_at, last_seen_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
          ON CONFLICT (platform, platform_user_id) DO UPDATE
@@ -113,7 +113,7 @@ pub async fn upsert_user(conn: &mut AnyConnection, who: &Identity<'_>, now: i64)
     .fetch_one(&mut *conn)
     .await?;
     let user = user_from_row(row)?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO identities (platform, platform_user_id, user_id, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (platform, platform_user_id) DO NOTHING",
     )
@@ -133,12 +133,12 @@ const LAST_SEEN_GRAIN_SECS: i64 = 15 * 60;
 /// is written only when the platform tells something new (another app, chat or name, or she
 /// was marked unreachable).
 pub async fn arrive(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     who: &Identity<'_>,
     now: i64,
 ) -> Result<(User, Option<(i64, String)>)> {
     // Her account's columns (as `USER_COLUMNS`), then her dialog and when she was last seen.
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT u.id, u.platform, u.platform_user_id, u.chat_id, u.display_name, u.lang,
                 u.unit_id, u.role, u.reachable, d.version, d.state, u.last_seen_at
          FROM identities i JOIN users u ON u.id = i.user_id
@@ -183,17 +183,17 @@ pub async fn arrive(
     Ok((upsert_user(conn, who, now).await?, dialog))
 }
 
-pub async fn user_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<User>> {
+pub async fn user_by_id(conn: &mut Conn, id: i64) -> Result<Option<User>> {
     let row: Option<UserRow> =
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        sql::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_optional(conn)
             .await?;
     row.map(user_from_row).transpose()
 }
 
-pub async fn set_lang(conn: &mut AnyConnection, user_id: i64, lang: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+pub async fn set_lang(conn: &mut Conn, user_id: i64, lang: &str) -> Result<()> {
+    sql::query("UPDATE users SET lang = $1 WHERE id = $2")
         .bind(lang)
         .bind(user_id)
         .execute(conn)
@@ -202,12 +202,12 @@ pub async fn set_lang(conn: &mut AnyConnection, user_id: i64, lang: &str) -> Res
 }
 
 pub async fn bind_membership(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: i64,
     unit_id: i64,
     role: Role,
 ) -> Result<()> {
-    sqlx::query("UPDATE users SET unit_id = $1, role = $2 WHERE id = $3")
+    sql::query("UPDATE users SET unit_id = $1, role = $2 WHERE id = $3")
         .bind(unit_id)
         .bind(role.as_str())
         .bind(user_id)
@@ -218,11 +218,11 @@ pub async fn bind_membership(
 
 /// A platform told us she blocked the bot or is gone.
 pub async fn mark_unreachable(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     platform: &str,
     platform_user_id: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE users SET reachable = 0 WHERE platform = $1 AND platform_user_id = $2")
+    sql::query("UPDATE users SET reachable = 0 WHERE platform = $1 AND platform_user_id = $2")
         .bind(platform)
         .bind(platform_user_id)
         .execute(conn)
@@ -231,12 +231,8 @@ pub async fn mark_unreachable(
 }
 
 /// Whoever is reached in this chat (the app she used last).
-pub async fn user_in_chat(
-    conn: &mut AnyConnection,
-    platform: &str,
-    chat_id: &str,
-) -> Result<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
+pub async fn user_in_chat(conn: &mut Conn, platform: &str, chat_id: &str) -> Result<Option<User>> {
+    let row: Option<UserRow> = sql::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users WHERE platform = $1 AND chat_id = $2 ORDER BY id LIMIT 1"
     ))
     .bind(platform)
@@ -247,12 +243,8 @@ pub async fn user_in_chat(
 }
 
 /// Sending to a chat failed for good: whoever is reached there is unreachable now.
-pub async fn mark_chat_unreachable(
-    conn: &mut AnyConnection,
-    platform: &str,
-    chat_id: &str,
-) -> Result<()> {
-    sqlx::query("UPDATE users SET reachable = 0 WHERE platform = $1 AND chat_id = $2")
+pub async fn mark_chat_unreachable(conn: &mut Conn, platform: &str, chat_id: &str) -> Result<()> {
+    sql::query("UPDATE users SET reachable = 0 WHERE platform = $1 AND chat_id = $2")
         .bind(platform)
         .bind(chat_id)
         .execute(conn)
@@ -262,7 +254,7 @@ pub async fn mark_chat_unreachable(
 
 /// Reachable users holding one of `roles` in one of `unit_ids`.
 pub async fn users_in_units_with_roles(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     unit_ids: &[i64],
     roles: &[Role],
 ) -> Result<Vec<User>> {
@@ -279,7 +271,7 @@ pub async fn users_in_units_with_roles(
         units.join(", "),
         role_params.join(", ")
     );
-    let mut q = sqlx::query_as::<_, UserRow>(&sql);
+    let mut q = sql::query_as::<UserRow>(&sql);
     for id in unit_ids {
         q = q.bind(*id);
     }
@@ -310,7 +302,7 @@ pub struct Listed {
 
 /// People holding a role in the subtree of `root`; without it, everyone who ever wrote to the
 /// bot (those without a role last). Ordered by unit, then rank, then name.
-pub async fn list_people(conn: &mut AnyConnection, root: Option<&Unit>) -> Result<Vec<Listed>> {
+pub async fn list_people(conn: &mut Conn, root: Option<&Unit>) -> Result<Vec<Listed>> {
     let filter = if root.is_some() {
         "AND un.path >= $1 AND un.path < $2"
     } else {
@@ -331,13 +323,13 @@ pub async fn list_people(conn: &mut AnyConnection, root: Option<&Unit>) -> Resul
          FROM users u LEFT JOIN units un ON un.id = u.unit_id
          WHERE u.platform <> 'merged' {filter}"
     );
-    let mut q = sqlx::query_as::<_, Row>(&sql);
+    let mut q = sql::query_as::<Row>(&sql);
     if let Some(root) = root {
         q = q.bind(&root.path).bind(path_range_end(&root.path));
     }
     let rows = q.fetch_all(&mut *conn).await?;
     let apps: Vec<(i64, String)> =
-        sqlx::query_as("SELECT user_id, platform FROM identities ORDER BY user_id, platform")
+        sql::query_as("SELECT user_id, platform FROM identities ORDER BY user_id, platform")
             .fetch_all(&mut *conn)
             .await?;
     let mut by_user: std::collections::HashMap<i64, Vec<String>> = Default::default();
@@ -381,11 +373,7 @@ pub async fn list_people(conn: &mut AnyConnection, root: Option<&Unit>) -> Resul
 
 /// People holding one of `roles` in `unit` or below it, in Vietnamese order of their names
 /// (given name first, see [`collation::compare_people`]).
-pub async fn people_below(
-    conn: &mut AnyConnection,
-    unit: &Unit,
-    roles: &[Role],
-) -> Result<Vec<User>> {
+pub async fn people_below(conn: &mut Conn, unit: &Unit, roles: &[Role]) -> Result<Vec<User>> {
     if roles.is_empty() {
         return Ok(Vec::new());
     }
@@ -400,7 +388,7 @@ pub async fn people_below(
          WHERE un.path >= $1 AND un.path < $2 AND u.role IN ({})",
         role_params.join(", ")
     );
-    let mut q = sqlx::query_as::<_, UserRow>(&sql)
+    let mut q = sql::query_as::<UserRow>(&sql)
         .bind(&unit.path)
         .bind(path_range_end(&unit.path));
     for r in roles {
@@ -426,14 +414,14 @@ pub const IDLE_DIALOG: &str = "{\"flow\":\"idle\"}";
 /// version, so a button she still has on screen is stale; the list a text-only chat showed her
 /// last is forgotten, so a typed number picks nothing; her unused link code is dropped.
 /// Returns how many queued messages were cancelled.
-pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64, now: i64) -> Result<u64> {
+pub async fn end_sessions(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64> {
     // Her chats: the app she is reached on, and each app account of hers (a private chat's id
     // is the account's id on both platforms).
     const HER_CHAT: &str = "(EXISTS (SELECT 1 FROM users u WHERE u.id = $1
                                    AND u.platform = {t}.platform AND u.chat_id = {t}.chat_id)
          OR EXISTS (SELECT 1 FROM identities i WHERE i.user_id = $1
                     AND i.platform = {t}.platform AND i.platform_user_id = {t}.chat_id))";
-    let cancelled = sqlx::query(&format!(
+    let cancelled = sql::query(&format!(
         "UPDATE outbox SET status = 'cancelled'
          WHERE status = 'pending' AND (user_id = $1 OR {})",
         HER_CHAT.replace("{t}", "outbox")
@@ -442,14 +430,14 @@ pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64, now: i64) -> R
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    sqlx::query(&format!(
+    sql::query(&format!(
         "DELETE FROM chat_choices WHERE {}",
         HER_CHAT.replace("{t}", "chat_choices")
     ))
     .bind(user_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sql::query(
         "UPDATE dialog_states SET version = version + 1, state = $2, updated_at = $3 WHERE user_id = $1",
     )
     .bind(user_id)
@@ -457,7 +445,7 @@ pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64, now: i64) -> R
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM link_codes WHERE user_id = $1")
+    sql::query("DELETE FROM link_codes WHERE user_id = $1")
         .bind(user_id)
         .execute(conn)
         .await?;
@@ -468,8 +456,8 @@ pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64, now: i64) -> R
 /// stays (reports, opinions and alerts keep pointing at her). Her pending join request is
 /// withdrawn and her sessions end ([`end_sessions`]). Returns how many queued messages were
 /// cancelled.
-pub async fn take_away_access(conn: &mut AnyConnection, user_id: i64, now: i64) -> Result<u64> {
-    sqlx::query("UPDATE users SET unit_id = NULL, role = NULL WHERE id = $1")
+pub async fn take_away_access(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64> {
+    sql::query("UPDATE users SET unit_id = NULL, role = NULL WHERE id = $1")
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
@@ -480,7 +468,7 @@ pub async fn take_away_access(conn: &mut AnyConnection, user_id: i64, now: i64) 
 // ---- invites ---------------------------------------------------------------------------------
 
 pub async fn create_invite(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     code: &InviteCode,
     unit_id: i64,
     role: Role,
@@ -488,7 +476,7 @@ pub async fn create_invite(
     expires_at: i64,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO invites (code, unit_id, role, max_uses, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(code.as_str())
@@ -509,13 +497,13 @@ pub async fn create_invite(
 /// used before cannot bring a role back after the invite was revoked or ran out; and a link she
 /// used before restores nothing once her role has been changed or taken away.
 pub async fn redeem_invite(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     code: &InviteCode,
     user_id: i64,
     now: i64,
 ) -> Result<Result<(i64, Role), InviteRefusal>> {
     let invite: Option<(i64, String, i64, Option<i64>)> =
-        sqlx::query_as("SELECT unit_id, role, expires_at, revoked_at FROM invites WHERE code = $1")
+        sql::query_as("SELECT unit_id, role, expires_at, revoked_at FROM invites WHERE code = $1")
             .bind(code.as_str())
             .fetch_optional(&mut *conn)
             .await?;
@@ -529,14 +517,14 @@ pub async fn redeem_invite(
         return Ok(Err(why));
     }
     let again: Option<(i64,)> =
-        sqlx::query_as("SELECT user_id FROM invite_redemptions WHERE code = $1 AND user_id = $2")
+        sql::query_as("SELECT user_id FROM invite_redemptions WHERE code = $1 AND user_id = $2")
             .bind(code.as_str())
             .bind(user_id)
             .fetch_optional(&mut *conn)
             .await?;
     if again.is_some() {
         let current: Option<(Option<i64>, Option<String>)> =
-            sqlx::query_as("SELECT unit_id, role FROM users WHERE id = $1")
+            sql::query_as("SELECT unit_id, role FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -547,7 +535,7 @@ pub async fn redeem_invite(
             Err(InviteRefusal::AlreadyUsed)
         });
     }
-    let taken: Option<(i64,)> = sqlx::query_as(
+    let taken: Option<(i64,)> = sql::query_as(
         "UPDATE invites SET uses = uses + 1
          WHERE code = $1 AND uses < max_uses AND expires_at > $2 AND revoked_at IS NULL
          RETURNING unit_id",
@@ -559,14 +547,14 @@ pub async fn redeem_invite(
     if taken.is_none() {
         // Used up, or revoked a moment ago.
         let row: Option<(i64, Option<i64>)> =
-            sqlx::query_as("SELECT expires_at, revoked_at FROM invites WHERE code = $1")
+            sql::query_as("SELECT expires_at, revoked_at FROM invites WHERE code = $1")
                 .bind(code.as_str())
                 .fetch_optional(&mut *conn)
                 .await?;
         let why = row.and_then(|(expires_at, revoked_at)| closed(expires_at, revoked_at, now));
         return Ok(Err(why.unwrap_or(InviteRefusal::UsedUp)));
     }
-    sqlx::query("INSERT INTO invite_redemptions (code, user_id, redeemed_at) VALUES ($1, $2, $3)")
+    sql::query("INSERT INTO invite_redemptions (code, user_id, redeemed_at) VALUES ($1, $2, $3)")
         .bind(code.as_str())
         .bind(user_id)
         .bind(now)
@@ -600,10 +588,7 @@ pub struct InviteListing {
 }
 
 /// Invites for units in the subtree of `root` (every invite without it), newest first.
-pub async fn invites_under(
-    conn: &mut AnyConnection,
-    root: Option<&Unit>,
-) -> Result<Vec<InviteListing>> {
+pub async fn invites_under(conn: &mut Conn, root: Option<&Unit>) -> Result<Vec<InviteListing>> {
     let sql = format!(
         "SELECT i.code, u.code, i.role, i.uses, i.max_uses, i.expires_at, i.created_at, i.revoked_at
          FROM invites i JOIN units u ON u.id = i.unit_id
@@ -616,7 +601,7 @@ pub async fn invites_under(
         }
     );
     type Row = (String, String, String, i64, i64, i64, i64, Option<i64>);
-    let mut q = sqlx::query_as::<_, Row>(&sql);
+    let mut q = sql::query_as::<Row>(&sql);
     if let Some(root) = root {
         q = q.bind(&root.path).bind(path_range_end(&root.path));
     }
@@ -646,17 +631,17 @@ pub async fn invites_under(
 }
 
 /// Every invite code there is (to tell prefixes apart).
-pub async fn invite_codes(conn: &mut AnyConnection) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT code FROM invites")
+pub async fn invite_codes(conn: &mut Conn) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sql::query_as("SELECT code FROM invites")
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().map(|(c,)| c).collect())
 }
 
 /// Revokes an invite; `false` when it was revoked already.
-pub async fn revoke_invite(conn: &mut AnyConnection, code: &InviteCode, now: i64) -> Result<bool> {
+pub async fn revoke_invite(conn: &mut Conn, code: &InviteCode, now: i64) -> Result<bool> {
     let done =
-        sqlx::query("UPDATE invites SET revoked_at = $1 WHERE code = $2 AND revoked_at IS NULL")
+        sql::query("UPDATE invites SET revoked_at = $1 WHERE code = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(code.as_str())
             .execute(conn)
@@ -665,8 +650,8 @@ pub async fn revoke_invite(conn: &mut AnyConnection, code: &InviteCode, now: i64
 }
 
 /// How many people joined with an invite.
-pub async fn invite_redemption_count(conn: &mut AnyConnection, code: &InviteCode) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invite_redemptions WHERE code = $1")
+pub async fn invite_redemption_count(conn: &mut Conn, code: &InviteCode) -> Result<i64> {
+    let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM invite_redemptions WHERE code = $1")
         .bind(code.as_str())
         .fetch_one(conn)
         .await?;
@@ -685,13 +670,13 @@ pub struct JoinRequest {
 
 /// Files a request; an earlier pending request of hers is replaced (she changed her mind).
 pub async fn create_join_request(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: i64,
     unit_id: i64,
     now: i64,
 ) -> Result<i64> {
     withdraw_join_requests(conn, user_id, now).await?;
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = sql::query_as(
         "INSERT INTO join_requests (user_id, unit_id, status, created_at) VALUES ($1, $2, 'pending', $3) RETURNING id",
     )
     .bind(user_id)
@@ -703,12 +688,8 @@ pub async fn create_join_request(
 }
 
 /// Withdraws her pending request, if any (she changed her mind, or joined another way).
-pub async fn withdraw_join_requests(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
+pub async fn withdraw_join_requests(conn: &mut Conn, user_id: i64, now: i64) -> Result<()> {
+    sql::query(
         "UPDATE join_requests SET status = 'withdrawn', decided_at = $1 WHERE user_id = $2 AND status = 'pending'",
     )
     .bind(now)
@@ -718,9 +699,9 @@ pub async fn withdraw_join_requests(
     Ok(())
 }
 
-pub async fn join_request(conn: &mut AnyConnection, id: i64) -> Result<Option<JoinRequest>> {
+pub async fn join_request(conn: &mut Conn, id: i64) -> Result<Option<JoinRequest>> {
     let row: Option<(i64, i64, i64, String)> =
-        sqlx::query_as("SELECT id, user_id, unit_id, status FROM join_requests WHERE id = $1")
+        sql::query_as("SELECT id, user_id, unit_id, status FROM join_requests WHERE id = $1")
             .bind(id)
             .fetch_optional(conn)
             .await?;
@@ -735,14 +716,14 @@ pub async fn join_request(conn: &mut AnyConnection, id: i64) -> Result<Option<Jo
 /// Decides a pending request; `false` when it was no longer pending (a second tap, or another
 /// head was quicker).
 pub async fn decide_join_request(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: i64,
     approve: bool,
     decided_by: i64,
     now: i64,
 ) -> Result<bool> {
     let status = if approve { "approved" } else { "rejected" };
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE join_requests SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'",
     )
     .bind(status)
@@ -758,8 +739,8 @@ pub async fn decide_join_request(
 
 /// Records that an update is being handled; `false` when it was handled before. Called inside
 /// the transaction that applies the update, so a crash before commit leaves it unrecorded.
-pub async fn claim_update(conn: &mut AnyConnection, key: &str, now: i64) -> Result<bool> {
-    let done = sqlx::query("INSERT INTO processed_updates (update_key, processed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+pub async fn claim_update(conn: &mut Conn, key: &str, now: i64) -> Result<bool> {
+    let done = sql::query("INSERT INTO processed_updates (update_key, processed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(key)
         .bind(now)
         .execute(conn)
@@ -768,8 +749,8 @@ pub async fn claim_update(conn: &mut AnyConnection, key: &str, now: i64) -> Resu
 }
 
 /// Forgets ledger entries processed before `before` (unix seconds); returns how many.
-pub async fn forget_updates_before(conn: &mut AnyConnection, before: i64) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM processed_updates WHERE processed_at < $1")
+pub async fn forget_updates_before(conn: &mut Conn, before: i64) -> Result<u64> {
+    let done = sql::query("DELETE FROM processed_updates WHERE processed_at < $1")
         .bind(before)
         .execute(conn)
         .await?;
@@ -778,9 +759,9 @@ pub async fn forget_updates_before(conn: &mut AnyConnection, before: i64) -> Res
 
 /// Stored dialog: its version (bumped at every step, so buttons of older steps are recognised
 /// as stale) and its state as JSON.
-pub async fn load_dialog(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(i64, String)>> {
+pub async fn load_dialog(conn: &mut Conn, user_id: i64) -> Result<Option<(i64, String)>> {
     Ok(
-        sqlx::query_as("SELECT version, state FROM dialog_states WHERE user_id = $1")
+        sql::query_as("SELECT version, state FROM dialog_states WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(conn)
             .await?,
@@ -788,13 +769,13 @@ pub async fn load_dialog(conn: &mut AnyConnection, user_id: i64) -> Result<Optio
 }
 
 pub async fn save_dialog(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: i64,
     version: i64,
     state: &str,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO dialog_states (user_id, version, state, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, state = excluded.state, updated_at = excluded.updated_at",
     )

@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::sql::{self, Conn};
 use serde::Deserialize;
-use sqlx::AnyConnection;
 
 use super::org::{MAX_DEPTH, Unit};
 use super::{Result, StorageError};
@@ -62,7 +62,7 @@ const STATUS_SUMS: &str =
 /// Completeness of `period` under `root`, per child of `root` (`None`: `root` itself, when it is
 /// expected to report). `on_time_until` is the deadline plus grace, as unix seconds.
 pub async fn completeness_by_child(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root: &Unit,
     period: Period,
     on_time_until: i64,
@@ -79,7 +79,7 @@ pub async fn completeness_by_child(
 
 /// Completeness of `period` under `root` per level of the expected units.
 pub async fn completeness_by_level(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root: &Unit,
     period: Period,
     on_time_until: i64,
@@ -94,7 +94,7 @@ pub async fn completeness_by_level(
 /// Completeness of `period` under `root` per child of `root` and level, in one statement (the
 /// `/tiendo` view derives both its per-level and per-child lines from it).
 pub async fn completeness_by_child_and_level(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root: &Unit,
     period: Period,
     on_time_until: i64,
@@ -118,7 +118,7 @@ pub async fn completeness_by_child_and_level(
          WHERE u.{here} = $1 AND u.level IN ('branch', 'grassroots')
          GROUP BY {group}"
     );
-    let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sqlx::query_as(&sql)
+    let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sql::query_as(&sql)
         .bind(root.id)
         .bind(period.to_string())
         .bind(on_time_until)
@@ -144,7 +144,7 @@ pub async fn completeness_by_child_and_level(
 /// Completeness of `period` under `root`, grouped by each unit's ancestor at `depth` (deeper
 /// than `root`): e.g. per grassroots union of a province, in one statement.
 pub async fn completeness_by_depth(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root: &Unit,
     depth: i64,
     period: Period,
@@ -158,7 +158,7 @@ pub async fn completeness_by_depth(
          WHERE u.{here} = $1 AND u.level IN ('branch', 'grassroots')
          GROUP BY u.{group}"
     );
-    let rows: Vec<(Option<i64>, i64, i64, i64)> = sqlx::query_as(&sql)
+    let rows: Vec<(Option<i64>, i64, i64, i64)> = sql::query_as(&sql)
         .bind(root.id)
         .bind(period.to_string())
         .bind(on_time_until)
@@ -263,8 +263,8 @@ pub struct Target {
     pub title_en: String,
 }
 
-pub async fn targets(conn: &mut AnyConnection) -> Result<Vec<Target>> {
-    let rows: Vec<(String, i64, String, i64, String, String, String, String)> = sqlx::query_as(
+pub async fn targets(conn: &mut Conn) -> Result<Vec<Target>> {
+    let rows: Vec<(String, i64, String, i64, String, String, String, String)> = sql::query_as(
         "SELECT code, number, level, goal_pct, rule, params, title_vi, title_en FROM targets WHERE active = 1 ORDER BY number, code",
     )
     .fetch_all(conn)
@@ -310,7 +310,7 @@ impl Progress {
 /// The units at `target`'s level under `root` that meet it in `year`, by evaluating its rule.
 /// `months_due` are the months of the year whose deadline has passed (monthly-report target).
 pub async fn achieved_under(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root: &Unit,
     target: &Target,
     year: i32,
@@ -343,7 +343,7 @@ pub async fn achieved_under(
                     types.join(", "),
                     cond.min.max(1)
                 );
-                let mut q = sqlx::query_as::<_, (i64,)>(&sql)
+                let mut q = sql::query_as::<(i64,)>(&sql)
                     .bind(root.id)
                     .bind(level)
                     .bind(i64::from(*year_only))
@@ -377,7 +377,7 @@ pub async fn achieved_under(
                      GROUP BY r.unit_id HAVING COUNT(*) = $3",
                     ps.join(", ")
                 );
-                let mut q = sqlx::query_as::<_, (i64,)>(&sql)
+                let mut q = sql::query_as::<(i64,)>(&sql)
                     .bind(root.id)
                     .bind(level)
                     .bind(months_due.len() as i64);
@@ -398,7 +398,7 @@ pub async fn achieved_under(
                    AND (EXISTS (SELECT 1 FROM reports r WHERE r.unit_id = x.id AND r.period >= $3 AND r.period <= $4)
                         OR EXISTS (SELECT 1 FROM activities a WHERE a.unit_id = x.id AND a.year = $5))"
             );
-            sqlx::query_as::<_, (i64,)>(&sql)
+            sql::query_as::<(i64,)>(&sql)
                 .bind(root.id)
                 .bind(level)
                 .bind(format!("{year:04}-01"))
@@ -416,7 +416,7 @@ pub async fn achieved_under(
                  WHERE x.{here} = $1 AND x.level = $2 AND s.year = $3 AND s.women_18plus > 0
                    AND s.members * 100 >= s.women_18plus * $4"
             );
-            sqlx::query_as::<_, (i64,)>(&sql)
+            sql::query_as::<(i64,)>(&sql)
                 .bind(root.id)
                 .bind(level)
                 .bind(i64::from(year))
@@ -433,8 +433,8 @@ pub async fn achieved_under(
 /// Re-evaluates every target for a grassroots union and stores how far it stands (see the
 /// `target_counts` table). A handful of statements; the scheduler does every union this way.
 /// Notes that the targets around `unit_id` need re-evaluating.
-pub async fn queue_target_refresh(conn: &mut AnyConnection, unit_id: i64, now: i64) -> Result<()> {
-    sqlx::query("INSERT INTO target_refresh (unit_id, queued_at) VALUES ($1, $2)")
+pub async fn queue_target_refresh(conn: &mut Conn, unit_id: i64, now: i64) -> Result<()> {
+    sql::query("INSERT INTO target_refresh (unit_id, queued_at) VALUES ($1, $2)")
         .bind(unit_id)
         .bind(now)
         .execute(conn)
@@ -443,8 +443,8 @@ pub async fn queue_target_refresh(conn: &mut AnyConnection, unit_id: i64, now: i
 }
 
 /// What is queued: the newest row's id and the distinct units up to it.
-pub async fn queued_target_refreshes(conn: &mut AnyConnection) -> Result<Option<(i64, Vec<i64>)>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
+pub async fn queued_target_refreshes(conn: &mut Conn) -> Result<Option<(i64, Vec<i64>)>> {
+    let rows: Vec<(i64, i64)> = sql::query_as(
         "SELECT MAX(id), unit_id FROM target_refresh GROUP BY unit_id ORDER BY MIN(id)",
     )
     .fetch_all(conn)
@@ -456,8 +456,8 @@ pub async fn queued_target_refreshes(conn: &mut AnyConnection) -> Result<Option<
 }
 
 /// Forgets the queued rows up to `upto` (done); rows queued since stay.
-pub async fn forget_target_refreshes(conn: &mut AnyConnection, upto: i64) -> Result<()> {
-    sqlx::query("DELETE FROM target_refresh WHERE id <= $1")
+pub async fn forget_target_refreshes(conn: &mut Conn, upto: i64) -> Result<()> {
+    sql::query("DELETE FROM target_refresh WHERE id <= $1")
         .bind(upto)
         .execute(conn)
         .await?;
@@ -465,7 +465,7 @@ pub async fn forget_target_refreshes(conn: &mut AnyConnection, upto: i64) -> Res
 }
 
 pub async fn refresh_targets(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     union: &Unit,
     year: i32,
     months_due: &[Period],
@@ -475,14 +475,14 @@ pub async fn refresh_targets(
         let achieved = achieved_under(conn, union, &target, year, months_due)
             .await?
             .len() as i64;
-        let (total,): (i64,) = sqlx::query_as(&format!(
+        let (total,): (i64,) = sql::query_as(&format!(
             "SELECT COUNT(*) FROM units WHERE {here} = $1 AND level = $2"
         ))
         .bind(union.id)
         .bind(target.level.as_str())
         .fetch_one(&mut *conn)
         .await?;
-        sqlx::query(
+        sql::query(
             "INSERT INTO target_counts (unit_id, year, target_code, achieved, total) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (unit_id, year, target_code) DO UPDATE SET achieved = excluded.achieved, total = excluded.total",
         )
@@ -500,7 +500,7 @@ pub async fn refresh_targets(
 /// Progress of every target under `root` from the snapshot, in total and per child of `root`:
 /// one grouped statement over the unions below it, however large the subtree.
 pub async fn target_snapshot(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     root: &Unit,
     year: i32,
 ) -> Result<HashMap<String, (Progress, Vec<(i64, Progress)>)>> {
@@ -511,7 +511,7 @@ pub async fn target_snapshot(
     } else {
         "id".to_owned()
     };
-    let rows: Vec<(String, Option<i64>, i64, i64)> = sqlx::query_as(&format!(
+    let rows: Vec<(String, Option<i64>, i64, i64)> = sql::query_as(&format!(
         "SELECT c.target_code, g.{child}, CAST(SUM(c.achieved) AS BIGINT), CAST(SUM(c.total) AS BIGINT)
          FROM target_counts c JOIN units g ON g.id = c.unit_id
          WHERE g.{here} = $1 AND c.year = $2 GROUP BY c.target_code, g.{child}"

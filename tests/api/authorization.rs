@@ -362,7 +362,7 @@ async fn every_command_and_choice_is_allowed_or_refused_as_the_matrix_says(backe
         let own_alert = raise_alert(&desk, mai).await;
         let far_alert = raise_alert(&desk, lien).await;
         let (own_unit, far_unit) = (desk.unit_id(BRANCH).await, desk.unit_id(FAR_BRANCH).await);
-        let mut conn = desk.store.pool().acquire().await.unwrap();
+        let mut conn = desk.store.acquire().await.unwrap();
         let now = desk.now.timestamp();
         let own_request =
             users::create_join_request(&mut conn, desk.user_id(cuc).await, own_unit, now)

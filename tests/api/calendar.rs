@@ -225,7 +225,7 @@ async fn a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing(backend
     assert_eq!(app.tick().await.reminders, 40);
     let now = app.now().timestamp();
     // An instance claims everything, sends five, and dies.
-    let mut conn = app.store.pool().acquire().await.unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
     let claim = outbox::Claim {
         backend: app.store.backend(),
         owner: "crashed",
@@ -353,7 +353,7 @@ async fn a_message_that_keeps_failing_is_dead_lettered(backend: Backend) {
     app.advance(Duration::hours(2));
     assert_eq!(app.drain().await.claimed, 0);
     assert!(lan.unread().is_empty());
-    let dead = outbox::dead_letters(&mut app.store.pool().acquire().await.unwrap(), 10)
+    let dead = outbox::dead_letters(&mut app.store.acquire().await.unwrap(), 10)
         .await
         .unwrap();
     assert_eq!(dead.len(), 1);

@@ -164,7 +164,7 @@ async fn queue(
     out: &chihoi::message::Outbound,
     lease: Option<(&str, i64)>,
 ) -> i64 {
-    let mut conn = app.store.pool().acquire().await.unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
     outbox::enqueue(
         &mut conn,
         &NewMessage {
@@ -278,7 +278,7 @@ async fn leases_of_a_killed_instance_are_taken_over_within_seconds(backend: Back
         Some(("instance-alive", lease_until)),
     )
     .await;
-    let mut conn = app.store.pool().acquire().await.unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
     outbox::heartbeat(&mut conn, "instance-killed", now - 60)
         .await
         .unwrap();
@@ -313,12 +313,12 @@ async fn an_edit_a_killed_instance_held_is_not_replayed_over_a_newer_step(backen
     .await;
     // The newer step went out from the instance that took her next tap.
     let newer = queue(&app, Kind::Reply, &step("Phần 3/5"), None).await;
-    let mut conn = app.store.pool().acquire().await.unwrap();
     sqlx::query("UPDATE outbox SET status = 'sent' WHERE id = $1")
         .bind(newer)
-        .execute(&mut *conn)
+        .execute(app.store.pool())
         .await
         .unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
     outbox::heartbeat(&mut conn, "instance-killed", now - 60)
         .await
         .unwrap();

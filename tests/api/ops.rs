@@ -421,7 +421,7 @@ async fn metrics_count_updates_sends_and_429s_and_show_the_outbox(backend: Backe
         .fetch_one(app.store.pool())
         .await
         .unwrap();
-    let mut conn = app.store.pool().acquire().await.unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
     outbox::finish(&mut conn, id, "dead", Some("given up"))
         .await
         .unwrap();

@@ -307,7 +307,7 @@ fn fail(what: String) -> TestCaseError {
 impl World {
     async fn new(template: &TestDb) -> Self {
         let desk = Desk::on(TestDb::copy_of(template).await).await;
-        let mut conn = desk.store.pool().acquire().await.unwrap();
+        let mut conn = desk.store.acquire().await.unwrap();
         let units = org::all_units(&mut conn).await.unwrap();
         drop(conn);
         for (id, name, joined) in PEOPLE {
@@ -817,7 +817,7 @@ impl World {
                 .fetch_all(pool)
                 .await
                 .unwrap();
-        let mut conn = pool.acquire().await.unwrap();
+        let mut conn = self.desk.store.acquire().await.unwrap();
         for (unit, period, author) in rows {
             prop_assert!(files_for(author, unit), "report of {unit} by {author}");
             let period: Period = period.parse().unwrap();

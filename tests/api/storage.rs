@@ -14,7 +14,7 @@ async fn subtrees_and_lineages_follow_the_imported_tree(backend: Backend) {
     chihoi::app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
         .await
         .unwrap();
-    let mut conn = store.pool().acquire().await.unwrap();
+    let mut conn = store.acquire().await.unwrap();
     let csv = std::str::from_utf8(SAMPLE_ORG).unwrap();
     for root in [PROVINCE, DISTRICT, GRASSROOTS, BRANCH, "TB-TP", "TB-VT"] {
         let unit = org::unit_by_code(&mut conn, root).await.unwrap().unwrap();
@@ -75,7 +75,7 @@ async fn a_single_use_invite_redeemed_by_two_people_at_once_binds_only_one(backe
     let now = mid_november().timestamp();
     let mut ids = Vec::new();
     for n in 0..8 {
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.acquire().await.unwrap();
         let pid = format!("{}", 900 + n);
         let who = users::Identity {
             platform: "telegram",
@@ -116,7 +116,7 @@ async fn a_single_use_invite_redeemed_by_two_people_at_once_binds_only_one(backe
 /// statement like any other's, not a syntax error (found by the property test).
 async fn completeness_of_a_unit_at_the_deepest_level_is_read(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut conn = app.store.pool().acquire().await.unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
     let group = org::unit_by_code(&mut conn, "TB-DH-DHOP-T1-G1")
         .await
         .unwrap()

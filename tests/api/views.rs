@@ -59,7 +59,7 @@ async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: B
     quick_report(&mut hanh).await;
 
     // The queries: by level and by child agree, and count units that never reported.
-    let mut conn = app.store.pool().acquire().await.unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
     let nov = Period::new(2026, 11).unwrap();
     let cal = Calendar::default_for(Ho_Chi_Minh);
     let until = cal.deadline(nov).timestamp();

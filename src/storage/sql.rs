@@ -1,0 +1,1099 @@
+//! How statements reach the database: sqlx's query API (`query`, `query_as`, `query_scalar`,
+//! `bind`, `execute`, `fetch_one`, `fetch_optional`, `fetch_all`) over a [`Conn`] that is either
+//! a sqlx connection (PostgreSQL) or a SQLite connection of rusqlite's that runs each statement
+//! in place, on the calling task.
+//!
+//! Why not sqlx for SQLite too: its driver runs every statement on a worker thread of the
+//! connection's own and passes arguments and rows across threads through channels. A dialog
+//! step's statements take microseconds in SQLite; the hand-offs cost more. A profile of the
+//! dialog bench put 44% of the bot's CPU in sqlx's SQLite worker threads and 64% in the kernel
+//! (thread switches, futex waits), SQLite's own code at 1.4% (docs/BENCHMARKS.md §3). Here a
+//! step's transaction makes no thread hop at all.
+//!
+//! SQLite allows one writer at a time. Writers here queue on an async lock (a transaction holds
+//! it from `BEGIN IMMEDIATE` to its end, a lone write statement for that statement), so a task
+//! never blocks its thread in SQLite's busy handler waiting for another task of this process.
+//! Readers run beside the writer (WAL). Another process on the same file (a CLI command beside
+//! `chihoi serve`, or a test holding a lock) can still make SQLite answer "busy": a statement
+//! outside a transaction and a transaction's `BEGIN IMMEDIATE` are then tried again after an
+//! async sleep, for up to ten seconds, as SQLite's own busy handler would, but without blocking
+//! the thread.
+
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::types::Value as LiteValue;
+use sqlx::any::AnyRow;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Column as _, Row as _, ValueRef as _};
+use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
+
+/// How long a task waits for a connection or for its turn to write before it gives up, as
+/// sqlx's pool did (`acquire_timeout`).
+const WAIT: Duration = Duration::from_secs(30);
+/// How long a statement is tried again while another process holds SQLite's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The waits between those tries, the last repeated (as SQLite's busy handler).
+const BUSY_WAITS_MS: [u64; 8] = [1, 2, 5, 10, 15, 20, 25, 50];
+/// Prepared statements kept per connection (the app has fewer than this many distinct ones on
+/// its hot paths).
+const STATEMENT_CACHE: usize = 256;
+
+type Result<T, E = sqlx::Error> = std::result::Result<T, E>;
+
+// ---------------------------------------------------------------------------------------------
+// Values in and out
+
+/// What a bound `NULL` stands for, so that PostgreSQL gets the parameter's type.
+#[derive(Debug, Clone, Copy)]
+pub enum NullKind {
+    Bool,
+    I32,
+    I64,
+    F64,
+    Text,
+    Blob,
+}
+
+/// An argument of a statement.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Null(NullKind),
+    Bool(bool),
+    I32(i32),
+    I64(i64),
+    F64(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// A Rust value that can be bound to a statement.
+pub trait Encode {
+    fn encode(&self) -> Value;
+    fn null_kind() -> NullKind;
+}
+
+macro_rules! encode {
+    ($($t:ty => $kind:ident, $v:ident => $e:expr;)*) => {$(
+        impl Encode for $t {
+            fn encode(&self) -> Value {
+                let $v = self;
+                $e
+            }
+            fn null_kind() -> NullKind {
+                NullKind::$kind
+            }
+        }
+    )*};
+}
+
+encode! {
+    bool => Bool, v => Value::Bool(*v);
+    i32 => I32, v => Value::I32(*v);
+    i64 => I64, v => Value::I64(*v);
+    f64 => F64, v => Value::F64(*v);
+    str => Text, v => Value::Text(v.to_owned());
+    String => Text, v => Value::Text(v.clone());
+    [u8] => Blob, v => Value::Blob(v.to_vec());
+    Vec<u8> => Blob, v => Value::Blob(v.clone());
+}
+
+impl<T: Encode + ?Sized> Encode for &T {
+    fn encode(&self) -> Value {
+        (**self).encode()
+    }
+    fn null_kind() -> NullKind {
+        T::null_kind()
+    }
+}
+
+impl<T: Encode> Encode for Option<T> {
+    fn encode(&self) -> Value {
+        match self {
+            Some(v) => v.encode(),
+            None => Value::Null(T::null_kind()),
+        }
+    }
+    fn null_kind() -> NullKind {
+        T::null_kind()
+    }
+}
+
+/// A Rust value a column can be read as.
+pub trait Decode: Sized {
+    /// From a SQLite value; `Err` says what was there instead.
+    fn from_lite(value: &LiteValue) -> std::result::Result<Self, String>;
+    fn from_any(row: &AnyRow, index: usize) -> Result<Self>;
+}
+
+fn found(value: &LiteValue) -> String {
+    format!("found {:?}", value.data_type())
+}
+
+macro_rules! decode {
+    ($($t:ty, $v:ident => $e:expr;)*) => {$(
+        impl Decode for $t {
+            fn from_lite($v: &LiteValue) -> std::result::Result<Self, String> {
+                $e
+            }
+            fn from_any(row: &AnyRow, index: usize) -> Result<Self> {
+                row.try_get(index)
+            }
+        }
+    )*};
+}
+
+decode! {
+    i64, v => match v {
+        LiteValue::Integer(i) => Ok(*i),
+        other => Err(found(other)),
+    };
+    i32, v => match v {
+        LiteValue::Integer(i) => i32::try_from(*i).map_err(|e| e.to_string()),
+        other => Err(found(other)),
+    };
+    bool, v => match v {
+        LiteValue::Integer(i) => Ok(*i != 0),
+        other => Err(found(other)),
+    };
+    f64, v => match v {
+        LiteValue::Real(f) => Ok(*f),
+        // SQLite keeps a whole number in a REAL column as an integer.
+        LiteValue::Integer(i) => Ok(*i as f64),
+        other => Err(found(other)),
+    };
+    String, v => match v {
+        LiteValue::Text(s) => Ok(s.clone()),
+        other => Err(found(other)),
+    };
+    Vec<u8>, v => match v {
+        LiteValue::Blob(b) => Ok(b.clone()),
+        LiteValue::Text(s) => Ok(s.as_bytes().to_vec()),
+        other => Err(found(other)),
+    };
+}
+
+impl<T: Decode> Decode for Option<T> {
+    fn from_lite(value: &LiteValue) -> std::result::Result<Self, String> {
+        match value {
+            LiteValue::Null => Ok(None),
+            other => T::from_lite(other).map(Some),
+        }
+    }
+    fn from_any(row: &AnyRow, index: usize) -> Result<Self> {
+        if row.try_get_raw(index)?.is_null() {
+            Ok(None)
+        } else {
+            T::from_any(row, index).map(Some)
+        }
+    }
+}
+
+/// A row as read.
+pub enum Row {
+    Lite {
+        values: Vec<LiteValue>,
+        names: Arc<[String]>,
+    },
+    Any(AnyRow),
+}
+
+/// A column by position or by name.
+pub trait ColumnIndex: std::fmt::Debug {
+    fn index_in(&self, row: &Row) -> Result<usize>;
+}
+
+impl ColumnIndex for usize {
+    fn index_in(&self, row: &Row) -> Result<usize> {
+        let len = match row {
+            Row::Lite { values, .. } => values.len(),
+            Row::Any(row) => row.len(),
+        };
+        if *self < len {
+            Ok(*self)
+        } else {
+            Err(sqlx::Error::ColumnIndexOutOfBounds { index: *self, len })
+        }
+    }
+}
+
+impl ColumnIndex for &str {
+    fn index_in(&self, row: &Row) -> Result<usize> {
+        let at = match row {
+            Row::Lite { names, .. } => names.iter().position(|n| n == self),
+            Row::Any(row) => row.columns().iter().position(|c| c.name() == *self),
+        };
+        at.ok_or_else(|| sqlx::Error::ColumnNotFound((*self).to_owned()))
+    }
+}
+
+impl Row {
+    pub fn try_get<T: Decode, I: ColumnIndex>(&self, index: I) -> Result<T> {
+        let at = index.index_in(self)?;
+        match self {
+            Row::Lite { values, .. } => {
+                T::from_lite(&values[at]).map_err(|why| sqlx::Error::ColumnDecode {
+                    index: format!("{index:?}"),
+                    source: why.into(),
+                })
+            }
+            Row::Any(row) => T::from_any(row, at),
+        }
+    }
+
+    /// As [`Row::try_get`]; panics where that fails (a column the statement does not select or
+    /// of another type: a bug, not a state of the data).
+    pub fn get<T: Decode, I: ColumnIndex>(&self, index: I) -> T {
+        match self.try_get(index) {
+            Ok(value) => value,
+            Err(e) => panic!("reading a column: {e}"),
+        }
+    }
+}
+
+/// A row read as a tuple of columns.
+pub trait FromRow: Sized {
+    fn from_row(row: &Row) -> Result<Self>;
+}
+
+macro_rules! tuples {
+    ($(($($t:ident $i:tt),+))*) => {$(
+        impl<$($t: Decode),+> FromRow for ($($t,)+) {
+            fn from_row(row: &Row) -> Result<Self> {
+                Ok(($(row.try_get::<$t, usize>($i)?,)+))
+            }
+        }
+    )*};
+}
+
+tuples! {
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements
+
+/// What `execute` tells.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    rows_affected: u64,
+}
+
+impl Done {
+    pub fn rows_affected(&self) -> u64 {
+        self.rows_affected
+    }
+}
+
+/// How many rows a caller reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Nothing,
+    First,
+    All,
+}
+
+enum Outcome {
+    Done(Done),
+    Rows(Vec<Row>),
+}
+
+impl Outcome {
+    fn rows(self) -> Vec<Row> {
+        match self {
+            Outcome::Rows(rows) => rows,
+            Outcome::Done(_) => Vec::new(),
+        }
+    }
+}
+
+/// A statement with its arguments (`$1`, `$2`, … in both dialects).
+struct Statement<'q> {
+    sql: &'q str,
+    args: Vec<Value>,
+}
+
+impl Statement<'_> {
+    async fn run(self, conn: &mut Conn, want: Want) -> Result<Outcome> {
+        match &mut conn.0 {
+            Inner::Lite(lite) => lite.run(self.sql, &self.args, want).await,
+            Inner::Any(held) => run_any(held.conn(), self.sql, self.args, want).await,
+        }
+    }
+}
+
+macro_rules! statement_type {
+    ($name:ident $(<$g:ident>)?, $item:ty, $convert:expr) => {
+        #[must_use = "a statement does nothing until it is run"]
+        pub struct $name<'q, $($g)?> {
+            statement: Statement<'q>,
+            out: PhantomData<fn() -> ($($g,)?)>,
+        }
+
+        impl<'q, $($g)?> $name<'q, $($g)?>
+        where
+            $($g: Out,)?
+        {
+            pub fn bind<V: Encode>(mut self, value: V) -> Self {
+                self.statement.args.push(value.encode());
+                self
+            }
+
+            pub async fn execute(self, conn: &mut Conn) -> Result<Done> {
+                match self.statement.run(conn, Want::Nothing).await? {
+                    Outcome::Done(done) => Ok(done),
+                    Outcome::Rows(_) => Ok(Done { rows_affected: 0 }),
+                }
+            }
+
+            pub async fn fetch_one(self, conn: &mut Conn) -> Result<$item> {
+                let row = self
+                    .statement
+                    .run(conn, Want::First)
+                    .await?
+                    .rows()
+                    .into_iter()
+                    .next()
+                    .ok_or(sqlx::Error::RowNotFound)?;
+                ($convert)(row)
+            }
+
+            pub async fn fetch_optional(self, conn: &mut Conn) -> Result<Option<$item>> {
+                match self.statement.run(conn, Want::First).await?.rows().into_iter().next() {
+                    Some(row) => ($convert)(row).map(Some),
+                    None => Ok(None),
+                }
+            }
+
+            pub async fn fetch_all(self, conn: &mut Conn) -> Result<Vec<$item>> {
+                self.statement
+                    .run(conn, Want::All)
+                    .await?
+                    .rows()
+                    .into_iter()
+                    .map($convert)
+                    .collect()
+            }
+        }
+    };
+}
+
+/// What a typed statement reads each row as.
+pub trait Out {
+    type Item;
+    fn convert(row: Row) -> Result<Self::Item>;
+}
+
+/// Rows read as tuples (`query_as`).
+pub struct As<O>(PhantomData<O>);
+impl<O: FromRow> Out for As<O> {
+    type Item = O;
+    fn convert(row: Row) -> Result<O> {
+        O::from_row(&row)
+    }
+}
+
+/// Rows read as their first column (`query_scalar`).
+pub struct First<T>(PhantomData<T>);
+impl<T: Decode> Out for First<T> {
+    type Item = T;
+    fn convert(row: Row) -> Result<T> {
+        row.try_get(0)
+    }
+}
+
+statement_type!(Query, Row, Ok::<Row, sqlx::Error>);
+statement_type!(Typed<O>, O::Item, O::convert);
+
+/// A statement whose rows are read as [`Row`]s.
+pub fn query(sql: &str) -> Query<'_> {
+    Query {
+        statement: Statement {
+            sql,
+            args: Vec::new(),
+        },
+        out: PhantomData,
+    }
+}
+
+/// A statement whose rows are read as tuples.
+pub fn query_as<O: FromRow>(sql: &str) -> Typed<'_, As<O>> {
+    Typed {
+        statement: Statement {
+            sql,
+            args: Vec::new(),
+        },
+        out: PhantomData,
+    }
+}
+
+/// A statement whose rows are read as their first column.
+pub fn query_scalar<T: Decode>(sql: &str) -> Typed<'_, First<T>> {
+    Typed {
+        statement: Statement {
+            sql,
+            args: Vec::new(),
+        },
+        out: PhantomData,
+    }
+}
+
+async fn run_any(
+    conn: &mut AnyConnection,
+    sql: &str,
+    args: Vec<Value>,
+    want: Want,
+) -> Result<Outcome> {
+    let mut query = sqlx::query::<Any>(sql);
+    for arg in args {
+        query = match arg {
+            Value::Null(kind) => match kind {
+                NullKind::Bool => query.bind(None::<bool>),
+                NullKind::I32 => query.bind(None::<i32>),
+                NullKind::I64 => query.bind(None::<i64>),
+                NullKind::F64 => query.bind(None::<f64>),
+                NullKind::Text => query.bind(None::<String>),
+                NullKind::Blob => query.bind(None::<Vec<u8>>),
+            },
+            Value::Bool(v) => query.bind(v),
+            Value::I32(v) => query.bind(v),
+            Value::I64(v) => query.bind(v),
+            Value::F64(v) => query.bind(v),
+            Value::Text(v) => query.bind(v),
+            Value::Blob(v) => query.bind(v),
+        };
+    }
+    Ok(match want {
+        Want::Nothing => Outcome::Done(Done {
+            rows_affected: query.execute(conn).await?.rows_affected(),
+        }),
+        Want::First => Outcome::Rows(
+            query
+                .fetch_optional(conn)
+                .await?
+                .map(Row::Any)
+                .into_iter()
+                .collect(),
+        ),
+        Want::All => Outcome::Rows(
+            query
+                .fetch_all(conn)
+                .await?
+                .into_iter()
+                .map(Row::Any)
+                .collect(),
+        ),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections
+
+/// A connection, on either backend; storage functions take `&mut Conn`.
+pub struct Conn(Inner);
+
+enum Inner {
+    Any(Held),
+    Lite(LiteConn),
+}
+
+enum Held {
+    Pooled(PoolConnection<Any>),
+    Transaction(sqlx::Transaction<'static, Any>),
+}
+
+impl Held {
+    fn conn(&mut self) -> &mut AnyConnection {
+        match self {
+            Held::Pooled(conn) => conn,
+            Held::Transaction(tx) => tx,
+        }
+    }
+}
+
+impl Conn {
+    pub(super) fn pooled(conn: PoolConnection<Any>) -> Self {
+        Conn(Inner::Any(Held::Pooled(conn)))
+    }
+
+    pub(super) fn transaction(tx: sqlx::Transaction<'static, Any>) -> Tx {
+        Tx(Conn(Inner::Any(Held::Transaction(tx))))
+    }
+}
+
+/// A write transaction: a [`Conn`] that commits, or rolls back when dropped.
+pub struct Tx(Conn);
+
+impl Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self.0.0 {
+            Inner::Any(Held::Transaction(tx)) => tx.commit().await,
+            Inner::Any(Held::Pooled(_)) => Ok(()),
+            Inner::Lite(mut lite) => lite.finish("COMMIT"),
+        }
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self.0.0 {
+            Inner::Any(Held::Transaction(tx)) => tx.rollback().await,
+            Inner::Any(Held::Pooled(_)) => Ok(()),
+            Inner::Lite(mut lite) => lite.finish("ROLLBACK"),
+        }
+    }
+}
+
+/// SQLite connections of one file, opened as needed up to a bound, and the one write lock.
+pub struct LitePool {
+    file: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    slots: Arc<Semaphore>,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for LitePool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LitePool")
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+impl LitePool {
+    /// Opens one connection now, so that a file that cannot be opened fails at start.
+    pub fn open(file: &Path, connections: usize) -> Result<Arc<Self>> {
+        let first = open(file).map_err(lite_error)?;
+        Ok(Arc::new(Self {
+            file: file.to_owned(),
+            idle: Mutex::new(vec![first]),
+            slots: Arc::new(Semaphore::new(connections)),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        }))
+    }
+
+    pub async fn acquire(self: &Arc<Self>) -> Result<Conn> {
+        Ok(Conn(Inner::Lite(self.lite().await?)))
+    }
+
+    /// A transaction that writes: the write lock first, then `BEGIN IMMEDIATE`.
+    pub async fn begin(self: &Arc<Self>) -> Result<Tx> {
+        // The connection before the lock: a task holding the lock never waits for a connection
+        // that a task waiting for the lock holds.
+        let mut lite = self.lite().await?;
+        let turn = tokio::time::timeout(WAIT, self.writer.clone().lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?;
+        let conn = lite.connection();
+        when_not_busy(conn, |c| c.execute_batch("BEGIN IMMEDIATE"))
+            .await
+            .map_err(lite_error)?;
+        lite.writing = Some(turn);
+        lite.in_transaction = true;
+        Ok(Tx(Conn(Inner::Lite(lite))))
+    }
+
+    async fn lite(self: &Arc<Self>) -> Result<LiteConn> {
+        let slot = tokio::time::timeout(WAIT, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open(&self.file).map_err(lite_error)?,
+        };
+        Ok(LiteConn {
+            conn: Some(conn),
+            pool: self.clone(),
+            _slot: slot,
+            writing: None,
+            in_transaction: false,
+        })
+    }
+
+    /// Closes the idle connections (SQLite checkpoints the WAL as the last one closes).
+    pub fn close(&self) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.slots.close();
+    }
+}
+
+fn open(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // No busy handler: it would sleep on the thread ([`when_not_busy`] waits instead).
+    conn.busy_timeout(Duration::ZERO)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // As the sqlx pool sets them (`Store::connect`).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "mmap_size", 268_435_456)?;
+    Ok(conn)
+}
+
+struct LiteConn {
+    conn: Option<rusqlite::Connection>,
+    pool: Arc<LitePool>,
+    _slot: OwnedSemaphorePermit,
+    /// The write lock, held by a transaction for its whole length.
+    writing: Option<OwnedMutexGuard<()>>,
+    in_transaction: bool,
+}
+
+impl LiteConn {
+    fn connection(&mut self) -> &mut rusqlite::Connection {
+        self.conn.as_mut().expect("a connection until dropped")
+    }
+
+    fn finish(&mut self, how: &str) -> Result<()> {
+        self.in_transaction = false;
+        let done = self.connection().execute_batch(how).map_err(lite_error);
+        self.writing = None;
+        done
+    }
+
+    async fn run(&mut self, sql: &str, args: &[Value], want: Want) -> Result<Outcome> {
+        // A write outside a transaction waits for its turn, as a transaction does.
+        let _turn = if self.writing.is_none()
+            && !self
+                .connection()
+                .prepare_cached(sql)
+                .map_err(lite_error)?
+                .readonly()
+        {
+            Some(
+                tokio::time::timeout(WAIT, self.pool.writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?,
+            )
+        } else {
+            None
+        };
+        let in_transaction = self.in_transaction;
+        let conn = self.connection();
+        if in_transaction {
+            // It holds the write lock already; a statement failing midway is the transaction's
+            // to roll back, not to repeat.
+            run_lite(conn, sql, args, want).map_err(lite_error)
+        } else {
+            when_not_busy(conn, |c| run_lite(c, sql, args, want))
+                .await
+                .map_err(lite_error)
+        }
+    }
+}
+
+impl Drop for LiteConn {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if self.in_transaction && conn.execute_batch("ROLLBACK").is_err() {
+            // A connection whose transaction cannot end is not reused.
+            return;
+        }
+        if conn.is_autocommit() {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(conn);
+        }
+    }
+}
+
+/// Runs `attempt` again while SQLite answers busy (another process holds its lock), sleeping
+/// between tries, up to [`BUSY_TIMEOUT`]. A statement answered busy has changed nothing.
+async fn when_not_busy<T>(
+    conn: &mut rusqlite::Connection,
+    mut attempt: impl FnMut(&mut rusqlite::Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let started = tokio::time::Instant::now();
+    let mut tries = 0;
+    loop {
+        match attempt(conn) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                let wait = BUSY_WAITS_MS[tries.min(BUSY_WAITS_MS.len() - 1)];
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+            }
+            done => return done,
+        }
+    }
+}
+
+fn run_lite(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[Value],
+    want: Want,
+) -> rusqlite::Result<Outcome> {
+    let mut statement = conn.prepare_cached(sql)?;
+    bind_lite(&mut statement, args)?;
+    let columns = statement.column_count();
+    let names: Option<Arc<[String]>> = (want != Want::Nothing && columns > 0).then(|| {
+        statement
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    });
+    let readonly = statement.readonly();
+    let mut rows = statement.raw_query();
+    let mut read = Vec::new();
+    while let Some(row) = rows.next()? {
+        if let Some(names) = &names {
+            let values = (0..columns)
+                .map(|i| row.get::<_, LiteValue>(i))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            read.push(Row::Lite {
+                values,
+                names: names.clone(),
+            });
+            if want == Want::First {
+                break;
+            }
+        }
+    }
+    drop(rows);
+    Ok(match want {
+        Want::Nothing => Outcome::Done(Done {
+            rows_affected: if readonly { 0 } else { conn.changes() },
+        }),
+        Want::First | Want::All => Outcome::Rows(read),
+    })
+}
+
+/// Binds `$N` to the N-th argument wherever it appears (SQLite numbers named parameters in
+/// order of first appearance, which need not be N's order), and `?` in turn.
+fn bind_lite(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    args: &[Value],
+) -> rusqlite::Result<()> {
+    let mut next = 0;
+    for slot in 1..=statement.parameter_count() {
+        let at = match statement.parameter_name(slot) {
+            Some(name) => match name.trim_start_matches(['$', '?']).parse::<usize>() {
+                Ok(n) if n >= 1 => n - 1,
+                _ => {
+                    return Err(rusqlite::Error::InvalidParameterName(name.to_owned()));
+                }
+            },
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        let value = args
+            .get(at)
+            .ok_or(rusqlite::Error::InvalidParameterCount(at + 1, args.len()))?;
+        let value = match value {
+            Value::Null(_) => LiteValue::Null,
+            Value::Bool(b) => LiteValue::Integer(i64::from(*b)),
+            Value::I32(i) => LiteValue::Integer(i64::from(*i)),
+            Value::I64(i) => LiteValue::Integer(*i),
+            Value::F64(f) => LiteValue::Real(*f),
+            Value::Text(s) => LiteValue::Text(s.clone()),
+            Value::Blob(b) => LiteValue::Blob(b.clone()),
+        };
+        statement.raw_bind_parameter(slot, value)?;
+    }
+    Ok(())
+}
+
+/// A SQLite error as sqlx reports database errors, so that callers handle both backends alike.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+struct LiteError {
+    message: String,
+    #[source]
+    source: rusqlite::Error,
+}
+
+fn lite_error(source: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::Database(Box::new(LiteError {
+        message: source.to_string(),
+        source,
+    }))
+}
+
+impl sqlx::error::DatabaseError for LiteError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+    fn kind(&self) -> sqlx::error::ErrorKind {
+        use rusqlite::ffi;
+        use sqlx::error::ErrorKind;
+        match &self.source {
+            rusqlite::Error::SqliteFailure(e, _) => match e.extended_code {
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    ErrorKind::UniqueViolation
+                }
+                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ErrorKind::ForeignKeyViolation,
+                ffi::SQLITE_CONSTRAINT_NOTNULL => ErrorKind::NotNullViolation,
+                ffi::SQLITE_CONSTRAINT_CHECK => ErrorKind::CheckViolation,
+                _ => ErrorKind::Other,
+            },
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(dir: &tempfile::TempDir) -> Arc<LitePool> {
+        LitePool::open(&dir.path().join("t.db"), 4).unwrap()
+    }
+
+    async fn table(pool: &Arc<LitePool>) {
+        let mut conn = pool.acquire().await.unwrap();
+        query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn numbered_parameters_bind_by_number_whatever_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        let mut conn = pool.acquire().await.unwrap();
+        let row: (String, i64, Option<String>, bool) = query_as("SELECT $2, $1, $3, $1 > 1")
+            .bind(7_i64)
+            .bind("bảy")
+            .bind(None::<&str>)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(row, ("bảy".to_owned(), 7, None, true));
+    }
+
+    #[tokio::test]
+    async fn rows_read_by_position_and_name_and_a_wrong_type_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        table(&pool).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let done = query("INSERT INTO t (name) VALUES ($1), ($2)")
+            .bind("Lan")
+            .bind("Hoa")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 2);
+        let rows = query("SELECT id, name, note FROM t ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].get::<String, _>("name"), "Hoa");
+        assert_eq!(rows[0].get::<i64, _>(0), 1);
+        assert_eq!(rows[0].get::<Option<String>, _>("note"), None);
+        assert!(matches!(
+            rows[0].try_get::<i64, _>("name"),
+            Err(sqlx::Error::ColumnDecode { .. })
+        ));
+        assert!(matches!(
+            rows[0].try_get::<i64, _>("missing"),
+            Err(sqlx::Error::ColumnNotFound(_))
+        ));
+        let none: Option<i64> = query_scalar("SELECT id FROM t WHERE name = $1")
+            .bind("Mai")
+            .fetch_optional(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(none, None);
+        assert!(matches!(
+            query_scalar::<i64>("SELECT id FROM t WHERE name = 'Mai'")
+                .fetch_one(&mut conn)
+                .await,
+            Err(sqlx::Error::RowNotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_transaction_is_rolled_back_and_its_connection_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        table(&pool).await;
+        {
+            let mut tx = pool.begin().await.unwrap();
+            query("INSERT INTO t (name) VALUES ('Lan')")
+                .execute(&mut tx)
+                .await
+                .unwrap();
+        }
+        let mut tx = pool.begin().await.unwrap();
+        query("INSERT INTO t (name) VALUES ('Hoa')")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let names: Vec<String> = query_scalar("SELECT name FROM t")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(names, ["Hoa"]);
+        let constraint = query("INSERT INTO t (id, name) VALUES (1, 'x')")
+            .execute(&mut conn)
+            .await
+            .unwrap_err();
+        match constraint {
+            sqlx::Error::Database(e) => assert!(e.is_unique_violation(), "{e}"),
+            other => panic!("{other}"),
+        }
+    }
+
+    /// On one thread: if a waiting writer blocked it (SQLite's busy handler), the transaction
+    /// it waits for could never finish and this test would time out.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_writer_waits_for_a_transaction_without_blocking_the_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        table(&pool).await;
+        let mut tx = pool.begin().await.unwrap();
+        query("INSERT INTO t (name) VALUES ('Lan')")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        let lone = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                let mut conn = pool.acquire().await.unwrap();
+                query("INSERT INTO t (name) VALUES ('Hoa')")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        });
+        let second = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                let mut tx = pool.begin().await.unwrap();
+                query("INSERT INTO t (name) VALUES ('Mai')")
+                    .execute(&mut tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        });
+        // Both wait; a reader does not.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!lone.is_finished() && !second.is_finished());
+        let mut reader = pool.acquire().await.unwrap();
+        let seen: i64 = query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut reader)
+            .await
+            .unwrap();
+        assert_eq!(seen, 0, "the reader sees only what is committed");
+        tx.commit().await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), async {
+            lone.await.unwrap();
+            second.await.unwrap();
+        })
+        .await
+        .expect("the writers went on after the commit");
+        let seen: i64 = query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut reader)
+            .await
+            .unwrap();
+        assert_eq!(seen, 3);
+    }
+
+    /// Another process's lock: the statement is tried again after async sleeps while other
+    /// tasks on the same thread go on, and succeeds once the lock is gone.
+    #[tokio::test(flavor = "current_thread")]
+    async fn another_process_lock_is_waited_out_asynchronously() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        table(&pool).await;
+        let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let write = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                let mut conn = pool.acquire().await.unwrap();
+                query("INSERT INTO t (name) VALUES ('Lan')")
+                    .execute(&mut conn)
+                    .await
+                    .map(|done| done.rows_affected())
+            }
+        });
+        let mut ticks = 0;
+        for _ in 0..20 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            ticks += 1;
+        }
+        assert_eq!(ticks, 20);
+        assert!(!write.is_finished(), "it waits while the lock is held");
+        other.execute_batch("ROLLBACK").unwrap();
+        let written = tokio::time::timeout(Duration::from_secs(5), write)
+            .await
+            .expect("written once the lock is gone")
+            .unwrap()
+            .unwrap();
+        assert_eq!(written, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lock_held_past_the_busy_timeout_fails_the_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        table(&pool).await;
+        let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let failed = pool.begin().await.err().expect("busy past the timeout");
+        assert!(failed.to_string().contains("locked"), "{failed}");
+    }
+}
