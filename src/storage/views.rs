@@ -471,29 +471,44 @@ pub async fn refresh_targets(
     months_due: &[Period],
 ) -> Result<()> {
     let here = depth_column(union.depth())?;
-    for target in targets(conn).await? {
-        let achieved = achieved_under(conn, union, &target, year, months_due)
+    let targets = targets(conn).await?;
+    if targets.is_empty() {
+        return Ok(());
+    }
+    // The units of each level under the union, in one statement for every target.
+    let totals: HashMap<String, i64> = sql::query_as::<(String, i64)>(&format!(
+        "SELECT level, COUNT(*) FROM units WHERE {here} = $1 GROUP BY level"
+    ))
+    .bind(union.id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let mut counts = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let achieved = achieved_under(conn, union, target, year, months_due)
             .await?
             .len() as i64;
-        let (total,): (i64,) = sql::query_as(&format!(
-            "SELECT COUNT(*) FROM units WHERE {here} = $1 AND level = $2"
-        ))
-        .bind(union.id)
-        .bind(target.level.as_str())
-        .fetch_one(&mut *conn)
-        .await?;
-        sql::query(
-            "INSERT INTO target_counts (unit_id, year, target_code, achieved, total) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (unit_id, year, target_code) DO UPDATE SET achieved = excluded.achieved, total = excluded.total",
-        )
-        .bind(union.id)
-        .bind(i64::from(year))
-        .bind(&target.code)
-        .bind(achieved)
-        .bind(total)
-        .execute(&mut *conn)
-        .await?;
+        let total = totals.get(target.level.as_str()).copied().unwrap_or(0);
+        counts.push((&target.code, achieved, total));
     }
+    // Every target's row in one statement.
+    let rows = (0..counts.len())
+        .map(|i| {
+            let n = 3 + i * 3;
+            format!("($1, $2, ${}, ${}, ${})", n, n + 1, n + 2)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let statement = format!(
+        "INSERT INTO target_counts (unit_id, year, target_code, achieved, total) VALUES {rows}
+         ON CONFLICT (unit_id, year, target_code) DO UPDATE SET achieved = excluded.achieved, total = excluded.total"
+    );
+    let mut upsert = sql::query(&statement).bind(union.id).bind(i64::from(year));
+    for (code, achieved, total) in counts {
+        upsert = upsert.bind(code).bind(achieved).bind(total);
+    }
+    upsert.execute(&mut *conn).await?;
     Ok(())
 }
 
