@@ -513,15 +513,28 @@ impl Courier {
         }
     }
 
-    /// Delivers the given rows now if they are due and unclaimed (replies to an update).
+    /// Delivers the given rows now if they are due and unclaimed (replies to an update), and
+    /// wakes the courier's loops for what is left: files to make, notices that wait out quiet
+    /// hours, rows to try again. An ordinary step leaves nothing, and wakes nothing: a wake
+    /// costs two claim statements, one per loop.
     pub async fn deliver_now(&self, ids: &[i64]) -> Result<DrainReport, StorageError> {
         let now = (self.clock)();
-        let rows = {
-            let mut conn = self.store.acquire().await?;
-            let lease_until = now.timestamp() + LEASE.as_secs() as i64;
-            outbox::claim_ids(&mut conn, &self.owner, ids, now.timestamp(), lease_until).await?
-        };
-        self.deliver_rows(rows, now).await
+        let delivered = async {
+            let rows = {
+                let mut conn = self.store.acquire().await?;
+                let lease_until = now.timestamp() + LEASE.as_secs() as i64;
+                outbox::claim_ids(&mut conn, &self.owner, ids, now.timestamp(), lease_until).await?
+            };
+            self.deliver_rows(rows, now).await
+        }
+        .await;
+        let settled = delivered
+            .as_ref()
+            .map_or(0, |r| r.sent + r.cancelled + r.dead + r.unreachable);
+        if settled < ids.len() {
+            self.nudge();
+        }
+        delivered
     }
 
     async fn deliver_rows(

@@ -693,9 +693,6 @@ impl Telegram {
                 if let Err(e) = self.courier.deliver_now(&h.outbox_ids).await {
                     tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
                 }
-                if !h.outbox_ids.is_empty() {
-                    self.courier.nudge();
-                }
                 timer.handled();
             }
             Err(failure) => {

@@ -266,9 +266,6 @@ impl Zalo {
                     if let Err(e) = self.courier.deliver_now(&h.outbox_ids).await {
                         tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
                     }
-                    if !h.outbox_ids.is_empty() {
-                        self.courier.nudge();
-                    }
                     timer.handled();
                     return Ok(());
                 }
