@@ -499,6 +499,7 @@ impl Names {
             let rows: Vec<(i64, String, String, String)> = sql::query_as(
                 "SELECT id, code, name, path FROM units WHERE path >= $1 AND path < $2 ORDER BY path",
             )
+            .persistent(false)
             .bind(&root.path)
             .bind(path_range_end(&root.path))
             .fetch_all(&mut conn)
@@ -757,6 +758,7 @@ async fn month_by_month<T: serde::de::DeserializeOwned>(
         let period = Cell::Shared(month.as_str().into());
         for (start, end) in blocks {
             let mut rows = sqlx::query(sql)
+                .persistent(false)
                 .bind(start)
                 .bind(end)
                 .bind(month)
@@ -818,6 +820,7 @@ async fn write_sheet(
                     month_params(2, months.len())
                 );
                 let mut q = sql::query_as::<(i64, String, String, i64, String)>(&sql)
+                    .persistent(false)
                     .bind(&root.path)
                     .bind(&end);
                 for m in &months {
@@ -918,6 +921,7 @@ async fn write_sheet(
                      WHERE u.path >= $1 AND u.path < $2 AND a.created_at >= $3 AND a.created_at < $4 AND a.source = 'adhoc'
                      ORDER BY a.created_at",
                 )
+                .persistent(false)
                 .bind(&root.path)
                 .bind(&end)
                 .bind(from)
@@ -992,7 +996,10 @@ async fn write_sheet(
                     ),
                     month_params(2, months.len())
                 );
-                let mut q = sqlx::query(&sql).bind(&root.path).bind(&end);
+                let mut q = sqlx::query(&sql)
+                    .persistent(false)
+                    .bind(&root.path)
+                    .bind(&end);
                 for m in &months {
                     q = q.bind(m);
                 }
@@ -1091,6 +1098,7 @@ async fn write_sheet(
                 let mut grassroots: Vec<(i64, String, i64)> = sql::query_as(
                     "SELECT id, code, depth FROM units WHERE path >= $1 AND path < $2 AND level = 'grassroots'",
                 )
+                .persistent(false)
                 .bind(&root.path)
                 .bind(&end)
                 .fetch_all(&mut conn)

@@ -172,6 +172,7 @@ pub async fn open_in_subtree(conn: &mut Conn, path: &str, limit: i64) -> Result<
          WHERE a.status <> 'resolved' AND u.path >= $1 AND u.path < $2
          ORDER BY a.created_at DESC, a.id DESC LIMIT $3",
     )
+    .persistent(false)
     .bind(path)
     .bind(path_range_end(path))
     .bind(limit)

@@ -105,14 +105,15 @@ impl Store {
                     Ok(())
                 })
             }),
+            // Subtree statements (views, exports) filter on ancestor columns whose selectivity
+            // depends on the unit (a province or a commune): a generic plan, which PostgreSQL
+            // may settle on after five runs of a prepared statement, picks a full scan for all
+            // of them. They are planned for their own arguments each time
+            // (`persistent(false)`); every other statement keeps its prepared plan. Forcing
+            // custom plans for every statement (`plan_cache_mode`) cost the dialog bench a
+            // quarter of its rate (docs/BENCHMARKS.md §3).
             Backend::Postgres => pool.max_connections(10).after_connect(|conn, _meta| {
                 Box::pin(async move {
-                    // Subtree queries filter on ancestor columns whose selectivity depends on the
-                    // value (a province vs a commune); a cached generic plan picks a full scan for
-                    // all of them. Plan each execution for its own parameters.
-                    sqlx::query("SET plan_cache_mode = force_custom_plan")
-                        .execute(&mut *conn)
-                        .await?;
                     // The views' grouped statements cost enough to trigger JIT compilation,
                     // which takes longer than the queries themselves.
                     sqlx::query("SET jit = off").execute(&mut *conn).await?;

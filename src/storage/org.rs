@@ -290,6 +290,7 @@ pub async fn subtree(conn: &mut Conn, root: &Unit) -> Result<Vec<Unit>> {
     let rows: Vec<UnitRow> = sql::query_as(&format!(
         "SELECT {UNIT_COLUMNS} FROM units WHERE path >= $1 AND path < $2 ORDER BY path"
     ))
+    .persistent(false)
     .bind(&root.path)
     .bind(path_range_end(&root.path))
     .fetch_all(conn)

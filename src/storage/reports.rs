@@ -314,6 +314,7 @@ pub async fn expected_units(
          FROM units u LEFT JOIN reports r ON r.unit_id = u.id AND r.period = $1
          WHERE u.level IN ('branch', 'grassroots') AND u.path >= $2 AND u.path < $3",
     )
+    .persistent(false)
     .bind(period.to_string())
     .bind(root_path)
     .bind(path_range_end(root_path))

@@ -28,6 +28,7 @@ pub async fn queue_reminders(
            AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.unit_id = u.unit_id AND r.period = $1)
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
+    .persistent(false)
     .bind(period.to_string())
     .bind(event as i64)
     .bind(not_before)
@@ -56,6 +57,7 @@ pub async fn queue_digests(
          WHERE u.reachable = 1 AND u.role = 'branch_head' AND n.level = 'branch' AND n.path >= $4 AND n.path < $5
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
+    .persistent(false)
     .bind(period.to_string())
     .bind(not_before)
     .bind(now.timestamp())
@@ -89,6 +91,7 @@ pub async fn queue_overdue(
                          AND e.path LIKE n.path || '%')
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
+    .persistent(false)
     .bind(period.to_string())
     .bind(i64::from(round))
     .bind(not_before)

@@ -329,13 +329,16 @@ impl Outcome {
 struct Statement<'q> {
     sql: &'q str,
     args: Vec<Value>,
+    persistent: bool,
 }
 
 impl Statement<'_> {
     async fn run(self, conn: &mut Conn, want: Want) -> Result<Outcome> {
         match &mut conn.0 {
             Inner::Lite(lite) => lite.run(self.sql, &self.args, want).await,
-            Inner::Any(held) => run_any(held.conn(), self.sql, self.args, want).await,
+            Inner::Any(held) => {
+                run_any(held.conn(), self.sql, self.args, self.persistent, want).await
+            }
         }
     }
 }
@@ -354,6 +357,15 @@ macro_rules! statement_type {
         {
             pub fn bind<V: Encode>(mut self, value: V) -> Self {
                 self.statement.args.push(value.encode());
+                self
+            }
+
+            /// `false`: PostgreSQL plans the statement for its arguments each time it runs,
+            /// instead of keeping it prepared, where after five runs it may settle on one
+            /// generic plan. For statements over a subtree, whose best plan depends on the
+            /// unit (a commune or the whole province). No effect on SQLite.
+            pub fn persistent(mut self, persistent: bool) -> Self {
+                self.statement.persistent = persistent;
                 self
             }
 
@@ -429,6 +441,7 @@ pub fn query(sql: &str) -> Query<'_> {
         statement: Statement {
             sql,
             args: Vec::new(),
+            persistent: true,
         },
         out: PhantomData,
     }
@@ -440,6 +453,7 @@ pub fn query_as<O: FromRow>(sql: &str) -> Typed<'_, As<O>> {
         statement: Statement {
             sql,
             args: Vec::new(),
+            persistent: true,
         },
         out: PhantomData,
     }
@@ -451,6 +465,7 @@ pub fn query_scalar<T: Decode>(sql: &str) -> Typed<'_, First<T>> {
         statement: Statement {
             sql,
             args: Vec::new(),
+            persistent: true,
         },
         out: PhantomData,
     }
@@ -460,9 +475,10 @@ async fn run_any(
     conn: &mut AnyConnection,
     sql: &str,
     args: Vec<Value>,
+    persistent: bool,
     want: Want,
 ) -> Result<Outcome> {
-    let mut query = sqlx::query::<Any>(sql);
+    let mut query = sqlx::query::<Any>(sql).persistent(persistent);
     for arg in args {
         query = match arg {
             Value::Null(kind) => match kind {

@@ -323,7 +323,7 @@ pub async fn list_people(conn: &mut Conn, root: Option<&Unit>) -> Result<Vec<Lis
          FROM users u LEFT JOIN units un ON un.id = u.unit_id
          WHERE u.platform <> 'merged' {filter}"
     );
-    let mut q = sql::query_as::<Row>(&sql);
+    let mut q = sql::query_as::<Row>(&sql).persistent(false);
     if let Some(root) = root {
         q = q.bind(&root.path).bind(path_range_end(&root.path));
     }
@@ -389,6 +389,7 @@ pub async fn people_below(conn: &mut Conn, unit: &Unit, roles: &[Role]) -> Resul
         role_params.join(", ")
     );
     let mut q = sql::query_as::<UserRow>(&sql)
+        .persistent(false)
         .bind(&unit.path)
         .bind(path_range_end(&unit.path));
     for r in roles {
@@ -601,7 +602,7 @@ pub async fn invites_under(conn: &mut Conn, root: Option<&Unit>) -> Result<Vec<I
         }
     );
     type Row = (String, String, String, i64, i64, i64, i64, Option<i64>);
-    let mut q = sql::query_as::<Row>(&sql);
+    let mut q = sql::query_as::<Row>(&sql).persistent(false);
     if let Some(root) = root {
         q = q.bind(&root.path).bind(path_range_end(&root.path));
     }

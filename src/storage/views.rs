@@ -119,6 +119,7 @@ pub async fn completeness_by_child_and_level(
          GROUP BY {group}"
     );
     let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sql::query_as(&sql)
+        .persistent(false)
         .bind(root.id)
         .bind(period.to_string())
         .bind(on_time_until)
@@ -159,6 +160,7 @@ pub async fn completeness_by_depth(
          GROUP BY u.{group}"
     );
     let rows: Vec<(Option<i64>, i64, i64, i64)> = sql::query_as(&sql)
+        .persistent(false)
         .bind(root.id)
         .bind(period.to_string())
         .bind(on_time_until)
@@ -344,6 +346,7 @@ pub async fn achieved_under(
                     cond.min.max(1)
                 );
                 let mut q = sql::query_as::<(i64,)>(&sql)
+                    .persistent(false)
                     .bind(root.id)
                     .bind(level)
                     .bind(i64::from(*year_only))
@@ -378,6 +381,7 @@ pub async fn achieved_under(
                     ps.join(", ")
                 );
                 let mut q = sql::query_as::<(i64,)>(&sql)
+                    .persistent(false)
                     .bind(root.id)
                     .bind(level)
                     .bind(months_due.len() as i64);
@@ -399,6 +403,7 @@ pub async fn achieved_under(
                         OR EXISTS (SELECT 1 FROM activities a WHERE a.unit_id = x.id AND a.year = $5))"
             );
             sql::query_as::<(i64,)>(&sql)
+                .persistent(false)
                 .bind(root.id)
                 .bind(level)
                 .bind(format!("{year:04}-01"))
@@ -417,6 +422,7 @@ pub async fn achieved_under(
                    AND s.members * 100 >= s.women_18plus * $4"
             );
             sql::query_as::<(i64,)>(&sql)
+                .persistent(false)
                 .bind(root.id)
                 .bind(level)
                 .bind(i64::from(year))
@@ -479,6 +485,7 @@ pub async fn refresh_targets(
     let totals: HashMap<String, i64> = sql::query_as::<(String, i64)>(&format!(
         "SELECT level, COUNT(*) FROM units WHERE {here} = $1 GROUP BY level"
     ))
+    .persistent(false)
     .bind(union.id)
     .fetch_all(&mut *conn)
     .await?
@@ -531,6 +538,7 @@ pub async fn target_snapshot(
          FROM target_counts c JOIN units g ON g.id = c.unit_id
          WHERE g.{here} = $1 AND c.year = $2 GROUP BY c.target_code, g.{child}"
     ))
+    .persistent(false)
     .bind(root.id)
     .bind(i64::from(year))
     .fetch_all(&mut *conn)

@@ -137,8 +137,52 @@ async fn completeness_of_a_unit_at_the_deepest_level_is_read(backend: Backend) {
     app.shutdown().await;
 }
 
+/// Subtree statements are planned for their own arguments each time on PostgreSQL (never kept
+/// as a prepared statement that may settle on one generic plan); the others stay prepared.
+/// On SQLite both run, and read the same.
+async fn subtree_statements_are_not_kept_prepared_on_postgres(backend: Backend) {
+    use chihoi::storage::sql;
+    let db = TestDb::new(backend).await;
+    let store = chihoi::storage::Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    chihoi::app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
+        .await
+        .unwrap();
+    let mut conn = store.acquire().await.unwrap();
+    let kept = "SELECT COUNT(*) FROM units WHERE path >= $1";
+    let planned_each_time = "SELECT COUNT(*) FROM units WHERE path >= $1 AND depth >= 0";
+    for _ in 0..7 {
+        let a: i64 = sql::query_scalar(kept)
+            .bind("")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let b: i64 = sql::query_scalar(planned_each_time)
+            .bind("")
+            .persistent(false)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(a, b);
+        assert!(a > 10, "{a}");
+    }
+    if backend == Backend::Postgres {
+        let prepared: Vec<String> =
+            sql::query_scalar("SELECT statement FROM pg_prepared_statements")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert!(prepared.iter().any(|s| s == kept), "{prepared:?}");
+        assert!(
+            !prepared.iter().any(|s| s == planned_each_time),
+            "{prepared:?}"
+        );
+    }
+}
+
 both_backends!(
     completeness_of_a_unit_at_the_deepest_level_is_read,
+    subtree_statements_are_not_kept_prepared_on_postgres,
     subtrees_and_lineages_follow_the_imported_tree,
     a_single_use_invite_redeemed_by_two_people_at_once_binds_only_one,
 );
