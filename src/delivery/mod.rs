@@ -513,25 +513,37 @@ impl Courier {
         }
     }
 
-    /// Delivers the given rows now if they are due and unclaimed (replies to an update), and
-    /// wakes the courier's loops for what is left: files to make, notices that wait out quiet
-    /// hours, rows to try again. An ordinary step leaves nothing, and wakes nothing: a wake
-    /// costs two claim statements, one per loop.
-    pub async fn deliver_now(&self, ids: &[i64]) -> Result<DrainReport, StorageError> {
+    /// Delivers what an update queued: `ready`, her replies, which the update leased to this
+    /// instance as it wrote them, and the rows `ids` if they are due and unclaimed (alerts,
+    /// notices to others). Then wakes the courier's loops for what is left: files to make,
+    /// notices that wait out quiet hours, rows to try again. An ordinary step leaves nothing,
+    /// and wakes nothing: a wake costs two claim statements, one per loop.
+    pub async fn deliver_now(
+        &self,
+        ready: Vec<OutboxRow>,
+        ids: &[i64],
+    ) -> Result<DrainReport, StorageError> {
         let now = (self.clock)();
+        let given = ready.len() + ids.len();
         let delivered = async {
-            let rows = {
+            let mut rows = ready;
+            if !ids.is_empty() {
                 let mut conn = self.store.acquire().await?;
                 let lease_until = now.timestamp() + LEASE.as_secs() as i64;
-                outbox::claim_ids(&mut conn, &self.owner, ids, now.timestamp(), lease_until).await?
-            };
+                rows.extend(
+                    outbox::claim_ids(&mut conn, &self.owner, ids, now.timestamp(), lease_until)
+                        .await?,
+                );
+            }
+            // As a claim orders them: urgent first, then as queued.
+            rows.sort_by_key(|r| (!r.urgent, r.id));
             self.deliver_rows(rows, now).await
         }
         .await;
         let settled = delivered
             .as_ref()
             .map_or(0, |r| r.sent + r.cancelled + r.dead + r.unreachable);
-        if settled < ids.len() {
+        if settled < given {
             self.nudge();
         }
         delivered

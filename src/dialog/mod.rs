@@ -94,7 +94,10 @@ pub enum Input {
 /// What handling one inbound produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Handled {
-    /// Outbox rows this update queued that may go out now (replies, alerts), in order.
+    /// Her replies, queued and leased to this instance, to deliver at once as they are: no
+    /// claim statement is needed for rows this update wrote itself.
+    pub ready: Vec<outbox::OutboxRow>,
+    /// Other outbox rows this update queued that may go out now (alerts, notices to others).
     pub outbox_ids: Vec<i64>,
     /// A short notice for the tap itself (Telegram shows it as a toast).
     pub notice: Option<String>,
@@ -278,6 +281,7 @@ impl Engine {
         }
         let quiet_until = self.calendars.deployment().next_sendable(now).timestamp();
         let mut outbox_ids = std::mem::take(&mut ctx.queued);
+        let mut ready = Vec::new();
         // Alerts and news of them go out with this update's replies, from this instance: the
         // courier loop must not take them meanwhile (rare; ordinary steps queue none).
         outbox::lease_unheld(
@@ -333,13 +337,28 @@ impl Engine {
                 // again when the lease ends.
                 lease: Some((self.instance.clone(), now.timestamp() + REPLY_LEASE_SECS)),
             };
-            if let Some(id) = outbox::enqueue(ctx.conn, &message, now.timestamp()).await? {
-                outbox_ids.push(id);
+            match outbox::enqueue(ctx.conn, &message, now.timestamp()).await? {
+                Some(id) if reply => ready.push(outbox::OutboxRow {
+                    id,
+                    kind: message.kind,
+                    platform: message.platform,
+                    chat_id: message.chat_id,
+                    user_id: None,
+                    unit_id: None,
+                    period: None,
+                    ref_id: None,
+                    body: message.body,
+                    urgent: true,
+                    attempts: 0,
+                }),
+                Some(id) => outbox_ids.push(id),
+                None => {}
             }
         }
         let notice = ctx.notice.take();
         tx.commit().await?;
         Ok(Handled {
+            ready,
             outbox_ids,
             notice,
             duplicate: false,

@@ -169,7 +169,7 @@ impl Desk {
     /// which the running bot makes in the background, are made here before returning.
     pub async fn deliver(&self, handled: Handled) -> Step {
         self.courier
-            .deliver_now(&handled.outbox_ids)
+            .deliver_now(handled.ready.clone(), &handled.outbox_ids)
             .await
             .expect("deliver");
         self.courier.drain_all(self.now).await.expect("make files");

@@ -690,7 +690,7 @@ impl Telegram {
                         tracing::warn!(error = %e, "answerCallbackQuery failed");
                     }
                 }
-                if let Err(e) = self.courier.deliver_now(&h.outbox_ids).await {
+                if let Err(e) = self.courier.deliver_now(h.ready, &h.outbox_ids).await {
                     tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
                 }
                 timer.handled();

@@ -263,7 +263,7 @@ impl Zalo {
             let now = (self.clock)();
             match self.engine.handle(&inbound, now).await {
                 Ok(h) => {
-                    if let Err(e) = self.courier.deliver_now(&h.outbox_ids).await {
+                    if let Err(e) = self.courier.deliver_now(h.ready, &h.outbox_ids).await {
                         tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
                     }
                     timer.handled();
