@@ -64,9 +64,9 @@ pub struct Store {
     /// sqlx's pool: every statement on PostgreSQL; on SQLite the migrations, `VACUUM INTO`, the
     /// exports' streamed reads and the tests' own checks.
     pool: AnyPool,
-    /// On SQLite, the connections of [`sql`] that every other statement runs on.
+    /// On SQLite (and only there), the connections of [`sql`] that every other statement runs
+    /// on.
     lite: Option<std::sync::Arc<sql::LitePool>>,
-    backend: Backend,
 }
 
 impl Store {
@@ -131,15 +131,14 @@ impl Store {
             }
             Backend::Postgres => None,
         };
-        Ok(Self {
-            pool,
-            lite,
-            backend,
-        })
+        Ok(Self { pool, lite })
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.lite {
+            Some(_) => Backend::Sqlite,
+            None => Backend::Postgres,
+        }
     }
 
     /// sqlx's pool, for what reads or writes beside the app's own statements (streamed export
@@ -157,7 +156,7 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
+        match self.backend() {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
@@ -180,7 +179,7 @@ impl Store {
     /// writing it (`VACUUM INTO`: one read transaction, so the copy includes what is still in the
     /// WAL and nothing half-written). SQLite itself refuses a file that exists and is not empty.
     pub async fn vacuum_into(&self, file: &std::path::Path) -> Result<()> {
-        if self.backend != Backend::Sqlite {
+        if self.backend() != Backend::Sqlite {
             return Err(StorageError::Unsupported("VACUUM INTO is SQLite's"));
         }
         let file = file

@@ -311,107 +311,25 @@ enum Want {
     All,
 }
 
-enum Outcome {
-    Done(Done),
-    Rows(Vec<Row>),
+/// What a statement gave: the rows read (as many as wanted), and how many it changed.
+struct Outcome {
+    rows: Vec<Row>,
+    rows_affected: u64,
 }
 
-impl Outcome {
-    fn rows(self) -> Vec<Row> {
-        match self {
-            Outcome::Rows(rows) => rows,
-            Outcome::Done(_) => Vec::new(),
-        }
-    }
-}
-
-/// A statement with its arguments (`$1`, `$2`, … in both dialects).
-struct Statement<'q> {
-    sql: &'q str,
-    args: Vec<Value>,
-    persistent: bool,
-}
-
-impl Statement<'_> {
-    async fn run(self, conn: &mut Conn, want: Want) -> Result<Outcome> {
-        match &mut conn.0 {
-            Inner::Lite(lite) => lite.run(self.sql, &self.args, want).await,
-            Inner::Any(held) => {
-                run_any(held.conn(), self.sql, self.args, self.persistent, want).await
-            }
-        }
-    }
-}
-
-macro_rules! statement_type {
-    ($name:ident $(<$g:ident>)?, $item:ty, $convert:expr) => {
-        #[must_use = "a statement does nothing until it is run"]
-        pub struct $name<'q, $($g)?> {
-            statement: Statement<'q>,
-            out: PhantomData<fn() -> ($($g,)?)>,
-        }
-
-        impl<'q, $($g)?> $name<'q, $($g)?>
-        where
-            $($g: Out,)?
-        {
-            pub fn bind<V: Encode>(mut self, value: V) -> Self {
-                self.statement.args.push(value.encode());
-                self
-            }
-
-            /// `false`: PostgreSQL plans the statement for its arguments each time it runs,
-            /// instead of keeping it prepared, where after five runs it may settle on one
-            /// generic plan. For statements over a subtree, whose best plan depends on the
-            /// unit (a commune or the whole province). No effect on SQLite.
-            pub fn persistent(mut self, persistent: bool) -> Self {
-                self.statement.persistent = persistent;
-                self
-            }
-
-            pub async fn execute(self, conn: &mut Conn) -> Result<Done> {
-                match self.statement.run(conn, Want::Nothing).await? {
-                    Outcome::Done(done) => Ok(done),
-                    Outcome::Rows(_) => Ok(Done { rows_affected: 0 }),
-                }
-            }
-
-            pub async fn fetch_one(self, conn: &mut Conn) -> Result<$item> {
-                let row = self
-                    .statement
-                    .run(conn, Want::First)
-                    .await?
-                    .rows()
-                    .into_iter()
-                    .next()
-                    .ok_or(sqlx::Error::RowNotFound)?;
-                ($convert)(row)
-            }
-
-            pub async fn fetch_optional(self, conn: &mut Conn) -> Result<Option<$item>> {
-                match self.statement.run(conn, Want::First).await?.rows().into_iter().next() {
-                    Some(row) => ($convert)(row).map(Some),
-                    None => Ok(None),
-                }
-            }
-
-            pub async fn fetch_all(self, conn: &mut Conn) -> Result<Vec<$item>> {
-                self.statement
-                    .run(conn, Want::All)
-                    .await?
-                    .rows()
-                    .into_iter()
-                    .map($convert)
-                    .collect()
-            }
-        }
-    };
-}
-
-/// What a typed statement reads each row as.
+/// What a statement reads each row as.
 pub trait Out {
     type Item;
     fn convert(row: Row) -> Result<Self::Item>;
+}
+
+/// Rows read as they are (`query`).
+pub struct Rows;
+impl Out for Rows {
+    type Item = Row;
+    fn convert(row: Row) -> Result<Row> {
+        Ok(row)
+    }
 }
 
 /// Rows read as tuples (`query_as`).
@@ -432,42 +350,82 @@ impl<T: Decode> Out for First<T> {
     }
 }
 
-statement_type!(Query, Row, Ok::<Row, sqlx::Error>);
-statement_type!(Typed<O>, O::Item, O::convert);
+/// A statement with its arguments (`$1`, `$2`, … in both dialects), its rows read as `O` says.
+#[must_use = "a statement does nothing until it is run"]
+pub struct Query<'q, O = Rows> {
+    sql: &'q str,
+    args: Vec<Value>,
+    persistent: bool,
+    out: PhantomData<fn() -> O>,
+}
 
 /// A statement whose rows are read as [`Row`]s.
 pub fn query(sql: &str) -> Query<'_> {
-    Query {
-        statement: Statement {
-            sql,
-            args: Vec::new(),
-            persistent: true,
-        },
-        out: PhantomData,
-    }
+    Query::new(sql)
 }
 
 /// A statement whose rows are read as tuples.
-pub fn query_as<O: FromRow>(sql: &str) -> Typed<'_, As<O>> {
-    Typed {
-        statement: Statement {
-            sql,
-            args: Vec::new(),
-            persistent: true,
-        },
-        out: PhantomData,
-    }
+pub fn query_as<O: FromRow>(sql: &str) -> Query<'_, As<O>> {
+    Query::new(sql)
 }
 
 /// A statement whose rows are read as their first column.
-pub fn query_scalar<T: Decode>(sql: &str) -> Typed<'_, First<T>> {
-    Typed {
-        statement: Statement {
+pub fn query_scalar<T: Decode>(sql: &str) -> Query<'_, First<T>> {
+    Query::new(sql)
+}
+
+impl<'q, O: Out> Query<'q, O> {
+    fn new(sql: &'q str) -> Self {
+        Self {
             sql,
             args: Vec::new(),
             persistent: true,
-        },
-        out: PhantomData,
+            out: PhantomData,
+        }
+    }
+
+    pub fn bind<V: Encode>(mut self, value: V) -> Self {
+        self.args.push(value.encode());
+        self
+    }
+
+    /// `false`: PostgreSQL plans the statement for its arguments each time it runs, instead of
+    /// keeping it prepared, where after five runs it may settle on one generic plan. For
+    /// statements over a subtree, whose best plan depends on the unit (a commune or the whole
+    /// province). No effect on SQLite.
+    pub fn persistent(mut self, persistent: bool) -> Self {
+        self.persistent = persistent;
+        self
+    }
+
+    pub async fn execute(self, conn: &mut Conn) -> Result<Done> {
+        let rows_affected = self.run(conn, Want::Nothing).await?.rows_affected;
+        Ok(Done { rows_affected })
+    }
+
+    pub async fn fetch_one(self, conn: &mut Conn) -> Result<O::Item> {
+        self.fetch_optional(conn)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    pub async fn fetch_optional(self, conn: &mut Conn) -> Result<Option<O::Item>> {
+        let first = self.run(conn, Want::First).await?.rows.into_iter().next();
+        first.map(O::convert).transpose()
+    }
+
+    pub async fn fetch_all(self, conn: &mut Conn) -> Result<Vec<O::Item>> {
+        let rows = self.run(conn, Want::All).await?.rows;
+        rows.into_iter().map(O::convert).collect()
+    }
+
+    async fn run(self, conn: &mut Conn, want: Want) -> Result<Outcome> {
+        match &mut conn.0 {
+            Inner::Lite(lite) => lite.run(self.sql, &self.args, want).await,
+            Inner::Any(held) => {
+                run_any(held.conn(), self.sql, self.args, self.persistent, want).await
+            }
+        }
     }
 }
 
@@ -498,25 +456,28 @@ async fn run_any(
         };
     }
     Ok(match want {
-        Want::Nothing => Outcome::Done(Done {
+        Want::Nothing => Outcome {
+            rows: Vec::new(),
             rows_affected: query.execute(conn).await?.rows_affected(),
-        }),
-        Want::First => Outcome::Rows(
-            query
+        },
+        Want::First => Outcome {
+            rows: query
                 .fetch_optional(conn)
                 .await?
                 .map(Row::Any)
                 .into_iter()
                 .collect(),
-        ),
-        Want::All => Outcome::Rows(
-            query
+            rows_affected: 0,
+        },
+        Want::All => Outcome {
+            rows: query
                 .fetch_all(conn)
                 .await?
                 .into_iter()
                 .map(Row::Any)
                 .collect(),
-        ),
+            rows_affected: 0,
+        },
     })
 }
 
@@ -626,16 +587,20 @@ impl LitePool {
         // The connection before the lock: a task holding the lock never waits for a connection
         // that a task waiting for the lock holds.
         let mut lite = self.lite().await?;
-        let turn = tokio::time::timeout(WAIT, self.writer.clone().lock_owned())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?;
+        let turn = self.turn().await?;
         let conn = lite.connection();
         when_not_busy(conn, |c| c.execute_batch("BEGIN IMMEDIATE"))
             .await
             .map_err(lite_error)?;
         lite.writing = Some(turn);
-        lite.in_transaction = true;
         Ok(Tx(Conn(Inner::Lite(lite))))
+    }
+
+    /// This process's turn to write.
+    async fn turn(&self) -> Result<OwnedMutexGuard<()>> {
+        tokio::time::timeout(WAIT, self.writer.clone().lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)
     }
 
     async fn lite(self: &Arc<Self>) -> Result<LiteConn> {
@@ -653,7 +618,6 @@ impl LitePool {
             pool: self.clone(),
             _slot: slot,
             writing: None,
-            in_transaction: false,
         })
     }
 
@@ -687,9 +651,8 @@ struct LiteConn {
     conn: Option<rusqlite::Connection>,
     pool: Arc<LitePool>,
     _slot: OwnedSemaphorePermit,
-    /// The write lock, held by a transaction for its whole length.
+    /// The write lock, held by a transaction for its whole length: `Some` while in one.
     writing: Option<OwnedMutexGuard<()>>,
-    in_transaction: bool,
 }
 
 impl LiteConn {
@@ -698,40 +661,31 @@ impl LiteConn {
     }
 
     fn finish(&mut self, how: &str) -> Result<()> {
-        self.in_transaction = false;
         let done = self.connection().execute_batch(how).map_err(lite_error);
         self.writing = None;
         done
     }
 
     async fn run(&mut self, sql: &str, args: &[Value], want: Want) -> Result<Outcome> {
-        // A write outside a transaction waits for its turn, as a transaction does.
-        let _turn = if self.writing.is_none()
-            && !self
-                .connection()
-                .prepare_cached(sql)
-                .map_err(lite_error)?
-                .readonly()
-        {
-            Some(
-                tokio::time::timeout(WAIT, self.pool.writer.clone().lock_owned())
-                    .await
-                    .map_err(|_| sqlx::Error::PoolTimedOut)?,
-            )
-        } else {
-            None
-        };
-        let in_transaction = self.in_transaction;
-        let conn = self.connection();
-        if in_transaction {
-            // It holds the write lock already; a statement failing midway is the transaction's
-            // to roll back, not to repeat.
-            run_lite(conn, sql, args, want).map_err(lite_error)
-        } else {
-            when_not_busy(conn, |c| run_lite(c, sql, args, want))
-                .await
-                .map_err(lite_error)
+        if self.writing.is_some() {
+            // A transaction's statement: it holds the write lock already, and one failing
+            // midway is the transaction's to roll back, not to repeat.
+            return run_lite(self.connection(), sql, args, want).map_err(lite_error);
         }
+        // A write outside a transaction waits for its turn, as a transaction does.
+        let readonly = self
+            .connection()
+            .prepare_cached(sql)
+            .map_err(lite_error)?
+            .readonly();
+        let _turn = if readonly {
+            None
+        } else {
+            Some(self.pool.turn().await?)
+        };
+        when_not_busy(self.connection(), |c| run_lite(c, sql, args, want))
+            .await
+            .map_err(lite_error)
     }
 }
 
@@ -740,7 +694,7 @@ impl Drop for LiteConn {
         let Some(conn) = self.conn.take() else {
             return;
         };
-        if self.in_transaction && conn.execute_batch("ROLLBACK").is_err() {
+        if self.writing.is_some() && conn.execute_batch("ROLLBACK").is_err() {
             // A connection whose transaction cannot end is not reused.
             return;
         }
@@ -811,11 +765,14 @@ fn run_lite(
         }
     }
     drop(rows);
-    Ok(match want {
-        Want::Nothing => Outcome::Done(Done {
-            rows_affected: if readonly { 0 } else { conn.changes() },
-        }),
-        Want::First | Want::All => Outcome::Rows(read),
+    let rows_affected = if want == Want::Nothing && !readonly {
+        conn.changes()
+    } else {
+        0
+    };
+    Ok(Outcome {
+        rows: read,
+        rows_affected,
     })
 }
 
@@ -907,22 +864,29 @@ impl sqlx::error::DatabaseError for LiteError {
 mod tests {
     use super::*;
 
-    fn pool(dir: &tempfile::TempDir) -> Arc<LitePool> {
-        LitePool::open(&dir.path().join("t.db"), 4).unwrap()
-    }
-
-    async fn table(pool: &Arc<LitePool>) {
+    /// A database file in a temporary folder (kept while the folder lives), with a table `t`.
+    async fn with_table() -> (tempfile::TempDir, Arc<LitePool>) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = LitePool::open(&dir.path().join("t.db"), 4).unwrap();
         let mut conn = pool.acquire().await.unwrap();
         query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT)")
             .execute(&mut conn)
             .await
             .unwrap();
+        (dir, pool)
+    }
+
+    async fn insert(conn: &mut Conn, name: &str) -> sqlx::Result<u64> {
+        let done = query("INSERT INTO t (name) VALUES ($1)")
+            .bind(name)
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     #[tokio::test]
     async fn numbered_parameters_bind_by_number_whatever_their_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = pool(&dir);
+        let (_dir, pool) = with_table().await;
         let mut conn = pool.acquire().await.unwrap();
         let row: (String, i64, Option<String>, bool) = query_as("SELECT $2, $1, $3, $1 > 1")
             .bind(7_i64)
@@ -936,9 +900,7 @@ mod tests {
 
     #[tokio::test]
     async fn rows_read_by_position_and_name_and_a_wrong_type_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = pool(&dir);
-        table(&pool).await;
+        let (_dir, pool) = with_table().await;
         let mut conn = pool.acquire().await.unwrap();
         let done = query("INSERT INTO t (name) VALUES ($1), ($2)")
             .bind("Lan")
@@ -979,21 +941,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_dropped_transaction_is_rolled_back_and_its_connection_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = pool(&dir);
-        table(&pool).await;
+        let (_dir, pool) = with_table().await;
         {
             let mut tx = pool.begin().await.unwrap();
-            query("INSERT INTO t (name) VALUES ('Lan')")
-                .execute(&mut tx)
-                .await
-                .unwrap();
+            insert(&mut tx, "Lan").await.unwrap();
         }
         let mut tx = pool.begin().await.unwrap();
-        query("INSERT INTO t (name) VALUES ('Hoa')")
-            .execute(&mut tx)
-            .await
-            .unwrap();
+        insert(&mut tx, "Hoa").await.unwrap();
         tx.commit().await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
         let names: Vec<String> = query_scalar("SELECT name FROM t")
@@ -1015,32 +969,21 @@ mod tests {
     /// it waits for could never finish and this test would time out.
     #[tokio::test(flavor = "current_thread")]
     async fn a_writer_waits_for_a_transaction_without_blocking_the_thread() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = pool(&dir);
-        table(&pool).await;
+        let (_dir, pool) = with_table().await;
         let mut tx = pool.begin().await.unwrap();
-        query("INSERT INTO t (name) VALUES ('Lan')")
-            .execute(&mut tx)
-            .await
-            .unwrap();
+        insert(&mut tx, "Lan").await.unwrap();
         let lone = tokio::spawn({
             let pool = pool.clone();
             async move {
                 let mut conn = pool.acquire().await.unwrap();
-                query("INSERT INTO t (name) VALUES ('Hoa')")
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
+                insert(&mut conn, "Hoa").await.unwrap();
             }
         });
         let second = tokio::spawn({
             let pool = pool.clone();
             async move {
                 let mut tx = pool.begin().await.unwrap();
-                query("INSERT INTO t (name) VALUES ('Mai')")
-                    .execute(&mut tx)
-                    .await
-                    .unwrap();
+                insert(&mut tx, "Mai").await.unwrap();
                 tx.commit().await.unwrap();
             }
         });
@@ -1071,19 +1014,14 @@ mod tests {
     /// tasks on the same thread go on, and succeeds once the lock is gone.
     #[tokio::test(flavor = "current_thread")]
     async fn another_process_lock_is_waited_out_asynchronously() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = pool(&dir);
-        table(&pool).await;
+        let (dir, pool) = with_table().await;
         let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
         other.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let write = tokio::spawn({
             let pool = pool.clone();
             async move {
                 let mut conn = pool.acquire().await.unwrap();
-                query("INSERT INTO t (name) VALUES ('Lan')")
-                    .execute(&mut conn)
-                    .await
-                    .map(|done| done.rows_affected())
+                insert(&mut conn, "Lan").await
             }
         });
         let mut ticks = 0;
@@ -1104,9 +1042,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_lock_held_past_the_busy_timeout_fails_the_statement() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = pool(&dir);
-        table(&pool).await;
+        let (dir, pool) = with_table().await;
         let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
         other.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let failed = pool.begin().await.err().expect("busy past the timeout");
