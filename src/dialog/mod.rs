@@ -25,7 +25,6 @@ mod state;
 
 use std::sync::Arc;
 
-use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -38,7 +37,7 @@ pub use crate::message::{Attachment, AttachmentKind, Choice, FileData, Outbound}
 use crate::storage::choices;
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, Identity, User};
-use crate::storage::{StorageError, Store};
+use crate::storage::{Conn, StorageError, Store};
 use crate::tr;
 use alerts::AlertStatus;
 pub use state::DialogState;
@@ -338,19 +337,7 @@ impl Engine {
                 lease: Some((self.instance.clone(), now.timestamp() + REPLY_LEASE_SECS)),
             };
             match outbox::enqueue(ctx.conn, &message, now.timestamp()).await? {
-                Some(id) if reply => ready.push(outbox::OutboxRow {
-                    id,
-                    kind: message.kind,
-                    platform: message.platform,
-                    chat_id: message.chat_id,
-                    user_id: None,
-                    unit_id: None,
-                    period: None,
-                    ref_id: None,
-                    body: message.body,
-                    urgent: true,
-                    attempts: 0,
-                }),
+                Some(id) if reply => ready.push(message.queued_as(id)),
                 Some(id) => outbox_ids.push(id),
                 None => {}
             }

@@ -8,7 +8,6 @@
 //! duplicates are impossible because every scheduled message has a unique `dedupe_key`.
 
 use super::sql::{self, Conn};
-
 use super::{Backend, Result, StorageError};
 use crate::domain::period::Period;
 
@@ -86,6 +85,25 @@ pub struct NewMessage {
     /// Held for this courier (the instance handling the update sends its replies itself);
     /// if it dies, the lease runs out and any courier takes the row.
     pub lease: Option<(String, i64)>,
+}
+
+impl NewMessage {
+    /// The row as a claim would read it back, once queued as `id` (never tried yet).
+    pub fn queued_as(self, id: i64) -> OutboxRow {
+        OutboxRow {
+            id,
+            kind: self.kind,
+            platform: self.platform,
+            chat_id: self.chat_id,
+            user_id: self.user_id,
+            unit_id: self.unit_id,
+            period: self.period,
+            ref_id: self.ref_id,
+            body: self.body,
+            urgent: self.urgent,
+            attempts: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
