@@ -4,7 +4,6 @@
 //! every change is shown to the reporter. Used by the dialogs that raise and move alerts
 //! (`dialog::alerts`), by the scheduler that climbs them and by delivery that renders them.
 
-use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 
 use crate::domain::calendar::Calendars;
@@ -13,12 +12,12 @@ use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::labels;
 use crate::message::Choice;
-use crate::storage::StorageError;
 use crate::storage::alerts as store;
 pub use crate::storage::alerts::{event, load, record_event};
 use crate::storage::org::{self, Unit};
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, User};
+use crate::storage::{Conn, StorageError};
 use crate::tr;
 
 /// Who is alerted at each level of the ladder.

@@ -17,8 +17,6 @@ use chrono_tz::Tz;
 use futures::TryStreamExt;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 use sqlx::Row as _;
-
-use crate::storage::sql;
 use tokio::sync::mpsc;
 
 use crate::domain::calendar::Calendars;
@@ -28,6 +26,7 @@ use crate::domain::report::{Incident, IncidentField, Section, Severity, Situatio
 use crate::i18n::Lang;
 use crate::labels;
 use crate::storage::org::{self, Unit};
+use crate::storage::sql;
 use crate::storage::{Backend, StorageError, Store, path_range_end, views};
 use crate::tr;
 

@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 
-use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
@@ -17,6 +16,7 @@ use crate::delivery::render;
 use crate::dialog::Clock;
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
+use crate::storage::Conn;
 use crate::storage::{StorageError, Store, org, outbox, schedule, users};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

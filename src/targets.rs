@@ -5,13 +5,13 @@
 //! view or export catches up first ([`catch_up`]), so nobody reads stale figures. The whole tree
 //! is re-evaluated once a day too, since the monthly-report target moves as deadlines pass.
 
-use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 
 use crate::domain::calendar::{Calendar, Calendars};
 use crate::domain::org::Level;
 use crate::domain::period::Period;
 use crate::domain::range::PeriodRange;
+use crate::storage::Conn;
 use crate::storage::org::{self, Unit};
 use crate::storage::views::{self, Progress, Target};
 use crate::storage::{StorageError, Store};

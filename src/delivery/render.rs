@@ -3,7 +3,6 @@
 //! the reminder was queued; nothing is pending any more; the alert was resolved). Charts and
 //! exports are made here too, when their row's turn comes.
 
-use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 
 use crate::alerts::{self, AlertStatus};
@@ -16,6 +15,7 @@ use crate::export::{self, ExportFormat};
 use crate::i18n::Lang;
 use crate::labels;
 use crate::message::{Attachment, AttachmentKind, Choice, FileData, Outbound};
+use crate::storage::Conn;
 use crate::storage::outbox::{Kind, OutboxRow};
 use crate::storage::users::{self, User};
 use crate::storage::views;

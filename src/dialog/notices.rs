@@ -1,11 +1,11 @@
 //! Notices the engine and the courier queue about someone: that a person can no longer be
 //! reached, told to her unit's head.
 
-use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 
 use crate::domain::calendar::Calendars;
 use crate::domain::role::Role;
+use crate::storage::Conn;
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, User};
 use crate::storage::{StorageError, org};

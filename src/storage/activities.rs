@@ -1,9 +1,9 @@
 //! Activities units log (campaigns, models, households helped, supervision, meetings…), their
 //! catalogue, photos, and the statistics admins enter per grassroots union.
 
-use super::sql::{self, Conn};
 use chrono::NaiveDate;
 
+use super::sql::{self, Conn};
 use super::{Result, StorageError};
 use crate::domain::period::Period;
 

@@ -1,8 +1,8 @@
 //! Urgent reports and their events: the rows behind the escalation ladder ([`crate::alerts`]).
 
-use super::sql::{self, Conn};
 use chrono::{DateTime, Utc};
 
+use super::sql::{self, Conn};
 use super::{Result, StorageError, path_range_end};
 use crate::domain::alert::{Alert, AlertStatus};
 use crate::domain::report::{Incident, IncidentField, Severity};

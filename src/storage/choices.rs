@@ -2,7 +2,6 @@
 //! one), so that a typed number, letter or the option's words pick from it.
 
 use super::sql::{self, Conn};
-
 use super::{Result, StorageError};
 
 /// Choices as shown: labels and their data in reading order; `lettered` when they were

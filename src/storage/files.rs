@@ -1,9 +1,8 @@
 //! Files shared by link (charts and exports on platforms that take no uploads): kept with an
 //! unguessable token until they expire.
 
-use super::sql::{self, Conn};
-
 use super::Result;
+use super::sql::{self, Conn};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedFile {

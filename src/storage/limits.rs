@@ -1,9 +1,8 @@
 //! The rows that per-person limits count ([`crate::domain::limits`]): when she last asked to
 //! join, reported something urgent, or asked for a chart or an export.
 
-use super::sql::{self, Conn};
-
 use super::Result;
+use super::sql::{self, Conn};
 
 /// What a limit counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

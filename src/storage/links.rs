@@ -1,9 +1,8 @@
 //! One person, several apps: `/lienket` codes and the merge of two app accounts into one
 //! person. Called by the linking dialog.
 
-use super::sql::{self, Conn};
-
 use super::Result;
+use super::sql::{self, Conn};
 use super::users::{self, User};
 
 /// Stores a one-time code for `user_id` until `expires_at`; her older codes are dropped.

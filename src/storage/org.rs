@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use super::sql::{self, Conn};
-
 use super::{Result, StorageError, path_range_end};
 use crate::collation;
 use crate::domain::calendar::{Calendar, CalendarSettings, Calendars};

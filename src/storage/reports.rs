@@ -2,7 +2,6 @@
 //! opinions.
 
 use super::sql::{self, Conn};
-
 use super::{Result, StorageError, org, path_range_end};
 use crate::domain::period::Period;
 use crate::domain::report::{

@@ -1,9 +1,9 @@
 //! The scheduler's set-based statements: each queues one kind of scheduled message for every
 //! person concerned below a root unit, once (the dedupe key names the logical message).
 
-use super::sql::{self, Conn};
 use chrono::{DateTime, Utc};
 
+use super::sql::{self, Conn};
 use super::{Result, path_range_end};
 use crate::domain::period::Period;
 

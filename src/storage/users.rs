@@ -1,9 +1,8 @@
 //! People and their access: platform identities, roles in units, invites, join requests, the
 //! processed-update ledger and dialog state.
 
-use super::sql::{self, Conn};
-
 use super::org::Unit;
+use super::sql::{self, Conn};
 use super::{Result, StorageError, path_range_end};
 use crate::collation;
 use crate::domain::invite::{InviteCode, InviteRefusal};

@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::sql::{self, Conn};
 use serde::Deserialize;
 
 use super::org::{MAX_DEPTH, Unit};
+use super::sql::{self, Conn};
 use super::{Result, StorageError};
 use crate::domain::org::Level;
 use crate::domain::period::Period;
