@@ -8,12 +8,7 @@ use crate::both_backends;
 use crate::helpers::*;
 
 async fn subtrees_and_lineages_follow_the_imported_tree(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let store = chihoi::storage::Store::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    chihoi::app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
-        .await
-        .unwrap();
+    let (_db, store) = TestDb::with_sample_province(backend, mid_november()).await;
     let mut conn = store.acquire().await.unwrap();
     let csv = std::str::from_utf8(SAMPLE_ORG).unwrap();
     for root in [PROVINCE, DISTRICT, GRASSROOTS, BRANCH, "TB-TP", "TB-VT"] {
@@ -56,12 +51,7 @@ async fn subtrees_and_lineages_follow_the_imported_tree(backend: Backend) {
 }
 
 async fn a_single_use_invite_redeemed_by_two_people_at_once_binds_only_one(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let store = chihoi::storage::Store::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    chihoi::app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
-        .await
-        .unwrap();
+    let (_db, store) = TestDb::with_sample_province(backend, mid_november()).await;
     let invite = chihoi::app::create_invite(
         &store,
         BRANCH,
@@ -142,12 +132,7 @@ async fn completeness_of_a_unit_at_the_deepest_level_is_read(backend: Backend) {
 /// On SQLite both run, and read the same.
 async fn subtree_statements_are_not_kept_prepared_on_postgres(backend: Backend) {
     use chihoi::storage::sql;
-    let db = TestDb::new(backend).await;
-    let store = chihoi::storage::Store::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    chihoi::app::import_org_bytes(&store, SAMPLE_ORG, mid_november())
-        .await
-        .unwrap();
+    let (_db, store) = TestDb::with_sample_province(backend, mid_november()).await;
     let mut conn = store.acquire().await.unwrap();
     let kept = "SELECT COUNT(*) FROM units WHERE path >= $1";
     let planned_each_time = "SELECT COUNT(*) FROM units WHERE path >= $1 AND depth >= 0";
