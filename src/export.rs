@@ -778,14 +778,6 @@ async fn month_by_month<T: serde::de::DeserializeOwned>(
     Ok(count)
 }
 
-/// Binds the scope's months after `first` placeholders; returns `$first+1, …`.
-fn month_params(first: usize, n: usize) -> String {
-    (0..n)
-        .map(|i| format!("${}", first + i + 1))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Reads one sheet's rows from the database into `out`. Returns the number of rows.
 async fn write_sheet(
     scope: &Scope,
@@ -816,7 +808,7 @@ async fn write_sheet(
                     "SELECT i.report_id, i.field, i.severity, i.people, i.description FROM incidents i
                      JOIN reports r ON r.id = i.report_id JOIN units u ON u.id = r.unit_id
                      WHERE u.path >= $1 AND u.path < $2 AND r.period IN ({}) ORDER BY i.report_id, i.position",
-                    month_params(2, months.len())
+                    sql::placeholders(2, months.len())
                 );
                 let mut q = sql::query_as::<(i64, String, String, i64, String)>(&sql)
                     .persistent(false)
@@ -993,7 +985,7 @@ async fn write_sheet(
                         &scope.store,
                         "u.id, o.period, o.created_at, o.anonymous, a.display_name, o.body"
                     ),
-                    month_params(2, months.len())
+                    sql::placeholders(2, months.len())
                 );
                 let mut q = sqlx::query(&sql)
                     .persistent(false)

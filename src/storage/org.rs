@@ -272,10 +272,9 @@ pub fn tree_order<'a>(
 /// The unit and every unit above it, root first.
 pub async fn lineage(conn: &mut Conn, unit: &Unit) -> Result<Vec<Unit>> {
     let ids = unit.lineage_ids();
-    let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {UNIT_COLUMNS} FROM units WHERE id IN ({}) ORDER BY depth",
-        params.join(", ")
+        sql::placeholders(0, ids.len())
     );
     let mut q = sql::query_as::<UnitRow>(&sql);
     for id in &ids {

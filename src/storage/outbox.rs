@@ -312,10 +312,7 @@ async fn claim_where(
         Backend::Postgres => ("= ANY(ARRAY(", "FOR UPDATE SKIP LOCKED", "))"),
         Backend::Sqlite => ("IN (", "", ")"),
     };
-    let platform_list: Vec<String> = (0..platforms.len())
-        .map(|i| format!("${}", i + 5))
-        .collect();
-    let platform_list = platform_list.join(", ");
+    let platform_list = sql::placeholders(4, platforms.len());
     // The lease condition is repeated outside the subquery: under READ COMMITTED a row another
     // courier claimed meanwhile is re-checked against it and skipped.
     // A row still leased when claimed was held by a courier that stopped or died: it may have
@@ -348,11 +345,10 @@ pub async fn lease_unheld(conn: &mut Conn, ids: &[i64], owner: &str, until: i64)
     if ids.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
     let sql = format!(
         "UPDATE outbox SET lease_owner = $1, lease_until = $2
          WHERE id IN ({}) AND lease_owner IS NULL AND kind <> 'made'",
-        list.join(", ")
+        sql::placeholders(2, ids.len())
     );
     let mut q = sql::query(&sql).bind(owner).bind(until);
     for id in ids {
@@ -418,14 +414,13 @@ pub async fn claim_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "UPDATE outbox SET lease_owner = $1, lease_until = $2
          WHERE id IN ({}) AND status = 'pending' AND kind <> 'made' AND not_before <= $3
            AND (lease_until IS NULL OR lease_until < $3
                 OR (lease_owner = $1 AND lease_until <= $3 + 30))
          RETURNING {COLUMNS}",
-        list.join(", ")
+        sql::placeholders(3, ids.len())
     );
     let mut q = sql::query_as::<Row>(&sql)
         .bind(owner)

@@ -359,6 +359,15 @@ pub struct Query<'q, O = Rows> {
     out: PhantomData<fn() -> O>,
 }
 
+/// `$after+1, $after+2, …`: `n` numbered placeholders, for a list bound after the first
+/// `after` arguments (`IN (…)`).
+pub fn placeholders(after: usize, n: usize) -> String {
+    (after + 1..=after + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A statement whose rows are read as [`Row`]s.
 pub fn query(sql: &str) -> Query<'_> {
     Query::new(sql)
@@ -882,6 +891,13 @@ mod tests {
             .execute(conn)
             .await?;
         Ok(done.rows_affected())
+    }
+
+    #[test]
+    fn placeholders_follow_the_arguments_before_them() {
+        assert_eq!(placeholders(2, 3), "$3, $4, $5");
+        assert_eq!(placeholders(0, 1), "$1");
+        assert_eq!(placeholders(4, 0), "");
     }
 
     #[tokio::test]

@@ -261,14 +261,10 @@ pub async fn users_in_units_with_roles(
         return Ok(Vec::new());
     }
     // Lists are short (a lineage is a handful of units), so inline placeholders are fine.
-    let units: Vec<String> = (0..unit_ids.len()).map(|i| format!("${}", i + 1)).collect();
-    let role_params: Vec<String> = (0..roles.len())
-        .map(|i| format!("${}", unit_ids.len() + i + 1))
-        .collect();
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users WHERE reachable = 1 AND unit_id IN ({}) AND role IN ({}) ORDER BY id",
-        units.join(", "),
-        role_params.join(", ")
+        sql::placeholders(0, unit_ids.len()),
+        sql::placeholders(unit_ids.len(), roles.len())
     );
     let mut q = sql::query_as::<UserRow>(&sql);
     for id in unit_ids {
@@ -376,7 +372,7 @@ pub async fn people_below(conn: &mut Conn, unit: &Unit, roles: &[Role]) -> Resul
     if roles.is_empty() {
         return Ok(Vec::new());
     }
-    let role_params: Vec<String> = (0..roles.len()).map(|i| format!("${}", i + 3)).collect();
+    let role_params = sql::placeholders(2, roles.len());
     let columns = USER_COLUMNS
         .split(", ")
         .map(|c| format!("u.{c}"))
@@ -385,7 +381,7 @@ pub async fn people_below(conn: &mut Conn, unit: &Unit, roles: &[Role]) -> Resul
     let sql = format!(
         "SELECT {columns} FROM users u JOIN units un ON un.id = u.unit_id
          WHERE un.path >= $1 AND un.path < $2 AND u.role IN ({})",
-        role_params.join(", ")
+        role_params
     );
     let mut q = sql::query_as::<UserRow>(&sql)
         .persistent(false)

@@ -336,13 +336,12 @@ pub async fn achieved_under(
             let measure = if *sum { "SUM(a.amount)" } else { "COUNT(*)" };
             let mut met: Option<HashSet<i64>> = None;
             for cond in conds {
-                let types: Vec<String> =
-                    (0..cond.any.len()).map(|i| format!("${}", i + 5)).collect();
+                let types = sql::placeholders(4, cond.any.len());
                 let sql = format!(
                     "SELECT x.id FROM activities a JOIN units x ON x.id = a.{join_col}
                      WHERE x.{here} = $1 AND x.level = $2 AND ($3 = 0 OR a.year = $4) AND a.type_code IN ({})
                      GROUP BY x.id HAVING {measure} >= {}",
-                    types.join(", "),
+                    types,
                     cond.min.max(1)
                 );
                 let mut q = sql::query_as::<(i64,)>(&sql)
@@ -371,14 +370,12 @@ pub async fn achieved_under(
             if months_due.is_empty() {
                 HashSet::new()
             } else {
-                let ps: Vec<String> = (0..months_due.len())
-                    .map(|i| format!("${}", i + 4))
-                    .collect();
+                let ps = sql::placeholders(3, months_due.len());
                 let sql = format!(
                     "SELECT r.unit_id FROM reports r JOIN units x ON x.id = r.unit_id
                      WHERE x.{here} = $1 AND x.level = $2 AND r.period IN ({})
                      GROUP BY r.unit_id HAVING COUNT(*) = $3",
-                    ps.join(", ")
+                    ps
                 );
                 let mut q = sql::query_as::<(i64,)>(&sql)
                     .persistent(false)
