@@ -196,7 +196,8 @@ impl<T: Decode> Decode for Option<T> {
 pub enum Row {
     Lite {
         values: Vec<LiteValue>,
-        names: Arc<[String]>,
+        /// The column names, where the caller reads columns by name (`query`).
+        names: Option<Arc<[String]>>,
     },
     Any(AnyRow),
 }
@@ -223,7 +224,7 @@ impl ColumnIndex for usize {
 impl ColumnIndex for &str {
     fn index_in(&self, row: &Row) -> Result<usize> {
         let at = match row {
-            Row::Lite { names, .. } => names.iter().position(|n| n == self),
+            Row::Lite { names, .. } => names.iter().flat_map(|n| n.iter()).position(|n| n == self),
             Row::Any(row) => row.columns().iter().position(|c| c.name() == *self),
         };
         at.ok_or_else(|| sqlx::Error::ColumnNotFound((*self).to_owned()))
@@ -320,6 +321,8 @@ struct Outcome {
 /// What a statement reads each row as.
 pub trait Out {
     type Item;
+    /// Whether rows are read by column name (SQLite then copies the names into each row set).
+    const BY_NAME: bool = false;
     fn convert(row: Row) -> Result<Self::Item>;
 }
 
@@ -327,6 +330,7 @@ pub trait Out {
 pub struct Rows;
 impl Out for Rows {
     type Item = Row;
+    const BY_NAME: bool = true;
     fn convert(row: Row) -> Result<Row> {
         Ok(row)
     }
@@ -430,7 +434,7 @@ impl<'q, O: Out> Query<'q, O> {
 
     async fn run(self, conn: &mut Conn, want: Want) -> Result<Outcome> {
         match &mut conn.0 {
-            Inner::Lite(lite) => lite.run(self.sql, &self.args, want).await,
+            Inner::Lite(lite) => lite.run(self.sql, &self.args, want, O::BY_NAME).await,
             Inner::Any(held) => {
                 run_any(held.conn(), self.sql, self.args, self.persistent, want).await
             }
@@ -675,11 +679,17 @@ impl LiteConn {
         done
     }
 
-    async fn run(&mut self, sql: &str, args: &[Value], want: Want) -> Result<Outcome> {
+    async fn run(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        want: Want,
+        by_name: bool,
+    ) -> Result<Outcome> {
         if self.writing.is_some() {
             // A transaction's statement: it holds the write lock already, and one failing
             // midway is the transaction's to roll back, not to repeat.
-            return run_lite(self.connection(), sql, args, want).map_err(lite_error);
+            return run_lite(self.connection(), sql, args, want, by_name).map_err(lite_error);
         }
         // A write outside a transaction waits for its turn, as a transaction does.
         let readonly = self
@@ -692,7 +702,7 @@ impl LiteConn {
         } else {
             Some(self.pool.turn().await?)
         };
-        when_not_busy(self.connection(), |c| run_lite(c, sql, args, want))
+        when_not_busy(self.connection(), |c| run_lite(c, sql, args, want, by_name))
             .await
             .map_err(lite_error)
     }
@@ -745,11 +755,12 @@ fn run_lite(
     sql: &str,
     args: &[Value],
     want: Want,
+    by_name: bool,
 ) -> rusqlite::Result<Outcome> {
     let mut statement = conn.prepare_cached(sql)?;
     bind_lite(&mut statement, args)?;
     let columns = statement.column_count();
-    let names: Option<Arc<[String]>> = (want != Want::Nothing && columns > 0).then(|| {
+    let names: Option<Arc<[String]>> = (by_name && want != Want::Nothing).then(|| {
         statement
             .column_names()
             .into_iter()
@@ -760,17 +771,19 @@ fn run_lite(
     let mut rows = statement.raw_query();
     let mut read = Vec::new();
     while let Some(row) = rows.next()? {
-        if let Some(names) = &names {
-            let values = (0..columns)
-                .map(|i| row.get::<_, LiteValue>(i))
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            read.push(Row::Lite {
-                values,
-                names: names.clone(),
-            });
-            if want == Want::First {
-                break;
-            }
+        if want == Want::Nothing {
+            // Stepped to the end all the same: a write's `RETURNING` rows are not read.
+            continue;
+        }
+        let values = (0..columns)
+            .map(|i| row.get::<_, LiteValue>(i))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        read.push(Row::Lite {
+            values,
+            names: names.clone(),
+        });
+        if want == Want::First {
+            break;
         }
     }
     drop(rows);
