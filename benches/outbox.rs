@@ -16,8 +16,9 @@ use chihoi::config::{DeliveryConfig, Secret};
 use chihoi::dialog::Engine;
 use chihoi::domain::calendar::Calendars;
 use chihoi::scheduler::Scheduler;
-use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions, RateLimits};
+use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions, RateLimits, TestUser};
 use chrono::{TimeZone, Utc};
+use tokio_util::sync::CancellationToken;
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -60,16 +61,37 @@ async fn run() {
     let scheduling = started.elapsed();
     assert_eq!(tick.reminders as i64, heads);
 
-    let api = LocalBotApi::start(LocalBotApiOptions::default())
-        .await
-        .unwrap();
+    let api = Arc::new(
+        LocalBotApi::start(LocalBotApiOptions::default())
+            .await
+            .unwrap(),
+    );
     api.set_rate_limits(Some(RateLimits::default()));
-    let telegram = channel(&api, &store, &calendars, DeliveryConfig::default());
+    // Branch heads write to the bot while the prompts go out: the bot polls as it does in
+    // production (its courier loop off, the bench drives the courier itself), and her reply
+    // shares the budget with the prompts, ahead of them.
+    common::identities(&store).await;
+    let mut polling_options = options(&api, DeliveryConfig::default());
+    polling_options.run_courier = false;
+    let telegram = Telegram::new(
+        Engine::new(store.clone(), calendars.clone()),
+        &polling_options,
+        Arc::new(Utc::now),
+    );
+    let shutdown = CancellationToken::new();
+    let polling = tokio::spawn({
+        let (telegram, shutdown) = (telegram.clone(), shutdown.clone());
+        async move { telegram.run(&polling_options, shutdown).await }
+    });
+    let replies = tokio::spawn(heads_writing(api.clone(), units, window));
     let started = Instant::now();
     while started.elapsed() < window {
         telegram.courier().drain_once(now).await.unwrap();
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let waits = replies.await.unwrap();
+    shutdown.cancel();
+    polling.await.unwrap().unwrap();
     let stats = api.stats();
     let rate = stats.sends_accepted as f64 / elapsed;
 
@@ -88,6 +110,16 @@ async fn run() {
         rate / 30.0 * 100.0,
         stats.too_many_requests
     );
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| waits[((waits.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "meanwhile {} branch heads wrote /baocao, one every {} ms: {} answered, time to first reply p50 {:.0} ms, max {:.0} ms",
+        waits.len(),
+        WRITE_EVERY.as_millis(),
+        waits.iter().filter(|w| w.is_some()).count(),
+        at(0.5).map_or(f64::NAN, ms),
+        waits.iter().flatten().max().copied().map_or(f64::NAN, ms),
+    );
 
     if scaled > 0 {
         let api = LocalBotApi::start(LocalBotApiOptions::default())
@@ -101,7 +133,11 @@ async fn run() {
             per_second: f64::from(scaled) * 0.98,
             ..DeliveryConfig::default()
         };
-        let telegram = channel(&api, &store, &calendars, delivery);
+        let telegram = Telegram::new(
+            Engine::new(store.clone(), calendars.clone()),
+            &options(&api, delivery),
+            Arc::new(Utc::now),
+        );
         let started = Instant::now();
         let report = telegram.courier().drain_all(now).await.unwrap();
         let elapsed = started.elapsed().as_secs_f64();
@@ -127,15 +163,40 @@ async fn run() {
     db.drop_database().await;
 }
 
-fn channel(
-    api: &LocalBotApi,
-    store: &chihoi::storage::Store,
-    calendars: &Calendars,
-    delivery: DeliveryConfig,
-) -> Telegram {
+fn options(api: &LocalBotApi, delivery: DeliveryConfig) -> TelegramOptions {
     let mut options = TelegramOptions::new(Secret::new(api.token()));
     options.api_url = Some(api.api_url());
     options.delivery = delivery;
-    let engine = Engine::new(store.clone(), calendars.clone());
-    Telegram::new(engine, &options, Arc::new(Utc::now))
+    options
+}
+
+/// How often one of the branch heads writes to the bot during the window.
+const WRITE_EVERY: Duration = Duration::from_millis(500);
+
+/// Branch heads, one every [`WRITE_EVERY`], each opening her report with `/baocao` during the
+/// window; how long each waited for the bot's first answer (`None`: not within 5 s). They are
+/// the last of the province's branches, whose prompts are far back in the queue, so a
+/// prompt never takes their chat's second.
+async fn heads_writing(
+    api: Arc<LocalBotApi>,
+    units: i64,
+    window: Duration,
+) -> Vec<Option<Duration>> {
+    let mut waits = Vec::new();
+    let mut tick = tokio::time::interval(WRITE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let started = Instant::now();
+    let mut head = 1_000_000 + units;
+    while started.elapsed() + Duration::from_secs(5) < window {
+        tick.tick().await;
+        head -= 1;
+        let user = TestUser::new(head, "Chi hội trưởng");
+        let asked = Instant::now();
+        api.push_text(&user, "/baocao");
+        let answered = api.wait_for_sent(head, 1, Duration::from_secs(5)).await;
+        waits.push(answered.ok().map(|_| asked.elapsed()));
+    }
+    // Not answered within 5 s counts as the longest wait.
+    waits.sort_by_key(|w| w.unwrap_or(Duration::MAX));
+    waits
 }
