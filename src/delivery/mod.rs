@@ -16,6 +16,7 @@
 //! charts and exports by an expiring link instead.
 
 pub mod render;
+mod sent;
 pub mod split;
 
 use std::num::NonZeroU32;
@@ -42,6 +43,7 @@ use crate::storage::outbox::{self, Kind, OutboxRow};
 use crate::storage::{Backend, StorageError, Store, users};
 use crate::tr;
 use render::render_row;
+use sent::SentMarks;
 
 /// What a platform said about one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,6 +309,8 @@ pub struct Courier {
     public_url: Option<Url>,
     owner: String,
     clock: Clock,
+    /// Records sent rows, several in a statement under load.
+    sent: Arc<SentMarks>,
     wake: Arc<tokio::sync::Notify>,
     /// Wakes the loop that makes charts and exports.
     make_wake: Arc<tokio::sync::Notify>,
@@ -343,6 +347,7 @@ impl CourierBuilder {
 
     pub fn build(self) -> Courier {
         Courier {
+            sent: SentMarks::new(self.store.clone(), self.owner.clone()),
             store: self.store,
             calendars: self.calendars,
             lanes: Arc::new(self.lanes),
@@ -727,7 +732,7 @@ impl Courier {
         if outcome == SendOutcome::Sent {
             // Sent: recording it must not fail for a passing database hiccup, or the message
             // would go out again when the lease ends.
-            self.mark_sent(row, at).await?;
+            self.sent.mark(row.id, at).await?;
         }
         let mut conn = self.store.acquire().await?;
         match outcome {
@@ -803,25 +808,6 @@ impl Courier {
     }
 
     /// Records a sent message, trying again for a few seconds if the database is briefly away.
-    async fn mark_sent(&self, row: &OutboxRow, at: i64) -> Result<(), StorageError> {
-        let mut wait = Duration::from_millis(100);
-        loop {
-            let marked = async {
-                let mut conn = self.store.acquire().await?;
-                outbox::mark_sent(&mut conn, row.id, &self.owner, at).await
-            };
-            match marked.await {
-                Ok(_) => return Ok(()),
-                Err(e) if wait < Duration::from_secs(10) => {
-                    tracing::warn!(id = row.id, error = %e, "recording a sent message failed; trying again");
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
     /// A failed attempt: tried again after a growing pause, dead-lettered after
     /// `max_attempts`.
     async fn failed(

@@ -446,6 +446,26 @@ pub async fn mark_sent(conn: &mut Conn, id: i64, owner: &str, now: i64) -> Resul
     Ok(done.rows_affected() == 1)
 }
 
+/// [`mark_sent`] for several rows sent at `now`, in one statement; how many it marked. The
+/// list is padded to a power of two (repeating the last id), so that a few statements of a few
+/// lengths stay prepared instead of one for every length.
+pub async fn mark_sent_many(conn: &mut Conn, ids: &[i64], owner: &str, now: i64) -> Result<u64> {
+    let Some(&last) = ids.last() else {
+        return Ok(0);
+    };
+    let n = ids.len().next_power_of_two();
+    let sql = format!(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, lease_owner = NULL, lease_until = NULL
+         WHERE id IN ({}) AND lease_owner = $2 AND status = 'pending'",
+        sql::placeholders(2, n)
+    );
+    let mut q = sql::query(&sql).bind(now).bind(owner);
+    for id in ids.iter().chain(std::iter::repeat_n(&last, n - ids.len())) {
+        q = q.bind(*id);
+    }
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
 /// Gives the row back to be tried at `not_before`; a failed attempt is counted.
 pub async fn retry_later(
     conn: &mut Conn,

@@ -165,7 +165,137 @@ async fn subtree_statements_are_not_kept_prepared_on_postgres(backend: Backend) 
     }
 }
 
+/// A sender that takes every message, after a moment, as a platform over HTTP would.
+struct Slow;
+
+impl chihoi::delivery::Sender for Slow {
+    fn platform(&self) -> &'static str {
+        "telegram"
+    }
+    fn capabilities(&self) -> chihoi::delivery::Capabilities {
+        chihoi::delivery::Capabilities {
+            buttons: true,
+            uploads: true,
+            edits: true,
+        }
+    }
+    fn send<'a>(
+        &'a self,
+        _chat_id: &'a str,
+        _message: &'a chihoi::dialog::Outbound,
+    ) -> futures::future::BoxFuture<'a, chihoi::delivery::SendOutcome> {
+        Box::pin(async {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            chihoi::delivery::SendOutcome::Sent
+        })
+    }
+}
+
+/// Messages sent side by side are recorded as sent several to a statement, each once, and only
+/// the courier's own: a row another courier holds is left alone.
+async fn messages_sent_side_by_side_are_recorded_together(backend: Backend) {
+    use chihoi::delivery::Courier;
+    use chihoi::storage::outbox::{self, Kind, NewMessage};
+    use chihoi::storage::sql;
+    const N: usize = 48;
+    let (_db, store) = TestDb::with_sample_province(backend, mid_november()).await;
+    let now = mid_november();
+    let mut conn = store.acquire().await.unwrap();
+    if backend == Backend::Postgres {
+        // Counts the statements that set a status on the outbox.
+        for ddl in [
+            "CREATE TABLE status_statements (n INT)",
+            "CREATE FUNCTION count_status() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN INSERT INTO status_statements VALUES (1); RETURN NULL; END $$",
+            "CREATE TRIGGER count_status AFTER UPDATE OF status ON outbox
+             FOR EACH STATEMENT EXECUTE FUNCTION count_status()",
+        ] {
+            sql::query(ddl).execute(&mut conn).await.unwrap();
+        }
+    }
+    let mut ids = Vec::new();
+    for i in 0..=N {
+        let chat = (900_000 + i).to_string();
+        let body = serde_json::to_string(&chihoi::dialog::Outbound::text(chat.clone(), "Dạ"));
+        let message = NewMessage {
+            key: None,
+            kind: Kind::Reply,
+            platform: "telegram".into(),
+            chat_id: chat,
+            user_id: None,
+            unit_id: None,
+            period: None,
+            ref_id: None,
+            body: Some(body.unwrap()),
+            urgent: false,
+            not_before: now.timestamp(),
+            lease: None,
+        };
+        let id = outbox::enqueue(&mut conn, &message, now.timestamp()).await;
+        ids.push(id.unwrap().unwrap());
+    }
+    // The last is another courier's.
+    let theirs = ids.pop().unwrap();
+    outbox::lease_unheld(&mut conn, &[theirs], "other", now.timestamp() + 120)
+        .await
+        .unwrap();
+    let calendars =
+        chihoi::domain::calendar::Calendars::new(chrono_tz::Asia::Ho_Chi_Minh, Default::default())
+            .unwrap();
+    let courier = Courier::builder(
+        store.clone(),
+        calendars,
+        std::sync::Arc::new(move || now),
+        "us".into(),
+    )
+    .sender(
+        std::sync::Arc::new(Slow),
+        chihoi::config::DeliveryConfig {
+            per_second: 1.0e6,
+            ..Default::default()
+        },
+    )
+    .build();
+    let mut all = ids.clone();
+    all.push(theirs);
+    let report = courier.deliver_now(Vec::new(), &all).await.unwrap();
+    assert_eq!(report.sent, N, "{report:?}");
+    let (sent, stamped): (i64, i64) = sql::query_as(
+        "SELECT COUNT(*), COUNT(sent_at) FROM outbox WHERE status = 'sent' AND lease_owner IS NULL",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!((sent, stamped), (N as i64, N as i64));
+    let (status, owner): (String, Option<String>) =
+        sql::query_as("SELECT status, lease_owner FROM outbox WHERE id = $1")
+            .bind(theirs)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), owner.as_deref()),
+        ("pending", Some("other"))
+    );
+    // Neither another courier's row nor one already sent is marked again.
+    let marked = outbox::mark_sent_many(&mut conn, &[theirs, ids[0], ids[1]], "us", 0).await;
+    assert_eq!(marked.unwrap(), 0);
+    if backend == Backend::Postgres {
+        // One each would be 49 (with the check just above); 10 were seen.
+        let statements: i64 = sql::query_scalar("SELECT COUNT(*) FROM status_statements")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert!(
+            (1..=N as i64 / 2).contains(&statements),
+            "{N} messages recorded in {statements} statements"
+        );
+        eprintln!("STATEMENTS {statements}");
+    }
+}
+
 both_backends!(
+    messages_sent_side_by_side_are_recorded_together,
     completeness_of_a_unit_at_the_deepest_level_is_read,
     subtree_statements_are_not_kept_prepared_on_postgres,
     subtrees_and_lineages_follow_the_imported_tree,
