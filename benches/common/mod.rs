@@ -51,11 +51,15 @@ pub async fn database() -> BenchDb {
                 .await
                 .unwrap();
         }
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_owned())
-            .unwrap_or(admin.clone());
-        let url = DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
+        // The bench's database on the same server, with the same parameters (`?sslmode=…`).
+        let (path, params) = admin.split_once('?').unwrap_or((&admin, ""));
+        let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+        let params = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{params}")
+        };
+        let url = DatabaseUrl::parse(&format!("{base}/{name}{params}")).unwrap();
         let store = Store::connect(&url).await.unwrap();
         store.migrate().await.unwrap();
         BenchDb {
