@@ -207,13 +207,19 @@ impl Default for FloodLimit {
     }
 }
 
+/// After telling a chat to slow down, how long before it is told again. A flood that goes on
+/// refills a message now and then, which passes; that must not make every refill a new
+/// notice (nor make the count of notices depend on how fast the bot reads the flood).
+pub const FLOOD_TELL_AGAIN: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Per-chat flood control, in memory (a flood is a moment's matter; a restart forgiving it is
-/// fine). Updates over the limit are acknowledged and dropped, the chat told once per flood.
+/// fine). Updates over the limit are acknowledged and dropped, the chat told at most once
+/// every [`FLOOD_TELL_AGAIN`].
 #[derive(Clone)]
 pub(crate) struct FloodGate {
     limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
-    /// Chats told to slow down during their current flood.
-    told: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// When each chat was last told to slow down.
+    told: Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
     checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -221,7 +227,7 @@ pub(crate) struct FloodGate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Gate {
     Pass,
-    /// Dropped; `tell`: the first dropped of this flood, so she is told to slow down.
+    /// Dropped; `tell`: she is to be told to slow down (the first dropped of this flood).
     Drop {
         tell: bool,
     },
@@ -248,19 +254,22 @@ impl FloodGate {
         let n = self
             .checks
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let now = std::time::Instant::now();
+        let mut told = self.told.lock().unwrap_or_else(|p| p.into_inner());
         if n % 4096 == 4095 {
             self.limiter.retain_recent();
+            told.retain(|_, at| now.duration_since(*at) < FLOOD_TELL_AGAIN);
         }
-        let key = chat.to_owned();
-        let mut told = self.told.lock().unwrap_or_else(|p| p.into_inner());
-        if self.limiter.check_key(&key).is_ok() {
-            told.remove(chat);
-            Gate::Pass
-        } else {
-            Gate::Drop {
-                tell: told.insert(key),
-            }
+        if self.limiter.check_key(&chat.to_owned()).is_ok() {
+            return Gate::Pass;
         }
+        let tell = told
+            .get(chat)
+            .is_none_or(|at| now.duration_since(*at) >= FLOOD_TELL_AGAIN);
+        if tell {
+            told.insert(chat.to_owned(), now);
+        }
+        Gate::Drop { tell }
     }
 }
 
@@ -390,6 +399,21 @@ mod tests {
         assert_eq!(gate.check("7"), Gate::Drop { tell: false });
         // Other chats are not affected.
         assert_eq!(gate.check("8"), Gate::Pass);
+    }
+
+    #[test]
+    fn a_flood_that_goes_on_past_a_refill_is_not_told_again() {
+        let gate = FloodGate::new(FloodLimit {
+            burst: 2,
+            refill: std::time::Duration::from_millis(20),
+        });
+        assert_eq!(gate.check("7"), Gate::Pass);
+        assert_eq!(gate.check("7"), Gate::Pass);
+        assert_eq!(gate.check("7"), Gate::Drop { tell: true });
+        // A message refilled: it passes, and the flood goes on.
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        assert_eq!(gate.check("7"), Gate::Pass);
+        assert_eq!(gate.check("7"), Gate::Drop { tell: false });
     }
 
     #[tokio::test]
