@@ -405,7 +405,8 @@ impl<'q, O: Out> Query<'q, O> {
     /// `false`: PostgreSQL plans the statement for its arguments each time it runs, instead of
     /// keeping it prepared, where after five runs it may settle on one generic plan. For
     /// statements over a subtree, whose best plan depends on the unit (a commune or the whole
-    /// province). No effect on SQLite.
+    /// province). On SQLite such a statement may read for a while, so it runs without holding
+    /// up the runtime's worker (see [`long`]).
     pub fn persistent(mut self, persistent: bool) -> Self {
         self.persistent = persistent;
         self
@@ -434,7 +435,10 @@ impl<'q, O: Out> Query<'q, O> {
 
     async fn run(self, conn: &mut Conn, want: Want) -> Result<Outcome> {
         match &mut conn.0 {
-            Inner::Lite(lite) => lite.run(self.sql, &self.args, want, O::BY_NAME).await,
+            Inner::Lite(lite) => {
+                let long = !self.persistent;
+                lite.run(self.sql, &self.args, want, O::BY_NAME, long).await
+            }
             Inner::Any(held) => {
                 run_any(held.conn(), self.sql, self.args, self.persistent, want).await
             }
@@ -685,11 +689,19 @@ impl LiteConn {
         args: &[Value],
         want: Want,
         by_name: bool,
+        long: bool,
     ) -> Result<Outcome> {
+        let run = |c: &mut rusqlite::Connection| {
+            if long {
+                self::long(|| run_lite(c, sql, args, want, by_name))
+            } else {
+                run_lite(c, sql, args, want, by_name)
+            }
+        };
         if self.writing.is_some() {
             // A transaction's statement: it holds the write lock already, and one failing
             // midway is the transaction's to roll back, not to repeat.
-            return run_lite(self.connection(), sql, args, want, by_name).map_err(lite_error);
+            return run(self.connection()).map_err(lite_error);
         }
         // A write outside a transaction waits for its turn, as a transaction does.
         let readonly = self
@@ -702,7 +714,7 @@ impl LiteConn {
         } else {
             Some(self.pool.turn().await?)
         };
-        when_not_busy(self.connection(), |c| run_lite(c, sql, args, want, by_name))
+        when_not_busy(self.connection(), run)
             .await
             .map_err(lite_error)
     }
@@ -724,6 +736,18 @@ impl Drop for LiteConn {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(conn);
         }
+    }
+}
+
+/// Runs `read`, which may take a while (a statement over a province's subtree), without
+/// holding up the runtime: SQLite runs on the calling task, and on a multi-thread runtime the
+/// worker first hands its other tasks to another thread. Two long views at once on two cores
+/// would otherwise stop every reply behind them. Elsewhere (a current-thread runtime, no
+/// runtime) it just runs.
+fn long<T>(read: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(read),
+        _ => read(),
     }
 }
 
@@ -1067,6 +1091,51 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(written, 1);
+    }
+
+    /// Two long reads on a runtime of two workers: a task spawned meanwhile still runs at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn long_reads_do_not_hold_up_the_runtime() {
+        let (_dir, pool) = with_table().await;
+        const ROWS: i64 = 1_500_000;
+        let reads: Vec<_> = (0..2)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut conn = pool.acquire().await.unwrap();
+                    let started = std::time::Instant::now();
+                    let n: i64 = query_scalar(
+                        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+                         SELECT COUNT(*) FROM n",
+                    )
+                    .bind(ROWS)
+                    .persistent(false)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                    assert_eq!(n, ROWS);
+                    started.elapsed()
+                })
+            })
+            .collect();
+        // Not a tokio sleep: the timer is driven by the workers, which is what is tested. This
+        // thread is the test's own, not a worker.
+        std::thread::sleep(Duration::from_millis(200));
+        let asked = std::time::Instant::now();
+        tokio::spawn(async {}).await.unwrap();
+        let answered = asked.elapsed();
+        let mut took = Duration::ZERO;
+        for read in reads {
+            took = took.max(read.await.unwrap());
+        }
+        assert!(
+            took > Duration::from_millis(400),
+            "reads too short to tell: {took:?}"
+        );
+        assert!(
+            answered < took / 4,
+            "a spawned task waited {answered:?} behind reads of {took:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
