@@ -276,13 +276,23 @@ async fn org_with_heads(store: &Store, heads: usize, members: i64) -> (Vec<i64>,
     ((0..heads as i64).map(|i| 1_000_000 + i).collect(), members)
 }
 
+/// No quiet hours (as `CHIHOI_QUIET_HOURS=off`): the bench runs at any hour.
+fn quiet_hours_off() -> chihoi::domain::calendar::CalendarSettings {
+    let midnight = chrono::NaiveTime::MIN;
+    chihoi::domain::calendar::CalendarSettings {
+        quiet_start: Some(midnight),
+        quiet_end: Some(midnight),
+        ..Default::default()
+    }
+}
+
 /// Queues what the scheduler finds due now (the period's prompt or latest reminder to every
 /// branch, a digest at the start of a month…) and cancels it, so the bot's own scheduler has
 /// nothing to send during the run: the run measures dialogs only.
 /// With `keep_reminders` the reminders stay, for the bot to send as the run starts (heads open
 /// their report from them).
 async fn quiet_scheduler(store: &Store, keep_reminders: bool) {
-    let calendars = Calendars::new(chrono_tz::Asia::Ho_Chi_Minh, Default::default()).unwrap();
+    let calendars = Calendars::new(chrono_tz::Asia::Ho_Chi_Minh, quiet_hours_off()).unwrap();
     Scheduler::new(store.clone(), calendars)
         .tick(chrono::Utc::now())
         .await
@@ -394,6 +404,8 @@ impl BotProcess {
             .env("TELOXIDE_API_URL", api.api_url().as_str())
             .env("DATABASE_URL", db.url.expose())
             .env("CHIHOI_BOT_USERNAME", api.bot_username())
+            // A run after 21:00 in Hanoi must not find the reminders held until morning.
+            .env("CHIHOI_QUIET_HOURS", "off")
             .env(
                 "RUST_LOG",
                 std::env::var("BENCH_BOT_LOG").unwrap_or_else(|_| "warn".into()),
