@@ -257,24 +257,24 @@ impl Budget {
                 now + Duration::from_millis(5)
             } else {
                 match self.claim(now) {
-                    None => return,
-                    Some(slot) => slot,
+                    Ok(()) => return,
+                    Err(slot) => slot,
                 }
             };
             tokio::time::sleep_until(until).await;
         }
     }
 
-    /// Takes the slot due at `now` (`None`), or says when the next one is.
-    fn claim(&self, now: tokio::time::Instant) -> Option<tokio::time::Instant> {
+    /// Takes the slot due at `now`, or says when the next one is (as governor's `check`).
+    fn claim(&self, now: tokio::time::Instant) -> Result<(), tokio::time::Instant> {
         let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
         let slot = match *next {
-            Some(slot) if slot > now => return Some(slot),
+            Some(slot) if slot > now => return Err(slot),
             Some(slot) if now - slot <= self.tolerance => slot,
             _ => now,
         };
         *next = Some(slot + self.period);
-        None
+        Ok(())
     }
 }
 
@@ -1032,7 +1032,7 @@ mod tests {
         let mut sent = Vec::new();
         let mut at = start;
         for i in 0..n {
-            while let Some(slot) = budget.claim(at) {
+            while let Err(slot) = budget.claim(at) {
                 at = slot + Duration::from_millis(late(i));
             }
             sent.push(at - start);
@@ -1073,11 +1073,11 @@ mod tests {
     fn a_pause_starts_the_schedule_afresh() {
         let budget = Budget::new(29.5);
         let start = tokio::time::Instant::now();
-        assert_eq!(budget.claim(start), None);
+        assert_eq!(budget.claim(start), Ok(()));
         // Quiet for a while: the slots missed are not made up for in a burst.
         let later = start + Duration::from_secs(10);
-        assert_eq!(budget.claim(later), None);
-        assert_eq!(budget.claim(later), Some(later + budget.period));
+        assert_eq!(budget.claim(later), Ok(()));
+        assert_eq!(budget.claim(later), Err(later + budget.period));
     }
 
     #[test]
