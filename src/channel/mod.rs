@@ -405,13 +405,14 @@ mod tests {
     fn a_flood_that_goes_on_past_a_refill_is_not_told_again() {
         let gate = FloodGate::new(FloodLimit {
             burst: 2,
-            refill: std::time::Duration::from_millis(20),
+            // Long enough that a thread descheduled between two checks does not refill one.
+            refill: std::time::Duration::from_millis(200),
         });
         assert_eq!(gate.check("7"), Gate::Pass);
         assert_eq!(gate.check("7"), Gate::Pass);
         assert_eq!(gate.check("7"), Gate::Drop { tell: true });
         // A message refilled: it passes, and the flood goes on.
-        std::thread::sleep(std::time::Duration::from_millis(30));
+        std::thread::sleep(std::time::Duration::from_millis(250));
         assert_eq!(gate.check("7"), Gate::Pass);
         assert_eq!(gate.check("7"), Gate::Drop { tell: false });
     }
