@@ -433,17 +433,9 @@ pub async fn claim_ids(
     sorted(conn, rows).await
 }
 
+/// Marks row `id`, leased by `owner`, as sent at `now`; whether it was.
 pub async fn mark_sent(conn: &mut Conn, id: i64, owner: &str, now: i64) -> Result<bool> {
-    let done = sql::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, lease_owner = NULL, lease_until = NULL
-         WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
-    )
-    .bind(now)
-    .bind(id)
-    .bind(owner)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(mark_sent_many(conn, &[id], owner, now).await? == 1)
 }
 
 /// [`mark_sent`] for several rows sent at `now`, in one statement; how many it marked. The
