@@ -360,6 +360,8 @@ pub struct Query<'q, O = Rows> {
     sql: &'q str,
     args: Vec<Value>,
     persistent: bool,
+    /// May carry the transaction's held-back writes ([`Query::carrying`]).
+    carrying: bool,
     out: PhantomData<fn() -> O>,
 }
 
@@ -393,6 +395,7 @@ impl<'q, O: Out> Query<'q, O> {
             sql,
             args: Vec::new(),
             persistent: true,
+            carrying: false,
             out: PhantomData,
         }
     }
@@ -410,6 +413,42 @@ impl<'q, O: Out> Query<'q, O> {
     pub fn persistent(mut self, persistent: bool) -> Self {
         self.persistent = persistent;
         self
+    }
+
+    /// This statement reads and writes no row that a held-back write of its transaction
+    /// ([`Query::defer`]) touches, so on PostgreSQL those writes may travel inside it, as
+    /// data-modifying `WITH` parts: one round trip for them all. (They and it then see the same
+    /// snapshot and not each other's changes, hence the promise.)
+    pub fn carrying(mut self) -> Self {
+        self.carrying = true;
+        self
+    }
+
+    /// A write whose outcome the caller does not wait for. On PostgreSQL, in a transaction, it
+    /// is held back and goes out with the transaction's next statement: inside it when that
+    /// one is [`carrying`](Query::carrying), else together with the others held back in one
+    /// statement just before it, or before the commit. Every later statement of the
+    /// transaction thus still sees it. Elsewhere (SQLite, where a statement costs no round
+    /// trip, or outside a transaction) it runs now.
+    ///
+    /// For writes that do not fail for an expected reason (upserts): a failure shows on the
+    /// statement that carried it. Writes held back together do not see each other's changes,
+    /// so two of them must not touch one row; the same statement held back twice goes out on
+    /// its own first.
+    pub async fn defer(self, conn: &mut Conn) -> Result<()> {
+        if let Inner::Any(Held::Transaction(tx, held)) = &mut conn.0
+            && let Some(sql) = holdable(self.sql)
+        {
+            if held.iter().any(|w| w.sql == sql) {
+                send_held(tx, held).await?;
+            }
+            held.push(HeldWrite {
+                sql,
+                args: self.args,
+            });
+            return Ok(());
+        }
+        self.execute(conn).await.map(|_| ())
     }
 
     pub async fn execute(self, conn: &mut Conn) -> Result<Done> {
@@ -439,11 +478,140 @@ impl<'q, O: Out> Query<'q, O> {
                 let long = !self.persistent;
                 lite.run(self.sql, &self.args, want, O::BY_NAME, long).await
             }
+            Inner::Any(Held::Transaction(tx, held)) if !held.is_empty() => {
+                if self.carrying
+                    && let Some((sql, args)) = carried(held, self.sql, &self.args)
+                {
+                    held.clear();
+                    return run_any(tx, &sql, args, self.persistent, want).await;
+                }
+                send_held(tx, held).await?;
+                run_any(tx, self.sql, self.args, self.persistent, want).await
+            }
             Inner::Any(held) => {
                 run_any(held.conn(), self.sql, self.args, self.persistent, want).await
             }
         }
     }
+}
+
+/// A write held back on a PostgreSQL transaction ([`Query::defer`]).
+struct HeldWrite {
+    sql: String,
+    args: Vec<Value>,
+}
+
+/// The statement as it may be held back: an INSERT, UPDATE or DELETE whose placeholders can be
+/// renumbered. One with a `WITH` of its own cannot be a `WITH` part, so it is not.
+fn holdable(sql: &str) -> Option<String> {
+    let sql = sql.trim().trim_end_matches(';').trim_end();
+    let verb = sql.split_whitespace().next()?.to_ascii_uppercase();
+    let writes = matches!(verb.as_str(), "INSERT" | "UPDATE" | "DELETE");
+    (writes && renumbered(sql, 0).is_some()).then(|| sql.to_owned())
+}
+
+/// `held` as `WITH` parts of `main`, with every placeholder numbered in one sequence; `None`
+/// when `main` cannot take them (a `WITH RECURSIVE`, or text the renumbering does not know).
+fn carried(held: &[HeldWrite], main: &str, main_args: &[Value]) -> Option<(String, Vec<Value>)> {
+    let main = main.trim();
+    let mut parts = Vec::with_capacity(held.len());
+    let mut args = Vec::new();
+    for (i, write) in held.iter().enumerate() {
+        parts.push(format!(
+            "chihoi_held_{i} AS ({})",
+            renumbered(&write.sql, args.len())?
+        ));
+        args.extend(write.args.iter().cloned());
+    }
+    let body = renumbered(main, args.len())?;
+    args.extend(main_args.iter().cloned());
+    let mut words = body.split_whitespace();
+    let first = words.next()?.to_ascii_uppercase();
+    let sql = if first == "WITH" {
+        if words.next()?.eq_ignore_ascii_case("RECURSIVE") {
+            return None;
+        }
+        // Its own parts follow ours in the one `WITH`.
+        format!("WITH {}, {}", parts.join(", "), body[4..].trim_start())
+    } else {
+        format!("WITH {} {body}", parts.join(", "))
+    };
+    Some((sql, args))
+}
+
+/// Sends the held-back writes: one alone as it is, several as one statement (the last carrying
+/// the others).
+async fn send_held(tx: &mut AnyConnection, held: &mut Vec<HeldWrite>) -> Result<()> {
+    let Some(last) = held.pop() else {
+        return Ok(());
+    };
+    let writes = std::mem::take(held);
+    let (sql, args) = if writes.is_empty() {
+        (last.sql, last.args)
+    } else {
+        carried(&writes, &last.sql, &last.args).expect("held-back writes renumber")
+    };
+    run_any(tx, &sql, args, true, Want::Nothing).await?;
+    Ok(())
+}
+
+/// `sql` with each placeholder `$N` made `$(N + by)`. Quoted text and identifiers and comments
+/// are left as they are; `None` for a dollar-quoted string, which this does not read.
+fn renumbered(sql: &str, by: usize) -> Option<String> {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                // To the closing quote; a doubled quote inside is part of the text.
+                out.push(c);
+                let mut closed = false;
+                while let Some((_, d)) = chars.next() {
+                    out.push(d);
+                    if d == c {
+                        if chars.peek().is_some_and(|&(_, e)| e == c) {
+                            let (_, e) = chars.next()?;
+                            out.push(e);
+                        } else {
+                            closed = true;
+                            break;
+                        }
+                    }
+                }
+                if !closed {
+                    return None;
+                }
+            }
+            '-' if sql[at..].starts_with("--") => {
+                let end = sql[at..].find('\n').map_or(sql.len(), |n| at + n);
+                out.push_str(&sql[at..end]);
+                while chars.peek().is_some_and(|&(i, _)| i < end) {
+                    chars.next();
+                }
+            }
+            '/' if sql[at..].starts_with("/*") => {
+                let end = at + 2 + sql[at + 2..].find("*/")? + 2;
+                out.push_str(&sql[at..end]);
+                while chars.peek().is_some_and(|&(i, _)| i < end) {
+                    chars.next();
+                }
+            }
+            '$' => {
+                let digits: String = std::iter::from_fn(|| {
+                    chars.next_if(|&(_, d)| d.is_ascii_digit()).map(|(_, d)| d)
+                })
+                .collect();
+                if digits.is_empty() {
+                    return None;
+                }
+                let n: usize = digits.parse().ok()?;
+                out.push('$');
+                out.push_str(&(n + by).to_string());
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 async fn run_any(
@@ -511,25 +679,34 @@ enum Inner {
 
 enum Held {
     Pooled(PoolConnection<Any>),
-    Transaction(sqlx::Transaction<'static, Any>),
+    /// A transaction and its writes held back ([`Query::defer`]).
+    Transaction(sqlx::Transaction<'static, Any>, Vec<HeldWrite>),
 }
 
 impl Held {
     fn conn(&mut self) -> &mut AnyConnection {
         match self {
             Held::Pooled(conn) => conn,
-            Held::Transaction(tx) => tx,
+            Held::Transaction(tx, _) => tx,
         }
     }
 }
 
 impl Conn {
+    /// Which database this connection is to.
+    pub fn backend(&self) -> super::Backend {
+        match self.0 {
+            Inner::Any(_) => super::Backend::Postgres,
+            Inner::Lite(_) => super::Backend::Sqlite,
+        }
+    }
+
     pub(super) fn pooled(conn: PoolConnection<Any>) -> Self {
         Conn(Inner::Any(Held::Pooled(conn)))
     }
 
     pub(super) fn transaction(tx: sqlx::Transaction<'static, Any>) -> Tx {
-        Tx(Conn(Inner::Any(Held::Transaction(tx))))
+        Tx(Conn(Inner::Any(Held::Transaction(tx, Vec::new()))))
     }
 }
 
@@ -552,7 +729,10 @@ impl DerefMut for Tx {
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.0.0 {
-            Inner::Any(Held::Transaction(tx)) => tx.commit().await,
+            Inner::Any(Held::Transaction(mut tx, mut held)) => {
+                send_held(&mut tx, &mut held).await?;
+                tx.commit().await
+            }
             Inner::Any(Held::Pooled(_)) => Ok(()),
             Inner::Lite(mut lite) => lite.finish("COMMIT"),
         }
@@ -560,7 +740,7 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<()> {
         match self.0.0 {
-            Inner::Any(Held::Transaction(tx)) => tx.rollback().await,
+            Inner::Any(Held::Transaction(tx, _)) => tx.rollback().await,
             Inner::Any(Held::Pooled(_)) => Ok(()),
             Inner::Lite(mut lite) => lite.finish("ROLLBACK"),
         }
@@ -928,6 +1108,72 @@ mod tests {
             .execute(conn)
             .await?;
         Ok(done.rows_affected())
+    }
+
+    #[test]
+    fn renumbering_moves_placeholders_and_leaves_quoted_text() {
+        assert_eq!(
+            renumbered(
+                "UPDATE t SET a = $2 WHERE b = $1 AND c = '$1' -- $3\n AND d = $10",
+                4
+            )
+            .as_deref(),
+            Some("UPDATE t SET a = $6 WHERE b = $5 AND c = '$1' -- $3\n AND d = $14")
+        );
+        assert_eq!(
+            renumbered(r#"SELECT "a$1", 'it''s $2', /* $3 */ $1"#, 1).as_deref(),
+            Some(r#"SELECT "a$1", 'it''s $2', /* $3 */ $2"#)
+        );
+        // Dollar-quoted text and an open quote are not read.
+        assert_eq!(renumbered("SELECT $$ $1 $$", 1), None);
+        assert_eq!(renumbered("SELECT 'open $1", 1), None);
+    }
+
+    #[test]
+    fn held_back_writes_become_with_parts_of_the_next_statement() {
+        let held = |sql: &str, n: i64| HeldWrite {
+            sql: holdable(sql).unwrap(),
+            args: (0..n).map(Value::I64).collect(),
+        };
+        let writes = [
+            held("INSERT INTO a (x, y) VALUES ($1, $2);", 2),
+            held("DELETE FROM b WHERE x = $1", 1),
+        ];
+        let (sql, args) = carried(
+            &writes,
+            "INSERT INTO c (x) VALUES ($1) RETURNING id",
+            &[Value::I64(9)],
+        )
+        .unwrap();
+        assert_eq!(
+            sql,
+            "WITH chihoi_held_0 AS (INSERT INTO a (x, y) VALUES ($1, $2)), \
+             chihoi_held_1 AS (DELETE FROM b WHERE x = $3) INSERT INTO c (x) VALUES ($4) RETURNING id"
+        );
+        assert_eq!(args.len(), 4);
+        assert!(matches!(args[3], Value::I64(9)));
+        // A statement with parts of its own takes ours first.
+        let (sql, _) = carried(
+            &writes[1..],
+            "with v AS (SELECT $1 AS x) SELECT x FROM v",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            sql,
+            "WITH chihoi_held_0 AS (DELETE FROM b WHERE x = $1), v AS (SELECT $2 AS x) SELECT x FROM v"
+        );
+        assert!(
+            carried(
+                &writes,
+                "WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r",
+                &[]
+            )
+            .is_none()
+        );
+        // Only plain writes are held back.
+        assert!(holdable("SELECT 1").is_none());
+        assert!(holdable("WITH x AS (SELECT 1) INSERT INTO a SELECT * FROM x").is_none());
     }
 
     #[test]

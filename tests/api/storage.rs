@@ -294,7 +294,87 @@ async fn messages_sent_side_by_side_are_recorded_together(backend: Backend) {
     }
 }
 
+/// A write held back (`defer`) is seen by every later statement of its transaction, goes out
+/// once, inside the next statement that may carry it (on PostgreSQL: one statement, one
+/// statement time), and not at all if the transaction rolls back.
+async fn held_back_writes_go_out_once_with_the_next_statement(backend: Backend) {
+    use chihoi::storage::sql;
+    let (_db, store) = TestDb::with_sample_province(backend, mid_november()).await;
+    let mut conn = store.acquire().await.unwrap();
+    let at = match backend {
+        // The time of the statement that wrote the row, the same for all its parts.
+        Backend::Postgres => "TEXT DEFAULT statement_timestamp()::text",
+        Backend::Sqlite => "TEXT",
+    };
+    sql::query(&format!(
+        "CREATE TABLE held (k INT NOT NULL, note TEXT, at {at})"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let one = "INSERT INTO held (k) VALUES ($1)";
+    let with_note = "INSERT INTO held (note, k) VALUES ($2, $1)";
+    let count = |k: i64| sql::query_scalar::<i64>("SELECT COUNT(*) FROM held WHERE k = $1").bind(k);
+
+    let mut tx = store.begin().await.unwrap();
+    sql::query(one).bind(1).defer(&mut tx).await.unwrap();
+    // The same statement again: the first goes out on its own before it is held.
+    sql::query(one).bind(2).defer(&mut tx).await.unwrap();
+    // A later read sees both.
+    assert_eq!(count(1).fetch_one(&mut tx).await.unwrap(), 1);
+    assert_eq!(count(2).fetch_one(&mut tx).await.unwrap(), 1);
+    sql::query(one).bind(3).defer(&mut tx).await.unwrap();
+    sql::query(with_note)
+        .bind(4)
+        .bind("ghi chú")
+        .defer(&mut tx)
+        .await
+        .unwrap();
+    let carried: i64 = sql::query_scalar(
+        "WITH v AS (SELECT CAST($1 AS INTEGER) AS k) INSERT INTO held (k) SELECT k FROM v RETURNING k",
+    )
+    .bind(5)
+    .carrying()
+    .fetch_one(&mut tx)
+    .await
+    .unwrap();
+    assert_eq!(carried, 5);
+    sql::query(one).bind(6).defer(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    sql::query(one).bind(7).defer(&mut tx).await.unwrap();
+    tx.rollback().await.unwrap();
+
+    for (k, n) in [(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 0)] {
+        assert_eq!(
+            count(k).fetch_one(&mut conn).await.unwrap(),
+            n,
+            "rows of k = {k}"
+        );
+    }
+    let note: Option<String> = sql::query_scalar("SELECT note FROM held WHERE k = 4")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(note.as_deref(), Some("ghi chú"));
+    if backend == Backend::Postgres {
+        let times: Vec<(i64, String)> = sql::query_as("SELECT k, at FROM held ORDER BY k")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        let time = |k: i64| &times.iter().find(|(j, _)| *j == k).unwrap().1;
+        // 3 and 4 went inside 5's statement; 1 and 2 each on its own, 6 before the commit.
+        assert_eq!(time(3), time(5));
+        assert_eq!(time(4), time(5));
+        assert_ne!(time(1), time(2));
+        assert_ne!(time(2), time(5));
+        assert_ne!(time(6), time(5));
+    }
+}
+
 both_backends!(
+    held_back_writes_go_out_once_with_the_next_statement,
     messages_sent_side_by_side_are_recorded_together,
     completeness_of_a_unit_at_the_deepest_level_is_read,
     subtree_statements_are_not_kept_prepared_on_postgres,
