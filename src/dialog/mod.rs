@@ -177,14 +177,15 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<Handled, DialogError> {
         let mut tx = self.store.begin().await?;
-        if !users::claim_update(&mut tx, &inbound.update_key, now.timestamp()).await? {
-            tx.rollback().await?;
-            return Ok(Handled {
-                duplicate: true,
-                ..Handled::default()
-            });
-        }
+        let duplicate = || Handled {
+            duplicate: true,
+            ..Handled::default()
+        };
         if inbound.input == Input::Blocked {
+            if !users::claim_update(&mut tx, &inbound.update_key, now.timestamp()).await? {
+                tx.rollback().await?;
+                return Ok(duplicate());
+            }
             // Stop everything queued for her, and tell her unit's head.
             users::mark_unreachable(&mut tx, &inbound.platform, &inbound.user_id).await?;
             outbox::cancel_chat(&mut tx, &inbound.platform, &inbound.chat_id).await?;
@@ -201,8 +202,9 @@ impl Engine {
         }
         let lang_hint = Lang::from_platform_hint(inbound.language_hint.as_deref());
         let display_name = typed(&inbound.display_name);
-        let (user, dialog) = users::arrive(
+        let arrived = users::arrive(
             &mut tx,
+            &inbound.update_key,
             &Identity {
                 platform: &inbound.platform,
                 platform_user_id: &inbound.user_id,
@@ -213,6 +215,10 @@ impl Engine {
             now.timestamp(),
         )
         .await?;
+        let Some((user, dialog)) = arrived else {
+            tx.rollback().await?;
+            return Ok(duplicate());
+        };
         let (version, state) = match dialog {
             Some((v, json)) => (v, DialogState::from_json(&json)),
             None => (0, DialogState::Idle),

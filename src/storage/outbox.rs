@@ -201,6 +201,9 @@ pub async fn enqueue(conn: &mut Conn, m: &NewMessage, now: i64) -> Result<Option
     .bind(now)
     .bind(m.lease.as_ref().map(|(owner, _)| owner.as_str()))
     .bind(m.lease.as_ref().map(|(_, until)| *until))
+    // Writes only its own new row, so a step's held-back writes (its dialog state, her report's
+    // draft) go with it.
+    .carrying()
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|(id,)| id))

@@ -45,7 +45,7 @@ pub async fn save_draft(
     .bind(body)
     .bind(user_id)
     .bind(now)
-    .execute(conn)
+    .defer(conn)
     .await?;
     Ok(())
 }
