@@ -138,6 +138,7 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
     let before = api.stats();
     let cpu_before = bot.cpu();
     let own_cpu_before = common::process_cpu(std::process::id()).unwrap_or_default();
+    let server_cpu_before = common::postgres_server_cpu(&db).await;
     let started = Instant::now();
     let runs: Vec<_> = ids
         .iter()
@@ -164,6 +165,10 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
     let own_cpu = common::process_cpu(std::process::id())
         .unwrap_or_default()
         .saturating_sub(own_cpu_before);
+    let server_cpu = common::postgres_server_cpu(&db)
+        .await
+        .zip(server_cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let memory = bot.memory();
     let after = quiescent_stats(&api).await;
     let submitted: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM reports")
@@ -220,6 +225,13 @@ async fn run_scenario(scenario: &Scenario, heads: usize, members: i64, timeout: 
         cpu.as_secs_f64() * 1000.0 / updates.max(1) as f64,
         own_cpu.as_secs_f64()
     );
+    if let Some(server) = server_cpu {
+        println!(
+            "   PostgreSQL server CPU (all its processes): {:.2} s = {:.2} ms per update",
+            server.as_secs_f64(),
+            server.as_secs_f64() * 1000.0 / updates.max(1) as f64
+        );
+    }
     println!(
         "   bot memory: peak resident (VmHWM) {:.1} MiB; at the end resident {:.1} MiB, of which anonymous {:.1} MiB",
         memory.peak, memory.resident, memory.anonymous

@@ -296,6 +296,46 @@ pub fn process_cpu(pid: u32) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(ticks * 10))
 }
 
+/// CPU time of a PostgreSQL server on this machine, all its processes together: the live ones
+/// and those it has reaped (a backend's time is added to the postmaster's children's time when
+/// it exits). `None` on SQLite, or when the server is not a local process this one can read.
+pub async fn postgres_server_cpu(db: &BenchDb) -> Option<std::time::Duration> {
+    db.pg.as_ref()?;
+    let backend: (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
+        .fetch_one(db.store.pool())
+        .await
+        .ok()?;
+    let fields = |pid: u32| -> Option<Vec<u64>> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (_, rest) = stat.rsplit_once(')')?;
+        // From field 3 on (proc(5)), as numbers; the state (field 3) reads as 0.
+        Some(
+            rest.split_whitespace()
+                .map(|f| f.parse().unwrap_or(0))
+                .collect(),
+        )
+    };
+    // Field 4 is the parent; 14 and 15 its own time, 16 and 17 its reaped children's.
+    let postmaster = u32::try_from(*fields(backend.0 as u32)?.get(1)?).ok()?;
+    let own = fields(postmaster)?;
+    let mut ticks = own.get(13)? + own.get(14)?;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if let Some(f) = fields(pid)
+            && f.get(1) == Some(&u64::from(postmaster))
+        {
+            ticks += f.get(11).unwrap_or(&0) + f.get(12).unwrap_or(&0);
+        }
+    }
+    Some(std::time::Duration::from_millis(ticks * 10))
+}
+
 /// Resets the peak-memory mark (Linux: writing 5 to clear_refs), to measure one phase.
 pub fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
