@@ -163,14 +163,17 @@ pub async fn arrive(
         }
         Backend::Postgres => {
             // One row whether or not she is known: her columns (NULL if not), then whether the
-            // claim took.
+            // claim took. Her account's row is locked until the step ends, so that her updates
+            // handled at once by two instances take turns: each sees the other's dialog state,
+            // and a per-person limit counts the other's use. (On SQLite one transaction writes
+            // at a time.)
             let row = sql::query(concat!(
                 "WITH claim AS (INSERT INTO processed_updates (update_key, processed_at)
                                 VALUES ($3, $4) ON CONFLICT DO NOTHING RETURNING 1)
                  SELECT x.*, (SELECT COUNT(*) FROM claim) FROM (SELECT 1) AS one
                  LEFT JOIN (",
                 arriving!(),
-                ") AS x ON TRUE"
+                " FOR UPDATE OF u) AS x ON TRUE"
             ))
             .bind(who.platform)
             .bind(who.platform_user_id)

@@ -479,7 +479,60 @@ async fn a_flood_on_zalo_is_cut_short_and_does_not_hold_up_another(backend: Back
     app.shutdown().await;
 }
 
+/// Two instances handling her updates at once take turns: while another transaction holds her
+/// account (as a second instance's step does), her step waits, and it goes on when that one
+/// ends. So a per-person limit counts what the other step did, and neither step writes over
+/// the other's dialog state. (On PostgreSQL the step locks her row; on SQLite one transaction
+/// writes at a time.)
+async fn her_steps_on_two_instances_take_turns(backend: Backend) {
+    use chihoi::dialog::Input;
+    use chihoi::storage::sql;
+    const HER: i64 = 424_242;
+    let desk = std::sync::Arc::new(crate::direct::Desk::new(backend).await);
+    let menu = || Input::Command {
+        name: "menu".into(),
+        arg: String::new(),
+    };
+    desk.handle(&desk.inbound(HER, "Chị Lan", menu()))
+        .await
+        .unwrap();
+    let mut conn = desk.store.acquire().await.unwrap();
+    let her: i64 = sql::query_scalar(
+        "SELECT user_id FROM identities WHERE platform = 'telegram' AND platform_user_id = $1",
+    )
+    .bind(HER.to_string())
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+
+    let mut other = desk.store.begin().await.unwrap();
+    sql::query("UPDATE users SET lang = lang WHERE id = $1")
+        .bind(her)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let step = {
+        let desk = desk.clone();
+        let inbound = desk.inbound(HER, "Chị Lan", menu());
+        tokio::spawn(async move { desk.handle(&inbound).await.map(|s| s.sent.len()) })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !step.is_finished(),
+        "her step went on while another held her account"
+    );
+    other.commit().await.unwrap();
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), step)
+        .await
+        .expect("her step goes on once the other ends")
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent, 1, "one answer to her step");
+}
+
 both_backends!(
+    her_steps_on_two_instances_take_turns,
     drill_downs_of_a_unit_with_many_children_come_a_page_at_a_time,
     zalo_numbers_one_page_of_a_long_list_and_more_on_request,
     join_requests_are_limited_per_day_across_restarts_and_the_branch_stays_chosen,
