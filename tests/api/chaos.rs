@@ -247,4 +247,81 @@ async fn random_platform_faults_while_heads_file_lose_and_double_nothing(backend
     app.shutdown().await;
 }
 
-both_backends!(random_platform_faults_while_heads_file_lose_and_double_nothing);
+/// Faults on `getUpdates` itself, where the bot learns of every step: 429s, 5xx and late
+/// answers while the heads file. A failed poll has taken nothing (Telegram keeps the updates
+/// until a later call's offset confirms them), so the bot asks again: every head still sees her
+/// report confirmed once, and every report is stored once.
+async fn faults_on_getting_updates_lose_and_double_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let _clock = app.run_clock();
+    let branches: Vec<(String,)> =
+        sqlx::query_as("SELECT code FROM units WHERE level = 'branch' ORDER BY code LIMIT $1")
+            .bind(HEADS as i64 / 2)
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+    let mut heads: Vec<TestUser> = Vec::new();
+    for (i, (code,)) in branches.iter().enumerate() {
+        let name = format!("Lê Thị {i}");
+        let head = app
+            .joined(7_200 + i as i64, &name, code, Role::BranchHead)
+            .await;
+        heads.push(head.user.clone());
+    }
+    app.api.set_chaos(Some(Chaos {
+        seed: 5,
+        too_many_requests: 0.15,
+        retry_after: 1,
+        server_error: 0.03,
+        server_error_code: 502,
+        slow: 0.3,
+        slow_by: Duration::from_millis(400),
+        methods: vec!["getUpdates".into()],
+    }));
+    let filing: Vec<_> = heads
+        .iter()
+        .map(|user| {
+            tokio::spawn(file_report(Watcher {
+                api: Arc::clone(&app.api),
+                user: user.clone(),
+                timeout: STEP_TIMEOUT,
+            }))
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for head in filing {
+        if let Err(e) = head.await.unwrap() {
+            failures.push(e);
+        }
+    }
+    let stats = app.api.stats();
+    assert!(failures.is_empty(), "{failures:#?}\n{stats:#?}");
+    eprintln!("{backend:?}: getUpdates faults: {:?}", stats.injected);
+    assert!(stats.injected.too_many_requests >= 2, "{stats:#?}");
+    assert!(stats.injected.server_errors >= 1, "{stats:#?}");
+    let per_unit: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT COUNT(*), MAX(revision) FROM reports GROUP BY unit_id")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(per_unit.len(), heads.len(), "{per_unit:?}");
+    assert!(
+        per_unit.iter().all(|&(n, rev)| n == 1 && rev == 1),
+        "{per_unit:?}"
+    );
+    for head in &heads {
+        let confirmed = app
+            .api
+            .sent_to(head.id)
+            .iter()
+            .filter(|m| !m.deleted && text(m).contains("Đã gửi báo cáo"))
+            .count();
+        assert_eq!(confirmed, 1, "head {}", head.id);
+    }
+    app.shutdown().await;
+}
+
+both_backends!(
+    random_platform_faults_while_heads_file_lose_and_double_nothing,
+    faults_on_getting_updates_lose_and_double_nothing,
+);
