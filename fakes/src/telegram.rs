@@ -186,15 +186,20 @@ pub struct RateLimits {
     pub global_per_second: u32,
     /// Sends accepted per group chat (negative chat id) in any 60-second window.
     pub per_group_per_minute: u32,
+    /// Paid broadcasts (`allow_paid_broadcast`) accepted over all chats in any 1-second window.
+    /// They do not count against `global_per_second`; the per-chat limits still hold.
+    pub paid_broadcast_per_second: u32,
 }
 
 impl Default for RateLimits {
-    /// Telegram's documented limits: 1 message/s per chat, 30/s overall, 20/min per group.
+    /// Telegram's documented limits: 1 message/s per chat, 30/s overall, 20/min per group,
+    /// 1,000/s of paid broadcasts.
     fn default() -> Self {
         Self {
             per_chat_per_second: 1,
             global_per_second: 30,
             per_group_per_minute: 20,
+            paid_broadcast_per_second: 1000,
         }
     }
 }
@@ -317,6 +322,9 @@ pub struct Stats {
     pub webhook_deliveries: u64,
     /// Webhook delivery attempts that failed (non-2xx, connection error, timeout).
     pub webhook_failures: u64,
+    /// Accepted sends that asked to be paid broadcasts (`allow_paid_broadcast`): what Telegram
+    /// would charge Stars for.
+    pub paid_broadcasts: u64,
 }
 
 impl Stats {
@@ -1340,7 +1348,8 @@ impl Shared {
         }
         let markup = Markup::parse(p.json("reply_markup")?)?;
         st.check_sendable(chat_id)?;
-        st.check_rate(chat_id)?;
+        let paid = p.bool("allow_paid_broadcast")?.unwrap_or(false);
+        st.check_rate(chat_id, paid)?;
         let message_id = st.new_message_id();
         let mut msg = st.base_message(self.bot_user_json(), chat_id, message_id);
         msg["text"] = json!(text);
@@ -1364,7 +1373,7 @@ impl Shared {
             parse_mode,
             reply_markup: markup.raw,
         };
-        Ok(st.store_sent(chat_id, sent, msg))
+        Ok(st.store_sent(chat_id, paid, sent, msg))
     }
 
     fn send_file(&self, st: &mut ServerState, p: &Params, kind: FileKind) -> Result<Value, ApiErr> {
@@ -1390,7 +1399,8 @@ impl Shared {
         };
         let markup = Markup::parse(p.json("reply_markup")?)?;
         st.check_sendable(chat_id)?;
-        st.check_rate(chat_id)?;
+        let paid = p.bool("allow_paid_broadcast")?.unwrap_or(false);
+        st.check_rate(chat_id, paid)?;
         let file_id = match (&input.existing_id, input.uploaded) {
             (Some(id), false) => id.clone(),
             _ => {
@@ -1456,7 +1466,7 @@ impl Shared {
             parse_mode,
             reply_markup: markup.raw,
         };
-        Ok(st.store_sent(chat_id, sent, msg))
+        Ok(st.store_sent(chat_id, paid, sent, msg))
     }
 }
 
@@ -1528,6 +1538,8 @@ struct ServerState {
     rate_limits: Option<RateLimits>,
     chat_sends: HashMap<i64, VecDeque<Instant>>,
     global_sends: VecDeque<Instant>,
+    /// Paid broadcasts in the last second.
+    paid_sends: VecDeque<Instant>,
     stats: Stats,
     webhook: Option<Webhook>,
     /// (unix time, message) of the last failed webhook delivery.
@@ -1566,6 +1578,7 @@ impl ServerState {
             rate_limits: None,
             chat_sends: HashMap::new(),
             global_sends: VecDeque::new(),
+            paid_sends: VecDeque::new(),
             stats: Stats::default(),
             webhook: None,
             webhook_last_error: None,
@@ -1772,8 +1785,14 @@ impl ServerState {
         Ok(())
     }
 
-    fn store_sent(&mut self, chat_id: i64, mut sent: SentMessage, json: Value) -> Value {
-        self.record_send(chat_id);
+    fn store_sent(
+        &mut self,
+        chat_id: i64,
+        paid: bool,
+        mut sent: SentMessage,
+        json: Value,
+    ) -> Value {
+        self.record_send(chat_id, paid);
         self.revision += 1;
         sent.revision = self.revision;
         self.stats.sends_accepted += 1;
@@ -1859,16 +1878,17 @@ impl ServerState {
     }
 
     /// Flood control: errors with 429 (and counts it) when a send would exceed a limit.
-    fn check_rate(&mut self, chat_id: i64) -> Result<(), ApiErr> {
+    fn check_rate(&mut self, chat_id: i64, paid: bool) -> Result<(), ApiErr> {
         let now = Instant::now();
         let second = Duration::from_secs(1);
         let minute = Duration::from_secs(60);
-        while self
-            .global_sends
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= second)
-        {
-            self.global_sends.pop_front();
+        for window in [&mut self.global_sends, &mut self.paid_sends] {
+            while window
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= second)
+            {
+                window.pop_front();
+            }
         }
         let chat = self.chat_sends.entry(chat_id).or_default();
         while chat
@@ -1899,12 +1919,15 @@ impl ServerState {
                 .or(Some(1));
         } else if chat_id < 0 && chat.len() >= limits.per_group_per_minute as usize {
             verdict = chat.front().map(|t| retry_after(*t, minute)).or(Some(1));
-        } else if self.global_sends.len() >= limits.global_per_second as usize {
-            verdict = self
-                .global_sends
-                .front()
-                .map(|t| retry_after(*t, second))
-                .or(Some(1));
+        } else {
+            let (window, limit) = if paid {
+                (&self.paid_sends, limits.paid_broadcast_per_second)
+            } else {
+                (&self.global_sends, limits.global_per_second)
+            };
+            if window.len() >= limit as usize {
+                verdict = window.front().map(|t| retry_after(*t, second)).or(Some(1));
+            }
         }
         match verdict {
             Some(secs) => {
@@ -1929,9 +1952,14 @@ impl ServerState {
         }
     }
 
-    fn record_send(&mut self, chat_id: i64) {
+    fn record_send(&mut self, chat_id: i64, paid: bool) {
         let now = Instant::now();
-        self.global_sends.push_back(now);
+        if paid {
+            self.paid_sends.push_back(now);
+            self.stats.paid_broadcasts += 1;
+        } else {
+            self.global_sends.push_back(now);
+        }
         self.chat_sends.entry(chat_id).or_default().push_back(now);
     }
 
@@ -3973,6 +4001,7 @@ mod tests {
             per_chat_per_second: 100,
             global_per_second: 100,
             per_group_per_minute: 2,
+            ..RateLimits::default()
         }));
         bot.send_message(ChatId(-100), "a").await.unwrap();
         bot.send_message(ChatId(-100), "b").await.unwrap();
