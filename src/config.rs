@@ -186,6 +186,11 @@ pub struct DeliveryConfig {
     /// self-hosted Bot API server takes up to 2,000 MB. A larger export is not sent: she is told
     /// to pick a shorter period or a smaller unit.
     pub max_upload_bytes: usize,
+    /// Bulk (prompts, reminders, overdue summaries, digests) sent as Telegram's paid broadcasts
+    /// (`allow_paid_broadcast`, charged to the bot's Stars balance), at most this many a
+    /// second, on a budget of their own; replies and alerts keep `per_second`. `None`, the
+    /// default: off, and bulk shares `per_second`.
+    pub paid_broadcast_per_second: Option<f64>,
 }
 
 impl Default for DeliveryConfig {
@@ -196,6 +201,7 @@ impl Default for DeliveryConfig {
             per_group_per_minute: 20,
             max_attempts: 8,
             max_upload_bytes: 50 * 1000 * 1000,
+            paid_broadcast_per_second: None,
         }
     }
 }
@@ -282,6 +288,7 @@ impl Config {
                 .map_or(defaults.max_upload_bytes, |mb| {
                     mb.saturating_mul(1000 * 1000)
                 }),
+            paid_broadcast_per_second: paid_broadcast(&get)?,
         };
         if delivery.per_second.is_nan()
             || delivery.per_second <= 0.0
@@ -386,6 +393,22 @@ fn zalo_config(
         webhook,
         delivery,
     })
+}
+
+/// `CHIHOI_PAID_BROADCAST_PER_SECOND`: unset or `off` for none; else a rate up to Telegram's
+/// 1,000 paid messages a second.
+fn paid_broadcast(get: &impl Fn(&str) -> Option<String>) -> Result<Option<f64>, ConfigError> {
+    const NAME: &str = "CHIHOI_PAID_BROADCAST_PER_SECOND";
+    if get(NAME).is_some_and(|raw| raw.trim().eq_ignore_ascii_case("off")) {
+        return Ok(None);
+    }
+    match number::<f64>(get, NAME)? {
+        Some(rate) if !(rate > 0.0 && rate <= 1000.0) => Err(ConfigError::Invalid {
+            name: NAME,
+            why: format!("{rate} is not a rate between 0 and Telegram's 1000 a second (or off)"),
+        }),
+        rate => Ok(rate),
+    }
 }
 
 fn number<T: std::str::FromStr>(
@@ -564,6 +587,26 @@ mod tests {
                 .quiet
                 .is_none()
         );
+    }
+
+    #[test]
+    fn paid_broadcasts_are_off_unless_a_rate_up_to_a_thousand_is_given() {
+        let rate = |v: &str| config(&[("CHIHOI_PAID_BROADCAST_PER_SECOND", v)]);
+        assert_eq!(
+            config(&[]).unwrap().delivery.paid_broadcast_per_second,
+            None
+        );
+        assert_eq!(
+            rate("off").unwrap().delivery.paid_broadcast_per_second,
+            None
+        );
+        assert_eq!(
+            rate(" 500 ").unwrap().delivery.paid_broadcast_per_second,
+            Some(500.0)
+        );
+        for wrong in ["0", "-5", "1001", "NaN", "lots"] {
+            assert!(rate(wrong).is_err(), "{wrong}");
+        }
     }
 
     #[test]

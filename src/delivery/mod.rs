@@ -94,6 +94,18 @@ pub trait Sender: Send + Sync + 'static {
     fn platform(&self) -> &'static str;
     fn capabilities(&self) -> Capabilities;
     fn send<'a>(&'a self, chat_id: &'a str, message: &'a Outbound) -> BoxFuture<'a, SendOutcome>;
+    /// Whether the platform sells a faster rate for bulk (Telegram's paid broadcasts).
+    fn paid_broadcasts(&self) -> bool {
+        false
+    }
+    /// As [`Sender::send`], as a paid broadcast where the platform has them.
+    fn send_paid<'a>(
+        &'a self,
+        chat_id: &'a str,
+        message: &'a Outbound,
+    ) -> BoxFuture<'a, SendOutcome> {
+        self.send(chat_id, message)
+    }
 }
 
 /// What one step did.
@@ -121,11 +133,33 @@ impl DrainReport {
     }
 }
 
-/// Rows per claim, and how long a claim holds them.
+/// Rows per claim at the least, and how long a claim holds them.
 const BATCH: i64 = 64;
 const LEASE: Duration = Duration::from_secs(120);
-/// Messages in flight at once (to different chats).
+/// Messages in flight at once (to different chats) at the least: enough for Telegram's 30 a
+/// second. A faster budget (paid broadcasts) gets more, see [`Pace`].
 const IN_FLIGHT: usize = 16;
+
+/// How many messages a courier keeps in flight and claims at once: enough to fill its fastest
+/// platform's budgets while each send takes up to a fifth of a second to be answered.
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    in_flight: usize,
+    batch: i64,
+}
+
+impl Pace {
+    /// The most in flight at once, whatever the rate.
+    const MAX_IN_FLIGHT: usize = 256;
+
+    fn for_rate(per_second: f64) -> Self {
+        let in_flight = ((per_second / 5.0).ceil() as usize).clamp(IN_FLIGHT, Self::MAX_IN_FLIGHT);
+        Self {
+            in_flight,
+            batch: (in_flight as i64 * 4).max(BATCH),
+        }
+    }
+}
 /// How often a running courier says it is alive; after 15 s of silence its leases are free.
 const HEARTBEAT: Duration = Duration::from_secs(5);
 /// Charts and exports this instance makes at once: each reads on one database connection and
@@ -146,12 +180,14 @@ const ARRIVAL_MARGIN: f64 = 1.1;
 
 struct Limits {
     global: Budget,
+    /// Bulk's own budget when it goes as paid broadcasts.
+    paid: Option<Budget>,
     per_chat: DefaultKeyedRateLimiter<String>,
     per_group: DefaultKeyedRateLimiter<String>,
 }
 
 impl Limits {
-    fn new(c: &DeliveryConfig) -> Self {
+    fn new(c: &DeliveryConfig, paid_broadcasts: bool) -> Self {
         let one = NonZeroU32::MIN;
         // Telegram counts a message when it arrives, and arrivals jitter by milliseconds: two
         // sends to a chat exactly a second apart can land 999 ms apart and earn a 429. A tenth
@@ -165,6 +201,10 @@ impl Limits {
         let group = spaced(c.per_group_per_minute, Duration::from_secs(60));
         Self {
             global: Budget::new(c.per_second),
+            paid: c
+                .paid_broadcast_per_second
+                .filter(|_| paid_broadcasts)
+                .map(Budget::new),
             per_chat: RateLimiter::keyed(chat),
             per_group: RateLimiter::keyed(group),
         }
@@ -305,6 +345,7 @@ pub struct Courier {
     store: Store,
     calendars: Calendars,
     lanes: Arc<Vec<Lane>>,
+    pace: Pace,
     /// Where shared files are served (`CHIHOI_PUBLIC_URL`), for platforms without uploads.
     public_url: Option<Url>,
     owner: String,
@@ -330,8 +371,14 @@ impl CourierBuilder {
     pub fn sender(mut self, sender: Arc<dyn Sender>, config: DeliveryConfig) -> Self {
         self.lanes
             .retain(|l| l.sender.platform() != sender.platform());
+        if config.paid_broadcast_per_second.is_some() && !sender.paid_broadcasts() {
+            tracing::warn!(
+                platform = sender.platform(),
+                "this platform has no paid broadcasts: bulk keeps the common budget"
+            );
+        }
         self.lanes.push(Lane {
-            limits: Limits::new(&config),
+            limits: Limits::new(&config, sender.paid_broadcasts()),
             sender,
             config,
             paused_until: Mutex::new(None),
@@ -346,7 +393,18 @@ impl CourierBuilder {
     }
 
     pub fn build(self) -> Courier {
+        let fastest = self
+            .lanes
+            .iter()
+            .map(|l| {
+                l.config.per_second
+                    + l.limits.paid.as_ref().map_or(0.0, |_| {
+                        l.config.paid_broadcast_per_second.unwrap_or_default()
+                    })
+            })
+            .fold(0.0, f64::max);
         Courier {
+            pace: Pace::for_rate(fastest),
             sent: SentMarks::new(self.store.clone(), self.owner.clone()),
             store: self.store,
             calendars: self.calendars,
@@ -406,7 +464,7 @@ impl Courier {
             // the scheduler), not here: this runs for every batch.
             let mut conn = self.store.acquire().await?;
             let claim = self.claim(&open, now, LEASE);
-            outbox::claim_due(&mut conn, &claim, quiet, BATCH).await?
+            outbox::claim_due(&mut conn, &claim, quiet, self.pace.batch).await?
         };
         self.deliver_rows(rows, now).await
     }
@@ -621,7 +679,7 @@ impl Courier {
                 }
                 Ok(r)
             })
-            .buffer_unordered(IN_FLIGHT)
+            .buffer_unordered(self.pace.in_flight)
             .collect()
             .await;
         for r in results {
@@ -721,11 +779,24 @@ impl Courier {
                 // not go out faster than a message a second in her chat.
                 lane.limits.per_chat.until_key_ready(&row.chat_id).await;
             }
-            lane.limits.global.take(priority).await;
+            // Bulk as a paid broadcast, when allowed, has a budget of its own and leaves the
+            // common one to replies and alerts.
+            let paid = lane
+                .limits
+                .paid
+                .as_ref()
+                .filter(|_| priority == Priority::Bulk);
+            match paid {
+                Some(budget) => budget.take(priority).await,
+                None => lane.limits.global.take(priority).await,
+            }
             if row.chat_id.starts_with('-') {
                 lane.limits.per_group.until_key_ready(&row.chat_id).await;
             }
-            outcome = lane.sender.send(&row.chat_id, &message).await;
+            outcome = match paid {
+                Some(_) => lane.sender.send_paid(&row.chat_id, &message).await,
+                None => lane.sender.send(&row.chat_id, &message).await,
+            };
         }
         crate::metrics::send_outcome(&row.platform, outcome.label());
         let at = (self.clock)().timestamp().max(now.timestamp());
@@ -985,6 +1056,18 @@ pub fn backoff(attempts: i64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_faster_budget_keeps_more_in_flight() {
+        // Telegram's free 30 a second: the least.
+        assert_eq!(Pace::for_rate(29.5).in_flight, IN_FLIGHT);
+        assert_eq!(Pace::for_rate(29.5).batch, BATCH);
+        // Paid broadcasts at 1,000 a second beside it: answers of up to 200 ms keep it full.
+        let paid = Pace::for_rate(1029.5);
+        assert_eq!(paid.in_flight, 206);
+        assert_eq!(paid.batch, 824);
+        assert_eq!(Pace::for_rate(1.0e6).in_flight, Pace::MAX_IN_FLIGHT);
+    }
 
     #[tokio::test]
     async fn replies_take_the_budget_before_bulk() {

@@ -414,7 +414,61 @@ async fn remind_all_is_refused_for_a_month_to_come(backend: Backend) {
     app.shutdown().await;
 }
 
+/// With paid broadcasts allowed, the prompts go as Telegram's paid broadcasts on a budget of
+/// their own (past the free 30 a second, never past the paid 1,000), and a reply to a person
+/// is never paid for.
+async fn bulk_goes_as_paid_broadcasts_when_allowed_and_replies_are_never_paid(backend: Backend) {
+    use chihoi_fakes::telegram::RateLimits;
+    const HEADS: i64 = 90;
+    let mut app = TestApp::spawn_with(backend, false).await;
+    app.delivery.paid_broadcast_per_second = Some(300.0);
+    app.restart_bot().await;
+    app.api.set_rate_limits(Some(RateLimits::default()));
+    many_branch_heads(&app, HEADS).await;
+    app.set_now(hanoi(11, 20, 8, 0));
+    assert_eq!(app.tick().await.reminders, HEADS as u64);
+    let mut sent = 0;
+    while sent < HEADS as usize {
+        let drained = app.drain().await;
+        assert!(drained.sent > 0, "{drained:?}");
+        sent += drained.sent;
+    }
+    let stats = app.api.stats();
+    assert_eq!(stats.paid_broadcasts, HEADS as u64, "{stats:#?}");
+    // Faster than the free 30 a second could go, yet within the limits: they went as paid.
+    assert_eq!(stats.over_limits, 0, "{stats:#?}");
+    let prompts = app.api.calls("sendMessage");
+    assert_eq!(prompts.len(), HEADS as usize);
+    assert!(
+        prompts
+            .iter()
+            .all(|p| p["allow_paid_broadcast"] == serde_json::json!(true)),
+        "{prompts:?}"
+    );
+
+    // Someone writing gets her answer on the common budget, unpaid.
+    let mut her = app.person(9_001, "Chị Hạnh");
+    let answers = her.send("/start").await.unwrap();
+    assert!(!answers.is_empty());
+    let calls = app.api.calls("sendMessage");
+    let to_her: Vec<_> = calls
+        .iter()
+        .filter(|p| p["chat_id"] == serde_json::json!(9_001))
+        .collect();
+    assert!(!to_her.is_empty());
+    assert!(
+        to_her
+            .iter()
+            .all(|p| p.get("allow_paid_broadcast").is_none()
+                || p["allow_paid_broadcast"] == serde_json::json!(false)),
+        "{to_her:?}"
+    );
+    assert_eq!(app.api.stats().paid_broadcasts, HEADS as u64);
+    app.shutdown().await;
+}
+
 both_backends!(
+    bulk_goes_as_paid_broadcasts_when_allowed_and_replies_are_never_paid,
     the_update_ledger_forgets_after_two_days,
     remind_all_is_refused_for_a_month_to_come,
     a_simulated_month_chases_only_the_units_that_have_not_reported,

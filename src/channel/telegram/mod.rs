@@ -126,17 +126,28 @@ impl Sender for TelegramSender {
         chat_id: &'a str,
         message: &'a Outbound,
     ) -> futures::future::BoxFuture<'a, SendOutcome> {
-        Box::pin(async move {
-            let Ok(chat) = chat_id.parse::<i64>() else {
-                return SendOutcome::Rejected("chat id is not a number".into());
-            };
-            match (&message.attachment, &message.edit) {
-                (Some(file), _) => self.send_file(ChatId(chat), message, file).await,
-                (None, Some(id)) => self.replace(ChatId(chat), id, message).await,
-                (None, None) => self.send_text(ChatId(chat), message).await,
-            }
-        })
+        Box::pin(self.deliver(chat_id, message, Paid::No))
     }
+
+    fn paid_broadcasts(&self) -> bool {
+        true
+    }
+
+    fn send_paid<'a>(
+        &'a self,
+        chat_id: &'a str,
+        message: &'a Outbound,
+    ) -> futures::future::BoxFuture<'a, SendOutcome> {
+        Box::pin(self.deliver(chat_id, message, Paid::Yes))
+    }
+}
+
+/// Whether a message goes as a paid broadcast (`allow_paid_broadcast`: past the 30 a second,
+/// charged to the bot's Stars balance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Paid {
+    No,
+    Yes,
 }
 
 impl TelegramSender {
@@ -153,6 +164,17 @@ impl TelegramSender {
         Self {
             uploads: bot.clone(),
             bot,
+        }
+    }
+
+    async fn deliver(&self, chat_id: &str, message: &Outbound, paid: Paid) -> SendOutcome {
+        let Ok(chat) = chat_id.parse::<i64>() else {
+            return SendOutcome::Rejected("chat id is not a number".into());
+        };
+        match (&message.attachment, &message.edit) {
+            (Some(file), _) => self.send_file(ChatId(chat), message, file, paid).await,
+            (None, Some(id)) => self.replace(ChatId(chat), id, message).await,
+            (None, None) => self.send_text(ChatId(chat), message, paid).await,
         }
     }
 
@@ -180,13 +202,16 @@ impl TelegramSender {
     }
 
     /// Text with its keyboard, split into several messages when too long.
-    async fn send_text(&self, chat: ChatId, message: &Outbound) -> SendOutcome {
+    async fn send_text(&self, chat: ChatId, message: &Outbound, paid: Paid) -> SendOutcome {
         let chunks = split_message(&message.text);
         let last = chunks.len() - 1;
         for (i, chunk) in chunks.into_iter().enumerate() {
             let mut req = self.bot.send_message(chat, chunk);
             if i == last && !message.choices.is_empty() {
                 req = req.reply_markup(keyboard(message));
+            }
+            if paid == Paid::Yes {
+                req = req.allow_paid_broadcast(true);
             }
             if let Err(e) = req.await {
                 return outcome_of(e);
@@ -196,7 +221,13 @@ impl TelegramSender {
     }
 
     /// A photo or document; the text is its caption (sent before it when too long for one).
-    async fn send_file(&self, chat: ChatId, message: &Outbound, file: &Attachment) -> SendOutcome {
+    async fn send_file(
+        &self,
+        chat: ChatId,
+        message: &Outbound,
+        file: &Attachment,
+        paid: Paid,
+    ) -> SendOutcome {
         use teloxide::payloads::{SendDocumentSetters, SendPhotoSetters};
         const CAPTION_UNITS: usize = 1000;
         let fits = message.text.encode_utf16().count() <= CAPTION_UNITS;
@@ -208,7 +239,7 @@ impl TelegramSender {
                 edit: None,
                 ..message.clone()
             };
-            let sent = self.send_text(chat, &text_only).await;
+            let sent = self.send_text(chat, &text_only, paid).await;
             if sent != SendOutcome::Sent {
                 return sent;
             }
@@ -225,6 +256,9 @@ impl TelegramSender {
                 if let Some(c) = caption {
                     req = req.caption(c);
                 }
+                if paid == Paid::Yes {
+                    req = req.allow_paid_broadcast(true);
+                }
                 if !message.choices.is_empty() {
                     req = req.reply_markup(keyboard(message));
                 }
@@ -234,6 +268,9 @@ impl TelegramSender {
                 let mut req = self.uploads.send_document(chat, input);
                 if let Some(c) = caption {
                     req = req.caption(c);
+                }
+                if paid == Paid::Yes {
+                    req = req.allow_paid_broadcast(true);
                 }
                 if !message.choices.is_empty() {
                     req = req.reply_markup(keyboard(message));
