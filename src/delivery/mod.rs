@@ -328,6 +328,16 @@ struct Lane {
 }
 
 impl Lane {
+    /// Messages a second it may send at most, paid broadcasts included.
+    fn rate(&self) -> f64 {
+        let paid = self
+            .limits
+            .paid
+            .as_ref()
+            .and(self.config.paid_broadcast_per_second);
+        self.config.per_second + paid.unwrap_or_default()
+    }
+
     fn paused(&self, now: DateTime<Utc>) -> Option<Duration> {
         let until = (*self.paused_until.lock().unwrap_or_else(|p| p.into_inner()))?;
         (until > now).then(|| (until - now).to_std().unwrap_or_default())
@@ -393,16 +403,7 @@ impl CourierBuilder {
     }
 
     pub fn build(self) -> Courier {
-        let fastest = self
-            .lanes
-            .iter()
-            .map(|l| {
-                l.config.per_second
-                    + l.limits.paid.as_ref().map_or(0.0, |_| {
-                        l.config.paid_broadcast_per_second.unwrap_or_default()
-                    })
-            })
-            .fold(0.0, f64::max);
+        let fastest = self.lanes.iter().map(Lane::rate).fold(0.0, f64::max);
         Courier {
             pace: Pace::for_rate(fastest),
             sent: SentMarks::new(self.store.clone(), self.owner.clone()),
