@@ -66,6 +66,40 @@ async fn file_report(head: Watcher) -> Result<(), String> {
     Ok(())
 }
 
+/// Every head files her report at once; what went wrong for those who could not.
+async fn all_file_reports(app: &TestApp, heads: &[TestUser]) -> Vec<String> {
+    let filing: Vec<_> = heads
+        .iter()
+        .map(|user| {
+            tokio::spawn(file_report(Watcher {
+                api: Arc::clone(&app.api),
+                user: user.clone(),
+                timeout: STEP_TIMEOUT,
+            }))
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for head in filing {
+        if let Err(e) = head.await.unwrap() {
+            failures.push(e);
+        }
+    }
+    failures
+}
+
+/// Each head saw "report sent" once, in one message still in her chat.
+fn each_saw_her_confirmation_once(app: &TestApp, heads: &[TestUser]) {
+    for head in heads {
+        let confirmed = app
+            .api
+            .sent_to(head.id)
+            .iter()
+            .filter(|m| !m.deleted && text(m).contains("Đã gửi báo cáo"))
+            .count();
+        assert_eq!(confirmed, 1, "head {}", head.id);
+    }
+}
+
 /// Calls of the methods that reach a chat (sent, edited, deleted, "typing…") naming `chat_id`.
 fn calls_naming(api: &LocalBotApi, chat_id: i64) -> usize {
     [
@@ -134,22 +168,7 @@ async fn random_platform_faults_while_heads_file_lose_and_double_nothing(backend
     app.api.push_text(&gone, "/baocao");
 
     let started = std::time::Instant::now();
-    let filing: Vec<_> = heads
-        .iter()
-        .map(|user| {
-            tokio::spawn(file_report(Watcher {
-                api: Arc::clone(&app.api),
-                user: user.clone(),
-                timeout: STEP_TIMEOUT,
-            }))
-        })
-        .collect();
-    let mut failures = Vec::new();
-    for head in filing {
-        if let Err(e) = head.await.unwrap() {
-            failures.push(e);
-        }
-    }
+    let failures = all_file_reports(&app, &heads).await;
     let stats = app.api.stats();
     assert!(failures.is_empty(), "{failures:#?}\n{stats:#?}");
     let filed_in = started.elapsed();
@@ -193,15 +212,7 @@ async fn random_platform_faults_while_heads_file_lose_and_double_nothing(backend
         per_unit.iter().all(|&(_, n, rev)| n == 1 && rev == 1),
         "{per_unit:?}"
     );
-    for head in &heads {
-        let confirmed = app
-            .api
-            .sent_to(head.id)
-            .iter()
-            .filter(|m| !m.deleted && text(m).contains("Đã gửi báo cáo"))
-            .count();
-        assert_eq!(confirmed, 1, "head {}", head.id);
-    }
+    each_saw_her_confirmation_once(&app, &heads);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM report_drafts").await,
         0,
@@ -278,22 +289,7 @@ async fn faults_on_getting_updates_lose_and_double_nothing(backend: Backend) {
         slow_by: Duration::from_millis(400),
         methods: vec!["getUpdates".into()],
     }));
-    let filing: Vec<_> = heads
-        .iter()
-        .map(|user| {
-            tokio::spawn(file_report(Watcher {
-                api: Arc::clone(&app.api),
-                user: user.clone(),
-                timeout: STEP_TIMEOUT,
-            }))
-        })
-        .collect();
-    let mut failures = Vec::new();
-    for head in filing {
-        if let Err(e) = head.await.unwrap() {
-            failures.push(e);
-        }
-    }
+    let failures = all_file_reports(&app, &heads).await;
     let stats = app.api.stats();
     assert!(failures.is_empty(), "{failures:#?}\n{stats:#?}");
     eprintln!("{backend:?}: getUpdates faults: {:?}", stats.injected);
@@ -309,15 +305,7 @@ async fn faults_on_getting_updates_lose_and_double_nothing(backend: Backend) {
         per_unit.iter().all(|&(n, rev)| n == 1 && rev == 1),
         "{per_unit:?}"
     );
-    for head in &heads {
-        let confirmed = app
-            .api
-            .sent_to(head.id)
-            .iter()
-            .filter(|m| !m.deleted && text(m).contains("Đã gửi báo cáo"))
-            .count();
-        assert_eq!(confirmed, 1, "head {}", head.id);
-    }
+    each_saw_her_confirmation_once(&app, &heads);
     app.shutdown().await;
 }
 
