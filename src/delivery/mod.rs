@@ -523,7 +523,6 @@ impl Courier {
         lease: Duration,
     ) -> outbox::Claim<'a> {
         outbox::Claim {
-            backend: self.store.backend(),
             owner: &self.owner,
             platforms,
             now: now.timestamp(),

@@ -249,7 +249,6 @@ pub async fn release_others(conn: &mut Conn, owner: &str) -> Result<u64> {
 /// Who claims, for which platforms, and until when: what every claim of rows shares.
 #[derive(Debug, Clone, Copy)]
 pub struct Claim<'a> {
-    pub backend: Backend,
     /// The claiming instance.
     pub owner: &'a str,
     /// The platforms it sends to.
@@ -298,7 +297,6 @@ async fn claim_where(
     limit: i64,
 ) -> Result<Vec<Row>> {
     let Claim {
-        backend,
         owner,
         platforms,
         now,
@@ -311,7 +309,7 @@ async fn claim_where(
     // planner may run the subquery again for each row it joins, and with SKIP LOCKED every run
     // picks other rows, so one claim took the whole queue (far past `limit`), leaving nothing
     // for the other instances while its leases ran out unsent.
-    let (open, lock, close) = match backend {
+    let (open, lock, close) = match conn.backend() {
         Backend::Postgres => ("= ANY(ARRAY(", "FOR UPDATE SKIP LOCKED", "))"),
         Backend::Sqlite => ("IN (", "", ")"),
     };

@@ -227,7 +227,6 @@ async fn a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing(backend
     // An instance claims everything, sends five, and dies.
     let mut conn = app.store.acquire().await.unwrap();
     let claim = outbox::Claim {
-        backend: app.store.backend(),
         owner: "crashed",
         platforms: &["telegram"],
         now,
