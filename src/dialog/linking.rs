@@ -352,7 +352,10 @@ pub(crate) async fn decide(
         || requester.as_ref().is_none_or(|r| r.membership().is_some());
     let Some(requester) = requester.filter(|_| approve && !expired && !moot) else {
         if !approve {
-            links::settle_request(ctx.conn, request.id, "refused", now).await?;
+            if !links::settle_request(ctx.conn, request.id, "refused", now).await? {
+                ctx.notice = Some(tr!(lang, "link-request-already-decided"));
+                return Ok(());
+            }
             tracing::warn!(
                 owner = ctx.user.id,
                 requester = request.requester_id,
@@ -377,7 +380,11 @@ pub(crate) async fn decide(
         }
         return Ok(());
     };
-    links::settle_request(ctx.conn, request.id, "linked", now).await?;
+    if !links::settle_request(ctx.conn, request.id, "linked", now).await? {
+        // Answered meanwhile (her other tap, handled beside this one).
+        ctx.notice = Some(tr!(lang, "link-request-already-decided"));
+        return Ok(());
+    }
     // Where to tell the new account: its chat, before its row is retired by the merge.
     let new_account = requester.clone();
     links::merge(ctx.conn, &requester, ctx.user.id, now).await?;

@@ -288,6 +288,25 @@ async fn linking_is_confirmed_on_the_joined_account_and_both_are_told(backend: B
     app.shutdown().await;
 }
 
+/// A request left unanswered past the code's ten minutes links nothing when she agrees late.
+async fn a_link_request_left_unanswered_expires(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, true).await;
+    let mut lan = app
+        .joined(17_451, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let lan_id = person_of(&app, "17451").await;
+    let code = code_from(&mut lan).await;
+    let mut zl = app.zalo_person("0084900000017452", "Lan Zalo");
+    zl.send(&format!("/lienket {code}")).await.unwrap();
+    told(&mut lan, "muốn dùng chung").await;
+    app.advance(Duration::minutes(10));
+    let r = lan.tap("✅ Đồng ý").await.unwrap();
+    assert!(texts(&r).contains("đã hết hạn"), "{}", texts(&r));
+    assert_eq!(accounts_of(&app, lan_id).await, 1);
+    assert_ne!(person_of(&app, "0084900000017452").await, lan_id);
+    app.shutdown().await;
+}
+
 /// `/lienket` lists the linked app and unlinks it after a confirmation; an operator can too.
 /// The account taken out is a new one that has joined nothing, and both are told.
 async fn an_account_is_unlinked_in_chat_or_by_an_operator(backend: Backend) {
@@ -535,6 +554,7 @@ both_backends!(
     a_code_typed_on_an_account_that_has_joined_is_refused_and_links_nothing,
     a_code_given_away_links_nothing_until_the_joined_account_agrees,
     linking_is_confirmed_on_the_joined_account_and_both_are_told,
+    a_link_request_left_unanswered_expires,
     an_account_is_unlinked_in_chat_or_by_an_operator,
     wrong_codes_are_limited_per_account_and_a_guessing_wave_is_stopped,
     an_old_invite_brings_no_role_back_on_any_app_of_hers,
