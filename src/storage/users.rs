@@ -465,12 +465,14 @@ pub const IDLE_DIALOG: &str = "{\"flow\":\"idle\"}";
 /// last is forgotten, so a typed number picks nothing; her unused link code is dropped.
 /// Returns how many queued messages were cancelled.
 pub async fn end_sessions(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64> {
-    // Her chats: the app she is reached on, and each app account of hers (a private chat's id
-    // is the account's id on both platforms).
+    // Her chats: the app she is reached on, and each app account of hers (its own chat as it
+    // last wrote; before chats were kept per account, its id, which is its private chat's id
+    // on Telegram but not on Zalo).
     const HER_CHAT: &str = "(EXISTS (SELECT 1 FROM users u WHERE u.id = $1
                                    AND u.platform = {t}.platform AND u.chat_id = {t}.chat_id)
          OR EXISTS (SELECT 1 FROM identities i WHERE i.user_id = $1
-                    AND i.platform = {t}.platform AND i.platform_user_id = {t}.chat_id))";
+                    AND i.platform = {t}.platform
+                    AND (i.chat_id = {t}.chat_id OR i.platform_user_id = {t}.chat_id)))";
     let cancelled = sql::query(&format!(
         "UPDATE outbox SET status = 'cancelled'
          WHERE status = 'pending' AND (user_id = $1 OR {})",

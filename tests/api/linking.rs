@@ -307,6 +307,42 @@ async fn a_link_request_left_unanswered_expires(backend: Backend) {
     app.shutdown().await;
 }
 
+/// Access taken away from a person ends it on every app of hers: the list her Zalo chat was
+/// shown last is forgotten even while she is reached on Telegram (a Zalo chat's id is not her
+/// account's id).
+async fn access_taken_away_ends_it_on_her_linked_zalo_chat_too(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, true).await;
+    let calendars = app.calendars();
+    let mut tg = app
+        .joined(17_471, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let lan_id = person_of(&app, "17471").await;
+    let code = code_from(&mut tg).await;
+    let mut zl = app.zalo_person("0084900000017472", "Lan Zalo");
+    zl.send(&format!("/lienket {code}")).await.unwrap();
+    told(&mut tg, "muốn dùng chung").await;
+    tg.tap("✅ Đồng ý").await.unwrap();
+    let r = zl.replies().await.unwrap();
+    assert!(
+        zalo_texts(&r).contains("1. 📋 Báo cáo tháng"),
+        "{}",
+        zalo_texts(&r)
+    );
+    let zalo_lists = "SELECT COUNT(*) FROM chat_choices WHERE platform = 'zalo'";
+    assert_eq!(app.count(zalo_lists).await, 1);
+    // She writes from Telegram last, then is removed.
+    tg.send("/trogiup").await.unwrap();
+    app::user_remove(&app.store, &calendars, lan_id, app.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count(zalo_lists).await,
+        0,
+        "her Zalo chat's list is forgotten"
+    );
+    app.shutdown().await;
+}
+
 /// `/lienket` lists the linked app and unlinks it after a confirmation; an operator can too.
 /// The account taken out is a new one that has joined nothing, and both are told.
 async fn an_account_is_unlinked_in_chat_or_by_an_operator(backend: Backend) {
@@ -555,6 +591,7 @@ both_backends!(
     a_code_given_away_links_nothing_until_the_joined_account_agrees,
     linking_is_confirmed_on_the_joined_account_and_both_are_told,
     a_link_request_left_unanswered_expires,
+    access_taken_away_ends_it_on_her_linked_zalo_chat_too,
     an_account_is_unlinked_in_chat_or_by_an_operator,
     wrong_codes_are_limited_per_account_and_a_guessing_wave_is_stopped,
     an_old_invite_brings_no_role_back_on_any_app_of_hers,
