@@ -789,21 +789,44 @@ async fn month_by_month<T: serde::de::DeserializeOwned>(
         .map(|ids| serde_json::to_string(ids).unwrap_or_default())
         .collect();
     let mut chunk_rows: Vec<(usize, Vec<Cell>)> = Vec::new();
+    // PostgreSQL's rows are taken as the server sends them, so that it reads the chunk while
+    // they are decoded; a SQLite statement runs in place on the seam.
+    let mut streamed = match scope.store.backend() {
+        Backend::Postgres => Some(scope.store.pool().acquire().await?),
+        Backend::Sqlite => None,
+    };
     for month in scope.month_list() {
         let period = Cell::Shared(month.as_str().into());
         for ids in &chunks {
-            // Kept prepared: the plan does not depend on the units (an index lookup each), and
-            // a chunk is read in a few milliseconds, so it runs in place on SQLite.
-            let rows: Vec<(String,)> = sql::query_as(sql)
-                .bind(ids)
-                .bind(&month)
-                .fetch_all(conn)
-                .await?;
-            for (json,) in rows {
+            let mut take = |json: &str| -> Result<(), ExportError> {
                 let row =
-                    serde_json::from_str(&json).map_err(|e| ExportError::Row(e.to_string()))?;
+                    serde_json::from_str(json).map_err(|e| ExportError::Row(e.to_string()))?;
                 let (unit, cells) = line(&period, row);
                 chunk_rows.push((names.rank(unit), cells));
+                Ok(())
+            };
+            // Kept prepared: the plan does not depend on the units (an index lookup each), and
+            // a chunk is read in a few milliseconds, so it runs in place on SQLite.
+            match streamed.as_mut() {
+                Some(raw) => {
+                    let mut rows = sqlx::query(sql)
+                        .bind(ids.as_str())
+                        .bind(month.as_str())
+                        .fetch(&mut **raw);
+                    while let Some(r) = rows.try_next().await? {
+                        take(r.try_get(0)?)?;
+                    }
+                }
+                None => {
+                    let rows: Vec<(String,)> = sql::query_as(sql)
+                        .bind(ids)
+                        .bind(&month)
+                        .fetch_all(conn)
+                        .await?;
+                    for (json,) in rows {
+                        take(&json)?;
+                    }
+                }
             }
             // Stable: rows of one unit keep their order (incidents by position, activities by id).
             chunk_rows.sort_by_key(|(rank, _)| *rank);
