@@ -182,8 +182,8 @@ const MAKERS: usize = 2;
 const MAKE_LEASE: Duration = Duration::from_secs(600);
 /// How long a file shared by link stays available.
 const FILE_LINK_HOURS: i64 = 24;
-/// A platform that says "too many requests" without saying how long to wait (Zalo) pauses
-/// this long.
+/// A platform that says "too many requests" without saying how long to wait pauses this long
+/// where its pace is fixed; a learned pace (Zalo's) pauses as [`pace`] says instead.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
 
 /// How much longer than the platform's own period the per-chat and per-group limiters wait
@@ -1335,6 +1335,34 @@ mod tests {
                 .map(|w| w.load(Ordering::SeqCst))
                 .sum::<usize>(),
             0
+        );
+    }
+
+    #[tokio::test]
+    async fn a_chat_past_its_burst_lets_other_replies_go_first_but_not_alerts() {
+        // 20 a second: a slot every 50 ms, the first one taken.
+        let budget = Arc::new(Budget::new(20.0, None, "test"));
+        budget.take(Priority::Bulk).await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        // An alert, then her third reply within the second, then someone else's reply.
+        for (i, p) in [Priority::Urgent, Priority::ReplyAgain, Priority::Reply]
+            .into_iter()
+            .enumerate()
+        {
+            let (budget, order) = (budget.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(5 * i as u64)).await;
+                budget.take(p).await;
+                order.lock().unwrap().push(p);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            *order.lock().unwrap(),
+            [Priority::Reply, Priority::ReplyAgain, Priority::Urgent]
         );
     }
 
