@@ -420,6 +420,105 @@ pub async fn user_remove(
     ))
 }
 
+/// The apps `chihoi user unlink --app` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum App {
+    Telegram,
+    Zalo,
+}
+
+impl App {
+    pub fn platform(self) -> &'static str {
+        match self {
+            App::Telegram => "telegram",
+            App::Zalo => "zalo",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            App::Telegram => "Telegram",
+            App::Zalo => "Zalo",
+        }
+    }
+}
+
+/// `chihoi user unlink ID --app APP`: her account(s) on that app no longer share her person
+/// (someone else's account linked to hers, or a phone she gave away). Each becomes an account
+/// of its own that has joined nothing and keeps her invite history, so no old invite gives it
+/// a role. She keeps her unit, role and history on her other app; both are told.
+pub async fn user_unlink(
+    store: &Store,
+    calendars: &Calendars,
+    id: i64,
+    app: App,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let mut tx = store.begin().await?;
+    let user = person(&mut tx, id).await?;
+    let accounts = crate::storage::links::accounts_of(&mut tx, id).await?;
+    let (on_app, others): (Vec<_>, Vec<_>) = accounts
+        .into_iter()
+        .partition(|a| a.platform == app.platform());
+    if on_app.is_empty() {
+        return Err(AppError::Usage(format!(
+            "#{id} {} has no {} account",
+            user.display_name,
+            app.platform()
+        )));
+    }
+    if others.is_empty() {
+        return Err(AppError::Usage(format!(
+            "#{id} {} uses no other app: unlinking would leave her none (`chihoi user remove` takes her access away)",
+            user.display_name
+        )));
+    }
+    let mut detached = Vec::new();
+    for account in &on_app {
+        // Re-read: unlinking the account she is reached on moves her to another one.
+        let current = person(&mut tx, id).await?;
+        if let Some(new) =
+            crate::storage::links::unlink(&mut tx, &current, account, now.timestamp()).await?
+        {
+            detached.push(new);
+        }
+    }
+    let user = person(&mut tx, id).await?;
+    let lang = lang_of(&user);
+    tell(
+        &mut tx,
+        calendars,
+        &user,
+        tr!(lang, "link-unlinked", app = app.name()),
+        now,
+    )
+    .await?;
+    let here = match user.platform.as_str() {
+        "zalo" => "Zalo",
+        _ => "Telegram",
+    };
+    for new in &detached {
+        let text = tr!(lang_of(new), "link-unlinked-other", app = here);
+        tell(&mut tx, calendars, new, text, now).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        user = id,
+        app = app.platform(),
+        "app account unlinked by operator"
+    );
+    let ids = detached
+        .iter()
+        .map(|u| format!("#{}", u.id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(format!(
+        "Unlinked {} from #{id} {}: now {ids}, without a unit; both are told.\n",
+        app.name(),
+        user.display_name
+    ))
+}
+
 // ---- invites: which are out there, and revoking one ------------------------------------------
 
 /// The shortest prefix shown for an invite; longer when two codes share it.

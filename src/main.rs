@@ -178,6 +178,16 @@ enum UserCommand {
         #[arg(value_parser = app::parse_user_id)]
         id: i64,
     },
+    /// Takes her account on --app out of her linked accounts (someone else's account linked
+    /// to hers, a phone given away): it becomes a new account that has joined nothing. She
+    /// keeps her unit and role on her other app; both are told.
+    Unlink {
+        /// #ID from `user list`.
+        #[arg(value_parser = app::parse_user_id)]
+        id: i64,
+        #[arg(long, value_enum)]
+        app: app::App,
+    },
 }
 
 #[derive(Subcommand)]
@@ -351,6 +361,9 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 }
                 UserCommand::Remove { id } => {
                     app::user_remove(&store, &config.calendars, id, now).await?
+                }
+                UserCommand::Unlink { id, app } => {
+                    app::user_unlink(&store, &config.calendars, id, app, now).await?
                 }
             };
             print!("{out}");

@@ -43,6 +43,12 @@ pub const OUTBOX_OLDEST_SECONDS: &str = "chihoi_outbox_oldest_pending_seconds";
 /// Dead-lettered rows (`chihoi outbox --dead`), by `kind`.
 pub const OUTBOX_DEAD: &str = "chihoi_outbox_dead_letters";
 
+/// Link codes (`/lienket`) typed that matched nothing: wrong, used or expired.
+pub const LINK_CODE_FAILURES: &str = "chihoi_link_code_failures_total";
+/// Link codes not even looked up because a limit on wrong codes was reached, by `scope`:
+/// `account` (too many on one app account) or `overall` (a guessing wave: linking paused).
+pub const LINK_CODE_REFUSED: &str = "chihoi_link_code_refused_total";
+
 /// Buckets of the reply-time histogram: a reply normally takes tens of milliseconds; seconds
 /// mean a slow database or platform.
 const REPLY_BUCKETS: &[f64] = &[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
@@ -89,6 +95,16 @@ fn describe() {
         ::metrics::Unit::Seconds,
         "Pauses of a platform's sends after a quota error"
     );
+    ::metrics::describe_counter!(LINK_CODE_FAILURES, "Link codes typed that matched nothing");
+    ::metrics::describe_counter!(
+        LINK_CODE_REFUSED,
+        "Link codes refused unread because too many wrong ones were typed"
+    );
+    // At 0 from the start, so that the first wave after a restart shows as an increase.
+    ::metrics::counter!(LINK_CODE_FAILURES).increment(0);
+    for scope in ["account", "overall"] {
+        ::metrics::counter!(LINK_CODE_REFUSED, "scope" => scope).increment(0);
+    }
 }
 
 /// Drains the histogram into its buckets every few seconds until `shutdown`, so that it does
@@ -162,6 +178,17 @@ pub fn send_pause(platform: &'static str, pause: Duration) {
 
 fn sends(platform: &str, outcome: &'static str) -> ::metrics::Counter {
     ::metrics::counter!(SENDS, "platform" => platform.to_owned(), "outcome" => outcome)
+}
+
+/// A link code typed matched nothing.
+pub fn link_code_failed() {
+    ::metrics::counter!(LINK_CODE_FAILURES).increment(1);
+}
+
+/// A link code was refused unread: too many wrong ones on her account (`account`) or from
+/// everyone (`overall`).
+pub fn link_code_refused(scope: &'static str) {
+    ::metrics::counter!(LINK_CODE_REFUSED, "scope" => scope).increment(1);
 }
 
 /// The outbox gauges in the Prometheus text format, ages measured at `now` (unix seconds).

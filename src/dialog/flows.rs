@@ -115,8 +115,14 @@ pub(crate) fn cancel(ctx: &mut Ctx<'_>, state: &DialogState) -> Result<Next, Dia
 
 /// Buttons that fit her role, under `text` (or a greeting).
 pub(crate) fn menu(ctx: &mut Ctx<'_>, text: Option<String>) {
+    let text = text.unwrap_or_else(|| tr!(ctx.lang, "menu-title"));
+    let rows = menu_rows(ctx);
+    ctx.say_with(text, rows);
+}
+
+/// The menu's choices for her role.
+pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
     let lang = ctx.lang;
-    let text = text.unwrap_or_else(|| tr!(lang, "menu-title"));
     let b = |id: &str, cmd: &str| Choice {
         label: button_label(lang, id),
         data: format!("c:{cmd}"),
@@ -166,7 +172,7 @@ pub(crate) fn menu(ctx: &mut Ctx<'_>, text: Option<String>) {
         b("menu-language", "ngonngu"),
         b("menu-help", "trogiup"),
     ]);
-    ctx.say_with(text, rows);
+    rows
 }
 
 fn button_label(lang: Lang, id: &str) -> String {
@@ -226,17 +232,24 @@ pub(crate) fn not_joined(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
     Ok(Next::Go(DialogState::Idle))
 }
 
-/// Text outside any dialog: a link code from her other app, a pasted invite code or link, a
-/// greeting, a thank-you or "menu", or she needs the menu.
+/// Text outside any dialog: a pasted invite code or link, a greeting, a thank-you or "menu",
+/// or she needs the menu. Something shaped like a link code is never redeemed here (a code
+/// passed on by someone else would link an account unasked): she is told where a code goes.
 pub(crate) async fn idle_text(ctx: &mut Ctx<'_>, text: &str) -> Result<Next, DialogError> {
-    if super::linking::parse_code(text).is_some() {
-        return super::linking::redeem(ctx, text).await;
-    }
+    let link_code = super::linking::parse_code(text);
     if ctx.user.membership().is_none() {
         if let Some(code) = invite_code_in(text) {
             return join_with_code(ctx, code.as_str()).await;
         }
+        if link_code.is_some() {
+            menu(ctx, Some(tr!(ctx.lang, "link-code-typed-idle")));
+            return Ok(Next::Go(DialogState::Idle));
+        }
         return not_joined(ctx);
+    }
+    if link_code.is_some() {
+        menu(ctx, Some(tr!(ctx.lang, "link-typed-on-joined")));
+        return Ok(Next::Quiet);
     }
     let text = match small_talk(text) {
         Some(SmallTalk::Menu) => None,

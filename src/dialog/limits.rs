@@ -42,7 +42,7 @@ pub(crate) async fn reached(
 
 /// `at` as she reads it on her clock, rounded up to the minute (she must not be refused
 /// again at the minute she was given).
-fn when(ctx: &Ctx<'_>, at: i64) -> String {
+pub(crate) fn when(ctx: &Ctx<'_>, at: i64) -> String {
     let at = DateTime::<Utc>::from_timestamp((at + 59) / 60 * 60, 0)
         .unwrap_or(ctx.now)
         .with_timezone(&ctx.tz);

@@ -256,6 +256,7 @@ impl Engine {
             queued: Vec::new(),
             notice: None,
             draft: None,
+            at_once: Vec::new(),
         };
         let state_was_active = state != DialogState::Idle;
         let next = route(&mut ctx, &state, version, &input).await?;
@@ -319,8 +320,14 @@ impl Engine {
             first.edit = Some(origin.clone());
         }
         for (i, (platform, out)) in out.drain(..).enumerate() {
-            // Her replies go at once; notices to others wait out quiet hours.
+            // Her replies go at once; notices to others wait out quiet hours, but for those
+            // that answer what she just did (her other app's account, linking).
             let reply = own_chat.0 == platform && out.chat_id == own_chat.1;
+            let at_once = reply
+                || ctx
+                    .at_once
+                    .iter()
+                    .any(|(p, c)| *p == platform && *c == out.chat_id);
             let message = NewMessage {
                 key: Some(format!("{}:{i}", inbound.update_key)),
                 kind: if reply { Kind::Reply } else { Kind::Notice },
@@ -336,7 +343,11 @@ impl Engine {
                         .map_err(|e| StorageError::Corrupt(e.to_string()))?,
                 ),
                 urgent: reply,
-                not_before: if reply { now.timestamp() } else { quiet_until },
+                not_before: if at_once {
+                    now.timestamp()
+                } else {
+                    quiet_until
+                },
                 // Ours to send at once (the courier loop must not take it meanwhile, or it could
                 // go out beside our immediate delivery); a notice held for quiet hours is free
                 // again when the lease ends.
@@ -430,6 +441,9 @@ pub(crate) struct Ctx<'a> {
     /// The report draft (unit, period) as this update last read or wrote it: a step reads it
     /// once, however many times its flow and its next prompt look at it.
     pub draft: Option<(i64, Period, Option<crate::domain::report::ReportDraft>)>,
+    /// Chats of others (platform, chat id) written to in answer to what she just did, which
+    /// go at once rather than after quiet hours: the two accounts of a link being made.
+    pub at_once: Vec<(String, String)>,
 }
 
 impl Ctx<'_> {
@@ -462,6 +476,20 @@ impl Ctx<'_> {
                 ..Outbound::default()
             },
         ));
+    }
+
+    /// A message to someone else that answers what she just did, sent at once even in quiet
+    /// hours (see [`Ctx::at_once`]).
+    pub fn tell_at_once(&mut self, to: &User, text: String, choices: Vec<Vec<Choice>>) {
+        self.at_once.push((to.platform.clone(), to.chat_id.clone()));
+        self.send_to(to, text, choices);
+    }
+
+    /// [`Ctx::tell_at_once`] with a whole message (a step's prompt, say).
+    pub fn tell_at_once_outbound(&mut self, platform: &str, out: Outbound) {
+        self.at_once
+            .push((platform.to_owned(), out.chat_id.clone()));
+        self.out.push((platform.to_owned(), out));
     }
 
     pub fn role(&self) -> Option<Role> {
@@ -509,6 +537,13 @@ async fn route(
                 approve,
             } => {
                 flows::decide_join(ctx, request_id, approve).await?;
+                Ok(Next::Quiet)
+            }
+            ChoiceData::LinkDecision {
+                request_id,
+                approve,
+            } => {
+                linking::decide(ctx, request_id, approve).await?;
                 Ok(Next::Quiet)
             }
             ChoiceData::Step { version: v, token }
@@ -594,6 +629,11 @@ enum ChoiceData<'a> {
         request_id: i64,
         approve: bool,
     },
+    /// `lk:<id>:a|r` — the answer of the account that made a link code: agree, or not me.
+    LinkDecision {
+        request_id: i64,
+        approve: bool,
+    },
     /// `d:<version>:<token>` — a step of her current dialog.
     Step {
         version: i64,
@@ -641,6 +681,14 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
         && let (Ok(request_id), "a" | "r") = (id.parse(), verdict)
     {
         return ChoiceData::JoinDecision {
+            request_id,
+            approve: verdict == "a",
+        };
+    }
+    if let Some((id, verdict)) = data.strip_prefix("lk:").and_then(|r| r.split_once(':'))
+        && let (Ok(request_id), "a" | "r") = (id.parse(), verdict)
+    {
+        return ChoiceData::LinkDecision {
             request_id,
             approve: verdict == "a",
         };
@@ -773,6 +821,15 @@ mod tests {
             }
         );
         assert_eq!(parse_choice("j:42:x"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("lk:7:r"),
+            ChoiceData::LinkDecision {
+                request_id: 7,
+                approve: false
+            }
+        );
+        assert_eq!(parse_choice("lk:7:yes"), ChoiceData::Forged);
+        assert_eq!(parse_choice("lk:x:a"), ChoiceData::Forged);
         assert_eq!(
             parse_choice("d:7:s:stable"),
             ChoiceData::Step {

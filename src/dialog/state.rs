@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
-use super::{Ctx, DialogError, Next, Prompt, flows, members, report};
+use super::{Ctx, DialogError, Next, Prompt, flows, linking, members, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
+use crate::storage::links::Account;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "flow", rename_all = "snake_case")]
@@ -56,6 +57,17 @@ pub enum DialogState {
     /// A branch head confirming that `user_id` is to be removed from her branch.
     MemberRemove {
         user_id: i64,
+    },
+    /// `/lienket`: the accounts linked to hers (other than this one), each of which she may
+    /// unlink; with `enter`, this account has not joined and is asked for the code made on
+    /// the other app.
+    Link {
+        accounts: Vec<Account>,
+        enter: bool,
+    },
+    /// Confirming that `account` is to be unlinked from her.
+    LinkUnlink {
+        account: Account,
     },
 }
 
@@ -138,6 +150,7 @@ pub(crate) fn accepts_text(state: &DialogState) -> bool {
         ),
         DialogState::Opinion { text } => text.is_none(),
         DialogState::Activity { step, .. } => activity::accepts_text(*step),
+        DialogState::Link { enter, .. } => *enter,
         _ => false,
     }
 }
@@ -169,6 +182,8 @@ pub(crate) async fn prompt(
         DialogState::MemberRemove { user_id } => {
             Some(members::confirm_prompt(ctx, *user_id).await?)
         }
+        DialogState::Link { accounts, enter } => Some(linking::prompt(ctx, accounts, *enter)),
+        DialogState::LinkUnlink { account } => Some(linking::unlink_prompt(ctx, account)),
     })
 }
 
@@ -204,6 +219,8 @@ pub(crate) async fn on_choice(
         DialogState::MemberRemove { user_id } => {
             members::confirm_choice(ctx, *user_id, token).await
         }
+        DialogState::Link { accounts, .. } => linking::choice(ctx, accounts, token),
+        DialogState::LinkUnlink { account } => linking::unlink_choice(ctx, account, token).await,
     }
 }
 
@@ -222,6 +239,7 @@ pub(crate) async fn on_text(
         DialogState::Urgent { step } => flows::urgent_text(ctx, step, text),
         DialogState::Opinion { .. } => flows::opinion_text(ctx, text),
         DialogState::Activity { step, draft } => activity::on_text(ctx, *step, draft, text),
+        DialogState::Link { enter: true, .. } => linking::redeem(ctx, text).await,
         _ => Ok(Next::Stay),
     }
 }
@@ -260,6 +278,19 @@ mod tests {
             },
             DialogState::Members { page: 2 },
             DialogState::MemberRemove { user_id: 42 },
+            DialogState::Link {
+                accounts: vec![Account {
+                    platform: "zalo".into(),
+                    platform_user_id: "0084900000000005".into(),
+                }],
+                enter: true,
+            },
+            DialogState::LinkUnlink {
+                account: Account {
+                    platform: "telegram".into(),
+                    platform_user_id: "602".into(),
+                },
+            },
         ];
         for s in states {
             assert_eq!(DialogState::from_json(&s.to_json()), s);

@@ -1,7 +1,8 @@
 //! Per-person limits on what costs other people's attention or the server's work: requests to
 //! join a branch (each one pings its heads), urgent reports (each one alerts officers up the
 //! tree, and climbs further when left alone) and charts or exports (each one is drawn or
-//! compiled on the server). Counted over the rows those actions leave, with their times, so a
+//! compiled on the server); and on wrong link codes, per account and overall, which could
+//! otherwise be guessed. Counted over the rows those actions leave, with their times, so a
 //! limit holds across restarts and across instances sharing one database.
 
 /// At most `max` uses in any `window_secs` seconds.
@@ -35,6 +36,22 @@ pub const URGENT_REPORTS: Limit = Limit {
 pub const FILES: Limit = Limit {
     max: 10,
     window_secs: HOUR,
+};
+
+/// Wrong link codes (`/lienket`) an hour, per app account: room for a few typos, none for
+/// guessing. Counted over the wrong codes typed on that account.
+pub const LINK_FAILURES: Limit = Limit {
+    max: 5,
+    window_secs: HOUR,
+};
+
+/// Wrong link codes in ten minutes, over everyone: an attacker with many accounts is stopped
+/// here. Codes are 8 characters of 32 (2⁴⁰) and live 10 minutes, so at this rate a guess hits
+/// one of a thousand live codes about once in 18 million windows; real typos, a few a day in
+/// a province, stay far below it. Over it nobody's code is taken until the window passes.
+pub const LINK_FAILURES_OVERALL: Limit = Limit {
+    max: 60,
+    window_secs: 10 * 60,
 };
 
 impl Limit {

@@ -113,13 +113,15 @@ pub async fn upsert_user(conn: &mut Conn, who: &Identity<'_>, now: i64) -> Resul
     .await?;
     let user = user_from_row(row)?;
     sql::query(
-        "INSERT INTO identities (platform, platform_user_id, user_id, created_at) VALUES ($1, $2, $3, $4)
+        "INSERT INTO identities (platform, platform_user_id, user_id, created_at, chat_id)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (platform, platform_user_id) DO NOTHING",
     )
     .bind(who.platform)
     .bind(who.platform_user_id)
     .bind(user.id)
     .bind(now)
+    .bind(who.chat_id)
     .execute(conn)
     .await?;
     Ok(user)
@@ -132,7 +134,7 @@ const LAST_SEEN_GRAIN_SECS: i64 = 15 * 60;
 macro_rules! arriving {
     () => {
         "SELECT u.id, u.platform, u.platform_user_id, u.chat_id, u.display_name, u.lang,
-                u.unit_id, u.role, u.reachable, d.version, d.state, u.last_seen_at
+                u.unit_id, u.role, u.reachable, d.version, d.state, u.last_seen_at, i.chat_id
          FROM identities i JOIN users u ON u.id = i.user_id
          LEFT JOIN dialog_states d ON d.user_id = u.id
          WHERE i.platform = $1 AND i.platform_user_id = $2"
@@ -142,7 +144,7 @@ macro_rules! arriving {
 /// As each update begins: claims it (as [`claim_update`]; `None` when it was processed
 /// already), then reads her account and her dialog (version, state) in one read. The account is
 /// written only when the platform tells something new (another app, chat or name, or she was
-/// marked unreachable). On PostgreSQL the claim and the read are one statement: a round trip
+/// marked unreachable), and the account's own chat only when it is new. On PostgreSQL the claim and the read are one statement: a round trip
 /// less on every update.
 pub async fn arrive(
     conn: &mut Conn,
@@ -181,7 +183,7 @@ pub async fn arrive(
             .bind(now)
             .fetch_one(&mut *conn)
             .await?;
-            if row.try_get::<i64, _>(12)? == 0 {
+            if row.try_get::<i64, _>(13)? == 0 {
                 return Ok(None);
             }
             row.try_get::<Option<i64>, _>(0)?.is_some().then_some(row)
@@ -206,7 +208,20 @@ pub async fn arrive(
     let version: Option<i64> = row.try_get(9)?;
     let state: Option<String> = row.try_get(10)?;
     let last_seen: Option<i64> = row.try_get(11)?;
+    let account_chat: Option<String> = row.try_get(12)?;
     let dialog = version.zip(state);
+    if account_chat.as_deref() != Some(who.chat_id) {
+        // This account's own chat, for when she is not reached on it (an account unlinked
+        // from her is told there). Written once per account, and when the chat changes.
+        sql::query(
+            "UPDATE identities SET chat_id = $1 WHERE platform = $2 AND platform_user_id = $3",
+        )
+        .bind(who.chat_id)
+        .bind(who.platform)
+        .bind(who.platform_user_id)
+        .execute(&mut *conn)
+        .await?;
+    }
     let unchanged = user.platform == who.platform
         && user.platform_user_id == who.platform_user_id
         && user.chat_id == who.chat_id
@@ -450,12 +465,14 @@ pub const IDLE_DIALOG: &str = "{\"flow\":\"idle\"}";
 /// last is forgotten, so a typed number picks nothing; her unused link code is dropped.
 /// Returns how many queued messages were cancelled.
 pub async fn end_sessions(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64> {
-    // Her chats: the app she is reached on, and each app account of hers (a private chat's id
-    // is the account's id on both platforms).
+    // Her chats: the app she is reached on, and each app account of hers (its own chat as it
+    // last wrote; before chats were kept per account, its id, which is its private chat's id
+    // on Telegram but not on Zalo).
     const HER_CHAT: &str = "(EXISTS (SELECT 1 FROM users u WHERE u.id = $1
                                    AND u.platform = {t}.platform AND u.chat_id = {t}.chat_id)
          OR EXISTS (SELECT 1 FROM identities i WHERE i.user_id = $1
-                    AND i.platform = {t}.platform AND i.platform_user_id = {t}.chat_id))";
+                    AND i.platform = {t}.platform
+                    AND (i.chat_id = {t}.chat_id OR i.platform_user_id = {t}.chat_id)))";
     let cancelled = sql::query(&format!(
         "UPDATE outbox SET status = 'cancelled'
          WHERE status = 'pending' AND (user_id = $1 OR {})",
@@ -530,7 +547,8 @@ pub async fn create_invite(
 ///
 /// A revoked or expired invite is refused before anything else, so that re-opening a link she
 /// used before cannot bring a role back after the invite was revoked or ran out; and a link she
-/// used before restores nothing once her role has been changed or taken away.
+/// used before restores nothing once her role has been changed or taken away. "She" is the
+/// person, across every app account that is or was linked to her (`invite_history`).
 pub async fn redeem_invite(
     conn: &mut Conn,
     code: &InviteCode,
@@ -551,8 +569,10 @@ pub async fn redeem_invite(
     if let Some(why) = closed(expires_at, revoked_at, now) {
         return Ok(Err(why));
     }
+    // Her history, not this account's: an invite used on any account that is or was hers
+    // (see `invite_history`) counts, so another app of hers gets no second use of it.
     let again: Option<(i64,)> =
-        sql::query_as("SELECT user_id FROM invite_redemptions WHERE code = $1 AND user_id = $2")
+        sql::query_as("SELECT user_id FROM invite_history WHERE code = $1 AND user_id = $2")
             .bind(code.as_str())
             .bind(user_id)
             .fetch_optional(&mut *conn)
@@ -593,6 +613,11 @@ pub async fn redeem_invite(
         .bind(code.as_str())
         .bind(user_id)
         .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sql::query("INSERT INTO invite_history (code, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(code.as_str())
+        .bind(user_id)
         .execute(&mut *conn)
         .await?;
     Ok(Ok((unit, role)))

@@ -168,7 +168,17 @@ const COMMANDS: [(&str, [Expect; 6]); 16] = [
     ("trogiup", [Says("help-title"); 6]),
     ("ngonngu", [Says("language-ask"); 6]),
     ("huy", [Says("dialog-cancelled"); 6]),
-    ("lienket", [Says("link-code"); 6]),
+    (
+        "lienket",
+        [
+            Says("link-enter-code"),
+            Says("link-code"),
+            Says("link-code"),
+            Says("link-code"),
+            Says("link-code"),
+            Says("link-code"),
+        ],
+    ),
     ("xoa_het", [RefusedSays("error-unknown-command"); 6]),
 ];
 

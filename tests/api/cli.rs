@@ -233,6 +233,10 @@ async fn operator_manages_people_and_invites_from_the_command_line(backend: Back
         "{}",
         stdout(&o)
     );
+    // She uses Telegram only: there is no Zalo account of hers to unlink.
+    let o = run(&["user", "unlink", &id, "--app", "zalo"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("has no zalo account"), "{}", stderr(&o));
     let o = run(&["user", "remove", "#99999"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("no person #99999"), "{}", stderr(&o));

@@ -15,6 +15,7 @@ mod crash;
 mod faults;
 mod joining;
 mod limits;
+mod linking;
 mod ops;
 mod properties;
 mod report;

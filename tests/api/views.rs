@@ -732,6 +732,63 @@ async fn units_are_listed_in_vietnamese_order_in_views_and_exports(backend: Back
         .await
         .unwrap();
     in_order(&paths(&reports), &["thôn Ấp Mới", "thôn Bắc", "thôn Đoài"]);
+    // Two incidents on thôn Bắc's report, stored in reverse order of position: the sheet
+    // numbers them by position.
+    let (report,): (i64,) = sqlx::query_as(
+        "SELECT r.id FROM reports r JOIN units u ON u.id = r.unit_id WHERE u.code = 'TB-DH-X4-B3'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    for (position, description) in [(1, "Vụ thứ hai"), (0, "Vụ thứ nhất")] {
+        sqlx::query(
+            "INSERT INTO incidents (report_id, position, field, severity, people, description)
+             VALUES ($1, $2, 'land_clearance', 'serious', 12, $3)",
+        )
+        .bind(report)
+        .bind(position)
+        .bind(description)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "UPDATE reports SET proposals = 'Đề nghị hỗ trợ vốn vay'
+         WHERE unit_id IN (SELECT id FROM units WHERE code LIKE 'TB-DH-X4-B%')",
+    )
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let reports = chihoi::export::table(&scope, chihoi::export::Sheet::Reports)
+        .await
+        .unwrap();
+    let bac = reports.rows.iter().find(|r| r[0] == "TB-DH-X4-B3").unwrap();
+    assert_eq!(bac[13], "2");
+    assert!(
+        bac[14].starts_with("1. ") && bac[14].contains("\n2. "),
+        "{}",
+        bac[14]
+    );
+    assert!(
+        bac[14].find("Vụ thứ nhất").unwrap() < bac[14].find("Vụ thứ hai").unwrap(),
+        "{}",
+        bac[14]
+    );
+    // Read a unit or two at a time, the rows are the same and in the same order.
+    for units in [1, 2] {
+        for sheet in [
+            chihoi::export::Sheet::Reports,
+            chihoi::export::Sheet::Incidents,
+            chihoi::export::Sheet::Proposals,
+        ] {
+            let chunked = chihoi::export::table(&scope.clone().in_chunks_of(units), sheet)
+                .await
+                .unwrap();
+            let whole = chihoi::export::table(&scope, sheet).await.unwrap();
+            assert!(!whole.rows.is_empty(), "{sheet:?}");
+            assert_eq!(chunked, whole, "{sheet:?} in chunks of {units}");
+        }
+    }
     // And as CSV, which writes the same rows.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("reports.csv");

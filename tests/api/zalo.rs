@@ -249,6 +249,16 @@ async fn linked_accounts_continue_a_telegram_draft_on_zalo(backend: Backend) {
         .send(&format!("/lienket {}", code.to_lowercase()))
         .await
         .unwrap();
+    assert!(zalo_texts(&r).contains("Bot đã hỏi"), "{}", zalo_texts(&r));
+    // Her Telegram account, which has joined, confirms.
+    tg.wait_for("the link request", |m| {
+        text(m).contains("Tài khoản Zalo “Lan Nguyễn” muốn dùng chung")
+    })
+    .await
+    .unwrap();
+    let r = tg.tap("✅ Đồng ý").await.unwrap();
+    assert!(texts(&r).contains("Đã liên kết"), "{}", texts(&r));
+    let r = zl.replies().await.unwrap();
     let t = zalo_texts(&r);
     assert!(t.contains("Đã liên kết"), "{t}");
     // She is where she left off on Telegram: part 2.
