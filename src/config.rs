@@ -133,20 +133,34 @@ pub struct ZaloConfig {
     pub api_url: Url,
     /// `ZALO_WEBHOOK_URL` + `ZALO_WEBHOOK_SECRET`: webhook mode (production); otherwise polling.
     pub webhook: Option<(Url, Secret)>,
-    /// Zalo's own limits (`CHIHOI_ZALO_SEND_PER_SECOND`…): Zalo publishes none, so the default
-    /// is conservative.
+    /// Zalo's own limits: Zalo publishes none, so the pace starts low
+    /// (`CHIHOI_ZALO_SEND_PER_SECOND`) and is learned from its answers, between
+    /// `CHIHOI_ZALO_SEND_MIN_PER_SECOND` and `CHIHOI_ZALO_SEND_MAX_PER_SECOND`.
     pub delivery: DeliveryConfig,
 }
 
 impl ZaloConfig {
-    /// Zalo publishes no rate limits: 5 messages a second per bot, 1 per second per chat for
-    /// bulk messages, until experience says otherwise.
+    /// Zalo publishes no rate limits. The pace starts at 5 messages a second and is learned
+    /// (see `delivery::pace`) between 1 and 100 a second; 1 per second per chat for alerts and
+    /// bulk. The ceiling is a guard, not a guess of Zalo's limit: a deadline evening of 200
+    /// heads on Zalo asks for about 60 a second (docs/BENCHMARKS.md, section 6).
     pub fn default_delivery() -> DeliveryConfig {
         DeliveryConfig {
             per_second: 5.0,
+            learned: Some(PaceBounds {
+                floor: 1.0,
+                ceiling: 100.0,
+            }),
             ..DeliveryConfig::default()
         }
     }
+}
+
+/// The bounds of a pace learned from the platform's answers, messages a second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaceBounds {
+    pub floor: f64,
+    pub ceiling: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -176,8 +190,11 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryConfig {
     /// Messages per second this instance sends at most (all instances together must stay under
-    /// Telegram's ~30/s).
+    /// Telegram's ~30/s); where the pace is `learned`, the pace it starts at.
     pub per_second: f64,
+    /// Learn the pace from the platform's answers (Zalo, which publishes no limit) within
+    /// these bounds; `None`: `per_second` is fixed (Telegram, whose limits are known).
+    pub learned: Option<PaceBounds>,
     pub per_chat_per_second: u32,
     pub per_group_per_minute: u32,
     /// Failed attempts (5xx, timeouts) before a message is dead-lettered.
@@ -202,6 +219,7 @@ impl Default for DeliveryConfig {
             max_attempts: 8,
             max_upload_bytes: 50 * 1000 * 1000,
             paid_broadcast_per_second: None,
+            learned: None,
         }
     }
 }
@@ -289,6 +307,7 @@ impl Config {
                     mb.saturating_mul(1000 * 1000)
                 }),
             paid_broadcast_per_second: paid_broadcast(&get)?,
+            learned: None,
         };
         if delivery.per_second.is_nan()
             || delivery.per_second <= 0.0
@@ -377,16 +396,39 @@ fn zalo_config(
         }
     };
     let defaults = ZaloConfig::default_delivery();
-    let delivery = DeliveryConfig {
-        per_second: number(get, "CHIHOI_ZALO_SEND_PER_SECOND")?.unwrap_or(defaults.per_second),
-        ..defaults
-    };
-    if delivery.per_second.is_nan() || delivery.per_second <= 0.0 {
+    let bounds = defaults.learned.unwrap_or(PaceBounds {
+        floor: defaults.per_second,
+        ceiling: defaults.per_second,
+    });
+    let start: f64 = number(get, "CHIHOI_ZALO_SEND_PER_SECOND")?.unwrap_or(defaults.per_second);
+    let floor: f64 = number(get, "CHIHOI_ZALO_SEND_MIN_PER_SECOND")?.unwrap_or(bounds.floor);
+    let ceiling: f64 = number(get, "CHIHOI_ZALO_SEND_MAX_PER_SECOND")?.unwrap_or(bounds.ceiling);
+    for (name, rate) in [
+        ("CHIHOI_ZALO_SEND_PER_SECOND", start),
+        ("CHIHOI_ZALO_SEND_MIN_PER_SECOND", floor),
+        ("CHIHOI_ZALO_SEND_MAX_PER_SECOND", ceiling),
+    ] {
+        if rate.is_nan() || rate <= 0.0 || rate.is_infinite() {
+            return Err(ConfigError::Invalid {
+                name,
+                why: "the rate must be positive".into(),
+            });
+        }
+    }
+    if !(floor <= start && start <= ceiling) {
         return Err(ConfigError::Invalid {
             name: "CHIHOI_ZALO_SEND_PER_SECOND",
-            why: "the rate must be positive".into(),
+            why: format!(
+                "the pace starts at {start}/s, which must lie between \
+                 CHIHOI_ZALO_SEND_MIN_PER_SECOND ({floor}) and CHIHOI_ZALO_SEND_MAX_PER_SECOND ({ceiling})"
+            ),
         });
     }
+    let delivery = DeliveryConfig {
+        per_second: start,
+        learned: Some(PaceBounds { floor, ceiling }),
+        ..defaults
+    };
     Ok(ZaloConfig {
         token: Secret::new(token),
         api_url,
@@ -617,6 +659,13 @@ mod tests {
         assert_eq!(zalo.api_url.as_str(), "https://bot-api.zaloplatforms.com/");
         assert!(zalo.webhook.is_none());
         assert_eq!(zalo.delivery.per_second, 5.0);
+        assert_eq!(
+            zalo.delivery.learned,
+            Some(PaceBounds {
+                floor: 1.0,
+                ceiling: 100.0
+            })
+        );
         assert!(!format!("{c:?}").contains("ZALO-SECRET"));
         let c = config(&[
             ("ZALO_BOT_TOKEN", "1234:x"),
@@ -644,6 +693,38 @@ mod tests {
             .is_err()
         );
         assert!(config(&[("CHIHOI_PUBLIC_URL", "not a url")]).is_err());
+    }
+
+    #[test]
+    fn the_zalo_pace_is_learned_within_bounds_that_hold_its_start() {
+        let zalo = |vars: &[(&str, &str)]| {
+            let mut all = vec![("ZALO_BOT_TOKEN", "1:x")];
+            all.extend_from_slice(vars);
+            config(&all).map(|c| c.zalo.unwrap().delivery)
+        };
+        let d = zalo(&[
+            ("CHIHOI_ZALO_SEND_PER_SECOND", "10"),
+            ("CHIHOI_ZALO_SEND_MIN_PER_SECOND", "2"),
+            ("CHIHOI_ZALO_SEND_MAX_PER_SECOND", "40"),
+        ])
+        .unwrap();
+        assert_eq!(d.per_second, 10.0);
+        assert_eq!(
+            d.learned,
+            Some(PaceBounds {
+                floor: 2.0,
+                ceiling: 40.0
+            })
+        );
+        // A fixed pace: the ceiling at the start.
+        let fixed = zalo(&[("CHIHOI_ZALO_SEND_MAX_PER_SECOND", "5")]).unwrap();
+        assert_eq!(fixed.learned.unwrap().ceiling, 5.0);
+        assert!(zalo(&[("CHIHOI_ZALO_SEND_MAX_PER_SECOND", "4")]).is_err());
+        assert!(zalo(&[("CHIHOI_ZALO_SEND_MIN_PER_SECOND", "6")]).is_err());
+        assert!(zalo(&[("CHIHOI_ZALO_SEND_MAX_PER_SECOND", "0")]).is_err());
+        assert!(zalo(&[("CHIHOI_ZALO_SEND_MIN_PER_SECOND", "inf")]).is_err());
+        // Telegram's limits are known: its pace is fixed.
+        assert_eq!(config(&[]).unwrap().delivery.learned, None);
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub const UPDATE_SECONDS: &str = "chihoi_update_reply_seconds";
 /// Send attempts by `platform` and `outcome`: `sent`, `throttled` (429), `transient` (5xx,
 /// timeouts), `rejected`, `unreachable` (403).
 pub const SENDS: &str = "chihoi_sends_total";
+/// The pace a platform's sends keep now, messages a second, by `platform`: fixed on Telegram,
+/// learned from Zalo's answers (`delivery::pace`).
+pub const SEND_PACE: &str = "chihoi_send_pace_per_second";
+/// Pauses of a platform's sends after a quota error, by `platform`: the count is the number of
+/// pauses, the sum the seconds paused.
+pub const SEND_PAUSES: &str = "chihoi_send_pause_seconds";
 /// Outbox rows waiting to be sent, by `kind` (read from the database at scrape time).
 pub const OUTBOX_PENDING: &str = "chihoi_outbox_pending";
 /// Age in seconds of the oldest waiting row, by `kind` (0 when none waits).
@@ -46,6 +52,8 @@ pub const LINK_CODE_REFUSED: &str = "chihoi_link_code_refused_total";
 /// Buckets of the reply-time histogram: a reply normally takes tens of milliseconds; seconds
 /// mean a slow database or platform.
 const REPLY_BUCKETS: &[f64] = &[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+/// Buckets of the pause histogram: from the first pause (a quarter second) to the longest (30 s).
+const PAUSE_BUCKETS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -55,6 +63,9 @@ pub fn install() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(UPDATE_SECONDS.into()), REPLY_BUCKETS)
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Full(SEND_PAUSES.into()), PAUSE_BUCKETS)
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -78,6 +89,12 @@ fn describe() {
         "Time from taking an update to having sent its replies"
     );
     ::metrics::describe_counter!(SENDS, "Send attempts by outcome (throttled = 429)");
+    ::metrics::describe_gauge!(SEND_PACE, "Messages a second a platform's sends keep now");
+    ::metrics::describe_histogram!(
+        SEND_PAUSES,
+        ::metrics::Unit::Seconds,
+        "Pauses of a platform's sends after a quota error"
+    );
     ::metrics::describe_counter!(LINK_CODE_FAILURES, "Link codes typed that matched nothing");
     ::metrics::describe_counter!(
         LINK_CODE_REFUSED,
@@ -147,6 +164,16 @@ pub fn show_platform(platform: &'static str) {
 /// One send attempt to `platform` ended with `outcome` (see [`SENDS`]).
 pub fn send_outcome(platform: &str, outcome: &'static str) {
     sends(platform, outcome).increment(1);
+}
+
+/// The pace `platform`'s sends keep now (see [`SEND_PACE`]).
+pub fn send_pace(platform: &'static str, per_second: f64) {
+    ::metrics::gauge!(SEND_PACE, "platform" => platform).set(per_second);
+}
+
+/// `platform`'s sends paused this long after a quota error (see [`SEND_PAUSES`]).
+pub fn send_pause(platform: &'static str, pause: Duration) {
+    ::metrics::histogram!(SEND_PAUSES, "platform" => platform).record(pause.as_secs_f64());
 }
 
 fn sends(platform: &str, outcome: &'static str) -> ::metrics::Counter {

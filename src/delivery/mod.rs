@@ -11,10 +11,16 @@
 //! pending messages are dropped and her unit's head is told once. [`Courier::run`] loops that
 //! step; tests drive it directly.
 //!
+//! A platform that publishes no limit (Zalo) has its pace learned from its answers rather than
+//! guessed ([`pace`]): a quota error cuts the pace and pauses that platform's sends briefly, and
+//! the message that met it is tried again in its turn; sends that succeed while the pace holds
+//! them back raise it.
+//!
 //! For platforms without buttons the courier remembers the list of choices each chat was last
 //! shown (so a typed number picks from it), and for platforms that take no uploads it shares
 //! charts and exports by an expiring link instead.
 
+pub mod pace;
 pub mod render;
 mod sent;
 pub mod split;
@@ -33,7 +39,7 @@ use rand::RngCore;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::config::DeliveryConfig;
+use crate::config::{DeliveryConfig, PaceBounds};
 use crate::dialog::{AttachmentKind, Clock, Outbound, notices};
 use crate::domain::calendar::Calendars;
 use crate::i18n::Lang;
@@ -42,6 +48,7 @@ use crate::storage::files::{self, SharedFile};
 use crate::storage::outbox::{self, Kind, OutboxRow};
 use crate::storage::{Backend, StorageError, Store, users};
 use crate::tr;
+use pace::{Aimd, Epoch};
 use render::render_row;
 use sent::SentMarks;
 
@@ -97,6 +104,11 @@ pub trait Sender: Send + Sync + 'static {
     /// Whether the platform sells a faster rate for bulk (Telegram's paid broadcasts).
     fn paid_broadcasts(&self) -> bool {
         false
+    }
+    /// How many of the platform's messages `message` becomes (a long text cut in parts): each
+    /// takes a slot of the send budget.
+    fn parts(&self, _message: &Outbound) -> u32 {
+        1
     }
     /// As [`Sender::send`], as a paid broadcast where the platform has them.
     fn send_paid<'a>(
@@ -170,24 +182,36 @@ const MAKERS: usize = 2;
 const MAKE_LEASE: Duration = Duration::from_secs(600);
 /// How long a file shared by link stays available.
 const FILE_LINK_HOURS: i64 = 24;
-/// A platform that says "too many requests" without saying how long to wait (Zalo) pauses
-/// this long.
+/// A platform that says "too many requests" without saying how long to wait pauses this long
+/// where its pace is fixed; a learned pace (Zalo's) pauses as [`pace`] says instead.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
 
 /// How much longer than the platform's own period the per-chat and per-group limiters wait
 /// between two sends (see [`Limits::new`]).
 const ARRIVAL_MARGIN: f64 = 1.1;
+/// Replies in a chat that queue as replies within a second; past them her replies queue after
+/// everyone else's (but before alerts), so that one person answering fast, or a long text cut
+/// in parts, never delays anyone else's reply.
+const REPLY_BURST: u32 = 2;
+/// Tries of a message that meets a quota error on a platform whose pace is learned, each after
+/// the pause it set, before it goes back to the outbox.
+const QUOTA_TRIES: u32 = 4;
+/// An alert or notice that has waited this long for the budget goes before replies, so that a
+/// busy evening of replies never holds it up for long.
+const URGENT_WAIT: Duration = Duration::from_millis(500);
 
 struct Limits {
     global: Budget,
     /// Bulk's own budget when it goes as paid broadcasts.
     paid: Option<Budget>,
     per_chat: DefaultKeyedRateLimiter<String>,
+    /// Her replies beyond a short burst ([`REPLY_BURST`]).
+    replies_per_chat: DefaultKeyedRateLimiter<String>,
     per_group: DefaultKeyedRateLimiter<String>,
 }
 
 impl Limits {
-    fn new(c: &DeliveryConfig, paid_broadcasts: bool) -> Self {
+    fn new(c: &DeliveryConfig, paid_broadcasts: bool, platform: &'static str) -> Self {
         let one = NonZeroU32::MIN;
         // Telegram counts a message when it arrives, and arrivals jitter by milliseconds: two
         // sends to a chat exactly a second apart can land 999 ms apart and earn a 429. A tenth
@@ -199,26 +223,30 @@ impl Limits {
         };
         let chat = spaced(c.per_chat_per_second, Duration::from_secs(1));
         let group = spaced(c.per_group_per_minute, Duration::from_secs(60));
+        let burst = NonZeroU32::new(REPLY_BURST).unwrap_or(one);
         Self {
-            global: Budget::new(c.per_second),
+            global: Budget::new(c.per_second, c.learned, platform),
             paid: c
                 .paid_broadcast_per_second
                 .filter(|_| paid_broadcasts)
-                .map(Budget::new),
+                .map(|rate| Budget::new(rate, None, platform)),
             per_chat: RateLimiter::keyed(chat),
+            replies_per_chat: RateLimiter::keyed(chat.allow_burst(burst)),
             per_group: RateLimiter::keyed(group),
         }
     }
 }
 
 /// Who goes first when the platform's budget is short: a person waiting for her answer, then
-/// urgent news for someone else (alerts, join requests), then bulk (prompts, reminders,
-/// digests), which only gets what the others leave.
+/// one whose chat had replies within the second already, then urgent news for someone else
+/// (alerts, join requests), then bulk (prompts, reminders, digests), which only gets what the
+/// others leave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Priority {
     Reply = 0,
-    Urgent = 1,
-    Bulk = 2,
+    ReplyAgain = 1,
+    Urgent = 2,
+    Bulk = 3,
 }
 
 impl Priority {
@@ -232,7 +260,8 @@ impl Priority {
 }
 
 /// A platform's messages-per-second budget shared by priorities: a send takes the next free
-/// slot only when nobody of a higher priority is waiting for one.
+/// slot only when nobody of a higher priority is waiting for one — except an alert or notice
+/// that has waited [`URGENT_WAIT`], which then goes first.
 ///
 /// Slots keep to a schedule, one every period: a send that wakes a little late (the timer
 /// ticks in milliseconds) still moves the next slot only one period on, so the budget is used
@@ -241,80 +270,232 @@ impl Priority {
 /// Lateness is forgiven only as far as the rate's own slack allows, so no second ever holds
 /// more sends than a strictly spaced sender would put in it; after a longer pause the schedule
 /// starts afresh, so a quiet spell never turns into a burst.
+///
+/// Where the pace is learned ([`pace`]), the period follows it: every send tells the budget how
+/// it went ([`Budget::sent`], [`Budget::quota_exceeded`]), and a quota error moves the next
+/// slot past its pause.
 struct Budget {
+    platform: &'static str,
+    schedule: Mutex<Schedule>,
+    waiting: [AtomicUsize; 4],
+    /// First come, first served within a priority: only the head of each queue asks for a
+    /// slot, so nobody waits behind luckier late-comers.
+    queues: [tokio::sync::Mutex<()>; 4],
+    /// Alerts and notices that have waited [`URGENT_WAIT`] and go before replies now.
+    promoted: AtomicUsize,
+}
+
+struct Schedule {
     period: Duration,
     /// How late a send may take its slot and still keep the schedule.
     tolerance: Duration,
     /// The next slot on the schedule; `None` before the first send.
-    next: Mutex<Option<tokio::time::Instant>>,
-    waiting: [AtomicUsize; 3],
-    /// First come, first served within a priority: only the head of each queue asks for a
-    /// slot, so nobody waits behind luckier late-comers.
-    queues: [tokio::sync::Mutex<()>; 3],
+    next: Option<tokio::time::Instant>,
+    /// The pace learned from the platform's answers, if it is learned.
+    learned: Option<Learned>,
 }
 
-impl Budget {
+struct Learned {
+    aimd: Aimd,
+    /// The pace last written to the log, and when: a rise is logged when it is a quarter
+    /// higher, or 10 s later.
+    logged: f64,
+    logged_at: tokio::time::Instant,
+}
+
+impl Schedule {
     /// The most lateness forgiven, at any rate.
     const MAX_TOLERANCE: Duration = Duration::from_millis(5);
 
     fn new(per_second: f64) -> Self {
+        let mut schedule = Self {
+            period: Duration::ZERO,
+            tolerance: Duration::ZERO,
+            next: None,
+            learned: None,
+        };
+        schedule.set_rate(per_second);
+        schedule
+    }
+
+    fn set_rate(&mut self, per_second: f64) {
         let per_second = per_second.max(0.001);
-        let period = Duration::from_secs_f64(1.0 / per_second);
+        self.period = Duration::from_secs_f64(1.0 / per_second);
         // Strictly spaced sends put at most `ceil(per_second)` in any second; that many
         // periods span a little more than a second (1,017 ms at 29.5/s), and only that
         // slack may be forgiven.
-        let slack = period
+        let slack = self
+            .period
             .mul_f64(per_second.ceil())
             .saturating_sub(Duration::from_secs(1));
+        self.tolerance = slack.min(Self::MAX_TOLERANCE);
+    }
+}
+
+/// What a send was given with its slot, for telling the budget how it went.
+#[derive(Debug, Clone, Copy)]
+struct Ticket {
+    /// The learned pace it was given.
+    epoch: Option<Epoch>,
+    /// It waited for its slot: the budget held it back.
+    busy: bool,
+}
+
+impl Budget {
+    /// `per_second`, fixed, or the pace it starts at when `learned` gives its bounds.
+    fn new(per_second: f64, learned: Option<PaceBounds>, platform: &'static str) -> Self {
+        let mut schedule = Schedule::new(per_second);
+        if let Some(bounds) = learned {
+            let aimd = Aimd::new(per_second, bounds);
+            schedule.set_rate(aimd.rate());
+            schedule.learned = Some(Learned {
+                logged: aimd.rate(),
+                logged_at: tokio::time::Instant::now(),
+                aimd,
+            });
+        }
         Self {
-            period,
-            tolerance: slack.min(Self::MAX_TOLERANCE),
-            next: Mutex::new(None),
+            platform,
+            schedule: Mutex::new(schedule),
             waiting: Default::default(),
             queues: Default::default(),
+            promoted: AtomicUsize::new(0),
         }
     }
 
-    async fn take(&self, priority: Priority) {
+    fn schedule(&self) -> std::sync::MutexGuard<'_, Schedule> {
+        self.schedule.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Messages a second it allows now.
+    fn rate(&self) -> f64 {
+        1.0 / self.schedule().period.as_secs_f64()
+    }
+
+    fn learns(&self) -> bool {
+        self.schedule().learned.is_some()
+    }
+
+    async fn take(&self, priority: Priority) -> Ticket {
         let rank = priority as usize;
-        // Counted as waiting until this returns or is dropped.
-        struct Waiting<'a>(&'a AtomicUsize);
-        impl Drop for Waiting<'_> {
+        // Counted until this returns or is dropped.
+        struct Counted<'a>(&'a AtomicUsize);
+        impl<'a> Counted<'a> {
+            fn new(n: &'a AtomicUsize) -> Self {
+                n.fetch_add(1, Ordering::SeqCst);
+                Self(n)
+            }
+        }
+        impl Drop for Counted<'_> {
             fn drop(&mut self) {
                 self.0.fetch_sub(1, Ordering::SeqCst);
             }
         }
-        self.waiting[rank].fetch_add(1, Ordering::SeqCst);
-        let _waiting = Waiting(&self.waiting[rank]);
+        let _waiting = Counted::new(&self.waiting[rank]);
+        let started = tokio::time::Instant::now();
         let _turn = self.queues[rank].lock().await;
+        let mut busy = self
+            .waiting
+            .iter()
+            .map(|w| w.load(Ordering::SeqCst))
+            .sum::<usize>()
+            > 1;
+        let mut promoted = None;
         loop {
-            let ahead = self.waiting[..rank]
-                .iter()
-                .any(|w| w.load(Ordering::SeqCst) > 0);
             let now = tokio::time::Instant::now();
+            if priority == Priority::Urgent
+                && promoted.is_none()
+                && now.duration_since(started) >= URGENT_WAIT
+            {
+                promoted = Some(Counted::new(&self.promoted));
+            }
+            let ahead = promoted.is_none()
+                && (self.waiting[..rank]
+                    .iter()
+                    .any(|w| w.load(Ordering::SeqCst) > 0)
+                    || (priority < Priority::Urgent && self.promoted.load(Ordering::SeqCst) > 0));
             let until = if ahead {
                 // Look again shortly; whoever is ahead takes the coming slots.
                 now + Duration::from_millis(5)
             } else {
                 match self.claim(now) {
-                    Ok(()) => return,
+                    Ok(epoch) => return Ticket { epoch, busy },
                     Err(slot) => slot,
                 }
             };
+            busy = true;
             tokio::time::sleep_until(until).await;
         }
     }
 
-    /// Takes the slot due at `now`, or says when the next one is (as governor's `check`).
-    fn claim(&self, now: tokio::time::Instant) -> Result<(), tokio::time::Instant> {
-        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-        let slot = match *next {
+    /// Takes the slot due at `now` and says which learned pace it was given, or says when the
+    /// next slot is (as governor's `check`).
+    fn claim(&self, now: tokio::time::Instant) -> Result<Option<Epoch>, tokio::time::Instant> {
+        let mut schedule = self.schedule();
+        let slot = match schedule.next {
             Some(slot) if slot > now => return Err(slot),
-            Some(slot) if now - slot <= self.tolerance => slot,
+            Some(slot) if now - slot <= schedule.tolerance => slot,
             _ => now,
         };
-        *next = Some(slot + self.period);
-        Ok(())
+        schedule.next = Some(slot + schedule.period);
+        Ok(schedule.learned.as_ref().map(|l| l.aimd.epoch()))
+    }
+
+    /// The send given `ticket` went out: a learned pace that held it back rises.
+    fn sent(&self, ticket: Ticket) {
+        let mut schedule = self.schedule();
+        let Some(learned) = schedule.learned.as_mut() else {
+            return;
+        };
+        let before = learned.aimd.rate();
+        let rate = learned.aimd.succeeded(ticket.busy);
+        if rate == before {
+            return;
+        }
+        let now = tokio::time::Instant::now();
+        let tell = rate >= learned.logged * 1.25
+            || (now.duration_since(learned.logged_at) >= Duration::from_secs(10)
+                && (rate - learned.logged).abs() >= 0.5);
+        if tell {
+            learned.logged = rate;
+            learned.logged_at = now;
+        }
+        schedule.set_rate(rate);
+        drop(schedule);
+        crate::metrics::send_pace(self.platform, rate);
+        if tell {
+            tracing::info!(
+                platform = self.platform,
+                per_second = format!("{rate:.1}"),
+                "send pace rose"
+            );
+        }
+    }
+
+    /// The platform refused the send given `ticket` for its quota: the learned pace is cut
+    /// (once per pace) and nothing goes before the pause returned has passed.
+    fn quota_exceeded(&self, ticket: Ticket) -> Duration {
+        let mut schedule = self.schedule();
+        let (Some(learned), Some(epoch)) = (schedule.learned.as_mut(), ticket.epoch) else {
+            return Duration::ZERO;
+        };
+        let backoff = learned.aimd.quota_exceeded(epoch);
+        learned.logged = backoff.to;
+        learned.logged_at = tokio::time::Instant::now();
+        schedule.set_rate(backoff.to);
+        let resume = tokio::time::Instant::now() + backoff.pause;
+        schedule.next = Some(schedule.next.map_or(resume, |next| next.max(resume)));
+        drop(schedule);
+        crate::metrics::send_pace(self.platform, backoff.to);
+        crate::metrics::send_pause(self.platform, backoff.pause);
+        tracing::info!(
+            platform = self.platform,
+            from = format!("{:.1}", backoff.from),
+            to = format!("{:.1}", backoff.to),
+            pause_ms = backoff.pause.as_millis() as u64,
+            "quota exceeded: send pace cut, sends paused"
+        );
+        backoff.pause
     }
 }
 
@@ -328,14 +509,19 @@ struct Lane {
 }
 
 impl Lane {
-    /// Messages a second it may send at most, paid broadcasts included.
+    /// Messages a second it may send at most, paid broadcasts included (a learned pace at
+    /// its ceiling).
     fn rate(&self) -> f64 {
         let paid = self
             .limits
             .paid
             .as_ref()
             .and(self.config.paid_broadcast_per_second);
-        self.config.per_second + paid.unwrap_or_default()
+        let common = self
+            .config
+            .learned
+            .map_or(self.config.per_second, |b| b.ceiling);
+        common + paid.unwrap_or_default()
     }
 
     fn paused(&self, now: DateTime<Utc>) -> Option<Duration> {
@@ -387,8 +573,9 @@ impl CourierBuilder {
                 "this platform has no paid broadcasts: bulk keeps the common budget"
             );
         }
+        crate::metrics::send_pace(sender.platform(), config.per_second);
         self.lanes.push(Lane {
-            limits: Limits::new(&config, sender.paid_broadcasts()),
+            limits: Limits::new(&config, sender.paid_broadcasts(), sender.platform()),
             sender,
             config,
             paused_until: Mutex::new(None),
@@ -440,6 +627,11 @@ impl Courier {
 
     fn lane(&self, platform: &str) -> Option<&Lane> {
         self.lanes.iter().find(|l| l.sender.platform() == platform)
+    }
+
+    /// The pace `platform`'s sends keep now, messages a second (learned, or as configured).
+    pub fn pace(&self, platform: &str) -> Option<f64> {
+        self.lane(platform).map(|l| l.limits.global.rate())
     }
 
     /// The platforms this courier sends to.
@@ -769,8 +961,17 @@ impl Courier {
             message.edit = None;
         }
         if outcome == SendOutcome::NotEditable {
-            let priority = Priority::of(row.kind);
+            let mut priority = Priority::of(row.kind);
             if priority == Priority::Reply {
+                // Past a short burst in her chat, her replies let others' go first.
+                if lane
+                    .limits
+                    .replies_per_chat
+                    .check_key(&row.chat_id)
+                    .is_err()
+                {
+                    priority = Priority::ReplyAgain;
+                }
                 // She is waiting for it: it goes at once (Telegram lets a chat have a short
                 // burst) but takes the chat's second, so that what else is for her waits.
                 let _ = lane.limits.per_chat.check_key(&row.chat_id);
@@ -786,17 +987,39 @@ impl Courier {
                 .paid
                 .as_ref()
                 .filter(|_| priority == Priority::Bulk);
-            match paid {
-                Some(budget) => budget.take(priority).await,
-                None => lane.limits.global.take(priority).await,
+            let budget = paid.unwrap_or(&lane.limits.global);
+            let parts = lane.sender.parts(&message).max(1);
+            let mut tries = 0;
+            loop {
+                let mut ticket = budget.take(priority).await;
+                for _ in 1..parts {
+                    let next = budget.take(priority).await;
+                    ticket.busy |= next.busy;
+                }
+                if row.chat_id.starts_with('-') {
+                    lane.limits.per_group.until_key_ready(&row.chat_id).await;
+                }
+                outcome = match paid {
+                    Some(_) => lane.sender.send_paid(&row.chat_id, &message).await,
+                    None => lane.sender.send(&row.chat_id, &message).await,
+                };
+                match outcome {
+                    SendOutcome::Sent => budget.sent(ticket),
+                    // A quota error without a wait named (Zalo's): the learned pace is cut and
+                    // paused, and this message tries again in its turn after the pause.
+                    SendOutcome::RetryAfter(wait) if wait.is_zero() && budget.learns() => {
+                        let pause = budget.quota_exceeded(ticket);
+                        tries += 1;
+                        if tries < QUOTA_TRIES {
+                            crate::metrics::send_outcome(&row.platform, outcome.label());
+                            continue;
+                        }
+                        outcome = SendOutcome::RetryAfter(pause.max(Duration::from_millis(1)));
+                    }
+                    _ => {}
+                }
+                break;
             }
-            if row.chat_id.starts_with('-') {
-                lane.limits.per_group.until_key_ready(&row.chat_id).await;
-            }
-            outcome = match paid {
-                Some(_) => lane.sender.send_paid(&row.chat_id, &message).await,
-                None => lane.sender.send(&row.chat_id, &message).await,
-            };
         }
         crate::metrics::send_outcome(&row.platform, outcome.label());
         let at = (self.clock)().timestamp().max(now.timestamp());
@@ -823,9 +1046,15 @@ impl Courier {
                 report.sent += 1;
             }
             SendOutcome::RetryAfter(wait) => {
+                let learned = lane.limits.global.learns();
                 let wait = if wait.is_zero() { DEFAULT_PAUSE } else { wait };
-                lane.pause(now + chrono::Duration::from_std(wait).unwrap_or_default());
-                let when = now.timestamp() + wait.as_secs().max(1) as i64;
+                // A learned pace paused its budget already, by the runtime's clock.
+                let when = if learned {
+                    now.timestamp() + wait.as_secs() as i64
+                } else {
+                    lane.pause(now + chrono::Duration::from_std(wait).unwrap_or_default());
+                    now.timestamp() + wait.as_secs().max(1) as i64
+                };
                 outbox::retry_later(
                     &mut conn,
                     row.id,
@@ -837,8 +1066,8 @@ impl Courier {
                 .await?;
                 tracing::info!(
                     platform = row.platform,
-                    seconds = wait.as_secs(),
-                    "flood control: pausing sends"
+                    seconds = wait.as_secs_f64(),
+                    "flood control: the message goes back to the outbox"
                 );
                 report.retried += 1;
                 report.throttled = Some(wait);
@@ -1072,7 +1301,7 @@ mod tests {
     #[tokio::test]
     async fn replies_take_the_budget_before_bulk() {
         // 20 a second: a slot every 50 ms.
-        let budget = Arc::new(Budget::new(20.0));
+        let budget = Arc::new(Budget::new(20.0, None, "test"));
         budget.take(Priority::Bulk).await;
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
@@ -1109,6 +1338,34 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_chat_past_its_burst_lets_other_replies_go_first_but_not_alerts() {
+        // 20 a second: a slot every 50 ms, the first one taken.
+        let budget = Arc::new(Budget::new(20.0, None, "test"));
+        budget.take(Priority::Bulk).await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        // An alert, then her third reply within the second, then someone else's reply.
+        for (i, p) in [Priority::Urgent, Priority::ReplyAgain, Priority::Reply]
+            .into_iter()
+            .enumerate()
+        {
+            let (budget, order) = (budget.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(5 * i as u64)).await;
+                budget.take(p).await;
+                order.lock().unwrap().push(p);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            *order.lock().unwrap(),
+            [Priority::Reply, Priority::ReplyAgain, Priority::Urgent]
+        );
+    }
+
     /// When `n` sends go out if the `i`th wakes `late(i)` after its slot.
     fn sends(budget: &Budget, n: usize, late: impl Fn(usize) -> u64) -> Vec<Duration> {
         let start = tokio::time::Instant::now();
@@ -1125,7 +1382,7 @@ mod tests {
 
     #[test]
     fn sends_a_little_late_keep_the_schedule() {
-        let budget = Budget::new(29.5);
+        let budget = Budget::new(29.5, None, "test");
         let sent = sends(&budget, 1770, |i| [1, 3, 0, 2][i % 4]);
         // A minute's worth at 29.5/s: the last goes out a minute after the first, not the
         // 2.6 s later that counting from each late send would make it.
@@ -1138,7 +1395,7 @@ mod tests {
 
     #[test]
     fn late_sends_never_crowd_a_second() {
-        let budget = Budget::new(29.5);
+        let budget = Budget::new(29.5, None, "test");
         // Now and then one is very late: the ones after it must not catch up on it.
         let sent = sends(&budget, 3000, |i| {
             if i % 50 == 6 { 25 } else { [1, 5, 0, 4][i % 4] }
@@ -1154,20 +1411,98 @@ mod tests {
 
     #[test]
     fn a_pause_starts_the_schedule_afresh() {
-        let budget = Budget::new(29.5);
+        let budget = Budget::new(29.5, None, "test");
         let start = tokio::time::Instant::now();
-        assert_eq!(budget.claim(start), Ok(()));
+        assert_eq!(budget.claim(start), Ok(None));
         // Quiet for a while: the slots missed are not made up for in a burst.
         let later = start + Duration::from_secs(10);
-        assert_eq!(budget.claim(later), Ok(()));
-        assert_eq!(budget.claim(later), Err(later + budget.period));
+        assert_eq!(budget.claim(later), Ok(None));
+        assert_eq!(budget.claim(later), Err(later + budget.schedule().period));
     }
 
     #[test]
     fn a_whole_number_rate_forgives_no_lateness() {
         // Five periods of 200 ms fill a second exactly: there is no slack to forgive.
-        assert_eq!(Budget::new(5.0).tolerance, Duration::ZERO);
-        assert_eq!(Budget::new(29.5).tolerance, Budget::MAX_TOLERANCE);
+        assert_eq!(
+            Budget::new(5.0, None, "test").schedule().tolerance,
+            Duration::ZERO
+        );
+        assert_eq!(
+            Budget::new(29.5, None, "test").schedule().tolerance,
+            Schedule::MAX_TOLERANCE
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_alert_that_waited_goes_before_a_stream_of_replies() {
+        // 10 a second, and replies keep coming faster than that.
+        let budget = Arc::new(Budget::new(10.0, None, "test"));
+        let stop = CancellationToken::new();
+        let mut replies = Vec::new();
+        for _ in 0..4 {
+            let (budget, stop) = (budget.clone(), stop.clone());
+            replies.push(tokio::spawn(async move {
+                while !stop.is_cancelled() {
+                    budget.take(Priority::Reply).await;
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = tokio::time::Instant::now();
+        let urgent = tokio::time::timeout(Duration::from_secs(5), budget.take(Priority::Urgent));
+        let went = urgent.await.is_ok();
+        let waited = started.elapsed();
+        stop.cancel();
+        for r in replies {
+            r.await.unwrap();
+        }
+        assert!(went, "the alert waited behind replies for {waited:?}");
+        // It waits its time behind the replies, then takes the next slot or the one after.
+        assert!(
+            waited >= URGENT_WAIT && waited <= URGENT_WAIT + Duration::from_millis(250),
+            "the alert waited {waited:?}"
+        );
+        // Bulk is never promoted: behind a stream of replies it would wait for ever.
+        let bulk = tokio::time::timeout(Duration::from_secs(5), async {
+            let stop = CancellationToken::new();
+            let b = budget.clone();
+            let s = stop.clone();
+            let reply = tokio::spawn(async move {
+                while !s.is_cancelled() {
+                    b.take(Priority::Reply).await;
+                }
+            });
+            budget.take(Priority::Bulk).await;
+            stop.cancel();
+            reply.await.unwrap();
+        })
+        .await;
+        assert!(bulk.is_err(), "bulk went before waiting replies");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quota_error_cuts_a_learned_pace_and_pauses_its_slots() {
+        let bounds = PaceBounds {
+            floor: 1.0,
+            ceiling: 50.0,
+        };
+        let budget = Budget::new(20.0, Some(bounds), "test");
+        let ticket = budget.take(Priority::Reply).await;
+        let pause = budget.quota_exceeded(ticket);
+        assert_eq!(pause, pace::FIRST_PAUSE);
+        assert!((budget.rate() - 20.0 * pace::CUT).abs() < 1e-6);
+        // The next slot comes after the pause, not before.
+        let before = tokio::time::Instant::now();
+        let next = budget.take(Priority::Reply).await;
+        assert!(before.elapsed() >= pause, "{:?}", before.elapsed());
+        // It waited, so its success raises the pace; a fixed budget never changes.
+        assert!(next.busy);
+        budget.sent(next);
+        assert!(budget.rate() > 20.0 * pace::CUT);
+        let fixed = Budget::new(20.0, None, "test");
+        let t = fixed.take(Priority::Reply).await;
+        assert_eq!(fixed.quota_exceeded(t), Duration::ZERO);
+        assert_eq!(fixed.rate(), 20.0);
     }
 
     #[test]

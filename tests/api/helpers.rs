@@ -459,6 +459,12 @@ impl TestApp {
             .expect("tick")
     }
 
+    /// The running bot's courier (both channels'), e.g. to read the pace it learned.
+    pub fn running_courier(&self) -> &Courier {
+        let (_, _, courier) = self.running.as_ref().expect("bot running");
+        courier
+    }
+
     /// Sends everything due at the test's clock through the running bot's courier.
     pub async fn drain(&self) -> DrainReport {
         let (_, _, courier) = self.running.as_ref().expect("bot running");

@@ -342,6 +342,105 @@ async fn a_telegram_429_does_not_delay_a_zalo_reply(backend: Backend) {
     app.shutdown().await;
 }
 
+/// Notices to `chats` Zalo chats (`pace-<first>`, `pace-<first + 1>`…), queued at once.
+async fn queue_zalo_notices(app: &TestApp, first: usize, chats: usize) {
+    use chihoi::storage::outbox::{self, Kind, NewMessage};
+    let mut conn = app.store.acquire().await.unwrap();
+    for i in first..first + chats {
+        let out = chihoi::message::Outbound::text(format!("pace-{i}"), format!("Thông báo {i}"));
+        outbox::enqueue(
+            &mut conn,
+            &NewMessage {
+                key: None,
+                kind: Kind::Notice,
+                platform: "zalo".into(),
+                chat_id: out.chat_id.clone(),
+                user_id: None,
+                unit_id: None,
+                period: None,
+                ref_id: None,
+                body: Some(serde_json::to_string(&out).unwrap()),
+                urgent: false,
+                not_before: app.now().timestamp(),
+                lease: None,
+            },
+            app.now().timestamp(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+    drop(conn);
+    app.running_courier().nudge();
+}
+
+/// Waits until the fake Zalo has accepted `count` sends in all.
+async fn wait_for_zalo_sends(app: &TestApp, count: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while app.zalo().stats().sends_accepted < count {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {count} sends accepted",
+            app.zalo().stats().sends_accepted
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn the_zalo_pace_backs_off_on_a_quota_error_and_climbs_again(backend: Backend) {
+    let mut app = TestApp::spawn_with_zalo(backend, true).await;
+    app.stop_bot().await;
+    // Zalo's default: start at 5 a second, learn up to 100.
+    app.zalo_delivery = chihoi::config::ZaloConfig::default_delivery();
+    app.start_bot().await;
+    let pace = |app: &TestApp| app.running_courier().pace("zalo").unwrap();
+    assert_eq!(pace(&app), 5.0);
+    // Thirty notices at once: the pace holds them back, so it climbs.
+    queue_zalo_notices(&app, 0, 30).await;
+    wait_for_zalo_sends(&app, 30).await;
+    let climbed = pace(&app);
+    assert!(climbed > 5.0, "the pace stayed at {climbed}");
+    // Zalo says "quota exceeded" to the next one: the pace falls, and the notice goes after a
+    // short pause instead of Zalo's being shut for 5 s.
+    app.zalo()
+        .fail_next(chihoi_fakes::zalo::ZaloFailure::Quota, 1);
+    let t0 = std::time::Instant::now();
+    queue_zalo_notices(&app, 30, 1).await;
+    wait_for_zalo_sends(&app, 31).await;
+    let waited = t0.elapsed();
+    let cut = pace(&app);
+    assert_eq!(app.zalo().stats().quota_exceeded, 1);
+    assert!(
+        cut < climbed * 0.85,
+        "the pace went from {climbed} to {cut} after a quota error"
+    );
+    assert!(
+        waited < Duration::from_secs(4),
+        "the notice that met the quota waited {waited:?}"
+    );
+    // More at once: it climbs again from there.
+    queue_zalo_notices(&app, 31, 100).await;
+    wait_for_zalo_sends(&app, 131).await;
+    let recovered = pace(&app);
+    assert!(
+        recovered > cut,
+        "the pace stayed at {recovered} after {cut}"
+    );
+    // Every notice arrived once, the one refused included.
+    let sent = app.zalo().sent();
+    assert_eq!(sent.len(), 131);
+    for i in 0..131 {
+        let chat = format!("pace-{i}");
+        assert_eq!(
+            sent.iter().filter(|m| m.chat_id == chat).count(),
+            1,
+            "chat {chat}"
+        );
+    }
+    assert_eq!(app.zalo().stats().quota_exceeded, 1);
+    app.shutdown().await;
+}
+
 async fn zalo_webhook_checks_its_secret_and_handles_a_redelivery_once(backend: Backend) {
     let app = TestApp::spawn_with(backend, false).await;
     let fake = chihoi_fakes::zalo::FakeZalo::start(Default::default())
@@ -527,4 +626,5 @@ both_backends!(
     zalo_webhook_checks_its_secret_and_handles_a_redelivery_once,
     a_refused_zalo_token_is_a_clear_error_at_start,
     charts_reach_zalo_as_expiring_links,
+    the_zalo_pace_backs_off_on_a_quota_error_and_climbs_again,
 );

@@ -73,6 +73,24 @@ impl Sender for ZaloSender {
         }
     }
 
+    fn parts(&self, message: &Outbound) -> u32 {
+        let text = render(message);
+        let photo = message
+            .attachment
+            .as_ref()
+            .is_some_and(|a| a.kind == AttachmentKind::Photo && a.url.is_some());
+        if photo && chars(&text) <= MAX_TEXT_CHARS {
+            return 1;
+        }
+        let texts = split_text(&text, MAX_TEXT_CHARS, chars)
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .count();
+        u32::try_from(texts + usize::from(photo))
+            .unwrap_or(u32::MAX)
+            .max(1)
+    }
+
     fn send<'a>(&'a self, chat_id: &'a str, message: &'a Outbound) -> BoxFuture<'a, SendOutcome> {
         Box::pin(async move {
             let text = render(message);
