@@ -7,7 +7,7 @@
 //! keeps the SQLite database for the next run, and `BENCH_ONLY=export` times only the export.
 //!
 //! A quick check of the export against the README's promise (a province-year of 100,000
-//! branches in under 30 s, the heap under 90 MiB), in about half a minute:
+//! branches in under 30 s, the heap under 90 MiB), in seconds:
 //! `BENCH_UNITS=20000 BENCH_ONLY=export cargo bench --bench views`. It prints the time per
 //! 100,000 branches (the export's time grows with the branches) and the heap beside the promise.
 
