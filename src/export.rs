@@ -398,8 +398,9 @@ pub struct Scope {
     pub now: DateTime<Utc>,
     /// Sheets read side by side, each on a database connection of its own.
     sheets_at_once: usize,
-    /// Units whose rows of one month are read with one statement ([`CHUNK_UNITS`]).
-    chunk_units: usize,
+    /// Units whose rows of one month are read with one statement, where not the backend's
+    /// own choice ([`month_by_month`]).
+    chunk_units: Option<usize>,
 }
 
 impl Scope {
@@ -428,15 +429,16 @@ impl Scope {
             lang,
             now,
             sheets_at_once: SHEETS_AT_ONCE,
-            chunk_units: CHUNK_UNITS,
+            chunk_units: None,
         })
     }
 
-    /// Reads `units` units' rows with each statement instead of [`CHUNK_UNITS`] (at least one):
-    /// for tests, where the sample province is smaller than a chunk.
+    /// Reads `units` units' rows with each statement (at least one) instead of a chunk of
+    /// [`CHUNK_UNITS`] on SQLite or the whole subtree on PostgreSQL: for tests, where the
+    /// sample province is smaller than a chunk.
     #[doc(hidden)]
     pub fn in_chunks_of(mut self, units: usize) -> Self {
-        self.chunk_units = units.max(1);
+        self.chunk_units = Some(units.max(1));
         self
     }
 
@@ -755,25 +757,50 @@ impl SituationLabels {
 /// they are put in order, so a sheet holds a few thousand rows at most, whatever the province.
 const CHUNK_UNITS: usize = 2_000;
 
-/// `column IN (…)` over the unit ids given as a JSON array in the statement's first parameter.
-fn in_chunk(store: &Store, column: &str) -> String {
+/// A sheet's statement over a chunk of units and a month: the row `exprs` ([`json_row`]) from
+/// `tables` where `unit` (a column of theirs) is one of the ids in `$1` (a JSON array, in the
+/// sheets' order) and `filter` holds (`$2` the month), a unit's rows in the order `within`.
+///
+/// PostgreSQL walks the ids in their order (`WITH ORDINALITY`, which it knows is ordered, so
+/// there is no sort) and looks each unit's rows up by index: the rows come in the sheets'
+/// order, and a province's month is one statement, streamed. SQLite looks the ids up as a set
+/// (`IN`), and [`month_by_month`] orders a chunk's rows.
+fn over_units(
+    store: &Store,
+    exprs: &str,
+    tables: &str,
+    unit: &str,
+    filter: &str,
+    within: Option<&str>,
+) -> String {
+    let select = json_row(store, exprs);
     match store.backend() {
-        Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each($1))"),
+        Backend::Sqlite => {
+            let order = within.map(|w| format!(" ORDER BY {w}")).unwrap_or_default();
+            format!(
+                "SELECT {select} FROM {tables} WHERE {unit} IN (SELECT value FROM json_each($1)) AND {filter}{order}"
+            )
+        }
         Backend::Postgres => {
-            format!("{column} IN (SELECT value::bigint FROM json_array_elements_text($1::json))")
+            let order = within.map(|w| format!(", {w}")).unwrap_or_default();
+            format!(
+                "SELECT {select} FROM {tables}
+                 JOIN json_array_elements_text($1::json) WITH ORDINALITY AS k(id, n) ON {unit} = k.id::bigint
+                 WHERE {filter} ORDER BY k.n{order}"
+            )
         }
     }
 }
 
-/// Runs `sql` (selected with [`json_row`]; `$1` a JSON array of unit ids, see [`in_chunk`];
-/// `$2` the month) for each month in turn, over `units` (in the sheets' order) a chunk at a
-/// time, and sends the rows `line` makes of the results in their units' order ([`Names::rank`];
-/// rows of one unit keep the order `sql` gives them). `line` returns the row's unit with its
-/// cells. Returns the number of rows.
+/// Runs `sql` ([`over_units`]: `$1` a JSON array of unit ids, `$2` the month) for each month in
+/// turn over `units` (in the sheets' order), and sends the rows `line` makes of the results in
+/// their units' order ([`Names::rank`]); rows of one unit keep the order `sql` gives them.
+/// `line` returns the row's unit with its cells. Returns the number of rows.
 ///
-/// The units are in tree order with siblings by name, which neither database can sort by;
-/// reading them a chunk at a time in that order means only a chunk's rows are ever sorted,
-/// while the writer writes the previous chunk's (docs/BENCHMARKS.md, issue 21).
+/// The units are in tree order with siblings by name, which neither database can sort by. On
+/// SQLite they are read a chunk of [`CHUNK_UNITS`] at a time and each chunk's rows put in
+/// order here, so only a chunk's rows are ever held, while the writer writes the previous
+/// chunk's; PostgreSQL walks the ids in order and streams a whole month (docs/BENCHMARKS.md §7).
 async fn month_by_month<T: serde::de::DeserializeOwned>(
     conn: &mut sql::Conn,
     sql: &str,
@@ -784,29 +811,30 @@ async fn month_by_month<T: serde::de::DeserializeOwned>(
     mut line: impl FnMut(&Cell, T) -> (i64, Vec<Cell>),
 ) -> Result<usize, ExportError> {
     let mut count = 0;
+    let postgres = scope.store.backend() == Backend::Postgres;
+    let chunk = scope
+        .chunk_units
+        .unwrap_or(if postgres { units.len() } else { CHUNK_UNITS })
+        .max(1);
     let chunks: Vec<String> = units
-        .chunks(scope.chunk_units)
+        .chunks(chunk)
         .map(|ids| serde_json::to_string(ids).unwrap_or_default())
         .collect();
-    let mut chunk_rows: Vec<(usize, Vec<Cell>)> = Vec::new();
-    // PostgreSQL's rows are taken as the server sends them, so that it reads the chunk while
-    // they are decoded; a SQLite statement runs in place on the seam.
-    let mut streamed = match scope.store.backend() {
-        Backend::Postgres => Some(scope.store.pool().acquire().await?),
-        Backend::Sqlite => None,
+    // PostgreSQL's rows come in order, as the server finds them (`over_units`), and go to the
+    // writer as they come; sqlx's own connection streams them.
+    let mut streamed = match postgres {
+        true => Some(scope.store.pool().acquire().await?),
+        false => None,
     };
+    let mut chunk_rows: Vec<(usize, Vec<Cell>)> = Vec::new();
     for month in scope.month_list() {
         let period = Cell::Shared(month.as_str().into());
         for ids in &chunks {
-            let mut take = |json: &str| -> Result<(), ExportError> {
+            let mut decode = |json: &str| -> Result<(i64, Vec<Cell>), ExportError> {
                 let row =
                     serde_json::from_str(json).map_err(|e| ExportError::Row(e.to_string()))?;
-                let (unit, cells) = line(&period, row);
-                chunk_rows.push((names.rank(unit), cells));
-                Ok(())
+                Ok(line(&period, row))
             };
-            // Kept prepared: the plan does not depend on the units (an index lookup each), and
-            // a chunk is read in a few milliseconds, so it runs in place on SQLite.
             match streamed.as_mut() {
                 Some(raw) => {
                     let mut rows = sqlx::query(sql)
@@ -814,25 +842,30 @@ async fn month_by_month<T: serde::de::DeserializeOwned>(
                         .bind(month.as_str())
                         .fetch(&mut **raw);
                     while let Some(r) = rows.try_next().await? {
-                        take(r.try_get(0)?)?;
+                        let (_, cells) = decode(r.try_get(0)?)?;
+                        out.push(cells).await?;
+                        count += 1;
                     }
                 }
                 None => {
+                    // Kept prepared: the plan does not depend on the units (an index lookup
+                    // each), and a chunk is read in a few milliseconds, so it runs in place.
                     let rows: Vec<(String,)> = sql::query_as(sql)
                         .bind(ids)
                         .bind(&month)
                         .fetch_all(conn)
                         .await?;
                     for (json,) in rows {
-                        take(&json)?;
+                        let (unit, cells) = decode(&json)?;
+                        chunk_rows.push((names.rank(unit), cells));
+                    }
+                    // Stable: rows of one unit keep the order `sql` gives them.
+                    chunk_rows.sort_by_key(|(rank, _)| *rank);
+                    count += chunk_rows.len();
+                    for (_, cells) in chunk_rows.drain(..) {
+                        out.push(cells).await?;
                     }
                 }
-            }
-            // Stable: rows of one unit keep their order (incidents by position, activities by id).
-            chunk_rows.sort_by_key(|(rank, _)| *rank);
-            count += chunk_rows.len();
-            for (_, cells) in chunk_rows.drain(..) {
-                out.push(cells).await?;
             }
         }
     }
@@ -856,18 +889,18 @@ async fn write_sheet(
         match sheet {
             Sheet::Reports => {
                 let situations = SituationLabels::new(lang);
-                let sql = format!(
-                    "SELECT {} FROM reports r JOIN users a ON a.id = r.author_id WHERE {} AND r.period = $2",
-                    json_row(
-                        &scope.store,
-                        &format!(
-                            "r.unit_id, a.display_name, r.submitted_at, r.updated_at, r.revision, r.labour_level,
-                             r.labour_note, r.living_level, r.living_note, r.thoughts_level, r.thoughts_note,
-                             r.proposals, {}",
-                            report_incidents(&scope.store)
-                        )
+                let sql = over_units(
+                    &scope.store,
+                    &format!(
+                        "r.unit_id, a.display_name, r.submitted_at, r.updated_at, r.revision, r.labour_level,
+                         r.labour_note, r.living_level, r.living_note, r.thoughts_level, r.thoughts_note,
+                         r.proposals, {}",
+                        report_incidents(&scope.store)
                     ),
-                    in_chunk(&scope.store, "r.unit_id")
+                    "reports r JOIN users a ON a.id = r.author_id",
+                    "r.unit_id",
+                    "r.period = $2",
+                    None,
                 );
                 count += month_by_month(
                     &mut conn,
@@ -915,14 +948,13 @@ async fn write_sheet(
                 .await?;
             }
             Sheet::Incidents => {
-                let sql = format!(
-                    "SELECT {} FROM incidents i JOIN reports r ON r.id = i.report_id
-                     WHERE {} AND r.period = $2 ORDER BY i.report_id, i.position",
-                    json_row(
-                        &scope.store,
-                        "r.unit_id, i.field, i.severity, i.people, i.description"
-                    ),
-                    in_chunk(&scope.store, "r.unit_id")
+                let sql = over_units(
+                    &scope.store,
+                    "r.unit_id, i.field, i.severity, i.people, i.description",
+                    "incidents i JOIN reports r ON r.id = i.report_id",
+                    "r.unit_id",
+                    "r.period = $2",
+                    Some("i.report_id, i.position"),
                 );
                 let monthly: Arc<str> = tr!(lang, "export-source-monthly").into();
                 count += month_by_month(
@@ -1000,11 +1032,13 @@ async fn write_sheet(
                 }
             }
             Sheet::Proposals => {
-                let sql = format!(
-                    "SELECT {} FROM reports r JOIN users a ON a.id = r.author_id
-                     WHERE {} AND r.period = $2 AND r.proposals IS NOT NULL",
-                    json_row(&scope.store, "r.unit_id, a.display_name, r.proposals"),
-                    in_chunk(&scope.store, "r.unit_id")
+                let sql = over_units(
+                    &scope.store,
+                    "r.unit_id, a.display_name, r.proposals",
+                    "reports r JOIN users a ON a.id = r.author_id",
+                    "r.unit_id",
+                    "r.period = $2 AND r.proposals IS NOT NULL",
+                    None,
                 );
                 count += month_by_month(
                     &mut conn,
@@ -1075,14 +1109,14 @@ async fn write_sheet(
                 }
             }
             Sheet::Activities => {
-                let sql = format!(
-                    "SELECT {} FROM activities a WHERE {} AND a.period = $2 ORDER BY a.id",
-                    json_row(
-                        &scope.store,
-                        "a.unit_id, a.happened_on, a.type_code, a.amount, a.description,
-                         (SELECT COUNT(*) FROM activity_photos p WHERE p.activity_id = a.id)"
-                    ),
-                    in_chunk(&scope.store, "a.unit_id")
+                let sql = over_units(
+                    &scope.store,
+                    "a.unit_id, a.happened_on, a.type_code, a.amount, a.description,
+                     (SELECT COUNT(*) FROM activity_photos p WHERE p.activity_id = a.id)",
+                    "activities a",
+                    "a.unit_id",
+                    "a.period = $2",
+                    Some("a.id"),
                 );
                 // The catalogue is small: names and measures are looked up once, not per row.
                 let measures = [
