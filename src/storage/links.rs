@@ -180,15 +180,7 @@ pub async fn merge(conn: &mut Conn, from: &User, into: i64, now: i64) -> Result<
         .bind(from.id)
         .execute(&mut *conn)
         .await?;
-    sql::query(
-        "INSERT INTO invite_history (code, user_id)
-         SELECT code, $1 FROM invite_history WHERE user_id = $2
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(into)
-    .bind(from.id)
-    .execute(&mut *conn)
-    .await?;
+    copy_invite_history(conn, from.id, into).await?;
     sql::query("DELETE FROM dialog_states WHERE user_id = $1")
         .bind(from.id)
         .execute(&mut *conn)
@@ -309,15 +301,7 @@ pub async fn unlink(
         .bind(&account.platform_user_id)
         .execute(&mut *conn)
         .await?;
-    sql::query(
-        "INSERT INTO invite_history (code, user_id)
-         SELECT code, $1 FROM invite_history WHERE user_id = $2
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(person.id)
-    .execute(&mut *conn)
-    .await?;
+    copy_invite_history(conn, person.id, id).await?;
     // Nothing of hers reaches the account any more, and a number typed there picks nothing
     // from a list she was shown.
     sql::query(
@@ -359,4 +343,19 @@ pub async fn platforms_of(conn: &mut Conn, user_id: i64) -> Result<Vec<String>> 
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|(p,)| p).collect())
+}
+
+/// The invites person `from` used count as used by `to` too (an old invite never brings a role
+/// back, on any account that is or was hers).
+async fn copy_invite_history(conn: &mut Conn, from: i64, to: i64) -> Result<()> {
+    sql::query(
+        "INSERT INTO invite_history (code, user_id)
+         SELECT code, $1 FROM invite_history WHERE user_id = $2
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
