@@ -1303,29 +1303,17 @@ mod tests {
         // 20 a second: a slot every 50 ms.
         let budget = Arc::new(Budget::new(20.0, None, "test"));
         budget.take(Priority::Bulk).await;
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let mut tasks = Vec::new();
-        for (i, p) in [
-            Priority::Bulk,
-            Priority::Bulk,
-            Priority::Bulk,
-            Priority::Reply,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let (budget, order) = (budget.clone(), order.clone());
-            tasks.push(tokio::spawn(async move {
-                // The reply arrives last, while the bulk sends already wait.
-                tokio::time::sleep(Duration::from_millis(5 * i as u64)).await;
-                budget.take(p).await;
-                order.lock().unwrap().push(p);
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        let order = order.lock().unwrap().clone();
+        // The reply arrives last, while the bulk sends already wait.
+        let order = taken_in_order(
+            &budget,
+            [
+                Priority::Bulk,
+                Priority::Bulk,
+                Priority::Bulk,
+                Priority::Reply,
+            ],
+        )
+        .await;
         assert_eq!(order[0], Priority::Reply, "{order:?}");
         assert_eq!(order.len(), 4);
         assert_eq!(
@@ -1343,13 +1331,27 @@ mod tests {
         // 20 a second: a slot every 50 ms, the first one taken.
         let budget = Arc::new(Budget::new(20.0, None, "test"));
         budget.take(Priority::Bulk).await;
+        // An alert, then her third reply within the second, then someone else's reply.
+        let order = taken_in_order(
+            &budget,
+            [Priority::Urgent, Priority::ReplyAgain, Priority::Reply],
+        )
+        .await;
+        assert_eq!(
+            order,
+            [Priority::Reply, Priority::ReplyAgain, Priority::Urgent]
+        );
+    }
+
+    /// Sends of these priorities ask `budget` for a slot 5 ms apart, in this order; returns
+    /// the order in which they got one.
+    async fn taken_in_order<const N: usize>(
+        budget: &Arc<Budget>,
+        asking: [Priority; N],
+    ) -> Vec<Priority> {
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
-        // An alert, then her third reply within the second, then someone else's reply.
-        for (i, p) in [Priority::Urgent, Priority::ReplyAgain, Priority::Reply]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, p) in asking.into_iter().enumerate() {
             let (budget, order) = (budget.clone(), order.clone());
             tasks.push(tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(5 * i as u64)).await;
@@ -1360,10 +1362,7 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        assert_eq!(
-            *order.lock().unwrap(),
-            [Priority::Reply, Priority::ReplyAgain, Priority::Urgent]
-        );
+        order.lock().unwrap().clone()
     }
 
     /// When `n` sends go out if the `i`th wakes `late(i)` after its slot.
