@@ -148,6 +148,8 @@ async fn run() {
     let anon_before = common::anon_memory_mib();
     common::reset_peak_memory();
     let anon = common::AnonPeak::start();
+    let own_cpu = common::process_cpu(std::process::id()).unwrap_or_default();
+    let server_cpu = common::database_backends_cpu(&db).await;
     let t = Instant::now();
     let scope = export::Scope::new(
         &store,
@@ -163,10 +165,23 @@ async fn run() {
         .await
         .unwrap();
     let took = t.elapsed().as_secs_f64();
+    // CPU beside the wall time: less swayed by whatever else the machine is doing.
+    let own_cpu = common::process_cpu(std::process::id())
+        .unwrap_or_default()
+        .saturating_sub(own_cpu)
+        .as_secs_f64();
+    let server_cpu = match (server_cpu, common::database_backends_cpu(&db).await) {
+        (Some(before), Some(after)) => format!(
+            ", the database's backends {:.1} s",
+            after.saturating_sub(before).as_secs_f64()
+        ),
+        _ => String::new(),
+    };
     let size = std::fs::metadata(&out).unwrap().len() as f64 / 1024.0 / 1024.0;
     println!(
         "province-year XLSX export: {n} reports (+ every other sheet) in {took:.1} s, {size:.0} MiB file"
     );
+    println!("  CPU: the bench's process {own_cpu:.1} s{server_cpu}");
     let heap = anon.peak_mib();
     println!(
         "  peak resident memory during the export {:.0} MiB (before: {before:.0} MiB), of which anonymous (heap, sampled every 20 ms) {heap:.0} MiB (before: {anon_before:.0} MiB); the rest is file pages, chiefly the SQLite database mapped into memory",

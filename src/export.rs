@@ -508,14 +508,20 @@ impl Names {
                 .collect::<Vec<_>>()
                 .join(" › ");
             // In path order a parent comes before its children.
-            let rows: Vec<(i64, String, String, String)> = sql::query_as(
-                "SELECT id, code, name, path FROM units WHERE path >= $1 AND path < $2 ORDER BY path",
-            )
-            .persistent(false)
-            .bind(&root.path)
-            .bind(path_range_end(&root.path))
-            .fetch_all(&mut conn)
-            .await?;
+            let select = "SELECT id, code, name, path FROM units WHERE path >= $1 AND path < $2 ORDER BY path";
+            let end = path_range_end(&root.path);
+            // Streamed into the tuples through sqlx's own connection: collected whole first,
+            // a province's units as rows took about 70 MiB, the export's peak
+            // (docs/BENCHMARKS.md §7).
+            let mut raw = scope.store.pool().acquire().await?;
+            let rows: Vec<(i64, String, String, String)> = sqlx::query_as(select)
+                .persistent(false)
+                .bind(&root.path)
+                .bind(&end)
+                .fetch(&mut *raw)
+                .try_collect()
+                .await?;
+            drop(raw);
             // Roots follow one another (they are in Vietnamese order already).
             let offset = map.len();
             let order =
@@ -785,7 +791,7 @@ fn over_units(
             let order = within.map(|w| format!(", {w}")).unwrap_or_default();
             format!(
                 "SELECT {select} FROM {tables}
-                 JOIN json_array_elements_text($1::json) WITH ORDINALITY AS k(id, n) ON {unit} = k.id::bigint
+                 JOIN unnest($1::bigint[]) WITH ORDINALITY AS k(id, n) ON {unit} = k.id
                  WHERE {filter} ORDER BY k.n{order}"
             )
         }
@@ -816,9 +822,17 @@ async fn month_by_month<T: serde::de::DeserializeOwned>(
         .chunk_units
         .unwrap_or(if postgres { units.len() } else { CHUNK_UNITS })
         .max(1);
+    // A chunk's ids as the statement takes them: a JSON array on SQLite, an array literal
+    // (`{1,2,3}`) on PostgreSQL, where `unnest` of it lets the planner count them.
     let chunks: Vec<String> = units
         .chunks(chunk)
-        .map(|ids| serde_json::to_string(ids).unwrap_or_default())
+        .map(|ids| match postgres {
+            true => {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!("{{{}}}", list.join(","))
+            }
+            false => serde_json::to_string(ids).unwrap_or_default(),
+        })
         .collect();
     // PostgreSQL's rows come in order, as the server finds them (`over_units`), and go to the
     // writer as they come; sqlx's own connection streams them.
@@ -837,7 +851,9 @@ async fn month_by_month<T: serde::de::DeserializeOwned>(
             };
             match streamed.as_mut() {
                 Some(raw) => {
+                    // Not kept prepared: planned for these ids, so the planner counts them.
                     let mut rows = sqlx::query(sql)
+                        .persistent(false)
                         .bind(ids.as_str())
                         .bind(month.as_str())
                         .fetch(&mut **raw);

@@ -264,9 +264,23 @@ impl AnonPeak {
         let peak_kib = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (p, s) = (peak_kib.clone(), stop.clone());
+        // `BENCH_HEAP_TRACE=1` prints each rise of the peak by 4 MiB or more, with its time,
+        // to find the phase it belongs to (beside the `RUST_LOG=chihoi::export=debug` events).
+        let trace = std::env::var_os("BENCH_HEAP_TRACE").is_some();
+        let started = std::time::Instant::now();
         std::thread::spawn(move || {
+            let mut shown = 0;
             while !s.load(Ordering::Relaxed) {
-                p.fetch_max((anon_memory_mib() * 1024.0) as u64, Ordering::Relaxed);
+                let now = (anon_memory_mib() * 1024.0) as u64;
+                p.fetch_max(now, Ordering::Relaxed);
+                if trace && now >= shown + 4096 {
+                    shown = now;
+                    eprintln!(
+                        "heap {:.0} MiB at {:.2} s",
+                        now as f64 / 1024.0,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
         });
@@ -334,6 +348,25 @@ pub async fn postgres_server_cpu(db: &BenchDb) -> Option<std::time::Duration> {
         }
     }
     Some(std::time::Duration::from_millis(ticks * 10))
+}
+
+/// CPU time of the PostgreSQL backends serving this bench's own database (those connected now,
+/// so call it while the pool's connections are still open): unlike the whole server's, it
+/// leaves out what other databases on the machine cost. `None` on SQLite or a remote server.
+pub async fn database_backends_cpu(db: &BenchDb) -> Option<std::time::Duration> {
+    if db.store.backend() != chihoi::storage::Backend::Postgres {
+        return None;
+    }
+    let pids: Vec<(i32,)> =
+        sqlx::query_as("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .fetch_all(db.store.pool())
+            .await
+            .ok()?;
+    let total = pids
+        .iter()
+        .filter_map(|(pid,)| process_cpu(*pid as u32))
+        .sum();
+    Some(total)
 }
 
 /// Resets the peak-memory mark (Linux: writing 5 to clear_refs), to measure one phase.
