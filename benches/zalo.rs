@@ -152,7 +152,7 @@ async fn run() -> bool {
         None => None,
     };
     let after = zalo.stats();
-    let metrics = scrape_metrics(port).await;
+    let metrics = scrape_metrics(port + 1).await;
     let submitted: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM reports")
         .fetch_one(db.store.pool())
         .await
@@ -481,6 +481,8 @@ impl BotProcess {
             .env("ZALO_WEBHOOK_URL", format!("http://127.0.0.1:{port}/zalo"))
             .env("ZALO_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .env("CHIHOI_HTTP_LISTEN", format!("127.0.0.1:{port}"))
+            // `/metrics` is served on the operators' listener only.
+            .env("CHIHOI_METRICS_LISTEN", format!("127.0.0.1:{}", port + 1))
             .env("CHIHOI_QUIET_HOURS", "off")
             .env("NO_COLOR", "1")
             .env(

@@ -364,7 +364,7 @@ pub async fn user_set_role(
         }
         None => "no role".to_owned(),
     };
-    users::bind_membership(&mut tx, id, unit.id, role).await?;
+    users::bind_membership(&mut tx, id, unit.id, role, now.timestamp()).await?;
     users::withdraw_join_requests(&mut tx, id, now.timestamp()).await?;
     let cancelled = users::end_sessions(&mut tx, id, now.timestamp()).await?;
     let lang = lang_of(&user);
@@ -669,7 +669,7 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
     tracing::info!(database = %config.database_url.redacted(), "database ready");
     let engine = Engine::new(store.clone(), config.calendars.clone());
     let clock = system_clock();
-    // `/healthz` and `/metrics`: on CHIHOI_METRICS_LISTEN, and beside every webhook.
+    // `/healthz` and `/metrics`: on CHIHOI_METRICS_LISTEN only, never on a public listener.
     let ops = http::ops_router(store.clone(), clock.clone());
     let telegram_options = config.telegram_token.clone().map(|token| {
         let mut options = TelegramOptions::new(token);
@@ -677,7 +677,6 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
         options.webhook = config.webhook.clone();
         options.delivery = config.delivery.clone();
         options.run_courier = false;
-        options.also_serve = ops.clone();
         options
     });
     let zalo_options = config.zalo.as_ref().map(|z| {
@@ -728,10 +727,15 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
             on_signal.cancel();
         }
     });
-    // The HTTP server, when something needs it: the Zalo webhook and shared files.
+    // The public HTTP server, when something needs it: the Zalo webhook and shared files (a
+    // bounded number of downloads at a time).
     let mut router = None::<axum::Router>;
     if config.public_url.is_some() {
-        router = Some(http::files_router(store.clone(), clock.clone()));
+        router = Some(http::files_router(
+            store.clone(),
+            clock.clone(),
+            config.http_limits,
+        ));
     }
     if let (Some(zalo), Some(options)) = (&zalo, &zalo_options)
         && let Some((url, secret)) = &options.webhook
@@ -739,27 +743,21 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
         let hook = zalo.webhook_router(url.path(), secret.clone());
         router = Some(router.map_or(hook.clone(), |r| r.merge(hook)));
     }
-    let router = router.map(|r| r.merge(ops.clone()));
-    // The operators' own listener, unless one of the servers above listens there already.
-    let mut served = Vec::new();
-    if router.is_some() {
-        served.push(config.http_listen);
-    }
-    if let Some(webhook) = telegram_options.as_ref().and_then(|o| o.webhook.as_ref()) {
-        served.push(webhook.listen);
-    }
-    let ops_listen = config.metrics_listen.filter(|a| !served.contains(a));
     let http = async {
         match router {
             Some(router) => serve_http(config.http_listen, router, shutdown.clone()).await,
             None => Ok(()),
         }
     };
+    // The operators' listener. Its address taken (a second instance on the same machine with
+    // the default) costs the probes, not the bot: a warning, and the bot goes on.
     let ops_http = async {
-        match ops_listen {
-            Some(addr) => serve_http(addr, ops.clone(), shutdown.clone()).await,
-            None => Ok(()),
+        if let Some(addr) = config.metrics_listen
+            && let Err(e) = serve_http(addr, ops.clone(), shutdown.clone()).await
+        {
+            tracing::warn!(error = %e, "no /healthz or /metrics (set CHIHOI_METRICS_LISTEN, or off)");
         }
+        Ok(())
     };
     let stop_all = |r: Result<(), AppError>| {
         if r.is_err() {
@@ -767,7 +765,8 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
         }
         r
     };
-    let scheduler = Scheduler::new(store.clone(), config.calendars.clone());
+    let scheduler =
+        Scheduler::new(store.clone(), config.calendars.clone()).retention(config.retention);
     // Every loop is supervised: a panic restarts it (see `supervisor`), it never ends the bot.
     let (t, z, h, o, _, _, _) = tokio::join!(
         supervise("telegram", &shutdown, || async {
@@ -862,7 +861,8 @@ pub async fn tick(
     dry_run: bool,
 ) -> Result<String, AppError> {
     use std::fmt::Write as _;
-    let scheduler = Scheduler::new(store.clone(), config.calendars.clone());
+    let scheduler =
+        Scheduler::new(store.clone(), config.calendars.clone()).retention(config.retention);
     let mut out = String::new();
     let local = now
         .with_timezone(&config.timezone)

@@ -177,14 +177,63 @@ pub struct Config {
     /// `CHIHOI_HTTP_LISTEN` (default `0.0.0.0:8080`): the HTTP server for the Zalo webhook and
     /// shared files.
     pub http_listen: SocketAddr,
-    /// `CHIHOI_METRICS_LISTEN`: where `/healthz` and `/metrics` are served for the operators'
-    /// probes and Prometheus (they are served beside the webhooks too).
+    /// `CHIHOI_METRICS_LISTEN` (default `127.0.0.1:9464`; `off` for none): the only place
+    /// `/healthz` and `/metrics` are served, for the operators' probes and Prometheus.
     pub metrics_listen: Option<SocketAddr>,
+    /// How much the public listener (`CHIHOI_HTTP_LISTEN`) takes on at once.
+    pub http_limits: HttpLimits,
+    /// How long what is kept is kept.
+    pub retention: Retention,
     pub timezone: Tz,
     /// The reporting calendar (defaults from the plan; each `CHIHOI_…` variable overrides one part).
     pub calendars: Calendars,
     pub delivery: DeliveryConfig,
 }
+
+/// What the public listener takes on at once: a flood of downloads is refused (503) past a
+/// limit, and never takes the database connections the bot's replies need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// `CHIHOI_HTTP_MAX_DOWNLOADS`: shared files being downloaded at once (default 8).
+    pub downloads: usize,
+    /// `CHIHOI_HTTP_DB_READERS`: database connections all downloads together use at a time
+    /// (default 2, of the pool's 10 on PostgreSQL and 8 on SQLite).
+    pub db_readers: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            downloads: 8,
+            db_readers: 2,
+        }
+    }
+}
+
+/// What is kept, and for how long (the scheduler forgets the rest; docs/RELIABILITY.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// `CHIHOI_KEEP_SENT_BODIES_DAYS`: a sent message keeps its text this long (default 30).
+    pub sent_bodies_days: u32,
+    /// `CHIHOI_KEEP_SENT_DAYS`: a sent message's row is kept this long (default 180).
+    pub sent_rows_days: u32,
+    /// `CHIHOI_KEEP_STRANGERS_DAYS`: someone who wrote and never joined is forgotten after this
+    /// long without writing (default 30).
+    pub strangers_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            sent_bodies_days: 30,
+            sent_rows_days: 180,
+            strangers_days: 30,
+        }
+    }
+}
+
+/// Where `/healthz` and `/metrics` are served unless `CHIHOI_METRICS_LISTEN` says otherwise.
+pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
 
 /// How the courier sends: Telegram allows about 30 messages a second per bot.
 #[derive(Debug, Clone, PartialEq)]
@@ -338,19 +387,47 @@ impl Config {
                 name: "CHIHOI_HTTP_LISTEN",
                 why: e.to_string(),
             })?;
-        let metrics_listen = get("CHIHOI_METRICS_LISTEN")
-            .map(|raw| {
-                raw.trim()
+        let metrics_listen = match get("CHIHOI_METRICS_LISTEN") {
+            Some(raw) if raw.trim().eq_ignore_ascii_case("off") => None,
+            raw => Some(
+                raw.as_deref()
+                    .unwrap_or(DEFAULT_METRICS_LISTEN)
+                    .trim()
                     .parse()
                     .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
                         name: "CHIHOI_METRICS_LISTEN",
                         why: e.to_string(),
-                    })
-            })
-            .transpose()?;
+                    })?,
+            ),
+        };
+        let http_defaults = HttpLimits::default();
+        let http_limits = HttpLimits {
+            downloads: positive(&get, "CHIHOI_HTTP_MAX_DOWNLOADS")?
+                .unwrap_or(http_defaults.downloads),
+            db_readers: positive(&get, "CHIHOI_HTTP_DB_READERS")?
+                .unwrap_or(http_defaults.db_readers),
+        };
+        let keep = Retention::default();
+        let retention = Retention {
+            sent_bodies_days: positive(&get, "CHIHOI_KEEP_SENT_BODIES_DAYS")?
+                .unwrap_or(keep.sent_bodies_days),
+            sent_rows_days: positive(&get, "CHIHOI_KEEP_SENT_DAYS")?.unwrap_or(keep.sent_rows_days),
+            strangers_days: positive(&get, "CHIHOI_KEEP_STRANGERS_DAYS")?
+                .unwrap_or(keep.strangers_days),
+        };
+        if retention.sent_rows_days < retention.sent_bodies_days {
+            return Err(ConfigError::Invalid {
+                name: "CHIHOI_KEEP_SENT_DAYS",
+                why:
+                    "a sent message's row cannot go before its text (CHIHOI_KEEP_SENT_BODIES_DAYS)"
+                        .into(),
+            });
+        }
         Ok(Self {
             calendars,
             metrics_listen,
+            http_limits,
+            retention,
             delivery,
             zalo,
             public_url,
@@ -465,6 +542,20 @@ fn number<T: std::str::FromStr>(
             })
         })
         .transpose()
+}
+
+/// A whole number above zero (a count, a number of days).
+fn positive<T: std::str::FromStr + PartialOrd + Default>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    match number::<T>(get, name)? {
+        Some(n) if n <= T::default() => Err(ConfigError::Invalid {
+            name,
+            why: "must be at least 1".into(),
+        }),
+        n => Ok(n),
+    }
 }
 
 fn time(
@@ -770,11 +861,49 @@ mod tests {
     }
 
     #[test]
-    fn metrics_listen_is_an_address() {
-        assert_eq!(config(&[]).unwrap().metrics_listen, None);
+    fn metrics_listen_is_an_address_on_loopback_unless_told_otherwise() {
+        assert_eq!(
+            config(&[]).unwrap().metrics_listen,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        assert_eq!(
+            config(&[("CHIHOI_METRICS_LISTEN", "off")])
+                .unwrap()
+                .metrics_listen,
+            None
+        );
         let c = config(&[("CHIHOI_METRICS_LISTEN", "127.0.0.1:9464")]).unwrap();
         assert_eq!(c.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
         assert!(config(&[("CHIHOI_METRICS_LISTEN", "9464")]).is_err());
+    }
+
+    #[test]
+    fn retention_and_listener_limits_have_defaults_and_take_whole_positive_numbers() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.retention, Retention::default());
+        assert_eq!(c.retention.sent_bodies_days, 30);
+        assert_eq!(c.retention.sent_rows_days, 180);
+        assert_eq!(c.retention.strangers_days, 30);
+        assert_eq!(c.http_limits, HttpLimits::default());
+        let c = config(&[
+            ("CHIHOI_KEEP_SENT_BODIES_DAYS", "7"),
+            ("CHIHOI_KEEP_SENT_DAYS", "90"),
+            ("CHIHOI_KEEP_STRANGERS_DAYS", "14"),
+            ("CHIHOI_HTTP_MAX_DOWNLOADS", "3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.retention,
+            Retention {
+                sent_bodies_days: 7,
+                sent_rows_days: 90,
+                strangers_days: 14
+            }
+        );
+        assert_eq!(c.http_limits.downloads, 3);
+        assert!(config(&[("CHIHOI_KEEP_SENT_DAYS", "0")]).is_err());
+        assert!(config(&[("CHIHOI_KEEP_SENT_DAYS", "10")]).is_err());
+        assert!(config(&[("CHIHOI_HTTP_DB_READERS", "-1")]).is_err());
     }
 
     #[test]

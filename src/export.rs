@@ -1079,7 +1079,7 @@ async fn write_sheet(
             Sheet::Opinions => {
                 // Opinions are a log, in the order they were sent, not a list of units.
                 let sql = format!(
-                    "SELECT {} FROM opinions o JOIN units u ON u.id = o.unit_id JOIN users a ON a.id = o.author_id
+                    "SELECT {} FROM opinions o JOIN units u ON u.id = o.unit_id LEFT JOIN users a ON a.id = o.author_id
                      WHERE u.path >= $1 AND u.path < $2 AND o.period IN ({}) ORDER BY o.created_at, o.id",
                     json_row(
                         &scope.store,
@@ -1104,13 +1104,13 @@ async fn write_sheet(
                         String,
                         i64,
                         i64,
-                        String,
+                        Option<String>,
                         String,
                     ) = from_json(&r)?;
-                    let who = if anon != 0 {
-                        Cell::Shared(anonymous.clone())
-                    } else {
-                        Cell::Text(author)
+                    // An anonymous opinion keeps no author at all.
+                    let who = match author {
+                        Some(author) if anon == 0 => Cell::Text(author),
+                        _ => Cell::Shared(anonymous.clone()),
                     };
                     out.push(vec![
                         names.code(unit),

@@ -17,14 +17,16 @@
 //! - [`i18n`]: Fluent messages from `locales/`, looked up per user's language.
 //! - [`export`]: CSV and XLSX exports of submitted reports.
 //! - [`chart`]: PNG charts of completeness and target progress.
-//! - [`scheduler`]: due work (prompts, reminders, overdue summaries, escalations) from data.
+//! - [`scheduler`]: due work (prompts, reminders, overdue summaries, escalations) from data,
+//!   and forgetting what is kept no longer (retention).
 //! - [`delivery`]: the courier draining the durable outbox, a sender per platform, each within
 //!   its own limits.
 //! - [`metrics`]: the Prometheus metrics' names and recorder; one-line calls from the channels
 //!   and the courier.
 //! - [`supervisor`]: keeps the long-running loops alive through a panic; a panicking update
 //!   fails like any other.
-//! - [`app`]: wiring for the `chihoi` binary's commands (serve, demo, ...).
+//! - [`app`]: wiring for the `chihoi` binary's commands (serve, demo, ...) and its HTTP servers
+//!   (the public one for the Zalo webhook and shared files; the operators' `/healthz`, `/metrics`).
 
 pub mod alerts;
 pub mod app;

@@ -1,7 +1,8 @@
 //! Due work computed from data. [`Scheduler::tick`] looks at one instant and queues what has
 //! fallen due: the period's prompt or latest reminder to the units that have not reported,
 //! overdue summaries to grassroots officers and district admins, and escalations of urgent
-//! reports nobody acknowledged. Every queued message has a unique key, so a second tick, a
+//! reports nobody acknowledged; and it forgets what is kept no longer (expired shared files,
+//! old sent messages, people who never joined: [`Retention`]). Every queued message has a unique key, so a second tick, a
 //! restart, or two instances ticking at once never queue one twice; and after downtime only the
 //! latest reminder is queued, once. [`Scheduler::run`] ticks every minute; tests and
 //! `chihoi tick --now …` call `tick` directly.
@@ -12,12 +13,13 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::alerts;
+use crate::config::Retention;
 use crate::delivery::render;
 use crate::dialog::Clock;
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::storage::Conn;
-use crate::storage::{StorageError, Store, org, outbox, schedule, users};
+use crate::storage::{StorageError, Store, files, org, outbox, retention, schedule, users};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TickReport {
@@ -33,6 +35,14 @@ pub struct TickReport {
     pub digests: u64,
     /// Update-ledger entries older than [`LEDGER_KEEP_HOURS`] forgotten.
     pub forgotten_updates: u64,
+    /// Shared files whose link expired, deleted.
+    pub expired_files: u64,
+    /// Sent messages that lost their text ([`Retention::sent_bodies_days`]).
+    pub forgotten_bodies: u64,
+    /// Sent messages deleted ([`Retention::sent_rows_days`]).
+    pub deleted_sent: u64,
+    /// People who wrote and never joined, forgotten ([`Retention::strangers_days`]).
+    pub forgotten_people: u64,
 }
 
 /// How long the update ledger remembers an update. Telegram keeps undelivered updates 24 h and
@@ -52,6 +62,7 @@ pub struct Planned {
 pub struct Scheduler {
     store: Store,
     calendars: Calendars,
+    retention: Retention,
 }
 
 /// How often queued target re-evaluations are worked off.
@@ -59,15 +70,48 @@ const TARGETS_EVERY: Duration = Duration::from_secs(3);
 
 impl Scheduler {
     pub fn new(store: Store, calendars: Calendars) -> Self {
-        Self { store, calendars }
+        Self {
+            store,
+            calendars,
+            retention: Retention::default(),
+        }
     }
 
-    /// Queues everything due at `now`, in one transaction.
+    /// What is kept, and how long (`CHIHOI_KEEP_*`); [`Retention::default`] otherwise.
+    pub fn retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Queues everything due at `now`, in one transaction; then, in another, forgets what is
+    /// kept no longer (a failure there holds up no reminder).
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, StorageError> {
         let mut tx = self.store.begin().await?;
-        let report = self.plan(&mut tx, now).await?;
+        let mut report = self.plan(&mut tx, now).await?;
+        tx.commit().await?;
+        let mut tx = self.store.begin().await?;
+        self.forget(&mut tx, now, &mut report).await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// Forgets what has been kept long enough: expired shared files, the text and later the
+    /// rows of messages sent long ago, people who wrote and never joined.
+    async fn forget(
+        &self,
+        conn: &mut Conn,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StorageError> {
+        let days_ago = |days: u32| (now - chrono::Duration::days(i64::from(days))).timestamp();
+        let keep = self.retention;
+        report.expired_files = files::delete_expired(conn, now.timestamp()).await?;
+        report.forgotten_bodies =
+            retention::forget_sent_bodies(conn, days_ago(keep.sent_bodies_days)).await?;
+        report.deleted_sent = retention::delete_sent(conn, days_ago(keep.sent_rows_days)).await?;
+        report.forgotten_people =
+            retention::forget_strangers(conn, days_ago(keep.strangers_days)).await?;
+        Ok(())
     }
 
     /// What `tick(now)` would queue, rendered; nothing is written.
@@ -122,8 +166,10 @@ impl Scheduler {
                 }
             }
             if let Some(period) = calendar.due_digest(now) {
+                let period_end = period.next().starts_at(calendar.tz).timestamp();
                 report.digests +=
-                    schedule::queue_digests(conn, &root.path, period, not_before, now).await?;
+                    schedule::queue_digests(conn, &root.path, period, period_end, not_before, now)
+                        .await?;
             }
         }
         report.escalated = alerts::escalate_due(conn, &self.calendars, now).await?;

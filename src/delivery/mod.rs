@@ -1144,49 +1144,62 @@ impl Courier {
         let Some(file) = message.attachment.take() else {
             return Ok(());
         };
-        let content = file
-            .data
-            .read()
-            .await
-            .map_err(|e| StorageError::Corrupt(format!("reading a made file: {e}")))?;
         let mut conn = self.store.acquire().await?;
-        let lang = match row.user_id {
-            Some(id) => users::user_by_id(&mut conn, id)
-                .await?
-                .and_then(|u| Lang::parse(&u.lang))
-                .unwrap_or_default(),
-            None => Lang::default(),
+        let user = match row.user_id {
+            Some(id) => users::user_by_id(&mut conn, id).await?,
+            None => None,
         };
+        let lang = user
+            .as_ref()
+            .and_then(|u| Lang::parse(&u.lang))
+            .unwrap_or_default();
         let Some(base) = &self.public_url else {
             message.text = format!("{}\n\n{}", message.text, tr!(lang, "file-needs-upload"));
             return Ok(());
         };
-        let mut bytes = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-        let content_type = match file.kind {
-            AttachmentKind::Photo => "image/png",
-            AttachmentKind::Document if file.file_name.ends_with(".csv") => {
-                "text/csv; charset=utf-8"
-            }
-            AttachmentKind::Document => {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        // A send tried again shares the copy its first try stored, under the same link.
+        let token = match files::token_for(&mut conn, row.id, now.timestamp()).await? {
+            Some(token) => token,
+            None => {
+                drop(conn);
+                let content = file
+                    .data
+                    .read()
+                    .await
+                    .map_err(|e| StorageError::Corrupt(format!("reading a made file: {e}")))?;
+                let mut bytes = [0u8; 16];
+                rand::rngs::OsRng.fill_bytes(&mut bytes);
+                let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+                let content_type = match file.kind {
+                    AttachmentKind::Photo => "image/png",
+                    AttachmentKind::Document if file.file_name.ends_with(".csv") => {
+                        "text/csv; charset=utf-8"
+                    }
+                    AttachmentKind::Document => {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                    }
+                };
+                let expires = now + chrono::Duration::hours(FILE_LINK_HOURS);
+                let mut tx = self.store.begin().await?;
+                let token = files::put(
+                    &mut tx,
+                    &token,
+                    row.id,
+                    // The link serves only while she keeps the unit and role she has now.
+                    row.user_id,
+                    &SharedFile {
+                        file_name: file.file_name.clone(),
+                        content_type: content_type.into(),
+                        bytes: content,
+                    },
+                    expires.timestamp(),
+                    now.timestamp(),
+                )
+                .await?;
+                tx.commit().await?;
+                token
             }
         };
-        let expires = now + chrono::Duration::hours(FILE_LINK_HOURS);
-        files::put(
-            &mut conn,
-            &token,
-            row.user_id,
-            &SharedFile {
-                file_name: file.file_name.clone(),
-                content_type: content_type.into(),
-                bytes: content,
-            },
-            expires.timestamp(),
-            now.timestamp(),
-        )
-        .await?;
         let url = format!(
             "{}/files/{token}/{}",
             base.as_str().trim_end_matches('/'),

@@ -313,7 +313,14 @@ async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogErro
         Some(code) => {
             match users::redeem_invite(ctx.conn, &code, ctx.user.id, ctx.now.timestamp()).await? {
                 Ok((unit_id, role)) => {
-                    users::bind_membership(ctx.conn, ctx.user.id, unit_id, role).await?;
+                    users::bind_membership(
+                        ctx.conn,
+                        ctx.user.id,
+                        unit_id,
+                        role,
+                        ctx.now.timestamp(),
+                    )
+                    .await?;
                     // Joined another way: a request she left pending is no longer hers to decide.
                     users::withdraw_join_requests(ctx.conn, ctx.user.id, ctx.now.timestamp())
                         .await?;
@@ -623,7 +630,14 @@ pub(crate) async fn decide_join(
     }
     let ml = Lang::parse(&member.lang).unwrap_or_default();
     if approve {
-        users::bind_membership(ctx.conn, member.id, unit.id, Role::Member).await?;
+        users::bind_membership(
+            ctx.conn,
+            member.id,
+            unit.id,
+            Role::Member,
+            ctx.now.timestamp(),
+        )
+        .await?;
         let text = tr!(ml, "join-approved", unit = unit.name.clone());
         let rows = vec![
             vec![

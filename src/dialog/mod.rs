@@ -1,6 +1,6 @@
 //! The guided conversations, over platform-neutral events.
 //!
-//! A channel adapter (Telegram today, Zalo later) turns a platform update into an [`Inbound`]
+//! A channel adapter (Telegram or Zalo) turns a platform update into an [`Inbound`]
 //! and hands it to [`Engine::handle`], which applies it in one database transaction — the
 //! update ledger, her dialog state, drafts and reports commit together or not at all — and
 //! returns [`Outbound`] messages: text plus choices. Telegram renders choices as inline

@@ -17,6 +17,7 @@ pub mod links;
 pub mod org;
 pub mod outbox;
 pub mod reports;
+pub mod retention;
 pub mod schedule;
 pub mod sql;
 pub mod users;

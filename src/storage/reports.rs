@@ -233,12 +233,14 @@ pub async fn load_report(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opinion {
     pub id: i64,
-    pub author_id: i64,
+    /// `None` for an anonymous opinion: it keeps no link to its author.
+    pub author_id: Option<i64>,
     pub author_name: Option<String>,
     pub body: String,
     pub created_at: i64,
 }
 
+/// Stores an opinion; an anonymous one without its author (nothing stored leads back to her).
 pub async fn insert_opinion(
     conn: &mut Conn,
     unit_id: i64,
@@ -252,7 +254,7 @@ pub async fn insert_opinion(
         "INSERT INTO opinions (unit_id, author_id, anonymous, body, period, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(unit_id)
-    .bind(author_id)
+    .bind((!anonymous).then_some(author_id))
     .bind(i64::from(anonymous))
     .bind(body)
     .bind(period.to_string())
@@ -264,9 +266,9 @@ pub async fn insert_opinion(
 
 /// The period's opinions sent to a unit; anonymous ones carry no name.
 pub async fn opinions_for(conn: &mut Conn, unit_id: i64, period: Period) -> Result<Vec<Opinion>> {
-    let rows: Vec<(i64, i64, i64, String, String, i64)> = sql::query_as(
-        "SELECT o.id, o.author_id, o.anonymous, u.display_name, o.body, o.created_at
-         FROM opinions o JOIN users u ON u.id = o.author_id
+    let rows: Vec<(i64, Option<i64>, Option<String>, String, i64)> = sql::query_as(
+        "SELECT o.id, o.author_id, u.display_name, o.body, o.created_at
+         FROM opinions o LEFT JOIN users u ON u.id = o.author_id
          WHERE o.unit_id = $1 AND o.period = $2 ORDER BY o.created_at, o.id",
     )
     .bind(unit_id)
@@ -275,15 +277,13 @@ pub async fn opinions_for(conn: &mut Conn, unit_id: i64, period: Period) -> Resu
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, author_id, anonymous, name, body, created_at)| Opinion {
-                id,
-                author_id,
-                author_name: (anonymous == 0).then_some(name),
-                body,
-                created_at,
-            },
-        )
+        .map(|(id, author_id, author_name, body, created_at)| Opinion {
+            id,
+            author_id,
+            author_name,
+            body,
+            created_at,
+        })
         .collect())
 }
 

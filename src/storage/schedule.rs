@@ -40,11 +40,13 @@ pub async fn queue_reminders(
     Ok(done.rows_affected())
 }
 
-/// The digest of `period` to every branch head below `root_path`, once each.
+/// The digest of `period` to every branch head below `root_path`, once each; never for a month
+/// that ended (at `period_end`) before her branch was in the tree or she took her role.
 pub async fn queue_digests(
     conn: &mut Conn,
     root_path: &str,
     period: Period,
+    period_end: i64,
     not_before: i64,
     now: DateTime<Utc>,
 ) -> Result<u64> {
@@ -55,6 +57,7 @@ pub async fn queue_digests(
                 $2, 'pending', 0, $3
          FROM users u JOIN units n ON n.id = u.unit_id
          WHERE u.reachable = 1 AND u.role = 'branch_head' AND n.level = 'branch' AND n.path >= $4 AND n.path < $5
+           AND n.created_at < $6 AND COALESCE(u.joined_at, u.created_at) < $6
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .persistent(false)
@@ -63,6 +66,7 @@ pub async fn queue_digests(
     .bind(now.timestamp())
     .bind(root_path)
     .bind(path_range_end(root_path))
+    .bind(period_end)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

@@ -259,13 +259,18 @@ pub async fn bind_membership(
     user_id: i64,
     unit_id: i64,
     role: Role,
+    now: i64,
 ) -> Result<()> {
-    sql::query("UPDATE users SET unit_id = $1, role = $2 WHERE id = $3")
+    // `joined_at` is when she took this unit and role: no digest reaches her for a month before.
+    sql::query("UPDATE users SET unit_id = $1, role = $2, joined_at = $3 WHERE id = $4")
         .bind(unit_id)
         .bind(role.as_str())
+        .bind(now)
         .bind(user_id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    // Links to files made for her old role die at once.
+    super::files::delete_of(conn, user_id).await?;
     Ok(())
 }
 
@@ -505,7 +510,8 @@ pub async fn end_sessions(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64
 }
 
 /// Takes her role and unit away: she is no longer a member of anything; what she reported
-/// stays (reports, opinions and alerts keep pointing at her). Her pending join request is
+/// stays (reports, opinions and alerts keep pointing at her); files shared with her by link are
+/// deleted. Her pending join request is
 /// withdrawn and her sessions end ([`end_sessions`]). Returns how many queued messages were
 /// cancelled.
 pub async fn take_away_access(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64> {
@@ -513,6 +519,8 @@ pub async fn take_away_access(conn: &mut Conn, user_id: i64, now: i64) -> Result
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
+    // Links to files made for her die at once.
+    super::files::delete_of(conn, user_id).await?;
     withdraw_join_requests(conn, user_id, now).await?;
     end_sessions(conn, user_id, now).await
 }

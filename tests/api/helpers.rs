@@ -66,9 +66,140 @@ pub struct TestDb {
     pg: Option<(String, String)>,
 }
 
+/// The PostgreSQL server the tests make their databases on: `CHIHOI_TEST_PG_URL` (default
+/// `postgres://postgres@127.0.0.1:5432/postgres`) when it answers; otherwise a throwaway cluster
+/// started once for this test binary with the local PostgreSQL binaries ([`throwaway_cluster`]),
+/// so that a machine where PostgreSQL is installed but not running still runs every test.
 fn admin_pg_url() -> String {
-    std::env::var("CHIHOI_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        let wanted = std::env::var("CHIHOI_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        if pg_answers(&wanted) {
+            return wanted;
+        }
+        match throwaway_cluster() {
+            Ok(url) => {
+                eprintln!(
+                    "PostgreSQL does not answer at {}; the tests use a throwaway cluster at {url}",
+                    DatabaseUrl::parse(&wanted).map_or_else(|_| wanted.clone(), |u| u.redacted())
+                );
+                url
+            }
+            Err(why) => panic!(
+                "PostgreSQL does not answer at CHIHOI_TEST_PG_URL or 127.0.0.1:5432, and no \
+                 throwaway cluster could be started ({why}): install PostgreSQL (its initdb), \
+                 start it, or set CHIHOI_TEST_PG_URL"
+            ),
+        }
+    })
+    .clone()
+}
+
+/// Whether a PostgreSQL server answers at `url` within a few seconds (asked on a thread of its
+/// own: this runs inside a test's runtime).
+fn pg_answers(url: &str) -> bool {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            use sqlx::Connection;
+            matches!(
+                tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&url))
+                    .await,
+                Ok(Ok(_))
+            )
+        })
+    })
+    .join()
+    .unwrap_or(false)
+}
+
+/// Starts a PostgreSQL cluster in a temporary folder with the local binaries (`initdb` on the
+/// PATH, else the newest `/usr/lib/postgresql/*/bin`), on a free port of 127.0.0.1, and returns
+/// its URL. A shell holds it: when this test binary exits, the shell's stdin closes, and it
+/// stops the cluster and removes the folder. As root (containers, CI), it runs as `postgres`,
+/// since PostgreSQL refuses to run as root.
+fn throwaway_cluster() -> Result<String, String> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let bin = pg_bin_dir().ok_or("no initdb on the PATH or in /usr/lib/postgresql/*/bin")?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let dir = tempfile::Builder::new()
+        .prefix("chihoi-test-pg-")
+        .tempdir()
+        .map_err(|e| e.to_string())?
+        .keep();
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    const SCRIPT: &str = r#"
+        set -e
+        dir=$1 bin=$2 port=$3
+        if [ "$4" = root ]; then chown postgres "$dir"; as="runuser -u postgres --"; else as=""; fi
+        $as "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1
+        $as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s \
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -F" start
+        echo ready
+        cat >/dev/null || true
+        $as "$bin/pg_ctl" -D "$dir/data" -m immediate -s stop || true
+        rm -rf "$dir"
+    "#;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg("chihoi-test-pg")
+        .arg(&dir)
+        .arg(&bin)
+        .arg(port.to_string())
+        .arg(if root { "root" } else { "user" })
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("sh: {e}"))?;
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+    if line.trim() != "ready" {
+        let _ = child.wait();
+        let log = std::fs::read_to_string(dir.join("initdb.log")).unwrap_or_default()
+            + &std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(format!("initdb or pg_ctl failed: {}", log.trim()));
+    }
+    // Its stdin stays open as long as this process lives; the child is never waited for.
+    std::mem::forget(child);
+    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+}
+
+/// The folder of `initdb`: on the PATH, else the newest installed version's.
+fn pg_bin_dir() -> Option<std::path::PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
+    });
+    on_path.or_else(|| {
+        let mut installed: Vec<(u32, std::path::PathBuf)> =
+            std::fs::read_dir("/usr/lib/postgresql")
+                .ok()?
+                .flatten()
+                .filter_map(|e| {
+                    let version = e.file_name().to_str()?.parse().ok()?;
+                    let bin = e.path().join("bin");
+                    bin.join("initdb").is_file().then_some((version, bin))
+                })
+                .collect();
+        installed.sort();
+        installed.pop().map(|(_, bin)| bin)
+    })
 }
 
 impl TestDb {
@@ -93,7 +224,7 @@ impl TestDb {
                 let name = format!("chihoi_test_{}", uuid_like());
                 let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
-                    .expect("PostgreSQL must run on 127.0.0.1:5432 (see README: Tests)");
+                    .expect("PostgreSQL (see README: Tests)");
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)
                     .await

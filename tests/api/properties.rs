@@ -842,18 +842,22 @@ impl World {
                 .unwrap();
             check_draft(&draft)?;
         }
-        let rows: Vec<(i64, i64, String)> =
-            sqlx::query_as("SELECT unit_id, author_id, body FROM opinions")
+        let rows: Vec<(i64, Option<i64>, i64, String)> =
+            sqlx::query_as("SELECT unit_id, author_id, anonymous, body FROM opinions")
                 .fetch_all(pool)
                 .await
                 .unwrap();
-        for (unit, author, body) in rows {
-            let at = person(author).and_then(initial).map(|(u, _)| u);
-            // Her branch: her unit, or the branch above her group.
-            prop_assert!(
-                at.is_some_and(|at| self.within(at, unit)),
-                "opinion of {author} in {unit}"
-            );
+        for (unit, author, anonymous, body) in rows {
+            // An anonymous opinion keeps no author; a named one keeps hers.
+            prop_assert_eq!(author.is_none(), anonymous != 0);
+            if let Some(author) = author {
+                let at = person(author).and_then(initial).map(|(u, _)| u);
+                // Her branch: her unit, or the branch above her group.
+                prop_assert!(
+                    at.is_some_and(|at| self.within(at, unit)),
+                    "opinion of {author} in {unit}"
+                );
+            }
             check_text(&body, MAX_NOTE_CHARS)?;
         }
         let rows: Vec<(i64, i64, Option<String>, i64)> = sqlx::query_as(

@@ -529,7 +529,11 @@ async fn charts_reach_zalo_as_expiring_links(backend: Backend) {
     // A public address for the files: the bot's HTTP server on a free port.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let files = chihoi::app::http::files_router(app.store.clone(), app.clock());
+    let files = chihoi::app::http::files_router(
+        app.store.clone(),
+        app.clock(),
+        chihoi::config::HttpLimits::default(),
+    );
     let stop = CancellationToken::new();
     let serving = {
         let stop = stop.clone();

@@ -74,8 +74,6 @@ pub struct TelegramOptions {
     /// and set aside after `update_attempts` tries.
     pub update_attempts: u32,
     pub retry_base: Duration,
-    /// Served beside the webhook on its listener (the operators' `/healthz` and `/metrics`).
-    pub also_serve: axum::Router,
     /// How much one chat may send at once before a flood of it is dropped.
     pub flood: FloodLimit,
 }
@@ -91,7 +89,6 @@ impl TelegramOptions {
             poll_timeout: Duration::from_secs(10),
             update_attempts: 5,
             retry_base: Duration::from_secs(1),
-            also_serve: axum::Router::new(),
             flood: FloodLimit::default(),
         }
     }
@@ -455,10 +452,7 @@ impl Telegram {
         let updates = async {
             match &options.webhook {
                 None => self.poll(options.poll_timeout, shutdown.clone()).await,
-                Some(webhook) => {
-                    let routes = options.also_serve.clone();
-                    self.serve_webhook(webhook, routes, shutdown.clone()).await
-                }
+                Some(webhook) => self.serve_webhook(webhook, shutdown.clone()).await,
             }
         };
         let (result, ()) = tokio::join!(
@@ -756,7 +750,6 @@ impl Telegram {
     async fn serve_webhook(
         &self,
         webhook: &WebhookConfig,
-        also_serve: axum::Router,
         shutdown: CancellationToken,
     ) -> Result<(), TelegramError> {
         use teloxide::payloads::SetWebhookSetters;
@@ -771,9 +764,8 @@ impl Telegram {
             ])
             .await?;
         tracing::info!(listen = %webhook.listen, "webhook registered");
-        let app = self
-            .webhook_router(webhook.url.path(), webhook.secret.clone())
-            .merge(also_serve);
+        // The webhook alone: `/healthz` and `/metrics` are never served on a public listener.
+        let app = self.webhook_router(webhook.url.path(), webhook.secret.clone());
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await?;
