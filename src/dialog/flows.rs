@@ -20,11 +20,11 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 29] = [
+pub(crate) const COMMANDS: [&str; 31] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
-    "hoivien", "members",
+    "hoivien", "members", "duyet", "requests",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -67,6 +67,10 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "hoivien" | "members" => super::members::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
+            Ok(Next::Go(DialogState::Idle))
+        }
+        "duyet" | "requests" => {
+            super::joins::list_pending(ctx).await?;
             Ok(Next::Go(DialogState::Idle))
         }
         "trogiup" | "help" => {

@@ -6,6 +6,7 @@ mod direct;
 mod helpers;
 
 mod access;
+mod answers;
 mod authorization;
 mod calendar;
 mod channel;
