@@ -78,6 +78,7 @@ help-officer =
     /chitieu — yearly targets
     /xuat — export reports
     /canhbao — open urgent alerts in your commune
+    /duyet — join requests to the branches of your commune
 help-contact = { $who ->
     [member] To talk to a person, please contact your branch head.
    *[other] To talk to a person, please contact the officers of the union above you.

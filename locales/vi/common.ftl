@@ -78,6 +78,7 @@ help-officer =
     /chitieu — chỉ tiêu năm
     /xuat — xuất báo cáo
     /canhbao — các cảnh báo khẩn đang mở trong xã
+    /duyet — yêu cầu xin vào các chi hội trong xã đang chờ duyệt
 help-contact = { $who ->
     [member] Cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
    *[other] Cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.

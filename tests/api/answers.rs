@@ -136,6 +136,32 @@ async fn a_join_request_and_an_alert_mid_report_leave_her_numbers_to_the_report(
             && body.contains(r#""living":{"situation":"serious""#),
         "{body}"
     );
+    // Even a list that reached her chat last (a notice sent at the very moment she opened
+    // the report, say) does not take the step's place while the report is open.
+    let (alert,): (i64,) = sqlx::query_as("SELECT id FROM urgent_reports")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
+    chihoi::storage::choices::remember(
+        &mut conn,
+        "zalo",
+        &hoa.chat_id(),
+        &chihoi::storage::choices::ShownChoices {
+            items: vec![("👀 Đã nhận".into(), format!("a:{alert}:ack:open"))],
+            lettered: false,
+        },
+        app.now().timestamp(),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let r = hoa.send("1").await.unwrap();
+    assert!(
+        zalo_texts(&r).contains("Tâm tư, nguyện vọng"),
+        "the note is skipped: {}",
+        zalo_texts(&r)
+    );
     // Nothing else changed.
     assert_eq!(alert_statuses(&app).await, ["open"]);
     assert_eq!(join_statuses(&app).await, ["pending"]);
