@@ -9,6 +9,7 @@ use super::{Choice, Ctx, DialogError};
 use crate::labels;
 use crate::storage::alerts as store;
 use crate::storage::org;
+use crate::storage::users::User;
 use crate::tr;
 
 /// An officer taps Đã nhận / Đang xử lý / Đã giải quyết (or, on Zalo, types it and
@@ -28,17 +29,7 @@ pub(crate) async fn decide(
         ctx.notice = Some(tr!(lang, "error-bad-button"));
         return Ok(());
     };
-    // Someone else must take it up: a reporter cannot acknowledge her own alert, even an
-    // officer who reported it herself.
-    let allowed = match ctx.user.membership() {
-        Some((mine, role)) => {
-            LEVEL_ROLES.contains(&role)
-                && unit.lineage_ids().contains(&mine)
-                && alert.reporter_id != ctx.user.id
-        }
-        None => false,
-    };
-    if !allowed {
+    if !may_decide(&ctx.user, &alert, &unit) {
         tracing::warn!(
             user = ctx.user.id,
             alert_id,
@@ -91,6 +82,20 @@ pub(crate) async fn decide(
         "urgent report status changed"
     );
     Ok(())
+}
+
+/// Whether `user` may move `alert` (of `unit`): an officer or admin at or above its unit.
+/// Someone else must take it up: a reporter cannot acknowledge her own alert, even an officer
+/// who reported it herself.
+pub(crate) fn may_decide(user: &User, alert: &Alert, unit: &org::Unit) -> bool {
+    match user.membership() {
+        Some((mine, role)) => {
+            LEVEL_ROLES.contains(&role)
+                && unit.lineage_ids().contains(&mine)
+                && alert.reporter_id != user.id
+        }
+        None => false,
+    }
 }
 
 /// `/canhbao`: open alerts in her subtree, newest first, a page of them (`al:<page>` for the

@@ -30,6 +30,31 @@ pub(crate) fn wanted(state: &DialogState, version: i64, data: &str) -> bool {
     }
 }
 
+/// Whether she may make the decision `data` at all: one she may not is refused at once, as a
+/// tap would be, rather than asked about (the question would name someone outside her
+/// subtree).
+pub(crate) async fn allowed(ctx: &mut Ctx<'_>, data: &str) -> Result<bool, DialogError> {
+    Ok(match parse_choice(data) {
+        ChoiceData::Alert { id, .. } => match alerts::load(ctx.conn, id).await? {
+            Some(alert) => match org::unit_by_id(ctx.conn, alert.unit_id).await? {
+                Some(unit) => alerts::may_decide(&ctx.user, &alert, &unit),
+                None => false,
+            },
+            None => false,
+        },
+        ChoiceData::JoinDecision { request_id, .. } => {
+            match users::join_request(ctx.conn, request_id).await? {
+                Some(req) => match org::unit_by_id(ctx.conn, req.unit_id).await? {
+                    Some(unit) => flows::may_decide_join(&ctx.user, &unit),
+                    None => false,
+                },
+                None => false,
+            }
+        }
+        _ => true,
+    })
+}
+
 /// Asks whether to do `data`; `state` is where she goes back to (and where a step's choice is
 /// done).
 pub(crate) fn ask(state: &DialogState, data: &str) -> Next {

@@ -568,6 +568,16 @@ async fn join_approvers(ctx: &mut Ctx<'_>, unit: &Unit) -> Result<Vec<User>, Dia
     Ok(users::users_in_units_with_roles(ctx.conn, &lineage, &[Role::GrassrootsOfficer]).await?)
 }
 
+/// Whether `user` decides on joining `unit`: a branch head of that unit, or a grassroots
+/// officer above it.
+pub(crate) fn may_decide_join(user: &User, unit: &Unit) -> bool {
+    match user.membership() {
+        Some((mine, Role::BranchHead)) => mine == unit.id,
+        Some((mine, Role::GrassrootsOfficer)) => unit.lineage_ids().contains(&mine),
+        _ => false,
+    }
+}
+
 /// A head taps Approve / Reject on a join request.
 pub(crate) async fn decide_join(
     ctx: &mut Ctx<'_>,
@@ -583,13 +593,7 @@ pub(crate) async fn decide_join(
         ctx.notice = Some(tr!(lang, "error-bad-button"));
         return Ok(());
     };
-    // Authorised: a branch head of that unit, or a grassroots officer above it.
-    let allowed = match ctx.user.membership() {
-        Some((mine, Role::BranchHead)) => mine == unit.id,
-        Some((mine, Role::GrassrootsOfficer)) => unit.lineage_ids().contains(&mine),
-        _ => false,
-    };
-    if !allowed {
+    if !may_decide_join(&ctx.user, &unit) {
         tracing::warn!(
             user = ctx.user.id,
             request_id,

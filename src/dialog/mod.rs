@@ -533,7 +533,11 @@ async fn route(
 ) -> Result<Next, DialogError> {
     match input {
         Input::Command { name, arg } => flows::command(ctx, name, arg).await,
-        Input::Choice(data) if ctx.typed && confirm::wanted(state, version, data) => {
+        Input::Choice(data)
+            if ctx.typed
+                && confirm::wanted(state, version, data)
+                && confirm::allowed(ctx, data).await? =>
+        {
             Ok(confirm::ask(state, data))
         }
         Input::Choice(data) => match parse_choice(data) {

@@ -22,6 +22,7 @@ mod properties;
 mod report;
 mod safety;
 mod storage;
+mod typed_matrix;
 mod urgent;
 mod views;
 mod zalo;
