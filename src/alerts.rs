@@ -185,7 +185,8 @@ pub async fn escalate_due(
     Ok(climbed)
 }
 
-/// Buttons for an alert in its current status: only forward moves.
+/// Buttons for an alert in its current status: only forward moves. Each carries the status it
+/// was made for, so that a choice from an older message is recognised.
 pub fn buttons(lang: Lang, alert_id: i64, status: AlertStatus) -> Vec<Vec<Choice>> {
     let row: Vec<Choice> = [
         AlertStatus::Acknowledged,
@@ -200,7 +201,7 @@ pub fn buttons(lang: Lang, alert_id: i64, status: AlertStatus) -> Vec<Vec<Choice
             AlertStatus::InProgress => tr!(lang, "button-alert-progress"),
             _ => tr!(lang, "button-alert-resolved"),
         },
-        data: format!("a:{alert_id}:{}", s.token()),
+        data: move_data(alert_id, s, status),
     })
     .collect();
     if row.is_empty() {
@@ -208,6 +209,11 @@ pub fn buttons(lang: Lang, alert_id: i64, status: AlertStatus) -> Vec<Vec<Choice
     } else {
         vec![row]
     }
+}
+
+/// The data of the choice moving alert `alert_id` from `seen` to `to`.
+pub fn move_data(alert_id: i64, to: AlertStatus, seen: AlertStatus) -> String {
+    format!("a:{alert_id}:{}:{}", to.token(), seen.token())
 }
 
 /// The alert as an officer reads it.

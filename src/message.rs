@@ -12,6 +12,10 @@ pub struct Outbound {
     /// a), b), c)… so that a number is never read as a choice.
     #[serde(default)]
     pub lettered: bool,
+    /// How to answer the list, shown after it on a platform without buttons ("Chị gõ số thứ
+    /// tự…"); set by delivery in the recipient's language, never shown beside buttons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     /// The message (its platform id) this one replaces: a tapped step turns into the next one
     /// instead of a new message. Platforms without edits send it as a new message.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,9 @@ access-removed = You are no longer on the list of { $unit } in the bot. What you
     }.
 
 menu-members = 👥 Members
-help-branch-head = /hoivien — your branch's members on the bot
+help-branch-head =
+    /hoivien — your branch's members on the bot
+    /duyet — join requests waiting for your answer
 members-not-allowed = Only a branch head can see her branch's members.
 members-title = 👥 { $unit }: { $count ->
         [one] 1 member uses

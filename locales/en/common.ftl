@@ -78,6 +78,7 @@ help-officer =
     /chitieu — yearly targets
     /xuat — export reports
     /canhbao — open urgent alerts in your commune
+    /duyet — join requests to the branches of your commune
 help-contact = { $who ->
     [member] To talk to a person, please contact your branch head.
    *[other] To talk to a person, please contact the officers of the union above you.
@@ -102,3 +103,25 @@ cmd-chitieu = Yearly targets
 cmd-xuat = Export reports
 cmd-hoivien = Members of your branch
 error-set-aside = Sorry, the bot could not handle your last message. Please send it again in a few minutes.
+
+## Typed answers (Zalo): how to answer a list, lists out of date, confirmations
+
+list-hint-numbers = (Type the number to choose, e.g. 1)
+list-hint-letters = (Type a, b… to choose)
+error-list-expired = The list you answered is out of date (sent more than a day ago), so the bot did nothing. Please choose again from the current list below.
+notice-later-alert = (You are in the middle of something with the bot, so this message has no numbers to choose. When you are done, type /canhbao to handle this incident.)
+notice-later-join = (You are in the middle of something with the bot, so this message has no numbers to choose. When you are done, type /duyet to answer this request.)
+notice-later-report = (You are in the middle of something with the bot. When you are done, type /baocao to do the report.)
+notice-later-progress = (You are in the middle of something with the bot. When you are done, type /tiendo to see and remind the units.)
+notice-later-link = (You are in the middle of something with the bot, so this message has no numbers to choose. If you did just get a code: type /huy to stop, /lienket for a new code, then type that code on the other app.)
+notice-later-menu = (You are in the middle of something with the bot. When you are done, type “menu” to see what you can do.)
+button-confirm-yes = ✅ Yes, do it
+button-confirm-no = ↩ No, go back
+confirm-alert = Move incident #{ $n } ({ $unit }) to “{ $status }”?
+confirm-join = { $verdict ->
+        [approve] Approve { $name } joining { $unit }?
+       *[reject] Refuse the request of { $name } to join { $unit }?
+    }
+confirm-start-over = Delete the draft with { $answered } of 5 parts answered and start over?
+confirm-generic = Do this?
+confirm-dropped = All right, nothing was changed.

@@ -22,3 +22,12 @@ join-approved = ✅ You are now a member of { $unit }. Welcome!
 join-you-approved = { $name } was added to the branch.
 join-rejected = Your request to join { $unit } was not accepted. Please contact the branch head.
 join-you-rejected = Request from { $name } rejected.
+join-list-title = 🙋 { $count } join requests waiting for your answer:
+join-list-item = • { $name } — { $unit }
+join-list-choice = { $verdict ->
+        [approve] ✅ Approve { $name } — { $unit }
+       *[reject] ✖ Refuse { $name } — { $unit }
+    }
+join-list-more = There are more: answer these, then type /duyet to see the next ones.
+join-list-empty = No join request is waiting for you.
+join-list-not-allowed = Only branch heads and grassroots officers answer join requests.

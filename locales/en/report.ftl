@@ -27,7 +27,8 @@ report-incident-list = Part 4/5 — { $count ->
        *[other] { $count } incidents recorded:
     }
 button-add-incident = ➕ Add incident
-button-delete-incident = 🗑 Delete { $n }
+button-delete-incident = 🗑 Delete incident { $n }
+report-incident-item = Incident { $n }: { $line }
 report-incident-deleted = Incident deleted.
 report-incident-added = Incident { $n } recorded.
 report-ask-proposals = Part 5/5 — Does the branch have any proposals or recommendations? { $has_text ->
@@ -158,6 +159,13 @@ alert-list-title = 🚨 { $count ->
         [one] 1 open alert:
        *[other] { $count } open alerts:
     }
+alert-list-item = Incident #{ $n } — { $unit }{"\u000A"}{ $incident }{"\u000A"}Status: { $status }
+alert-list-choice = { $to ->
+        [ack] 👀 Acknowledge #{ $n } — { $unit }
+        [prog] 🛠 In progress #{ $n } — { $unit }
+       *[done] ✅ Resolved #{ $n } — { $unit }
+    }
+alert-changed = Note: incident #{ $n } was just updated; it is now “{ $status }”.
 alert-list-more = There are older alerts. Choose “More” to see them.
 alert-reporter-escalated = ⏫ No officer has taken your urgent report ({ $incident }) yet, so the bot passed it on to the union above.
 alert-reporter-status = 🔔 Your urgent report ({ $incident }): { $status } — { $name }, { $role }.

@@ -78,6 +78,7 @@ help-officer =
     /chitieu — chỉ tiêu năm
     /xuat — xuất báo cáo
     /canhbao — các cảnh báo khẩn đang mở trong xã
+    /duyet — yêu cầu xin vào các chi hội trong xã đang chờ duyệt
 help-contact = { $who ->
     [member] Cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
    *[other] Cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.
@@ -102,3 +103,25 @@ cmd-chitieu = Chỉ tiêu năm
 cmd-xuat = Xuất báo cáo
 cmd-hoivien = Hội viên chi hội
 error-set-aside = Xin lỗi chị, bot chưa xử lý được tin nhắn vừa rồi. Chị vui lòng gửi lại sau ít phút.
+
+## Typed answers (Zalo): how to answer a list, lists out of date, confirmations
+
+list-hint-numbers = (Chị gõ số thứ tự để chọn, ví dụ: 1)
+list-hint-letters = (Chị gõ a, b… để chọn)
+error-list-expired = Danh sách chị vừa trả lời đã cũ (gửi từ hơn một ngày trước), nên bot chưa làm gì. Chị chọn lại trong danh sách mới dưới đây nhé.
+notice-later-alert = (Chị đang làm dở một việc với bot nên tin này không kèm số để chọn. Xong việc, chị gõ /canhbao để xử lý vụ này.)
+notice-later-join = (Chị đang làm dở một việc với bot nên tin này không kèm số để chọn. Xong việc, chị gõ /duyet để trả lời yêu cầu này.)
+notice-later-report = (Chị đang làm dở một việc với bot. Xong việc, chị gõ /baocao để làm báo cáo.)
+notice-later-progress = (Chị đang làm dở một việc với bot. Xong việc, chị gõ /tiendo để xem và nhắc các đơn vị.)
+notice-later-link = (Chị đang làm dở một việc với bot nên tin này không kèm số để chọn. Nếu đúng là chị vừa lấy mã: chị gõ /huy để dừng việc đó, gõ /lienket để lấy mã mới, rồi gõ mã ấy ở ứng dụng kia.)
+notice-later-menu = (Chị đang làm dở một việc với bot. Xong việc, chị gõ “menu” để xem các việc chị làm được.)
+button-confirm-yes = ✅ Đúng, làm ngay
+button-confirm-no = ↩ Không, quay lại
+confirm-alert = Chị xác nhận chuyển vụ #{ $n } ({ $unit }) sang “{ $status }”?
+confirm-join = { $verdict ->
+        [approve] Chị xác nhận duyệt { $name } vào { $unit }?
+       *[reject] Chị xác nhận từ chối yêu cầu của { $name } xin vào { $unit }?
+    }
+confirm-start-over = Xóa bản nháp đã trả lời { $answered }/5 phần để làm lại từ đầu?
+confirm-generic = Chị xác nhận làm việc này?
+confirm-dropped = Dạ, bot chưa thay đổi gì.

@@ -22,3 +22,12 @@ join-approved = ✅ Chị đã được nhận vào { $unit }. Chào mừng ch�
 join-you-approved = Đã nhận { $name } vào chi hội.
 join-rejected = Yêu cầu tham gia { $unit } chưa được chấp nhận. Chị liên hệ chi hội trưởng để biết thêm.
 join-you-rejected = Đã từ chối yêu cầu của { $name }.
+join-list-title = 🙋 { $count } yêu cầu xin vào đang chờ chị trả lời:
+join-list-item = • { $name } — { $unit }
+join-list-choice = { $verdict ->
+        [approve] ✅ Duyệt { $name } — { $unit }
+       *[reject] ✖ Từ chối { $name } — { $unit }
+    }
+join-list-more = Còn yêu cầu khác: chị trả lời xong những yêu cầu này rồi gõ /duyet để xem tiếp.
+join-list-empty = Không có yêu cầu xin vào nào đang chờ chị.
+join-list-not-allowed = Chỉ chi hội trưởng và cán bộ Hội cơ sở duyệt yêu cầu xin vào.

@@ -24,7 +24,8 @@ button-yes-incident = Có
 button-no-incident = Không có
 report-incident-list = Phần 4/5 — Đã ghi { $count } vụ việc:
 button-add-incident = ➕ Thêm vụ việc
-button-delete-incident = 🗑 Xóa { $n }
+button-delete-incident = 🗑 Xóa vụ { $n }
+report-incident-item = Vụ { $n }: { $line }
 report-incident-deleted = Đã xóa vụ việc.
 report-incident-added = Đã ghi vụ việc { $n }.
 report-ask-proposals = Phần 5/5 — Chi hội có đề xuất, kiến nghị gì không? { $has_text ->
@@ -142,6 +143,13 @@ alert-updated = Đã cập nhật: { $status }.
 alert-list-not-allowed = Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được cảnh báo.
 alert-list-empty = Không có cảnh báo nào đang mở.
 alert-list-title = 🚨 { $count } cảnh báo đang mở:
+alert-list-item = Vụ #{ $n } — { $unit }{"\u000A"}{ $incident }{"\u000A"}Trạng thái: { $status }
+alert-list-choice = { $to ->
+        [ack] 👀 Nhận vụ #{ $n } — { $unit }
+        [prog] 🛠 Đang xử lý vụ #{ $n } — { $unit }
+       *[done] ✅ Đã giải quyết vụ #{ $n } — { $unit }
+    }
+alert-changed = Lưu ý: vụ #{ $n } vừa được cập nhật, hiện là “{ $status }”.
 alert-list-more = Còn cảnh báo cũ hơn. Chị chọn “Xem thêm” để xem tiếp nhé.
 alert-reporter-escalated = ⏫ Báo cáo khẩn của chị ({ $incident }) chưa có cán bộ nào nhận, bot đã chuyển lên Hội cấp trên.
 alert-reporter-status = 🔔 Báo cáo khẩn của chị ({ $incident }): { $status } — { $name }, { $role }.

@@ -17,9 +17,11 @@
 //! them back raise it.
 //!
 //! For platforms without buttons the courier remembers the list of choices each chat was last
-//! shown (so a typed number picks from it), and for platforms that take no uploads it shares
-//! charts and exports by an expiring link instead.
+//! shown (so a typed number picks from it), ends each list with how to answer it, and keeps
+//! numbers off notices that reach a chat in the middle of a dialog ([`lists`]); for platforms
+//! that take no uploads it shares charts and exports by an expiring link instead.
 
+mod lists;
 pub mod pace;
 pub mod render;
 mod sent;
@@ -948,6 +950,10 @@ impl Courier {
             }
         }
         let capabilities = lane.sender.capabilities();
+        if !capabilities.buttons && !message.choices.is_empty() {
+            let mut conn = self.store.acquire().await?;
+            lists::prepare(&mut conn, row, &mut message).await?;
+        }
         if !capabilities.uploads && message.attachment.is_some() {
             self.share_by_link(row, &mut message, now).await?;
         }

@@ -6,11 +6,15 @@ pub use crate::alerts::*;
 
 use super::paging::Page;
 use super::{Choice, Ctx, DialogError};
+use crate::labels;
 use crate::storage::alerts as store;
 use crate::storage::org;
+use crate::storage::users::User;
 use crate::tr;
 
-/// An officer taps Đã nhận / Đang xử lý / Đã giải quyết.
+/// An officer taps Đã nhận / Đang xử lý / Đã giải quyết (or, on Zalo, types it and
+/// confirms). A move that is still forward is made even from an older message (she may resolve
+/// what another officer acknowledged); one that is not is answered with where it stands.
 pub(crate) async fn decide(
     ctx: &mut Ctx<'_>,
     alert_id: i64,
@@ -25,17 +29,7 @@ pub(crate) async fn decide(
         ctx.notice = Some(tr!(lang, "error-bad-button"));
         return Ok(());
     };
-    // Someone else must take it up: a reporter cannot acknowledge her own alert, even an
-    // officer who reported it herself.
-    let allowed = match ctx.user.membership() {
-        Some((mine, role)) => {
-            LEVEL_ROLES.contains(&role)
-                && unit.lineage_ids().contains(&mine)
-                && alert.reporter_id != ctx.user.id
-        }
-        None => false,
-    };
-    if !allowed {
+    if !may_decide(&ctx.user, &alert, &unit) {
         tracing::warn!(
             user = ctx.user.id,
             alert_id,
@@ -90,8 +84,26 @@ pub(crate) async fn decide(
     Ok(())
 }
 
+/// Whether `user` may move `alert` (of `unit`): an officer or admin at or above its unit.
+/// Someone else must take it up: a reporter cannot acknowledge her own alert, even an officer
+/// who reported it herself.
+pub(crate) fn may_decide(user: &User, alert: &Alert, unit: &org::Unit) -> bool {
+    match user.membership() {
+        Some((mine, role)) => {
+            LEVEL_ROLES.contains(&role)
+                && unit.lineage_ids().contains(&mine)
+                && alert.reporter_id != user.id
+        }
+        None => false,
+    }
+}
+
 /// `/canhbao`: open alerts in her subtree, newest first, a page of them (`al:<page>` for the
-/// next).
+/// next), as one message: each alert named "Vụ #<id>" with its unit, and one list whose
+/// choices name the alert they move ("👀 Nhận vụ #12 — Chi hội Tây"). One message per alert,
+/// each with the same "1. 👀 Đã nhận", could only be answered for the last one on Zalo; on
+/// Telegram one message also spends one send instead of eleven. Acting on one shows that
+/// alert alone, with its further moves.
 pub(crate) async fn list_open(ctx: &mut Ctx<'_>, page: usize) -> Result<(), DialogError> {
     let lang = ctx.lang;
     let Some((unit_id, role)) = ctx.user.membership() else {
@@ -105,7 +117,7 @@ pub(crate) async fn list_open(ctx: &mut Ctx<'_>, page: usize) -> Result<(), Dial
     let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
         return Ok(());
     };
-    // Each alert is a message of its own with its buttons: ten at a time is a screenful.
+    // Ten at a time is a screenful.
     const SHOWN: usize = 10;
     let wanted = (page.saturating_add(1))
         .saturating_mul(SHOWN)
@@ -116,24 +128,61 @@ pub(crate) async fn list_open(ctx: &mut Ctx<'_>, page: usize) -> Result<(), Dial
         return Ok(());
     }
     let page = Page::sized(&ids, page, SHOWN);
-    ctx.say(tr!(
-        lang,
-        "alert-list-title",
-        count = page.shown.len() as i64
-    ));
+    let mut text = tr!(lang, "alert-list-title", count = page.shown.len() as i64);
+    let mut rows = Vec::new();
     for id in page.shown {
-        if let Some(alert) = load(ctx.conn, *id).await? {
-            let text = alert_text(ctx.conn, lang, &alert).await?;
-            ctx.say_with(text, buttons(lang, alert.id, alert.status));
+        let Some(alert) = load(ctx.conn, *id).await? else {
+            continue;
+        };
+        let unit = org::unit_by_id(ctx.conn, alert.unit_id)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        text.push_str("\n\n");
+        text.push_str(&tr!(
+            lang,
+            "alert-list-item",
+            n = alert.id,
+            unit = unit.clone(),
+            incident = labels::shorten(&labels::incident(lang, &alert.incident), ITEM_CHARS),
+            status = alert.status.label(lang)
+        ));
+        if let Some(to) = next_move(alert.status) {
+            rows.push(vec![Choice {
+                label: tr!(
+                    lang,
+                    "alert-list-choice",
+                    to = to.token(),
+                    n = alert.id,
+                    unit = unit
+                ),
+                data: move_data(alert.id, to, alert.status),
+            }]);
         }
     }
-    if page.has_more() {
-        let nav = page
-            .nav(lang, |p| format!("al:{p}"))
-            .into_iter()
-            .map(|(label, data)| Choice { label, data })
-            .collect();
-        ctx.say_with(tr!(lang, "alert-list-more"), vec![nav]);
+    let nav: Vec<Choice> = page
+        .nav(lang, |p| format!("al:{p}"))
+        .into_iter()
+        .map(|(label, data)| Choice { label, data })
+        .collect();
+    if !nav.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&tr!(lang, "alert-list-more"));
+        rows.push(nav);
     }
+    ctx.say_with(text, rows);
     Ok(())
+}
+
+/// Longest description of an alert in the list (the whole alert is shown once she acts).
+const ITEM_CHARS: usize = 160;
+
+/// The move a list offers for an alert: the next one.
+fn next_move(status: AlertStatus) -> Option<AlertStatus> {
+    match status {
+        AlertStatus::Open => Some(AlertStatus::Acknowledged),
+        AlertStatus::Acknowledged => Some(AlertStatus::InProgress),
+        AlertStatus::InProgress => Some(AlertStatus::Resolved),
+        AlertStatus::Resolved => None,
+    }
 }

@@ -20,11 +20,11 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 29] = [
+pub(crate) const COMMANDS: [&str; 31] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
-    "hoivien", "members",
+    "hoivien", "members", "duyet", "requests",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -67,6 +67,10 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "hoivien" | "members" => super::members::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
+            Ok(Next::Go(DialogState::Idle))
+        }
+        "duyet" | "requests" => {
+            super::joins::list_pending(ctx).await?;
             Ok(Next::Go(DialogState::Idle))
         }
         "trogiup" | "help" => {
@@ -571,6 +575,16 @@ async fn join_approvers(ctx: &mut Ctx<'_>, unit: &Unit) -> Result<Vec<User>, Dia
     Ok(users::users_in_units_with_roles(ctx.conn, &lineage, &[Role::GrassrootsOfficer]).await?)
 }
 
+/// Whether `user` decides on joining `unit`: a branch head of that unit, or a grassroots
+/// officer above it.
+pub(crate) fn may_decide_join(user: &User, unit: &Unit) -> bool {
+    match user.membership() {
+        Some((mine, Role::BranchHead)) => mine == unit.id,
+        Some((mine, Role::GrassrootsOfficer)) => unit.lineage_ids().contains(&mine),
+        _ => false,
+    }
+}
+
 /// A head taps Approve / Reject on a join request.
 pub(crate) async fn decide_join(
     ctx: &mut Ctx<'_>,
@@ -586,13 +600,7 @@ pub(crate) async fn decide_join(
         ctx.notice = Some(tr!(lang, "error-bad-button"));
         return Ok(());
     };
-    // Authorised: a branch head of that unit, or a grassroots officer above it.
-    let allowed = match ctx.user.membership() {
-        Some((mine, Role::BranchHead)) => mine == unit.id,
-        Some((mine, Role::GrassrootsOfficer)) => unit.lineage_ids().contains(&mine),
-        _ => false,
-    };
-    if !allowed {
+    if !may_decide_join(&ctx.user, &unit) {
         tracing::warn!(
             user = ctx.user.id,
             request_id,

@@ -5,7 +5,8 @@
 //! update ledger, her dialog state, drafts and reports commit together or not at all — and
 //! returns [`Outbound`] messages: text plus choices. Telegram renders choices as inline
 //! buttons; a text-only platform numbers them, and a reply of "2" picks the second choice (the
-//! engine maps it, so dialogs do not change per platform).
+//! engine maps it, so dialogs do not change per platform: see [`typed`] for which list a typed
+//! answer picks from, and [`confirm`] for the decisions it asks about first).
 //!
 //! Every step's choices carry the dialog's version (`d:<version>:<token>`): a tap on a button of
 //! an older step, a second tap, or data the client made up is recognised and answered politely.
@@ -13,7 +14,9 @@
 mod activity;
 pub(crate) mod admin;
 pub mod alerts;
+mod confirm;
 mod flows;
+mod joins;
 mod limits;
 mod linking;
 mod members;
@@ -22,6 +25,7 @@ mod paging;
 pub mod picking;
 mod report;
 mod state;
+mod typed;
 
 use std::sync::Arc;
 
@@ -34,7 +38,6 @@ use crate::domain::role::Role;
 use crate::i18n::Lang;
 pub(crate) use crate::labels;
 pub use crate::message::{Attachment, AttachmentKind, Choice, FileData, Outbound};
-use crate::storage::choices;
 use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::storage::users::{self, Identity, User};
 use crate::storage::{Conn, StorageError, Store};
@@ -61,8 +64,9 @@ pub struct Inbound {
     pub display_name: String,
     /// The language her app is set to, if the platform says.
     pub language_hint: Option<String>,
-    /// The platform has no buttons and no toasts (Zalo): typed answers pick from the list
-    /// last shown in the chat, and short notices become messages.
+    /// The platform has no buttons and no toasts (Zalo): typed answers pick from a list (her
+    /// dialog's step, or outside a dialog the list last shown in the chat), and short notices
+    /// become messages.
     pub text_only: bool,
     /// The platform's id of the message whose choice was tapped, when it can be edited.
     pub origin: Option<String>,
@@ -231,20 +235,6 @@ impl Engine {
             },
             other => other.clone(),
         };
-        // On a text-only platform a typed number or an option's words answer the list she was
-        // shown last (a menu, a reminder, an alert, a step).
-        let input = match &input {
-            Input::Text(text) if inbound.text_only => {
-                match choices::last_shown(&mut tx, &inbound.platform, &inbound.chat_id).await? {
-                    Some(shown) => match picking::pick(&shown, text, state::accepts_text(&state)) {
-                        Some(data) => Input::Choice(data.to_owned()),
-                        None => inbound.input.clone(),
-                    },
-                    None => input.clone(),
-                }
-            }
-            other => other.clone(),
-        };
         let mut ctx = Ctx {
             conn: &mut tx,
             lang: Lang::parse(&user.lang).unwrap_or_default(),
@@ -257,9 +247,42 @@ impl Engine {
             notice: None,
             draft: None,
             at_once: Vec::new(),
+            typed: false,
         };
         let state_was_active = state != DialogState::Idle;
-        let next = route(&mut ctx, &state, version, &input).await?;
+        // On a text-only platform a typed number or an option's words answer a list: in a
+        // dialog, only its current step's; otherwise the list she was shown last (a menu, an
+        // alert, a reminder). A list older than a day is not answered from.
+        let picked = match &input {
+            Input::Text(text) if inbound.text_only => {
+                typed::typed_choice(
+                    &mut ctx,
+                    &inbound.platform,
+                    &inbound.chat_id,
+                    &state,
+                    version,
+                    text,
+                )
+                .await?
+            }
+            _ => None,
+        };
+        let (input, next) = match picked {
+            Some(typed::Typed::Choice(data)) => {
+                ctx.typed = true;
+                let input = Input::Choice(data);
+                let next = route(&mut ctx, &state, version, &input).await?;
+                (input, next)
+            }
+            Some(typed::Typed::Expired(old)) => {
+                let next = typed::list_expired(&mut ctx, &state, &old).await?;
+                (input, next)
+            }
+            None => {
+                let next = route(&mut ctx, &state, version, &input).await?;
+                (input, next)
+            }
+        };
         if inbound.text_only
             && let Some(notice) = ctx.notice.take()
         {
@@ -444,6 +467,9 @@ pub(crate) struct Ctx<'a> {
     /// Chats of others (platform, chat id) written to in answer to what she just did, which
     /// go at once rather than after quiet hours: the two accounts of a link being made.
     pub at_once: Vec<(String, String)>,
+    /// The choice being handled was typed (a number or words on Zalo), not tapped: a decision
+    /// about someone else is confirmed first.
+    pub typed: bool,
 }
 
 impl Ctx<'_> {
@@ -507,6 +533,13 @@ async fn route(
 ) -> Result<Next, DialogError> {
     match input {
         Input::Command { name, arg } => flows::command(ctx, name, arg).await,
+        Input::Choice(data)
+            if ctx.typed
+                && confirm::wanted(state, version, data)
+                && confirm::allowed(ctx, data).await? =>
+        {
+            Ok(confirm::ask(state, data))
+        }
         Input::Choice(data) => match parse_choice(data) {
             ChoiceData::Command(name) => flows::command(ctx, name, "").await,
             ChoiceData::OpenReport(period) => report::start(ctx, &period.to_string()).await,
@@ -528,7 +561,7 @@ async fn route(
                 admin::chart(ctx, data).await?;
                 Ok(Next::Quiet)
             }
-            ChoiceData::Alert { id, to } => {
+            ChoiceData::Alert { id, to, .. } => {
                 alerts::decide(ctx, id, to).await?;
                 Ok(Next::Quiet)
             }
@@ -652,10 +685,12 @@ enum ChoiceData<'a> {
     Alerts(usize),
     /// `g:c:<unit>:<YYYY-MM>` or `g:t:<unit>:<year>` — a chart.
     Chart(&'a str),
-    /// `a:<id>:ack|prog|done` — an officer moves an urgent report along.
+    /// `a:<id>:ack|prog|done[:<status seen>]` — an officer moves an urgent report along; the
+    /// status the choice was made for, when it says, tells a list that is out of date.
     Alert {
         id: i64,
         to: AlertStatus,
+        seen: Option<AlertStatus>,
     },
     Forged,
 }
@@ -721,10 +756,23 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
     if let Some(rest) = data.strip_prefix("g:") {
         return ChoiceData::Chart(rest);
     }
-    if let Some((id, tok)) = data.strip_prefix("a:").and_then(|r| r.split_once(':'))
-        && let (Ok(id), Some(to)) = (id.parse(), AlertStatus::from_token(tok))
-    {
-        return ChoiceData::Alert { id, to };
+    if let Some((id, rest)) = data.strip_prefix("a:").and_then(|r| r.split_once(':')) {
+        let (tok, seen) = match rest.split_once(':') {
+            // Any status, "open" too (a move's token is never "open").
+            Some((tok, seen)) => (
+                tok,
+                Some(match seen {
+                    "open" => Ok(AlertStatus::Open),
+                    t => AlertStatus::from_token(t).ok_or(()),
+                }),
+            ),
+            None => (rest, None),
+        };
+        if let (Ok(id), Some(to), Ok(seen)) =
+            (id.parse(), AlertStatus::from_token(tok), seen.transpose())
+        {
+            return ChoiceData::Alert { id, to, seen };
+        }
     }
     if let Some((v, token)) = data.strip_prefix("d:").and_then(|r| r.split_once(':'))
         && let Ok(version) = v.parse()
@@ -799,8 +847,7 @@ impl Prompt {
                 })
                 .collect(),
             lettered: self.lettered,
-            attachment: None,
-            edit: None,
+            ..Outbound::default()
         }
     }
 }
@@ -872,9 +919,19 @@ mod tests {
             parse_choice("a:12:ack"),
             ChoiceData::Alert {
                 id: 12,
-                to: AlertStatus::Acknowledged
+                to: AlertStatus::Acknowledged,
+                seen: None
             }
         );
+        assert_eq!(
+            parse_choice("a:12:done:open"),
+            ChoiceData::Alert {
+                id: 12,
+                to: AlertStatus::Resolved,
+                seen: Some(AlertStatus::Open)
+            }
+        );
+        assert_eq!(parse_choice("a:12:done:later"), ChoiceData::Forged);
         assert_eq!(parse_choice("a:12:open"), ChoiceData::Forged);
         assert_eq!(parse_choice("d:7:"), ChoiceData::Forged);
         assert_eq!(parse_choice(""), ChoiceData::Forged);

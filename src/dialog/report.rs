@@ -201,6 +201,26 @@ fn cancel_row(lang: Lang) -> Vec<(String, String)> {
     vec![(tr!(lang, "button-save-later"), "cancel".into())]
 }
 
+/// How many of the five parts a draft answers.
+fn answered_parts(draft: &ReportDraft) -> usize {
+    Section::ALL
+        .iter()
+        .filter(|s| draft.section(**s).is_some())
+        .count()
+        + usize::from(draft.incidents_answered)
+        + usize::from(draft.proposals_answered)
+}
+
+/// How many of the five parts her draft of `unit_id` for `period` answers (what "start over"
+/// would wipe).
+pub(crate) async fn draft_answered(
+    ctx: &mut Ctx<'_>,
+    unit_id: i64,
+    period: Period,
+) -> Result<usize, DialogError> {
+    Ok(answered_parts(&draft_of(ctx, unit_id, period).await?))
+}
+
 pub(crate) async fn prompt(
     ctx: &mut Ctx<'_>,
     unit_id: i64,
@@ -238,12 +258,7 @@ pub(crate) async fn prompt(
                     p.row(vec![(tr!(lang, "button-close"), "cancel".into())])
                 }
                 None => {
-                    let answered = Section::ALL
-                        .iter()
-                        .filter(|s| draft.section(**s).is_some())
-                        .count()
-                        + usize::from(draft.incidents_answered)
-                        + usize::from(draft.proposals_answered);
+                    let answered = answered_parts(&draft);
                     Prompt::new(tr!(lang, "report-draft-found", answered = answered as i64))
                         .row(vec![(tr!(lang, "button-continue"), "continue".into())])
                         .row(vec![(tr!(lang, "button-start-over"), "restart".into())])
@@ -323,8 +338,15 @@ pub(crate) async fn prompt(
                     "report-incident-list",
                     count = draft.incidents.len() as i64
                 );
+                // "Vụ 1: …", never "1. …": on Zalo the choices below are numbered too.
                 for (i, inc) in draft.incidents.iter().enumerate() {
-                    text.push_str(&format!("\n{}. {}", i + 1, incident_line(lang, inc)));
+                    text.push('\n');
+                    text.push_str(&tr!(
+                        lang,
+                        "report-incident-item",
+                        n = (i + 1) as i64,
+                        line = incident_line(lang, inc)
+                    ));
                 }
                 let mut p = Prompt::new(text);
                 if draft.incidents.len() < MAX_INCIDENTS {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
-use super::{Ctx, DialogError, Next, Prompt, flows, linking, members, report};
+use super::{Ctx, DialogError, Next, Prompt, confirm, flows, linking, members, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
 use crate::storage::links::Account;
@@ -68,6 +68,12 @@ pub enum DialogState {
     /// Confirming that `account` is to be unlinked from her.
     LinkUnlink {
         account: Account,
+    },
+    /// Confirming a decision she typed (see `confirm`): `data` is the choice it picked, done
+    /// on "yes" in `resume`, where she goes back to either way.
+    Confirm {
+        data: String,
+        resume: Box<DialogState>,
     },
 }
 
@@ -184,6 +190,7 @@ pub(crate) async fn prompt(
         }
         DialogState::Link { accounts, enter } => Some(linking::prompt(ctx, accounts, *enter)),
         DialogState::LinkUnlink { account } => Some(linking::unlink_prompt(ctx, account)),
+        DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
     })
 }
 
@@ -221,6 +228,9 @@ pub(crate) async fn on_choice(
         }
         DialogState::Link { accounts, .. } => linking::choice(ctx, accounts, token),
         DialogState::LinkUnlink { account } => linking::unlink_choice(ctx, account, token).await,
+        DialogState::Confirm { data, resume } => {
+            Box::pin(confirm::choice(ctx, data, resume, token)).await
+        }
     }
 }
 
@@ -290,6 +300,15 @@ mod tests {
                     platform: "telegram".into(),
                     platform_user_id: "602".into(),
                 },
+            },
+            DialogState::Confirm {
+                data: "d:4:restart".into(),
+                resume: Box::new(DialogState::Report {
+                    unit_id: 7,
+                    period: "2026-11".parse().unwrap(),
+                    step: ReportStep::Start,
+                    from_summary: false,
+                }),
             },
         ];
         for s in states {

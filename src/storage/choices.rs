@@ -1,5 +1,7 @@
 //! The last list of choices a text-only chat was shown (written by the courier when it sends
-//! one), so that a typed number, letter or the option's words pick from it.
+//! one), so that a typed number, letter or the option's words pick from it, and when it was
+//! shown (a list too old to answer is refused kindly). Notices that reach a chat in the middle
+//! of a dialog carry no list (see `delivery`), so they never replace it.
 
 use super::sql::{self, Conn};
 use super::{Result, StorageError};
@@ -36,25 +38,29 @@ pub async fn remember(
     Ok(())
 }
 
+/// The list the chat was shown last, and when (Unix seconds).
 pub async fn last_shown(
     conn: &mut Conn,
     platform: &str,
     chat_id: &str,
-) -> Result<Option<ShownChoices>> {
-    let row: Option<(String, i64)> = sql::query_as(
-        "SELECT choices, lettered FROM chat_choices WHERE platform = $1 AND chat_id = $2",
+) -> Result<Option<(ShownChoices, i64)>> {
+    let row: Option<(String, i64, i64)> = sql::query_as(
+        "SELECT choices, lettered, shown_at FROM chat_choices WHERE platform = $1 AND chat_id = $2",
     )
     .bind(platform)
     .bind(chat_id)
     .fetch_optional(conn)
     .await?;
-    row.map(|(json, lettered)| {
+    row.map(|(json, lettered, shown_at)| {
         let items =
             serde_json::from_str(&json).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        Ok(ShownChoices {
-            items,
-            lettered: lettered != 0,
-        })
+        Ok((
+            ShownChoices {
+                items,
+                lettered: lettered != 0,
+            },
+            shown_at,
+        ))
     })
     .transpose()
 }

@@ -803,6 +803,47 @@ pub async fn decide_join_request(
     Ok(done.rows_affected() == 1)
 }
 
+/// A pending join request as the list of requests names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingJoin {
+    pub id: i64,
+    pub name: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+}
+
+/// Pending join requests for `unit` (`within`: or any unit below it), oldest first, at most
+/// `limit`.
+pub async fn pending_join_requests(
+    conn: &mut Conn,
+    unit: &Unit,
+    within: bool,
+    limit: i64,
+) -> Result<Vec<PendingJoin>> {
+    let rows: Vec<(i64, String, i64, String)> = sql::query_as(
+        "SELECT j.id, u.display_name, un.id, un.name
+         FROM join_requests j JOIN users u ON u.id = j.user_id JOIN units un ON un.id = j.unit_id
+         WHERE j.status = 'pending' AND un.path >= $1 AND un.path < $2 AND (un.id = $3 OR $4 = 1)
+         ORDER BY j.id LIMIT $5",
+    )
+    .bind(&unit.path)
+    .bind(super::path_range_end(&unit.path))
+    .bind(unit.id)
+    .bind(i64::from(within))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, unit_id, unit_name)| PendingJoin {
+            id,
+            name,
+            unit_id,
+            unit_name,
+        })
+        .collect())
+}
+
 // ---- update ledger and dialog state ----------------------------------------------------------
 
 /// Records that an update is being handled; `false` when it was handled before. Called inside

@@ -6,6 +6,7 @@ mod direct;
 mod helpers;
 
 mod access;
+mod answers;
 mod authorization;
 mod calendar;
 mod channel;
@@ -23,6 +24,7 @@ mod report;
 mod retention;
 mod safety;
 mod storage;
+mod typed_matrix;
 mod urgent;
 mod views;
 mod zalo;

@@ -173,7 +173,10 @@ async fn a_reminder_reaches_a_zalo_branch_head_and_an_alert_is_acknowledged_by_n
     let t = zalo_text(&alert[0]).to_owned();
     assert!(t.starts_with("🚨 KHẨN"), "{t}");
     let ack = numbered(&alert[0], "👀 Đã nhận").expect("alert statuses are numbered");
-    hoa.send(&ack.to_string()).await.unwrap();
+    // Typed, it is confirmed first (issue 17).
+    let r = hoa.send(&ack.to_string()).await.unwrap();
+    assert!(zalo_texts(&r).contains("“Đã nhận”?"), "{}", zalo_texts(&r));
+    hoa.send("1").await.unwrap();
     let (status,): (String,) = sqlx::query_as("SELECT status FROM urgent_reports")
         .fetch_one(app.store.pool())
         .await

@@ -27,7 +27,8 @@ impl ZaloSender {
     }
 }
 
-/// The text as Zalo shows it: the message, then its choices one per line.
+/// The text as Zalo shows it: the message, then its choices one per line, then how to answer
+/// them.
 pub fn render(message: &Outbound) -> String {
     let mut text = message.text.clone();
     let choices: Vec<_> = message.choices.iter().flatten().collect();
@@ -38,6 +39,10 @@ pub fn render(message: &Outbound) -> String {
             text.push_str(&marker(i, message.lettered));
             text.push(' ');
             text.push_str(&choice.label);
+        }
+        if let Some(hint) = &message.hint {
+            text.push('\n');
+            text.push_str(hint);
         }
     }
     text
@@ -149,6 +154,9 @@ mod tests {
         );
         m.lettered = true;
         assert!(render(&m).ends_with("\na) Ổn định\nb) Khó khăn\nc) ✖ Hủy"));
+        // The hint on how to answer comes last, under the list.
+        m.hint = Some("(Chị gõ a, b… để chọn)".into());
+        assert!(render(&m).ends_with("\nc) ✖ Hủy\n(Chị gõ a, b… để chọn)"));
         assert_eq!(render(&Outbound::text("c", "Đã lưu.")), "Đã lưu.");
     }
 }
