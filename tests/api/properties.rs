@@ -576,8 +576,19 @@ impl World {
 
     async fn event(&mut self, who: usize, input: Input) -> Result<(), TestCaseError> {
         let (id, name, _) = PEOPLE[who];
+        let blocked = input == Input::Blocked;
         let inbound = self.desk.inbound(id, name, input);
         let step = self.handle(who, &inbound).await?;
+        // She is answered: a message to her chat, or a notice on the button she tapped. (A
+        // person who blocked the bot is not.)
+        let answered =
+            step.handled.notice.is_some() || step.sent.iter().any(|s| s.chat_id == id.to_string());
+        if !blocked && !answered {
+            return Err(fail(format!(
+                "{name} got no answer to {:?}: {step:?}",
+                inbound.input
+            )));
+        }
         self.last[who] = Some(inbound);
         self.observe(&step).await
     }
@@ -751,20 +762,12 @@ impl World {
 
     /// Her typed text reaches only herself and the heads and officers at or above her unit.
     fn check_canaries(&self, to: usize, m: &Outbound) -> Result<(), TestCaseError> {
-        let csv = m
-            .attachment
-            .as_ref()
-            .map(|a| match &a.data {
-                FileData::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-                // Kept on disk while the recorded message holds it.
-                FileData::Temp(path) => String::from_utf8_lossy(
-                    &std::fs::read(&**path).expect("the made file is still there"),
-                )
-                .into_owned(),
-            })
-            .unwrap_or_default();
+        let file = match &m.attachment {
+            Some(a) => file_text(a)?,
+            None => String::new(),
+        };
         for c in &self.canaries {
-            if !m.text.contains(&c.mark) && !csv.contains(&c.mark) {
+            if !m.text.contains(&c.mark) && !file.contains(&c.mark) {
                 continue;
             }
             let may = to == c.author
@@ -910,6 +913,36 @@ impl World {
     }
 }
 
+/// What a file says: an XLSX export unzipped and every cell of every sheet read (its
+/// text is compressed, so a mark in it cannot be seen in its bytes), any other file as text.
+fn file_text(a: &chihoi::message::Attachment) -> Result<String, TestCaseError> {
+    let bytes = match &a.data {
+        FileData::Bytes(bytes) => bytes.clone(),
+        // Kept on disk while the recorded message holds it.
+        FileData::Temp(path) => std::fs::read(&**path).expect("the made file is still there"),
+    };
+    if !a.file_name.ends_with(".xlsx") {
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    use calamine::{Reader, Xlsx};
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| fail(format!("{} does not open: {e}", a.file_name)))?;
+    let mut cells = String::new();
+    for sheet in book.sheet_names() {
+        let range = book
+            .worksheet_range(&sheet)
+            .map_err(|e| fail(format!("sheet {sheet} of {} unreadable: {e}", a.file_name)))?;
+        for row in range.rows() {
+            for cell in row {
+                cells.push_str(&cell.to_string());
+                cells.push('\t');
+            }
+            cells.push('\n');
+        }
+    }
+    Ok(cells)
+}
+
 fn check_text(text: &str, max: usize) -> Result<(), TestCaseError> {
     prop_assert!(!text.trim().is_empty(), "empty text stored");
     prop_assert_eq!(text.trim(), text, "untrimmed text stored");
@@ -962,6 +995,7 @@ fn run_properties(backend: Backend, cases: u32) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(FIXED_SEED);
+    eprintln!("property test on {backend:?}: {cases} sequences from seed {seed}");
     let config = Config {
         cases,
         max_shrink_iters: 200,
