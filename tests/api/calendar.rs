@@ -215,6 +215,9 @@ async fn many_branch_heads(app: &TestApp, n: i64) {
         .execute(app.store.pool())
         .await
         .unwrap();
+        // Each wrote to the bot once (a bot cannot start a conversation).
+        app.api
+            .know(&chihoi_fakes::telegram::TestUser::new(70_000 + i, "Chị"));
     }
 }
 

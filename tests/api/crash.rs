@@ -212,6 +212,9 @@ async fn a_bot_killed_mid_wave_loses_no_message(backend: Backend) {
     );
     api.set_rate_limits(Some(RateLimits::default()));
     let chats: Vec<i64> = (0..WAVE as i64).map(|i| 700_000 + i).collect();
+    for chat in &chats {
+        api.know(&TestUser::new(*chat, "Chị"));
+    }
     let mut conn = store.acquire().await.unwrap();
     for chat in &chats {
         let body = chihoi::dialog::Outbound::text(chat.to_string(), format!("Nhắc {chat}"));
@@ -305,7 +308,7 @@ async fn a_bot_killed_mid_wave_loses_no_message(backend: Backend) {
 const DRAIN: usize = 40;
 
 /// Durable before it is sent: while a wave of reminders drains, Telegram pauses the bot (a 429
-/// for a minute) with half of them sent; she writes meanwhile and her update is committed and
+/// for 8 s) with half of them sent; she writes meanwhile and her update is committed and
 /// acknowledged, but its reply cannot go. The bot is killed with SIGKILL and started again:
 /// the reply and every reminder arrive, each exactly once (nothing was being sent at the kill).
 async fn a_bot_killed_mid_drain_sends_every_reminder_and_reply_once(backend: Backend) {
@@ -320,6 +323,9 @@ async fn a_bot_killed_mid_drain_sends_every_reminder_and_reply_once(backend: Bac
     );
     api.set_rate_limits(Some(RateLimits::default()));
     let chats: Vec<i64> = (0..DRAIN as i64).map(|i| 710_000 + i).collect();
+    for chat in &chats {
+        api.know(&TestUser::new(*chat, "Chị"));
+    }
     let mut conn = store.acquire().await.unwrap();
     for chat in &chats {
         let body = chihoi::dialog::Outbound::text(chat.to_string(), format!("Nhắc {chat}"));
@@ -343,9 +349,10 @@ async fn a_bot_killed_mid_drain_sends_every_reminder_and_reply_once(backend: Bac
             .unwrap();
     }
     drop(conn);
-    // Half-way through, Telegram asks the bot to wait a minute.
+    // Half-way through, Telegram asks the bot to wait 8 s: longer than the test needs to reach
+    // the kill (the restarted run then waits out what is left of it).
     let halfway = chats[DRAIN / 2];
-    api.fail_chat(halfway, Some(Failure::TooManyRequests { retry_after: 60 }));
+    api.fail_chat(halfway, Some(Failure::TooManyRequests { retry_after: 8 }));
     let dir = tempfile::tempdir().unwrap();
     let mut bot = BotProcess::start(&api, &db, dir.path(), 1);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

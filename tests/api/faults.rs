@@ -8,6 +8,7 @@ use chihoi::config::Secret;
 use chihoi::dialog::Engine;
 use chihoi::domain::role::Role;
 use chihoi::storage::outbox::{self, Kind, NewMessage};
+use chihoi_fakes::telegram::TestUser;
 use chihoi_fakes::zalo::{FakeZalo, FakeZaloOptions, ZaloUser};
 use sqlx::Connection;
 use teloxide::payloads::SetWebhookSetters;
@@ -204,6 +205,10 @@ async fn queue(
     out: &chihoi::message::Outbound,
     lease: Option<(&str, i64)>,
 ) -> i64 {
+    // She wrote to the bot once (a bot cannot start a conversation).
+    if let Ok(chat) = out.chat_id.parse() {
+        app.api.know(&TestUser::new(chat, "Chị"));
+    }
     let mut conn = app.store.acquire().await.unwrap();
     outbox::enqueue(
         &mut conn,

@@ -100,7 +100,7 @@ const PATHS: [&str; 26] = [
     "rm",
     "save",
     "done",
-    "f:csv",
+    "f:csv|f:xlsx",
     "restart",
     "j:",
     "a:",
@@ -767,6 +767,9 @@ impl World {
             None => String::new(),
         };
         for c in &self.canaries {
+            if file.contains(&c.mark) {
+                MARKS_IN_FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             if !m.text.contains(&c.mark) && !file.contains(&c.mark) {
                 continue;
             }
@@ -913,18 +916,30 @@ impl World {
     }
 }
 
+/// Files whose text [`file_text`] read (for the summary a run prints).
+static FILES_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static CSVS_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static XLSXS_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Marks of typed text found inside files.
+static MARKS_IN_FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// What a file says: an XLSX export unzipped and every cell of every sheet read (its
 /// text is compressed, so a mark in it cannot be seen in its bytes), any other file as text.
 fn file_text(a: &chihoi::message::Attachment) -> Result<String, TestCaseError> {
+    FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let bytes = match &a.data {
         FileData::Bytes(bytes) => bytes.clone(),
         // Kept on disk while the recorded message holds it.
         FileData::Temp(path) => std::fs::read(&**path).expect("the made file is still there"),
     };
     if !a.file_name.ends_with(".xlsx") {
+        if a.file_name.ends_with(".csv") {
+            CSVS_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         return Ok(String::from_utf8_lossy(&bytes).into_owned());
     }
     use calamine::{Reader, Xlsx};
+    XLSXS_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut book = Xlsx::new(std::io::Cursor::new(bytes))
         .map_err(|e| fail(format!("{} does not open: {e}", a.file_name)))?;
     let mut cells = String::new();
@@ -1023,6 +1038,14 @@ fn run_properties(backend: Backend, cases: u32) {
             outcome
         })
     });
+    use std::sync::atomic::Ordering::Relaxed;
+    eprintln!(
+        "property test on {backend:?}: {} files read ({} CSV, {} XLSX), {} marks of typed text found in them",
+        FILES_READ.load(Relaxed),
+        CSVS_READ.load(Relaxed),
+        XLSXS_READ.load(Relaxed),
+        MARKS_IN_FILES.load(Relaxed)
+    );
     if let Err(e) = result {
         panic!("{e}");
     }
