@@ -335,6 +335,17 @@ impl World {
             roles: Vec::new(),
         };
         world.roles = world.load_roles().await;
+        // Typed text already stored before the events begin, so that every view and export
+        // made during them has someone's words to leak: Mai's signed opinion in her branch.
+        let (mai, name, _) = PEOPLE[2];
+        world.desk.command(mai, "ykien", "").await;
+        let opinion = world.mark(2, "Chợ thiếu chỗ để xe");
+        world.desk.text(mai, &opinion).await;
+        let signed = world.desk.tap(mai, "d:3:named").await;
+        assert!(
+            signed.text_to(mai).contains("Đã gửi ý kiến"),
+            "{name}: {signed:?}"
+        );
         world
     }
 
