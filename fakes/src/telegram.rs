@@ -22,9 +22,13 @@
 //! [`LocalBotApi::push_blocked`]).
 //!
 //! Like Telegram it rejects what Telegram rejects where bots commonly go wrong: text over 4096
-//! characters, captions over 1024, `callback_data` over 64 bytes, malformed HTML/MarkdownV2
-//! (`can't parse entities: …`), edits that change nothing (`message is not modified`), sends to
-//! a user who blocked the bot (403), unknown callback query ids. It does not model groups beyond
+//! characters, captions over 1024, `callback_data` over 64 bytes, inline keyboards of more than
+//! 100 buttons or more than 8 in a row, malformed HTML/MarkdownV2 (`can't parse entities: …`),
+//! edits that change nothing (`message is not modified`), sends to a user who blocked the bot
+//! (403) or who never wrote to it (403, as a bot cannot start a conversation; see
+//! [`LocalBotApi::know`]), callback queries answered with more than 200 characters, twice, after
+//! 15 s, or unknown. With limits on, every `send*` counts against them; edits and callback
+//! answers do not (Telegram publishes no limits for them). It does not model groups beyond
 //! chat ids and titles, inline mode, payments, media groups or `allowed_updates` filtering.
 //! Webhook responses that carry a method call are ignored.
 
@@ -57,6 +61,14 @@ const MAX_TEXT_LEN: usize = 4096;
 const MAX_CAPTION_LEN: usize = 1024;
 /// Longest `callback_data`, in bytes.
 const MAX_CALLBACK_DATA: usize = 64;
+/// Most buttons in one inline keyboard, and in one of its rows.
+const MAX_BUTTONS: usize = 100;
+const MAX_BUTTONS_PER_ROW: usize = 8;
+/// Longest `answerCallbackQuery` text, in characters.
+const MAX_CALLBACK_ANSWER: usize = 200;
+/// How long a callback query may wait for its answer. Telegram does not publish it; bots report
+/// "query is too old" for answers some 10–20 s late, so the fake takes the short end.
+const CALLBACK_QUERY_TTL: Duration = Duration::from_secs(15);
 /// First wait before retrying a failed webhook delivery; doubles up to [`WEBHOOK_MAX_BACKOFF`].
 const WEBHOOK_MIN_BACKOFF: Duration = Duration::from_millis(50);
 /// Longest wait between webhook delivery attempts.
@@ -561,7 +573,7 @@ impl LocalBotApi {
             });
         st.next_callback += 1;
         let query_id = format!("{}{:06}", from.id.unsigned_abs(), st.next_callback);
-        st.callback_ids.insert(query_id.clone());
+        st.callback_ids.insert(query_id.clone(), Instant::now());
         let update = json!({
             "callback_query": {
                 "id": query_id,
@@ -964,11 +976,18 @@ impl LocalBotApi {
         self.shared.lock().rate_limits = limits;
     }
 
-    /// When on, sending to a chat the server has never seen (no update from it was pushed)
-    /// fails like Telegram: 403 `Forbidden: bot can't initiate conversation with a user` for a
-    /// user, 400 `Bad Request: chat not found` for a group. Off by default.
+    /// When on, sending to a chat the server has never seen (no update from it was pushed,
+    /// nor [`Self::know`] called for it) fails like Telegram, as a bot cannot start a
+    /// conversation: 403 `Forbidden: bot can't initiate conversation with a user` for a user,
+    /// 400 `Bad Request: chat not found` for a group. On by default.
     pub fn set_strict_chats(&self, strict: bool) {
         self.shared.lock().strict_chats = strict;
+    }
+
+    /// The user has written to the bot before (before this server started, say): the bot may
+    /// send to her private chat.
+    pub fn know(&self, user: &TestUser) {
+        self.shared.lock().see_user(user);
     }
 
     /// Registers a file under `file_id` so `getFile`, downloads and sends by that id find it.
@@ -1236,7 +1255,17 @@ impl Shared {
                 let id = p
                     .str("callback_query_id")?
                     .ok_or_else(|| ApiErr::bad_request("callback_query_id is empty"))?;
-                if st.callback_ids.contains(&id) {
+                if p.str("text")?
+                    .is_some_and(|t| t.chars().count() > MAX_CALLBACK_ANSWER)
+                {
+                    return Err(ApiErr::bad_request("MESSAGE_TOO_LONG"));
+                }
+                // Answered once, and only while the query is fresh.
+                if st
+                    .callback_ids
+                    .remove(&id)
+                    .is_some_and(|at| at.elapsed() <= CALLBACK_QUERY_TTL)
+                {
                     Ok(json!(true))
                 } else {
                     Err(ApiErr::bad_request(
@@ -1526,7 +1555,8 @@ struct ServerState {
     chats: HashMap<i64, Value>,
     blocked: HashSet<i64>,
     strict_chats: bool,
-    callback_ids: HashSet<String>,
+    /// Callback queries not answered yet, and when each was pushed.
+    callback_ids: HashMap<String, Instant>,
     /// Recent calls, oldest first, at most [`MAX_RECORDED_CALLS`].
     calls: VecDeque<(String, Value)>,
     failures: HashMap<String, VecDeque<Failure>>,
@@ -1568,8 +1598,8 @@ impl ServerState {
             user_messages: HashSet::new(),
             chats: HashMap::new(),
             blocked: HashSet::new(),
-            strict_chats: false,
-            callback_ids: HashSet::new(),
+            strict_chats: true,
+            callback_ids: HashMap::new(),
             calls: VecDeque::new(),
             failures: HashMap::new(),
             failing_chats: HashMap::new(),
@@ -1612,7 +1642,7 @@ impl ServerState {
             self.remember_chat(chat);
         }
         if let Some(id) = update.pointer("/callback_query/id").and_then(Value::as_str) {
-            self.callback_ids.insert(id.to_owned());
+            self.callback_ids.insert(id.to_owned(), Instant::now());
         }
     }
 
@@ -2575,6 +2605,16 @@ impl Markup {
                     markup.buttons.push(buttons);
                 }
             }
+            if markup.buttons.iter().map(Vec::len).sum::<usize>() > MAX_BUTTONS {
+                return Err(ApiErr::bad_request("REPLY_MARKUP_TOO_LONG"));
+            }
+            if markup
+                .buttons
+                .iter()
+                .any(|row| row.len() > MAX_BUTTONS_PER_ROW)
+            {
+                return Err(ApiErr::bad_request("BUTTON_ROWS_TOO_WIDE"));
+            }
             if !markup.buttons.is_empty() {
                 markup.inline = Some(json!({ "inline_keyboard": rows }));
             }
@@ -3391,10 +3431,75 @@ mod tests {
 
     const WAIT: Duration = Duration::from_secs(2);
 
+    /// A server for tests of everything but who may be written to: any chat may be.
     async fn server() -> LocalBotApi {
-        LocalBotApi::start(LocalBotApiOptions::default())
+        let api = LocalBotApi::start(LocalBotApiOptions::default())
             .await
-            .expect("local Bot API starts")
+            .expect("local Bot API starts");
+        api.set_strict_chats(false);
+        api
+    }
+
+    #[tokio::test]
+    async fn refuses_what_telegram_refuses_strangers_keyboards_and_late_answers() {
+        let api = LocalBotApi::start(LocalBotApiOptions::default())
+            .await
+            .unwrap();
+        let bot = api.bot();
+        // A bot cannot start a conversation: not with someone who never wrote to it.
+        let err = bot.send_message(ChatId(77), "Chào").await.unwrap_err();
+        assert!(
+            err.to_string().contains("can't initiate conversation"),
+            "{err}"
+        );
+        api.know(&TestUser::new(77, "Mai"));
+        bot.send_message(ChatId(77), "Chào").await.unwrap();
+        // 100 buttons at most, 8 in a row.
+        let button = |i: usize| InlineKeyboardButton::callback(format!("{i}"), format!("{i}"));
+        let rows = |per_row: usize, n: usize| {
+            InlineKeyboardMarkup::new(
+                (0..n)
+                    .collect::<Vec<_>>()
+                    .chunks(per_row)
+                    .map(|c| c.iter().map(|&i| button(i)).collect::<Vec<_>>()),
+            )
+        };
+        for (markup, error) in [
+            (rows(8, 101), "REPLY_MARKUP_TOO_LONG"),
+            (rows(9, 9), "BUTTON_ROWS_TOO_WIDE"),
+        ] {
+            let err = bot
+                .send_message(ChatId(77), "Chọn")
+                .reply_markup(markup)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains(error), "{err}");
+        }
+        bot.send_message(ChatId(77), "Chọn")
+            .reply_markup(rows(8, 100))
+            .await
+            .unwrap();
+        // A callback query is answered once, with 200 characters at most.
+        let mai = TestUser::new(77, "Mai");
+        api.push_callback(&mai, 1, "x");
+        let Some(UpdateKind::CallbackQuery(q)) =
+            api.pending_updates().last().map(|u| update(u).kind)
+        else {
+            panic!("callback")
+        };
+        let long = "ạ".repeat(201);
+        assert!(
+            bot.answer_callback_query(q.id.clone())
+                .text(long)
+                .await
+                .is_err()
+        );
+        bot.answer_callback_query(q.id.clone())
+            .text("ạ".repeat(200))
+            .await
+            .unwrap();
+        let again = bot.answer_callback_query(q.id).await.unwrap_err();
+        assert!(again.to_string().contains("query is too old"), "{again}");
     }
 
     fn lan() -> TestUser {

@@ -34,7 +34,7 @@ export-ready = 📥 { $range } — { $unit }: { $rows ->
         [one] 1 monthly report.
        *[other] { $rows } monthly reports.
     }
-export-too-big = { $range } — { $unit }: the file is { $size } MB, over the { $limit } MB that can be sent in a message, so the bot cannot send it.
+export-too-big = { $range } — { $unit }: the file is { $size }, over the { $limit } that can be sent in a message, so the bot cannot send it.
     Please try one month, or ask the bot's administrator to export it for you.
 
 digest-title = 📬 Newsletter for { $period } — { $unit }

@@ -33,7 +33,7 @@ export-ready = 📥 { $range } — { $unit }: { $rows ->
         [0] chưa có báo cáo tháng nào.
        *[other] { $rows } báo cáo tháng.
     }
-export-too-big = { $range } — { $unit }: tệp báo cáo nặng { $size } MB, quá giới hạn { $limit } MB gửi qua tin nhắn nên bot không gửi được.
+export-too-big = { $range } — { $unit }: tệp báo cáo nặng { $size }, quá giới hạn { $limit } gửi qua tin nhắn nên bot không gửi được.
     Chị thử xuất một tháng, hoặc nhờ người quản trị bot xuất giúp.
 
 digest-title = 📬 Bản tin tháng { $period } — { $unit }

@@ -1256,7 +1256,15 @@ impl Courier {
             // could send) is ours now, not in two minutes.
             match self.release_others().await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(rows = n, "took over the outbox rows of an earlier run"),
+                Ok(n) => {
+                    tracing::info!(rows = n, "took over the outbox rows of an earlier run");
+                    // That run was killed while sending: what it sent in its last second still
+                    // counts against the platform's limits, so wait that second out first.
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "could not take over earlier leases"),
             }
         }

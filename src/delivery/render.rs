@@ -481,7 +481,11 @@ async fn make(
                 .map_err(|e| StorageError::Corrupt(format!("export: {e}")))?
                 .len();
             if size > max_upload_bytes as u64 {
-                let mb = |n: u64| format!("{:.0}", n as f64 / 1e6);
+                // Whole megabytes, or kilobytes under one (a limit set low reads "2 KB", not "0 MB").
+                let mb = |n: u64| match n {
+                    0..1_000_000 => format!("{} KB", n.div_ceil(1000)),
+                    _ => format!("{:.0} MB", n as f64 / 1e6),
+                };
                 return Ok(Some(Outbound {
                     chat_id: row.chat_id.clone(),
                     text: tr!(

@@ -587,7 +587,7 @@ async fn route(
                 }
                 state::on_choice(ctx, state, token).await
             }
-            ChoiceData::Step { .. } => {
+            ChoiceData::Step { version: v, .. } if v <= version => {
                 // An older step's button, or a second tap on one already acted upon.
                 ctx.notice = Some(tr!(ctx.lang, "error-stale-button"));
                 if *state == DialogState::Idle {
@@ -596,14 +596,12 @@ async fn route(
                     Ok(Next::Stay)
                 }
             }
-            ChoiceData::Forged => {
+            ChoiceData::Step { .. } | ChoiceData::Forged => {
+                // Data no button of hers ever carried (a step not reached yet, or made up): a
+                // notice on the tap, and nothing sent, so that forging costs the bot no message.
                 tracing::warn!(user = ctx.user.id, "unrecognised choice data");
                 ctx.notice = Some(tr!(ctx.lang, "error-bad-button"));
-                Ok(if *state == DialogState::Idle {
-                    Next::Quiet
-                } else {
-                    Next::Stay
-                })
+                Ok(Next::Quiet)
             }
         },
         Input::Text(text) => {

@@ -281,26 +281,71 @@ fn head(id: &str) -> String {
     panic!("no message {id} in locales/vi")
 }
 
-/// What a refused action must not change: everything anyone acts on, and every role.
-async fn fingerprint(desk: &Desk) -> Vec<i64> {
+/// What a refused action must not change: everything anyone acts on, and every role, row by
+/// row and column by column (a refused step that rewrote a row would change no count).
+async fn fingerprint(desk: &Desk) -> Vec<String> {
     let mut f = Vec::new();
-    for sql in [
-        "SELECT COUNT(*) FROM reports",
-        "SELECT COUNT(*) FROM report_drafts",
-        "SELECT COUNT(*) FROM opinions",
-        "SELECT COUNT(*) FROM activities",
-        "SELECT COUNT(*) FROM urgent_reports WHERE status <> 'open'",
-        "SELECT COUNT(*) FROM alert_events",
-        "SELECT COUNT(*) FROM join_requests WHERE status <> 'pending'",
-        "SELECT COUNT(*) FROM users WHERE role IS NOT NULL",
-        "SELECT COUNT(*) FROM outbox WHERE kind IN ('made', 'reminder', 'notice')",
+    for (table, columns, filter) in [
+        (
+            "reports",
+            "id, unit_id, period, author_id, labour_level, labour_note, living_level, living_note, \
+             thoughts_level, thoughts_note, proposals, submitted_at, updated_at, revision",
+            "",
+        ),
+        (
+            "report_drafts",
+            "unit_id, period, body, updated_by, updated_at",
+            "",
+        ),
+        (
+            "opinions",
+            "id, unit_id, author_id, anonymous, body, period",
+            "",
+        ),
+        (
+            "activities",
+            "id, unit_id, type_code, happened_on, amount, description, author_id",
+            "",
+        ),
+        (
+            "urgent_reports",
+            "id, unit_id, status, level, handled_by, description",
+            "WHERE status <> 'open'",
+        ),
+        ("alert_events", "id, alert_id, status, level, by_user", ""),
+        (
+            "join_requests",
+            "id, user_id, unit_id, status, decided_by",
+            "WHERE status <> 'pending'",
+        ),
+        ("users", "id, unit_id, role", "WHERE role IS NOT NULL"),
+        (
+            "outbox",
+            "id, kind, chat_id, user_id, unit_id, period",
+            "WHERE kind IN ('made', 'reminder', 'notice')",
+        ),
     ] {
-        f.push(desk.count(sql).await);
+        let row = columns
+            .split(", ")
+            .map(|c| format!("COALESCE(CAST({c} AS TEXT), '-')"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let sql = format!("SELECT {row} FROM {table} {filter} ORDER BY 1");
+        let rows: Vec<(String,)> = sqlx::query_as(&sql)
+            .fetch_all(desk.store.pool())
+            .await
+            .expect(&sql);
+        f.push(format!(
+            "{table}: {}",
+            rows.into_iter()
+                .map(|(r,)| r)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
     }
     f
 }
 
-/// She taps the choice of her latest keyboard whose data ends with `:token`.
 async fn tap_token(desk: &Desk, who: i64, step: &Step, token: &str) -> Step {
     let data = step
         .keyboard_of(who)

@@ -215,10 +215,13 @@ async fn many_branch_heads(app: &TestApp, n: i64) {
         .execute(app.store.pool())
         .await
         .unwrap();
+        // Each wrote to the bot once (a bot cannot start a conversation).
+        app.api
+            .know(&chihoi_fakes::telegram::TestUser::new(70_000 + i, "Chị"));
     }
 }
 
-async fn a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing(backend: Backend) {
+async fn rows_a_crashed_instance_claimed_go_out_once_its_lease_ends(backend: Backend) {
     let app = TestApp::spawn_with(backend, false).await;
     many_branch_heads(&app, 40).await;
     app.set_now(hanoi(11, 20, 8, 0));
@@ -471,7 +474,7 @@ both_backends!(
     the_update_ledger_forgets_after_two_days,
     remind_all_is_refused_for_a_month_to_come,
     a_simulated_month_chases_only_the_units_that_have_not_reported,
-    a_restart_in_the_middle_of_a_drain_loses_and_duplicates_nothing,
+    rows_a_crashed_instance_claimed_go_out_once_its_lease_ends,
     a_blocked_recipient_is_dropped_and_her_head_told_once,
     a_message_that_keeps_failing_is_dead_lettered,
 );

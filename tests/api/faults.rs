@@ -3,9 +3,17 @@
 
 use std::time::Duration;
 
+use chihoi::channel::zalo::{Zalo, ZaloOptions};
+use chihoi::config::Secret;
+use chihoi::dialog::Engine;
 use chihoi::domain::role::Role;
 use chihoi::storage::outbox::{self, Kind, NewMessage};
+use chihoi_fakes::telegram::TestUser;
+use chihoi_fakes::zalo::{FakeZalo, FakeZaloOptions, ZaloUser};
 use sqlx::Connection;
+use teloxide::payloads::SetWebhookSetters;
+use teloxide::prelude::Requester;
+use tokio_util::sync::CancellationToken;
 
 use crate::both_backends;
 use crate::helpers::*;
@@ -123,31 +131,64 @@ async fn a_note_typed_while_the_database_fails_is_kept_and_handled_once_it_recov
 }
 
 /// An update that fails every time (here: a table the step needs is gone) is set aside after a
-/// few tries: she is asked to send it again, and the chats behind it are not held up.
+/// few tries: she is asked to send it again, and the chats behind it are not held up: someone
+/// else who writes while it is still being tried again is answered before it is set aside.
 async fn an_update_that_keeps_failing_is_set_aside_and_others_go_on(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut lan = app
         .joined(132, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
         .await;
     lan.send("/baocao").await.unwrap();
+    let step = lan.last_with_buttons().unwrap();
+    let stable = step
+        .button("Ổn định")
+        .unwrap()
+        .callback_data
+        .clone()
+        .unwrap();
     sqlx::query("DROP TABLE report_drafts")
         .execute(app.store.pool())
         .await
         .unwrap();
-    let r = lan.tap("Ổn định").await.unwrap();
+    let seen = lan.inbox().len();
+    app.api.push_callback(&lan.user, step.message_id, &stable);
+    // Her tap has failed once (she is told it will be handled) and is being tried again.
+    let told = app
+        .api
+        .wait_for_sent(lan.id(), seen + 1, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        text(&told[seen]).contains("không cần gửi lại"),
+        "{}",
+        text(&told[seen])
+    );
+    let mut mai = app.person(133, "Phạm Thị Mai");
+    let r = mai.send("/start").await.unwrap();
+    assert!(texts(&r).contains("trợ lý tự động (bot)"), "{}", texts(&r));
+    let answered_at = r[0].revision;
+
+    let r = lan
+        .wait_for("set aside", |m| text(m).contains("gửi lại sau ít phút"))
+        .await
+        .unwrap();
     let t = texts(&r);
     assert_eq!(t.matches("không cần gửi lại").count(), 1, "{t}");
+    let set_aside = r
+        .iter()
+        .find(|m| {
+            text(m)
+                .contains("bot chưa xử lý được tin nhắn vừa rồi. Chị vui lòng gửi lại sau ít phút.")
+        })
+        .unwrap_or_else(|| panic!("{t}"));
     assert!(
-        t.contains("bot chưa xử lý được tin nhắn vừa rồi. Chị vui lòng gửi lại sau ít phút."),
-        "{t}"
+        answered_at < set_aside.revision,
+        "Mai waited for Lan's failing update to be set aside"
     );
     assert!(
         app.api.pending_updates().is_empty(),
         "acknowledged once set aside"
     );
-    let mut mai = app.person(133, "Phạm Thị Mai");
-    let r = mai.send("/start").await.unwrap();
-    assert!(texts(&r).contains("trợ lý tự động (bot)"), "{}", texts(&r));
     app.shutdown().await;
 }
 
@@ -164,6 +205,10 @@ async fn queue(
     out: &chihoi::message::Outbound,
     lease: Option<(&str, i64)>,
 ) -> i64 {
+    // She wrote to the bot once (a bot cannot start a conversation).
+    if let Ok(chat) = out.chat_id.parse() {
+        app.api.know(&TestUser::new(chat, "Chị"));
+    }
     let mut conn = app.store.acquire().await.unwrap();
     outbox::enqueue(
         &mut conn,
@@ -259,7 +304,8 @@ async fn a_bad_outbox_row_is_dead_lettered_alone(backend: Backend) {
 }
 
 /// Replies an instance had leased when it was killed go out as soon as its heartbeat is
-/// missed, not when its two-minute lease ends; a live instance's leases are left alone.
+/// missed for 15 s, not when its two-minute lease ends; a live instance's leases are left
+/// alone, even one whose last beat is 14 s old.
 async fn leases_of_a_killed_instance_are_taken_over_within_seconds(backend: Backend) {
     let app = TestApp::spawn_with(backend, false).await;
     let now = app.now().timestamp();
@@ -278,11 +324,12 @@ async fn leases_of_a_killed_instance_are_taken_over_within_seconds(backend: Back
         Some(("instance-alive", lease_until)),
     )
     .await;
+    // Either side of the 15 s a heartbeat may be missed: one beat 16 s ago, one 14 s ago.
     let mut conn = app.store.acquire().await.unwrap();
-    outbox::heartbeat(&mut conn, "instance-killed", now - 60)
+    outbox::heartbeat(&mut conn, "instance-killed", now - 16)
         .await
         .unwrap();
-    outbox::heartbeat(&mut conn, "instance-alive", now - 2)
+    outbox::heartbeat(&mut conn, "instance-alive", now - 14)
         .await
         .unwrap();
     drop(conn);
@@ -391,7 +438,213 @@ async fn a_zalo_message_during_a_database_outage_is_handled_once_it_recovers(bac
     app.shutdown().await;
 }
 
+/// A table the bot's steps need, moved out of the way until [`TableAway::restore`]: every
+/// transaction touching it fails at once, on either database.
+struct TableAway<'a>(&'a TestApp, &'static str);
+
+impl<'a> TableAway<'a> {
+    async fn take(app: &'a TestApp, table: &'static str) -> Self {
+        sqlx::query(&format!("ALTER TABLE {table} RENAME TO {table}_away"))
+            .execute(app.store.pool())
+            .await
+            .unwrap();
+        Self(app, table)
+    }
+
+    async fn restore(self) {
+        let table = self.1;
+        sqlx::query(&format!("ALTER TABLE {table}_away RENAME TO {table}"))
+            .execute(self.0.store.pool())
+            .await
+            .unwrap();
+    }
+}
+
+/// Waits (up to 10 s) until `done` holds.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A Telegram webhook delivery whose transaction fails is answered 500, so Telegram delivers it
+/// again; the redelivery is applied, once, and a later copy of it changes nothing.
+async fn a_telegram_webhook_delivery_whose_transaction_fails_is_answered_500_and_applied_once(
+    backend: Backend,
+) {
+    let mut app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(136, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    lan.send("/baocao").await.unwrap();
+    lan.tap("Ổn định").await.unwrap();
+    drop(lan);
+    app.stop_bot().await;
+    let mut lan = app.person(136, "Nguyễn Thị Lan");
+    lan.unread();
+    let telegram = app.telegram();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shutdown = CancellationToken::new();
+    let secret = "webhook-secret-of-the-faults-test";
+    let addr = telegram
+        .serve_webhook_on(
+            listener,
+            "/telegram/hook",
+            Secret::new(secret),
+            shutdown.clone(),
+        )
+        .await
+        .unwrap();
+    app.api
+        .bot()
+        .set_webhook(format!("http://{addr}/telegram/hook").parse().unwrap())
+        .secret_token(secret.to_owned())
+        .await
+        .unwrap();
+
+    let away = TableAway::take(&app, "report_drafts").await;
+    let note = "Lúa mùa mất giá, bà con lo lắng";
+    let update = app.api.push_text(&lan.user, note);
+    until("a failed webhook delivery", || {
+        app.api.stats().webhook_failures >= 1
+    })
+    .await;
+    away.restore().await;
+    let info = app.api.bot().get_webhook_info().await.unwrap();
+    assert!(
+        info.last_error_message
+            .as_deref()
+            .is_some_and(|m| m.contains("500")),
+        "{info:?}"
+    );
+    let r = lan
+        .wait_for("part 2", |m| text(m).contains("Phần 2/5"))
+        .await
+        .unwrap();
+    let t = texts(&r);
+    assert_eq!(t.matches("Phần 2/5").count(), 1, "{t}");
+    assert!(t.matches("không cần gửi lại").count() <= 1, "{t}");
+    until("the delivery acknowledged", || {
+        app.api.pending_updates().is_empty()
+    })
+    .await;
+    let drafts = "SELECT body FROM report_drafts";
+    let (body,): (String,) = sqlx::query_as(drafts)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(body.matches(note).count(), 1, "{body}");
+
+    // Telegram delivers it once more: nothing changes, nothing is sent.
+    let inbox = lan.inbox().len();
+    let deliveries = app.api.stats().webhook_deliveries;
+    app.api.redeliver(update);
+    until("the copy acknowledged", || {
+        app.api.stats().webhook_deliveries > deliveries
+    })
+    .await;
+    let (again,): (String,) = sqlx::query_as(drafts)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(again, body);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(lan.inbox().len(), inbox, "{}", texts(&lan.inbox()));
+    shutdown.cancel();
+    app.shutdown().await;
+}
+
+/// The same on Zalo: the failed event is answered 500, Zalo's next attempt is applied once,
+/// and a copy of it changes nothing.
+async fn a_zalo_webhook_event_whose_transaction_fails_is_answered_500_and_applied_once(
+    backend: Backend,
+) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let fake = FakeZalo::start(FakeZaloOptions {
+        webhook_retry_delay: Duration::from_millis(300),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let secret = Secret::new("zalo-webhook-secret-of-the-faults-test");
+    let mut options = ZaloOptions::new(Secret::new(fake.token()), fake.api_url());
+    options.webhook = Some((
+        format!("http://{addr}/zalo").parse().unwrap(),
+        secret.clone(),
+    ));
+    options.run_courier = false;
+    let engine = Engine::new(app.store.clone(), app.calendars());
+    let zalo = Zalo::new(engine, &options, app.clock()).unwrap();
+    let shutdown = CancellationToken::new();
+    zalo.serve_webhook_on(listener, "/zalo", secret, shutdown.clone())
+        .await
+        .unwrap();
+    let run = {
+        let (zalo, options, stop) = (zalo.clone(), options.clone(), shutdown.clone());
+        tokio::spawn(async move { zalo.run(&options, stop).await })
+    };
+    until("the webhook set", || fake.webhook_url().is_some()).await;
+    let thu = ZaloUser::new("0091000000000136", "Lê Thị Thu");
+    let code = app.invite(BRANCH, Role::BranchHead, 1).await;
+    fake.push_text(&thu, &code);
+    fake.wait_for_messages(&thu.chat_id(), 1, Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    let away = TableAway::take(&app, "report_drafts").await;
+    let id = fake.push_text(&thu, "/baocao");
+    let first = fake
+        .wait_for_deliveries(2, Duration::from_secs(10))
+        .await
+        .unwrap();
+    away.restore().await;
+    assert_eq!(
+        first.iter().find(|d| d.message_id == id).map(|d| d.status),
+        Some(Some(500)),
+        "{first:?}"
+    );
+    fake.wait_until_consumed(Duration::from_secs(10))
+        .await
+        .unwrap();
+    let deliveries = fake.webhook_deliveries();
+    assert_eq!(
+        deliveries.last().map(|d| (&d.message_id, d.status)),
+        Some((&id, Some(200))),
+        "{deliveries:?}"
+    );
+    let asked = |sent: &[chihoi_fakes::zalo::ZaloSent]| {
+        zalo_texts(sent).matches("Báo cáo tháng 11/2026").count()
+    };
+    until("her report begun", || {
+        asked(&fake.sent_to(&thu.chat_id())) > 0
+    })
+    .await;
+    let sent = fake.sent_to(&thu.chat_id());
+    let updates = "SELECT COUNT(*) FROM processed_updates";
+    let handled = app.count(updates).await;
+    assert_eq!(handled, 2, "her code and /baocao");
+    // Zalo brings it once more: nothing changes, nothing is sent.
+    assert!(fake.redeliver(&id));
+    fake.wait_until_consumed(Duration::from_secs(10))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.count(updates).await, handled);
+    let after = fake.sent_to(&thu.chat_id());
+    assert_eq!(asked(&after), 1, "{}", zalo_texts(&after));
+    assert_eq!(asked(&sent), 1, "{}", zalo_texts(&sent));
+    shutdown.cancel();
+    run.await.unwrap().unwrap();
+    app.shutdown().await;
+}
+
 both_backends!(
+    a_telegram_webhook_delivery_whose_transaction_fails_is_answered_500_and_applied_once,
+    a_zalo_webhook_event_whose_transaction_fails_is_answered_500_and_applied_once,
     an_edit_a_killed_instance_held_is_not_replayed_over_a_newer_step,
     a_note_typed_while_the_database_fails_is_kept_and_handled_once_it_recovers,
     an_update_that_keeps_failing_is_set_aside_and_others_go_on,

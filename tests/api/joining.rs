@@ -185,7 +185,18 @@ async fn a_pending_request_is_withdrawn_when_she_joins_by_invite(backend: Backen
     );
     // The head's old "approve" now changes nothing: she stays where the invite put her.
     lan.unread();
-    let _ = lan.tap("✅ Đồng ý").await;
+    let r = lan
+        .tap("✅ Đồng ý")
+        .await
+        .expect("her request is still on the head's screen");
+    let notice = app
+        .api
+        .calls("answerCallbackQuery")
+        .last()
+        .map(|c| c["text"].as_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    assert!(r.is_empty(), "{}", texts(&r));
+    assert_eq!(notice, "Yêu cầu này đã được xử lý rồi.");
     let unit = app
         .count("SELECT u.unit_id FROM users u WHERE u.platform_user_id = '307'")
         .await;

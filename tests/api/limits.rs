@@ -212,8 +212,15 @@ async fn join_requests_are_limited_per_day_across_restarts_and_the_branch_stays_
     app.restart_bot().await;
     let mut mai = app.person(782_002, "Phạm Thị Mai");
     mai.unread();
+    let handled = app.count("SELECT COUNT(*) FROM processed_updates").await;
     mai.tap("Gửi yêu cầu").await.unwrap();
-    // The same refusal on the same message (nothing in it changes).
+    // Her tap was handled by the restarted bot, which counted her three requests from the
+    // database: no fourth, and the same refusal on the same message.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM processed_updates").await,
+        handled + 1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM join_requests").await, 3);
     let again = screen(&mai);
     assert!(
         text(&again).contains("sau 10:00 ngày 16/11"),
@@ -479,56 +486,122 @@ async fn a_flood_on_zalo_is_cut_short_and_does_not_hold_up_another(backend: Back
     app.shutdown().await;
 }
 
-/// Two instances handling her updates at once take turns: while another transaction holds her
-/// account (as a second instance's step does), her step waits, and it goes on when that one
-/// ends. So a per-person limit counts what the other step did, and neither step writes over
-/// the other's dialog state. (On PostgreSQL the step locks her row; on SQLite one transaction
-/// writes at a time.)
+/// Two instances handling her updates at once take turns: while another instance's step holds
+/// her account, her step waits, and it goes on when that one ends, reading what it wrote. Here
+/// the other step (played by a transaction) queues her tenth export of the hour and moves her
+/// dialog on; her own step, a tap on the export screen she saw before, then counts ten and is
+/// refused, and writes nothing over the state the other step left. (On PostgreSQL the step
+/// locks her row as it reads it; on SQLite one transaction writes at a time.)
 async fn her_steps_on_two_instances_take_turns(backend: Backend) {
     use chihoi::dialog::Input;
     use chihoi::storage::sql;
     const HER: i64 = 424_242;
     let desk = std::sync::Arc::new(crate::direct::Desk::new(backend).await);
-    let menu = || Input::Command {
-        name: "menu".into(),
-        arg: String::new(),
+    // Her name as every step of hers gives it, so that no step writes her account.
+    desk.join(HER, "Chị", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let her = desk.user_id(HER).await;
+    let screen = desk.command(HER, "xuat", "").await;
+    let range = screen
+        .keyboard_of(HER)
+        .and_then(|m| m.choices.iter().flatten().find(|c| c.data.contains(":x:")))
+        .map(|c| c.data.clone())
+        .expect("a range to export");
+    let formats = desk.tap(HER, &range).await;
+    let csv = formats
+        .keyboard_of(HER)
+        .and_then(|m| {
+            m.choices
+                .iter()
+                .flatten()
+                .find(|c| c.data.ends_with(":f:csv"))
+        })
+        .map(|c| c.data.clone())
+        .expect("CSV offered");
+    // Nine files this hour already.
+    let now = desk.now.timestamp();
+    let made = |n: i64| {
+        format!(
+            "INSERT INTO outbox (kind, platform, chat_id, user_id, not_before, status, created_at)
+             SELECT 'made', 'telegram', '{HER}', {her}, {now}, 'sent', {now} - {n}"
+        )
     };
-    desk.handle(&desk.inbound(HER, "Chị Lan", menu()))
+    for n in 1..=9 {
+        sqlx::query(&made(n))
+            .execute(desk.store.pool())
+            .await
+            .unwrap();
+    }
+    let state = "SELECT state FROM dialog_states WHERE user_id = $1";
+    let before: String = sqlx::query_scalar(state)
+        .bind(her)
+        .fetch_one(desk.store.pool())
         .await
         .unwrap();
-    let mut conn = desk.store.acquire().await.unwrap();
-    let her: i64 = sql::query_scalar(
-        "SELECT user_id FROM identities WHERE platform = 'telegram' AND platform_user_id = $1",
-    )
-    .bind(HER.to_string())
-    .fetch_one(&mut conn)
-    .await
-    .unwrap();
-    drop(conn);
 
+    // The other instance's step: her tenth file, and her dialog moved on.
     let mut other = desk.store.begin().await.unwrap();
     sql::query("UPDATE users SET lang = lang WHERE id = $1")
         .bind(her)
         .execute(&mut other)
         .await
         .unwrap();
+    sql::query(&made(0)).execute(&mut other).await.unwrap();
+    let chosen = range_token(&range);
+    let other_range = if chosen == "2025" { "2024" } else { "2025" };
+    let moved_on = before.replace(&format!("\"{chosen}\""), &format!("\"{other_range}\""));
+    assert_ne!(moved_on, before, "{before}");
+    sql::query("UPDATE dialog_states SET state = $1 WHERE user_id = $2")
+        .bind(&moved_on)
+        .bind(her)
+        .execute(&mut other)
+        .await
+        .unwrap();
     let step = {
         let desk = desk.clone();
-        let inbound = desk.inbound(HER, "Chị Lan", menu());
-        tokio::spawn(async move { desk.handle(&inbound).await.map(|s| s.sent.len()) })
+        let inbound = desk.inbound(HER, "Chị", Input::Choice(csv));
+        tokio::spawn(async move { desk.handle(&inbound).await })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(
         !step.is_finished(),
         "her step went on while another held her account"
     );
     other.commit().await.unwrap();
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), step)
+    let step = tokio::time::timeout(std::time::Duration::from_secs(10), step)
         .await
         .expect("her step goes on once the other ends")
         .unwrap()
         .unwrap();
-    assert_eq!(sent, 1, "one answer to her step");
+    let told = format!(
+        "{}\n{}",
+        step.text_to(HER),
+        step.handled.notice.unwrap_or_default()
+    );
+    assert!(
+        told.contains("10"),
+        "the limit saw the other step's file: {told}"
+    );
+    assert_eq!(
+        desk.count("SELECT COUNT(*) FROM outbox WHERE kind = 'made'")
+            .await,
+        10,
+        "no eleventh file"
+    );
+    let after: String = sqlx::query_scalar(state)
+        .bind(her)
+        .fetch_one(desk.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        after, moved_on,
+        "her step wrote over the other's dialog state"
+    );
+}
+
+/// The range of a range button's data (`d:<version>:x:<range>`).
+fn range_token(data: &str) -> String {
+    data[data.find(":x:").expect("a range") + 3..].to_owned()
 }
 
 both_backends!(

@@ -100,7 +100,7 @@ const PATHS: [&str; 26] = [
     "rm",
     "save",
     "done",
-    "f:csv",
+    "f:csv|f:xlsx",
     "restart",
     "j:",
     "a:",
@@ -335,6 +335,17 @@ impl World {
             roles: Vec::new(),
         };
         world.roles = world.load_roles().await;
+        // Typed text already stored before the events begin, so that every view and export
+        // made during them has someone's words to leak: Mai's signed opinion in her branch.
+        let (mai, name, _) = PEOPLE[2];
+        world.desk.command(mai, "ykien", "").await;
+        let opinion = world.mark(2, "Chợ thiếu chỗ để xe");
+        world.desk.text(mai, &opinion).await;
+        let signed = world.desk.tap(mai, "d:3:named").await;
+        assert!(
+            signed.text_to(mai).contains("Đã gửi ý kiến"),
+            "{name}: {signed:?}"
+        );
         world
     }
 
@@ -576,8 +587,19 @@ impl World {
 
     async fn event(&mut self, who: usize, input: Input) -> Result<(), TestCaseError> {
         let (id, name, _) = PEOPLE[who];
+        let blocked = input == Input::Blocked;
         let inbound = self.desk.inbound(id, name, input);
         let step = self.handle(who, &inbound).await?;
+        // She is answered: a message to her chat, or a notice on the button she tapped. (A
+        // person who blocked the bot is not.)
+        let answered =
+            step.handled.notice.is_some() || step.sent.iter().any(|s| s.chat_id == id.to_string());
+        if !blocked && !answered {
+            return Err(fail(format!(
+                "{name} got no answer to {:?}: {step:?}",
+                inbound.input
+            )));
+        }
         self.last[who] = Some(inbound);
         self.observe(&step).await
     }
@@ -751,20 +773,15 @@ impl World {
 
     /// Her typed text reaches only herself and the heads and officers at or above her unit.
     fn check_canaries(&self, to: usize, m: &Outbound) -> Result<(), TestCaseError> {
-        let csv = m
-            .attachment
-            .as_ref()
-            .map(|a| match &a.data {
-                FileData::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-                // Kept on disk while the recorded message holds it.
-                FileData::Temp(path) => String::from_utf8_lossy(
-                    &std::fs::read(&**path).expect("the made file is still there"),
-                )
-                .into_owned(),
-            })
-            .unwrap_or_default();
+        let file = match &m.attachment {
+            Some(a) => file_text(a)?,
+            None => String::new(),
+        };
         for c in &self.canaries {
-            if !m.text.contains(&c.mark) && !csv.contains(&c.mark) {
+            if file.contains(&c.mark) {
+                MARKS_IN_FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            if !m.text.contains(&c.mark) && !file.contains(&c.mark) {
                 continue;
             }
             let may = to == c.author
@@ -914,6 +931,48 @@ impl World {
     }
 }
 
+/// Files whose text [`file_text`] read (for the summary a run prints).
+static FILES_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static CSVS_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static XLSXS_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Marks of typed text found inside files.
+static MARKS_IN_FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// What a file says: an XLSX export unzipped and every cell of every sheet read (its
+/// text is compressed, so a mark in it cannot be seen in its bytes), any other file as text.
+fn file_text(a: &chihoi::message::Attachment) -> Result<String, TestCaseError> {
+    FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let bytes = match &a.data {
+        FileData::Bytes(bytes) => bytes.clone(),
+        // Kept on disk while the recorded message holds it.
+        FileData::Temp(path) => std::fs::read(&**path).expect("the made file is still there"),
+    };
+    if !a.file_name.ends_with(".xlsx") {
+        if a.file_name.ends_with(".csv") {
+            CSVS_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    use calamine::{Reader, Xlsx};
+    XLSXS_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| fail(format!("{} does not open: {e}", a.file_name)))?;
+    let mut cells = String::new();
+    for sheet in book.sheet_names() {
+        let range = book
+            .worksheet_range(&sheet)
+            .map_err(|e| fail(format!("sheet {sheet} of {} unreadable: {e}", a.file_name)))?;
+        for row in range.rows() {
+            for cell in row {
+                cells.push_str(&cell.to_string());
+                cells.push('\t');
+            }
+            cells.push('\n');
+        }
+    }
+    Ok(cells)
+}
+
 fn check_text(text: &str, max: usize) -> Result<(), TestCaseError> {
     prop_assert!(!text.trim().is_empty(), "empty text stored");
     prop_assert_eq!(text.trim(), text, "untrimmed text stored");
@@ -966,6 +1025,7 @@ fn run_properties(backend: Backend, cases: u32) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(FIXED_SEED);
+    eprintln!("property test on {backend:?}: {cases} sequences from seed {seed}");
     let config = Config {
         cases,
         max_shrink_iters: 200,
@@ -993,6 +1053,14 @@ fn run_properties(backend: Backend, cases: u32) {
             outcome
         })
     });
+    use std::sync::atomic::Ordering::Relaxed;
+    eprintln!(
+        "property test on {backend:?}: {} files read ({} CSV, {} XLSX), {} marks of typed text found in them",
+        FILES_READ.load(Relaxed),
+        CSVS_READ.load(Relaxed),
+        XLSXS_READ.load(Relaxed),
+        MARKS_IN_FILES.load(Relaxed)
+    );
     if let Err(e) = result {
         panic!("{e}");
     }

@@ -40,25 +40,48 @@ async fn forged_and_stale_callbacks_are_refused_politely(backend: Backend) {
         texts(&again)
     );
 
-    // Made-up data: a version far ahead, unknown prefixes, someone else's join request.
-    for forged in [
-        "d:99999:s:serious",
-        "x:1",
-        "c:drop_tables",
-        "j:424242:a",
-        "",
-        "d:1:🙂",
+    // Made-up data: a version far ahead, unknown prefixes, someone else's join request. Each
+    // is refused with a notice on the tap, and nothing is sent or edited anywhere; one shaped
+    // like an older step's button is answered as a stale tap (her current step shown again).
+    let stale = "Lựa chọn này đã cũ. Chị chọn trong tin nhắn mới nhất nhé.";
+    let bad = "Lựa chọn này không hợp lệ.";
+    let current = text(again.last().unwrap()).to_owned();
+    for (forged, refusal) in [
+        ("d:99999:s:serious", bad),
+        ("x:1", bad),
+        ("c:drop_tables", bad),
+        ("j:424242:a", bad),
+        ("", bad),
+        ("d:1:🙂", stale),
     ] {
-        lan.tap_data(step1.message_id, forged).await.unwrap();
+        let sent = app.api.sent();
+        let edits =
+            app.api.calls("editMessageText").len() + app.api.calls("editMessageReplyMarkup").len();
+        let r = lan.tap_data(step1.message_id, forged).await.unwrap();
         let answer = app
             .api
             .calls("answerCallbackQuery")
             .last()
             .cloned()
             .unwrap();
-        assert!(
-            answer["text"].is_string(),
-            "{forged:?} got no notice: {answer}"
+        assert_eq!(answer["text"], refusal, "{forged:?}");
+        let now_sent = app.api.sent();
+        if refusal == stale {
+            assert_eq!(texts(&r), current, "{forged:?}");
+            assert_eq!(
+                now_sent[..sent.len()],
+                sent[..],
+                "{forged:?} changed a message"
+            );
+            assert_eq!(now_sent.len(), sent.len() + 1, "{forged:?}");
+        } else {
+            assert!(r.is_empty(), "{forged:?}: {}", texts(&r));
+            assert_eq!(now_sent, sent, "{forged:?} sent or changed a message");
+        }
+        assert_eq!(
+            app.api.calls("editMessageText").len() + app.api.calls("editMessageReplyMarkup").len(),
+            edits,
+            "{forged:?}"
         );
     }
     let (labour,): (String,) = sqlx::query_as("SELECT body FROM report_drafts")

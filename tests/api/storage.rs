@@ -163,6 +163,45 @@ async fn subtree_statements_are_not_kept_prepared_on_postgres(backend: Backend) 
             "{prepared:?}"
         );
     }
+    // The statements of a real view (`/tiendo` of the province, its units and their subtrees),
+    // run as often as a busy evening would, on this one session.
+    use chihoi::storage::views;
+    let province = org::unit_by_code(&mut conn, PROVINCE)
+        .await
+        .unwrap()
+        .unwrap();
+    let period: chihoi::domain::period::Period = "2026-11".parse().unwrap();
+    for _ in 0..7 {
+        let lines = views::completeness_by_child_and_level(&mut conn, &province, period, i64::MAX)
+            .await
+            .unwrap();
+        assert!(!lines.is_empty());
+        let by_district = views::completeness_by_depth(&mut conn, &province, 2, period, 0)
+            .await
+            .unwrap();
+        assert!(!by_district.is_empty());
+        assert!(org::subtree(&mut conn, &province).await.unwrap().len() > 10);
+    }
+    if backend == Backend::Postgres {
+        let prepared: Vec<String> =
+            sql::query_scalar("SELECT statement FROM pg_prepared_statements")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert!(
+            prepared
+                .iter()
+                .any(|s| s.contains("FROM units WHERE code = $1")),
+            "the unit's own lookup stays prepared: {prepared:?}"
+        );
+        let subtree_statements: Vec<&String> = prepared
+            .iter()
+            .filter(|s| {
+                s.contains("LEFT JOIN reports r") || s.contains("WHERE path >= $1 AND path < $2")
+            })
+            .collect();
+        assert!(subtree_statements.is_empty(), "{subtree_statements:?}");
+    }
 }
 
 /// A sender that takes every message, after a moment, as a platform over HTTP would.

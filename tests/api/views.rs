@@ -475,10 +475,18 @@ async fn an_export_too_large_to_send_is_explained_instead(backend: Backend) {
     let all = texts(&r);
     assert!(
         all.contains("Cả năm 2026 — Hội LHPN xã Đông Hợp: tệp báo cáo nặng")
-            && all.contains("quá giới hạn 0 MB gửi qua tin nhắn")
+            && all.contains("quá giới hạn 2 KB gửi qua tin nhắn")
             && all.contains("Chị thử xuất một tháng"),
         "{all}"
     );
+    // Its size as made, over the limit.
+    let size: u64 = all
+        .split("tệp báo cáo nặng ")
+        .nth(1)
+        .and_then(|rest| rest.split(" KB,").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no size in KB: {all}"));
+    assert!(size > 2, "{all}");
     // Nothing is left failing in the outbox.
     let dead: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'dead'")
         .fetch_one(app.store.pool())

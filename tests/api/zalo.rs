@@ -325,6 +325,15 @@ async fn a_telegram_429_does_not_delay_a_zalo_reply(backend: Backend) {
         100,
     );
     app.api.push_text(&tg.user, "/trogiup");
+    // Only once Telegram has answered 429 (the pause is on) does she write on Zalo.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.api.stats().too_many_requests == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Telegram was never asked"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let t0 = std::time::Instant::now();
     let r = zl.send("/trogiup").await.unwrap();
     assert!(!r.is_empty());
