@@ -196,7 +196,8 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     );
     let r = lan.tap("✅ Lưu hoạt động").await.unwrap();
     assert!(
-        texts(&r).contains("Đã ghi hoạt động “Giúp hộ đạt tiêu chí 5 không, 3 sạch”"),
+        texts(&r).contains("Đã ghi hoạt động của Chi hội")
+            && texts(&r).contains(": Giúp hộ đạt tiêu chí 5 không, 3 sạch."),
         "{}",
         texts(&r)
     );
