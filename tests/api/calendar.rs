@@ -131,7 +131,7 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     assert_eq!(summary.len(), 1);
     let s = text(&summary[0]);
     assert!(
-        s.starts_with("⚠️ Báo cáo tháng 11/2026 đã quá hạn: 4/5 đơn vị chưa nộp:"),
+        s.starts_with("⚠️ Báo cáo tháng 11/2026 đã quá hạn, 4/5 đơn vị chưa nộp:"),
         "{s}"
     );
     for pending in [GRASSROOTS, OTHER_BRANCH, "TB-DH-DHOP-T3", "TB-DH-DHOP-T4"] {
