@@ -98,6 +98,19 @@ pub fn range(lang: Lang, range: PeriodRange) -> String {
     }
 }
 
+/// A moment as people read it in messages: "23:59 ngày 30/11/2026" (`at` already local).
+pub fn date_time<T: chrono::TimeZone>(lang: Lang, at: &chrono::DateTime<T>) -> String
+where
+    T::Offset: std::fmt::Display,
+{
+    tr!(
+        lang,
+        "date-time",
+        time = at.format("%H:%M").to_string(),
+        date = at.format("%d/%m/%Y").to_string()
+    )
+}
+
 /// One incident on one line: field, seriousness, people and the description as given.
 pub fn incident(lang: Lang, inc: &Incident) -> String {
     tr!(

@@ -18,7 +18,7 @@ button-yesterday = Yesterday
 activity-bad-date = That date is not valid. Type day/month, e.g. 15/11 (within the last year, not after today).
 activity-ask-participants = How many people took part? Type the number, e.g. 25.
 activity-ask-households = How many households? Type the number, e.g. 2.
-activity-ask-count = How many (works, documents, people…)? Type the number, e.g. 2.
+activity-ask-count = { $kind }: how many? Type the number, e.g. 2.
 activity-unit-participants = participants
 activity-unit-households = households
 activity-unit-count = times
@@ -36,4 +36,4 @@ activity-confirm = Please check:{"\u000A"}• { $kind }{"\u000A"}• On { $date 
        *[other] { $photos } photos
     }
 button-save-activity = ✅ Save the activity
-activity-saved = ✅ Activity “{ $kind }” of { $unit } saved.
+activity-saved = ✅ Activity of { $unit } saved: { $kind }.

@@ -47,3 +47,5 @@ digest-activities = { $count ->
        *[other] • Activities logged in { $period }: { $count }.
     }
 digest-proposals = • Your branch's proposals: “{ $text }” — passed up to the union above.
+button-format-xlsx = Excel spreadsheet
+button-format-csv = CSV file (for computers)

@@ -2,10 +2,10 @@
 
 error-internal = Sorry, the bot ran into a problem. Your message will be handled as soon as it recovers; no need to send it again.
 error-stale-button = This choice is out of date. Please choose from the latest message.
-error-bad-button = This choice is not valid.
+error-bad-button = The bot doesn't recognise this choice. Please choose again from the latest list.
 error-not-yours = This is not yours to decide.
 error-use-buttons = Please choose one of the options below.
-error-photo-not-expected = No photo is needed at this step.
+error-photo-not-expected = No photo is needed at this step, so the bot has not kept the one you sent. Activity photos go in the last step of logging an activity (/hoatdong).
 error-unsupported = Sorry, the bot cannot read this kind of message yet (voice messages, stickers…). Please type your message.
 error-unknown-command = Unknown command. Type /trogiup for help.
 error-empty-text = The text is empty. Please type it again.
@@ -47,7 +47,7 @@ menu-help = ❓ Help
 menu-alerts = 📢 Open alerts
 
 help-title = ❓ Help
-help-not-joined = This is the automated assistant (bot) of the Women's Union. You are not in a branch yet: send the invite code (or open the invite link) a union officer gave you, or choose “🙋 Ask to join a branch” to find yours.
+help-not-joined = This is the automated assistant (bot) of the Women's Union. You are not in a branch yet: send here the invite code a union officer gave you (pasting the whole invite message works too), or choose “🙋 Ask to join a branch” to find yours.
 help-member =
     /khancap — report an urgent incident now
     /ykien — send an opinion or concern to your branch
@@ -59,7 +59,7 @@ help-reporter =
     /hoatdong — log an activity (counts towards targets)
     /khancap — urgent, ad-hoc report
     /ykien — send an opinion or concern
-    /huy — stop what you are doing (drafts are kept)
+    /huy — stop what you are doing (a monthly report in progress is kept)
     /ngonngu — change language
     /trogiup — show this help
 help-admin =
@@ -125,3 +125,6 @@ confirm-join = { $verdict ->
 confirm-start-over = Delete the draft with { $answered } of 5 parts answered and start over?
 confirm-generic = Do this?
 confirm-dropped = All right, nothing was changed.
+
+# A moment in messages: "23:59 ngày 30/11/2026".
+date-time = { $time } on { $date }

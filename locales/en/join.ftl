@@ -1,6 +1,6 @@
 ## Joining: invite codes, asking to join, approvals
 
-join-how = Hello! This is the automated assistant (bot) of the Women's Union. To begin, send the invite code (or open the invite link) a union officer gave you, or choose “🙋 Ask to join a branch”.
+join-how = Hello! This is the automated assistant (bot) of the Women's Union. To begin, send here the invite code a union officer gave you (pasting the whole invite message works too), or choose “🙋 Ask to join a branch”.
 join-welcome = Welcome, { $name }! You have joined { $unit } as { $role }.
 join-code-unknown = This invite code is not valid. Please check the code or ask a union officer.
 join-code-expired = This invite code has expired. Please ask an officer for a new one.
@@ -10,7 +10,7 @@ join-code-already-used = You have used this invite code before. To join again, p
 join-pick-top = Which unit are you in? Choose one level at a time, down to your branch:
 join-pick-inside = { $unit } — pick next:
 join-pick-empty = There is no branch here yet. Go back and choose another unit, or ask your branch head for an invite code.
-join-confirm = Ask to join { $unit }?
+join-confirm = Do you want to join { $unit }?
 button-send-request = Send request
 join-request-to-head = 🙋 { $name } asks to join { $unit }.
 join-request-sent = Your request was sent to { $unit }. The bot will tell you when it is approved.

@@ -10,7 +10,7 @@ report-already-submitted = The { $period } report was sent at { $time } (revisio
 button-correct-report = ✏️ Correct the report
 button-continue-correction = Continue the correction
 report-draft-found = You have a draft with { $answered } of 5 parts answered.
-report-ask-level = Part { $part }/5 — { $section } of members this month?
+report-ask-level = Part { $part }/5 — { $section } of members in { $period }?
 report-current-answer = {"\u000A"}(Current answer: { $answer })
 report-ask-note = { $section }: any notes to add? { $has_note ->
         [yes] Type a new note if you want to replace it; otherwise choose “Keep it” or “Remove note”.
@@ -54,8 +54,8 @@ report-submitted = ✅ The { $period } report of { $unit } was submitted (deadli
 report-corrected = ✅ The { $period } report of { $unit } was updated (revision { $revision }).
 report-saved-for-later = 💾 Draft saved. Type /baocao to continue.
 report-opinions-header = { $count ->
-        [one] Members sent 1 opinion to the branch this month:
-       *[other] Members sent { $count } opinions to the branch this month:
+        [one] Members sent 1 opinion to the branch in { $period }:
+       *[other] Members sent { $count } opinions to the branch in { $period }:
     }
 report-opinions-more = {"\u000A"}… and { $count } more.
 
@@ -74,7 +74,7 @@ report-thoughts-serious = Frustrated
 ## Incidents (monthly and urgent reports)
 
 incident-ask-field = Which field is the incident in?
-incident-ask-severity = { $field } — how serious?
+incident-ask-severity = { $field } — how serious? “Very complex” is sent as urgent at once.
 incident-ask-people = About how many people are involved? Choose a range or type the number of people (e.g. 12).
 incident-bad-people = Please type just a number (e.g. 12).
 incident-ask-description = Please describe the incident briefly: where, and what happened.
@@ -86,7 +86,7 @@ incident-field-security-order = Security and order
 incident-field-other = Other
 incident-severity-minor = Minor
 incident-severity-serious = Complex
-incident-severity-critical = Very complex (urgent)
+incident-severity-critical = Very complex
 
 ## Urgent, ad-hoc reports
 
@@ -120,7 +120,7 @@ reminder-prompt = 📋 The { $period } report of { $unit } is open. Deadline: { 
 reminder-again = ⏰ Hello! The { $period } report of { $unit } has not been sent yet. Deadline: { $deadline }.
 reminder-overdue = ⏰ The { $period } report of { $unit } is overdue (deadline { $deadline }). Please send it soon.
 button-open-report = 📋 Write the report
-overdue-summary = ⚠️ The { $period } report is overdue: { $pending } of { $total } units have not sent it:
+overdue-summary = ⚠️ The { $period } report is overdue; { $pending } of { $total } units have not sent it:
 overdue-more = {"\u000A"}… and { $count } more.
 button-remind-all = 🔔 Remind them all now
 remind-all-done = { $people ->
@@ -138,7 +138,7 @@ remind-all-summary = { $units ->
             }
         }
     }
-unreachable-to-head = ⚠️ { $name } ({ $unit }) blocked the bot or no longer uses this account; the bot can no longer reach her. Please contact her directly.
+unreachable-to-head = ⚠️ { $name } ({ $unit }) is not getting the bot's messages (she may have blocked it or stopped using this account). Please contact her directly.
 
 ## Urgent alerts: handling
 

@@ -18,7 +18,7 @@ button-yesterday = Hôm qua
 activity-bad-date = Ngày chưa đúng. Chị gõ theo dạng ngày/tháng, ví dụ 15/11 (trong vòng một năm trở lại, không sau hôm nay).
 activity-ask-participants = Bao nhiêu người tham gia? Chị gõ số, ví dụ 25.
 activity-ask-households = Bao nhiêu hộ? Chị gõ số, ví dụ 2.
-activity-ask-count = Bao nhiêu (công trình, văn bản, người…)? Chị gõ số, ví dụ 2.
+activity-ask-count = { $kind }: số lượng bao nhiêu? Chị gõ số, ví dụ 2.
 activity-unit-participants = người tham gia
 activity-unit-households = hộ
 activity-unit-count = lượt
@@ -35,4 +35,4 @@ activity-confirm = Kiểm tra lại hoạt động:{"\u000A"}• { $kind }{"\u00
        *[other] { $photos } ảnh
     }
 button-save-activity = ✅ Lưu hoạt động
-activity-saved = ✅ Đã ghi hoạt động “{ $kind }” của { $unit }.
+activity-saved = ✅ Đã ghi hoạt động của { $unit }: { $kind }.

@@ -34,7 +34,7 @@ export-ready = 📥 { $range } — { $unit }: { $rows ->
        *[other] { $rows } báo cáo tháng.
     }
 export-too-big = { $range } — { $unit }: tệp báo cáo nặng { $size }, quá giới hạn { $limit } gửi qua tin nhắn nên bot không gửi được.
-    Chị thử xuất một tháng, hoặc nhờ người quản trị bot xuất giúp.
+    Chị thử xuất một tháng, hoặc nhờ cán bộ quản trị xuất giúp.
 
 digest-title = 📬 Bản tin tháng { $period } — { $unit }
 digest-reported-on-time = • Chi hội đã gửi báo cáo lúc { $time } (đúng hạn). Cảm ơn chị!
@@ -46,3 +46,5 @@ digest-activities = { $count ->
        *[other] • Hoạt động đã ghi trong tháng { $period }: { $count }.
     }
 digest-proposals = • Đề xuất của chi hội: “{ $text }” — đã chuyển lên Hội cấp trên.
+button-format-xlsx = Bảng tính Excel
+button-format-csv = Tệp CSV (cho máy tính)

@@ -1,4 +1,4 @@
-# One person on two apps (/lienket), files sent as links, and lists on apps without buttons.
+# Một người dùng hai ứng dụng (/lienket), tệp gửi bằng đường link, và danh sách trên ứng dụng không có nút bấm.
 
 link-code = 🔗 Mã liên kết của chị: { $code }
     Trong { $minutes } phút, chị mở bot trên ứng dụng kia (Zalo hoặc Telegram) và gửi: /lienket { $code }

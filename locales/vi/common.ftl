@@ -2,10 +2,10 @@
 
 error-internal = Xin lỗi, bot đang gặp sự cố. Tin nhắn của chị sẽ được xử lý ngay khi bot ổn định lại, chị không cần gửi lại.
 error-stale-button = Lựa chọn này đã cũ. Chị chọn trong tin nhắn mới nhất nhé.
-error-bad-button = Lựa chọn này không hợp lệ.
+error-bad-button = Bot không nhận ra lựa chọn này. Chị chọn lại trong danh sách mới nhất nhé.
 error-not-yours = Việc này không thuộc quyền của chị.
 error-use-buttons = Chị chọn một mục trong danh sách bên dưới nhé.
-error-photo-not-expected = Bước này chưa cần ảnh.
+error-photo-not-expected = Bước này chưa cần ảnh nên bot chưa lưu ảnh vừa gửi. Ảnh hoạt động chị gửi ở bước cuối khi ghi hoạt động (/hoatdong) nhé.
 error-unsupported = Xin lỗi, bot chưa đọc được loại tin nhắn này (tin nhắn thoại, nhãn dán…). Chị gõ chữ giúp nhé.
 error-unknown-command = Bot chưa hiểu lệnh này. Chị gõ /trogiup để xem các lệnh.
 error-empty-text = Nội dung đang trống. Chị gõ lại giúp nhé.
@@ -47,7 +47,7 @@ menu-help = ❓ Trợ giúp
 menu-alerts = 📢 Cảnh báo đang mở
 
 help-title = ❓ Trợ giúp
-help-not-joined = Đây là trợ lý tự động (bot) của Hội LHPN. Chị chưa tham gia chi hội nào: chị gửi mã mời (hoặc mở đường link mời) do cán bộ Hội gửi, hoặc chọn “🙋 Xin vào chi hội” để tìm chi hội của mình.
+help-not-joined = Đây là trợ lý tự động (bot) của Hội LHPN. Chị chưa tham gia chi hội nào: chị gửi mã mời do cán bộ Hội đưa vào đây (dán nguyên tin nhắn mời cũng được), hoặc chọn “🙋 Xin vào chi hội” để tìm chi hội của mình.
 help-member =
     /khancap — báo ngay vụ việc khẩn cấp
     /ykien — gửi ý kiến, phản ánh tới chi hội
@@ -59,7 +59,7 @@ help-reporter =
     /hoatdong — ghi hoạt động (tính vào chỉ tiêu)
     /khancap — báo cáo khẩn, đột xuất
     /ykien — gửi ý kiến, phản ánh
-    /huy — dừng việc đang làm (bản nháp vẫn được lưu)
+    /huy — dừng việc đang làm (báo cáo tháng làm dở vẫn được lưu)
     /ngonngu — đổi ngôn ngữ
     /trogiup — xem trợ giúp
 help-admin =
@@ -80,8 +80,8 @@ help-officer =
     /canhbao — các cảnh báo khẩn đang mở trong xã
     /duyet — yêu cầu xin vào các chi hội trong xã đang chờ duyệt
 help-contact = { $who ->
-    [member] Cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
-   *[other] Cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.
+    [member] Nếu cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
+   *[other] Nếu cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.
 }
 
 dialog-cancelled = Đã hủy.
@@ -125,3 +125,6 @@ confirm-join = { $verdict ->
 confirm-start-over = Xóa bản nháp đã trả lời { $answered }/5 phần để làm lại từ đầu?
 confirm-generic = Chị xác nhận làm việc này?
 confirm-dropped = Dạ, bot chưa thay đổi gì.
+
+# A moment in messages: "23:59 ngày 30/11/2026".
+date-time = { $time } ngày { $date }

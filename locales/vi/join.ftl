@@ -1,6 +1,6 @@
 ## Tham gia: mã mời, xin vào chi hội, duyệt
 
-join-how = Chào chị! Đây là trợ lý tự động (bot) của Hội LHPN. Để bắt đầu, chị gửi mã mời (hoặc mở đường link mời) do cán bộ Hội gửi, hoặc chọn “🙋 Xin vào chi hội”.
+join-how = Chào chị! Đây là trợ lý tự động (bot) của Hội LHPN. Để bắt đầu, chị gửi mã mời do cán bộ Hội đưa vào đây (dán nguyên tin nhắn mời cũng được), hoặc chọn “🙋 Xin vào chi hội”.
 join-welcome = Chào chị { $name }! Chị đã tham gia { $unit } với vai trò { $role }.
 join-code-unknown = Mã mời không đúng. Chị kiểm tra lại mã hoặc hỏi cán bộ Hội.
 join-code-expired = Mã mời đã hết hạn. Chị xin cán bộ Hội gửi mã mới nhé.
@@ -10,7 +10,7 @@ join-code-already-used = Chị đã dùng mã mời này rồi. Muốn tham gia 
 join-pick-top = Chị thuộc đơn vị nào? Chọn lần lượt từng cấp, đến chi hội của mình:
 join-pick-inside = { $unit } — chọn tiếp:
 join-pick-empty = Ở đây chưa có chi hội nào. Chị quay lại chọn đơn vị khác, hoặc xin mã mời từ chi hội trưởng nhé.
-join-confirm = Gửi yêu cầu tham gia: { $unit }?
+join-confirm = Chị muốn xin vào { $unit }?
 button-send-request = Gửi yêu cầu
 join-request-to-head = 🙋 { $name } xin tham gia { $unit }.
 join-request-sent = Đã gửi yêu cầu tới { $unit }. Khi được duyệt, bot sẽ báo chị.

@@ -10,7 +10,7 @@ report-already-submitted = Báo cáo tháng { $period } đã gửi lúc { $time 
 button-correct-report = ✏️ Sửa báo cáo
 button-continue-correction = Tiếp tục sửa dở
 report-draft-found = Chị có bản nháp đã trả lời { $answered }/5 phần.
-report-ask-level = Phần { $part }/5 — { $section } của hội viên tháng này thế nào?
+report-ask-level = Phần { $part }/5 — { $section } của hội viên trong tháng { $period } thế nào?
 report-current-answer = {"\u000A"}(Đang chọn: { $answer })
 report-ask-note = { $section }: chị có ghi chú gì thêm không? { $has_note ->
         [yes] Gõ ghi chú mới nếu muốn thay; không thì chọn “Giữ nguyên” hoặc “Xóa ghi chú”.
@@ -50,7 +50,7 @@ report-incomplete = Báo cáo còn thiếu phần chưa trả lời.
 report-submitted = ✅ Đã gửi báo cáo tháng { $period } của { $unit } (hạn nộp { $deadline }). Cảm ơn chị!
 report-corrected = ✅ Đã cập nhật báo cáo tháng { $period } của { $unit } (lần { $revision }).
 report-saved-for-later = 💾 Đã lưu bản nháp. Gõ /baocao để làm tiếp.
-report-opinions-header = Tháng này chi hội nhận { $count } ý kiến của hội viên:
+report-opinions-header = Trong tháng { $period }, chi hội nhận { $count } ý kiến của hội viên:
 report-opinions-more = {"\u000A"}… và { $count } ý kiến khác.
 
 report-section-labour = Tình hình lao động, sản xuất
@@ -68,7 +68,7 @@ report-thoughts-serious = Bức xúc
 ## Vụ việc (dùng cho báo cáo tháng và báo cáo khẩn)
 
 incident-ask-field = Vụ việc thuộc lĩnh vực nào?
-incident-ask-severity = { $field } — mức độ thế nào?
+incident-ask-severity = { $field } — mức độ thế nào? Chọn “Rất phức tạp” thì bot báo khẩn ngay.
 incident-ask-people = Khoảng bao nhiêu người liên quan? Chọn một khoảng hoặc gõ số người (ví dụ 12).
 incident-bad-people = Chị gõ một con số thôi nhé (ví dụ 12).
 incident-ask-description = Chị mô tả ngắn gọn vụ việc: ở đâu, diễn biến thế nào.
@@ -80,7 +80,7 @@ incident-field-security-order = An ninh trật tự
 incident-field-other = Lĩnh vực khác
 incident-severity-minor = Mức nhẹ
 incident-severity-serious = Phức tạp
-incident-severity-critical = Rất phức tạp (báo khẩn)
+incident-severity-critical = Rất phức tạp
 
 ## Báo cáo khẩn, đột xuất
 
@@ -108,7 +108,7 @@ reminder-prompt = 📋 Kỳ báo cáo tháng { $period } của { $unit } đã m�
 reminder-again = ⏰ Chị ơi, báo cáo tháng { $period } của { $unit } chưa gửi. Hạn nộp: { $deadline }.
 reminder-overdue = ⏰ Báo cáo tháng { $period } của { $unit } đã quá hạn ({ $deadline }). Chị gửi sớm giúp nhé.
 button-open-report = 📋 Làm báo cáo
-overdue-summary = ⚠️ Báo cáo tháng { $period } đã quá hạn: { $pending }/{ $total } đơn vị chưa nộp:
+overdue-summary = ⚠️ Báo cáo tháng { $period } đã quá hạn, { $pending }/{ $total } đơn vị chưa nộp:
 overdue-more = {"\u000A"}… và { $count } đơn vị khác.
 button-remind-all = 🔔 Nhắc tất cả ngay
 remind-all-done = { $people ->
@@ -125,7 +125,7 @@ remind-all-summary = { $units ->
             }
         }
     }
-unreachable-to-head = ⚠️ { $name } ({ $unit }) đã chặn bot hoặc không còn dùng tài khoản này, bot không gửi tin được nữa. Chị liên hệ trực tiếp giúp nhé.
+unreachable-to-head = ⚠️ { $name } ({ $unit }) chưa nhận được tin của bot (có thể đã chặn bot hoặc không còn dùng tài khoản này). Chị liên hệ trực tiếp giúp nhé.
 
 ## Cảnh báo khẩn: các bước xử lý
 

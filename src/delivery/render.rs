@@ -155,8 +155,11 @@ async fn digest(
     let report = reports::load_report(conn, unit_id, period).await?;
     match &report {
         Some(r) => {
-            let at = calendar.local_text(
-                chrono::DateTime::from_timestamp(r.submitted_at, 0).unwrap_or_default(),
+            let at = labels::date_time(
+                lang,
+                &calendar.local(
+                    chrono::DateTime::from_timestamp(r.submitted_at, 0).unwrap_or_default(),
+                ),
             );
             let on_time = r.submitted_at <= until;
             text.push('\n');
@@ -237,7 +240,7 @@ async fn reminder(
     if now >= calendar.locks_at(period) {
         return Ok(None);
     }
-    let deadline = calendar.local_text(calendar.deadline(period));
+    let deadline = labels::date_time(lang, &calendar.local(calendar.deadline(period)));
     let p = labels::period(period);
     let text = if now > calendar.deadline(period) {
         tr!(

@@ -81,10 +81,10 @@ fn group_label(lang: Lang, group: &str) -> String {
     }
 }
 
-fn amount_question(lang: Lang, measure: &str) -> String {
+fn amount_question(lang: Lang, measure: &str, kind: String) -> String {
     match measure {
         "households" => tr!(lang, "activity-ask-households"),
-        "count" => tr!(lang, "activity-ask-count"),
+        "count" => tr!(lang, "activity-ask-count", kind = kind),
         _ => tr!(lang, "activity-ask-participants"),
     }
 }
@@ -150,12 +150,12 @@ pub(crate) async fn prompt(
             .row(cancel)
             .lettered(),
         ActivityStep::Amount => {
-            let measure = types
+            let chosen = types
                 .iter()
-                .find(|t| Some(&t.code) == draft.type_code.as_ref())
-                .map(|t| t.measure.clone())
-                .unwrap_or_default();
-            Prompt::new(amount_question(lang, &measure))
+                .find(|t| Some(&t.code) == draft.type_code.as_ref());
+            let measure = chosen.map(|t| t.measure.clone()).unwrap_or_default();
+            let kind = chosen.map(|t| t.name(lang).to_owned()).unwrap_or_default();
+            Prompt::new(amount_question(lang, &measure, kind))
                 .row(cancel)
                 .lettered()
         }

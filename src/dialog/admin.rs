@@ -418,8 +418,8 @@ pub(crate) fn export_prompt(ctx: &mut Ctx<'_>, range: Option<&str>) -> Prompt {
                 .map_or_else(|_| r.to_owned(), |r| labels::range(lang, r))
         ))
         .row(vec![
-            ("Excel (XLSX)".into(), "f:xlsx".into()),
-            ("CSV".into(), "f:csv".into()),
+            (tr!(lang, "button-format-xlsx"), "f:xlsx".into()),
+            (tr!(lang, "button-format-csv"), "f:csv".into()),
         ])
         .row(cancel),
     }

@@ -72,7 +72,7 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
         "report-intro",
         period = labels::period(period),
         unit = unit_name,
-        deadline = calendar.local_text(calendar.deadline(period))
+        deadline = labels::date_time(ctx.lang, &calendar.local(calendar.deadline(period)))
     ));
     let draft = stored_draft(ctx, unit_id, period).await?;
     let submitted = reports::load_report(ctx.conn, unit_id, period).await?;
@@ -238,7 +238,7 @@ pub(crate) async fn prompt(
                         .tz
                         .timestamp_opt(r.updated_at, 0)
                         .single()
-                        .map(|t| t.format("%H:%M %d/%m/%Y").to_string())
+                        .map(|t| labels::date_time(lang, &t))
                         .unwrap_or_default();
                     let text = tr!(
                         lang,
@@ -280,7 +280,8 @@ pub(crate) async fn prompt(
                 lang,
                 "report-ask-level",
                 part = part_number(*section),
-                section = labels::section(lang, *section)
+                section = labels::section(lang, *section),
+                period = labels::period(period)
             ));
             if let Some(current) = draft.section(*section) {
                 text.push_str(&tr!(
@@ -808,7 +809,7 @@ async fn submit(
             "report-submitted",
             period = labels::period(period),
             unit = unit,
-            deadline = calendar.local_text(calendar.deadline(period))
+            deadline = labels::date_time(lang, &calendar.local(calendar.deadline(period)))
         )
     } else {
         tr!(
@@ -846,7 +847,8 @@ async fn opinions_digest(
     let mut text = tr!(
         lang,
         "report-opinions-header",
-        count = opinions.len() as i64
+        count = opinions.len() as i64,
+        period = labels::period(period)
     );
     const SHOWN: usize = 5;
     for o in opinions.iter().take(SHOWN) {

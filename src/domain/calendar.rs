@@ -322,6 +322,13 @@ impl Calendar {
     }
 
     /// `HH:MM dd/mm/yyyy` in the calendar's zone.
+    /// `at` in the calendar's time zone.
+    pub fn local(&self, at: DateTime<Utc>) -> DateTime<Tz> {
+        at.with_timezone(&self.tz)
+    }
+
+    /// `at` in the calendar's time zone as operators read it ("23:59 30/11/2026"); messages
+    /// to people use [`crate::labels::date_time`].
     pub fn local_text(&self, at: DateTime<Utc>) -> String {
         let l = at.with_timezone(&self.tz);
         format!(

@@ -59,7 +59,7 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     assert_eq!(prompt.len(), 1);
     assert_eq!(
         text(&prompt[0]),
-        "📋 Kỳ báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Đồng Thanh đã mở. Hạn nộp: 23:59 30/11/2026."
+        "📋 Kỳ báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Đồng Thanh đã mở. Hạn nộp: 23:59 ngày 30/11/2026."
     );
     assert!(
         hang.unread().is_empty(),
@@ -84,7 +84,7 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     let r = hanh.unread();
     assert!(
         text(&r[0]).starts_with(
-            "⏰ Chị ơi, báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Lạc Thành chưa gửi. Hạn nộp: 23:59 30/11/2026."
+            "⏰ Chị ơi, báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Lạc Thành chưa gửi. Hạn nộp: 23:59 ngày 30/11/2026."
         )
     );
     hoa.unread();
@@ -131,7 +131,7 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
     assert_eq!(summary.len(), 1);
     let s = text(&summary[0]);
     assert!(
-        s.starts_with("⚠️ Báo cáo tháng 11/2026 đã quá hạn: 4/5 đơn vị chưa nộp:"),
+        s.starts_with("⚠️ Báo cáo tháng 11/2026 đã quá hạn, 4/5 đơn vị chưa nộp:"),
         "{s}"
     );
     for pending in [GRASSROOTS, OTHER_BRANCH, "TB-DH-DHOP-T3", "TB-DH-DHOP-T4"] {
@@ -302,7 +302,7 @@ async fn a_blocked_recipient_is_dropped_and_her_head_told_once(backend: Backend)
     let told = hoa.unread();
     assert_eq!(told.len(), 1, "{}", texts(&told));
     assert!(
-        text(&told[0]).starts_with("⚠️ Đỗ Thị Hạnh (Chi hội phụ nữ thôn Lạc Thành) đã chặn bot")
+        text(&told[0]).starts_with("⚠️ Đỗ Thị Hạnh (Chi hội phụ nữ thôn Lạc Thành) chưa nhận được tin của bot")
     );
 
     // Lan has a reminder queued, then blocks the bot (my_chat_member): it is dropped.
@@ -330,7 +330,7 @@ async fn a_blocked_recipient_is_dropped_and_her_head_told_once(backend: Backend)
     assert!(
         hoa.unread()
             .iter()
-            .all(|m| !text(m).contains("đã chặn bot"))
+            .all(|m| !text(m).contains("chưa nhận được tin của bot"))
     );
     app.shutdown().await;
 }

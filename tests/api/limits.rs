@@ -350,7 +350,7 @@ async fn charts_and_exports_are_limited_per_hour_and_the_chosen_range_stays(back
     );
     hoa.send("/xuat").await.unwrap();
     hoa.tap("Cả năm 2026").await.unwrap();
-    let r = hoa.tap("Excel (XLSX)").await.unwrap();
+    let r = hoa.tap("Bảng tính Excel").await.unwrap();
     assert!(r.iter().all(|m| m.document.is_none()), "no file");
     assert!(texts(&r).contains("sau 11:00"), "{}", texts(&r));
     assert!(
@@ -359,7 +359,7 @@ async fn charts_and_exports_are_limited_per_hour_and_the_chosen_range_stays(back
         texts(&r)
     );
     app.advance(Duration::hours(1));
-    hoa.tap("CSV").await.unwrap();
+    hoa.tap("Tệp CSV (cho máy tính)").await.unwrap();
     for _ in 0..100 {
         if hoa.inbox().iter().any(|m| m.document.is_some()) {
             break;

@@ -15,7 +15,7 @@ async fn fill_report(lan: &mut chihoi_fakes::telegram::person::Person<'_>) {
     let intro = texts(&lan.send("/baocao").await.unwrap());
     assert!(
         intro.contains(
-            "Báo cáo tháng 11/2026 — Chi hội phụ nữ thôn Đồng Thanh. Hạn nộp: 23:59 30/11/2026."
+            "Báo cáo tháng 11/2026 — Chi hội phụ nữ thôn Đồng Thanh. Hạn nộp: 23:59 ngày 30/11/2026."
         ),
         "{intro}"
     );
@@ -78,7 +78,7 @@ async fn invite_join_report_with_incident_edit_submit_then_export_contains_it(ba
     );
     let done = lan.tap("✅ Gửi báo cáo").await.unwrap();
     assert!(
-        texts(&done).contains("Đã gửi báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Đồng Thanh (hạn nộp 23:59 30/11/2026)"),
+        texts(&done).contains("Đã gửi báo cáo tháng 11/2026 của Chi hội phụ nữ thôn Đồng Thanh (hạn nộp 23:59 ngày 30/11/2026)"),
         "{}",
         texts(&done)
     );

@@ -10,7 +10,7 @@ use crate::helpers::*;
 async fn send_urgent(mai: &mut chihoi_fakes::telegram::person::Person<'_>, people: &str) -> String {
     mai.send("/khancap").await.unwrap();
     mai.tap("An ninh trật tự").await.unwrap();
-    mai.tap("Rất phức tạp (báo khẩn)").await.unwrap();
+    mai.tap("Rất phức tạp").await.unwrap();
     let r = mai.send("hai mươi").await.unwrap();
     assert!(texts(&r).contains("gõ một con số"), "{}", texts(&r));
     mai.send(people).await.unwrap();
@@ -53,7 +53,7 @@ async fn urgent_report_climbs_the_ladder_until_someone_acknowledges(backend: Bac
     let t = text(&alert[0]);
     assert!(t.starts_with("🚨 KHẨN — "), "{t}");
     assert!(
-        t.contains("An ninh trật tự — Rất phức tạp (báo khẩn), khoảng 20 người: Xô xát"),
+        t.contains("An ninh trật tự — Rất phức tạp, khoảng 20 người: Xô xát"),
         "{t}"
     );
     assert!(t.contains("Người báo: Phạm Thị Mai"), "{t}");
@@ -224,7 +224,7 @@ async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend:
         lan.tap(label).await.unwrap();
     }
     lan.tap("Các khoản đóng góp").await.unwrap();
-    lan.tap("Rất phức tạp (báo khẩn)").await.unwrap();
+    lan.tap("Rất phức tạp").await.unwrap();
     lan.tap("21–50").await.unwrap();
     lan.send("Thu tiền làm đường vượt mức quy định")
         .await
@@ -236,7 +236,7 @@ async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend:
     let alert = officer.unread();
     assert_eq!(alert.len(), 1);
     assert!(
-        text(&alert[0]).contains("Các khoản đóng góp — Rất phức tạp (báo khẩn), khoảng 50 người")
+        text(&alert[0]).contains("Các khoản đóng góp — Rất phức tạp, khoảng 50 người")
     );
     // Correcting the report does not raise it again.
     lan.send("/baocao").await.unwrap();

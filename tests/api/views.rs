@@ -196,7 +196,8 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     );
     let r = lan.tap("✅ Lưu hoạt động").await.unwrap();
     assert!(
-        texts(&r).contains("Đã ghi hoạt động “Giúp hộ đạt tiêu chí 5 không, 3 sạch”"),
+        texts(&r).contains("Đã ghi hoạt động của Chi hội")
+            && texts(&r).contains(": Giúp hộ đạt tiêu chí 5 không, 3 sạch."),
         "{}",
         texts(&r)
     );
@@ -353,7 +354,7 @@ async fn charts_and_exports_arrive_as_files_that_open(backend: Backend) {
         "{}",
         texts(&r)
     );
-    hoa.tap("Excel (XLSX)").await.unwrap();
+    hoa.tap("Bảng tính Excel").await.unwrap();
     let r = hoa
         .wait_for("the export", |m| m.document.is_some())
         .await
@@ -462,7 +463,7 @@ async fn an_export_too_large_to_send_is_explained_instead(backend: Backend) {
         .await;
     hoa.send("/xuat").await.unwrap();
     hoa.tap("Cả năm 2026").await.unwrap();
-    hoa.tap("Excel (XLSX)").await.unwrap();
+    hoa.tap("Bảng tính Excel").await.unwrap();
     let r = hoa
         .wait_for("the explanation", |m| {
             m.text
@@ -606,7 +607,7 @@ async fn a_slow_export_is_made_aside_while_everyone_is_answered_and_is_sent_once
     app.api.hold("sendDocument");
     hoa.send("/xuat").await.unwrap();
     hoa.tap("Cả năm 2026").await.unwrap();
-    let r = hoa.tap("Excel (XLSX)").await.unwrap();
+    let r = hoa.tap("Bảng tính Excel").await.unwrap();
     assert!(texts(&r).contains("Đang chuẩn bị tệp"), "{}", texts(&r));
     app.api
         .wait_for_calls("sendDocument", 1, Duration::from_secs(15))
@@ -626,7 +627,7 @@ async fn a_slow_export_is_made_aside_while_everyone_is_answered_and_is_sent_once
     // A second file while the first is on its way is declined, not made beside it.
     hoa.send("/xuat").await.unwrap();
     hoa.tap("Cả năm 2026").await.unwrap();
-    let r = hoa.tap("CSV").await.unwrap();
+    let r = hoa.tap("Tệp CSV (cho máy tính)").await.unwrap();
     assert!(
         texts(&r).contains("vẫn đang được chuẩn bị"),
         "{}",

@@ -160,7 +160,7 @@ async fn a_reminder_reaches_a_zalo_branch_head_and_an_alert_is_acknowledged_by_n
     let mut mai = app.joined(601, "Phạm Thị Mai", BRANCH, Role::Member).await;
     mai.send("/khancap").await.unwrap();
     mai.tap("An ninh trật tự").await.unwrap();
-    mai.tap("Rất phức tạp (báo khẩn)").await.unwrap();
+    mai.tap("Rất phức tạp").await.unwrap();
     mai.send("12").await.unwrap();
     mai.send("Xô xát ở chợ, có người bị thương").await.unwrap();
     mai.tap("🚨 Gửi ngay").await.unwrap();
