@@ -61,8 +61,8 @@ const REPORT: &[(&str, &str)] = &[
 /// A member's urgent report, step by step: what she types and what she waits to see.
 const URGENT: &[(&str, &str)] = &[
     ("/khancap", "An ninh trật tự"),
-    ("An ninh trật tự", "Rất phức tạp (báo khẩn)"),
-    ("Rất phức tạp (báo khẩn)", ""),
+    ("An ninh trật tự", "Rất phức tạp"),
+    ("Rất phức tạp", ""),
     ("12", ""),
     ("Xô xát ở chợ, có người bị thương", "Gửi ngay"),
 ];

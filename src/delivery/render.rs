@@ -157,9 +157,8 @@ async fn digest(
         Some(r) => {
             let at = labels::date_time(
                 lang,
-                &calendar.local(
-                    chrono::DateTime::from_timestamp(r.submitted_at, 0).unwrap_or_default(),
-                ),
+                &calendar
+                    .local(chrono::DateTime::from_timestamp(r.submitted_at, 0).unwrap_or_default()),
             );
             let on_time = r.submitted_at <= until;
             text.push('\n');

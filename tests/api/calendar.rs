@@ -302,7 +302,9 @@ async fn a_blocked_recipient_is_dropped_and_her_head_told_once(backend: Backend)
     let told = hoa.unread();
     assert_eq!(told.len(), 1, "{}", texts(&told));
     assert!(
-        text(&told[0]).starts_with("⚠️ Đỗ Thị Hạnh (Chi hội phụ nữ thôn Lạc Thành) chưa nhận được tin của bot")
+        text(&told[0]).starts_with(
+            "⚠️ Đỗ Thị Hạnh (Chi hội phụ nữ thôn Lạc Thành) chưa nhận được tin của bot"
+        )
     );
 
     // Lan has a reminder queued, then blocks the bot (my_chat_member): it is dropped.

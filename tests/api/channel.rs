@@ -259,7 +259,9 @@ async fn notices_to_one_person_at_once_go_a_second_apart(backend: Backend) {
         .await
         .unwrap();
     assert!(
-        told[had..].iter().all(|m| text(m).contains("chưa nhận được tin của bot")),
+        told[had..]
+            .iter()
+            .all(|m| text(m).contains("chưa nhận được tin của bot")),
         "{}",
         texts(&told[had..])
     );

@@ -252,7 +252,11 @@ async fn random_platform_faults_while_heads_file_lose_and_double_nothing(backend
     );
     let told = app.api.sent_to(officer.id)[officer_had..].to_vec();
     assert_eq!(told.len(), 1, "{told:?}");
-    assert!(text(&told[0]).contains("chưa nhận được tin của bot"), "{}", text(&told[0]));
+    assert!(
+        text(&told[0]).contains("chưa nhận được tin của bot"),
+        "{}",
+        text(&told[0])
+    );
 
     app.shutdown().await;
 }

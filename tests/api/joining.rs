@@ -153,7 +153,10 @@ async fn picking_a_unit_not_on_the_screen_is_refused(backend: Backend) {
         .last()
         .cloned()
         .unwrap();
-    assert_eq!(answer["text"], "Bot không nhận ra lựa chọn này. Chị chọn lại trong danh sách mới nhất nhé.");
+    assert_eq!(
+        answer["text"],
+        "Bot không nhận ra lựa chọn này. Chị chọn lại trong danh sách mới nhất nhé."
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM join_requests").await, 0);
     app.shutdown().await;
 }

@@ -44,7 +44,7 @@ async fn forged_and_stale_callbacks_are_refused_politely(backend: Backend) {
     // is refused with a notice on the tap, and nothing is sent or edited anywhere; one shaped
     // like an older step's button is answered as a stale tap (her current step shown again).
     let stale = "Lựa chọn này đã cũ. Chị chọn trong tin nhắn mới nhất nhé.";
-    let bad = "Lựa chọn này không hợp lệ.";
+    let bad = "Bot không nhận ra lựa chọn này. Chị chọn lại trong danh sách mới nhất nhé.";
     let current = text(again.last().unwrap()).to_owned();
     for (forged, refusal) in [
         ("d:99999:s:serious", bad),

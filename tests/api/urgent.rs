@@ -235,9 +235,7 @@ async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend:
     assert!(texts(&done).contains("bot đã báo khẩn"), "{}", texts(&done));
     let alert = officer.unread();
     assert_eq!(alert.len(), 1);
-    assert!(
-        text(&alert[0]).contains("Các khoản đóng góp — Rất phức tạp, khoảng 50 người")
-    );
+    assert!(text(&alert[0]).contains("Các khoản đóng góp — Rất phức tạp, khoảng 50 người"));
     // Correcting the report does not raise it again.
     lan.send("/baocao").await.unwrap();
     lan.tap("✏️ Sửa báo cáo").await.unwrap();
