@@ -615,19 +615,28 @@ struct ReportRow {
     incidents: Option<Vec<(String, String, i64, String)>>,
 }
 
-/// The report `r`'s incidents as one JSON array in its row: a lookup by report in the incidents
-/// index, rather than the scope's incidents read beforehand and held for the whole sheet.
-fn report_incidents(store: &Store) -> &'static str {
+/// The report `r`'s incidents as one JSON array in its row, and what the reports sheet's tables
+/// join for it; rather than the scope's incidents read beforehand and held for the whole sheet.
+///
+/// SQLite looks each report's incidents up in their index. PostgreSQL gathers the month's (`$2`)
+/// incidents by report once and joins them by hash: a lookup per report, as a subquery, cost
+/// more than the rest of the month's statement (EXPLAIN ANALYZE: 975 ms against 427 ms a
+/// month of the bench's province, docs/BENCHMARKS.md §7).
+fn report_incidents(store: &Store) -> (&'static str, &'static str) {
     match store.backend() {
         // `json()`: a subquery's result is text to `json_array`, which would quote it.
-        Backend::Sqlite => {
+        Backend::Sqlite => (
             "json((SELECT json_group_array(json_array(i.field, i.severity, i.people, i.description) ORDER BY i.position)
-                   FROM incidents i WHERE i.report_id = r.id))"
-        }
-        Backend::Postgres => {
-            "(SELECT json_agg(json_build_array(i.field, i.severity, i.people, i.description) ORDER BY i.position)
-              FROM incidents i WHERE i.report_id = r.id)"
-        }
+                   FROM incidents i WHERE i.report_id = r.id))",
+            "",
+        ),
+        Backend::Postgres => (
+            "ri.incidents",
+            " LEFT JOIN (SELECT i.report_id,
+                           json_agg(json_build_array(i.field, i.severity, i.people, i.description) ORDER BY i.position) AS incidents
+                         FROM incidents i JOIN reports mr ON mr.id = i.report_id
+                         WHERE mr.period = $2 GROUP BY i.report_id) ri ON ri.report_id = r.id",
+        ),
     }
 }
 
@@ -905,15 +914,15 @@ async fn write_sheet(
         match sheet {
             Sheet::Reports => {
                 let situations = SituationLabels::new(lang);
+                let (incidents, join) = report_incidents(&scope.store);
                 let sql = over_units(
                     &scope.store,
                     &format!(
                         "r.unit_id, a.display_name, r.submitted_at, r.updated_at, r.revision, r.labour_level,
                          r.labour_note, r.living_level, r.living_note, r.thoughts_level, r.thoughts_note,
-                         r.proposals, {}",
-                        report_incidents(&scope.store)
+                         r.proposals, {incidents}"
                     ),
-                    "reports r JOIN users a ON a.id = r.author_id",
+                    &format!("reports r JOIN users a ON a.id = r.author_id{join}"),
                     "r.unit_id",
                     "r.period = $2",
                     None,
