@@ -7,9 +7,16 @@
 //! records the outcome:
 //! sent; 429 → back after `retry_after` (or a pause of its own on platforms that give none),
 //! without counting a failure, and only that platform pauses; 5xx or timeout → exponential
-//! backoff, dead-lettered after `max_attempts`; 403 → the recipient is marked unreachable, her
-//! pending messages are dropped and her unit's head is told once. [`Courier::run`] loops that
+//! backoff, dead-lettered after `max_attempts`; unreachable (Telegram's 403) → the recipient is
+//! marked unreachable, her pending messages are dropped and her unit's head is told once; a
+//! refusal a platform documents but that once proves nothing (Zalo's 404) → tried again, and
+//! unreachable only the [`REFUSALS_BEFORE_UNREACHABLE`]th time. [`Courier::run`] loops that
 //! step; tests drive it directly.
+//!
+//! A message the platform takes as several (a long text, a photo then its text, a long
+//! caption) records how many parts went when a try stops part-way ([`Sender::send_from`]), and
+//! its next try starts there. While a batch is sent its leases are renewed, so a batch that a
+//! slow pace stretches never outlives them and no other instance takes it over.
 //!
 //! A platform that publishes no limit (Zalo) has its pace learned from its answers rather than
 //! guessed ([`pace`]): a quota error cuts the pace and pauses that platform's sends briefly, and
