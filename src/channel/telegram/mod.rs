@@ -998,6 +998,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_long_caption_goes_as_its_text_in_parts_then_the_file() {
+        let sender = TelegramSender::with_bot(Bot::new("1:not-a-token"));
+        let mut m = Outbound::text("1", "Tiến độ của xã. ".repeat(300));
+        m.attachment = Some(Attachment {
+            kind: AttachmentKind::Photo,
+            file_name: "tien-do.png".into(),
+            data: FileData::Bytes(Vec::new()),
+            url: None,
+        });
+        // 4,800 units: two messages of text, then the photo; a retry from part 2 sends the
+        // second text and the photo only.
+        assert_eq!(split_message(&m.text).len(), 2);
+        assert_eq!(sender.parts(&m), 3);
+        m.text = "Tiến độ của xã.".into();
+        assert_eq!(
+            sender.parts(&m),
+            1,
+            "a caption that fits goes with the file"
+        );
+        m.attachment = None;
+        m.text = "Tiến độ của xã. ".repeat(300);
+        assert_eq!(sender.parts(&m), 2);
+    }
+
+    #[test]
     fn commands_are_split_from_their_argument_and_bot_suffix() {
         assert_eq!(
             parse_text("/start AbC_123-xyz"),
