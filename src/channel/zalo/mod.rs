@@ -251,10 +251,16 @@ impl Zalo {
                     };
                     let place = self.chats.reserve(&inbound.chat_id);
                     let this = self.clone();
+                    let stop = shutdown.clone();
                     tasks.spawn(async move {
                         let turn = place.wait().await;
                         if let Err(turn) = this.try_once(&inbound, turn).await {
-                            this.keep_trying(inbound, turn).await;
+                            // Kept in memory only (polling has no offset): a shutdown during
+                            // an outage ends it, as a kill would.
+                            tokio::select! {
+                                () = this.keep_trying(inbound, turn) => {}
+                                () = stop.cancelled() => {}
+                            }
                         }
                     });
                 }
@@ -320,13 +326,13 @@ impl Zalo {
         let now = (self.clock)();
         match self.engine.handle(inbound, now).await {
             Ok(h) => {
-                timer.handled();
                 let sending = self.in_flight.start();
                 let courier = self.courier.clone();
                 tokio::spawn(async move {
                     if let Err(e) = courier.deliver_now(h.ready, &h.outbox_ids).await {
                         tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
                     }
+                    timer.handled();
                     drop(turn);
                     drop(sending);
                 });
