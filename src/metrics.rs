@@ -43,6 +43,10 @@ pub const OUTBOX_OLDEST_SECONDS: &str = "chihoi_outbox_oldest_pending_seconds";
 /// Dead-lettered rows (`chihoi outbox --dead`), by `kind`.
 pub const OUTBOX_DEAD: &str = "chihoi_outbox_dead_letters";
 
+/// Messages sent whose "sent" mark matched no row held by this courier (its lease was lost to
+/// another instance, or the row was finished meanwhile): each may have gone out twice.
+pub const OUTBOX_MARKS_MISSED: &str = "chihoi_outbox_sent_marks_missed_total";
+
 /// Link codes (`/lienket`) typed that matched nothing: wrong, used or expired.
 pub const LINK_CODE_FAILURES: &str = "chihoi_link_code_failures_total";
 /// Link codes not even looked up because a limit on wrong codes was reached, by `scope`:
@@ -95,6 +99,11 @@ fn describe() {
         ::metrics::Unit::Seconds,
         "Pauses of a platform's sends after a quota error"
     );
+    ::metrics::describe_counter!(
+        OUTBOX_MARKS_MISSED,
+        "Sent messages whose sent mark matched no row this courier held"
+    );
+    ::metrics::counter!(OUTBOX_MARKS_MISSED).increment(0);
     ::metrics::describe_counter!(LINK_CODE_FAILURES, "Link codes typed that matched nothing");
     ::metrics::describe_counter!(
         LINK_CODE_REFUSED,
@@ -178,6 +187,11 @@ pub fn send_pause(platform: &'static str, pause: Duration) {
 
 fn sends(platform: &str, outcome: &'static str) -> ::metrics::Counter {
     ::metrics::counter!(SENDS, "platform" => platform.to_owned(), "outcome" => outcome)
+}
+
+/// `n` sent messages' marks matched no row (see [`OUTBOX_MARKS_MISSED`]).
+pub fn sent_marks_missed(n: u64) {
+    ::metrics::counter!(OUTBOX_MARKS_MISSED).increment(n);
 }
 
 /// A link code typed matched nothing.

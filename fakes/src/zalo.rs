@@ -24,6 +24,12 @@
 //!   ([`FakeZaloOptions::webhook_attempts`]), after which the update is lost. Deliveries run
 //!   concurrently, one task per update, so their order is not guaranteed.
 //! - **Quota**: 429 comes inside a 200 and carries no `retry_after`.
+//! - **Error codes mean what Zalo documents** (the team's platform notes): 400 bad request,
+//!   401 bad token, **403 "internal server error"** (a fault on Zalo's side, never a block),
+//!   404 not found, 408 timeout, 429 quota exceeded. A send to a `chat_id` that never wrote to
+//!   the bot is refused as not found (404): the bot has no such chat
+//!   ([`FakeZaloOptions::strict_chats`]; a test that queues messages for chats it never played
+//!   declares them with [`FakeZalo::meet`]).
 //!
 //! It does not model groups (a test can [`FakeZalo::push_raw`] one), `sendSticker`,
 //! `sendVoice`, `testWebhook` (all answer 404), `parse_mode`, or any quota a test did not set.
@@ -89,6 +95,8 @@ pub struct FakeZaloOptions {
     /// Sends (`sendMessage`, `sendPhoto`) accepted in any 1-second window over all chats; more
     /// answer `ok:false` 429. `None`: no limit (Zalo publishes none).
     pub sends_per_second: Option<u32>,
+    /// Sends to a chat that never wrote to the bot answer `ok:false` 404 "Not Found".
+    pub strict_chats: bool,
 }
 
 impl Default for FakeZaloOptions {
@@ -101,6 +109,7 @@ impl Default for FakeZaloOptions {
             webhook_attempts: 4,
             webhook_retry_delay: Duration::from_millis(50),
             sends_per_second: None,
+            strict_chats: true,
         }
     }
 }
@@ -169,9 +178,12 @@ pub struct ZaloSent {
 pub enum ZaloFailure {
     /// `ok:false`, `error_code` 429 "Quota exceeded", without `retry_after` (Zalo gives none).
     Quota,
-    /// `ok:false`, `error_code` 403. Zalo documents 403 as "internal server error"; it is also
-    /// what a refusal to message a user is expected to look like.
+    /// `ok:false`, `error_code` 403, which Zalo documents as "internal server error": a fault
+    /// on Zalo's side that says nothing about the recipient.
     Forbidden,
+    /// `ok:false`, `error_code` 404 "Not Found": what a send to a chat the bot cannot write to
+    /// gets (see [`FakeZaloOptions::strict_chats`]).
+    NotFound,
     /// `ok:false`, `error_code` 400 "Bad request".
     BadRequest,
     /// A real HTTP status (e.g. 502, 504) with a plain-text body, as a proxy or load balancer
@@ -289,6 +301,7 @@ impl FakeZalo {
             runtime: tokio::runtime::Handle::current(),
             state: Mutex::new(ServerState {
                 sends_per_second: opts.sends_per_second,
+                strict_chats: opts.strict_chats,
                 ..ServerState::default()
             }),
             deliveries: Mutex::new(JoinSet::new()),
@@ -386,6 +399,9 @@ impl FakeZalo {
     /// delivers it to the webhook. Returns its `message.message_id`, if it has a string one.
     pub fn push_raw(&self, update: Value) -> Option<String> {
         let message_id = update["message"]["message_id"].as_str().map(str::to_owned);
+        if let Some(chat) = update["message"]["chat"]["id"].as_str() {
+            self.shared.lock().met.insert(chat.to_owned());
+        }
         if let Some(id) = &message_id {
             self.shared
                 .lock()
@@ -507,7 +523,27 @@ impl FakeZalo {
         self.shared
             .lock()
             .failures
-            .extend(std::iter::repeat_n(failure, times));
+            .extend(std::iter::repeat_n(Some(failure), times));
+    }
+
+    /// The next `after` sends are handled, then `times` fail with `failure`: a message sent in
+    /// parts fails at part `after + 1`. Adds to what is queued, as [`Self::fail_next`].
+    pub fn fail_after(&self, after: usize, failure: ZaloFailure, times: usize) {
+        let mut st = self.shared.lock();
+        st.failures.extend(std::iter::repeat_n(None, after));
+        st.failures
+            .extend(std::iter::repeat_n(Some(failure), times));
+    }
+
+    /// Declares that `chat_id` wrote to the bot before (a test that queues messages for chats
+    /// it never played), so that sends to it are accepted with strict chats on.
+    pub fn meet(&self, chat_id: &str) {
+        self.shared.lock().met.insert(chat_id.to_owned());
+    }
+
+    /// Every send waits this long before it is answered (a slow Zalo).
+    pub fn set_send_delay(&self, delay: Duration) {
+        self.shared.lock().send_delay = delay;
     }
 
     /// Every send fails with `failure` until this is called with `None`.
@@ -589,6 +625,7 @@ impl FakeZalo {
         fill: impl FnOnce(&mut Map<String, Value>),
     ) -> String {
         let mut st = self.shared.lock();
+        st.met.insert(from.chat_id());
         let message_id = st.new_id();
         let mut msg = Map::new();
         msg.insert("message_id".into(), json!(message_id));
@@ -641,9 +678,16 @@ struct ServerState {
     calls: VecDeque<(String, Value)>,
     stats: ZaloStats,
     deliveries: Vec<ZaloDelivery>,
-    failures: VecDeque<ZaloFailure>,
+    /// What the next sends meet, in turn: a failure, or `None` to let one through.
+    failures: VecDeque<Option<ZaloFailure>>,
     sticky_failure: Option<ZaloFailure>,
     sends_per_second: Option<u32>,
+    /// Sends only to chats in `met` are accepted.
+    strict_chats: bool,
+    /// Chats that wrote to the bot (or a test declared, [`FakeZalo::meet`]).
+    met: std::collections::HashSet<String>,
+    /// How long each send waits before it is answered ([`FakeZalo::set_send_delay`]).
+    send_delay: Duration,
     /// When the sends of the last second were accepted.
     recent_sends: VecDeque<Instant>,
     next_id: u64,
@@ -674,9 +718,10 @@ impl ServerState {
 
     /// The failure to answer the next send with, if any.
     fn take_failure(&mut self) -> Option<ZaloFailure> {
-        self.failures
-            .pop_front()
-            .or_else(|| self.sticky_failure.clone())
+        match self.failures.pop_front() {
+            Some(next) => next,
+            None => self.sticky_failure.clone(),
+        }
     }
 
     /// 429 when the last second already holds `sends_per_second` accepted sends.
@@ -837,8 +882,17 @@ impl Shared {
                 st.webhook_updated_at = now_ms();
                 Ok(st.webhook_info())
             }
-            "sendMessage" => self.send(&params, SendKind::Message),
-            "sendPhoto" => self.send(&params, SendKind::Photo),
+            "sendMessage" | "sendPhoto" => {
+                let delay = self.lock().send_delay;
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let kind = match method {
+                    "sendPhoto" => SendKind::Photo,
+                    _ => SendKind::Message,
+                };
+                self.send(&params, kind)
+            }
             "sendChatAction" => self.chat_action(&params),
             _ => Err(Rejection::api(404, "Not Found")),
         };
@@ -951,6 +1005,9 @@ impl Shared {
             .string("chat_id")
             .filter(|c| !c.is_empty())
             .ok_or_else(|| Rejection::api(400, "chat_id is required"))?;
+        if st.strict_chats && !st.met.contains(&chat_id) {
+            return Err(not_found());
+        }
         let (text, photo, caption) = match kind {
             SendKind::Message => {
                 let text = p.string("text").unwrap_or_default();
@@ -1035,6 +1092,10 @@ impl Rejection {
     }
 }
 
+fn not_found() -> Rejection {
+    Rejection::api(404, "Not Found")
+}
+
 fn quota_exceeded() -> Rejection {
     Rejection::api(429, "Quota exceeded")
 }
@@ -1044,6 +1105,7 @@ impl From<&ZaloFailure> for Rejection {
         match failure {
             ZaloFailure::Quota => quota_exceeded(),
             ZaloFailure::Forbidden => Self::api(403, "Internal server error"),
+            ZaloFailure::NotFound => not_found(),
             ZaloFailure::BadRequest => Self::api(400, "Bad request"),
             ZaloFailure::HttpStatus(code) => {
                 Self::Http(StatusCode::from_u16(*code).unwrap_or(StatusCode::BAD_GATEWAY))

@@ -18,6 +18,7 @@ use url::Url;
 
 use crate::config::Secret;
 use crate::dialog::Input;
+use crate::storage::{Store, outbox};
 
 /// `/baocao 2026-10` → a command; anything else is text.
 pub fn command_or_text(text: &str) -> Input {
@@ -90,6 +91,72 @@ pub async fn serve_on(
             .await;
     });
     Ok(addr)
+}
+
+/// Tries at an update that fails while the database works, before it is set aside.
+pub const UPDATE_ATTEMPTS: u32 = 5;
+/// The longest wait between two tries at an update that failed.
+pub const RETRY_CAP: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// When an update that failed is tried again, and when it is set aside, on every channel.
+///
+/// While the database itself takes no writes (an outage, a restart, a lock held by another
+/// process), every update fails, and none of them is at fault: it is tried again, after
+/// `base`, doubling up to `cap`, for as long as the outage lasts, so that nothing she typed is
+/// lost and she need not send it again. Setting aside is for an update that fails on its own:
+/// after `attempts` failures, once the database took a write ([`outbox::takes_writes`]) just
+/// before a try that failed all the same. (A probe that succeeds because the outage has just
+/// ended is followed by a try at once, which then succeeds.)
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UpdateRetry {
+    pub base: std::time::Duration,
+    pub cap: std::time::Duration,
+    pub attempts: u32,
+}
+
+/// One update's failed tries so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tries {
+    pub failures: u32,
+    /// The database took a write just before the last try.
+    database_was_up: bool,
+    /// How long to wait before the next try.
+    pub wait: std::time::Duration,
+}
+
+/// What to do with an update that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    RetryIn(std::time::Duration),
+    SetAside,
+}
+
+impl UpdateRetry {
+    /// The wait after the `failures`th failure: `base`, twice that, four times … up to `cap`.
+    pub fn delay(&self, failures: u32) -> std::time::Duration {
+        self.base
+            .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+            .min(self.cap)
+    }
+
+    /// After one more failed try at an update: tried again, or set aside if it has failed
+    /// often enough, the last time while the database took writes.
+    pub async fn after_failure(&self, store: &Store, owner: &str, tries: &mut Tries) -> Next {
+        tries.failures = tries.failures.saturating_add(1);
+        if tries.failures >= self.attempts {
+            if tries.database_was_up {
+                return Next::SetAside;
+            }
+            if outbox::takes_writes(store, owner).await {
+                tries.database_was_up = true;
+                tries.wait = std::time::Duration::ZERO;
+                return Next::RetryIn(tries.wait);
+            }
+        }
+        tries.database_was_up = false;
+        tries.wait = self.delay(tries.failures);
+        Next::RetryIn(tries.wait)
+    }
 }
 
 /// One turn at a time per chat, so that a chat's updates are handled, and their replies sent,
@@ -320,6 +387,29 @@ impl Drop for Sending {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_update_waits_longer_each_time_up_to_the_cap() {
+        let retry = UpdateRetry {
+            base: std::time::Duration::from_millis(100),
+            cap: std::time::Duration::from_secs(1),
+            attempts: 5,
+        };
+        let ms = |n| retry.delay(n).as_millis();
+        assert_eq!(
+            [ms(1), ms(2), ms(3), ms(4), ms(5)],
+            [100, 200, 400, 800, 1000]
+        );
+        assert_eq!(ms(u32::MAX), 1000);
+        // The defaults: 1 s, doubling, up to half a minute.
+        let defaults = UpdateRetry {
+            base: std::time::Duration::from_secs(1),
+            cap: RETRY_CAP,
+            attempts: UPDATE_ATTEMPTS,
+        };
+        assert_eq!(defaults.delay(3).as_secs(), 4);
+        assert_eq!(defaults.delay(40).as_secs(), 30);
+    }
 
     #[test]
     fn secrets_compare_in_full() {

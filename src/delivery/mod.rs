@@ -7,9 +7,16 @@
 //! records the outcome:
 //! sent; 429 → back after `retry_after` (or a pause of its own on platforms that give none),
 //! without counting a failure, and only that platform pauses; 5xx or timeout → exponential
-//! backoff, dead-lettered after `max_attempts`; 403 → the recipient is marked unreachable, her
-//! pending messages are dropped and her unit's head is told once. [`Courier::run`] loops that
+//! backoff, dead-lettered after `max_attempts`; unreachable (Telegram's 403) → the recipient is
+//! marked unreachable, her pending messages are dropped and her unit's head is told once; a
+//! refusal a platform documents but that once proves nothing (Zalo's 404) → tried again, and
+//! unreachable only the [`REFUSALS_BEFORE_UNREACHABLE`]th time. [`Courier::run`] loops that
 //! step; tests drive it directly.
+//!
+//! A message the platform takes as several (a long text, a photo then its text, a long
+//! caption) records how many parts went when a try stops part-way ([`Sender::send_from`]), and
+//! its next try starts there. While a batch is sent its leases are renewed, so a batch that a
+//! slow pace stretches never outlives them and no other instance takes it over.
 //!
 //! A platform that publishes no limit (Zalo) has its pace learned from its answers rather than
 //! guessed ([`pace`]): a quota error cuts the pace and pauses that platform's sends briefly, and
@@ -62,6 +69,10 @@ pub enum SendOutcome {
     RetryAfter(Duration),
     /// The recipient blocked the bot or is gone.
     Unreachable(String),
+    /// The platform refused to deliver to this recipient, in a way it documents (Zalo's 404),
+    /// but once is not proof she is gone: tried again later, and only a refusal repeated
+    /// [`REFUSALS_BEFORE_UNREACHABLE`] times makes her unreachable.
+    Refused(String),
     /// Worth retrying: 5xx, timeouts, network.
     Transient(String),
     /// Will never succeed (a malformed message).
@@ -77,6 +88,7 @@ impl SendOutcome {
             SendOutcome::Sent => "sent",
             SendOutcome::RetryAfter(_) => "throttled",
             SendOutcome::Unreachable(_) => "unreachable",
+            SendOutcome::Refused(_) => "refused",
             SendOutcome::Transient(_) => "transient",
             SendOutcome::Rejected(_) => "rejected",
             SendOutcome::NotEditable => "not_editable",
@@ -120,6 +132,44 @@ pub trait Sender: Send + Sync + 'static {
     ) -> BoxFuture<'a, SendOutcome> {
         self.send(chat_id, message)
     }
+    /// As [`Sender::send`] (or [`Sender::send_paid`]), starting at part `from` of the
+    /// [`Sender::parts`] the message becomes: the parts before it reached the platform in an
+    /// earlier try and are never sent again. Says how many parts this try delivered, so that
+    /// a failure at part k is tried again from part k. A platform that sends every message as
+    /// one need not implement it.
+    fn send_from<'a>(
+        &'a self,
+        chat_id: &'a str,
+        message: &'a Outbound,
+        from: u32,
+        paid: bool,
+    ) -> BoxFuture<'a, Delivery> {
+        let _ = from;
+        Box::pin(async move {
+            let outcome = match paid {
+                true => self.send_paid(chat_id, message).await,
+                false => self.send(chat_id, message).await,
+            };
+            Delivery::whole(outcome)
+        })
+    }
+}
+
+/// What one try at a message sent in parts came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// [`SendOutcome::Sent`] once its last part went.
+    pub outcome: SendOutcome,
+    /// Parts the platform took in this try.
+    pub parts: u32,
+}
+
+impl Delivery {
+    /// A message of one part: taken whole, or not at all.
+    pub fn whole(outcome: SendOutcome) -> Self {
+        let parts = u32::from(outcome == SendOutcome::Sent);
+        Self { outcome, parts }
+    }
 }
 
 /// What one step did.
@@ -150,6 +200,15 @@ impl DrainReport {
 /// Rows per claim at the least, and how long a claim holds them.
 const BATCH: i64 = 64;
 const LEASE: Duration = Duration::from_secs(120);
+/// A batch being sent renews the leases it still holds when they have less than this left (by
+/// the courier's clock), so that a batch a slow platform lets go a message a second is never
+/// taken over by another instance while it is being sent ([`Courier::deliver_rows`]).
+const RENEW_AHEAD: Duration = Duration::from_secs(20);
+/// The shortest lease a row in a batch can have: replies an update leased to this instance.
+const SHORTEST_LEASE: Duration = Duration::from_secs(30);
+/// A platform's documented refusal to deliver to a recipient makes her unreachable only when
+/// the same message met it this many times, tried again after the usual backoff in between.
+pub const REFUSALS_BEFORE_UNREACHABLE: i64 = 3;
 /// Messages in flight at once (to different chats) at the least: enough for Telegram's 30 a
 /// second. A faster budget (paid broadcasts) gets more, see [`Pace`].
 const IN_FLIGHT: usize = 16;
@@ -636,6 +695,12 @@ impl Courier {
         self.lane(platform).map(|l| l.limits.global.rate())
     }
 
+    /// Sent messages whose "sent" mark matched no row this courier held (see
+    /// `chihoi_outbox_sent_marks_missed_total`).
+    pub fn sent_marks_missed(&self) -> u64 {
+        self.sent.missed()
+    }
+
     /// The platforms this courier sends to.
     pub fn platforms(&self) -> Vec<&'static str> {
         self.lanes.iter().map(|l| l.sender.platform()).collect()
@@ -846,6 +911,7 @@ impl Courier {
             claimed: rows.len(),
             ..DrainReport::default()
         };
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         // One lane per chat keeps a chat's messages in order; lanes run side by side.
         let mut lanes: Vec<Vec<OutboxRow>> = Vec::new();
         for row in rows {
@@ -857,7 +923,7 @@ impl Courier {
                 None => lanes.push(vec![row]),
             }
         }
-        let results: Vec<Result<DrainReport, StorageError>> = futures::stream::iter(lanes)
+        let sending = futures::stream::iter(lanes)
             .map(|lane| async move {
                 let mut r = DrainReport::default();
                 for row in lane {
@@ -874,12 +940,68 @@ impl Courier {
                 Ok(r)
             })
             .buffer_unordered(self.pace.in_flight)
-            .collect()
-            .await;
+            .collect::<Vec<Result<DrainReport, StorageError>>>();
+        let results = tokio::select! {
+            results = sending => results,
+            () = self.keep_leases(&ids, now) => unreachable!("keeping leases never ends"),
+        };
         for r in results {
             report.add(r?);
         }
         Ok(report)
+    }
+
+    /// Renews the leases on the rows `ids` of a batch being sent while it is sent, whenever
+    /// they have less than [`RENEW_AHEAD`] left by the courier's clock: a batch never outlives
+    /// its lease, however long its platform's pace makes it.
+    async fn keep_leases(&self, ids: &[i64], claimed_at: DateTime<Utc>) {
+        let mut until = claimed_at.timestamp() + SHORTEST_LEASE.as_secs() as i64;
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = (self.clock)().timestamp();
+            if now + (RENEW_AHEAD.as_secs() as i64) < until {
+                continue;
+            }
+            let renewed = async {
+                let mut conn = self.store.acquire().await?;
+                outbox::extend_leases(&mut conn, ids, &self.owner, now + LEASE.as_secs() as i64)
+                    .await
+            };
+            match renewed.await {
+                Ok(n) => {
+                    until = now + LEASE.as_secs() as i64;
+                    tracing::debug!(rows = n, "leases of a batch being sent renewed");
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not renew the leases of a batch being sent")
+                }
+            }
+        }
+    }
+
+    /// Sends `message` at once, outside the outbox (an apology while the database is away, a
+    /// flood notice), but like every other send within its platform's budget, as a reply she
+    /// is waiting for. `None` when this courier does not send to `platform`.
+    pub async fn send_now(&self, platform: &str, message: &Outbound) -> Option<SendOutcome> {
+        let lane = self.lane(platform)?;
+        let budget = &lane.limits.global;
+        let chat = message.chat_id.as_str();
+        let _ = lane.limits.per_chat.check_key(&message.chat_id);
+        let mut ticket = budget.take(Priority::Reply).await;
+        for _ in 1..lane.sender.parts(message).max(1) {
+            let next = budget.take(Priority::Reply).await;
+            ticket.busy |= next.busy;
+        }
+        let outcome = lane.sender.send(chat, message).await;
+        match outcome {
+            SendOutcome::Sent => budget.sent(ticket),
+            SendOutcome::RetryAfter(wait) if wait.is_zero() && budget.learns() => {
+                budget.quota_exceeded(ticket);
+            }
+            _ => {}
+        }
+        crate::metrics::send_outcome(platform, outcome.label());
+        Some(outcome)
     }
 
     async fn release(&self, row: &OutboxRow, now: DateTime<Utc>) -> Result<(), StorageError> {
@@ -961,6 +1083,8 @@ impl Courier {
             message.edit = None;
         }
         let mut outcome = SendOutcome::NotEditable;
+        let first = u32::try_from(row.parts_sent).unwrap_or(0);
+        let mut from = first;
         if message.edit.is_some() {
             // Changing the tapped message sends nothing new: no budget to wait for.
             outcome = lane.sender.send(&row.chat_id, &message).await;
@@ -997,18 +1121,23 @@ impl Courier {
             let parts = lane.sender.parts(&message).max(1);
             let mut tries = 0;
             loop {
+                // Parts that went in an earlier try (or before a quota error in this one) are
+                // not sent again, nor counted against the budget.
+                let left = parts.saturating_sub(from).max(1);
                 let mut ticket = budget.take(priority).await;
-                for _ in 1..parts {
+                for _ in 1..left {
                     let next = budget.take(priority).await;
                     ticket.busy |= next.busy;
                 }
                 if row.chat_id.starts_with('-') {
                     lane.limits.per_group.until_key_ready(&row.chat_id).await;
                 }
-                outcome = match paid {
-                    Some(_) => lane.sender.send_paid(&row.chat_id, &message).await,
-                    None => lane.sender.send(&row.chat_id, &message).await,
-                };
+                let delivery = lane
+                    .sender
+                    .send_from(&row.chat_id, &message, from, paid.is_some())
+                    .await;
+                from += delivery.parts;
+                outcome = delivery.outcome;
                 match outcome {
                     SendOutcome::Sent => budget.sent(ticket),
                     // A quota error without a wait named (Zalo's): the learned pace is cut and
@@ -1035,6 +1164,16 @@ impl Courier {
             self.sent.mark(row.id, at).await?;
         }
         let mut conn = self.store.acquire().await?;
+        if outcome != SendOutcome::Sent && from > first {
+            // Some parts went before the failure: the next try starts after them.
+            outbox::record_parts_sent(&mut conn, row.id, &self.owner, i64::from(from)).await?;
+            tracing::info!(
+                id = row.id,
+                parts_sent = from,
+                parts = lane.sender.parts(&message),
+                "a message sent in parts stopped part-way; it goes on from there"
+            );
+        }
         match outcome {
             SendOutcome::Sent => {
                 if !capabilities.buttons && !message.choices.is_empty() {
@@ -1092,7 +1231,14 @@ impl Courier {
                 outbox::finish(&mut conn, row.id, "dead", Some("not editable")).await?;
                 report.dead += 1;
             }
-            SendOutcome::Unreachable(error) => {
+            SendOutcome::Refused(error) if row.attempts + 1 < REFUSALS_BEFORE_UNREACHABLE => {
+                // Once is not proof she is gone (a passing fault, a platform's glitch): her
+                // messages stay queued and this one is tried again after the usual backoff.
+                drop(conn);
+                tracing::info!(id = row.id, attempts = row.attempts + 1, %error, "the platform refused the recipient; tried again later");
+                report.add(self.failed(lane, row, now, error).await?);
+            }
+            SendOutcome::Unreachable(error) | SendOutcome::Refused(error) => {
                 outbox::finish(&mut conn, row.id, "unreachable", Some(&error)).await?;
                 report.unreachable += 1;
                 drop(conn);

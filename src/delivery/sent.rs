@@ -7,6 +7,7 @@
 //! load, one commit records many. A send still returns only once its mark is committed, so
 //! nothing counts as delivered before the database says so.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ pub(crate) struct SentMarks {
     store: Store,
     owner: String,
     queue: Mutex<Queue>,
+    /// Marks that matched no row this courier held (see [`SentMarks::missed`]).
+    missed: AtomicU64,
 }
 
 #[derive(Default)]
@@ -45,6 +48,7 @@ impl SentMarks {
             store,
             owner,
             queue: Mutex::default(),
+            missed: AtomicU64::new(0),
         })
     }
 
@@ -65,6 +69,26 @@ impl SentMarks {
         match recorded.await {
             Ok(true) => Ok(()),
             _ => self.mark_alone(id, at).await,
+        }
+    }
+
+    /// Sent messages whose mark matched no row this courier held: its lease had passed to
+    /// another instance (which may send the message again) or the row was finished meanwhile.
+    /// Each is logged and counted (`chihoi_outbox_sent_marks_missed_total`).
+    pub fn missed(&self) -> u64 {
+        self.missed.load(Ordering::Relaxed)
+    }
+
+    fn count_missed(&self, ids: &[i64], marked: u64) {
+        let missed = (ids.len() as u64).saturating_sub(marked);
+        if missed > 0 {
+            self.missed.fetch_add(missed, Ordering::Relaxed);
+            crate::metrics::sent_marks_missed(missed);
+            tracing::warn!(
+                ids = ?ids,
+                missed,
+                "a sent message matched no row this courier held: its lease was lost, it may go out twice"
+            );
         }
     }
 
@@ -105,8 +129,12 @@ impl SentMarks {
         let mut conn = self.store.acquire().await?;
         for same_second in batch.chunk_by(|a, b| a.at == b.at) {
             for chunk in same_second.chunks(MOST) {
-                let ids: Vec<i64> = chunk.iter().map(|m| m.id).collect();
-                outbox::mark_sent_many(&mut conn, &ids, &self.owner, chunk[0].at).await?;
+                let mut ids: Vec<i64> = chunk.iter().map(|m| m.id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let marked =
+                    outbox::mark_sent_many(&mut conn, &ids, &self.owner, chunk[0].at).await?;
+                self.count_missed(&ids, marked);
             }
         }
         Ok(())
@@ -120,7 +148,10 @@ impl SentMarks {
                 outbox::mark_sent(&mut conn, id, &self.owner, at).await
             };
             match marked.await {
-                Ok(_) => return Ok(()),
+                Ok(marked) => {
+                    self.count_missed(&[id], u64::from(marked));
+                    return Ok(());
+                }
                 Err(e) if wait < Duration::from_secs(10) => {
                     tracing::warn!(id, error = %e, "recording a sent message failed; trying again");
                     tokio::time::sleep(wait).await;

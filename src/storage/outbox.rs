@@ -102,6 +102,7 @@ impl NewMessage {
             body: self.body,
             urgent: self.urgent,
             attempts: 0,
+            parts_sent: 0,
         }
     }
 }
@@ -119,6 +120,9 @@ pub struct OutboxRow {
     pub body: Option<String>,
     pub urgent: bool,
     pub attempts: i64,
+    /// Parts of a message sent in several (a long text, a photo then its text) that reached
+    /// the platform in earlier tries: a retry starts after them.
+    pub parts_sent: i64,
 }
 
 type Row = (
@@ -133,12 +137,25 @@ type Row = (
     Option<String>,
     i64,
     i64,
+    i64,
 );
-const COLUMNS: &str =
-    "id, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent, attempts";
+const COLUMNS: &str = "id, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent, attempts, parts_sent";
 
 fn from_row(r: Row) -> Result<OutboxRow> {
-    let (id, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent, attempts) = r;
+    let (
+        id,
+        kind,
+        platform,
+        chat_id,
+        user_id,
+        unit_id,
+        period,
+        ref_id,
+        body,
+        urgent,
+        attempts,
+        parts_sent,
+    ) = r;
     Ok(OutboxRow {
         id,
         kind: Kind::parse(&kind)
@@ -158,6 +175,7 @@ fn from_row(r: Row) -> Result<OutboxRow> {
         body,
         urgent: urgent != 0,
         attempts,
+        parts_sent,
     })
 }
 
@@ -370,6 +388,62 @@ pub async fn extend_lease(conn: &mut Conn, id: i64, owner: &str, until: i64) -> 
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Keeps the rows `ids` this courier still holds (`owner`, pending) until `until`: a batch
+/// being sent never outlives its lease, however slowly its platform lets it go. Returns how
+/// many were still held.
+pub async fn extend_leases(conn: &mut Conn, ids: &[i64], owner: &str, until: i64) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE outbox SET lease_until = $1
+         WHERE id IN ({}) AND lease_owner = $2 AND status = 'pending' AND lease_until < $1",
+        sql::placeholders(2, ids.len())
+    );
+    let mut q = sql::query(&sql).bind(until).bind(owner);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
+/// Records that the first `parts` parts of row `id` (held by `owner`) reached the platform, so
+/// that its next try starts after them.
+pub async fn record_parts_sent(conn: &mut Conn, id: i64, owner: &str, parts: i64) -> Result<()> {
+    sql::query(
+        "UPDATE outbox SET parts_sent = $1
+         WHERE id = $2 AND lease_owner = $3 AND status = 'pending' AND parts_sent < $1",
+    )
+    .bind(parts)
+    .bind(id)
+    .bind(owner)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the database takes a write now: a transaction that takes the write lock (on SQLite
+/// `BEGIN IMMEDIATE`) and touches this instance's heartbeat row. It tells a database that is
+/// away (every update fails) from one update that fails on its own while others would succeed.
+pub async fn takes_writes(store: &super::Store, owner: &str) -> bool {
+    let probe = async {
+        let mut tx = store.begin().await?;
+        sql::query("UPDATE instances SET seen_at = seen_at WHERE name = $1")
+            .bind(owner)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok::<_, StorageError>(())
+    };
+    match probe.await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "the database takes no writes");
+            false
+        }
+    }
 }
 
 /// Whether a reply newer than row `id` has been sent to the chat (it has moved on).

@@ -652,3 +652,347 @@ both_backends!(
     leases_of_a_killed_instance_are_taken_over_within_seconds,
     a_zalo_message_during_a_database_outage_is_handled_once_it_recovers,
 );
+
+// ---- A database outage on every path (issue 17 §3) ------------------------------------------
+//
+// A two-minute outage, scaled: in production an update is tried again after 1 s, doubling up
+// to 30 s, and an update that keeps failing is set aside after five tries (about 15 s). Here
+// the bot sets aside after two tries, 100 ms apart, up to 1 s, so that an outage longer than
+// those tries is the same case as two minutes against 15 s: the bot must keep what she typed
+// for as long as the database is away, tell her once that it will be handled, and apply it once
+// when the database is back. On SQLite each try first waits out SQLite's 10 s busy timeout, so
+// the outage lasts longer there.
+
+/// A database that takes nothing for a while, as when its server restarts: on PostgreSQL no
+/// connection to the test's database is allowed and the bot's are cut; on SQLite another
+/// connection holds the write lock, so each of the bot's writes fails after the busy timeout.
+struct Down {
+    conn: sqlx::AnyConnection,
+    /// PostgreSQL: the database closed to connections.
+    pg: Option<String>,
+}
+
+impl Down {
+    async fn begin(app: &TestApp) -> Self {
+        let mut conn = sqlx::AnyConnection::connect(app.db.url.expose())
+            .await
+            .unwrap();
+        if !app.db.url.is_postgres() {
+            sqlx::query("BEGIN EXCLUSIVE")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            return Down { conn, pg: None };
+        }
+        let (name,): (String,) = sqlx::query_as("SELECT current_database()::text")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        drop(conn);
+        // From the server's own database: the test's is closed to everyone.
+        let mut conn = sqlx::AnyConnection::connect(&admin_pg_url()).await.unwrap();
+        sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&name)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        Down {
+            conn,
+            pg: Some(name),
+        }
+    }
+
+    /// How long the outage is held: longer than the tries after which the bot would set an
+    /// update aside (see above).
+    fn length(app: &TestApp) -> Duration {
+        if app.db.url.is_postgres() {
+            Duration::from_secs(5)
+        } else {
+            Duration::from_secs(30)
+        }
+    }
+
+    async fn end(mut self) {
+        match self.pg {
+            Some(name) => {
+                sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+                    .execute(&mut self.conn)
+                    .await
+                    .unwrap();
+            }
+            None => {
+                sqlx::query("ROLLBACK")
+                    .execute(&mut self.conn)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// The set-aside text ("send it again") and the apology ("no need to send it again").
+const RESEND: &str = "Chị vui lòng gửi lại sau ít phút";
+const KEPT: &str = "không cần gửi lại";
+
+/// Her note typed on Telegram while the database is away for longer than the bot's tries
+/// (`webhook`: delivered by webhook, else polled) is kept, never set aside, and applied once.
+async fn a_long_outage_on_telegram(backend: Backend, webhook: bool) {
+    // No courier loop: on SQLite its writes would queue before each try, stretching the tries.
+    let mut app = TestApp::spawn_with(backend, false).await;
+    app.update_attempts = 2;
+    app.retry_cap = Duration::from_secs(1);
+    app.restart_bot().await;
+    {
+        let mut lan = app
+            .joined(141, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+            .await;
+        lan.send("/baocao").await.unwrap();
+        lan.tap("Ổn định").await.unwrap();
+    }
+    let hook = CancellationToken::new();
+    if webhook {
+        use teloxide::payloads::SetWebhookSetters;
+        use teloxide::prelude::Requester;
+        app.stop_bot().await;
+        let telegram = app.telegram();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let secret = "the-webhook-secret-0123456789";
+        let addr = telegram
+            .serve_webhook_on(listener, "/tg", Secret::new(secret), hook.clone())
+            .await
+            .unwrap();
+        app.api
+            .bot()
+            .set_webhook(format!("http://{addr}/tg").parse().unwrap())
+            .secret_token(secret.to_owned())
+            .await
+            .unwrap();
+    }
+    let mut lan = app.person(141, "Nguyễn Thị Lan");
+    lan.timeout = Duration::from_secs(90);
+    lan.unread();
+    let seen = lan.inbox().len();
+    let down = Down::begin(&app).await;
+    app.api
+        .push_text(&lan.user, "Lúa mùa mất giá, bà con lo lắng");
+    // She is told once, truthfully, that it will be handled.
+    app.api
+        .wait_for_sent(lan.id(), seen + 1, Duration::from_secs(30))
+        .await
+        .unwrap();
+    tokio::time::sleep(Down::length(&app)).await;
+    let meanwhile = texts(&lan.unread());
+    assert!(!meanwhile.contains(RESEND), "set aside: {meanwhile}");
+    assert_eq!(meanwhile.matches(KEPT).count(), 1, "{meanwhile}");
+    down.end().await;
+    let r = lan
+        .wait_for("the next step", |m| text(m).contains("Phần 2/5"))
+        .await
+        .unwrap();
+    let t = texts(&r);
+    assert!(!t.contains(RESEND) && !t.contains(KEPT), "{t}");
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM report_drafts")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        body.matches("Lúa mùa mất giá, bà con lo lắng").count(),
+        1,
+        "{body}"
+    );
+    hook.cancel();
+    app.shutdown().await;
+}
+
+async fn a_long_database_outage_loses_nothing_typed_on_telegram_polling(backend: Backend) {
+    a_long_outage_on_telegram(backend, false).await;
+}
+
+async fn a_long_database_outage_loses_nothing_typed_on_the_telegram_webhook(backend: Backend) {
+    a_long_outage_on_telegram(backend, true).await;
+}
+
+/// Her message on Zalo while the database is away for longer than the bot's tries
+/// (`webhook`: delivered by webhook, else polled) is kept, never set aside, and applied once;
+/// on the webhook, every call before it is committed is answered 500 and none asks her to
+/// send it again.
+async fn a_long_outage_on_zalo(backend: Backend, webhook: bool) {
+    let mut app = TestApp::spawn_with_zalo(backend, false).await;
+    app.update_attempts = 2;
+    app.retry_cap = Duration::from_secs(1);
+    app.restart_bot().await;
+    drop(
+        app.zalo_joined("0092", "Lê Thị Thu", BRANCH, Role::BranchHead)
+            .await,
+    );
+    let hook = CancellationToken::new();
+    let mut run = None;
+    if webhook {
+        // The same bot, now taking Zalo's events by webhook.
+        app.stop_bot().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let secret = Secret::new("zalo-webhook-secret-for-tests");
+        let mut options = app.zalo_options();
+        options.webhook = Some((
+            format!("http://{addr}/zalo").parse().unwrap(),
+            secret.clone(),
+        ));
+        let engine = chihoi::dialog::Engine::new(app.store.clone(), app.calendars());
+        let zalo = chihoi::channel::zalo::Zalo::new(engine, &options, app.clock()).unwrap();
+        zalo.serve_webhook_on(listener, "/zalo", secret, hook.clone())
+            .await
+            .unwrap();
+        let (z, o, stop) = (zalo.clone(), options.clone(), hook.clone());
+        run = Some(tokio::spawn(async move { z.run(&o, stop).await }));
+        for _ in 0..100 {
+            if app.zalo().webhook_url().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(app.zalo().webhook_url().is_some(), "webhook registered");
+    }
+    let mut thu = app.zalo_person("0092", "Lê Thị Thu");
+    thu.timeout = Duration::from_secs(90);
+    thu.unread();
+    let seen = thu.inbox().len();
+    let down = Down::begin(&app).await;
+    let id = app.zalo().push_text(&thu.user, "/baocao");
+    app.zalo()
+        .wait_for_messages(&thu.chat_id(), seen + 1, Duration::from_secs(30))
+        .await
+        .unwrap();
+    tokio::time::sleep(Down::length(&app)).await;
+    let meanwhile = zalo_texts(&thu.unread());
+    assert!(!meanwhile.contains(RESEND), "set aside: {meanwhile}");
+    assert_eq!(meanwhile.matches(KEPT).count(), 1, "{meanwhile}");
+    if webhook {
+        let calls: Vec<_> = app
+            .zalo()
+            .webhook_deliveries()
+            .into_iter()
+            .filter(|d| d.message_id == id)
+            .collect();
+        // Answered 500 (or not at all, when the call outlived Zalo's patience on SQLite's
+        // busy wait), never 200 before it was committed.
+        assert!(calls.iter().any(|d| d.status == Some(500)), "{calls:?}");
+        assert!(
+            calls.iter().all(|d| d.status != Some(200)),
+            "answered 200 before it was committed: {calls:?}"
+        );
+    }
+    down.end().await;
+    let r = thu.replies().await.unwrap();
+    let t = zalo_texts(&r);
+    assert!(
+        t.contains("Báo cáo tháng 11/2026"),
+        "handled after all: {t}"
+    );
+    assert!(!t.contains(RESEND) && !t.contains(KEPT), "{t}");
+    // Applied once, even if Zalo brings it again now.
+    if webhook {
+        let before = app.zalo().webhook_deliveries().len();
+        app.zalo().redeliver(&id);
+        let after = app
+            .zalo()
+            .wait_for_deliveries(before + 1, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(after.last().and_then(|d| d.status), Some(200));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let all = zalo_texts(&thu.inbox());
+    assert_eq!(all.matches("Báo cáo tháng 11/2026").count(), 1, "{all}");
+    hook.cancel();
+    if let Some(run) = run {
+        run.await.unwrap().unwrap();
+    }
+    app.shutdown().await;
+}
+
+async fn a_long_database_outage_loses_nothing_typed_on_zalo_polling(backend: Backend) {
+    a_long_outage_on_zalo(backend, false).await;
+}
+
+async fn a_long_database_outage_loses_nothing_typed_on_the_zalo_webhook(backend: Backend) {
+    a_long_outage_on_zalo(backend, true).await;
+}
+
+both_backends!(
+    a_long_database_outage_loses_nothing_typed_on_telegram_polling,
+    a_long_database_outage_loses_nothing_typed_on_the_telegram_webhook,
+    a_long_database_outage_loses_nothing_typed_on_zalo_polling,
+    a_long_database_outage_loses_nothing_typed_on_the_zalo_webhook,
+);
+
+/// A batch that takes longer to send than the lease it was claimed with (here: eight notices
+/// to one officer, a second apart as Telegram allows in a chat, while the couriers' clock
+/// passes the two-minute lease): its leases are renewed while it is sent, so a second
+/// instance claims none of it and nothing goes out twice.
+async fn a_second_instance_does_not_send_a_long_batch_again(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    // She has written to the bot (a platform may refuse a chat that never did).
+    let mut mai = app.person(45, "Phạm Thị Mai");
+    mai.send("/start").await.unwrap();
+    for i in 0..8 {
+        queue_notice(&app, 45, &format!("Thông báo số {i}"), None).await;
+    }
+    let a = app.running_courier().clone();
+    let now = app.now();
+    let first = tokio::spawn(async move {
+        let report = a.drain_once(now).await.unwrap();
+        (report, a)
+    });
+    let before = app.api.sent_to(45).len();
+    app.api
+        .wait_for_sent(45, before + 2, Duration::from_secs(10))
+        .await
+        .unwrap();
+    // Past the lease the batch was claimed with, by the couriers' clock.
+    app.advance(chrono::Duration::seconds(150));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let b = chihoi::delivery::Courier::builder(
+        app.store.clone(),
+        app.calendars(),
+        app.clock(),
+        "instance-b".into(),
+    )
+    .sender(
+        std::sync::Arc::new(chihoi::channel::telegram::TelegramSender::new(
+            &app.telegram_options(),
+        )),
+        app.delivery.clone(),
+    )
+    .build();
+    b.heartbeat().await.unwrap();
+    let second = b.drain_once(app.now()).await.unwrap();
+    assert_eq!(second.claimed, 0, "{second:?}");
+    let (report, a) = first.await.unwrap();
+    assert_eq!(report.sent, 8, "{report:?}");
+    let sent: Vec<_> = app
+        .api
+        .sent_to(45)
+        .into_iter()
+        .filter(|m| text(m).starts_with("Thông báo số"))
+        .collect();
+    assert_eq!(sent.len(), 8, "{}", texts(&sent));
+    for i in 0..8 {
+        let n = sent
+            .iter()
+            .filter(|m| text(m) == format!("Thông báo số {i}"))
+            .count();
+        assert_eq!(n, 1, "notice {i}");
+    }
+    assert_eq!(a.sent_marks_missed(), 0);
+    app.shutdown().await;
+}
+
+both_backends!(a_second_instance_does_not_send_a_long_batch_again);

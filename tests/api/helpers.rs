@@ -70,7 +70,7 @@ pub struct TestDb {
 /// `postgres://postgres@127.0.0.1:5432/postgres`) when it answers; otherwise a throwaway cluster
 /// started once for this test binary with the local PostgreSQL binaries ([`throwaway_cluster`]),
 /// so that a machine where PostgreSQL is installed but not running still runs every test.
-fn admin_pg_url() -> String {
+pub fn admin_pg_url() -> String {
     static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     URL.get_or_init(|| {
         let wanted = std::env::var("CHIHOI_TEST_PG_URL")
@@ -361,6 +361,10 @@ pub struct TestApp {
     /// Each chat's flood limit for the next start: tests play people faster than anyone
     /// types, so it is out of their way unless a test sets the real one.
     pub flood: FloodLimit,
+    /// Tries at a failing update (while the database works) before it is set aside, and the
+    /// longest wait between tries, for the next start (both channels).
+    pub update_attempts: u32,
+    pub retry_cap: Duration,
     running: Option<(CancellationToken, JoinHandle<()>, Courier)>,
 }
 
@@ -393,6 +397,8 @@ impl TestApp {
                 burst: 1_000_000,
                 refill: Duration::from_micros(1),
             },
+            update_attempts: chihoi::channel::UPDATE_ATTEMPTS,
+            retry_cap: chihoi::channel::RETRY_CAP,
             running: None,
         };
         app.start_bot().await;
@@ -422,6 +428,8 @@ impl TestApp {
         let mut options = ZaloOptions::new(Secret::new(zalo.token()), zalo.api_url());
         options.poll_timeout = Duration::from_secs(1);
         options.retry_base = Duration::from_millis(100);
+        options.retry_cap = self.retry_cap;
+        options.update_attempts = self.update_attempts;
         options.delivery = self.zalo_delivery.clone();
         options.run_courier = false;
         options.flood = self.flood;
@@ -508,6 +516,8 @@ impl TestApp {
         options.poll_timeout = Duration::from_secs(1);
         // A failed update is tried again soon (tests of faults need not wait seconds).
         options.retry_base = Duration::from_millis(100);
+        options.retry_cap = self.retry_cap;
+        options.update_attempts = self.update_attempts;
         options.run_courier = self.run_courier;
         options.delivery = self.delivery.clone();
         options.flood = self.flood;

@@ -359,6 +359,8 @@ async fn queue_zalo_notices(app: &TestApp, first: usize, chats: usize) {
     use chihoi::storage::outbox::{self, Kind, NewMessage};
     let mut conn = app.store.acquire().await.unwrap();
     for i in first..first + chats {
+        // Each has written to the bot before (Zalo refuses a chat that never did).
+        app.zalo().meet(&format!("pace-{i}"));
         let out = chihoi::message::Outbound::text(format!("pace-{i}"), format!("Thông báo {i}"));
         outbox::enqueue(
             &mut conn,
@@ -599,9 +601,97 @@ fn reqwest_client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
-async fn a_zalo_user_who_cannot_be_reached_is_handled_like_a_telegram_403(backend: Backend) {
+/// `text` queued for the Zalo chat `chat` (which has written to the bot) as an urgent notice.
+async fn queue_zalo_text(app: &TestApp, chat: &str, text: &str) -> i64 {
+    use chihoi::storage::outbox::{self, Kind, NewMessage};
+    app.zalo().meet(chat);
+    let out = chihoi::message::Outbound::text(chat, text);
+    let mut conn = app.store.acquire().await.unwrap();
+    outbox::enqueue(
+        &mut conn,
+        &NewMessage {
+            key: None,
+            kind: Kind::Notice,
+            platform: "zalo".into(),
+            chat_id: chat.into(),
+            user_id: None,
+            unit_id: None,
+            period: None,
+            ref_id: None,
+            body: Some(serde_json::to_string(&out).unwrap()),
+            urgent: true,
+            not_before: app.now().timestamp(),
+            lease: None,
+        },
+        app.now().timestamp(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+/// A long text goes to Zalo in three parts; when the second fails, the next try sends the
+/// second and third only: the first never arrives twice. Zalo's two ways to fail are both
+/// met: a gateway's bare 502 between two tries, and a quota error inside an HTTP 200 within
+/// one try.
+async fn a_long_text_that_fails_part_way_goes_on_from_the_failed_part(backend: Backend) {
     let app = TestApp::spawn_with_zalo(backend, false).await;
-    let _thu = app
+    let line = "Chi hội thôn Tây đã họp bàn việc giải phóng mặt bằng với bà con trong xóm.\n";
+    let text = line.repeat(70);
+    assert!(text.chars().count() > 4000);
+    let id = queue_zalo_text(&app, "resume-1", &text).await;
+    // Zalo takes the first part; then a proxy in front of it answers 502.
+    app.zalo()
+        .fail_after(1, chihoi_fakes::zalo::ZaloFailure::HttpStatus(502), 1);
+    let r = app.drain().await;
+    assert_eq!((r.sent, r.retried), (0, 1), "{r:?}");
+    assert_eq!(app.zalo().sent_to("resume-1").len(), 1);
+    let parts = format!("SELECT parts_sent FROM outbox WHERE id = {id}");
+    assert_eq!(app.count(&parts).await, 1);
+    // After the backoff: the second and third parts, not the first again.
+    app.advance(chrono::Duration::seconds(10));
+    let r = app.drain().await;
+    assert_eq!(r.sent, 1, "{r:?}");
+    let sent = app.zalo().sent_to("resume-1");
+    let got: Vec<&str> = sent.iter().map(zalo_text).collect();
+    assert_eq!(got.len(), 3, "{got:#?}");
+    assert_eq!(got.concat(), text);
+    assert_eq!(app.zalo().stats().http_failures, 1);
+
+    // The same within one try: the second part meets Zalo's quota (inside an HTTP 200); the
+    // pace pauses, and the try goes on from the second part.
+    let id = queue_zalo_text(&app, "resume-2", &text).await;
+    app.zalo()
+        .fail_after(1, chihoi_fakes::zalo::ZaloFailure::Quota, 1);
+    let r = app.drain().await;
+    assert_eq!(r.sent, 1, "{r:?}");
+    let got: Vec<String> = app
+        .zalo()
+        .sent_to("resume-2")
+        .iter()
+        .map(|m| zalo_text(m).to_owned())
+        .collect();
+    assert_eq!(got.len(), 3, "{got:#?}");
+    assert_eq!(got.concat(), text);
+    assert_eq!(app.zalo().stats().quota_exceeded, 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE id = {id} AND status = 'sent'"
+        ))
+        .await,
+        1
+    );
+    app.shutdown().await;
+}
+
+/// Zalo documents its 403 as an internal error: a prompt that meets it is tried again and she
+/// stays reachable. Only a documented refusal (404, not found), met again and again by the same
+/// message, makes her unreachable: her queued messages stop and the officer above is told once.
+async fn a_zalo_403_is_not_a_block_and_only_a_repeated_refusal_makes_her_unreachable(
+    backend: Backend,
+) {
+    let app = TestApp::spawn_with_zalo(backend, false).await;
+    let hanh = app
         .zalo_joined(
             "0084900000000010",
             "Đỗ Thị Hạnh",
@@ -612,28 +702,120 @@ async fn a_zalo_user_who_cannot_be_reached_is_handled_like_a_telegram_403(backen
     let mut hoa = app
         .joined(604, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
         .await;
+    let reachable = "SELECT reachable FROM users WHERE platform = 'zalo'";
     app.set_now(hanoi(11, 20, 8, 0));
     app.tick().await;
-    // Zalo refuses the prompt to her with 403 (inside an HTTP 200, as Zalo answers).
     app.zalo()
         .fail_next(chihoi_fakes::zalo::ZaloFailure::Forbidden, 1);
     let report = app.drain().await;
-    assert_eq!(report.unreachable, 1, "{report:?}");
-    let (reachable,): (i64,) =
-        sqlx::query_as("SELECT reachable FROM users WHERE platform = 'zalo'")
-            .fetch_one(app.store.pool())
-            .await
-            .unwrap();
-    assert_eq!(reachable, 0);
-    // The officer above, on Telegram, hears of it once.
-    let told = hoa.unread();
-    let t = texts(&told);
-    assert!(t.contains("Đỗ Thị Hạnh"), "{t}");
+    assert_eq!((report.unreachable, report.retried), (0, 1), "{report:?}");
+    assert_eq!(app.count(reachable).await, 1);
+    app.advance(chrono::Duration::seconds(10));
+    let report = app.drain().await;
+    assert_eq!(report.sent, 1, "{report:?}");
+    assert!(!texts(&hoa.unread()).contains("Đỗ Thị Hạnh"));
+
+    // From now on Zalo refuses her chat. A notice and then an alert queued for her.
+    app.zalo()
+        .set_failure(Some(chihoi_fakes::zalo::ZaloFailure::NotFound));
+    let chat = hanh.chat_id();
+    let first = queue_zalo_text(&app, &chat, "Thông báo thứ nhất").await;
+    let second = queue_zalo_text(&app, &chat, "Thông báo thứ hai").await;
+    let pending = format!(
+        "SELECT COUNT(*) FROM outbox WHERE id IN ({first}, {second}) AND status = 'pending'"
+    );
+    for round in 1..chihoi::delivery::REFUSALS_BEFORE_UNREACHABLE {
+        let report = app.drain().await;
+        assert_eq!(report.unreachable, 0, "refusal {round}: {report:?}");
+        assert_eq!(app.count(reachable).await, 1, "refusal {round}");
+        assert_eq!(app.count(&pending).await, 2, "refusal {round}");
+        app.advance(chrono::Duration::seconds(60));
+    }
+    let report = app.drain().await;
+    assert!(report.unreachable >= 1, "{report:?}");
+    assert_eq!(app.count(reachable).await, 0);
+    assert_eq!(app.count(&pending).await, 0);
+    let told = texts(&hoa.unread());
+    assert_eq!(told.matches("Đỗ Thị Hạnh").count(), 1, "{told}");
+    app.advance(chrono::Duration::seconds(60));
+    app.drain().await;
+    assert!(!texts(&hoa.unread()).contains("Đỗ Thị Hạnh"), "told once");
+    app.shutdown().await;
+}
+
+/// The webhook answers Zalo as soon as the event is committed: a reply that takes Zalo three
+/// seconds to take does not hold the call.
+async fn the_zalo_webhook_answers_once_committed_however_slow_the_reply(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let fake = chihoi_fakes::zalo::FakeZalo::start(Default::default())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let secret = Secret::new("zalo-webhook-secret-for-tests");
+    let mut options = ZaloOptions::new(Secret::new(fake.token()), fake.api_url());
+    options.webhook = Some((
+        format!("http://{addr}/zalo").parse().unwrap(),
+        secret.clone(),
+    ));
+    options.run_courier = false;
+    let engine = Engine::new(app.store.clone(), app.calendars());
+    let zalo = Zalo::new(engine, &options, app.clock()).unwrap();
+    let shutdown = CancellationToken::new();
+    zalo.serve_webhook_on(listener, "/zalo", secret.clone(), shutdown.clone())
+        .await
+        .unwrap();
+    let run = {
+        let (zalo, options, stop) = (zalo.clone(), options.clone(), shutdown.clone());
+        tokio::spawn(async move { zalo.run(&options, stop).await })
+    };
+    for _ in 0..100 {
+        if fake.webhook_url().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let lan = ZaloUser::new("0084900000000018", "Nguyễn Thị Lan");
+    fake.meet(&lan.chat_id());
+    fake.set_send_delay(Duration::from_secs(3));
+    let body = format!(
+        r#"{{"ok":true,"result":{{"event_name":"message.text.received","message":{{"message_id":"slow-1","from":{{"id":"{}","display_name":"Lan"}},"chat":{{"id":"{}","chat_type":"PRIVATE"}},"date":1,"text":"Xin chào"}}}}}}"#,
+        lan.id,
+        lan.chat_id()
+    );
+    let started = std::time::Instant::now();
+    let status = fake
+        .deliver_raw(&body, Some(secret.expose()))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(status.as_u16(), 200);
+    assert!(
+        took < Duration::from_millis(1500),
+        "the call was held {took:?}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM processed_updates").await, 1);
+    // The reply still comes, once.
+    let sent = fake
+        .wait_for_messages(&lan.chat_id(), 1, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        zalo_text(&sent[0]).contains("trợ lý tự động"),
+        "{}",
+        zalo_text(&sent[0])
+    );
+    zalo.in_flight().idle().await;
+    assert_eq!(fake.sent_to(&lan.chat_id()).len(), 1);
+    shutdown.cancel();
+    run.await.unwrap().unwrap();
     app.shutdown().await;
 }
 
 both_backends!(
-    a_zalo_user_who_cannot_be_reached_is_handled_like_a_telegram_403,
+    a_long_text_that_fails_part_way_goes_on_from_the_failed_part,
+    a_zalo_403_is_not_a_block_and_only_a_repeated_refusal_makes_her_unreachable,
+    the_zalo_webhook_answers_once_committed_however_slow_the_reply,
     a_branch_head_joins_by_code_and_reports_by_numbers_and_words,
     a_reminder_reaches_a_zalo_branch_head_and_an_alert_is_acknowledged_by_number,
     a_long_summary_reaches_zalo_in_parts_under_2000_characters,

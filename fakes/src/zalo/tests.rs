@@ -42,13 +42,32 @@ async fn call_with_token(
     (status, body)
 }
 
+/// A server where [`lan`] has written to the bot (so sends to her chat are accepted).
 async fn start() -> FakeZalo {
-    FakeZalo::start(FakeZaloOptions {
+    let api = FakeZalo::start(FakeZaloOptions {
         long_poll_cap: Duration::from_millis(200),
         ..FakeZaloOptions::default()
     })
     .await
-    .expect("fake Zalo")
+    .expect("fake Zalo");
+    api.meet(&lan().chat_id());
+    api
+}
+
+#[tokio::test]
+async fn a_send_to_a_chat_that_never_wrote_is_not_found_until_she_writes() {
+    let api = FakeZalo::start(FakeZaloOptions::default()).await.unwrap();
+    let mai = ZaloUser::numbered(7, "Mai");
+    let send = json!({"chat_id": mai.chat_id(), "text": "Chào chị"});
+    let (status, refused) = call(&api, "sendMessage", send.clone()).await;
+    assert_eq!(status, StatusCode::OK, "inside an HTTP 200");
+    assert_eq!(refused["ok"], json!(false));
+    assert_eq!(refused["error_code"], json!(404), "{refused}");
+    assert!(api.sent_to(&mai.chat_id()).is_empty());
+    api.push_text(&mai, "Xin chào");
+    let (_, ok) = call(&api, "sendMessage", send).await;
+    assert_eq!(ok["ok"], json!(true), "{ok}");
+    assert_eq!(api.sent_to(&mai.chat_id()).len(), 1);
 }
 
 fn lan() -> ZaloUser {
@@ -286,7 +305,8 @@ async fn a_chat_id_sent_as_a_number_loses_its_leading_zero_and_reaches_nobody() 
         json!({"chat_id": as_number, "text": "hi"}),
     )
     .await;
-    assert_eq!(body["ok"], json!(true));
+    // The number is no chat that wrote to the bot: refused as not found.
+    assert_eq!(body["error_code"], json!(404), "{body}");
     assert!(api.sent_to(&digits).is_empty());
 }
 

@@ -30,7 +30,7 @@ use url::Url;
 use super::command_or_text as parse_text;
 use super::{ChatLocks, FloodGate, FloodLimit, Gate, InFlight};
 use crate::config::{DeliveryConfig, Secret, WebhookConfig};
-use crate::delivery::{Capabilities, Courier, SendOutcome, Sender};
+use crate::delivery::{Capabilities, Courier, Delivery, SendOutcome, Sender};
 use crate::dialog::{
     Attachment, AttachmentKind, Clock, DialogError, Engine, FileData, Inbound, Input, Outbound,
 };
@@ -74,6 +74,7 @@ pub struct TelegramOptions {
     /// and set aside after `update_attempts` tries.
     pub update_attempts: u32,
     pub retry_base: Duration,
+    pub retry_cap: Duration,
     /// How much one chat may send at once before a flood of it is dropped.
     pub flood: FloodLimit,
 }
@@ -87,8 +88,9 @@ impl TelegramOptions {
             api_url: None,
             webhook: None,
             poll_timeout: Duration::from_secs(10),
-            update_attempts: 5,
+            update_attempts: super::UPDATE_ATTEMPTS,
             retry_base: Duration::from_secs(1),
+            retry_cap: super::RETRY_CAP,
             flood: FloodLimit::default(),
         }
     }
@@ -137,6 +139,34 @@ impl Sender for TelegramSender {
     ) -> futures::future::BoxFuture<'a, SendOutcome> {
         Box::pin(self.deliver(chat_id, message, Paid::Yes))
     }
+
+    fn parts(&self, message: &Outbound) -> u32 {
+        let texts = match &message.attachment {
+            Some(_) if fits_caption(&message.text) => 0,
+            Some(_) => split_message(&message.text).len() + 1,
+            None => split_message(&message.text).len(),
+        };
+        u32::try_from(texts).unwrap_or(u32::MAX).max(1)
+    }
+
+    fn send_from<'a>(
+        &'a self,
+        chat_id: &'a str,
+        message: &'a Outbound,
+        from: u32,
+        paid: bool,
+    ) -> futures::future::BoxFuture<'a, Delivery> {
+        let paid = if paid { Paid::Yes } else { Paid::No };
+        Box::pin(self.deliver_from(chat_id, message, paid, from))
+    }
+}
+
+/// Longest caption sent with a file, in UTF-16 units (Telegram's limit is 1,024); a longer
+/// text goes before the file as messages of its own.
+const CAPTION_UNITS: usize = 1000;
+
+fn fits_caption(text: &str) -> bool {
+    text.encode_utf16().count() <= CAPTION_UNITS
 }
 
 /// Whether a message goes as a paid broadcast (`allow_paid_broadcast`: past the 30 a second,
@@ -165,13 +195,27 @@ impl TelegramSender {
     }
 
     async fn deliver(&self, chat_id: &str, message: &Outbound, paid: Paid) -> SendOutcome {
+        self.deliver_from(chat_id, message, paid, 0).await.outcome
+    }
+
+    /// Sends `message` from its part `from` on (see [`Sender::send_from`]).
+    async fn deliver_from(
+        &self,
+        chat_id: &str,
+        message: &Outbound,
+        paid: Paid,
+        from: u32,
+    ) -> Delivery {
         let Ok(chat) = chat_id.parse::<i64>() else {
-            return SendOutcome::Rejected("chat id is not a number".into());
+            return Delivery::whole(SendOutcome::Rejected("chat id is not a number".into()));
         };
         match (&message.attachment, &message.edit) {
-            (Some(file), _) => self.send_file(ChatId(chat), message, file, paid).await,
-            (None, Some(id)) => self.replace(ChatId(chat), id, message).await,
-            (None, None) => self.send_text(ChatId(chat), message, paid).await,
+            (Some(file), _) => {
+                self.send_file(ChatId(chat), message, file, paid, from)
+                    .await
+            }
+            (None, Some(id)) => Delivery::whole(self.replace(ChatId(chat), id, message).await),
+            (None, None) => self.send_text(ChatId(chat), message, paid, from).await,
         }
     }
 
@@ -198,11 +242,12 @@ impl TelegramSender {
         }
     }
 
-    /// Text with its keyboard, split into several messages when too long.
-    async fn send_text(&self, chat: ChatId, message: &Outbound, paid: Paid) -> SendOutcome {
+    /// Text with its keyboard, split into several messages when too long; from part `from` on.
+    async fn send_text(&self, chat: ChatId, message: &Outbound, paid: Paid, from: u32) -> Delivery {
         let chunks = split_message(&message.text);
         let last = chunks.len() - 1;
-        for (i, chunk) in chunks.into_iter().enumerate() {
+        let mut parts = 0;
+        for (i, chunk) in chunks.into_iter().enumerate().skip(from as usize) {
             let mut req = self.bot.send_message(chat, chunk);
             if i == last && !message.choices.is_empty() {
                 req = req.reply_markup(keyboard(message));
@@ -211,10 +256,17 @@ impl TelegramSender {
                 req = req.allow_paid_broadcast(true);
             }
             if let Err(e) = req.await {
-                return outcome_of(e);
+                return Delivery {
+                    outcome: outcome_of(e),
+                    parts,
+                };
             }
+            parts += 1;
         }
-        SendOutcome::Sent
+        Delivery {
+            outcome: SendOutcome::Sent,
+            parts,
+        }
     }
 
     /// A photo or document; the text is its caption (sent before it when too long for one).
@@ -224,10 +276,11 @@ impl TelegramSender {
         message: &Outbound,
         file: &Attachment,
         paid: Paid,
-    ) -> SendOutcome {
+        from: u32,
+    ) -> Delivery {
         use teloxide::payloads::{SendDocumentSetters, SendPhotoSetters};
-        const CAPTION_UNITS: usize = 1000;
-        let fits = message.text.encode_utf16().count() <= CAPTION_UNITS;
+        let fits = fits_caption(&message.text);
+        let mut before = 0;
         if !fits {
             let text_only = Outbound {
                 attachment: None,
@@ -236,9 +289,13 @@ impl TelegramSender {
                 edit: None,
                 ..message.clone()
             };
-            let sent = self.send_text(chat, &text_only, paid).await;
-            if sent != SendOutcome::Sent {
-                return sent;
+            let texts = u32::try_from(split_message(&message.text).len()).unwrap_or(u32::MAX);
+            if from < texts {
+                let sent = self.send_text(chat, &text_only, paid, from).await;
+                if sent.outcome != SendOutcome::Sent {
+                    return sent;
+                }
+                before = sent.parts;
             }
         }
         let input = match &file.data {
@@ -276,8 +333,14 @@ impl TelegramSender {
             }
         };
         match result {
-            Ok(()) => SendOutcome::Sent,
-            Err(e) => outcome_of(e),
+            Ok(()) => Delivery {
+                outcome: SendOutcome::Sent,
+                parts: before + 1,
+            },
+            Err(e) => Delivery {
+                outcome: outcome_of(e),
+                parts: before,
+            },
         }
     }
 }
@@ -340,11 +403,11 @@ pub struct Telegram {
     flood: FloodGate,
     in_flight: InFlight,
     /// Failed attempts per update id, until it succeeds or is set aside.
-    failures: Arc<std::sync::Mutex<std::collections::HashMap<u32, u32>>>,
-    /// Tries at one update before it is set aside (logged, the person told), so that one bad
-    /// update cannot hold every chat up forever; and the first wait between tries.
-    update_attempts: u32,
-    retry_base: Duration,
+    failures: Arc<std::sync::Mutex<std::collections::HashMap<u32, super::Tries>>>,
+    /// When a failed update is tried again, and when it is set aside (logged, the person
+    /// told), so that one bad update cannot hold her chat up forever while a database outage
+    /// loses nothing ([`super::UpdateRetry`]).
+    retry: super::UpdateRetry,
 }
 
 /// Why an update's handling did not commit.
@@ -354,12 +417,6 @@ enum Failure {
     Retry { first: bool },
     /// Failed too often: acknowledged without effect, and she is asked to send it again.
     SetAside,
-}
-
-/// How long to wait before an update that failed is tried again: `base`, twice that, four
-/// times … up to 30 s.
-fn retry_delay(base: Duration, attempts: u32) -> Duration {
-    (base * (1u32 << attempts.saturating_sub(1).min(10))).min(Duration::from_secs(30))
 }
 
 impl Telegram {
@@ -395,8 +452,11 @@ impl Telegram {
             flood: FloodGate::new(options.flood),
             in_flight: InFlight::default(),
             failures: Arc::default(),
-            update_attempts: options.update_attempts.max(1),
-            retry_base: options.retry_base,
+            retry: super::UpdateRetry {
+                base: options.retry_base,
+                cap: options.retry_cap,
+                attempts: options.update_attempts.max(1),
+            },
         }
     }
 
@@ -542,7 +602,7 @@ impl Telegram {
                         None => offset = Some(last as i32 + 1),
                         Some(failed) => {
                             offset = Some(failed.0 as i32);
-                            let wait = retry_delay(self.retry_base, self.attempts(failed));
+                            let wait = self.wait_before_retry(failed);
                             tokio::select! {
                                 _ = shutdown.cancelled() => return Ok(()),
                                 _ = tokio::time::sleep(wait) => {}
@@ -629,7 +689,7 @@ impl Telegram {
             }
             Err(e) => {
                 log_error(&e);
-                Err(self.failed(update.id))
+                Err(self.failed(update.id).await)
             }
         };
         let done = !matches!(handled, Err(Failure::Retry { .. }));
@@ -671,13 +731,24 @@ impl Telegram {
         });
     }
 
-    /// Counts a failed attempt at `id`; after `update_attempts` it is set aside.
-    fn failed(&self, id: UpdateId) -> Failure {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let n = failures.entry(id.0).or_insert(0);
-        *n += 1;
-        let attempt = *n;
-        if attempt >= self.update_attempts {
+    /// Counts a failed attempt at `id`; after `update_attempts` it is set aside, unless the
+    /// database itself takes no writes (then it is kept for as long as that lasts).
+    async fn failed(&self, id: UpdateId) -> Failure {
+        let mut tries = {
+            let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+            failures.get(&id.0).copied().unwrap_or_default()
+        };
+        let next = self
+            .retry
+            .after_failure(self.engine.store(), self.engine.instance(), &mut tries)
+            .await;
+        let attempt = tries.failures;
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.0, tries);
+        if next == super::Next::SetAside {
+            let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
             failures.remove(&id.0);
             tracing::error!(
                 update = id.0,
@@ -696,10 +767,10 @@ impl Telegram {
         failures.remove(&id.0);
     }
 
-    /// Failed attempts so far at `id`.
-    fn attempts(&self, id: UpdateId) -> u32 {
+    /// How long to wait before `id`, which failed, is tried again.
+    fn wait_before_retry(&self, id: UpdateId) -> Duration {
         let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures.get(&id.0).copied().unwrap_or(0)
+        failures.get(&id.0).map_or(self.retry.base, |t| t.wait)
     }
 
     /// Answers the tap and sends the replies of a handled update (or the apology).
@@ -818,7 +889,11 @@ async fn webhook_update(
             return StatusCode::OK;
         }
     };
-    if state.telegram.handle_update(update).await {
+    // In a task of its own: if Telegram hangs up (its call timed out), the update is still
+    // committed or counted as failed, rather than cancelled half-way; it comes again anyway.
+    let telegram = state.telegram.clone();
+    let handled = tokio::spawn(async move { telegram.handle_update(update).await });
+    if handled.await.unwrap_or(false) {
         StatusCode::OK
     } else {
         // Telegram delivers it again later.
@@ -915,6 +990,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_long_caption_goes_as_its_text_in_parts_then_the_file() {
+        let sender = TelegramSender::with_bot(Bot::new("1:not-a-token"));
+        let mut m = Outbound::text("1", "Tiến độ của xã. ".repeat(300));
+        m.attachment = Some(Attachment {
+            kind: AttachmentKind::Photo,
+            file_name: "tien-do.png".into(),
+            data: FileData::Bytes(Vec::new()),
+            url: None,
+        });
+        // 4,800 units: two messages of text, then the photo; a retry from part 2 sends the
+        // second text and the photo only.
+        assert_eq!(split_message(&m.text).len(), 2);
+        assert_eq!(sender.parts(&m), 3);
+        m.text = "Tiến độ của xã.".into();
+        assert_eq!(
+            sender.parts(&m),
+            1,
+            "a caption that fits goes with the file"
+        );
+        m.attachment = None;
+        m.text = "Tiến độ của xã. ".repeat(300);
+        assert_eq!(sender.parts(&m), 2);
+    }
+
+    #[test]
     fn commands_are_split_from_their_argument_and_bot_suffix() {
         assert_eq!(
             parse_text("/start AbC_123-xyz"),
@@ -935,14 +1035,6 @@ mod tests {
             Input::Text("/ không phải lệnh".into())
         );
         assert_eq!(parse_text("Xin chào"), Input::Text("Xin chào".into()));
-    }
-
-    #[test]
-    fn a_failed_update_waits_longer_each_time_up_to_half_a_minute() {
-        let base = Duration::from_secs(1);
-        assert_eq!(retry_delay(base, 1), Duration::from_secs(1));
-        assert_eq!(retry_delay(base, 3), Duration::from_secs(4));
-        assert_eq!(retry_delay(base, 40), Duration::from_secs(30));
     }
 
     #[test]

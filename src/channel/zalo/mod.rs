@@ -8,12 +8,24 @@
 //!
 //! - **Webhook** (production): Zalo POSTs each event with the secret in
 //!   `X-Bot-Api-Secret-Token`; we compare it in constant time, refuse anything else with 401,
-//!   and answer 200 only after the engine has committed (a failure answers 500, so a retry can
-//!   bring it again).
+//!   and answer 200 as soon as the engine has committed: the replies go out through the
+//!   courier afterwards (in her chat's turn), so a slow send never holds Zalo's call. An event
+//!   that fails is answered 500 (Zalo may bring it again) *and* kept and tried again here, as
+//!   a polled one is, since Zalo does not document that it retries: whichever comes first is
+//!   applied, the update ledger drops the other, and while it is being tried here a
+//!   redelivery is answered 500 at once.
 //! - **Long polling** (development): `getUpdates` hands out one event per call and forgets it
 //!   as it answers; there is no offset to confirm. An event that arrives while this process
 //!   dies before it commits is lost — the person sees no answer and sends again. Polling cannot
 //!   promise more than that; the webhook can.
+//!
+//! An event that fails is tried again after `retry_base`, doubling up to `retry_cap`. While
+//! the database itself takes no writes (an outage, a restart), it is tried again for as long
+//! as that lasts, and she is told once that it will be handled. Only an event that keeps
+//! failing (`update_attempts` times) while the database works is set aside: recorded in the
+//! update ledger as handled, so that a redelivery is not applied after she has sent it again,
+//! and she is asked to send it again. She is never both asked to resend and left to a
+//! redelivery.
 
 pub mod client;
 mod sender;
@@ -56,14 +68,15 @@ pub struct ZaloOptions {
     pub run_courier: bool,
     /// How long one `getUpdates` waits for an event.
     pub poll_timeout: Duration,
-    /// The first pause before a polled event that failed is tried again (doubling).
+    /// The first pause before an event that failed is tried again (doubling up to
+    /// `retry_cap`).
     pub retry_base: Duration,
+    pub retry_cap: Duration,
+    /// Tries at an event that fails while the database works before it is set aside.
+    pub update_attempts: u32,
     /// How much one chat may send at once before a flood of it is dropped.
     pub flood: super::FloodLimit,
 }
-
-/// Tries at a polled event before it is given up (she is asked to send it again).
-const POLLED_ATTEMPTS: u32 = 5;
 
 impl ZaloOptions {
     pub fn new(token: Secret, api_url: Url) -> Self {
@@ -75,6 +88,8 @@ impl ZaloOptions {
             run_courier: true,
             poll_timeout: Duration::from_secs(30),
             retry_base: Duration::from_secs(1),
+            retry_cap: super::RETRY_CAP,
+            update_attempts: super::UPDATE_ATTEMPTS,
             flood: super::FloodLimit::default(),
         }
     }
@@ -88,6 +103,8 @@ impl ZaloOptions {
             run_courier: true,
             poll_timeout: Duration::from_secs(30),
             retry_base: Duration::from_secs(1),
+            retry_cap: super::RETRY_CAP,
+            update_attempts: super::UPDATE_ATTEMPTS,
             flood: super::FloodLimit::default(),
         }
     }
@@ -108,7 +125,12 @@ pub struct Zalo {
     chats: super::ChatLocks,
     /// Drops a flood from one chat, so that it cannot hold the others up.
     flood: super::FloodGate,
-    retry_base: Duration,
+    retry: super::UpdateRetry,
+    /// Events failed once and being tried again here (their update keys): a webhook
+    /// redelivery of one is answered 500 at once instead of waiting for her chat's turn.
+    retrying: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Replies being sent for events already committed.
+    in_flight: super::InFlight,
 }
 
 impl Zalo {
@@ -142,12 +164,23 @@ impl Zalo {
             courier,
             chats: super::ChatLocks::default(),
             flood: super::FloodGate::new(options.flood),
-            retry_base: options.retry_base,
+            retry: super::UpdateRetry {
+                base: options.retry_base,
+                cap: options.retry_cap,
+                attempts: options.update_attempts.max(1),
+            },
+            retrying: Arc::default(),
+            in_flight: super::InFlight::default(),
         })
     }
 
     pub fn courier(&self) -> &Courier {
         &self.courier
+    }
+
+    /// Replies being sent for events already committed.
+    pub fn in_flight(&self) -> &super::InFlight {
+        &self.in_flight
     }
 
     /// Runs until `shutdown`: checks the token (a bad one is an error at once), then long-polls,
@@ -181,6 +214,9 @@ impl Zalo {
                     Ok(())
                 }
             };
+            // The update loop ended: let the replies of what was handled go out, then stop
+            // the courier too.
+            let _ = tokio::time::timeout(Duration::from_secs(10), self.in_flight.idle()).await;
             shutdown.cancel();
             r
         };
@@ -210,12 +246,22 @@ impl Zalo {
                     // A place in the chat's line taken here, before the next poll, keeps its
                     // order; waiting for it in the task keeps a busy chat from holding the
                     // poll (and every other chat) up.
-                    let place = self.chats.reserve(&update.message.chat.id);
+                    let Some(inbound) = to_inbound(&update) else {
+                        continue;
+                    };
+                    let place = self.chats.reserve(&inbound.chat_id);
                     let this = self.clone();
+                    let stop = shutdown.clone();
                     tasks.spawn(async move {
                         let turn = place.wait().await;
-                        let _ = this.handle_with_retries(update, POLLED_ATTEMPTS).await;
-                        drop(turn);
+                        if let Err(turn) = this.try_once(&inbound, turn).await {
+                            // Kept in memory only (polling has no offset): a shutdown during
+                            // an outage ends it, as a kill would.
+                            tokio::select! {
+                                () = this.keep_trying(inbound, turn) => {}
+                                () = stop.cancelled() => {}
+                            }
+                        }
                     });
                 }
                 Ok(None) => {}
@@ -240,56 +286,121 @@ impl Zalo {
         Ok(())
     }
 
-    /// Handles one event: engine first (one transaction), then the replies. Polled events
-    /// cannot be fetched again (Zalo's API has no offset), so a failing one is tried again here,
-    /// in its chat's turn, up to [`POLLED_ATTEMPTS`] times; a webhook call is tried once and
-    /// answered 500. An error means nothing was committed.
-    pub async fn handle_update(&self, update: ZaloUpdate) -> Result<(), DialogError> {
-        self.handle_with_retries(update, 1).await
+    /// Handles one event: engine first (one transaction), then its replies through the
+    /// courier, in the background and in her chat's turn. An error means nothing was
+    /// committed; the event is then tried again here in the background, as a webhook call's is.
+    /// Returns whether it is done with (committed, or ignored); `false`: it is being tried again.
+    pub async fn handle_update(&self, update: ZaloUpdate) -> bool {
+        let Some(inbound) = to_inbound(&update) else {
+            return true;
+        };
+        let turn = self.chats.turn(&inbound.chat_id).await;
+        self.handle_in_turn(inbound, turn).await
     }
 
-    async fn handle_with_retries(
+    async fn handle_in_turn(&self, inbound: Inbound, turn: super::ChatTurn) -> bool {
+        match self.try_once(&inbound, turn).await {
+            Ok(()) => true,
+            Err(turn) => {
+                self.retrying_set().insert(inbound.update_key.clone());
+                let this = self.clone();
+                tokio::spawn(async move { this.keep_trying(inbound, turn).await });
+                false
+            }
+        }
+    }
+
+    fn retrying_set(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.retrying.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One try at `inbound` in its chat's `turn`: committed, then its replies are handed to the
+    /// courier in the background, still in the turn (so her next event waits for them). The
+    /// turn comes back when nothing was committed.
+    async fn try_once(
         &self,
-        update: ZaloUpdate,
-        attempts: u32,
-    ) -> Result<(), DialogError> {
-        let Some(inbound) = to_inbound(&update) else {
-            return Ok(());
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let timer = crate::metrics::UpdateTimer::start(PLATFORM);
-            let now = (self.clock)();
-            match self.engine.handle(&inbound, now).await {
-                Ok(h) => {
-                    if let Err(e) = self.courier.deliver_now(h.ready, &h.outbox_ids).await {
+        inbound: &Inbound,
+        turn: super::ChatTurn,
+    ) -> Result<(), super::ChatTurn> {
+        let timer = crate::metrics::UpdateTimer::start(PLATFORM);
+        let now = (self.clock)();
+        match self.engine.handle(inbound, now).await {
+            Ok(h) => {
+                let sending = self.in_flight.start();
+                let courier = self.courier.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = courier.deliver_now(h.ready, &h.outbox_ids).await {
                         tracing::warn!(error = %e, "immediate delivery failed; the courier will retry");
                     }
                     timer.handled();
-                    return Ok(());
+                    drop(turn);
+                    drop(sending);
+                });
+                Ok(())
+            }
+            Err(e) => {
+                timer.failed();
+                tracing::error!(error = %super::error_chain(&e), "handling a Zalo event failed");
+                Err(turn)
+            }
+        }
+    }
+
+    /// Tries a failed event again, in its chat's turn, until it commits, or until it is set
+    /// aside (see the module's text). She is told once that it will be handled.
+    async fn keep_trying(&self, inbound: Inbound, mut turn: super::ChatTurn) {
+        let lang = Lang::default();
+        self.tell(&inbound.chat_id, DialogError::apology(lang))
+            .await;
+        let mut tries = super::Tries::default();
+        loop {
+            let next = self
+                .retry
+                .after_failure(self.engine.store(), self.engine.instance(), &mut tries)
+                .await;
+            match next {
+                super::Next::RetryIn(wait) => {
+                    tokio::time::sleep(wait).await;
                 }
-                Err(e) => {
-                    timer.failed();
-                    tracing::error!(error = %super::error_chain(&e), attempt, "handling a Zalo event failed");
-                    // Told once that it will be handled, or that she must send it again.
-                    let last = attempt >= attempts;
-                    let text = match (attempt, last) {
-                        (_, true) => tr!(Lang::default(), "error-set-aside"),
-                        (1, false) => DialogError::apology(Lang::default()),
-                        _ => String::new(),
+                super::Next::SetAside => {
+                    tracing::error!(key = %inbound.update_key, attempts = tries.failures, "Zalo event set aside after repeated failures");
+                    // Recorded as handled: a redelivery after she has sent it again must not
+                    // apply it a second time.
+                    let recorded = async {
+                        let mut conn = self.engine.store().acquire().await?;
+                        crate::storage::users::claim_update(
+                            &mut conn,
+                            &inbound.update_key,
+                            (self.clock)().timestamp(),
+                        )
+                        .await
                     };
-                    if !text.is_empty() {
-                        // Not through the outbox: the database may be what failed.
-                        let apology = Outbound::text(inbound.chat_id.clone(), text);
-                        let sender = ZaloSender::from_client(self.client.clone());
-                        let _ = sender.send(&inbound.chat_id, &apology).await;
+                    if let Err(e) = recorded.await {
+                        tracing::warn!(error = %e, "could not record a set-aside event in the ledger");
                     }
-                    if last {
-                        return Err(e);
-                    }
-                    tokio::time::sleep(self.retry_base * (1u32 << (attempt - 1).min(5))).await;
+                    self.tell(&inbound.chat_id, tr!(lang, "error-set-aside"))
+                        .await;
+                    break;
                 }
+            }
+            match self.try_once(&inbound, turn).await {
+                Ok(()) => break,
+                Err(back) => turn = back,
+            }
+        }
+        self.retrying_set().remove(&inbound.update_key);
+    }
+
+    /// A word to her outside the outbox (the database may be what failed), within Zalo's
+    /// send budget.
+    async fn tell(&self, chat_id: &str, text: String) {
+        let message = Outbound::text(chat_id.to_owned(), text);
+        match self.courier.send_now(PLATFORM, &message).await {
+            Some(_) => {}
+            None => {
+                let _ = ZaloSender::from_client(self.client.clone())
+                    .send(chat_id, &message)
+                    .await;
             }
         }
     }
@@ -304,11 +415,11 @@ impl Zalo {
         if tell {
             tracing::info!(chat = %chat, "flood from one Zalo chat: dropping its events");
             let place = self.chats.reserve(&chat);
-            let client = self.client.clone();
+            let this = self.clone();
             tokio::spawn(async move {
                 let _turn = place.wait().await;
-                let notice = Outbound::text(chat.clone(), tr!(Lang::default(), "flood-slow-down"));
-                let _ = ZaloSender::from_client(client).send(&chat, &notice).await;
+                this.tell(&chat, tr!(Lang::default(), "flood-slow-down"))
+                    .await;
             });
         }
         true
@@ -362,10 +473,23 @@ async fn webhook_event(
         // Answered, so that Zalo does not bring the flood again.
         return StatusCode::OK;
     }
-    let _turn = state.zalo.chats.turn(&update.message.chat.id).await;
-    match state.zalo.handle_update(update).await {
-        Ok(()) => StatusCode::OK,
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    let Some(inbound) = to_inbound(&update) else {
+        return StatusCode::OK;
+    };
+    if state.zalo.retrying_set().contains(&inbound.update_key) {
+        // Failed once and being tried again here: not committed yet.
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    // In a task of its own: if Zalo hangs up (its call timed out), the event is still
+    // committed, or tried again here, rather than cancelled half-way.
+    let zalo = state.zalo.clone();
+    let handled = tokio::spawn(async move {
+        let turn = zalo.chats.turn(&inbound.chat_id).await;
+        zalo.handle_in_turn(inbound, turn).await
+    });
+    match handled.await {
+        Ok(true) => StatusCode::OK,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
