@@ -58,10 +58,10 @@ help-reporter =
     /baocao — monthly public-opinion report
     /hoatdong — log an activity (counts towards targets)
     /khancap — urgent, ad-hoc report
-    /ykien — send an opinion or concern
     /huy — stop what you are doing (a monthly report in progress is kept)
     /ngonngu — change language
     /trogiup — show this help
+    Type “menu” to see what you can do.
 help-admin =
     Urgent reports nobody below acknowledges climb to you.
     /tiendo — reporting progress

@@ -58,10 +58,10 @@ help-reporter =
     /baocao — báo cáo tình hình dư luận hằng tháng
     /hoatdong — ghi hoạt động (tính vào chỉ tiêu)
     /khancap — báo cáo khẩn, đột xuất
-    /ykien — gửi ý kiến, phản ánh
     /huy — dừng việc đang làm (báo cáo tháng làm dở vẫn được lưu)
     /ngonngu — đổi ngôn ngữ
     /trogiup — xem trợ giúp
+    Gõ “menu” để xem các việc chị làm được.
 help-admin =
     Báo cáo khẩn chưa được cấp dưới nhận sẽ chuyển lên chị.
     /tiendo — tiến độ báo cáo

@@ -158,10 +158,9 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
                 b("menu-report", "baocao"),
                 b("menu-activity", "hoatdong"),
             ]);
-            rows.push(vec![
-                b("menu-urgent", "khancap"),
-                b("menu-opinion", "ykien"),
-            ]);
+            // Not "send an opinion": hers would go to her own branch, that is to herself
+            // (COPY_REVIEW_vi.md, second part); members' opinions reach her in her report.
+            rows.push(vec![b("menu-urgent", "khancap")]);
             if role.manages_members() {
                 rows.push(vec![b("menu-members", "hoivien")]);
             }
