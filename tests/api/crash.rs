@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chihoi::app;
 use chihoi::domain::role::Role;
+use chihoi::storage::Store;
 use chihoi_fakes::telegram::script::{NOTHING_NEW_REPORT, Sight, Watcher};
 use chihoi_fakes::telegram::{LocalBotApi, LocalBotApiOptions, TestUser};
 use rand::Rng;
@@ -193,17 +194,17 @@ async fn a_bot_killed_while_heads_file_loses_and_doubles_no_report(backend: Back
     store.close().await;
 }
 
-/// Messages queued to go out in a wave (as the reminders of a deadline evening).
-const WAVE: usize = 90;
-
-/// Killed mid-wave: a wave of messages drains at Telegram's 30/s, the bot is killed with SIGKILL
-/// a third of the way through and started again. Every chat gets its message; a message may
-/// arrive twice only if it was being sent at the kill (at-least-once: Telegram takes no
-/// idempotency key), so at most as many as the courier has in flight.
-async fn a_bot_killed_mid_wave_loses_no_message(backend: Backend) {
+/// The sample province with `n` notices ("Nhắc <chat>") queued to chats `first..`, each known to
+/// a fake Telegram whose limits are on: a wave of reminders ready to drain.
+async fn queued_notices(
+    backend: Backend,
+    now: chrono::DateTime<chrono::Utc>,
+    first: i64,
+    n: usize,
+    key: &str,
+) -> (TestDb, Store, Arc<LocalBotApi>, Vec<i64>) {
     use chihoi::storage::outbox::{self, Kind, NewMessage};
     use chihoi_fakes::telegram::RateLimits;
-    let now = chrono::Utc::now();
     let (db, store) = TestDb::with_sample_province(backend, now).await;
     let api = Arc::new(
         LocalBotApi::start(LocalBotApiOptions::default())
@@ -211,7 +212,7 @@ async fn a_bot_killed_mid_wave_loses_no_message(backend: Backend) {
             .unwrap(),
     );
     api.set_rate_limits(Some(RateLimits::default()));
-    let chats: Vec<i64> = (0..WAVE as i64).map(|i| 700_000 + i).collect();
+    let chats: Vec<i64> = (first..first + n as i64).collect();
     for chat in &chats {
         api.know(&TestUser::new(*chat, "Chị"));
     }
@@ -219,7 +220,7 @@ async fn a_bot_killed_mid_wave_loses_no_message(backend: Backend) {
     for chat in &chats {
         let body = chihoi::dialog::Outbound::text(chat.to_string(), format!("Nhắc {chat}"));
         let message = NewMessage {
-            key: Some(format!("wave:{chat}")),
+            key: Some(format!("{key}:{chat}")),
             kind: Kind::Notice,
             platform: "telegram".into(),
             chat_id: chat.to_string(),
@@ -238,6 +239,19 @@ async fn a_bot_killed_mid_wave_loses_no_message(backend: Backend) {
             .unwrap();
     }
     drop(conn);
+    (db, store, api, chats)
+}
+
+/// Messages queued to go out in a wave (as the reminders of a deadline evening).
+const WAVE: usize = 90;
+
+/// Killed mid-wave: a wave of messages drains at Telegram's 30/s, the bot is killed with SIGKILL
+/// a third of the way through and started again. Every chat gets its message; a message may
+/// arrive twice only if it was being sent at the kill (at-least-once: Telegram takes no
+/// idempotency key), so at most as many as the courier has in flight.
+async fn a_bot_killed_mid_wave_loses_no_message(backend: Backend) {
+    let now = chrono::Utc::now();
+    let (db, store, api, chats) = queued_notices(backend, now, 700_000, WAVE, "wave").await;
     let dir = tempfile::tempdir().unwrap();
     let mut bot = BotProcess::start(&api, &db, dir.path(), 1);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -312,43 +326,9 @@ const DRAIN: usize = 40;
 /// acknowledged, but its reply cannot go. The bot is killed with SIGKILL and started again:
 /// the reply and every reminder arrive, each exactly once (nothing was being sent at the kill).
 async fn a_bot_killed_mid_drain_sends_every_reminder_and_reply_once(backend: Backend) {
-    use chihoi::storage::outbox::{self, Kind, NewMessage};
-    use chihoi_fakes::telegram::{Failure, RateLimits};
+    use chihoi_fakes::telegram::Failure;
     let now = chrono::Utc::now();
-    let (db, store) = TestDb::with_sample_province(backend, now).await;
-    let api = Arc::new(
-        LocalBotApi::start(LocalBotApiOptions::default())
-            .await
-            .unwrap(),
-    );
-    api.set_rate_limits(Some(RateLimits::default()));
-    let chats: Vec<i64> = (0..DRAIN as i64).map(|i| 710_000 + i).collect();
-    for chat in &chats {
-        api.know(&TestUser::new(*chat, "Chị"));
-    }
-    let mut conn = store.acquire().await.unwrap();
-    for chat in &chats {
-        let body = chihoi::dialog::Outbound::text(chat.to_string(), format!("Nhắc {chat}"));
-        let message = NewMessage {
-            key: Some(format!("drain:{chat}")),
-            kind: Kind::Notice,
-            platform: "telegram".into(),
-            chat_id: chat.to_string(),
-            user_id: None,
-            unit_id: None,
-            period: None,
-            ref_id: None,
-            body: Some(serde_json::to_string(&body).unwrap()),
-            urgent: false,
-            not_before: now.timestamp(),
-            lease: None,
-        };
-        outbox::enqueue(&mut conn, &message, now.timestamp())
-            .await
-            .unwrap()
-            .unwrap();
-    }
-    drop(conn);
+    let (db, store, api, chats) = queued_notices(backend, now, 710_000, DRAIN, "drain").await;
     // Half-way through, Telegram asks the bot to wait 8 s: longer than the test needs to reach
     // the kill (the restarted run then waits out what is left of it).
     let halfway = chats[DRAIN / 2];

@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use chihoi::channel::zalo::{Zalo, ZaloOptions};
 use chihoi::config::Secret;
-use chihoi::dialog::Engine;
 use chihoi::domain::role::Role;
 use chihoi::storage::outbox::{self, Kind, NewMessage};
 use chihoi_fakes::telegram::TestUser;
@@ -568,25 +566,8 @@ async fn a_zalo_webhook_event_whose_transaction_fails_is_answered_500_and_applie
     })
     .await
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let secret = Secret::new("zalo-webhook-secret-of-the-faults-test");
-    let mut options = ZaloOptions::new(Secret::new(fake.token()), fake.api_url());
-    options.webhook = Some((
-        format!("http://{addr}/zalo").parse().unwrap(),
-        secret.clone(),
-    ));
-    options.run_courier = false;
-    let engine = Engine::new(app.store.clone(), app.calendars());
-    let zalo = Zalo::new(engine, &options, app.clock()).unwrap();
-    let shutdown = CancellationToken::new();
-    zalo.serve_webhook_on(listener, "/zalo", secret, shutdown.clone())
-        .await
-        .unwrap();
-    let run = {
-        let (zalo, options, stop) = (zalo.clone(), options.clone(), shutdown.clone());
-        tokio::spawn(async move { zalo.run(&options, stop).await })
-    };
+    let ZaloWebhook { shutdown, run, .. } =
+        ZaloWebhook::start(&app, &fake, "zalo-webhook-secret-of-the-faults-test").await;
     until("the webhook set", || fake.webhook_url().is_some()).await;
     let thu = ZaloUser::new("0091000000000136", "Lê Thị Thu");
     let code = app.invite(BRANCH, Role::BranchHead, 1).await;
@@ -610,12 +591,8 @@ async fn a_zalo_webhook_event_whose_transaction_fails_is_answered_500_and_applie
     fake.wait_until_consumed(Duration::from_secs(10))
         .await
         .unwrap();
-    let deliveries = fake.webhook_deliveries();
-    assert_eq!(
-        deliveries.last().map(|d| (&d.message_id, d.status)),
-        Some((&id, Some(200))),
-        "{deliveries:?}"
-    );
+    // Zalo's next attempts, while the bot still holds the event and tries it again itself
+    // (issue 17 §3), are answered 500 too; the bot applies it once the table is back.
     let asked = |sent: &[chihoi_fakes::zalo::ZaloSent]| {
         zalo_texts(sent).matches("Báo cáo tháng 11/2026").count()
     };
@@ -634,6 +611,13 @@ async fn a_zalo_webhook_event_whose_transaction_fails_is_answered_500_and_applie
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.count(updates).await, handled);
+    // Committed by now: the copy is answered 200 and changes nothing.
+    let deliveries = fake.webhook_deliveries();
+    assert_eq!(
+        deliveries.last().map(|d| (&d.message_id, d.status)),
+        Some((&id, Some(200))),
+        "{deliveries:?}"
+    );
     let after = fake.sent_to(&thu.chat_id());
     assert_eq!(asked(&after), 1, "{}", zalo_texts(&after));
     assert_eq!(asked(&sent), 1, "{}", zalo_texts(&sent));

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chihoi::app;
 use chihoi::channel::FloodLimit;
 use chihoi::channel::telegram::{Telegram, TelegramOptions, TelegramSender};
-use chihoi::channel::zalo::{Zalo, ZaloOptions, ZaloSender};
+use chihoi::channel::zalo::{Zalo, ZaloError, ZaloOptions, ZaloSender};
 use chihoi::config::{DatabaseUrl, DeliveryConfig, Secret, ZaloConfig};
 use chihoi::delivery::{Courier, DrainReport};
 use chihoi::dialog::{Clock, Engine};
@@ -702,4 +702,44 @@ pub fn zalo_text(m: &chihoi_fakes::zalo::ZaloSent) -> &str {
 /// All Zalo texts joined, for `contains` checks over several replies.
 pub fn zalo_texts(ms: &[chihoi_fakes::zalo::ZaloSent]) -> String {
     ms.iter().map(zalo_text).collect::<Vec<_>>().join("\n---\n")
+}
+
+/// A Zalo bot in webhook mode against `fake`, on a listener of its own, without its courier
+/// (the test drains or checks the outbox itself).
+pub struct ZaloWebhook {
+    pub zalo: Zalo,
+    pub secret: Secret,
+    pub shutdown: CancellationToken,
+    pub run: JoinHandle<Result<(), ZaloError>>,
+}
+
+impl ZaloWebhook {
+    /// Serves the webhook at `/zalo` with `secret` and runs the bot (which registers it).
+    pub async fn start(app: &TestApp, fake: &FakeZalo, secret: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let secret = Secret::new(secret);
+        let mut options = ZaloOptions::new(Secret::new(fake.token()), fake.api_url());
+        options.webhook = Some((
+            format!("http://{addr}/zalo").parse().unwrap(),
+            secret.clone(),
+        ));
+        options.run_courier = false;
+        let engine = Engine::new(app.store.clone(), app.calendars());
+        let zalo = Zalo::new(engine, &options, app.clock()).unwrap();
+        let shutdown = CancellationToken::new();
+        zalo.serve_webhook_on(listener, "/zalo", secret.clone(), shutdown.clone())
+            .await
+            .unwrap();
+        let run = {
+            let (zalo, options, stop) = (zalo.clone(), options.clone(), shutdown.clone());
+            tokio::spawn(async move { zalo.run(&options, stop).await })
+        };
+        Self {
+            zalo,
+            secret,
+            shutdown,
+            run,
+        }
+    }
 }

@@ -175,7 +175,7 @@ async fn submitted_report_can_be_corrected_until_the_period_locks(backend: Backe
     app.set_now(chrono::Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap());
     let start = lan.send("/baocao").await.unwrap();
     assert!(
-        texts(&start).contains("đã gửi lúc 10:00 15/11/2026 (lần 1)"),
+        texts(&start).contains("đã gửi lúc 10:00 ngày 15/11/2026 (lần 1)"),
         "{}",
         texts(&start)
     );

@@ -460,25 +460,12 @@ async fn zalo_webhook_checks_its_secret_and_handles_a_redelivery_once(backend: B
     let fake = chihoi_fakes::zalo::FakeZalo::start(Default::default())
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let secret = Secret::new("zalo-webhook-secret-for-tests");
-    let mut options = ZaloOptions::new(Secret::new(fake.token()), fake.api_url());
-    options.webhook = Some((
-        format!("http://{addr}/zalo").parse().unwrap(),
-        secret.clone(),
-    ));
-    options.run_courier = false;
-    let engine = Engine::new(app.store.clone(), app.calendars());
-    let zalo = Zalo::new(engine, &options, app.clock()).unwrap();
-    let shutdown = CancellationToken::new();
-    zalo.serve_webhook_on(listener, "/zalo", secret.clone(), shutdown.clone())
-        .await
-        .unwrap();
-    let run = {
-        let (zalo, options, stop) = (zalo.clone(), options.clone(), shutdown.clone());
-        tokio::spawn(async move { zalo.run(&options, stop).await })
-    };
+    let ZaloWebhook {
+        secret,
+        shutdown,
+        run,
+        ..
+    } = ZaloWebhook::start(&app, &fake, "zalo-webhook-secret-for-tests").await;
     // Registered: events now arrive by webhook, and the reply comes back.
     let lan = ZaloUser::new("0084900000000008", "Nguyễn Thị Lan");
     for _ in 0..50 {
@@ -750,25 +737,12 @@ async fn the_zalo_webhook_answers_once_committed_however_slow_the_reply(backend:
     let fake = chihoi_fakes::zalo::FakeZalo::start(Default::default())
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let secret = Secret::new("zalo-webhook-secret-for-tests");
-    let mut options = ZaloOptions::new(Secret::new(fake.token()), fake.api_url());
-    options.webhook = Some((
-        format!("http://{addr}/zalo").parse().unwrap(),
-        secret.clone(),
-    ));
-    options.run_courier = false;
-    let engine = Engine::new(app.store.clone(), app.calendars());
-    let zalo = Zalo::new(engine, &options, app.clock()).unwrap();
-    let shutdown = CancellationToken::new();
-    zalo.serve_webhook_on(listener, "/zalo", secret.clone(), shutdown.clone())
-        .await
-        .unwrap();
-    let run = {
-        let (zalo, options, stop) = (zalo.clone(), options.clone(), shutdown.clone());
-        tokio::spawn(async move { zalo.run(&options, stop).await })
-    };
+    let ZaloWebhook {
+        zalo,
+        secret,
+        shutdown,
+        run,
+    } = ZaloWebhook::start(&app, &fake, "zalo-webhook-secret-for-tests").await;
     for _ in 0..100 {
         if fake.webhook_url().is_some() {
             break;
