@@ -13,10 +13,10 @@ use crate::direct::{Desk, Step};
 use crate::helpers::*;
 
 /// A branch in another district: outside every subject's subtree but the province admin's.
-const FAR_BRANCH: &str = "TB-TP-LHP-T1";
+pub(crate) const FAR_BRANCH: &str = "TB-TP-LHP-T1";
 
 /// Who the subject is, one column of the matrix each.
-const SUBJECTS: [(&str, Option<(&str, Role)>); 6] = [
+pub(crate) const SUBJECTS: [(&str, Option<(&str, Role)>); 6] = [
     ("none", None),
     ("member", Some((BRANCH, Role::Member))),
     ("branch_head", Some((BRANCH, Role::BranchHead))),
@@ -346,7 +346,7 @@ async fn fingerprint(desk: &Desk) -> Vec<String> {
     f
 }
 
-async fn tap_token(desk: &Desk, who: i64, step: &Step, token: &str) -> Step {
+pub(crate) async fn tap_token(desk: &Desk, who: i64, step: &Step, token: &str) -> Step {
     let data = step
         .keyboard_of(who)
         .and_then(|m| {
@@ -361,7 +361,7 @@ async fn tap_token(desk: &Desk, who: i64, step: &Step, token: &str) -> Step {
 }
 
 /// An urgent report raised by `who` (a member): its alert's id.
-async fn raise_alert(desk: &Desk, who: i64) -> i64 {
+pub(crate) async fn raise_alert(desk: &Desk, who: i64) -> i64 {
     let mut step = desk.command(who, "khancap", "").await;
     for token in ["f:other", "v:minor", "p:5"] {
         step = tap_token(desk, who, &step, token).await;

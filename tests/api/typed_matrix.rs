@@ -12,24 +12,12 @@ use chihoi::domain::role::Role;
 use chihoi::storage::choices::{self, ShownChoices};
 use chihoi::storage::users;
 
+use crate::authorization::{FAR_BRANCH, SUBJECTS, raise_alert};
 use crate::both_backends;
-use crate::direct::{Desk, Step};
+use crate::direct::Desk;
 use crate::helpers::*;
 
-const FAR_BRANCH: &str = "TB-TP-LHP-T1";
 const ME: &str = "zalo-subject-9600";
-
-const SUBJECTS: [(&str, Option<(&str, Role)>); 6] = [
-    ("none", None),
-    ("member", Some((BRANCH, Role::Member))),
-    ("branch_head", Some((BRANCH, Role::BranchHead))),
-    (
-        "grassroots_officer",
-        Some((GRASSROOTS, Role::GrassrootsOfficer)),
-    ),
-    ("district_admin", Some((DISTRICT, Role::DistrictAdmin))),
-    ("province_admin", Some((PROVINCE, Role::ProvinceAdmin))),
-];
 
 /// (data pattern, allowed [own, far] per column, what "yes" answers).
 const DECISIONS: [(&str, [[bool; 2]; 6], &str); 2] = [
@@ -100,30 +88,6 @@ async fn fingerprint(desk: &Desk) -> Vec<i64> {
         f.push(desk.count(sql).await);
     }
     f
-}
-
-async fn tap_token(desk: &Desk, who: i64, step: &Step, token: &str) -> Step {
-    let data = step
-        .keyboard_of(who)
-        .and_then(|m| {
-            m.choices
-                .iter()
-                .flatten()
-                .find(|c| c.data.ends_with(&format!(":{token}")))
-        })
-        .map(|c| c.data.clone())
-        .unwrap_or_else(|| panic!("no {token} for {who}"));
-    desk.tap(who, &data).await
-}
-
-async fn raise_alert(desk: &Desk, who: i64) -> i64 {
-    let mut step = desk.command(who, "khancap", "").await;
-    for token in ["f:other", "v:minor", "p:5"] {
-        step = tap_token(desk, who, &step, token).await;
-    }
-    let step = desk.text(who, "Cháy rơm ở đầu làng").await;
-    tap_token(desk, who, &step, "send").await;
-    desk.count("SELECT MAX(id) FROM urgent_reports").await
 }
 
 async fn typed_decisions_are_confirmed_when_hers_and_refused_at_once_when_not(backend: Backend) {
