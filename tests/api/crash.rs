@@ -329,10 +329,11 @@ async fn a_bot_killed_mid_drain_sends_every_reminder_and_reply_once(backend: Bac
     use chihoi_fakes::telegram::Failure;
     let now = chrono::Utc::now();
     let (db, store, api, chats) = queued_notices(backend, now, 710_000, DRAIN, "drain").await;
-    // Half-way through, Telegram asks the bot to wait 8 s: longer than the test needs to reach
-    // the kill (the restarted run then waits out what is left of it).
+    // Half-way through, Telegram asks the bot to wait 20 s: longer than the test needs to reach
+    // the kill, even on a loaded machine (8 s was not, once, in CI: her reply went first); the
+    // restarted run then waits out what is left of it.
     let halfway = chats[DRAIN / 2];
-    api.fail_chat(halfway, Some(Failure::TooManyRequests { retry_after: 8 }));
+    api.fail_chat(halfway, Some(Failure::TooManyRequests { retry_after: 20 }));
     let dir = tempfile::tempdir().unwrap();
     let mut bot = BotProcess::start(&api, &db, dir.path(), 1);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
