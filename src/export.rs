@@ -611,8 +611,9 @@ struct ReportRow {
     thoughts: String,
     thoughts_note: Option<String>,
     proposals: Option<String>,
-    /// Field, severity, people and description of each incident, in order ([`report_incidents`]).
-    incidents: Option<Vec<(String, String, i64, String)>>,
+    /// Field, severity, people (the top, and the bottom of a chosen range) and description of
+    /// each incident, in order ([`report_incidents`]).
+    incidents: Option<Vec<(String, String, i64, Option<i64>, String)>>,
 }
 
 /// The report `r`'s incidents as one JSON array in its row, and what the reports sheet's tables
@@ -626,14 +627,14 @@ fn report_incidents(store: &Store) -> (&'static str, &'static str) {
     match store.backend() {
         // `json()`: a subquery's result is text to `json_array`, which would quote it.
         Backend::Sqlite => (
-            "json((SELECT json_group_array(json_array(i.field, i.severity, i.people, i.description) ORDER BY i.position)
+            "json((SELECT json_group_array(json_array(i.field, i.severity, i.people, i.people_from, i.description) ORDER BY i.position)
                    FROM incidents i WHERE i.report_id = r.id))",
             "",
         ),
         Backend::Postgres => (
             "ri.incidents",
             " LEFT JOIN (SELECT i.report_id,
-                           json_agg(json_build_array(i.field, i.severity, i.people, i.description) ORDER BY i.position) AS incidents
+                           json_agg(json_build_array(i.field, i.severity, i.people, i.people_from, i.description) ORDER BY i.position) AS incidents
                          FROM incidents i JOIN reports mr ON mr.id = i.report_id
                          WHERE mr.period = $2 GROUP BY i.report_id) ri ON ri.report_id = r.id",
         ),
@@ -724,11 +725,25 @@ fn columns(lang: Lang, sheet: Sheet) -> Vec<(String, Kind)> {
     columns
 }
 
+/// An urgent report as the incidents sheet reads it: unit, time, field, severity, people (top
+/// and bottom), description, status.
+type UrgentRow = (i64, i64, String, String, i64, Option<i64>, String, String);
+
+/// An incident's people: the number she typed, or the range she chose as she chose it
+/// ("21–50"), never its top alone as if she had counted.
+fn people_cell(people: i64, from: Option<i64>) -> Cell {
+    match from {
+        Some(from) if from < people => Cell::Text(format!("{from}–{people}")),
+        _ => Cell::Int(people),
+    }
+}
+
 fn incident_text(
     lang: Lang,
     field: &str,
     severity: &str,
     people: i64,
+    people_from: Option<i64>,
     description: String,
 ) -> Option<String> {
     Some(labels::incident(
@@ -737,6 +752,7 @@ fn incident_text(
             field: IncidentField::parse(field)?,
             severity: Severity::parse(severity)?,
             people: u32::try_from(people).ok()?,
+            people_from: people_from.and_then(|p| u32::try_from(p).ok()),
             description,
         },
     ))
@@ -940,8 +956,9 @@ async fn write_sheet(
                             .unwrap_or_default()
                             .into_iter()
                             .enumerate()
-                            .map(|(n, (f, s, p, d))| {
-                                let line = incident_text(lang, &f, &s, p, d).unwrap_or_default();
+                            .map(|(n, (f, s, p, from, d))| {
+                                let line =
+                                    incident_text(lang, &f, &s, p, from, d).unwrap_or_default();
                                 format!("{}. {line}", n + 1)
                             })
                             .collect();
@@ -975,7 +992,7 @@ async fn write_sheet(
             Sheet::Incidents => {
                 let sql = over_units(
                     &scope.store,
-                    "r.unit_id, i.field, i.severity, i.people, i.description",
+                    "r.unit_id, i.field, i.severity, i.people, i.people_from, i.description",
                     "incidents i JOIN reports r ON r.id = i.report_id",
                     "r.unit_id",
                     "r.period = $2",
@@ -989,7 +1006,15 @@ async fn write_sheet(
                     units,
                     names,
                     out,
-                    |period, (unit, f, s, people, description): (i64, String, String, i64, String)| {
+                    |period,
+                     (unit, f, s, people, from, description): (
+                        i64,
+                        String,
+                        String,
+                        i64,
+                        Option<i64>,
+                        String,
+                    )| {
                         let field = IncidentField::parse(&f)
                             .map(|v| labels::field(lang, v))
                             .unwrap_or(f);
@@ -1003,7 +1028,7 @@ async fn write_sheet(
                             Cell::Shared(monthly.clone()),
                             Cell::Text(field),
                             Cell::Text(sev),
-                            Cell::Int(people),
+                            people_cell(people, from),
                             Cell::Text(description),
                             Cell::Empty,
                         ];
@@ -1013,8 +1038,8 @@ async fn write_sheet(
                 .await?;
                 let (from, to) = range_bounds(scope);
                 // Urgent reports follow, as they came in: a log, in time order.
-                let urgent: Vec<(i64, i64, String, String, i64, String, String)> = sql::query_as(
-                    "SELECT u.id, a.created_at, a.field, a.severity, a.people, a.description, a.status
+                let urgent: Vec<UrgentRow> = sql::query_as(
+                    "SELECT u.id, a.created_at, a.field, a.severity, a.people, a.people_from, a.description, a.status
                      FROM urgent_reports a JOIN units u ON u.id = a.unit_id
                      WHERE u.path >= $1 AND u.path < $2 AND a.created_at >= $3 AND a.created_at < $4 AND a.source = 'adhoc'
                      ORDER BY a.created_at",
@@ -1027,7 +1052,7 @@ async fn write_sheet(
                 .fetch_all(&mut conn)
                 .await?;
                 let adhoc: Arc<str> = tr!(lang, "export-source-urgent").into();
-                for (unit, at, f, s, p, d, status) in urgent {
+                for (unit, at, f, s, p, from, d, status) in urgent {
                     let field = IncidentField::parse(&f)
                         .map(|v| labels::field(lang, v))
                         .unwrap_or(f);
@@ -1048,7 +1073,7 @@ async fn write_sheet(
                         Cell::Shared(adhoc.clone()),
                         Cell::Text(field),
                         Cell::Text(sev),
-                        Cell::Int(p),
+                        people_cell(p, from),
                         Cell::Text(d),
                         Cell::Text(status),
                     ])
@@ -1512,6 +1537,12 @@ mod tests {
             rec.get(1),
             Some("Bà con phấn khởi, \"được mùa\"\nxuống dòng 🌾")
         );
+    }
+
+    #[test]
+    fn an_incidents_people_are_a_range_when_she_chose_one_and_a_number_when_she_typed_it() {
+        assert!(matches!(people_cell(50, Some(21)), Cell::Text(t) if t == "21–50"));
+        assert!(matches!(people_cell(12, None), Cell::Int(12)));
     }
 
     #[test]

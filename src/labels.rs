@@ -111,6 +111,20 @@ where
     )
 }
 
+/// How many people an incident concerns, as she gave it: "từ 21 đến 50 người" for a range
+/// she chose, "khoảng 12 người" for a number she typed.
+pub fn people(lang: Lang, inc: &Incident) -> String {
+    match inc.people_from {
+        Some(from) if from < inc.people => tr!(
+            lang,
+            "incident-people-range",
+            from = i64::from(from),
+            to = i64::from(inc.people)
+        ),
+        _ => tr!(lang, "incident-people-about", count = i64::from(inc.people)),
+    }
+}
+
 /// One incident on one line: field, seriousness, people and the description as given.
 pub fn incident(lang: Lang, inc: &Incident) -> String {
     tr!(
@@ -118,7 +132,7 @@ pub fn incident(lang: Lang, inc: &Incident) -> String {
         "incident-line",
         field = field(lang, inc.field),
         severity = severity(lang, inc.severity),
-        people = i64::from(inc.people),
+        people = people(lang, inc),
         description = inc.description.clone()
     )
 }

@@ -78,7 +78,12 @@ incident-ask-severity = { $field } — how serious? “Very complex” is sent a
 incident-ask-people = About how many people are involved? Choose a range or type the number of people (e.g. 12).
 incident-bad-people = Please type just a number (e.g. 12).
 incident-ask-description = Please describe the incident briefly: where, and what happened.
-incident-line = { $field } — { $severity }, about { $people } people: { $description }
+incident-line = { $field } — { $severity }, { $people }: { $description }
+incident-people-range = { $from } to { $to } people
+incident-people-about = { $count ->
+    [one] about one person
+   *[other] about { $count } people
+}
 incident-field-land-clearance = Land clearance
 incident-field-contributions = Community contributions
 incident-field-merit-policy = People-of-merit policy

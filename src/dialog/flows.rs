@@ -704,6 +704,7 @@ pub(crate) async fn urgent_choice(
         field,
         severity,
         people,
+        people_from,
         description,
     } = step
     {
@@ -719,6 +720,7 @@ pub(crate) async fn urgent_choice(
             field: *field,
             severity: *severity,
             people: *people,
+            people_from: *people_from,
             description: description.clone(),
         };
         send_urgent(ctx, &incident).await?;
@@ -742,6 +744,7 @@ pub(crate) fn urgent_text(
                 field: inc.field,
                 severity: inc.severity,
                 people: inc.people,
+                people_from: inc.people_from,
                 description: inc.description,
             },
         }),

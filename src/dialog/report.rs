@@ -451,6 +451,7 @@ pub(crate) fn incident_prompt(lang: Lang, step: &IncidentStep) -> Prompt {
             field,
             severity,
             people,
+            people_from,
             description,
         } => {
             let line = incident_line(
@@ -459,6 +460,7 @@ pub(crate) fn incident_prompt(lang: Lang, step: &IncidentStep) -> Prompt {
                     field: *field,
                     severity: *severity,
                     people: *people,
+                    people_from: *people_from,
                     description: description.clone(),
                 },
             );
@@ -484,16 +486,18 @@ pub(crate) fn incident_choice(step: &IncidentStep, token: &str) -> Option<Incide
             })
         }
         IncidentStep::People { field, severity } => {
-            let people = match token.strip_prefix("p:")? {
-                "5" => 5,
-                "20" => 20,
-                "50" => 50,
+            // A range chosen stays a range: "21–50" is never read back as "about 50".
+            let (people_from, people) = match token.strip_prefix("p:")? {
+                "5" => (1, 5),
+                "20" => (6, 20),
+                "50" => (21, 50),
                 _ => return None,
             };
             Some(IncidentStep::Description {
                 field: *field,
                 severity: *severity,
                 people,
+                people_from: Some(people_from),
             })
         }
         _ => None,
@@ -514,6 +518,7 @@ pub(crate) fn incident_text(lang: Lang, step: &IncidentStep, text: &str) -> Inci
                 field: *field,
                 severity: *severity,
                 people,
+                people_from: None,
             }),
             None => IncidentText::Refused(tr!(lang, "incident-bad-people")),
         },
@@ -521,11 +526,13 @@ pub(crate) fn incident_text(lang: Lang, step: &IncidentStep, text: &str) -> Inci
             field,
             severity,
             people,
+            people_from,
         } => match clean_text(text, MAX_NOTE_CHARS) {
             Ok(description) => IncidentText::Done(Incident {
                 field: *field,
                 severity: *severity,
                 people: *people,
+                people_from: *people_from,
                 description,
             }),
             Err(why) => IncidentText::Refused(refusal(lang, why)),

@@ -113,12 +113,18 @@ pub enum IncidentStep {
         field: IncidentField,
         severity: Severity,
         people: u32,
+        /// The bottom of a chosen range ([`crate::domain::report::Incident::people_from`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        people_from: Option<u32>,
     },
     /// Urgent reports only: review and send.
     Confirm {
         field: IncidentField,
         severity: Severity,
         people: u32,
+        /// The bottom of a chosen range ([`crate::domain::report::Incident::people_from`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        people_from: Option<u32>,
         description: String,
     },
 }
@@ -270,6 +276,7 @@ mod tests {
                         field: IncidentField::LandClearance,
                         severity: Severity::Serious,
                         people: 12,
+                        people_from: None,
                     },
                 },
                 from_summary: true,
@@ -278,7 +285,8 @@ mod tests {
                 step: IncidentStep::Confirm {
                     field: IncidentField::SecurityOrder,
                     severity: Severity::Critical,
-                    people: 3,
+                    people: 5,
+                    people_from: Some(1),
                     description: "Đánh nhau ở chợ 🚨".into(),
                 },
             },
@@ -314,6 +322,22 @@ mod tests {
         for s in states {
             assert_eq!(DialogState::from_json(&s.to_json()), s);
         }
+    }
+
+    #[test]
+    fn a_step_stored_before_ranges_were_kept_still_reads_as_a_number() {
+        let old = r#"{"flow":"urgent","step":{"ask":"description","field":"land_clearance","severity":"serious","people":50}}"#;
+        assert_eq!(
+            DialogState::from_json(old),
+            DialogState::Urgent {
+                step: IncidentStep::Description {
+                    field: IncidentField::LandClearance,
+                    severity: Severity::Serious,
+                    people: 50,
+                    people_from: None,
+                }
+            }
+        );
     }
 
     #[test]

@@ -125,7 +125,11 @@ impl Severity {
 pub struct Incident {
     pub field: IncidentField,
     pub severity: Severity,
+    /// How many people: the number she typed, or the top of the range she chose.
     pub people: u32,
+    /// The bottom of the range she chose ("21–50": 21); none when she typed a number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_from: Option<u32>,
     pub description: String,
 }
 

@@ -7,11 +7,23 @@ use super::{Result, StorageError, path_range_end};
 use crate::domain::alert::{Alert, AlertStatus};
 use crate::domain::report::{Incident, IncidentField, Severity};
 
-type AlertRow = (i64, i64, i64, String, String, i64, String, String, i64, i64);
+type AlertRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    i64,
+    i64,
+);
 
 pub async fn load(conn: &mut Conn, id: i64) -> Result<Option<Alert>> {
     let row: Option<AlertRow> = sql::query_as(
-        "SELECT id, unit_id, reporter_id, field, severity, people, description, status, level, created_at
+        "SELECT id, unit_id, reporter_id, field, severity, people, people_from, description, status, level, created_at
          FROM urgent_reports WHERE id = $1",
     )
     .bind(id)
@@ -25,6 +37,7 @@ pub async fn load(conn: &mut Conn, id: i64) -> Result<Option<Alert>> {
             field,
             severity,
             people,
+            people_from,
             description,
             status,
             level,
@@ -39,6 +52,10 @@ pub async fn load(conn: &mut Conn, id: i64) -> Result<Option<Alert>> {
                     field: IncidentField::parse(&field).ok_or_else(|| corrupt("field"))?,
                     severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity"))?,
                     people: u32::try_from(people).map_err(|_| corrupt("people"))?,
+                    people_from: people_from
+                        .map(u32::try_from)
+                        .transpose()
+                        .map_err(|_| corrupt("people"))?,
                     description,
                 },
                 status: AlertStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
@@ -60,9 +77,9 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
     let row: Option<(i64,)> = sql::query_as(
-        "INSERT INTO urgent_reports (unit_id, reporter_id, field, severity, people, description, status, created_at,
-                                     updated_at, level, source, origin)
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7, 0, $8, $9)
+        "INSERT INTO urgent_reports (unit_id, reporter_id, field, severity, people, people_from, description, status,
+                                     created_at, updated_at, level, source, origin)
+         VALUES ($1, $2, $3, $4, $5, $10, $6, 'open', $7, $7, 0, $8, $9)
          ON CONFLICT (origin) DO NOTHING RETURNING id",
     )
     .bind(unit_id)
@@ -74,6 +91,7 @@ pub async fn insert(
     .bind(now.timestamp())
     .bind(if origin.is_some() { "report" } else { "adhoc" })
     .bind(origin)
+    .bind(incident.people_from.map(i64::from))
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|(id,)| id))

@@ -112,13 +112,15 @@ pub async fn upsert_report(
         .await?;
     for (pos, inc) in report.incidents.iter().enumerate() {
         sql::query(
-            "INSERT INTO incidents (report_id, position, field, severity, people, description) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO incidents (report_id, position, field, severity, people, people_from, description)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(pos as i64)
         .bind(inc.field.as_str())
         .bind(inc.severity.as_str())
         .bind(i64::from(inc.people))
+        .bind(inc.people_from.map(i64::from))
         .bind(inc.description.as_str())
         .execute(&mut *conn)
         .await?;
@@ -155,20 +157,24 @@ fn answer(level: &str, note: Option<String>) -> Result<SectionAnswer> {
 }
 
 async fn incidents_of(conn: &mut Conn, report_id: i64) -> Result<Vec<Incident>> {
-    let rows: Vec<(String, String, i64, String)> = sql::query_as(
-        "SELECT field, severity, people, description FROM incidents WHERE report_id = $1 ORDER BY position",
+    let rows: Vec<(String, String, i64, Option<i64>, String)> = sql::query_as(
+        "SELECT field, severity, people, people_from, description FROM incidents WHERE report_id = $1 ORDER BY position",
     )
     .bind(report_id)
     .fetch_all(conn)
     .await?;
     rows.into_iter()
-        .map(|(field, severity, people, description)| {
+        .map(|(field, severity, people, people_from, description)| {
             Ok(Incident {
                 field: IncidentField::parse(&field)
                     .ok_or_else(|| corrupt(format!("field {field:?}")))?,
                 severity: Severity::parse(&severity)
                     .ok_or_else(|| corrupt(format!("severity {severity:?}")))?,
                 people: u32::try_from(people).map_err(corrupt)?,
+                people_from: people_from
+                    .map(u32::try_from)
+                    .transpose()
+                    .map_err(corrupt)?,
                 description,
             })
         })

@@ -226,16 +226,37 @@ async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend:
     lan.tap("Các khoản đóng góp").await.unwrap();
     lan.tap("Rất phức tạp").await.unwrap();
     lan.tap("21–50").await.unwrap();
-    lan.send("Thu tiền làm đường vượt mức quy định")
+    let listed = lan
+        .send("Thu tiền làm đường vượt mức quy định")
         .await
         .unwrap();
+    // The range she chose stays a range, never "about 50".
+    assert!(
+        texts(&listed).contains("Các khoản đóng góp — Rất phức tạp, từ 21 đến 50 người"),
+        "{}",
+        texts(&listed)
+    );
     lan.tap("Tiếp tục ➡").await.unwrap();
     lan.tap("Không có đề xuất").await.unwrap();
     let done = lan.tap("✅ Gửi báo cáo").await.unwrap();
     assert!(texts(&done).contains("bot đã báo khẩn"), "{}", texts(&done));
     let alert = officer.unread();
     assert_eq!(alert.len(), 1);
-    assert!(text(&alert[0]).contains("Các khoản đóng góp — Rất phức tạp, khoảng 50 người"));
+    assert!(
+        text(&alert[0]).contains("Các khoản đóng góp — Rất phức tạp, từ 21 đến 50 người"),
+        "{}",
+        text(&alert[0])
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM incidents WHERE people_from = 21 AND people = 50")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM urgent_reports WHERE people_from = 21 AND people = 50")
+            .await,
+        1
+    );
     // Correcting the report does not raise it again.
     lan.send("/baocao").await.unwrap();
     lan.tap("✏️ Sửa báo cáo").await.unwrap();
@@ -286,7 +307,65 @@ async fn a_reporter_cannot_acknowledge_her_own_alert(backend: Backend) {
     app.shutdown().await;
 }
 
+/// On Zalo the ranges are lettered; "c" is "21–50", and the alert and the stored report keep
+/// the range, while a typed number stays "about" that number.
+async fn a_range_chosen_on_zalo_is_kept_as_a_range_and_a_typed_number_as_a_number(
+    backend: Backend,
+) {
+    let app = TestApp::spawn_with_zalo(backend, true).await;
+    let mut officer = app
+        .joined(431, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut mai = app
+        .zalo_joined("0084900000000431", "Phạm Thị Mai", BRANCH, Role::Member)
+        .await;
+    mai.send("/khancap").await.unwrap();
+    let severity = mai.send("4").await.unwrap(); // An ninh trật tự
+    assert!(
+        zalo_texts(&severity).contains("Rất phức tạp"),
+        "{}",
+        zalo_texts(&severity)
+    );
+    let people = mai.send("3").await.unwrap(); // Rất phức tạp
+    let t = zalo_texts(&people);
+    assert!(t.contains("c) 21–50"), "{t}");
+    mai.send("c").await.unwrap();
+    let confirm = mai.send("Xô xát ở chợ").await.unwrap();
+    let t = zalo_texts(&confirm);
+    assert!(t.contains("từ 21 đến 50 người"), "{t}");
+    let sent = mai.send("1").await.unwrap();
+    assert!(
+        zalo_texts(&sent).contains("Đã gửi"),
+        "{}",
+        zalo_texts(&sent)
+    );
+    let alert = officer.unread();
+    assert!(
+        texts(&alert).contains("An ninh trật tự — Rất phức tạp, từ 21 đến 50 người: Xô xát ở chợ"),
+        "{}",
+        texts(&alert)
+    );
+    // A number she types is hers: "about 12", no range.
+    mai.send("/khancap").await.unwrap();
+    mai.send("4").await.unwrap();
+    mai.send("2").await.unwrap();
+    mai.send("12").await.unwrap();
+    let confirm = mai.send("Cãi nhau ở bến xe").await.unwrap();
+    assert!(
+        zalo_texts(&confirm).contains("khoảng 12 người"),
+        "{}",
+        zalo_texts(&confirm)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM urgent_reports WHERE people_from = 21 AND people = 50")
+            .await,
+        1
+    );
+    app.shutdown().await;
+}
+
 both_backends!(
+    a_range_chosen_on_zalo_is_kept_as_a_range_and_a_typed_number_as_a_number,
     a_reporter_cannot_acknowledge_her_own_alert,
     urgent_report_climbs_the_ladder_until_someone_acknowledges,
     with_nobody_at_the_grassroots_it_goes_to_the_district_then_the_province,
