@@ -6,12 +6,23 @@ menu-export = 📥 Export
 view-not-allowed = Only officers of grassroots unions and of the unions above see progress and targets.
 progress-title = 📊 Reporting progress { $period } — { $unit }
 progress-counts = ✅ On time: { $on_time } · 🕓 Late: { $late } · ❌ Missing: { $missing } ({ $pct }% on time)
+progress-level-line = { $level } — { $counts }
+progress-unit-line = { $unit }: ✅ { $on_time } · 🕓 { $late } · ❌ { $missing }
+progress-branch-on-time = ✅ { $unit }
+progress-branch-late = 🕓 { $unit } (late)
+progress-branch-missing = ❌ { $unit } (missing)
 progress-nothing-expected = No unit here has to report.
 button-remind-pending = 🔔 Remind pending units
 button-chart = 📈 Chart
 button-previous-month = « Previous month
 targets-title = 🎯 Targets { $year } — { $unit }
-targets-line = { $number }. { $title }: { $pct }% achieved (goal { $goal }%; { $achieved } of { $total } at { $level } level)
+targets-line = { $state ->
+    [met] ✅
+    [near] ⚠️
+    [far] ❗
+   *[none] ▫️
+} Target { $number }: { $title } — { $pct }% achieved (goal { $goal }%; { $achieved } of { $total } at { $level } level)
+targets-legend = ✅ met · ⚠️ near (70% of the goal or more) · ❗ far · ▫️ no data yet
 chart-coming = Drawing the chart…
 chart-on-time = On time
 chart-late = Late

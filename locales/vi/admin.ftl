@@ -6,12 +6,23 @@ menu-export = 📥 Xuất báo cáo
 view-not-allowed = Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được tiến độ và chỉ tiêu.
 progress-title = 📊 Tiến độ báo cáo tháng { $period } — { $unit }
 progress-counts = ✅ Đúng hạn: { $on_time } · 🕓 Chậm: { $late } · ❌ Chưa nộp: { $missing } (đúng hạn { $pct }%)
+progress-level-line = { $level } — { $counts }
+progress-unit-line = { $unit }: ✅ { $on_time } · 🕓 { $late } · ❌ { $missing }
+progress-branch-on-time = ✅ { $unit }
+progress-branch-late = 🕓 { $unit } (nộp chậm)
+progress-branch-missing = ❌ { $unit } (chưa nộp)
 progress-nothing-expected = Không có đơn vị nào phải báo cáo.
 button-remind-pending = 🔔 Nhắc đơn vị chưa nộp
 button-chart = 📈 Biểu đồ
 button-previous-month = « Tháng trước
 targets-title = 🎯 Chỉ tiêu năm { $year } — { $unit }
-targets-line = { $number }. { $title }: đạt { $pct }% (mục tiêu { $goal }%; { $achieved }/{ $total } { $level })
+targets-line = { $state ->
+    [met] ✅
+    [near] ⚠️
+    [far] ❗
+   *[none] ▫️
+} Chỉ tiêu { $number }: { $title } — đạt { $pct }% (mục tiêu { $goal }%; { $achieved }/{ $total } { $level })
+targets-legend = ✅ đã đạt · ⚠️ gần đạt (từ 70% mục tiêu) · ❗ còn xa · ▫️ chưa có số liệu
 chart-coming = Đang vẽ biểu đồ…
 chart-on-time = Đúng hạn
 chart-late = Chậm

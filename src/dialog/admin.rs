@@ -107,9 +107,13 @@ pub(crate) async fn progress(
     );
     for (level, c) in by_level.iter().rev() {
         text.push_str(&format!(
-            "\n{}: {}",
-            labels::level(lang, *level),
-            counts_line(lang, c)
+            "\n{}",
+            tr!(
+                lang,
+                "progress-level-line",
+                level = labels::level(lang, *level),
+                counts = counts_line(lang, c)
+            )
         ));
     }
     if by_level.is_empty() {
@@ -122,18 +126,22 @@ pub(crate) async fn progress(
             continue;
         };
         if c.expected() == 1 && child.level >= Level::Branch {
-            let icon = if c.on_time == 1 {
-                "✅"
+            let id = if c.on_time == 1 {
+                "progress-branch-on-time"
             } else if c.late == 1 {
-                "🕓"
+                "progress-branch-late"
             } else {
-                "❌"
+                "progress-branch-missing"
             };
-            lines.push(format!("{icon} {}", child.name));
+            lines.push(tr!(lang, id, unit = child.name.clone()));
         } else {
-            lines.push(format!(
-                "✅{} 🕓{} ❌{} · {}",
-                c.on_time, c.late, c.missing, child.name
+            lines.push(tr!(
+                lang,
+                "progress-unit-line",
+                unit = child.name.clone(),
+                on_time = c.on_time,
+                late = c.late,
+                missing = c.missing
             ));
             if child.level < Level::Branch {
                 buttons.push((child.name.clone(), format!("v:{}:{period}", child.id)));
@@ -234,20 +242,21 @@ pub(crate) async fn targets(
     );
     for (t, p, _) in &list {
         let pct = p.pct();
-        let icon = if p.total == 0 {
-            "▫️"
+        let state = if p.total == 0 {
+            "none"
         } else if pct + 1e-9 >= t.goal_pct as f64 {
-            "✅"
+            "met"
         } else if pct >= t.goal_pct as f64 * 0.7 {
-            "⚠️"
+            "near"
         } else {
-            "❗"
+            "far"
         };
         text.push_str(&format!(
-            "\n{icon} {}",
+            "\n{}",
             tr!(
                 lang,
                 "targets-line",
+                state = state,
                 number = t.number,
                 title = target_title(lang, t),
                 pct = format!("{pct:.0}"),
@@ -257,6 +266,10 @@ pub(crate) async fn targets(
                 level = labels::level(lang, t.level).to_lowercase()
             )
         ));
+    }
+    if !list.is_empty() {
+        // The icons say how near each target is; once, under the list.
+        text.push_str(&format!("\n\n{}", tr!(lang, "targets-legend")));
     }
     let children = org::children(ctx.conn, Some(unit.id)).await?;
     let buttons: Vec<(String, String)> = children

@@ -110,15 +110,24 @@ async fn completeness_rolls_up_across_levels_and_stays_in_her_subtree(backend: B
         "{t}"
     );
     assert!(
-        t.contains("Chi hội: ✅ Đúng hạn: 1 · 🕓 Chậm: 1 · ❌ Chưa nộp: "),
+        t.contains("Chi hội — ✅ Đúng hạn: 1 · 🕓 Chậm: 1 · ❌ Chưa nộp: "),
         "{t}"
     );
-    assert!(t.contains("✅1 🕓1 ❌3 · Hội LHPN xã Đông Hợp"), "{t}");
+    assert!(
+        t.contains("Hội LHPN xã Đông Hợp: ✅ 1 · 🕓 1 · ❌ 3"),
+        "{t}"
+    );
     let r = hang.tap("Hội LHPN xã Đông Hợp").await.unwrap();
     let t = texts(&r);
     assert!(t.contains("✅ Chi hội phụ nữ thôn Đồng Thanh"), "{t}");
-    assert!(t.contains("🕓 Chi hội phụ nữ thôn Lạc Thành"), "{t}");
-    assert!(t.contains("❌ Chi hội phụ nữ thôn Hợp Long"), "{t}");
+    assert!(
+        t.contains("🕓 Chi hội phụ nữ thôn Lạc Thành (nộp chậm)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("❌ Chi hội phụ nữ thôn Hợp Long (chưa nộp)"),
+        "{t}"
+    );
     assert!(
         r.last()
             .unwrap()
@@ -252,20 +261,20 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     // One of the commune's four branches helped two households: 25 %.
     assert!(
         t.contains(
-            "4. Mỗi chi hội giúp 2 hộ đạt tiêu chí 5K3S / 5C3S: đạt 25% (mục tiêu 100%; 1/4 chi hội)"
+            "❗ Chỉ tiêu 4: Mỗi chi hội giúp 2 hộ đạt tiêu chí 5K3S / 5C3S — đạt 25% (mục tiêu 100%; 1/4 chi hội)"
         ),
         "{t}"
     );
     // Supervision without a draft comment is not enough for target 7; 70 % members is.
     assert!(
         t.contains(
-            "7. Giám sát ít nhất 1 chính sách và góp ý ít nhất 1 dự thảo: đạt 0% (mục tiêu 100%; 0/1 cơ sở)"
+            "❗ Chỉ tiêu 7: Giám sát ít nhất 1 chính sách và góp ý ít nhất 1 dự thảo — đạt 0% (mục tiêu 100%; 0/1 cơ sở)"
         ),
         "{t}"
     );
     assert!(
         t.contains(
-            "✅ 9. Tập hợp ≥ 65% phụ nữ từ 18 tuổi làm hội viên: đạt 100% (mục tiêu 100%; 1/1 cơ sở)"
+            "✅ Chỉ tiêu 9: Tập hợp ≥ 65% phụ nữ từ 18 tuổi làm hội viên — đạt 100% (mục tiêu 100%; 1/1 cơ sở)"
         ),
         "{t}"
     );
@@ -273,8 +282,13 @@ async fn logged_activities_count_towards_targets_shown_worst_first(backend: Back
     let pos = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap();
     let households = pos("Mỗi chi hội giúp 2 hộ");
     assert!(
-        pos("7. Giám sát") < households && households < pos("Tập hợp ≥ 65%"),
+        pos("Chỉ tiêu 7: Giám sát") < households && households < pos("Tập hợp ≥ 65%"),
         "worst first: {t}"
+    );
+    // What the icons mean, once, under the list.
+    assert!(
+        t.contains("✅ đã đạt · ⚠️ gần đạt (từ 70% mục tiêu) · ❗ còn xa · ▫️ chưa có số liệu"),
+        "{t}"
     );
     // Both activities in the export's activities sheet: the date as logged, the type's name,
     // the number, the description with its emoji, and her one photo counted.
