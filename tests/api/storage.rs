@@ -412,7 +412,29 @@ async fn held_back_writes_go_out_once_with_the_next_statement(backend: Backend) 
     }
 }
 
+/// Seeded activity names are buttons on a phone: short, and named as the plan names them.
+async fn seeded_activity_names_fit_a_phone_button(backend: Backend) {
+    let (_db, store) = TestDb::with_sample_province(backend, mid_november()).await;
+    let mut conn = store.acquire().await.unwrap();
+    let names: Vec<(String, String)> = chihoi::storage::sql::query_as(
+        "SELECT code, name_vi FROM activity_types ORDER BY position",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(names.len() >= 20, "{names:?}");
+    for (code, name) in &names {
+        assert!(name.chars().count() <= 44, "{code}: {name}");
+    }
+    let rural = names
+        .iter()
+        .find(|(c, _)| c == "new_rural_campaign")
+        .unwrap();
+    assert!(rural.1.starts_with("Thi đua"), "{}", rural.1);
+}
+
 both_backends!(
+    seeded_activity_names_fit_a_phone_button,
     held_back_writes_go_out_once_with_the_next_statement,
     messages_sent_side_by_side_are_recorded_together,
     completeness_of_a_unit_at_the_deepest_level_is_read,
