@@ -31,7 +31,7 @@ pub(crate) const SUBJECTS: [(&str, Option<(&str, Role)>); 6] = [
 /// What she gets: a message containing the start of a locale text (up to its first
 /// placeable), or a notice on the tap containing it. `Refused*` cells must change nothing.
 #[derive(Debug, Clone, Copy)]
-enum Expect {
+pub(crate) enum Expect {
     Says(&'static str),
     Notice(&'static str),
     RefusedSays(&'static str),
@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-const COMMANDS: [(&str, [Expect; 6]); 16] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 16] = [
     (
         "baocao",
         [
@@ -268,7 +268,7 @@ const CHOICES: [(&str, [[Expect; 2]; 6]); 7] = [
 ];
 
 /// The start of a Vietnamese locale text, up to its first placeable, as `locales/vi` has it.
-fn head(id: &str) -> String {
+pub(crate) fn head(id: &str) -> String {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales/vi");
     for file in std::fs::read_dir(dir).unwrap() {
         let source = std::fs::read_to_string(file.unwrap().path()).unwrap();
@@ -283,7 +283,7 @@ fn head(id: &str) -> String {
 
 /// What a refused action must not change: everything anyone acts on, and every role, row by
 /// row and column by column (a refused step that rewrote a row would change no count).
-async fn fingerprint(desk: &Desk) -> Vec<String> {
+pub(crate) async fn fingerprint(desk: &Desk) -> Vec<String> {
     let mut f = Vec::new();
     for (table, columns, filter) in [
         (

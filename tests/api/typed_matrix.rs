@@ -4,6 +4,9 @@
 //! it, and done on "1"; a refused one is refused at once (never asked about, which would name
 //! someone outside her subtree) and changes nothing. The list is planted as the chat's last
 //! (the courier only ever shows her what is hers, so this stands for a bug that would not).
+//!
+//! The matrix's command rows are typed too: each command as text on Zalo, read by the Zalo
+//! channel's own parser, allowed or refused for every role as on Telegram.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,7 +15,7 @@ use chihoi::domain::role::Role;
 use chihoi::storage::choices::{self, ShownChoices};
 use chihoi::storage::users;
 
-use crate::authorization::{FAR_BRANCH, SUBJECTS, raise_alert};
+use crate::authorization::{self, COMMANDS, Expect, FAR_BRANCH, SUBJECTS, head, raise_alert};
 use crate::both_backends;
 use crate::direct::Desk;
 use crate::helpers::*;
@@ -200,4 +203,79 @@ async fn typed_decisions_are_confirmed_when_hers_and_refused_at_once_when_not(ba
     }
 }
 
-both_backends!(typed_decisions_are_confirmed_when_hers_and_refused_at_once_when_not);
+/// She joins on Zalo as the column's role (by typing her invite code), or only says hello.
+async fn subject_on_zalo(desk: &Desk, subject: Option<(&str, Role)>, role_name: &str) {
+    match subject {
+        Some((unit, role)) => {
+            let code = chihoi::app::create_invite(
+                &desk.store,
+                unit,
+                role,
+                1,
+                std::time::Duration::from_secs(86400),
+                desk.now,
+            )
+            .await
+            .unwrap();
+            let t = on_zalo(desk, Input::Text(code.code.as_str().to_owned())).await;
+            assert!(t.contains("Chào chị"), "{role_name}: {t}");
+        }
+        None => {
+            on_zalo(desk, Input::Text("xin chào".into())).await;
+        }
+    }
+}
+
+async fn every_command_typed_on_zalo_is_allowed_or_refused_as_the_matrix_says(backend: Backend) {
+    let template = Desk::template(backend).await;
+    for (column, (role_name, subject)) in SUBJECTS.iter().enumerate() {
+        let desk = Desk::on(TestDb::copy_of(&template).await).await;
+        // The matrix's world: an open alert in her branch and one in a far branch.
+        let (mai, lien) = (9611, 9612);
+        desk.join(mai, "Phạm Thị Mai", BRANCH, Role::Member).await;
+        desk.join(lien, "Mạc Thị Liên", FAR_BRANCH, Role::Member)
+            .await;
+        subject_on_zalo(&desk, *subject, role_name).await;
+        raise_alert(&desk, mai).await;
+        raise_alert(&desk, lien).await;
+        for (command, expected) in COMMANDS {
+            // Typed as she types it, and read as the Zalo channel reads it.
+            let typed = chihoi::channel::command_or_text(&format!("/{command}"));
+            let before = authorization::fingerprint(&desk).await;
+            let got = on_zalo(&desk, typed).await;
+            let cell = format!("/{command} typed on Zalo by {role_name}");
+            let (wanted, refused) = match expected[column] {
+                Expect::Says(id) => (head(id), false),
+                Expect::RefusedSays(id) => (head(id), true),
+                Expect::SaysText(text) => (text.to_owned(), false),
+                other => panic!("{cell}: a command row expects a message, not {other:?}"),
+            };
+            assert!(!wanted.is_empty(), "{cell}: nothing to look for");
+            assert!(
+                got.contains(&wanted),
+                "{cell}: expected {wanted:?}, got {got:?}"
+            );
+            if refused {
+                assert_eq!(
+                    authorization::fingerprint(&desk).await,
+                    before,
+                    "{cell} changed something"
+                );
+            }
+            on_zalo(
+                &desk,
+                Input::Command {
+                    name: "huy".into(),
+                    arg: String::new(),
+                },
+            )
+            .await;
+        }
+        desk.close().await;
+    }
+}
+
+both_backends!(
+    typed_decisions_are_confirmed_when_hers_and_refused_at_once_when_not,
+    every_command_typed_on_zalo_is_allowed_or_refused_as_the_matrix_says,
+);
