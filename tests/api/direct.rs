@@ -2,6 +2,8 @@
 //! PostgreSQL) with the sample province, the engine, and the real courier whose only sender
 //! records what it would hand to Telegram. For tests that send hundreds of events (the
 //! property test, the authorization matrix), where the HTTP fakes would cost more than the bot.
+//! [`Desk::on_zalo`] is the same desk as Zalo has it: typed text only, lists numbered by the
+//! courier and remembered per chat, no buttons and no uploads.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,22 +28,27 @@ pub struct Sent {
     pub message: Outbound,
 }
 
-/// A sender that records instead of sending; every message "arrives".
-struct Recorder(Arc<Mutex<Vec<Sent>>>);
+/// A sender that records instead of sending; every message "arrives". On Zalo it has what
+/// the Zalo sender has: no buttons, no uploads, no edits.
+struct Recorder {
+    sent: Arc<Mutex<Vec<Sent>>>,
+    platform: &'static str,
+}
 
 impl Sender for Recorder {
     fn platform(&self) -> &'static str {
-        "telegram"
+        self.platform
     }
     fn capabilities(&self) -> Capabilities {
+        let telegram = self.platform == "telegram";
         Capabilities {
-            buttons: true,
-            uploads: true,
-            edits: true,
+            buttons: telegram,
+            uploads: telegram,
+            edits: telegram,
         }
     }
     fn send<'a>(&'a self, chat_id: &'a str, message: &'a Outbound) -> BoxFuture<'a, SendOutcome> {
-        self.0.lock().unwrap().push(Sent {
+        self.sent.lock().unwrap().push(Sent {
             chat_id: chat_id.to_owned(),
             message: message.clone(),
         });
@@ -88,6 +95,8 @@ impl Step {
 /// The engine on a fresh database, its clock fixed at 10:00 on 15 November 2026 in Hanoi.
 pub struct Desk {
     pub store: Store,
+    /// "telegram", or "zalo" ([`Desk::on_zalo`]).
+    pub platform: &'static str,
     pub engine: Engine,
     pub now: DateTime<Utc>,
     courier: Courier,
@@ -109,8 +118,17 @@ impl Desk {
         db
     }
 
-    /// The engine on `db`, which holds the sample province.
+    /// The engine on `db`, which holds the sample province, as Telegram reaches it.
     pub async fn on(db: TestDb) -> Self {
+        Self::on_platform(db, "telegram").await
+    }
+
+    /// The engine on `db` as Zalo reaches it: everything is typed text.
+    pub async fn on_zalo(db: TestDb) -> Self {
+        Self::on_platform(db, "zalo").await
+    }
+
+    async fn on_platform(db: TestDb, platform: &'static str) -> Self {
         let store = Store::connect(&db.url).await.expect("connect");
         let now = mid_november();
         let calendars = Calendars::new(chrono_tz::Asia::Ho_Chi_Minh, Default::default()).unwrap();
@@ -129,10 +147,17 @@ impl Desk {
             Arc::new(move || now),
             engine.instance().to_owned(),
         )
-        .sender(Arc::new(Recorder(sent.clone())), delivery)
+        .sender(
+            Arc::new(Recorder {
+                sent: sent.clone(),
+                platform,
+            }),
+            delivery,
+        )
         .build();
         Self {
             store,
+            platform,
             engine,
             now,
             courier,
@@ -142,18 +167,19 @@ impl Desk {
         }
     }
 
-    /// An inbound from Telegram user `who` (her chat has the same id).
+    /// An inbound from user `who` of the desk's platform (her chat has the same id).
     pub fn inbound(&self, who: i64, name: &str, input: Input) -> Inbound {
         let n = self.updates.fetch_add(1, Ordering::Relaxed);
-        let origin = matches!(input, Input::Choice(_)).then(|| format!("{n}"));
+        let zalo = self.platform == "zalo";
+        let origin = (!zalo && matches!(input, Input::Choice(_))).then(|| format!("{n}"));
         Inbound {
-            update_key: format!("telegram:{n}"),
-            platform: "telegram".into(),
+            update_key: format!("{}:{n}", self.platform),
+            platform: self.platform.into(),
             user_id: who.to_string(),
             chat_id: who.to_string(),
             display_name: name.to_owned(),
-            language_hint: Some("vi".into()),
-            text_only: false,
+            language_hint: (!zalo).then(|| "vi".into()),
+            text_only: zalo,
             origin,
             input,
         }

@@ -295,6 +295,10 @@ struct World {
     keyboards: Vec<Vec<Vec<String>>>,
     /// The choices of the latest message to each (empty when it had none).
     latest: Vec<Vec<String>>,
+    /// Whether that list was lettered (a, b…) rather than numbered, as Zalo shows it.
+    lettered: Vec<bool>,
+    /// Everyone is on Zalo: choices are typed ([`World::choose`]).
+    zalo: bool,
     last: Vec<Option<Inbound>>,
     canaries: Vec<Canary>,
     roles: Roles,
@@ -305,8 +309,12 @@ fn fail(what: String) -> TestCaseError {
 }
 
 impl World {
-    async fn new(template: &TestDb) -> Self {
-        let desk = Desk::on(TestDb::copy_of(template).await).await;
+    async fn new(template: &TestDb, zalo: bool) -> Self {
+        let db = TestDb::copy_of(template).await;
+        let desk = match zalo {
+            true => Desk::on_zalo(db).await,
+            false => Desk::on(db).await,
+        };
         let mut conn = desk.store.acquire().await.unwrap();
         let units = org::all_units(&mut conn).await.unwrap();
         drop(conn);
@@ -330,6 +338,8 @@ impl World {
             units,
             keyboards: vec![Vec::new(); PEOPLE.len()],
             latest: vec![Vec::new(); PEOPLE.len()],
+            lettered: vec![false; PEOPLE.len()],
+            zalo,
             last: vec![None; PEOPLE.len()],
             canaries: Vec::new(),
             roles: Vec::new(),
@@ -468,16 +478,16 @@ impl World {
                     .flatten()
                     .or_else(|| self.data_at(*who, 0, *pick));
                 match data {
-                    Some(data) => self.event(*who, Input::Choice(data)).await,
+                    Some(data) => self.event(*who, self.choose(*who, data)).await,
                     None => Ok(()),
                 }
             }
             Action::TapOld { who, back, pick } => match self.data_at(*who, *back, *pick) {
-                Some(data) => self.event(*who, Input::Choice(data)).await,
+                Some(data) => self.event(*who, self.choose(*who, data)).await,
                 None => Ok(()),
             },
             Action::TapOthers { who, whose, pick } => match self.data_at(*whose, 0, *pick) {
-                Some(data) => self.event(*who, Input::Choice(data)).await,
+                Some(data) => self.event(*who, self.choose(*who, data)).await,
                 None => Ok(()),
             },
             Action::Forged {
@@ -487,16 +497,18 @@ impl World {
                 n,
             } => {
                 let data = self.forged(*who, *shape, *target, *n);
-                self.event(*who, Input::Choice(data)).await
+                self.event(*who, self.choose(*who, data)).await
             }
-            Action::Garbage { who, data } => self.event(*who, Input::Choice(data.clone())).await,
+            Action::Garbage { who, data } => {
+                self.event(*who, self.choose(*who, data.clone())).await
+            }
             Action::DoubleTap { who, pick } => {
                 let Some(data) = self.data_at(*who, 0, *pick) else {
                     return Ok(());
                 };
                 let (id, name) = person(*who);
-                let first = self.desk.inbound(id, name, Input::Choice(data.clone()));
-                let second = self.desk.inbound(id, name, Input::Choice(data));
+                let first = self.desk.inbound(id, name, self.choose(*who, data.clone()));
+                let second = self.desk.inbound(id, name, self.choose(*who, data));
                 // Both arrive before either is answered: the second sees the first's state.
                 let a = self.handle(*who, &first).await?;
                 let b = self.handle(*who, &second).await?;
@@ -527,10 +539,10 @@ impl World {
                 };
                 let ia = self
                     .desk
-                    .inbound(person(a).0, person(a).1, Input::Choice(da));
+                    .inbound(person(a).0, person(a).1, self.choose(a, da));
                 let ib = self
                     .desk
-                    .inbound(person(b).0, person(b).1, Input::Choice(db));
+                    .inbound(person(b).0, person(b).1, self.choose(b, db));
                 let (ra, rb) = tokio::join!(self.desk.engine.handle(&ia, self.desk.now), async {
                     self.desk.engine.handle(&ib, self.desk.now).await
                 });
@@ -561,7 +573,7 @@ impl World {
                 for _ in 0..16 {
                     let typing = *typing && !typed.is_empty();
                     if let Some(data) = self.goal_data(*who, *pick, typing) {
-                        self.event(*who, Input::Choice(data)).await?;
+                        self.event(*who, self.choose(*who, data)).await?;
                     } else if let Some(text) = typed.pop() {
                         let text = self.mark(*who, &text);
                         self.event(*who, Input::Text(text)).await?;
@@ -572,6 +584,31 @@ impl World {
                 Ok(())
             }
         }
+    }
+
+    /// What she sends to make the choice `data`: the data itself on Telegram. On Zalo what she
+    /// types for it: its number (or letter) in the latest list she was shown, else in an older
+    /// one of hers; for a choice she was never shown (someone else's, a forged one, garbage),
+    /// a number she might type anyway.
+    fn choose(&self, who: usize, data: String) -> Input {
+        if !self.zalo {
+            return Input::Choice(data);
+        }
+        let (at, lettered) = match self.latest[who].iter().position(|d| *d == data) {
+            Some(at) => (at, self.lettered[who]),
+            None => {
+                let older = self.keyboards[who]
+                    .iter()
+                    .rev()
+                    .find_map(|board| board.iter().position(|d| *d == data));
+                let made_up = data.bytes().map(usize::from).sum::<usize>() % 12;
+                (older.unwrap_or(made_up), false)
+            }
+        };
+        Input::Text(match lettered {
+            true => char::from(b'a' + (at % 26) as u8).to_string(),
+            false => (at + 1).to_string(),
+        })
     }
 
     /// Her text with a mark of its own at the front, to follow it wherever it goes.
@@ -642,6 +679,7 @@ impl World {
                 self.keyboards[to].push(board.clone());
             }
             self.latest[to] = board;
+            self.lettered[to] = sent.message.lettered;
         }
         Ok(())
     }
@@ -1013,7 +1051,7 @@ fn check_report(r: &MonthlyReport) -> Result<(), TestCaseError> {
 /// The seed of the sequences tried by default.
 const FIXED_SEED: u64 = 20_261_130;
 
-fn run_properties(backend: Backend, cases: u32) {
+fn run_properties(backend: Backend, cases: u32, zalo: bool) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -1025,7 +1063,8 @@ fn run_properties(backend: Backend, cases: u32) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(FIXED_SEED);
-    eprintln!("property test on {backend:?}: {cases} sequences from seed {seed}");
+    let on = if zalo { "Zalo" } else { "Telegram" };
+    eprintln!("property test on {on}, {backend:?}: {cases} sequences from seed {seed}");
     let config = Config {
         cases,
         max_shrink_iters: 200,
@@ -1036,9 +1075,12 @@ fn run_properties(backend: Backend, cases: u32) {
     let template = rt.block_on(Desk::template(backend));
     let mut runner = TestRunner::new(config);
     let events = prop::collection::vec(action(), 10..60);
+    // Reports, activities and urgent reports stored by the sequences: flows carried to their
+    // end, by taps or by typed numbers (a run that never got there would prove little).
+    let flows_done = std::sync::atomic::AtomicU64::new(0);
     let result = runner.run(&events, |actions| {
         rt.block_on(async {
-            let mut world = World::new(&template).await;
+            let mut world = World::new(&template, zalo).await;
             let mut outcome = Ok(());
             for a in &actions {
                 outcome = world.run(a).await;
@@ -1049,6 +1091,14 @@ fn run_properties(backend: Backend, cases: u32) {
             if outcome.is_ok() {
                 outcome = world.check_store().await;
             }
+            let done = world
+                .desk
+                .count(
+                    "SELECT (SELECT COUNT(*) FROM reports) + (SELECT COUNT(*) FROM activities)
+                          + (SELECT COUNT(*) FROM urgent_reports)",
+                )
+                .await;
+            flows_done.fetch_add(done as u64, std::sync::atomic::Ordering::Relaxed);
             world.desk.close().await;
             outcome
         })
@@ -1064,6 +1114,11 @@ fn run_properties(backend: Backend, cases: u32) {
     if let Err(e) = result {
         panic!("{e}");
     }
+    let done = flows_done.load(Relaxed);
+    eprintln!(
+        "property test on {on}, {backend:?}: {done} reports, activities and urgent reports stored"
+    );
+    assert!(done > 0, "no flow was carried to its end on {on}");
 }
 
 mod random_events_from_everyone_keep_every_promise {
@@ -1071,11 +1126,27 @@ mod random_events_from_everyone_keep_every_promise {
 
     #[test]
     fn sqlite() {
-        run_properties(Backend::Sqlite, 48);
+        run_properties(Backend::Sqlite, 48, false);
     }
 
     #[test]
     fn postgres() {
-        run_properties(Backend::Postgres, 24);
+        run_properties(Backend::Postgres, 24, false);
+    }
+}
+
+/// The same sequences with everyone on Zalo: every choice typed as a number or a letter,
+/// including numbers from old lists, someone else's and made-up ones.
+mod random_events_typed_on_zalo_keep_every_promise {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        run_properties(Backend::Sqlite, 24, true);
+    }
+
+    #[test]
+    fn postgres() {
+        run_properties(Backend::Postgres, 12, true);
     }
 }
