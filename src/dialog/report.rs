@@ -11,8 +11,8 @@ use super::{Ctx, DialogError, Next, Prompt, flows};
 use crate::domain::calendar::Calendar;
 use crate::domain::period::Period;
 use crate::domain::report::{
-    Incident, IncidentField, MAX_INCIDENTS, MAX_NOTE_CHARS, MonthlyReport, ReportDraft, Section,
-    SectionAnswer, Severity, Situation, TextRefusal, clean_text, parse_people,
+    Incident, IncidentField, MAX_INCIDENTS, MAX_NOTE_CHARS, ReportDraft, Section, SectionAnswer,
+    Severity, Situation, TextRefusal, clean_text, parse_people,
 };
 use crate::labels::shorten;
 use crate::storage::{org, reports};
@@ -21,7 +21,12 @@ use crate::{i18n::Lang, tr};
 /// Shown in the summary per note, so that a long report still fits a few messages.
 const SUMMARY_NOTE_CHARS: usize = 300;
 
-fn report_state(unit_id: i64, period: Period, step: ReportStep, from_summary: bool) -> Next {
+pub(super) fn report_state(
+    unit_id: i64,
+    period: Period,
+    step: ReportStep,
+    from_summary: bool,
+) -> Next {
     Next::Go(DialogState::Report {
         unit_id,
         period,
@@ -79,30 +84,9 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
     let step = if draft.is_some() || submitted.is_some() {
         ReportStep::Start
     } else {
-        first_step(ctx, unit_id, period).await?
+        super::same_month::first_step(ctx, unit_id, period).await?
     };
     Ok(report_state(unit_id, period, step, false))
-}
-
-/// Where a report with nothing in it yet begins: last month's answers to keep, when her unit
-/// has last month's report; otherwise part 1.
-async fn first_step(
-    ctx: &mut Ctx<'_>,
-    unit_id: i64,
-    period: Period,
-) -> Result<ReportStep, DialogError> {
-    Ok(
-        if reports::load_report(ctx.conn, unit_id, period.previous())
-            .await?
-            .is_some()
-        {
-            ReportStep::Same
-        } else {
-            ReportStep::Level {
-                section: Section::Labour,
-            }
-        },
-    )
 }
 
 /// The unit's reporting calendar (its top unit's): deadlines and when periods lock.
@@ -126,7 +110,7 @@ fn still_allowed(ctx: &Ctx<'_>, unit_id: i64) -> bool {
 }
 
 /// The stored draft, if any (read once per update: see [`Ctx::draft`]).
-async fn stored_draft(
+pub(super) async fn stored_draft(
     ctx: &mut Ctx<'_>,
     unit_id: i64,
     period: Period,
@@ -157,7 +141,7 @@ async fn delete_draft(ctx: &mut Ctx<'_>, unit_id: i64, period: Period) -> Result
     Ok(())
 }
 
-async fn save(
+pub(super) async fn save(
     ctx: &mut Ctx<'_>,
     unit_id: i64,
     period: Period,
@@ -285,22 +269,7 @@ pub(crate) async fn prompt(
                 }
             }
         }
-        ReportStep::Same => {
-            let previous = period.previous();
-            match reports::load_report(ctx.conn, unit_id, previous).await? {
-                Some(last) => Prompt::new(same_text(lang, period, previous, &last.report))
-                    .row(vec![(
-                        tr!(lang, "button-same-keep"),
-                        format!("keep:{}", last.revision),
-                    )])
-                    .row(vec![(tr!(lang, "button-same-sections"), "sections".into())])
-                    .row(vec![(tr!(lang, "button-close"), "cancel".into())]),
-                // Gone since the step began (it never is in practice): the sections remain.
-                None => Prompt::new(tr!(lang, "report-same-gone"))
-                    .row(vec![(tr!(lang, "button-same-sections"), "sections".into())])
-                    .row(vec![(tr!(lang, "button-close"), "cancel".into())]),
-            }
-        }
+        ReportStep::Same => super::same_month::prompt(ctx, unit_id, period).await?,
         ReportStep::Level { section } => {
             // Members' opinions of the month come first, so that the question stays in view.
             let mut text = String::new();
@@ -606,14 +575,14 @@ pub(crate) async fn on_choice(
         (ReportStep::Start, "continue") => go(first_unanswered(&draft)),
         (ReportStep::Start, "restart") => {
             delete_draft(ctx, unit_id, period).await?;
-            let step = first_step(ctx, unit_id, period).await?;
+            let step = super::same_month::first_step(ctx, unit_id, period).await?;
             Ok(report_state(unit_id, period, step, false))
         }
         (ReportStep::Same, "sections") => go(ReportStep::Level {
             section: Section::Labour,
         }),
         (ReportStep::Same, t) if t.starts_with("keep:") => match t[5..].parse::<i64>() {
-            Ok(revision) => keep_last_month(ctx, unit_id, period, revision).await,
+            Ok(revision) => super::same_month::keep(ctx, unit_id, period, revision).await,
             Err(_) => forged(ctx),
         },
         (ReportStep::Start, "correct") => {
@@ -706,59 +675,6 @@ pub(crate) async fn on_choice(
         }
         _ => forged(ctx),
     }
-}
-
-/// "Như tháng trước": the draft takes last month's sections and proposals as they were
-/// stored, never its incidents; she is asked about this month's incidents next, then shown
-/// the summary to submit as any report. `revision` is the one of last month's report she was
-/// shown: a report corrected since, or a report of this month begun meanwhile (by another head
-/// of her unit, or on her other app), is not copied over.
-async fn keep_last_month(
-    ctx: &mut Ctx<'_>,
-    unit_id: i64,
-    period: Period,
-    revision: i64,
-) -> Result<Next, DialogError> {
-    let lang = ctx.lang;
-    let previous = period.previous();
-    if stored_draft(ctx, unit_id, period).await?.is_some()
-        || reports::load_report(ctx.conn, unit_id, period)
-            .await?
-            .is_some()
-    {
-        ctx.say(tr!(
-            lang,
-            "report-same-taken",
-            period = labels::period(period)
-        ));
-        return Ok(report_state(unit_id, period, ReportStep::Start, false));
-    }
-    let last = match reports::load_report(ctx.conn, unit_id, previous).await? {
-        Some(last) if last.revision == revision => last,
-        // She was shown another version of it: show her this one (a new step, so the old
-        // choice is stale from now on).
-        _ => {
-            ctx.say(tr!(
-                lang,
-                "report-same-changed",
-                previous = labels::period(previous)
-            ));
-            return Ok(report_state(unit_id, period, ReportStep::Same, false));
-        }
-    };
-    let draft = ReportDraft {
-        incidents: Vec::new(),
-        incidents_answered: false,
-        ..ReportDraft::from(last.report)
-    };
-    save(ctx, unit_id, period, &draft).await?;
-    ctx.say(tr!(
-        lang,
-        "report-same-kept",
-        previous = labels::period(previous)
-    ));
-    // Back to the summary once this month's incidents are answered.
-    Ok(report_state(unit_id, period, ReportStep::Incidents, true))
 }
 
 fn forged(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
@@ -972,51 +888,6 @@ pub(crate) fn incident_line(lang: Lang, inc: &Incident) -> String {
     labels::incident(lang, &short)
 }
 
-/// Shown per note on the "same as last month" screen, which must fit one screen.
-const SAME_NOTE_CHARS: usize = 80;
-
-/// Last month's answers, one short line a part, and the choice to keep them.
-fn same_text(lang: Lang, period: Period, previous: Period, last: &MonthlyReport) -> String {
-    let mut text = tr!(
-        lang,
-        "report-same-title",
-        previous = labels::period(previous)
-    );
-    for section in Section::ALL {
-        let answer = match section {
-            Section::Labour => &last.labour,
-            Section::Living => &last.living,
-            Section::Thoughts => &last.thoughts,
-        };
-        text.push_str(&format!(
-            "\n▪ {}: {}",
-            labels::section(lang, section),
-            labels::situation(lang, section, answer.situation)
-        ));
-        if let Some(note) = &answer.note {
-            text.push_str(&format!(" — {}", shorten(note, SAME_NOTE_CHARS)));
-        }
-    }
-    text.push_str(&format!(
-        "\n▪ {}: {}",
-        tr!(lang, "report-section-proposals"),
-        match &last.proposals {
-            Some(p) => shorten(p, SAME_NOTE_CHARS),
-            None => tr!(lang, "report-no-proposals"),
-        }
-    ));
-    text.push_str(&format!(
-        "\n▪ {}: {}",
-        tr!(lang, "report-section-incidents"),
-        tr!(lang, "report-same-incidents")
-    ));
-    text.push_str(&format!(
-        "\n\n{}",
-        tr!(lang, "report-same-ask", period = labels::period(period))
-    ));
-    text
-}
-
 /// The review screen: every answer, so she can check before submitting.
 pub(crate) fn summary_text(lang: Lang, unit: &str, period: Period, d: &ReportDraft) -> String {
     let mut text = tr!(
@@ -1123,35 +994,6 @@ mod tests {
         assert!(text.contains("11/2026"), "{text}");
         assert!(text.contains(&tr!(Lang::Vi, "report-missing")));
         assert!(text.contains(&tr!(Lang::Vi, "report-summary-incomplete")));
-    }
-
-    #[test]
-    fn last_month_fits_one_screen_however_long_its_notes() {
-        let long = |c: &str| Some(c.repeat(1000));
-        let answer = |note| SectionAnswer {
-            situation: Situation::Concerns,
-            note,
-        };
-        let last = MonthlyReport {
-            labour: answer(long("ệ")),
-            living: answer(None),
-            thoughts: answer(long("a")),
-            incidents: vec![Incident {
-                field: IncidentField::Other,
-                severity: Severity::Minor,
-                people: 3,
-                description: "Vụ tháng trước".into(),
-            }],
-            proposals: long("đ"),
-        };
-        let november = Period::new(2026, 11).unwrap();
-        let text = same_text(Lang::Vi, november, november.previous(), &last);
-        assert!(text.chars().count() < 800, "{text}");
-        assert!(text.starts_with("Báo cáo tháng 10/2026 đã gửi:"), "{text}");
-        assert!(
-            !text.contains("Vụ tháng trước"),
-            "incidents are not shown as kept"
-        );
     }
 
     #[test]

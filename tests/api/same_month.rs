@@ -178,6 +178,12 @@ async fn keeping_then_naming_an_incident_stores_only_this_months(backend: Backen
     file(&app, BRANCH, month(10), &october()).await;
     lan.send("/baocao").await.unwrap();
     lan.tap(KEEP).await.unwrap();
+    // She stops there and comes back: the draft holds the kept parts, not the incidents.
+    lan.tap("💾 Lưu, làm tiếp sau").await.unwrap();
+    let r = texts(&lan.send("/baocao").await.unwrap());
+    assert!(r.contains("bản nháp đã trả lời 4/5 phần"), "{r}");
+    let r = texts(&lan.tap("Tiếp tục bản nháp").await.unwrap());
+    assert!(r.contains("Trong tháng có vụ việc phát sinh"), "{r}");
     lan.tap("Có").await.unwrap();
     lan.tap("An ninh trật tự").await.unwrap();
     lan.tap("Mức nhẹ").await.unwrap();
@@ -368,6 +374,18 @@ async fn on_zalo_a_month_like_the_last_is_filed_with_four_typed_answers(backend:
         "{}",
         zalo_texts(&r)
     );
+    let keep = numbered(screen, KEEP).to_string();
+    // A day later that screen is too old to answer from: nothing is copied, and the screen
+    // comes again.
+    app.advance(chrono::Duration::hours(25));
+    let again = lan.send(&keep).await.unwrap();
+    assert!(
+        zalo_texts(&again).contains("đã cũ"),
+        "{}",
+        zalo_texts(&again)
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM report_drafts").await, 0);
+    let screen = again.last().unwrap();
     // 2. Keep, 3. no incident, 4. submit.
     let r = lan.send(&numbered(screen, KEEP).to_string()).await.unwrap();
     let r = lan
