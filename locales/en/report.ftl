@@ -5,7 +5,7 @@ report-not-allowed = Only branch heads and grassroots officers can send the mont
 report-bad-period = That month is not valid. Type /baocao for the { $current } report; if last month is still open, type /baocao { $previous }.
 report-period-locked = The { $period } reporting period is locked and can no longer be changed. Anything more to report goes into this month's report (type /baocao).
 report-intro = 📋 Report for { $period } — { $unit }. Deadline: { $deadline }.
-    Five parts; in each, choose an option or type briefly. Each answer is saved at once.
+report-intro-parts = Five parts; in each, choose an option or type briefly. Each answer is saved at once.
 report-already-submitted = The { $period } report was sent at { $time } (revision { $revision }). You can still correct it until the period locks.
 button-correct-report = ✏️ Correct the report
 button-continue-correction = Continue the correction

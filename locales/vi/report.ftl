@@ -5,7 +5,7 @@ report-not-allowed = Chỉ chi hội trưởng và cán bộ Hội cơ sở mớ
 report-bad-period = Tháng chưa đúng. Gõ /baocao để làm báo cáo tháng { $current }; tháng trước còn mở thì gõ /baocao { $previous }.
 report-period-locked = Kỳ báo cáo tháng { $period } đã khóa, không sửa được nữa. Việc cần báo thêm, chị ghi vào báo cáo tháng này (gõ /baocao).
 report-intro = 📋 Báo cáo tháng { $period } — { $unit }. Hạn nộp: { $deadline }.
-    Gồm 5 phần; mỗi phần chị chọn một mục hoặc gõ ngắn gọn. Bot lưu ngay từng câu trả lời.
+report-intro-parts = Gồm 5 phần; mỗi phần chị chọn một mục hoặc gõ ngắn gọn. Bot lưu ngay từng câu trả lời.
 report-already-submitted = Báo cáo tháng { $period } đã gửi lúc { $time } (lần { $revision }). Chị vẫn có thể sửa đến khi kỳ báo cáo khóa.
 button-correct-report = ✏️ Sửa báo cáo
 button-continue-correction = Tiếp tục sửa dở

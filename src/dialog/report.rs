@@ -72,13 +72,6 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
         return Ok(Next::Go(DialogState::Idle));
     }
     let unit_name = unit_name(ctx, unit_id).await?;
-    ctx.say(tr!(
-        ctx.lang,
-        "report-intro",
-        period = labels::period(period),
-        unit = unit_name,
-        deadline = labels::date_time(ctx.lang, &calendar.local(calendar.deadline(period)))
-    ));
     let draft = stored_draft(ctx, unit_id, period).await?;
     let submitted = reports::load_report(ctx.conn, unit_id, period).await?;
     let step = if draft.is_some() || submitted.is_some() {
@@ -86,6 +79,19 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
     } else {
         super::same_month::first_step(ctx, unit_id, period).await?
     };
+    let mut intro = tr!(
+        ctx.lang,
+        "report-intro",
+        period = labels::period(period),
+        unit = unit_name,
+        deadline = labels::date_time(ctx.lang, &calendar.local(calendar.deadline(period)))
+    );
+    // Last month's screen says itself what to do: the intro stays one line above it.
+    if step != ReportStep::Same {
+        intro.push('\n');
+        intro.push_str(&tr!(ctx.lang, "report-intro-parts"));
+    }
+    ctx.say(intro);
     Ok(report_state(unit_id, period, step, false))
 }
 

@@ -115,6 +115,12 @@ async fn a_month_like_the_last_is_filed_in_four_taps_from_the_reminder_without_i
 
     // 1. The reminder's button: last month on one screen.
     let screen = texts(&lan.tap("📋 Làm báo cáo").await.unwrap());
+    assert!(
+        screen.starts_with(
+            "📋 Báo cáo tháng 11/2026 — Chi hội phụ nữ thôn Đồng Thanh. Hạn nộp: 23:59 ngày 30/11/2026.\n\nBáo cáo tháng 10/2026 đã gửi:"
+        ),
+        "{screen}"
+    );
     for line in [
         "Báo cáo tháng 10/2026 đã gửi:",
         "▪ Tình hình lao động, sản xuất: Ổn định — Lúa mùa được giá 🌾\n",
