@@ -20,6 +20,10 @@ report-same-taken = The { $period } report has already been started (a draft or 
 report-same-changed = The { $previous } report was just corrected. Please check the latest version below, then choose.
 report-same-gone = Last month's report is no longer there to keep. Please answer each part.
 report-same-closed = Closed. When you are ready, type /baocao to make the report.
+report-same-opinions = 💬 In { $period } members sent { $count ->
+        [one] one opinion
+       *[other] { $count } opinions
+    }; you see them in part 3 when you choose “Answer each part”.
 report-ask-level = Part { $part }/5 — { $section } of members in { $period }?
 report-current-answer = {"\u000A"}(Current answer: { $answer })
 report-ask-note = { $section }: any notes to add? { $has_note ->

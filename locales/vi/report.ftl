@@ -20,6 +20,7 @@ report-same-taken = Báo cáo tháng { $period } đã được làm (có bản n
 report-same-changed = Báo cáo tháng { $previous } vừa được sửa. Chị xem lại bản mới nhất bên dưới rồi chọn nhé.
 report-same-gone = Không còn báo cáo tháng trước để giữ. Chị trả lời từng phần nhé.
 report-same-closed = Đã đóng. Khi nào sẵn sàng, chị gõ /baocao để làm báo cáo nhé.
+report-same-opinions = 💬 Trong tháng { $period }, chi hội nhận { $count } ý kiến của hội viên; chị xem ở phần 3 khi chọn “Trả lời từng phần”.
 report-ask-level = Phần { $part }/5 — { $section } của hội viên trong tháng { $period } thế nào?
 report-current-answer = {"\u000A"}(Đang chọn: { $answer })
 report-ask-note = { $section }: chị có ghi chú gì thêm không? { $has_note ->

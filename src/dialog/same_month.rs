@@ -46,20 +46,23 @@ pub(crate) async fn prompt(
 ) -> Result<Prompt, DialogError> {
     let lang = ctx.lang;
     let previous = period.previous();
+    let Some(last) = reports::load_report(ctx.conn, unit_id, previous).await? else {
+        // Gone since the step began (it never is in practice): the sections remain.
+        return Ok(Prompt::new(tr!(lang, "report-same-gone"))
+            .row(vec![(tr!(lang, "button-same-sections"), "sections".into())])
+            .row(vec![(tr!(lang, "button-close"), "cancel".into())]));
+    };
+    let opinions = reports::opinions_for(ctx.conn, unit_id, period)
+        .await?
+        .len();
     Ok(
-        match reports::load_report(ctx.conn, unit_id, previous).await? {
-            Some(last) => Prompt::new(same_text(lang, period, previous, &last.report))
-                .row(vec![(
-                    tr!(lang, "button-same-keep"),
-                    format!("keep:{}", last.revision),
-                )])
-                .row(vec![(tr!(lang, "button-same-sections"), "sections".into())])
-                .row(vec![(tr!(lang, "button-close"), "cancel".into())]),
-            // Gone since the step began (it never is in practice): the sections remain.
-            None => Prompt::new(tr!(lang, "report-same-gone"))
-                .row(vec![(tr!(lang, "button-same-sections"), "sections".into())])
-                .row(vec![(tr!(lang, "button-close"), "cancel".into())]),
-        },
+        Prompt::new(same_text(lang, period, previous, &last.report, opinions))
+            .row(vec![(
+                tr!(lang, "button-same-keep"),
+                format!("keep:{}", last.revision),
+            )])
+            .row(vec![(tr!(lang, "button-same-sections"), "sections".into())])
+            .row(vec![(tr!(lang, "button-close"), "cancel".into())]),
     )
 }
 
@@ -120,7 +123,15 @@ pub(crate) async fn keep(
 const SAME_NOTE_CHARS: usize = 80;
 
 /// Last month's answers, one short line a part, and the choice to keep them.
-fn same_text(lang: Lang, period: Period, previous: Period, last: &MonthlyReport) -> String {
+/// `opinions` members sent this month are named too: they show in part 3, which keeping skips,
+/// and a month with new opinions may not be like the last.
+fn same_text(
+    lang: Lang,
+    period: Period,
+    previous: Period,
+    last: &MonthlyReport,
+    opinions: usize,
+) -> String {
     let mut text = tr!(
         lang,
         "report-same-title",
@@ -154,6 +165,17 @@ fn same_text(lang: Lang, period: Period, previous: Period, last: &MonthlyReport)
         tr!(lang, "report-section-incidents"),
         tr!(lang, "report-same-incidents")
     ));
+    if opinions > 0 {
+        text.push_str(&format!(
+            "\n\n{}",
+            tr!(
+                lang,
+                "report-same-opinions",
+                count = opinions as i64,
+                period = labels::period(period)
+            )
+        ));
+    }
     text.push_str(&format!(
         "\n\n{}",
         tr!(lang, "report-same-ask", period = labels::period(period))
@@ -186,8 +208,9 @@ mod tests {
             proposals: long("đ"),
         };
         let november = Period::new(2026, 11).unwrap();
-        let text = same_text(Lang::Vi, november, november.previous(), &last);
-        assert!(text.chars().count() < 800, "{text}");
+        let text = same_text(Lang::Vi, november, november.previous(), &last, 3);
+        assert!(text.chars().count() < 900, "{text}");
+        assert!(text.contains("chi hội nhận 3 ý kiến"), "{text}");
         assert!(text.starts_with("Báo cáo tháng 10/2026 đã gửi:"), "{text}");
         assert!(
             !text.contains("Vụ tháng trước"),

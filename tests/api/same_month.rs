@@ -133,6 +133,10 @@ async fn a_month_like_the_last_is_filed_in_four_taps_from_the_reminder_without_i
         assert!(screen.contains(line), "{line:?} in {screen}");
     }
     assert!(!screen.contains("Ba hộ"), "no incident shown as kept");
+    assert!(
+        !screen.contains("ý kiến"),
+        "no opinion this month: {screen}"
+    );
     // 2. Keep: she is asked about this month's incidents.
     let asked = texts(&lan.tap(KEEP).await.unwrap());
     assert!(
@@ -182,7 +186,16 @@ async fn keeping_then_naming_an_incident_stores_only_this_months(backend: Backen
         .joined(101, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
         .await;
     file(&app, BRANCH, month(10), &october()).await;
-    lan.send("/baocao").await.unwrap();
+    // A member's opinion this month: the screen says so, as part 3 is skipped by keeping.
+    let mut mai = app.joined(106, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    mai.send("/ykien").await.unwrap();
+    mai.send("Đường làng ngập nước sau mưa").await.unwrap();
+    mai.tap("Gửi ẩn danh").await.unwrap();
+    let screen = texts(&lan.send("/baocao").await.unwrap());
+    assert!(
+        screen.contains("💬 Trong tháng 11/2026, chi hội nhận 1 ý kiến của hội viên; chị xem ở phần 3 khi chọn “Trả lời từng phần”.\n\nTháng 11/2026 vẫn như vậy"),
+        "{screen}"
+    );
     lan.tap(KEEP).await.unwrap();
     // She stops there and comes back: the draft holds the kept parts, not the incidents.
     lan.tap("💾 Lưu, làm tiếp sau").await.unwrap();
