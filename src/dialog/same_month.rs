@@ -203,6 +203,7 @@ mod tests {
                 field: IncidentField::Other,
                 severity: Severity::Minor,
                 people: 3,
+                people_from: None,
                 description: "Vụ tháng trước".into(),
             }],
             proposals: long("đ"),

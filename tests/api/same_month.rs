@@ -48,6 +48,7 @@ fn october() -> MonthlyReport {
             field: IncidentField::LandClearance,
             severity: Severity::Serious,
             people: 12,
+            people_from: None,
             description: "Ba hộ chưa đồng ý mức đền bù".into(),
         }],
         proposals: Some("Đề nghị xã sửa đường liên thôn".into()),
