@@ -5,11 +5,25 @@ report-not-allowed = Only branch heads and grassroots officers can send the mont
 report-bad-period = That month is not valid. Type /baocao for the { $current } report; if last month is still open, type /baocao { $previous }.
 report-period-locked = The { $period } reporting period is locked and can no longer be changed. Anything more to report goes into this month's report (type /baocao).
 report-intro = 📋 Report for { $period } — { $unit }. Deadline: { $deadline }.
-    Five parts; in each, choose an option or type briefly. Each answer is saved at once.
+report-intro-parts = Five parts; in each, choose an option or type briefly. Each answer is saved at once.
 report-already-submitted = The { $period } report was sent at { $time } (revision { $revision }). You can still correct it until the period locks.
 button-correct-report = ✏️ Correct the report
 button-continue-correction = Continue the correction
 report-draft-found = You have a draft with { $answered } of 5 parts answered.
+report-same-title = The { $previous } report as sent:
+report-same-incidents = not copied; the bot asks again
+report-same-ask = If { $period } was the same, choose “Keep as last month”; if something changed, choose “Answer each part”.
+button-same-keep = ✅ Keep as last month
+button-same-sections = ✏️ Answer each part
+report-same-kept = ✅ Kept the parts as in { $previous } (incidents are never copied).
+report-same-taken = The { $period } report has already been started (a draft or a submitted report), so last month's answers were not copied over it. See below.
+report-same-changed = The { $previous } report was just corrected. Please check the latest version below, then choose.
+report-same-gone = Last month's report is no longer there to keep. Please answer each part.
+report-same-closed = Closed. When you are ready, type /baocao to make the report.
+report-same-opinions = 💬 In { $period } members sent { $count ->
+        [one] one opinion
+       *[other] { $count } opinions
+    }; you see them in part 3 when you choose “Answer each part”.
 report-ask-level = Part { $part }/5 — { $section } of members in { $period }?
 report-current-answer = {"\u000A"}(Current answer: { $answer })
 report-ask-note = { $section }: any notes to add? { $has_note ->

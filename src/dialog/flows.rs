@@ -4,7 +4,7 @@
 use super::labels;
 use super::paging::{self, Page};
 use super::report::{self, IncidentText};
-use super::state::{DialogState, IncidentStep};
+use super::state::{DialogState, IncidentStep, ReportStep};
 use super::{Choice, Ctx, DialogError, Next, Prompt};
 use crate::domain::invite::{InviteCode, InviteRefusal};
 use crate::domain::org::Level;
@@ -106,6 +106,11 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
 /// The "Save and close" / "Cancel" choice of any dialog.
 pub(crate) fn cancel(ctx: &mut Ctx<'_>, state: &DialogState) -> Result<Next, DialogError> {
     let text = match state {
+        // Nothing is written before she keeps last month's answers or answers a part.
+        DialogState::Report {
+            step: ReportStep::Same,
+            ..
+        } => tr!(ctx.lang, "report-same-closed"),
         DialogState::Report { .. } => tr!(ctx.lang, "report-saved-for-later"),
         _ => tr!(ctx.lang, "dialog-cancelled"),
     };

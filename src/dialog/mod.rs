@@ -24,6 +24,7 @@ pub mod notices;
 mod paging;
 pub mod picking;
 mod report;
+mod same_month;
 mod state;
 mod typed;
 

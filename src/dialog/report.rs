@@ -21,7 +21,12 @@ use crate::{i18n::Lang, tr};
 /// Shown in the summary per note, so that a long report still fits a few messages.
 const SUMMARY_NOTE_CHARS: usize = 300;
 
-fn report_state(unit_id: i64, period: Period, step: ReportStep, from_summary: bool) -> Next {
+pub(super) fn report_state(
+    unit_id: i64,
+    period: Period,
+    step: ReportStep,
+    from_summary: bool,
+) -> Next {
     Next::Go(DialogState::Report {
         unit_id,
         period,
@@ -67,22 +72,26 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
         return Ok(Next::Go(DialogState::Idle));
     }
     let unit_name = unit_name(ctx, unit_id).await?;
-    ctx.say(tr!(
-        ctx.lang,
-        "report-intro",
-        period = labels::period(period),
-        unit = unit_name,
-        deadline = labels::date_time(ctx.lang, &calendar.local(calendar.deadline(period)))
-    ));
     let draft = stored_draft(ctx, unit_id, period).await?;
     let submitted = reports::load_report(ctx.conn, unit_id, period).await?;
     let step = if draft.is_some() || submitted.is_some() {
         ReportStep::Start
     } else {
-        ReportStep::Level {
-            section: Section::Labour,
-        }
+        super::same_month::first_step(ctx, unit_id, period).await?
     };
+    let mut intro = tr!(
+        ctx.lang,
+        "report-intro",
+        period = labels::period(period),
+        unit = unit_name,
+        deadline = labels::date_time(ctx.lang, &calendar.local(calendar.deadline(period)))
+    );
+    // Last month's screen says itself what to do: the intro stays one line above it.
+    if step != ReportStep::Same {
+        intro.push('\n');
+        intro.push_str(&tr!(ctx.lang, "report-intro-parts"));
+    }
+    ctx.say(intro);
     Ok(report_state(unit_id, period, step, false))
 }
 
@@ -107,7 +116,7 @@ fn still_allowed(ctx: &Ctx<'_>, unit_id: i64) -> bool {
 }
 
 /// The stored draft, if any (read once per update: see [`Ctx::draft`]).
-async fn stored_draft(
+pub(super) async fn stored_draft(
     ctx: &mut Ctx<'_>,
     unit_id: i64,
     period: Period,
@@ -138,7 +147,7 @@ async fn delete_draft(ctx: &mut Ctx<'_>, unit_id: i64, period: Period) -> Result
     Ok(())
 }
 
-async fn save(
+pub(super) async fn save(
     ctx: &mut Ctx<'_>,
     unit_id: i64,
     period: Period,
@@ -266,6 +275,7 @@ pub(crate) async fn prompt(
                 }
             }
         }
+        ReportStep::Same => super::same_month::prompt(ctx, unit_id, period).await?,
         ReportStep::Level { section } => {
             // Members' opinions of the month come first, so that the question stays in view.
             let mut text = String::new();
@@ -571,15 +581,16 @@ pub(crate) async fn on_choice(
         (ReportStep::Start, "continue") => go(first_unanswered(&draft)),
         (ReportStep::Start, "restart") => {
             delete_draft(ctx, unit_id, period).await?;
-            Ok(report_state(
-                unit_id,
-                period,
-                ReportStep::Level {
-                    section: Section::Labour,
-                },
-                false,
-            ))
+            let step = super::same_month::first_step(ctx, unit_id, period).await?;
+            Ok(report_state(unit_id, period, step, false))
         }
+        (ReportStep::Same, "sections") => go(ReportStep::Level {
+            section: Section::Labour,
+        }),
+        (ReportStep::Same, t) if t.starts_with("keep:") => match t[5..].parse::<i64>() {
+            Ok(revision) => super::same_month::keep(ctx, unit_id, period, revision).await,
+            Err(_) => forged(ctx),
+        },
         (ReportStep::Start, "correct") => {
             // Start the correction from what was submitted.
             if let Some(stored) = reports::load_report(ctx.conn, unit_id, period).await? {

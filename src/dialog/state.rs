@@ -82,6 +82,9 @@ pub enum DialogState {
 pub enum ReportStep {
     /// A draft or a submitted report exists: continue, start over or correct.
     Start,
+    /// Nothing yet this month, and last month's report exists: keep its answers ("như tháng
+    /// trước"; incidents are asked again, never copied) or go through the sections.
+    Same,
     Level {
         section: Section,
     },
@@ -280,6 +283,12 @@ mod tests {
                     },
                 },
                 from_summary: true,
+            },
+            DialogState::Report {
+                unit_id: 7,
+                period: "2026-12".parse().unwrap(),
+                step: ReportStep::Same,
+                from_summary: false,
             },
             DialogState::Urgent {
                 step: IncidentStep::Confirm {

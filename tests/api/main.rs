@@ -23,6 +23,7 @@ mod properties;
 mod report;
 mod retention;
 mod safety;
+mod same_month;
 mod storage;
 mod typed_matrix;
 mod urgent;
