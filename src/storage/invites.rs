@@ -144,3 +144,17 @@ pub async fn was_made_by(conn: &mut Conn, code: &InviteCode, by: i64) -> Result<
             .await?;
     Ok(row.is_some())
 }
+
+/// Revokes every invite `by` made that is still open: her unit or role changed, or her access
+/// was taken away, and what she invited people to was hers to give only as she was.
+pub async fn revoke_all_made_by(conn: &mut Conn, by: i64, now: i64) -> Result<u64> {
+    let done = sql::query(
+        "UPDATE invites SET revoked_at = $1
+         WHERE created_by = $2 AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -21,6 +21,7 @@ both_backends!(
     a_branch_head_invites_members_of_her_own_branch_only_and_a_member_invites_nobody,
     forged_choices_never_make_an_invite_outside_her_subtree_or_revoke_another_ones,
     an_invite_stops_working_when_it_expires,
+    her_invites_end_when_her_role_changes,
 );
 
 fn last_notice(app: &TestApp) -> String {
@@ -548,6 +549,52 @@ async fn an_invite_stops_working_when_it_expires(backend: Backend) {
         app.count("SELECT COUNT(*) FROM users WHERE role = 'member'")
             .await,
         1
+    );
+    app.shutdown().await;
+}
+
+async fn her_invites_end_when_her_role_changes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(841, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let (made, _) = invite_by_taps(&mut lan, None, "30 ngày").await;
+    let code = code_in(text(&made));
+    let r = app
+        .person(842, "Phạm Thị Mai")
+        .send(&format!("/start {code}"))
+        .await
+        .unwrap();
+    assert!(texts(&r).contains("với vai trò Hội viên"), "{}", texts(&r));
+    // An operator makes her a member: what she invited people to was hers to give as head.
+    let id = app
+        .count("SELECT user_id FROM identities WHERE platform_user_id = '841'")
+        .await;
+    chihoi::app::user_set_role(
+        &app.store,
+        &app.calendars(),
+        id,
+        Role::Member,
+        None,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let r = app
+        .person(843, "Vũ Thị Thu")
+        .send(&format!("/start {code}"))
+        .await
+        .unwrap();
+    assert!(
+        texts(&r).contains("Mã mời này đã bị thu hồi"),
+        "{}",
+        texts(&r)
+    );
+    // Who joined before keeps her place.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE role = 'member'")
+            .await,
+        2
     );
     app.shutdown().await;
 }
