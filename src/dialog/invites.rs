@@ -13,6 +13,7 @@ use super::paging::{self, Page};
 use super::state::DialogState;
 use super::{Ctx, DialogError, Next, PAGE_SIZE, Prompt, flows, labels};
 use crate::domain::invite::{self, InviteCode, VALID_DAYS};
+use crate::domain::org::Level;
 use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::storage::StorageError;
@@ -28,7 +29,10 @@ const LABEL_CHARS: usize = 32;
 pub(crate) async fn start(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
     match ctx.user.membership() {
         None => flows::not_joined(ctx),
-        Some((_, role)) if invite::invites(role).is_some() => Ok(Next::Go(DialogState::Invites)),
+        // Whether a province has districts changes whom she invites, not whether she does.
+        Some((_, role)) if invite::invites(role, true).is_some() => {
+            Ok(Next::Go(DialogState::Invites))
+        }
         Some(_) => {
             flows::menu(ctx, Some(tr!(ctx.lang, "invite-not-allowed")));
             Ok(Next::Go(DialogState::Idle))
@@ -36,26 +40,60 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
     }
 }
 
-/// Her unit and her role, if she may invite at all.
-async fn inviter(ctx: &mut Ctx<'_>) -> Result<Option<(Unit, Role)>, DialogError> {
+/// Who she is as an inviter: her unit, her role, and whom she invites where.
+struct Inviter {
+    unit: Unit,
+    role: Role,
+    /// Whether there are districts below her (see [`invite::invites`]).
+    district_tier: bool,
+    /// The role she invites people to…
+    invited: Role,
+    /// …at units of this level below her (`None`: her own branch).
+    level: Option<Level>,
+}
+
+/// Her as an inviter, if she may invite at all.
+async fn inviter(ctx: &mut Ctx<'_>) -> Result<Option<Inviter>, DialogError> {
     let Some((unit_id, role)) = ctx.user.membership() else {
         return Ok(None);
     };
-    if invite::invites(role).is_none() {
+    if invite::invites(role, true).is_none() {
         return Ok(None);
     }
-    Ok(org::unit_by_id(ctx.conn, unit_id).await?.map(|u| (u, role)))
+    let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
+        return Ok(None);
+    };
+    let district_tier = role != Role::ProvinceAdmin
+        || !org::at_level_below(ctx.conn, &unit.path, Level::District)
+            .await?
+            .is_empty();
+    Ok(
+        invite::invites(role, district_tier).map(|(invited, level)| Inviter {
+            unit,
+            role,
+            district_tier,
+            invited,
+            level,
+        }),
+    )
 }
 
 /// The unit `id` and the role an invite into it grants, if she may invite into it now.
 async fn invitable(ctx: &mut Ctx<'_>, id: i64) -> Result<Option<(Unit, Role)>, DialogError> {
-    let Some((mine, role)) = inviter(ctx).await? else {
+    let Some(me) = inviter(ctx).await? else {
         return Ok(None);
     };
     let Some(unit) = org::unit_by_id(ctx.conn, id).await? else {
         return Ok(None);
     };
-    Ok(invite::grant(role, &mine.path, &unit.path, unit.level).map(|granted| (unit, granted)))
+    Ok(invite::grant(
+        me.role,
+        me.district_tier,
+        &me.unit.path,
+        &unit.path,
+        unit.level,
+    )
+    .map(|granted| (unit, granted)))
 }
 
 /// Who an invite for `role` brings, as a sentence names them ("chi hội trưởng").
@@ -96,10 +134,7 @@ fn refused(ctx: &mut Ctx<'_>, what: &str) -> Next {
 
 pub(crate) async fn list_prompt(ctx: &mut Ctx<'_>) -> Result<Prompt, DialogError> {
     let lang = ctx.lang;
-    let Some((_, role)) = inviter(ctx).await? else {
-        return Ok(Prompt::new(tr!(lang, "invite-not-allowed")).row(vec![cancel(lang)]));
-    };
-    let Some((invited, _)) = invite::invites(role) else {
+    let Some(Inviter { invited, .. }) = inviter(ctx).await? else {
         return Ok(Prompt::new(tr!(lang, "invite-not-allowed")).row(vec![cancel(lang)]));
     };
     let open = invites::open_made_by(ctx.conn, ctx.user.id, ctx.now.timestamp()).await?;
@@ -147,14 +182,15 @@ pub(crate) async fn list_prompt(ctx: &mut Ctx<'_>) -> Result<Prompt, DialogError
 
 pub(crate) async fn list_choice(ctx: &mut Ctx<'_>, token: &str) -> Result<Next, DialogError> {
     if token == "new" {
-        let Some((mine, role)) = inviter(ctx).await? else {
+        let Some(me) = inviter(ctx).await? else {
             return Ok(refused(ctx, "new invite"));
         };
-        return Ok(match invite::invites(role) {
+        return Ok(match me.level {
             // A branch head invites into her own branch: nothing to pick.
-            Some((_, None)) => Next::Go(DialogState::InviteExpiry { unit_id: mine.id }),
-            Some((_, Some(_))) => Next::Go(DialogState::InviteUnit { page: 0 }),
-            None => refused(ctx, "new invite"),
+            None => Next::Go(DialogState::InviteExpiry {
+                unit_id: me.unit.id,
+            }),
+            Some(_) => Next::Go(DialogState::InviteUnit { page: 0 }),
         });
     }
     let Some(code) = token.strip_prefix("rv:").and_then(InviteCode::parse) else {
@@ -189,10 +225,13 @@ async fn gone_or_refused(ctx: &mut Ctx<'_>, code: &InviteCode) -> Result<Next, D
 pub(crate) async fn unit_prompt(ctx: &mut Ctx<'_>, page: usize) -> Result<Prompt, DialogError> {
     let lang = ctx.lang;
     let nav_back = vec![back(lang), cancel(lang)];
-    let Some((mine, role)) = inviter(ctx).await? else {
-        return Ok(Prompt::new(tr!(lang, "invite-not-allowed")).row(vec![cancel(lang)]));
-    };
-    let Some((invited, Some(level))) = invite::invites(role) else {
+    let Some(Inviter {
+        unit: mine,
+        invited,
+        level: Some(level),
+        ..
+    }) = inviter(ctx).await?
+    else {
         return Ok(Prompt::new(tr!(lang, "invite-not-allowed")).row(vec![cancel(lang)]));
     };
     let units = org::at_level_below(ctx.conn, &mine.path, level).await?;
@@ -267,10 +306,7 @@ pub(crate) async fn expiry_choice(
 ) -> Result<Next, DialogError> {
     let lang = ctx.lang;
     if token == "back" {
-        let picks_unit = inviter(ctx)
-            .await?
-            .and_then(|(_, role)| invite::invites(role))
-            .is_some_and(|(_, level)| level.is_some());
+        let picks_unit = inviter(ctx).await?.is_some_and(|me| me.level.is_some());
         return Ok(Next::Go(if picks_unit {
             DialogState::InviteUnit { page: 0 }
         } else {

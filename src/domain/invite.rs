@@ -59,8 +59,13 @@ pub const VALID_DAYS: [u32; 3] = [1, 7, 30];
 
 /// Whom `inviter` invites in chat: the role right below hers, at units of which level (`None`:
 /// her own unit, the branch a branch head invites her members into). A member invites nobody.
-pub fn invites(inviter: Role) -> Option<(Role, Option<Level>)> {
+/// `district_tier` says whether her tree has districts below her: since July 2025 many
+/// provinces have none, and a province admin then invites the grassroots officers right below.
+pub fn invites(inviter: Role, district_tier: bool) -> Option<(Role, Option<Level>)> {
     match inviter {
+        Role::ProvinceAdmin if !district_tier => {
+            Some((Role::GrassrootsOfficer, Some(Level::Grassroots)))
+        }
         Role::ProvinceAdmin => Some((Role::DistrictAdmin, Some(Level::District))),
         Role::DistrictAdmin => Some((Role::GrassrootsOfficer, Some(Level::Grassroots))),
         Role::GrassrootsOfficer => Some((Role::BranchHead, Some(Level::Branch))),
@@ -69,17 +74,19 @@ pub fn invites(inviter: Role) -> Option<(Role, Option<Level>)> {
     }
 }
 
-/// The role an invite made by `inviter` (of the unit at `her_path`) into the unit at
+/// The role an invite made by `inviter` (of the unit at `her_path`; see [`invites`] for
+/// `district_tier`) into the unit at
 /// `target_path` (of `target_level`) may grant, if she may make it at all: only inside her
 /// subtree, only the role right below hers, and below her own unit — but for a branch head,
 /// whose members join her own branch. Paths are the tree's `/1/4/17/`.
 pub fn grant(
     inviter: Role,
+    district_tier: bool,
     her_path: &str,
     target_path: &str,
     target_level: Level,
 ) -> Option<Role> {
-    let (role, level) = invites(inviter)?;
+    let (role, level) = invites(inviter, district_tier)?;
     let allowed = match level {
         None => target_path == her_path,
         Some(level) => {
@@ -257,20 +264,31 @@ mod tests {
         ];
         for (inviter, hers, target, level, granted) in cases {
             assert_eq!(
-                grant(inviter, hers, target, level),
+                grant(inviter, true, hers, target, level),
                 granted,
                 "{inviter} → {target}"
             );
         }
         // A path that merely shares a prefix of digits is not below her.
         assert_eq!(
-            grant(Role::DistrictAdmin, "/1/2/", "/1/23/4/", Grassroots),
+            grant(Role::DistrictAdmin, true, "/1/2/", "/1/23/4/", Grassroots),
+            None
+        );
+        // A province without districts: her admins invite the grassroots officers below.
+        assert_eq!(
+            grant(Role::ProvinceAdmin, false, province, "/1/3/", Grassroots),
+            Some(Role::GrassrootsOfficer)
+        );
+        assert_eq!(
+            grant(Role::ProvinceAdmin, false, province, "/1/3/4/", Branch),
             None
         );
         // Never a role at or above her own.
         for inviter in Role::ALL {
-            if let Some((role, _)) = invites(inviter) {
-                assert!(inviter.outranks(role));
+            for tier in [true, false] {
+                if let Some((role, _)) = invites(inviter, tier) {
+                    assert!(inviter.outranks(role));
+                }
             }
         }
     }

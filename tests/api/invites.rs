@@ -22,6 +22,7 @@ both_backends!(
     forged_choices_never_make_an_invite_outside_her_subtree_or_revoke_another_ones,
     an_invite_stops_working_when_it_expires,
     her_invites_end_when_her_role_changes,
+    in_a_province_without_districts_its_admin_invites_grassroots_officers,
 );
 
 fn last_notice(app: &TestApp) -> String {
@@ -595,6 +596,62 @@ async fn her_invites_end_when_her_role_changes(backend: Backend) {
         app.count("SELECT COUNT(*) FROM users WHERE role = 'member'")
             .await,
         2
+    );
+    app.shutdown().await;
+}
+
+async fn in_a_province_without_districts_its_admin_invites_grassroots_officers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Two tiers of local government since July 2025: province → commune → branch.
+    chihoi::app::import_org_bytes(
+        &app.store,
+        "code,parent_code,level,name\n\
+         HY,,province,Hội LHPN tỉnh Hưng Yên\n\
+         HY-TL,HY,grassroots,Hội LHPN xã Tân Lập\n\
+         HY-TL-T1,HY-TL,branch,Chi hội phụ nữ thôn Đông\n"
+            .as_bytes(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let mut thu = app
+        .joined(851, "Vũ Thị Thu", "HY", Role::ProvinceAdmin)
+        .await;
+    let r = thu.send("/moi").await.unwrap();
+    assert!(
+        texts(&r).contains("gửi cho cán bộ Hội cơ sở"),
+        "{}",
+        texts(&r)
+    );
+    let r = thu.tap("➕ Tạo lời mời mới").await.unwrap();
+    let list = r.last().unwrap();
+    assert_eq!(
+        list.button_texts(),
+        vec!["Hội LHPN xã Tân Lập", "⬆ Quay lại", "✖ Hủy"],
+        "{}",
+        text(list)
+    );
+    let (made, _) = invite_by_taps(&mut thu, Some("Hội LHPN xã Tân Lập"), "7 ngày").await;
+    let code = code_in(text(&made));
+    let r = app
+        .person(852, "Lê Thị Nga")
+        .send(&format!("/start {code}"))
+        .await
+        .unwrap();
+    assert!(
+        texts(&r).contains("Hội LHPN xã Tân Lập với vai trò Cán bộ Hội cơ sở"),
+        "{}",
+        texts(&r)
+    );
+    // The province with districts keeps inviting district admins.
+    let mut van = app
+        .joined(853, "Đỗ Thị Vân", PROVINCE, Role::ProvinceAdmin)
+        .await;
+    let r = van.send("/moi").await.unwrap();
+    assert!(
+        texts(&r).contains("gửi cho cán bộ Hội cấp huyện"),
+        "{}",
+        texts(&r)
     );
     app.shutdown().await;
 }
