@@ -578,7 +578,12 @@ pub async fn invite_list(
             status.as_str(),
             i.unit_code,
             i.role.as_str(),
-            format!("{}/{}", i.uses, i.max_uses),
+            // Invites made in chat serve anyone until they expire.
+            if i.max_uses == crate::domain::invite::OPEN_USES {
+                format!("{}/∞", i.uses)
+            } else {
+                format!("{}/{}", i.uses, i.max_uses)
+            },
             local(i.expires_at),
             local(i.created_at)
         );
@@ -668,6 +673,11 @@ pub async fn serve(config: &Config) -> Result<(), AppError> {
     let store = open_store(config).await?;
     tracing::info!(database = %config.database_url.redacted(), "database ready");
     let engine = Engine::new(store.clone(), config.calendars.clone());
+    // Known before Telegram answers (or on a Zalo-only bot, where invites made in chat show
+    // the link only when it is configured).
+    if let Some(name) = &config.bot_username {
+        engine.set_bot_username(name);
+    }
     let clock = system_clock();
     // `/healthz` and `/metrics`: on CHIHOI_METRICS_LISTEN only, never on a public listener.
     let ops = http::ops_router(store.clone(), clock.clone());

@@ -209,9 +209,12 @@ mod tests {
                 if path.file_name().is_some_and(|n| n == "export.ftl") {
                     continue;
                 }
-                // Linking the two apps (`/lienket`) and where to get a file are about the apps
-                // by name; nothing else may name them.
-                let names_apps = path.file_name().is_some_and(|n| n == "channels.ftl");
+                // Linking the two apps (`/lienket`), where to get a file and how an invite is
+                // used (a link on one, a code on the other) are about the apps by name; nothing
+                // else may name them.
+                let names_apps = path
+                    .file_name()
+                    .is_some_and(|n| n == "channels.ftl" || n == "invites.ftl");
                 for line in std::fs::read_to_string(&path).unwrap().lines() {
                     if line.starts_with('#') {
                         continue;

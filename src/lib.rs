@@ -17,6 +17,7 @@
 //! - [`i18n`]: Fluent messages from `locales/`, looked up per user's language.
 //! - [`export`]: CSV and XLSX exports of submitted reports.
 //! - [`chart`]: PNG charts of completeness and target progress.
+//! - [`qr`]: QR code pictures (PNG) of invites, to print or post in a branch's Zalo group.
 //! - [`scheduler`]: due work (prompts, reminders, overdue summaries, escalations) from data,
 //!   and forgetting what is kept no longer (retention).
 //! - [`delivery`]: the courier draining the durable outbox, a sender per platform, each within
@@ -42,6 +43,7 @@ pub mod i18n;
 pub mod labels;
 pub mod message;
 pub mod metrics;
+pub mod qr;
 pub mod scheduler;
 pub mod storage;
 pub mod supervisor;

@@ -10,6 +10,7 @@ menu-members = 👥 Members
 help-branch-head =
     /hoivien — your branch's members on the bot
     /duyet — join requests waiting for your answer
+    /moi — invite your members to the bot
 members-not-allowed = Only a branch head can see her branch's members.
 members-title = 👥 { $unit }: { $count ->
         [one] 1 member uses

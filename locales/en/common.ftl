@@ -68,6 +68,7 @@ help-admin =
     /chitieu — yearly targets
     /xuat — export reports (month, half-year, year)
     /canhbao — open alerts
+    /moi — invite the officers below you
     /khancap — urgent report
     /huy — stop what you are doing
     /ngonngu — change language
@@ -79,6 +80,7 @@ help-officer =
     /xuat — export reports
     /canhbao — open urgent alerts in your commune
     /duyet — join requests to the branches of your commune
+    /moi — invite branch heads
 help-contact = { $who ->
     [member] To talk to a person, please contact your branch head.
    *[other] To talk to a person, please contact the officers of the union above you.
@@ -102,6 +104,7 @@ cmd-tiendo = Reporting progress
 cmd-chitieu = Yearly targets
 cmd-xuat = Export reports
 cmd-hoivien = Members of your branch
+cmd-moi = Invite to the bot
 error-set-aside = Sorry, the bot could not handle your last message. Please send it again in a few minutes.
 
 ## Typed answers (Zalo): how to answer a list, lists out of date, confirmations

@@ -68,6 +68,7 @@ help-admin =
     /chitieu — chỉ tiêu năm
     /xuat — xuất báo cáo (tháng, 6 tháng, năm)
     /canhbao — các cảnh báo đang mở
+    /moi — mời cán bộ cấp dưới vào bot
     /khancap — báo cáo khẩn
     /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
@@ -79,6 +80,7 @@ help-officer =
     /xuat — xuất báo cáo
     /canhbao — các cảnh báo khẩn đang mở trong xã
     /duyet — yêu cầu xin vào các chi hội trong xã đang chờ duyệt
+    /moi — mời chi hội trưởng vào bot
 help-contact = { $who ->
     [member] Nếu cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
    *[other] Nếu cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.
@@ -102,6 +104,7 @@ cmd-tiendo = Tiến độ báo cáo
 cmd-chitieu = Chỉ tiêu năm
 cmd-xuat = Xuất báo cáo
 cmd-hoivien = Hội viên chi hội
+cmd-moi = Mời vào bot
 error-set-aside = Xin lỗi chị, bot chưa xử lý được tin nhắn vừa rồi. Chị vui lòng gửi lại sau ít phút.
 
 ## Typed answers (Zalo): how to answer a list, lists out of date, confirmations

@@ -1,8 +1,9 @@
 //! `chihoi demo`: the real engine, storage (an embedded SQLite file), Telegram and Zalo
 //! channels, talking to local fake Telegram and Zalo servers instead of the real ones — no
-//! token, no network. A sample province is imported, invites are issued, and four women use
-//! the bot: a grassroots officer, a member who raises an urgent incident and an opinion, and a
-//! branch head who files the monthly report on Telegram; another branch head files hers on
+//! token, no network. A sample province is imported, the operator issues an invite, invites go
+//! down the tree in chat (`/moi`), and four women use the bot: a grassroots officer, a member
+//! who raises an urgent incident and an opinion, and a branch head who files the monthly report
+//! on Telegram; another branch head files hers on
 //! Zalo, answering numbered lists by number and by words. Then the reports are exported.
 
 use std::path::PathBuf;
@@ -31,7 +32,6 @@ use crate::scheduler::Scheduler;
 use crate::storage::Store;
 
 const SAMPLE_ORG: &[u8] = include_bytes!("../../examples/org-thai-binh.csv");
-const BRANCH: &str = "TB-DH-DHOP-T1";
 const GRASSROOTS: &str = "TB-DH-DHOP";
 /// The branch whose head uses Zalo.
 const ZALO_BRANCH: &str = "TB-DH-DHOP-T2";
@@ -65,22 +65,18 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         println!("   {line}");
     }
 
-    heading("2. Operator: invites (chihoi invite --unit … --role …)");
+    heading("2. Operator: an invite for the grassroots officer (chihoi invite --unit … --role …)");
     let week = Duration::from_secs(7 * 24 * 3600);
     let officer_code =
         super::create_invite(&store, GRASSROOTS, Role::GrassrootsOfficer, 1, week, now).await?;
-    let head_code = super::create_invite(&store, BRANCH, Role::BranchHead, 1, week, now).await?;
-    let member_code = super::create_invite(&store, BRANCH, Role::Member, 30, week, now).await?;
     let api = LocalBotApi::start(LocalBotApiOptions::default())
         .await
         .map_err(|e| AppError::Usage(format!("cannot start the local Bot API server: {e}")))?;
-    for (who, code) in [
-        ("grassroots officer", &officer_code),
-        ("branch head", &head_code),
-        ("members (30 uses)", &member_code),
-    ] {
-        println!("   {who:<20} {}", code.code.deep_link(api.bot_username()));
-    }
+    println!(
+        "   {:<20} {}",
+        "grassroots officer",
+        officer_code.code.deep_link(api.bot_username())
+    );
     let zalo_head_code =
         super::create_invite(&store, ZALO_BRANCH, Role::BranchHead, 1, week, now).await?;
     println!(
@@ -150,10 +146,13 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     let mut lan = Person::new(&api, 5002, "Nguyễn Thị Lan");
     let mut mai = Person::new(&api, 5003, "Phạm Thị Mai");
 
-    heading("4. Joining by invite link");
+    heading("4. Invites down the tree: the officer invites the branch head, who invites members");
     say(&mut hoa, &format!("/start {}", officer_code.code.as_str())).await?;
-    say(&mut lan, &format!("/start {}", head_code.code.as_str())).await?;
-    say(&mut mai, &format!("/start {}", member_code.code.as_str())).await?;
+    let head_link =
+        invite_in_chat(&mut hoa, Some("Chi hội phụ nữ thôn Đồng Thanh"), "7 ngày").await?;
+    say(&mut lan, &head_link).await?;
+    let member_link = invite_in_chat(&mut lan, None, "30 ngày").await?;
+    say(&mut mai, &member_link).await?;
 
     heading("5. A member reports an urgent incident; the grassroots officer gets it at once");
     tap(&mut mai, "🚨 Báo cáo khẩn").await?;
@@ -348,6 +347,40 @@ async fn tap(p: &mut Person<'_>, label: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// `/moi` by taps: a new invite (for `unit`, when she picks one) open for `days`; prints the
+/// link and the QR picture that follows, and returns what the invited person sends
+/// (`/start <code>`, as opening the link does).
+async fn invite_in_chat(
+    p: &mut Person<'_>,
+    unit: Option<&str>,
+    days: &str,
+) -> Result<String, AppError> {
+    tap(p, "✉️ Mời vào bot").await?;
+    tap(p, "➕ Tạo lời mời mới").await?;
+    if let Some(unit) = unit {
+        tap(p, unit).await?;
+    }
+    println!("   👩 {}: [{days}]", p.user.first_name);
+    let replies = p.tap(days).await?;
+    print_replies(&replies);
+    let code = replies
+        .iter()
+        .filter_map(|m| m.text.as_deref())
+        .find_map(|t| {
+            let rest = &t[t.find("start=")? + "start=".len()..];
+            Some(
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+                    .collect::<String>(),
+            )
+        })
+        .ok_or_else(|| AppError::Usage("the demo's invite has no link".into()))?;
+    if !replies.iter().any(|m| m.photo.is_some()) {
+        print_replies(&p.wait_for("the QR code", |m| m.photo.is_some()).await?);
+    }
+    Ok(format!("/start {code}"))
+}
+
 async fn zalo_say(p: &mut ZaloPerson<'_>, text: &str) -> Result<(), AppError> {
     println!("   📱 {} (Zalo): {text}", p.user.display_name);
     let replies = p
@@ -381,6 +414,15 @@ fn show_unread(p: &mut Person<'_>) {
 
 fn print_replies(msgs: &[SentMessage]) {
     for m in msgs {
+        if let Some(photo) = &m.photo {
+            println!(
+                "   🤖 [picture {}, {} bytes] {}",
+                photo.file_name,
+                photo.bytes.len(),
+                photo.caption.as_deref().unwrap_or("")
+            );
+            continue;
+        }
         let text = m.text.clone().unwrap_or_default();
         let mut lines = text.lines();
         println!("   🤖 {}", lines.next().unwrap_or(""));

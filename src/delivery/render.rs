@@ -1,7 +1,8 @@
 //! Rendering of outbox rows into messages when they are sent: in the recipient's language, with
 //! fresh data — and not at all (`None`) when the reason is gone (the unit has reported since
 //! the reminder was queued; nothing is pending any more; the alert was resolved). Charts and
-//! exports are made here too, when their row's turn comes.
+//! exports are made here too, when their row's turn comes, and so are the QR code pictures of
+//! invites.
 
 use chrono::{DateTime, Utc};
 
@@ -19,7 +20,7 @@ use crate::storage::Conn;
 use crate::storage::outbox::{Kind, OutboxRow};
 use crate::storage::users::{self, User};
 use crate::storage::views;
-use crate::storage::{StorageError, Store, org, reports};
+use crate::storage::{StorageError, Store, invites, org, reports};
 use crate::tr;
 
 /// Most units named in one overdue summary (small screens).
@@ -453,6 +454,39 @@ async fn make(
             let png = chart::targets_png(&chart_text(lang, title.clone()), &bars)
                 .map_err(|e| StorageError::Corrupt(format!("chart: {e}")))?;
             Ok(Some(outbound(title, photo(png))))
+        }
+        Made::InviteQr { code, content } => {
+            // Revoked or expired before its turn came: no picture of a dead code.
+            let Some(code) = crate::domain::invite::InviteCode::parse(&code) else {
+                return Ok(None);
+            };
+            let Some((unit_name, role, expires_at)) =
+                invites::open_invite_unit(&mut conn, &code, now.timestamp()).await?
+            else {
+                return Ok(None);
+            };
+            let png = crate::qr::png(&content)
+                .map_err(|e| StorageError::Corrupt(format!("QR code: {e}")))?;
+            let until = DateTime::<Utc>::from_timestamp(expires_at, 0)
+                .unwrap_or(now)
+                .with_timezone(&calendars.tz);
+            let text = tr!(
+                lang,
+                "invite-qr-caption",
+                unit = unit_name,
+                whom = tr!(lang, "invite-whom", role = role.as_str()),
+                until = labels::date_time(lang, &until),
+                code = code.as_str().to_owned()
+            );
+            Ok(Some(outbound(
+                text,
+                Attachment {
+                    kind: AttachmentKind::Photo,
+                    file_name: "ma-moi.png".into(),
+                    data: FileData::Bytes(png),
+                    url: None,
+                },
+            )))
         }
         Made::Export { unit, range, xlsx } => {
             let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {

@@ -312,6 +312,12 @@ pub enum Made {
         range: String,
         xlsx: bool,
     },
+    /// The QR code picture of an invite made in chat (`/moi`): `content` is what it encodes
+    /// (the Telegram link, or the code when the bot's username is not known).
+    InviteQr {
+        code: String,
+        content: String,
+    },
 }
 
 /// Queues a chart or an export for her, made in the background (`Courier::run`). One at a
@@ -366,6 +372,7 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
         Made::CompletenessChart { unit, .. }
         | Made::TargetsChart { unit, .. }
         | Made::Export { unit, .. } => *unit,
+        Made::InviteQr { .. } => return Ok(()),
     };
     if unit_in_view(ctx, Some(unit)).await?.is_none() {
         return Ok(());

@@ -20,11 +20,11 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 31] = [
+pub(crate) const COMMANDS: [&str; 33] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
-    "hoivien", "members", "duyet", "requests",
+    "hoivien", "members", "duyet", "requests", "moi", "invite",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -65,6 +65,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "chitieu" | "targets" => super::admin::targets(ctx, None, None, 0).await,
         "xuat" | "export" => super::admin::export_start(ctx).await,
         "hoivien" | "members" => super::members::start(ctx).await,
+        "moi" | "invite" => super::invites::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -148,7 +149,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
                 b("menu-targets", "chitieu"),
             ]);
             rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
-            rows.push(vec![b("menu-urgent", "khancap")]);
+            rows.push(vec![b("menu-urgent", "khancap"), b("menu-invite", "moi")]);
         }
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => {
             rows.push(vec![
@@ -156,7 +157,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
                 b("menu-targets", "chitieu"),
             ]);
             rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
-            rows.push(vec![b("menu-urgent", "khancap")]);
+            rows.push(vec![b("menu-urgent", "khancap"), b("menu-invite", "moi")]);
         }
         Some(role) if role.files_monthly_report() => {
             rows.push(vec![
@@ -167,7 +168,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
             // (COPY_REVIEW_vi.md, second part); members' opinions reach her in her report.
             rows.push(vec![b("menu-urgent", "khancap")]);
             if role.manages_members() {
-                rows.push(vec![b("menu-members", "hoivien")]);
+                rows.push(vec![b("menu-members", "hoivien"), b("menu-invite", "moi")]);
             }
         }
         Some(_) => rows.push(vec![
@@ -196,6 +197,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-targets" => tr!(lang, "menu-targets"),
         "menu-export" => tr!(lang, "menu-export"),
         "menu-members" => tr!(lang, "menu-members"),
+        "menu-invite" => tr!(lang, "menu-invite"),
         _ => tr!(lang, "menu-help"),
     }
 }

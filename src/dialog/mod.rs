@@ -16,6 +16,7 @@ pub(crate) mod admin;
 pub mod alerts;
 mod confirm;
 mod flows;
+mod invites;
 mod joins;
 mod limits;
 mod linking;
@@ -133,6 +134,9 @@ impl DialogError {
 pub struct Engine {
     store: Store,
     calendars: Calendars,
+    /// The Telegram bot's username, for the deep links of invites made in chat: configured,
+    /// or learnt from Telegram when its channel starts; unknown on a Zalo-only bot.
+    bot_username: Arc<std::sync::OnceLock<String>>,
     /// This instance's name: its courier owns the replies the engine queues.
     instance: String,
 }
@@ -149,8 +153,22 @@ impl Engine {
         Self {
             store,
             calendars,
+            bot_username: Arc::default(),
             instance: format!("instance-{:016x}", rand::random::<u64>()),
         }
+    }
+
+    /// Sets the Telegram bot's username (without `@`), once: every clone of this engine sees it.
+    pub fn set_bot_username(&self, username: &str) {
+        let username = username.trim_start_matches('@');
+        if !username.is_empty() {
+            let _ = self.bot_username.set(username.to_owned());
+        }
+    }
+
+    /// The Telegram bot's username, once known.
+    pub fn bot_username(&self) -> Option<&str> {
+        self.bot_username.get().map(String::as_str)
     }
 
     /// The name this instance's courier claims outbox rows under.
@@ -249,6 +267,7 @@ impl Engine {
             draft: None,
             at_once: Vec::new(),
             typed: false,
+            bot_username: self.bot_username().map(str::to_owned),
         };
         let state_was_active = state != DialogState::Idle;
         // On a text-only platform a typed number or an option's words answer a list: in a
@@ -471,6 +490,8 @@ pub(crate) struct Ctx<'a> {
     /// The choice being handled was typed (a number or words on Zalo), not tapped: a decision
     /// about someone else is confirmed first.
     pub typed: bool,
+    /// The Telegram bot's username, for invite links (see [`Engine::set_bot_username`]).
+    pub bot_username: Option<String>,
 }
 
 impl Ctx<'_> {

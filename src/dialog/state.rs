@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
-use super::{Ctx, DialogError, Next, Prompt, confirm, flows, linking, members, report};
+use super::{Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
 use crate::storage::links::Account;
@@ -68,6 +68,20 @@ pub enum DialogState {
     /// Confirming that `account` is to be unlinked from her.
     LinkUnlink {
         account: Account,
+    },
+    /// `/moi`: her open invites, each revocable, and "new invite".
+    Invites,
+    /// Picking the unit a new invite is for, a page of them.
+    InviteUnit {
+        page: usize,
+    },
+    /// Picking how long the new invite for `unit_id` stays open.
+    InviteExpiry {
+        unit_id: i64,
+    },
+    /// Confirming that her invite `code` is to be revoked.
+    InviteRevoke {
+        code: String,
     },
     /// Confirming a decision she typed (see `confirm`): `data` is the choice it picked, done
     /// on "yes" in `resume`, where she goes back to either way.
@@ -199,6 +213,10 @@ pub(crate) async fn prompt(
         }
         DialogState::Link { accounts, enter } => Some(linking::prompt(ctx, accounts, *enter)),
         DialogState::LinkUnlink { account } => Some(linking::unlink_prompt(ctx, account)),
+        DialogState::Invites => Some(invites::list_prompt(ctx).await?),
+        DialogState::InviteUnit { page } => Some(invites::unit_prompt(ctx, *page).await?),
+        DialogState::InviteExpiry { unit_id } => Some(invites::expiry_prompt(ctx, *unit_id).await?),
+        DialogState::InviteRevoke { code } => Some(invites::revoke_prompt(ctx, code).await?),
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
     })
 }
@@ -237,6 +255,10 @@ pub(crate) async fn on_choice(
         }
         DialogState::Link { accounts, .. } => linking::choice(ctx, accounts, token),
         DialogState::LinkUnlink { account } => linking::unlink_choice(ctx, account, token).await,
+        DialogState::Invites => invites::list_choice(ctx, token).await,
+        DialogState::InviteUnit { .. } => invites::unit_choice(ctx, token).await,
+        DialogState::InviteExpiry { unit_id } => invites::expiry_choice(ctx, *unit_id, token).await,
+        DialogState::InviteRevoke { code } => invites::revoke_choice(ctx, code, token).await,
         DialogState::Confirm { data, resume } => {
             Box::pin(confirm::choice(ctx, data, resume, token)).await
         }
@@ -304,6 +326,12 @@ mod tests {
                 page: 1,
             },
             DialogState::Members { page: 2 },
+            DialogState::Invites,
+            DialogState::InviteUnit { page: 1 },
+            DialogState::InviteExpiry { unit_id: 9 },
+            DialogState::InviteRevoke {
+                code: "Zm9vYmFyYmF6cXV4MTIzNDU2".into(),
+            },
             DialogState::MemberRemove { user_id: 42 },
             DialogState::Link {
                 accounts: vec![Account {

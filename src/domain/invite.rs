@@ -1,7 +1,11 @@
 //! Invite codes: unguessable (128 random bits), URL-safe, short enough for a Telegram deep link
-//! (`/start <code>`, at most 64 characters of `A-Za-z0-9_-`).
+//! (`/start <code>`, at most 64 characters of `A-Za-z0-9_-`); and who may invite whom in chat
+//! (`/moi`): each officer the level right below her, inside her own subtree.
 
 use std::fmt;
+
+use super::org::Level;
+use super::role::Role;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -45,6 +49,53 @@ impl fmt::Debug for InviteCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "InviteCode({}…)", &self.0[..4.min(self.0.len())])
     }
+}
+
+/// Uses of an invite made in chat: as many people as come before it expires (or is revoked).
+pub const OPEN_USES: i64 = i64::MAX;
+
+/// How long an invite made in chat stays open, in days: the short list she picks from.
+pub const VALID_DAYS: [u32; 3] = [1, 7, 30];
+
+/// Whom `inviter` invites in chat: the role right below hers, at units of which level (`None`:
+/// her own unit, the branch a branch head invites her members into). A member invites nobody.
+/// `district_tier` says whether her tree has districts below her: since July 2025 many
+/// provinces have none, and a province admin then invites the grassroots officers right below.
+pub fn invites(inviter: Role, district_tier: bool) -> Option<(Role, Option<Level>)> {
+    match inviter {
+        Role::ProvinceAdmin if !district_tier => {
+            Some((Role::GrassrootsOfficer, Some(Level::Grassroots)))
+        }
+        Role::ProvinceAdmin => Some((Role::DistrictAdmin, Some(Level::District))),
+        Role::DistrictAdmin => Some((Role::GrassrootsOfficer, Some(Level::Grassroots))),
+        Role::GrassrootsOfficer => Some((Role::BranchHead, Some(Level::Branch))),
+        Role::BranchHead => Some((Role::Member, None)),
+        Role::Member => None,
+    }
+}
+
+/// The role an invite made by `inviter` (of the unit at `her_path`; see [`invites`] for
+/// `district_tier`) into the unit at
+/// `target_path` (of `target_level`) may grant, if she may make it at all: only inside her
+/// subtree, only the role right below hers, and below her own unit — but for a branch head,
+/// whose members join her own branch. Paths are the tree's `/1/4/17/`.
+pub fn grant(
+    inviter: Role,
+    district_tier: bool,
+    her_path: &str,
+    target_path: &str,
+    target_level: Level,
+) -> Option<Role> {
+    let (role, level) = invites(inviter, district_tier)?;
+    let allowed = match level {
+        None => target_path == her_path,
+        Some(level) => {
+            target_level == level
+                && target_path.len() > her_path.len()
+                && target_path.starts_with(her_path)
+        }
+    };
+    allowed.then_some(role)
 }
 
 /// Why a code could not be redeemed; each has its own message for the user.
@@ -168,6 +219,78 @@ mod tests {
             InviteStatus::Expired
         );
         assert_eq!(InviteStatus::of(1, 1, 10, true, 50), InviteStatus::Revoked);
+    }
+
+    #[test]
+    fn each_officer_invites_only_the_level_right_below_her_inside_her_subtree() {
+        let province = "/1/";
+        let district = "/1/2/";
+        let commune = "/1/2/3/";
+        let branch = "/1/2/3/4/";
+        let other_branch = "/1/2/3/5/";
+        let far_branch = "/1/9/10/11/";
+        use Level::*;
+        let cases = [
+            (
+                Role::ProvinceAdmin,
+                province,
+                district,
+                District,
+                Some(Role::DistrictAdmin),
+            ),
+            (Role::ProvinceAdmin, province, commune, Grassroots, None),
+            (
+                Role::DistrictAdmin,
+                district,
+                commune,
+                Grassroots,
+                Some(Role::GrassrootsOfficer),
+            ),
+            (Role::DistrictAdmin, district, "/1/9/10/", Grassroots, None),
+            (Role::DistrictAdmin, district, district, District, None),
+            (
+                Role::GrassrootsOfficer,
+                commune,
+                branch,
+                Branch,
+                Some(Role::BranchHead),
+            ),
+            (Role::GrassrootsOfficer, commune, far_branch, Branch, None),
+            (Role::GrassrootsOfficer, commune, commune, Grassroots, None),
+            (Role::BranchHead, branch, branch, Branch, Some(Role::Member)),
+            (Role::BranchHead, branch, other_branch, Branch, None),
+            (Role::BranchHead, branch, "/1/2/3/4/6/", Group, None),
+            (Role::Member, branch, branch, Branch, None),
+        ];
+        for (inviter, hers, target, level, granted) in cases {
+            assert_eq!(
+                grant(inviter, true, hers, target, level),
+                granted,
+                "{inviter} → {target}"
+            );
+        }
+        // A path that merely shares a prefix of digits is not below her.
+        assert_eq!(
+            grant(Role::DistrictAdmin, true, "/1/2/", "/1/23/4/", Grassroots),
+            None
+        );
+        // A province without districts: her admins invite the grassroots officers below.
+        assert_eq!(
+            grant(Role::ProvinceAdmin, false, province, "/1/3/", Grassroots),
+            Some(Role::GrassrootsOfficer)
+        );
+        assert_eq!(
+            grant(Role::ProvinceAdmin, false, province, "/1/3/4/", Branch),
+            None
+        );
+        // Never a role at or above her own.
+        for inviter in Role::ALL {
+            for tier in [true, false] {
+                if let Some((role, _)) = invites(inviter, tier) {
+                    assert!(inviter.outranks(role));
+                }
+            }
+        }
     }
 
     #[test]

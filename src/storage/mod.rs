@@ -12,6 +12,7 @@ pub mod activities;
 pub mod alerts;
 pub mod choices;
 pub mod files;
+pub mod invites;
 pub mod limits;
 pub mod links;
 pub mod org;

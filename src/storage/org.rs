@@ -296,6 +296,22 @@ pub async fn subtree(conn: &mut Conn, root: &Unit) -> Result<Vec<Unit>> {
     units_from_rows(rows)
 }
 
+/// Units at `level` strictly below the unit at `path`, in Vietnamese order of their names.
+pub async fn at_level_below(conn: &mut Conn, path: &str, level: Level) -> Result<Vec<Unit>> {
+    let rows: Vec<UnitRow> = sql::query_as(&format!(
+        "SELECT {UNIT_COLUMNS} FROM units WHERE path > $1 AND path < $2 AND level = $3"
+    ))
+    .persistent(false)
+    .bind(path)
+    .bind(path_range_end(path))
+    .bind(level.as_str())
+    .fetch_all(conn)
+    .await?;
+    let mut units = units_from_rows(rows)?;
+    sort_by_name(&mut units);
+    Ok(units)
+}
+
 /// `Tỉnh … › Huyện … › Xã … › Chi hội …`, for exports and summaries.
 pub async fn path_names(conn: &mut Conn, unit: &Unit) -> Result<String> {
     Ok(lineage(conn, unit)

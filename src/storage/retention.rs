@@ -40,6 +40,7 @@ pub async fn forget_strangers(conn: &mut Conn, before: i64) -> Result<u64> {
            AND COALESCE(u.last_seen_at, u.created_at) < $1
            AND NOT EXISTS (SELECT 1 FROM invite_history h WHERE h.user_id = u.id)
            AND NOT EXISTS (SELECT 1 FROM invite_redemptions r WHERE r.user_id = u.id)
+           AND NOT EXISTS (SELECT 1 FROM invites m WHERE m.created_by = u.id)
            AND NOT EXISTS (SELECT 1 FROM join_requests j
                            WHERE (j.user_id = u.id AND j.status IN ('pending', 'approved'))
                               OR j.decided_by = u.id)

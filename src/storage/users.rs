@@ -261,6 +261,18 @@ pub async fn bind_membership(
     role: Role,
     now: i64,
 ) -> Result<()> {
+    // Invites she made in chat were hers to give as she was: a new unit or role ends them
+    // (opening her own invite link again changes nothing, and ends nothing).
+    let same: Option<(i64,)> =
+        sql::query_as("SELECT id FROM users WHERE id = $1 AND unit_id = $2 AND role = $3")
+            .bind(user_id)
+            .bind(unit_id)
+            .bind(role.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if same.is_none() {
+        super::invites::revoke_all_made_by(conn, user_id, now).await?;
+    }
     // `joined_at` is when she took this unit and role: no digest reaches her for a month before.
     sql::query("UPDATE users SET unit_id = $1, role = $2, joined_at = $3 WHERE id = $4")
         .bind(unit_id)
@@ -511,7 +523,7 @@ pub async fn end_sessions(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64
 
 /// Takes her role and unit away: she is no longer a member of anything; what she reported
 /// stays (reports, opinions and alerts keep pointing at her); files shared with her by link are
-/// deleted. Her pending join request is
+/// deleted, and the invites she made in chat are revoked. Her pending join request is
 /// withdrawn and her sessions end ([`end_sessions`]). Returns how many queued messages were
 /// cancelled.
 pub async fn take_away_access(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64> {
@@ -519,6 +531,7 @@ pub async fn take_away_access(conn: &mut Conn, user_id: i64, now: i64) -> Result
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
+    super::invites::revoke_all_made_by(conn, user_id, now).await?;
     // Links to files made for her die at once.
     super::files::delete_of(conn, user_id).await?;
     withdraw_join_requests(conn, user_id, now).await?;

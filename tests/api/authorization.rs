@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-pub(crate) const COMMANDS: [(&str, [Expect; 6]); 16] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 17] = [
     (
         "baocao",
         [
@@ -141,6 +141,17 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 16] = [
             RefusedSays("members-not-allowed"),
             RefusedSays("members-not-allowed"),
             RefusedSays("members-not-allowed"),
+        ],
+    ),
+    (
+        "moi",
+        [
+            RefusedSays("join-how"),
+            RefusedSays("invite-not-allowed"),
+            Says("invite-none"),
+            Says("invite-none"),
+            Says("invite-none"),
+            Says("invite-none"),
         ],
     ),
     (
@@ -319,6 +330,11 @@ pub(crate) async fn fingerprint(desk: &Desk) -> Vec<String> {
             "WHERE status <> 'pending'",
         ),
         ("users", "id, unit_id, role", "WHERE role IS NOT NULL"),
+        (
+            "invites",
+            "code, unit_id, role, revoked_at",
+            "WHERE created_by IS NOT NULL",
+        ),
         (
             "outbox",
             "id, kind, chat_id, user_id, unit_id, period",

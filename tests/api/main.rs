@@ -15,6 +15,7 @@ mod cli;
 mod crash;
 mod faults;
 mod files;
+mod invites;
 mod joining;
 mod limits;
 mod linking;

@@ -500,6 +500,8 @@ impl Telegram {
             }
         };
         tracing::info!(username = %me.username(), "connected to Telegram");
+        // Invites made in chat carry the deep link to this bot.
+        self.engine.set_bot_username(me.username());
         if let Err(e) = self.set_commands().await {
             // The command menu is a convenience; the bot works without it.
             tracing::warn!(error = %e, "setMyCommands failed");
@@ -550,6 +552,7 @@ impl Telegram {
                 BotCommand::new("chitieu", tr!(lang, "cmd-chitieu")),
                 BotCommand::new("xuat", tr!(lang, "cmd-xuat")),
                 BotCommand::new("hoivien", tr!(lang, "cmd-hoivien")),
+                BotCommand::new("moi", tr!(lang, "cmd-moi")),
                 BotCommand::new("start", tr!(lang, "cmd-start")),
             ];
             let mut req = self.bot.set_my_commands(commands);
