@@ -51,6 +51,7 @@ help-not-joined = This is the automated assistant (bot) of the Women's Union. Yo
 help-member =
     /khancap — report an urgent incident now
     /ykien — send an opinion or concern to your branch
+    /thongbao — the union's announcements you have not read
     /huy — stop what you are doing
     /ngonngu — change language
     /trogiup — show this help
@@ -69,6 +70,7 @@ help-admin =
     /xuat — export reports (month, half-year, year)
     /canhbao — open alerts
     /khancap — urgent report
+    /thongbao — send announcements, see who read them
     /huy — stop what you are doing
     /ngonngu — change language
     /trogiup — show this help
@@ -79,6 +81,7 @@ help-officer =
     /xuat — export reports
     /canhbao — open urgent alerts in your commune
     /duyet — join requests to the branches of your commune
+    /thongbao — send announcements, see who read them
 help-contact = { $who ->
     [member] To talk to a person, please contact your branch head.
    *[other] To talk to a person, please contact the officers of the union above you.

@@ -51,6 +51,7 @@ help-not-joined = Đây là trợ lý tự động (bot) của Hội LHPN. Chị
 help-member =
     /khancap — báo ngay vụ việc khẩn cấp
     /ykien — gửi ý kiến, phản ánh tới chi hội
+    /thongbao — thông báo của Hội chị chưa đọc
     /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
     /trogiup — xem trợ giúp
@@ -69,6 +70,7 @@ help-admin =
     /xuat — xuất báo cáo (tháng, 6 tháng, năm)
     /canhbao — các cảnh báo đang mở
     /khancap — báo cáo khẩn
+    /thongbao — gửi thông báo, xem ai đã đọc
     /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
     /trogiup — xem trợ giúp
@@ -79,6 +81,7 @@ help-officer =
     /xuat — xuất báo cáo
     /canhbao — các cảnh báo khẩn đang mở trong xã
     /duyet — yêu cầu xin vào các chi hội trong xã đang chờ duyệt
+    /thongbao — gửi thông báo, xem ai đã đọc
 help-contact = { $who ->
     [member] Nếu cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
    *[other] Nếu cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.

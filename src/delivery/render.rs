@@ -99,6 +99,7 @@ pub async fn render(
             ))))
         }
         Kind::Digest => digest(conn, calendars, row, lang).await,
+        Kind::Announcement => crate::dialog::announce::render(conn, &recipient, row).await,
         // Made with the store (outside this connection): see `render_row`.
         Kind::Reply | Kind::Notice | Kind::Made => Ok(None),
     }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
+use super::announce::{self, AnnounceStep};
 use super::{Ctx, DialogError, Next, Prompt, confirm, flows, linking, members, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
@@ -68,6 +69,10 @@ pub enum DialogState {
     /// Confirming that `account` is to be unlinked from her.
     LinkUnlink {
         account: Account,
+    },
+    /// `/thongbao`: announcements to her, and (for senders) writing one and its reach.
+    Announce {
+        step: AnnounceStep,
     },
     /// Confirming a decision she typed (see `confirm`): `data` is the choice it picked, done
     /// on "yes" in `resume`, where she goes back to either way.
@@ -157,6 +162,7 @@ pub(crate) fn accepts_text(state: &DialogState) -> bool {
         DialogState::Opinion { text } => text.is_none(),
         DialogState::Activity { step, .. } => activity::accepts_text(*step),
         DialogState::Link { enter, .. } => *enter,
+        DialogState::Announce { step } => announce::accepts_text(step),
         _ => false,
     }
 }
@@ -190,6 +196,7 @@ pub(crate) async fn prompt(
         }
         DialogState::Link { accounts, enter } => Some(linking::prompt(ctx, accounts, *enter)),
         DialogState::LinkUnlink { account } => Some(linking::unlink_prompt(ctx, account)),
+        DialogState::Announce { step } => Some(announce::prompt(ctx, step).await?),
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
     })
 }
@@ -228,6 +235,7 @@ pub(crate) async fn on_choice(
         }
         DialogState::Link { accounts, .. } => linking::choice(ctx, accounts, token),
         DialogState::LinkUnlink { account } => linking::unlink_choice(ctx, account, token).await,
+        DialogState::Announce { step } => announce::on_choice(ctx, step, token).await,
         DialogState::Confirm { data, resume } => {
             Box::pin(confirm::choice(ctx, data, resume, token)).await
         }
@@ -250,6 +258,7 @@ pub(crate) async fn on_text(
         DialogState::Opinion { .. } => flows::opinion_text(ctx, text),
         DialogState::Activity { step, draft } => activity::on_text(ctx, *step, draft, text),
         DialogState::Link { enter: true, .. } => linking::redeem(ctx, text).await,
+        DialogState::Announce { step } => announce::on_text(ctx, step, text),
         _ => Ok(Next::Stay),
     }
 }
@@ -287,6 +296,14 @@ mod tests {
                 page: 1,
             },
             DialogState::Members { page: 2 },
+            DialogState::Announce {
+                step: AnnounceStep::Preview {
+                    text: "Họp chi hội tối thứ Sáu 📣".into(),
+                    unit_id: 7,
+                    audience: crate::domain::announcement::Audience::BranchHeads,
+                    kind: crate::domain::announcement::AnnouncementKind::Policy,
+                },
+            },
             DialogState::MemberRemove { user_id: 42 },
             DialogState::Link {
                 accounts: vec![Account {

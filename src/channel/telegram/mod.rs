@@ -550,6 +550,7 @@ impl Telegram {
                 BotCommand::new("chitieu", tr!(lang, "cmd-chitieu")),
                 BotCommand::new("xuat", tr!(lang, "cmd-xuat")),
                 BotCommand::new("hoivien", tr!(lang, "cmd-hoivien")),
+                BotCommand::new("thongbao", tr!(lang, "cmd-thongbao")),
                 BotCommand::new("start", tr!(lang, "cmd-start")),
             ];
             let mut req = self.bot.set_my_commands(commands);
