@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use chihoi::domain::role::Role;
+use chihoi::storage::outbox::{self, Claim, Kind, NewMessage};
+use chihoi::storage::{announcements, org};
 use chihoi_fakes::telegram::person::Person;
 use chihoi_fakes::zalo::ZaloSent;
 
@@ -18,6 +20,8 @@ both_backends!(
     a_stopped_kind_is_not_sent_but_report_reminders_still_are,
     an_announcement_arriving_mid_dialog_never_changes_what_a_typed_number_means,
     an_urgent_alert_goes_before_the_rest_of_a_big_announcement,
+    a_notice_queued_after_a_big_announcement_is_claimed_before_it,
+    policy_reads_are_counted_once_per_person_for_target_3,
 );
 
 /// The number a Zalo list gives `label`.
@@ -415,25 +419,7 @@ async fn an_urgent_alert_goes_before_the_rest_of_a_big_announcement(backend: Bac
         .joined(741, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
         .await;
     let mut mai = app.joined(742, "Phạm Thị Mai", BRANCH, Role::Member).await;
-    // 60 members of the branch who joined before (the server lets the bot write to them).
-    app.api.set_strict_chats(false);
-    let (branch,): (i64,) = sqlx::query_as("SELECT id FROM units WHERE code = $1")
-        .bind(BRANCH)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap();
-    for i in 0..60 {
-        sqlx::query(
-            "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, unit_id, role, created_at)
-             VALUES ('telegram', $1, $1, $2, 'vi', $3, 'member', 0)",
-        )
-        .bind(format!("{}", 900_000 + i))
-        .bind(format!("Hội viên {i}"))
-        .bind(branch)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
-    }
+    members_on_the_bot(&app, 60).await;
     announce(
         &mut hoa,
         "Luật Đất đai 2024",
@@ -500,5 +486,166 @@ async fn an_urgent_alert_goes_before_the_rest_of_a_big_announcement(backend: Bac
         after > 40,
         "only {after} announcement messages went after the alert"
     );
+    app.shutdown().await;
+}
+
+/// `count` members of the branch who joined before (the fake lets the bot write to them), on
+/// chats from 900,000 up.
+async fn members_on_the_bot(app: &TestApp, count: usize) {
+    app.api.set_strict_chats(false);
+    let (branch,): (i64,) = sqlx::query_as("SELECT id FROM units WHERE code = $1")
+        .bind(BRANCH)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    for i in 0..count {
+        sqlx::query(
+            "INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, unit_id, role, created_at)
+             VALUES ('telegram', $1, $1, $2, 'vi', $3, 'member', 0)",
+        )
+        .bind(format!("{}", 900_000 + i))
+        .bind(format!("Hội viên {i}"))
+        .bind(branch)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    }
+}
+
+async fn a_notice_queued_after_a_big_announcement_is_claimed_before_it(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut hoa = app
+        .joined(751, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    members_on_the_bot(&app, 100).await;
+    announce(
+        &mut hoa,
+        "Luật Đất đai 2024",
+        Some((WHOLE_UNION, MEMBERS)),
+        POLICY,
+    )
+    .await;
+    let now = app.now().timestamp();
+    let mut conn = app.store.acquire().await.unwrap();
+    // A join request to a branch head, say: queued after the announcement's 100 rows.
+    let notice = outbox::enqueue(
+        &mut conn,
+        &NewMessage {
+            key: Some("test:notice".into()),
+            kind: Kind::Notice,
+            platform: "telegram".into(),
+            chat_id: "751".into(),
+            user_id: None,
+            unit_id: None,
+            period: None,
+            ref_id: None,
+            body: Some(r#"{"chat_id":"751","text":"🙋 Hoa xin vào chi hội","choices":[]}"#.into()),
+            urgent: false,
+            not_before: now,
+            lease: None,
+        },
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let claim = Claim {
+        owner: "test",
+        platforms: &["telegram"],
+        now,
+        lease_until: now + 60,
+    };
+    let first = outbox::claim_due(&mut conn, &claim, false, 5)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 5);
+    assert_eq!(first[0].id, notice);
+    assert!(first[1..].iter().all(|r| r.kind == Kind::Announcement));
+    // The announcement's own rows come in the order they were queued.
+    assert!(first[1..].windows(2).all(|w| w[0].id < w[1].id));
+    drop(conn);
+    app.shutdown().await;
+}
+
+async fn policy_reads_are_counted_once_per_person_for_target_3(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut hoa = app
+        .joined(761, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut lan = app
+        .joined(762, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let mut ngoc = app
+        .joined(763, "Đỗ Thị Ngọc", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    for (text, kind) in [
+        ("Luật Đất đai 2024", POLICY),
+        ("Luật Cư trú", POLICY),
+        ("Họp tổng kết năm", "Khác"),
+    ] {
+        announce(&mut hoa, text, Some((WHOLE_UNION, HEADS)), kind).await;
+    }
+    app.drain().await;
+    // Lan reads both policy announcements (one of them twice); Ngọc only the other kind.
+    for m in lan.unread() {
+        lan.tap_data(
+            m.message_id,
+            &m.button("✅ Đã đọc")
+                .unwrap()
+                .callback_data
+                .clone()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let first = lan.inbox()[lan.inbox().len() - 3].clone();
+    lan.tap_data(
+        first.message_id,
+        &first
+            .button("✅ Đã đọc")
+            .unwrap()
+            .callback_data
+            .clone()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let other = ngoc
+        .unread()
+        .into_iter()
+        .find(|m| text(m).contains("Họp tổng kết năm"))
+        .unwrap();
+    ngoc.tap_data(
+        other.message_id,
+        &other
+            .button("✅ Đã đọc")
+            .unwrap()
+            .callback_data
+            .clone()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut conn = app.store.acquire().await.unwrap();
+    let year = |y: i32| {
+        use chrono::TimeZone;
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(y, 1, 1, 0, 0, 0)
+            .unwrap()
+            .timestamp()
+    };
+    let mut count = async |code: &str, y: i32| {
+        let unit = org::unit_by_code(&mut conn, code).await.unwrap().unwrap();
+        announcements::policy_readers(&mut conn, &unit, year(y), year(y + 1))
+            .await
+            .unwrap()
+    };
+    assert_eq!(count(GRASSROOTS, 2026).await, 1);
+    assert_eq!(count(DISTRICT, 2026).await, 1);
+    assert_eq!(count(OTHER_BRANCH, 2026).await, 0);
+    assert_eq!(count("TB-TP", 2026).await, 0);
+    assert_eq!(count(GRASSROOTS, 2027).await, 0);
+    drop(conn);
     app.shutdown().await;
 }

@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-const COMMANDS: [(&str, [Expect; 6]); 16] = [
+const COMMANDS: [(&str, [Expect; 6]); 17] = [
     (
         "baocao",
         [
@@ -163,6 +163,17 @@ const COMMANDS: [(&str, [Expect; 6]); 16] = [
             Says("menu-title"),
             Says("menu-title"),
             Says("menu-title"),
+        ],
+    ),
+    (
+        "thongbao",
+        [
+            RefusedSays("join-how"),
+            Says("announce-home-title"),
+            Says("announce-home-title"),
+            Says("announce-home-title"),
+            Says("announce-home-title"),
+            Says("announce-home-title"),
         ],
     ),
     ("trogiup", [Says("help-title"); 6]),
