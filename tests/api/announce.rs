@@ -22,6 +22,7 @@ both_backends!(
     an_urgent_alert_goes_before_the_rest_of_a_big_announcement,
     a_notice_queued_after_a_big_announcement_is_claimed_before_it,
     policy_reads_are_counted_once_per_person_for_target_3,
+    an_officer_on_zalo_composes_by_numbers_and_words_and_sees_the_reach,
 );
 
 /// The number a Zalo list gives `label`.
@@ -647,5 +648,77 @@ async fn policy_reads_are_counted_once_per_person_for_target_3(backend: Backend)
     assert_eq!(count("TB-TP", 2026).await, 0);
     assert_eq!(count(GRASSROOTS, 2027).await, 0);
     drop(conn);
+    app.shutdown().await;
+}
+
+async fn an_officer_on_zalo_composes_by_numbers_and_words_and_sees_the_reach(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, false).await;
+    let mut hoa = app
+        .zalo_joined(
+            "0084900000000771",
+            "Trần Thị Hoa",
+            GRASSROOTS,
+            Role::GrassrootsOfficer,
+        )
+        .await;
+    let mut lan = app
+        .joined(772, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let pick = |m: &[ZaloSent], label: &str| {
+        m.iter()
+            .rev()
+            .find_map(|m| numbered(m, label))
+            .unwrap_or_else(|| panic!("no {label:?} in {}", zalo_texts(m)))
+            .to_string()
+    };
+    let home = hoa.send("/thongbao").await.unwrap();
+    let units = hoa
+        .send(&pick(&home, "✏️ Soạn thông báo mới"))
+        .await
+        .unwrap();
+    assert!(
+        zalo_texts(&units).contains("nội dung thông báo"),
+        "{}",
+        zalo_texts(&units)
+    );
+    let units = hoa.send("Luật Đất đai 2024").await.unwrap();
+    let audience = hoa.send(&pick(&units, WHOLE_UNION)).await.unwrap();
+    assert!(
+        zalo_texts(&audience).contains("chị gửi cho ai"),
+        "{}",
+        zalo_texts(&audience)
+    );
+    // Words work as well as numbers.
+    let kinds = hoa.send("chi hoi truong").await.unwrap();
+    let preview = hoa.send(&pick(&kinds, POLICY)).await.unwrap();
+    assert!(
+        zalo_texts(&preview).contains("(1 người dùng bot)"),
+        "{}",
+        zalo_texts(&preview)
+    );
+    let sent = hoa.send(&pick(&preview, "📤 Gửi")).await.unwrap();
+    assert!(
+        zalo_texts(&sent).contains("Đã gửi thông báo tới 1 người"),
+        "{}",
+        zalo_texts(&sent)
+    );
+    app.drain().await;
+    let got = lan.unread();
+    assert_eq!(got.len(), 1, "{}", texts(&got));
+    lan.tap("✅ Đã đọc").await.unwrap();
+    let id = app.count("SELECT MAX(id) FROM announcements").await;
+    let home = hoa.send("/thongbao").await.unwrap();
+    let reach = hoa
+        .send(&pick(
+            &home,
+            &format!("📊 Tin {id} (15/11): Luật Đất đai 2024"),
+        ))
+        .await
+        .unwrap();
+    assert!(
+        zalo_texts(&reach).contains("Đã nhận 1 · đã đọc 1 · chưa đọc 0 · không gửi được 0"),
+        "{}",
+        zalo_texts(&reach)
+    );
     app.shutdown().await;
 }
