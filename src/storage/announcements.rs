@@ -8,7 +8,7 @@
 
 use super::org::Unit;
 use super::sql::{self, Conn, FromRow, Row};
-use super::{Result, path_range_end};
+use super::{Backend, Result, path_range_end};
 use crate::domain::announcement::{AnnouncementKind, Audience};
 use crate::storage::outbox::Kind;
 
@@ -98,7 +98,7 @@ pub async fn audience_size(
 
 /// Stores the announcement, its recipients, and a message to each recipient who can be reached,
 /// to go out from `not_before` as bulk (after replies, alerts and every other message). Whole
-/// audiences go in three statements, however large. Returns its id and how many recipients it
+/// audiences go in a few statements, however large. Returns its id and how many recipients it
 /// has.
 pub async fn create(
     conn: &mut Conn,
@@ -119,6 +119,9 @@ pub async fn create(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    if conn.backend() == Backend::Postgres {
+        return Ok((id, queue_postgres(conn, new, id, now, not_before).await?));
+    }
     let sql = format!(
         "INSERT INTO announcement_recipients (announcement_id, user_id, unit_id, kind)
          SELECT $5, u.id, u.unit_id, $4 {AUDIENCE_FILTER} {}",
@@ -161,6 +164,50 @@ pub async fn create(
     .execute(&mut *conn)
     .await?;
     Ok((id, recipients))
+}
+
+/// [`create`]'s recipients and messages on PostgreSQL, in one statement: the messages are
+/// queued and their ids written beside each recipient as they are made, rather than looked up
+/// again afterwards (a third of the time for a large audience). No join of the two halves: on
+/// a common table's guessed size the planner joined 100,000 rows by nested loop. Returns how
+/// many recipients.
+async fn queue_postgres(
+    conn: &mut Conn,
+    new: &NewAnnouncement<'_>,
+    id: i64,
+    now: i64,
+    not_before: i64,
+) -> Result<i64> {
+    let sql = format!(
+        "WITH aud AS (SELECT u.id, u.unit_id, u.platform, u.chat_id, u.reachable
+                      {AUDIENCE_FILTER} {roles}),
+              queued AS (INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id,
+                                             ref_id, urgent, not_before, status, attempts, created_at)
+                         SELECT $8 || aud.id, '{kind}', aud.platform, aud.chat_id, aud.id,
+                                aud.unit_id, $5, 0, $6, 'pending', 0, $7
+                         FROM aud WHERE aud.reachable = 1 ORDER BY aud.id
+                         RETURNING id, user_id, unit_id)
+         INSERT INTO announcement_recipients (announcement_id, user_id, unit_id, kind, outbox_id)
+         SELECT $5, queued.user_id, queued.unit_id, $4, queued.id FROM queued
+         UNION ALL
+         SELECT $5, aud.id, aud.unit_id, $4, NULL FROM aud WHERE aud.reachable <> 1",
+        roles = role_filter(8, new.audience),
+        kind = Kind::Announcement.as_str()
+    );
+    let mut q = sql::query(&sql)
+        .persistent(false)
+        .bind(&new.unit.path)
+        .bind(path_range_end(&new.unit.path))
+        .bind(new.sender_id)
+        .bind(new.kind.as_str())
+        .bind(id)
+        .bind(not_before)
+        .bind(now)
+        .bind(format!("ann:{id}:"));
+    for r in new.audience.roles() {
+        q = q.bind(r.as_str());
+    }
+    Ok(q.execute(conn).await?.rows_affected() as i64)
 }
 
 pub async fn load(conn: &mut Conn, id: i64) -> Result<Option<Announcement>> {

@@ -341,9 +341,12 @@ async fn claim_where(
     // planner may run the subquery again for each row it joins, and with SKIP LOCKED every run
     // picks other rows, so one claim took the whole queue (far past `limit`), leaving nothing
     // for the other instances while its leases ran out unsent.
-    let (open, lock, close) = match conn.backend() {
-        Backend::Postgres => ("= ANY(ARRAY(", "FOR UPDATE SKIP LOCKED", "))"),
-        Backend::Sqlite => ("IN (", "", ")"),
+    // On SQLite the outer `status` is `+status`, which no index serves: otherwise SQLite walks
+    // every pending row along `outbox_claim` to find the few picked, instead of looking them up
+    // by id — 100,000 queued announcement rows made each claim read them all.
+    let (open, lock, close, status) = match conn.backend() {
+        Backend::Postgres => ("= ANY(ARRAY(", "FOR UPDATE SKIP LOCKED", "))", "status"),
+        Backend::Sqlite => ("IN (", "", ")", "+status"),
     };
     let platform_list = sql::placeholders(4, platforms.len());
     // The lease condition is repeated outside the subquery: under READ COMMITTED a row another
@@ -358,7 +361,7 @@ async fn claim_where(
                         AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
                         AND platform IN ({platform_list})
                       ORDER BY id LIMIT $4 {lock}{close}
-           AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
+           AND {status} = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
          RETURNING {COLUMNS}"
     );
     let mut q = sql::query_as::<Row>(&sql)
