@@ -20,12 +20,9 @@ use crate::domain::announcement::{self, AnnouncementKind, Audience};
 use crate::domain::report::{MAX_NOTE_CHARS, clean_text};
 use crate::i18n::Lang;
 use crate::labels;
-use crate::message::{Choice, Outbound};
-use crate::storage::announcements::{self, Announcement, REMINDER, Read};
+use crate::message::Choice;
+use crate::storage::announcements::{self, Announcement, Read};
 use crate::storage::org::{self, Unit};
-use crate::storage::outbox::OutboxRow;
-use crate::storage::users::User;
-use crate::storage::{Conn, StorageError};
 use crate::tr;
 
 /// Where she is in `/thongbao`.
@@ -139,7 +136,7 @@ pub(crate) fn message_text(lang: Lang, from: &str, kind: AnnouncementKind, body:
 }
 
 /// Its choices for a recipient.
-fn message_choices(lang: Lang, id: i64) -> Vec<Vec<Choice>> {
+pub(crate) fn message_choices(lang: Lang, id: i64) -> Vec<Vec<Choice>> {
     vec![
         vec![Choice {
             label: tr!(lang, "button-announce-read"),
@@ -150,47 +147,6 @@ fn message_choices(lang: Lang, id: i64) -> Vec<Vec<Choice>> {
             data: format!("n:{id}:s"),
         }],
     ]
-}
-
-/// Renders an announcement's outbox row for `recipient` when it is sent; nothing when she has
-/// stopped its kind since, or (a reminder) has read it meanwhile.
-pub async fn render(
-    conn: &mut Conn,
-    recipient: &User,
-    row: &OutboxRow,
-) -> Result<Option<Outbound>, StorageError> {
-    let Some(ann) = announcements::load(conn, row.ref_id.unwrap_or_default()).await? else {
-        return Ok(None);
-    };
-    if announcements::stopped(conn, recipient.id)
-        .await?
-        .contains(&ann.kind)
-    {
-        return Ok(None);
-    }
-    let again = row.body.as_deref() == Some(REMINDER);
-    if again
-        && announcements::recipient(conn, ann.id, recipient.id)
-            .await?
-            .is_none_or(|read| read.is_some())
-    {
-        return Ok(None);
-    }
-    let lang = Lang::parse(&recipient.lang).unwrap_or_default();
-    let from = org::unit_by_id(conn, ann.sender_unit_id)
-        .await?
-        .map(|u| u.name)
-        .unwrap_or_default();
-    let mut text = message_text(lang, &from, ann.kind, &ann.body);
-    if again {
-        text = format!("{}\n\n{text}", tr!(lang, "announce-again"));
-    }
-    Ok(Some(Outbound {
-        chat_id: row.chat_id.clone(),
-        text,
-        choices: message_choices(lang, ann.id),
-        ..Outbound::default()
-    }))
 }
 
 // ---- prompts -----------------------------------------------------------------------------------

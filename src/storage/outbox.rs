@@ -32,7 +32,7 @@ pub enum Kind {
     Made,
     /// The start-of-month digest to a branch.
     Digest,
-    /// An announcement to one recipient (`ref_id`), rendered when sent; bulk, claimed after
+    /// An announcement (`ref_id`) to one recipient, rendered when sent; bulk, claimed after
     /// every other message.
     Announcement,
 }
