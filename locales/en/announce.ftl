@@ -46,6 +46,7 @@ announce-preview = Preview, as recipients will see it:
 button-announce-send = 📤 Send
 announce-sent = ✅ Announcement sent to { $count } people. Type /thongbao to see who has read it.
 
+announce-sent-later = It is quiet hours now, so the bot sends it from { $time }.
 announce-reach = 📊 No. { $n } ({ $date }), { $kind }:
     { $text }
     To: { $audience } of { $unit }.

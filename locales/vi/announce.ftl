@@ -46,6 +46,7 @@ announce-preview = Xem trước, người nhận sẽ thấy:
 button-announce-send = 📤 Gửi
 announce-sent = ✅ Đã gửi thông báo tới { $count } người. Chị gõ /thongbao để xem ai đã đọc.
 
+announce-sent-later = Bây giờ là giờ nghỉ, nên bot sẽ gửi từ { $time }.
 announce-reach = 📊 Tin { $n } ({ $date }), { $kind }:
     { $text }
     Gửi tới: { $audience } của { $unit }.

@@ -566,7 +566,18 @@ async fn send(
         recipients = count,
         "announcement queued"
     );
-    flows::menu(ctx, Some(tr!(lang, "announce-sent", count = count)));
+    let mut text = tr!(lang, "announce-sent", count = count);
+    if not_before > ctx.now.timestamp() {
+        // Quiet hours: it waits for the morning, and she is told so.
+        let at = chrono::DateTime::from_timestamp(not_before, 0).unwrap_or_default();
+        text.push('\n');
+        text.push_str(&tr!(
+            lang,
+            "announce-sent-later",
+            time = labels::date_time(lang, &calendar.local(at))
+        ));
+    }
+    flows::menu(ctx, Some(text));
     Ok(Next::Go(DialogState::Idle))
 }
 

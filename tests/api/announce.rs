@@ -23,6 +23,7 @@ both_backends!(
     a_notice_queued_after_a_big_announcement_is_claimed_before_it,
     policy_reads_are_counted_once_per_person_for_target_3,
     an_officer_on_zalo_composes_by_numbers_and_words_and_sees_the_reach,
+    an_announcement_sent_in_quiet_hours_waits_for_the_morning_and_says_so,
 );
 
 /// The number a Zalo list gives `label`.
@@ -720,5 +721,40 @@ async fn an_officer_on_zalo_composes_by_numbers_and_words_and_sees_the_reach(bac
         "{}",
         zalo_texts(&reach)
     );
+    app.shutdown().await;
+}
+
+async fn an_announcement_sent_in_quiet_hours_waits_for_the_morning_and_says_so(backend: Backend) {
+    use chrono::TimeZone;
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut hoa = app
+        .joined(791, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut lan = app
+        .joined(792, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let hanoi = |d: u32, h: u32| {
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(2026, 11, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    app.set_now(hanoi(15, 22));
+    hoa.send("/thongbao").await.unwrap();
+    hoa.tap("✏️ Soạn thông báo mới").await.unwrap();
+    hoa.send("Họp chi hội sáng mai").await.unwrap();
+    hoa.tap(WHOLE_UNION).await.unwrap();
+    hoa.tap(HEADS).await.unwrap();
+    hoa.tap("Khác").await.unwrap();
+    let sent = texts(&hoa.tap("📤 Gửi").await.unwrap());
+    assert!(
+        sent.contains("bot sẽ gửi từ 07:00 ngày 16/11/2026"),
+        "{sent}"
+    );
+    app.drain().await;
+    assert!(lan.unread().is_empty());
+    app.set_now(hanoi(16, 7));
+    app.drain().await;
+    assert_eq!(lan.unread().len(), 1);
     app.shutdown().await;
 }
