@@ -11,6 +11,7 @@ help-branch-head =
     /hoivien — your branch's members on the bot
     /duyet — join requests waiting for your answer
     /moi — invite your members to the bot
+    /thongbao — send announcements to your branch's members, see who read them
 members-not-allowed = Only a branch head can see her branch's members.
 members-title = 👥 { $unit }: { $count ->
         [one] 1 member uses

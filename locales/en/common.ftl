@@ -51,6 +51,7 @@ help-not-joined = This is the automated assistant (bot) of the Women's Union. Yo
 help-member =
     /khancap — report an urgent incident now
     /ykien — send an opinion or concern to your branch
+    /thongbao — the union's announcements you have not read
     /huy — stop what you are doing
     /ngonngu — change language
     /trogiup — show this help
@@ -70,6 +71,7 @@ help-admin =
     /canhbao — open alerts
     /moi — invite the officers below you
     /khancap — urgent report
+    /thongbao — send announcements, see who read them
     /huy — stop what you are doing
     /ngonngu — change language
     /trogiup — show this help
@@ -81,6 +83,7 @@ help-officer =
     /canhbao — open urgent alerts in your commune
     /duyet — join requests to the branches of your commune
     /moi — invite branch heads
+    /thongbao — send announcements, see who read them
 help-contact = { $who ->
     [member] To talk to a person, please contact your branch head.
    *[other] To talk to a person, please contact the officers of the union above you.

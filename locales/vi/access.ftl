@@ -11,6 +11,7 @@ help-branch-head =
     /hoivien — danh sách hội viên chi hội dùng bot
     /duyet — yêu cầu xin vào chi hội đang chờ chị duyệt
     /moi — mời hội viên vào bot
+    /thongbao — gửi thông báo cho hội viên chi hội, xem ai đã đọc
 members-not-allowed = Chỉ chi hội trưởng xem được danh sách hội viên của chi hội.
 members-title = 👥 { $unit }: { $count } hội viên dùng bot.
     Muốn xóa ai khỏi danh sách chi hội, chị chọn tên người đó.

@@ -51,6 +51,7 @@ help-not-joined = Đây là trợ lý tự động (bot) của Hội LHPN. Chị
 help-member =
     /khancap — báo ngay vụ việc khẩn cấp
     /ykien — gửi ý kiến, phản ánh tới chi hội
+    /thongbao — thông báo của Hội chị chưa đọc
     /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
     /trogiup — xem trợ giúp
@@ -70,6 +71,7 @@ help-admin =
     /canhbao — các cảnh báo đang mở
     /moi — mời cán bộ cấp dưới vào bot
     /khancap — báo cáo khẩn
+    /thongbao — gửi thông báo, xem ai đã đọc
     /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
     /trogiup — xem trợ giúp
@@ -81,6 +83,7 @@ help-officer =
     /canhbao — các cảnh báo khẩn đang mở trong xã
     /duyet — yêu cầu xin vào các chi hội trong xã đang chờ duyệt
     /moi — mời chi hội trưởng vào bot
+    /thongbao — gửi thông báo, xem ai đã đọc
 help-contact = { $who ->
     [member] Nếu cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
    *[other] Nếu cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.

@@ -63,6 +63,7 @@ fn hold_back(lang: Lang, message: &mut Outbound) {
         "p" => tr!(lang, "notice-later-report"),
         "r" => tr!(lang, "notice-later-progress"),
         "lk" => tr!(lang, "notice-later-link"),
+        "n" | "nk" => tr!(lang, "notice-later-announcement"),
         _ => tr!(lang, "notice-later-menu"),
     };
     message.text.push_str("\n\n");

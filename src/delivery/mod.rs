@@ -315,7 +315,7 @@ impl Priority {
         match kind {
             Kind::Reply | Kind::Made => Priority::Reply,
             Kind::Alert | Kind::AlertStatus | Kind::Notice | Kind::Unreachable => Priority::Urgent,
-            Kind::Reminder | Kind::Overdue | Kind::Digest => Priority::Bulk,
+            Kind::Reminder | Kind::Overdue | Kind::Digest | Kind::Announcement => Priority::Bulk,
         }
     }
 }
@@ -888,8 +888,8 @@ impl Courier {
                         .await?,
                 );
             }
-            // As a claim orders them: urgent first, then as queued.
-            rows.sort_by_key(|r| (!r.urgent, r.id));
+            // As a claim orders them: urgent first, announcements last, else as queued.
+            rows.sort_by_key(|r| (!r.urgent, r.kind == Kind::Announcement, r.id));
             self.deliver_rows(rows, now).await
         }
         .await;

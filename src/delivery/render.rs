@@ -1,14 +1,15 @@
 //! Rendering of outbox rows into messages when they are sent: in the recipient's language, with
 //! fresh data — and not at all (`None`) when the reason is gone (the unit has reported since
-//! the reminder was queued; nothing is pending any more; the alert was resolved). Charts and
-//! exports are made here too, when their row's turn comes, and so are the QR code pictures of
-//! invites.
+//! the reminder was queued; nothing is pending any more; the alert was resolved; she stopped the
+//! announcement's kind). Charts and exports are made here too, when their row's turn comes, and
+//! so are the QR code pictures of invites.
 
 use chrono::{DateTime, Utc};
 
 use crate::alerts::{self, AlertStatus};
 use crate::chart::{self, ChartText, CompletenessBar, TargetBar};
 use crate::dialog::admin::{Made, target_title};
+use crate::dialog::announce;
 use crate::domain::calendar::Calendars;
 use crate::domain::org::Level;
 use crate::domain::range::PeriodRange;
@@ -20,7 +21,7 @@ use crate::storage::Conn;
 use crate::storage::outbox::{Kind, OutboxRow};
 use crate::storage::users::{self, User};
 use crate::storage::views;
-use crate::storage::{StorageError, Store, invites, org, reports};
+use crate::storage::{StorageError, Store, announcements, invites, org, reports};
 use crate::tr;
 
 /// Most units named in one overdue summary (small screens).
@@ -100,6 +101,7 @@ pub async fn render(
             ))))
         }
         Kind::Digest => digest(conn, calendars, row, lang).await,
+        Kind::Announcement => announcement(conn, &recipient, row).await,
         // Made with the store (outside this connection): see `render_row`.
         Kind::Reply | Kind::Notice | Kind::Made => Ok(None),
     }
@@ -216,6 +218,47 @@ async fn digest(
         chat_id: row.chat_id.clone(),
         text,
         choices: Vec::new(),
+        ..Outbound::default()
+    }))
+}
+
+/// An announcement's outbox row for `recipient` when it is sent; nothing when she has
+/// stopped its kind since, or (a reminder) has read it meanwhile.
+async fn announcement(
+    conn: &mut Conn,
+    recipient: &User,
+    row: &OutboxRow,
+) -> Result<Option<Outbound>, StorageError> {
+    let Some(ann) = announcements::load(conn, row.ref_id.unwrap_or_default()).await? else {
+        return Ok(None);
+    };
+    if announcements::stopped(conn, recipient.id)
+        .await?
+        .contains(&ann.kind)
+    {
+        return Ok(None);
+    }
+    let again = row.body.as_deref() == Some(announcements::REMINDER);
+    if again
+        && announcements::recipient(conn, ann.id, recipient.id)
+            .await?
+            .is_none_or(|read| read.is_some())
+    {
+        return Ok(None);
+    }
+    let lang = Lang::parse(&recipient.lang).unwrap_or_default();
+    let from = org::unit_by_id(conn, ann.sender_unit_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let mut text = announce::message_text(lang, &from, ann.kind, &ann.body);
+    if again {
+        text = format!("{}\n\n{text}", tr!(lang, "announce-again"));
+    }
+    Ok(Some(Outbound {
+        chat_id: row.chat_id.clone(),
+        text,
+        choices: announce::message_choices(lang, ann.id),
         ..Outbound::default()
     }))
 }

@@ -20,11 +20,11 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 33] = [
+pub(crate) const COMMANDS: [&str; 35] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
-    "hoivien", "members", "duyet", "requests", "moi", "invite",
+    "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -66,6 +66,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "xuat" | "export" => super::admin::export_start(ctx).await,
         "hoivien" | "members" => super::members::start(ctx).await,
         "moi" | "invite" => super::invites::start(ctx).await,
+        "thongbao" | "announce" => super::announce::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -150,6 +151,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
             ]);
             rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
             rows.push(vec![b("menu-urgent", "khancap"), b("menu-invite", "moi")]);
+            rows.push(vec![b("menu-announce", "thongbao")]);
         }
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => {
             rows.push(vec![
@@ -158,6 +160,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
             ]);
             rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
             rows.push(vec![b("menu-urgent", "khancap"), b("menu-invite", "moi")]);
+            rows.push(vec![b("menu-announce", "thongbao")]);
         }
         Some(role) if role.files_monthly_report() => {
             rows.push(vec![
@@ -166,15 +169,21 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
             ]);
             // Not "send an opinion": hers would go to her own branch, that is to herself
             // (COPY_REVIEW_vi.md, second part); members' opinions reach her in her report.
-            rows.push(vec![b("menu-urgent", "khancap")]);
+            rows.push(vec![
+                b("menu-urgent", "khancap"),
+                b("menu-announce", "thongbao"),
+            ]);
             if role.manages_members() {
                 rows.push(vec![b("menu-members", "hoivien"), b("menu-invite", "moi")]);
             }
         }
-        Some(_) => rows.push(vec![
-            b("menu-urgent", "khancap"),
-            b("menu-opinion", "ykien"),
-        ]),
+        Some(_) => {
+            rows.push(vec![
+                b("menu-urgent", "khancap"),
+                b("menu-opinion", "ykien"),
+            ]);
+            rows.push(vec![b("menu-announce", "thongbao")]);
+        }
         None => rows.push(vec![b("menu-join", "join")]),
     }
     rows.push(vec![
@@ -198,6 +207,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-export" => tr!(lang, "menu-export"),
         "menu-members" => tr!(lang, "menu-members"),
         "menu-invite" => tr!(lang, "menu-invite"),
+        "menu-announce" => tr!(lang, "menu-announce"),
         _ => tr!(lang, "menu-help"),
     }
 }

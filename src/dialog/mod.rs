@@ -14,6 +14,7 @@
 mod activity;
 pub(crate) mod admin;
 pub mod alerts;
+pub(crate) mod announce;
 mod confirm;
 mod flows;
 mod invites;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use crate::domain::announcement::AnnouncementKind;
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::domain::role::Role;
@@ -601,6 +603,18 @@ async fn route(
                 linking::decide(ctx, request_id, approve).await?;
                 Ok(Next::Quiet)
             }
+            ChoiceData::Announcement { id, stop } => {
+                if stop {
+                    announce::stop(ctx, id).await?;
+                } else {
+                    announce::read(ctx, id).await?;
+                }
+                Ok(Next::Quiet)
+            }
+            ChoiceData::AnnounceResume(kind) => {
+                announce::resume(ctx, kind).await?;
+                Ok(Next::Quiet)
+            }
             ChoiceData::Step { version: v, token }
                 if v == version && *state != DialogState::Idle =>
             {
@@ -687,6 +701,13 @@ enum ChoiceData<'a> {
         request_id: i64,
         approve: bool,
     },
+    /// `n:<id>:r|s` — a recipient confirms reading announcement `id`, or stops its kind.
+    Announcement {
+        id: i64,
+        stop: bool,
+    },
+    /// `nk:<kind>` — she takes announcements of that kind again.
+    AnnounceResume(AnnouncementKind),
     /// `d:<version>:<token>` — a step of her current dialog.
     Step {
         version: i64,
@@ -747,6 +768,17 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
             request_id,
             approve: verdict == "a",
         };
+    }
+    if let Some((id, action)) = data.strip_prefix("n:").and_then(|r| r.split_once(':'))
+        && let (Ok(id), "r" | "s") = (id.parse(), action)
+    {
+        return ChoiceData::Announcement {
+            id,
+            stop: action == "s",
+        };
+    }
+    if let Some(kind) = data.strip_prefix("nk:").and_then(AnnouncementKind::parse) {
+        return ChoiceData::AnnounceResume(kind);
     }
     if let Some(p) = data.strip_prefix("p:").and_then(|p| p.parse().ok()) {
         return ChoiceData::OpenReport(p);
@@ -896,6 +928,21 @@ mod tests {
             }
         );
         assert_eq!(parse_choice("lk:7:yes"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("n:9:r"),
+            ChoiceData::Announcement { id: 9, stop: false }
+        );
+        assert_eq!(
+            parse_choice("n:9:s"),
+            ChoiceData::Announcement { id: 9, stop: true }
+        );
+        assert_eq!(parse_choice("n:9:x"), ChoiceData::Forged);
+        assert_eq!(parse_choice("n:x:r"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("nk:policy"),
+            ChoiceData::AnnounceResume(AnnouncementKind::Policy)
+        );
+        assert_eq!(parse_choice("nk:alerts"), ChoiceData::Forged);
         assert_eq!(parse_choice("lk:x:a"), ChoiceData::Forged);
         assert_eq!(
             parse_choice("d:7:s:stable"),

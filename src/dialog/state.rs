@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
+use super::announce::{self, AnnounceStep};
 use super::{Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
@@ -82,6 +83,10 @@ pub enum DialogState {
     /// Confirming that her invite `code` is to be revoked.
     InviteRevoke {
         code: String,
+    },
+    /// `/thongbao`: announcements to her, and (for senders) writing one and its reach.
+    Announce {
+        step: AnnounceStep,
     },
     /// Confirming a decision she typed (see `confirm`): `data` is the choice it picked, done
     /// on "yes" in `resume`, where she goes back to either way.
@@ -180,6 +185,7 @@ pub(crate) fn accepts_text(state: &DialogState) -> bool {
         DialogState::Opinion { text } => text.is_none(),
         DialogState::Activity { step, .. } => activity::accepts_text(*step),
         DialogState::Link { enter, .. } => *enter,
+        DialogState::Announce { step } => announce::accepts_text(step),
         _ => false,
     }
 }
@@ -217,6 +223,7 @@ pub(crate) async fn prompt(
         DialogState::InviteUnit { page } => Some(invites::unit_prompt(ctx, *page).await?),
         DialogState::InviteExpiry { unit_id } => Some(invites::expiry_prompt(ctx, *unit_id).await?),
         DialogState::InviteRevoke { code } => Some(invites::revoke_prompt(ctx, code).await?),
+        DialogState::Announce { step } => Some(announce::prompt(ctx, step).await?),
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
     })
 }
@@ -259,6 +266,7 @@ pub(crate) async fn on_choice(
         DialogState::InviteUnit { .. } => invites::unit_choice(ctx, token).await,
         DialogState::InviteExpiry { unit_id } => invites::expiry_choice(ctx, *unit_id, token).await,
         DialogState::InviteRevoke { code } => invites::revoke_choice(ctx, code, token).await,
+        DialogState::Announce { step } => announce::on_choice(ctx, step, token).await,
         DialogState::Confirm { data, resume } => {
             Box::pin(confirm::choice(ctx, data, resume, token)).await
         }
@@ -281,6 +289,7 @@ pub(crate) async fn on_text(
         DialogState::Opinion { .. } => flows::opinion_text(ctx, text),
         DialogState::Activity { step, draft } => activity::on_text(ctx, *step, draft, text),
         DialogState::Link { enter: true, .. } => linking::redeem(ctx, text).await,
+        DialogState::Announce { step } => announce::on_text(ctx, step, text),
         _ => Ok(Next::Stay),
     }
 }
@@ -331,6 +340,14 @@ mod tests {
             DialogState::InviteExpiry { unit_id: 9 },
             DialogState::InviteRevoke {
                 code: "Zm9vYmFyYmF6cXV4MTIzNDU2".into(),
+            },
+            DialogState::Announce {
+                step: AnnounceStep::Preview {
+                    text: "Họp chi hội tối thứ Sáu 📣".into(),
+                    unit_id: 7,
+                    audience: crate::domain::announcement::Audience::BranchHeads,
+                    kind: crate::domain::announcement::AnnouncementKind::Policy,
+                },
             },
             DialogState::MemberRemove { user_id: 42 },
             DialogState::Link {

@@ -1,6 +1,7 @@
 //! Domain types: plain data and rules, with no platform or database in them.
 
 pub mod alert;
+pub mod announcement;
 pub mod calendar;
 pub mod invite;
 pub mod limits;

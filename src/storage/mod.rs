@@ -10,6 +10,7 @@
 
 pub mod activities;
 pub mod alerts;
+pub mod announcements;
 pub mod choices;
 pub mod files;
 pub mod invites;

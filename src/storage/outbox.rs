@@ -32,6 +32,9 @@ pub enum Kind {
     Made,
     /// The start-of-month digest to a branch.
     Digest,
+    /// An announcement (`ref_id`) to one recipient, rendered when sent; bulk, claimed after
+    /// every other message.
+    Announcement,
 }
 
 impl Kind {
@@ -46,11 +49,12 @@ impl Kind {
             Kind::Unreachable => "unreachable",
             Kind::Made => "made",
             Kind::Digest => "digest",
+            Kind::Announcement => "announcement",
         }
     }
 
     /// Every kind, in no particular order.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Reply,
         Kind::Notice,
         Kind::Reminder,
@@ -60,6 +64,7 @@ impl Kind {
         Kind::Unreachable,
         Kind::Made,
         Kind::Digest,
+        Kind::Announcement,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -179,7 +184,7 @@ fn from_row(r: Row) -> Result<OutboxRow> {
     })
 }
 
-/// The claimed rows, urgent first; a row that cannot be read (a kind or period this version
+/// The claimed rows, urgent first and announcements last; a row that cannot be read (a kind or period this version
 /// does not know) is dead-lettered on its own instead of failing every claim.
 async fn sorted(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<OutboxRow>> {
     let mut out = Vec::with_capacity(rows.len());
@@ -193,7 +198,7 @@ async fn sorted(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<OutboxRow>> {
             }
         }
     }
-    out.sort_by_key(|r| (!r.urgent, r.id));
+    out.sort_by_key(|r| (!r.urgent, r.kind == Kind::Announcement, r.id));
     Ok(out)
 }
 
@@ -277,18 +282,27 @@ pub struct Claim<'a> {
 }
 
 /// Claims up to `limit` due rows (charts and exports aside) as `claim` says. During quiet
-/// hours only urgent rows are due.
+/// hours only urgent rows are due. Announcements come last: an announcement to a whole
+/// province queues its rows at once, and every other message (a join request, a reminder)
+/// queued after them still goes first.
 pub async fn claim_due(
     conn: &mut Conn,
     claim: &Claim<'_>,
     quiet: bool,
     limit: i64,
 ) -> Result<Vec<OutboxRow>> {
-    // Urgent rows first, then the rest, each in id order along the `outbox_claim` index.
+    // Urgent rows first, then the rest but announcements, then announcements, each in id
+    // order along an index that holds only its rows (`outbox_claim`, `outbox_claim_not_bulk`,
+    // `outbox_claim_bulk`: the partial indexes' conditions are repeated word for word, which
+    // SQLite needs to use them).
     let mut claimed = Vec::new();
     for (urgent, filter) in [
         (true, "urgent = 1 AND kind <> 'made'"),
-        (false, "urgent = 0 AND kind <> 'made'"),
+        (
+            false,
+            "urgent = 0 AND kind <> 'made' AND kind <> 'announcement'",
+        ),
+        (false, "kind = 'announcement' AND urgent = 0"),
     ] {
         let room = limit - claimed.len() as i64;
         if (!urgent && quiet) || room <= 0 {
@@ -327,9 +341,12 @@ async fn claim_where(
     // planner may run the subquery again for each row it joins, and with SKIP LOCKED every run
     // picks other rows, so one claim took the whole queue (far past `limit`), leaving nothing
     // for the other instances while its leases ran out unsent.
-    let (open, lock, close) = match conn.backend() {
-        Backend::Postgres => ("= ANY(ARRAY(", "FOR UPDATE SKIP LOCKED", "))"),
-        Backend::Sqlite => ("IN (", "", ")"),
+    // On SQLite the outer `status` is `+status`, which no index serves: otherwise SQLite walks
+    // every pending row along `outbox_claim` to find the few picked, instead of looking them up
+    // by id — 100,000 queued announcement rows made each claim read them all.
+    let (open, lock, close, status) = match conn.backend() {
+        Backend::Postgres => ("= ANY(ARRAY(", "FOR UPDATE SKIP LOCKED", "))", "status"),
+        Backend::Sqlite => ("IN (", "", ")", "+status"),
     };
     let platform_list = sql::placeholders(4, platforms.len());
     // The lease condition is repeated outside the subquery: under READ COMMITTED a row another
@@ -344,7 +361,7 @@ async fn claim_where(
                         AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
                         AND platform IN ({platform_list})
                       ORDER BY id LIMIT $4 {lock}{close}
-           AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
+           AND {status} = 'pending' AND (lease_until IS NULL OR lease_until < $3 OR {LEASE_OF_THE_GONE})
          RETURNING {COLUMNS}"
     );
     let mut q = sql::query_as::<Row>(&sql)

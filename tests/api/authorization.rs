@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-pub(crate) const COMMANDS: [(&str, [Expect; 6]); 17] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 18] = [
     (
         "baocao",
         [
@@ -174,6 +174,17 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 17] = [
             Says("menu-title"),
             Says("menu-title"),
             Says("menu-title"),
+        ],
+    ),
+    (
+        "thongbao",
+        [
+            RefusedSays("join-how"),
+            Says("announce-home-title"),
+            Says("announce-home-title"),
+            Says("announce-home-title"),
+            Says("announce-home-title"),
+            Says("announce-home-title"),
         ],
     ),
     ("trogiup", [Says("help-title"); 6]),

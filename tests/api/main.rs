@@ -6,6 +6,7 @@ mod direct;
 mod helpers;
 
 mod access;
+mod announce;
 mod answers;
 mod authorization;
 mod calendar;

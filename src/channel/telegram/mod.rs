@@ -553,6 +553,7 @@ impl Telegram {
                 BotCommand::new("xuat", tr!(lang, "cmd-xuat")),
                 BotCommand::new("hoivien", tr!(lang, "cmd-hoivien")),
                 BotCommand::new("moi", tr!(lang, "cmd-moi")),
+                BotCommand::new("thongbao", tr!(lang, "cmd-thongbao")),
                 BotCommand::new("start", tr!(lang, "cmd-start")),
             ];
             let mut req = self.bot.set_my_commands(commands);
