@@ -16,6 +16,7 @@ use chrono::{DateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use futures::TryStreamExt;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
+use rustc_hash::FxHashMap;
 use sqlx::Row as _;
 use tokio::sync::mpsc;
 
@@ -481,7 +482,10 @@ fn local_time(tz: Tz, ts: i64) -> Cell {
 /// sheets of every unit under the scope's roots, read once per export and shared by every row
 /// that names the unit.
 struct Names {
-    units: HashMap<i64, Named>,
+    /// Looked up two or three times for each of millions of rows: hashed with Fx, not SipHash
+    /// (hashing was 3% of a PostgreSQL export's CPU, docs/BENCHMARKS.md §7); the keys are our
+    /// own ids, never chosen by a user.
+    units: FxHashMap<i64, Named>,
     /// The units of each root's subtree, the root included, in the order the sheets list them.
     ordered: HashMap<i64, Vec<i64>>,
 }
@@ -497,7 +501,7 @@ struct Named {
 impl Names {
     async fn load(scope: &Scope) -> Result<Self, ExportError> {
         let mut conn = scope.store.acquire().await?;
-        let mut map: HashMap<i64, Named> = HashMap::new();
+        let mut map: FxHashMap<i64, Named> = FxHashMap::default();
         let mut ordered = HashMap::new();
         for root in &scope.roots {
             let above = org::lineage(&mut conn, root).await?;
