@@ -327,6 +327,13 @@ async fn queue_made(ctx: &mut Ctx<'_>, made: Made) -> Result<bool, DialogError> 
     if outbox::made_pending_for(ctx.conn, ctx.user.id).await? {
         return Ok(false);
     }
+    queue_made_now(ctx, made).await?;
+    Ok(true)
+}
+
+/// Queues `made` for her at once, ahead of bulk, whatever else she has waiting (an invite's
+/// QR picture comes with the invite it belongs to).
+pub(crate) async fn queue_made_now(ctx: &mut Ctx<'_>, made: Made) -> Result<(), DialogError> {
     let body = serde_json::to_string(&made).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     let m = NewMessage {
         key: None,
@@ -345,7 +352,7 @@ async fn queue_made(ctx: &mut Ctx<'_>, made: Made) -> Result<bool, DialogError> 
     if let Some(id) = outbox::enqueue(ctx.conn, &m, ctx.now.timestamp()).await? {
         ctx.queued.push(id);
     }
-    Ok(true)
+    Ok(())
 }
 
 /// A chart button (`g:c:<unit>:<period>` or `g:t:<unit>:<year>`).

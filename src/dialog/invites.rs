@@ -16,11 +16,9 @@ use crate::domain::invite::{self, InviteCode, VALID_DAYS};
 use crate::domain::org::Level;
 use crate::domain::role::Role;
 use crate::i18n::Lang;
-use crate::storage::StorageError;
 use crate::storage::invites::{self, OwnInvite};
 use crate::storage::limits::Counted;
 use crate::storage::org::{self, Unit};
-use crate::storage::outbox::{self, Kind, NewMessage};
 use crate::tr;
 
 /// Longest unit name on a choice (small screens).
@@ -381,25 +379,7 @@ async fn queue_qr(
         code: code.as_str().to_owned(),
         content,
     };
-    let body = serde_json::to_string(&made).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    let m = NewMessage {
-        key: None,
-        kind: Kind::Made,
-        platform: ctx.user.platform.clone(),
-        chat_id: ctx.user.chat_id.clone(),
-        user_id: Some(ctx.user.id),
-        unit_id: None,
-        period: None,
-        ref_id: None,
-        body: Some(body),
-        urgent: true,
-        not_before: ctx.now.timestamp(),
-        lease: None,
-    };
-    if let Some(id) = outbox::enqueue(ctx.conn, &m, ctx.now.timestamp()).await? {
-        ctx.queued.push(id);
-    }
-    Ok(())
+    super::admin::queue_made_now(ctx, made).await
 }
 
 // ---- revoking ----------------------------------------------------------------------------------
