@@ -429,7 +429,10 @@ impl Scope {
             range,
             lang,
             now,
-            sheets_at_once: SHEETS_AT_ONCE,
+            sheets_at_once: match store.backend() {
+                Backend::Sqlite => SQLITE_SHEETS_AT_ONCE,
+                Backend::Postgres => SHEETS_AT_ONCE,
+            },
             chunk_units: None,
         })
     }
@@ -1411,6 +1414,11 @@ async fn csv_into<W: std::io::Write + Send + 'static>(
 /// Sheets of a workbook read at once. Each holds one database connection while it is read (the
 /// SQLite pool has four) and has its own writing thread.
 const SHEETS_AT_ONCE: usize = 3;
+
+/// On SQLite, whose reads run in the bot's own process, two: the third sheet's reading added
+/// its working memory to the heap's peak (83–97 MiB with three) and little speed
+/// (docs/BENCHMARKS.md §7).
+const SQLITE_SHEETS_AT_ONCE: usize = 2;
 
 /// The workbook with every sheet; returns it and the number of monthly reports in it.
 ///
