@@ -1422,8 +1422,8 @@ const SQLITE_SHEETS_AT_ONCE: usize = 2;
 
 /// The workbook with every sheet; returns it and the number of monthly reports in it.
 ///
-/// Sheets are read [`SHEETS_AT_ONCE`] at a time, the two large ones (reports, activities)
-/// first, then the one that spends its time in the database (completeness).
+/// Sheets are read [`SHEETS_AT_ONCE`] at a time ([`SQLITE_SHEETS_AT_ONCE`] on SQLite), the two
+/// large ones (reports, activities) first, then the one that spends its time in the database (completeness).
 async fn workbook(scope: &Scope) -> Result<(Workbook, usize), ExportError> {
     let t = std::time::Instant::now();
     let names = Names::load(scope).await?;
