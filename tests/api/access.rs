@@ -29,14 +29,6 @@ async fn unit_id(app: &TestApp, code: &str) -> i64 {
         .await
 }
 
-fn last_notice(app: &TestApp) -> String {
-    app.api
-        .calls("answerCallbackQuery")
-        .last()
-        .and_then(|c| c["text"].as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// The version stamped on a dialog message's choices (`d:<version>:…`).
 fn version_of(m: &chihoi_fakes::telegram::SentMessage) -> String {
     let data = m.buttons[0][0].callback_data.clone().unwrap();

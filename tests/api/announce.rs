@@ -26,14 +26,6 @@ both_backends!(
     an_announcement_sent_in_quiet_hours_waits_for_the_morning_and_says_so,
 );
 
-/// The number a Zalo list gives `label`.
-fn numbered(m: &ZaloSent, label: &str) -> Option<usize> {
-    zalo_text(m).lines().find_map(|l| {
-        let (n, rest) = l.split_once(". ")?;
-        (rest == label).then(|| n.parse().ok()).flatten()
-    })
-}
-
 /// The toast the bot answered the latest tap with.
 fn last_toast(app: &TestApp) -> String {
     app.api

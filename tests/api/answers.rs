@@ -10,14 +10,6 @@ use chihoi_fakes::zalo::ZaloSent;
 use crate::both_backends;
 use crate::helpers::*;
 
-/// The number before `label` in a Zalo list.
-fn numbered(m: &ZaloSent, label: &str) -> Option<usize> {
-    zalo_text(m).lines().find_map(|l| {
-        let (n, rest) = l.split_once(". ")?;
-        (rest == label).then(|| n.parse().ok()).flatten()
-    })
-}
-
 /// Whether a Zalo message offers a numbered choice.
 fn has_numbers(m: &ZaloSent) -> bool {
     zalo_text(m).lines().any(|l| {

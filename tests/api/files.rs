@@ -9,7 +9,7 @@ use std::time::Duration;
 use chihoi::config::HttpLimits;
 use chihoi::domain::role::Role;
 use chihoi::storage::files::{self, SharedFile};
-use chihoi_fakes::zalo::{ZaloFailure, ZaloSent};
+use chihoi_fakes::zalo::ZaloFailure;
 use tokio_util::sync::CancellationToken;
 
 use crate::both_backends;
@@ -60,13 +60,6 @@ impl FilesServer {
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
-}
-
-fn numbered(m: &ZaloSent, label: &str) -> Option<usize> {
-    zalo_text(m).lines().find_map(|l| {
-        let (n, rest) = l.split_once(". ")?;
-        (rest == label).then(|| n.parse().ok()).flatten()
-    })
 }
 
 /// A Zalo app whose files are shared under a public address served by [`FilesServer`].

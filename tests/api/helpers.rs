@@ -699,6 +699,23 @@ pub fn zalo_text(m: &chihoi_fakes::zalo::ZaloSent) -> &str {
     m.text.as_deref().or(m.caption.as_deref()).unwrap_or("")
 }
 
+/// The number before `label` in a Zalo list ("2. ✅ Duyệt" → 2).
+pub fn numbered(m: &chihoi_fakes::zalo::ZaloSent, label: &str) -> Option<usize> {
+    zalo_text(m).lines().find_map(|l| {
+        let (n, rest) = l.split_once(". ")?;
+        (rest == label).then(|| n.parse().ok()).flatten()
+    })
+}
+
+/// The text of the last notice shown on a tap (answerCallbackQuery), or "".
+pub fn last_notice(app: &TestApp) -> String {
+    app.api
+        .calls("answerCallbackQuery")
+        .last()
+        .and_then(|c| c["text"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// All Zalo texts joined, for `contains` checks over several replies.
 pub fn zalo_texts(ms: &[chihoi_fakes::zalo::ZaloSent]) -> String {
     ms.iter().map(zalo_text).collect::<Vec<_>>().join("\n---\n")

@@ -25,14 +25,6 @@ both_backends!(
     in_a_province_without_districts_its_admin_invites_grassroots_officers,
 );
 
-fn last_notice(app: &TestApp) -> String {
-    app.api
-        .calls("answerCallbackQuery")
-        .last()
-        .and_then(|c| c["text"].as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 async fn unit_id(app: &TestApp, code: &str) -> i64 {
     app.count(&format!("SELECT id FROM units WHERE code = '{code}'"))
         .await
@@ -202,13 +194,6 @@ async fn an_officer_invites_branch_heads_by_taps_two_join_and_a_third_is_refused
         2
     );
     app.shutdown().await;
-}
-
-fn numbered(m: &ZaloSent, label: &str) -> Option<usize> {
-    zalo_text(m).lines().find_map(|l| {
-        let (n, rest) = l.split_once(". ")?;
-        (rest == label).then(|| n.parse().ok()).flatten()
-    })
 }
 
 /// Types the number of `label` in the last message with a list.

@@ -360,15 +360,9 @@ async fn a_keep_of_last_month_as_it_was_before_a_correction_shows_the_corrected_
     app.shutdown().await;
 }
 
-/// The number before `label` in a Zalo list.
-fn numbered(m: &ZaloSent, label: &str) -> usize {
-    zalo_text(m)
-        .lines()
-        .find_map(|l| {
-            let (n, rest) = l.split_once(". ")?;
-            (rest == label).then(|| n.parse().ok()).flatten()
-        })
-        .unwrap_or_else(|| panic!("{label:?} in {}", zalo_text(m)))
+/// The number before `label` in a Zalo list; it must be there.
+fn number_of(m: &ZaloSent, label: &str) -> usize {
+    numbered(m, label).unwrap_or_else(|| panic!("{label:?} in {}", zalo_text(m)))
 }
 
 async fn on_zalo_a_month_like_the_last_is_filed_with_four_typed_answers(backend: Backend) {
@@ -385,7 +379,7 @@ async fn on_zalo_a_month_like_the_last_is_filed_with_four_typed_answers(backend:
     let menu = lan.inbox().last().unwrap().clone();
     // 1. The menu's "report".
     let r = lan
-        .send(&numbered(&menu, "📋 Báo cáo tháng").to_string())
+        .send(&number_of(&menu, "📋 Báo cáo tháng").to_string())
         .await
         .unwrap();
     let screen = r.last().unwrap();
@@ -394,7 +388,7 @@ async fn on_zalo_a_month_like_the_last_is_filed_with_four_typed_answers(backend:
         "{}",
         zalo_texts(&r)
     );
-    let keep = numbered(screen, KEEP).to_string();
+    let keep = number_of(screen, KEEP).to_string();
     // A day later that screen is too old to answer from: nothing is copied, and the screen
     // comes again.
     app.advance(chrono::Duration::hours(25));
@@ -407,13 +401,16 @@ async fn on_zalo_a_month_like_the_last_is_filed_with_four_typed_answers(backend:
     assert_eq!(app.count("SELECT COUNT(*) FROM report_drafts").await, 0);
     let screen = again.last().unwrap();
     // 2. Keep, 3. no incident, 4. submit.
-    let r = lan.send(&numbered(screen, KEEP).to_string()).await.unwrap();
     let r = lan
-        .send(&numbered(r.last().unwrap(), "Không có").to_string())
+        .send(&number_of(screen, KEEP).to_string())
         .await
         .unwrap();
     let r = lan
-        .send(&numbered(r.last().unwrap(), "✅ Gửi báo cáo").to_string())
+        .send(&number_of(r.last().unwrap(), "Không có").to_string())
+        .await
+        .unwrap();
+    let r = lan
+        .send(&number_of(r.last().unwrap(), "✅ Gửi báo cáo").to_string())
         .await
         .unwrap();
     assert!(

@@ -9,7 +9,7 @@ use chihoi::config::Secret;
 use chihoi::dialog::Engine;
 use chihoi::domain::role::Role;
 use chihoi_fakes::telegram::Failure;
-use chihoi_fakes::zalo::{SECRET_HEADER, ZaloSent, ZaloUser};
+use chihoi_fakes::zalo::{SECRET_HEADER, ZaloUser};
 use tokio_util::sync::CancellationToken;
 
 use crate::both_backends;
@@ -21,13 +21,6 @@ fn hanoi(m: u32, d: u32, h: u32, mi: u32) -> chrono::DateTime<chrono::Utc> {
         .with_ymd_and_hms(2026, m, d, h, mi, 0)
         .unwrap()
         .with_timezone(&chrono::Utc)
-}
-
-fn numbered(m: &ZaloSent, label: &str) -> Option<usize> {
-    zalo_text(m).lines().find_map(|l| {
-        let (n, rest) = l.split_once(". ")?;
-        (rest == label).then(|| n.parse().ok()).flatten()
-    })
 }
 
 async fn a_branch_head_joins_by_code_and_reports_by_numbers_and_words(backend: Backend) {
