@@ -43,6 +43,7 @@ pub mod i18n;
 pub mod labels;
 pub mod message;
 pub mod metrics;
+pub mod proposals;
 pub mod qr;
 pub mod scheduler;
 pub mod storage;

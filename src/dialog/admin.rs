@@ -162,6 +162,7 @@ pub(crate) async fn progress(
             count = (lines.len() - LISTED) as i64
         ));
     }
+    text.push_str(&super::proposals::progress_lines(ctx, &unit, &children).await?);
     let missing: i64 = by_level.values().map(|c| c.missing).sum();
     let page = Page::of(&buttons, page);
     let mut rows = pairs(page.shown);

@@ -20,11 +20,12 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 35] = [
+pub(crate) const COMMANDS: [&str; 37] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
     "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce",
+    "kiennghi", "proposals",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -67,6 +68,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "hoivien" | "members" => super::members::start(ctx).await,
         "moi" | "invite" => super::invites::start(ctx).await,
         "thongbao" | "announce" => super::announce::start(ctx).await,
+        "kiennghi" | "proposals" => super::proposals::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -186,6 +188,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
         }
         None => rows.push(vec![b("menu-join", "join")]),
     }
+    rows.extend(super::proposals::menu_row(ctx));
     rows.push(vec![
         b("menu-language", "ngonngu"),
         b("menu-help", "trogiup"),
@@ -231,6 +234,10 @@ fn help(ctx: &mut Ctx<'_>) {
         ),
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => tr!(lang, "help-admin"),
     });
+    if let Some(line) = super::proposals::help_line(lang, ctx.role()) {
+        text.push('\n');
+        text.push_str(&line);
+    }
     // Someone to ask in person: her branch head, or the union above her.
     match ctx.role() {
         Some(Role::Member) => {

@@ -29,6 +29,7 @@ mod report;
 mod same_month;
 mod state;
 mod typed;
+mod proposals;
 
 use std::sync::Arc;
 

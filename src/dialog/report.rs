@@ -380,7 +380,9 @@ pub(crate) async fn prompt(
         }
         ReportStep::Incident { incident } => incident_prompt(lang, incident).row(cancel_row(lang)),
         ReportStep::Proposals => {
-            let mut p = Prompt::new(tr!(
+            // Her earlier proposals and their answers come first (issue 18 §6).
+            let earlier = super::proposals::earlier_in_report(ctx, unit_id, period).await?;
+            let mut p = Prompt::new(earlier + &tr!(
                 lang,
                 "report-ask-proposals",
                 has_text = if draft.proposals.is_some() {
@@ -794,6 +796,19 @@ async fn submit(
     )
     .await?;
     delete_draft(ctx, unit_id, period).await?;
+    // Its kiến nghị becomes a tracked proposal (once: see `crate::proposals::from_report`).
+    let (_, ids) = crate::proposals::from_report(
+        ctx.conn,
+        ctx.calendars,
+        unit_id,
+        period,
+        report_id,
+        ctx.user.id,
+        report.proposals.as_deref(),
+        ctx.now,
+    )
+    .await?;
+    ctx.queued.extend(ids);
     // Very serious incidents climb the urgent ladder too (once each, however often corrected).
     let mut raised = 0;
     if let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? {

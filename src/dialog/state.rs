@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
 use super::announce::{self, AnnounceStep};
+use super::proposals::{self, ProposalStep};
 use super::{Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
@@ -93,6 +94,10 @@ pub enum DialogState {
     Confirm {
         data: String,
         resume: Box<DialogState>,
+    },
+    /// `/kiennghi`: proposals of her branches (officers) or of her branch (branch heads).
+    Proposals {
+        step: ProposalStep,
     },
 }
 
@@ -186,6 +191,7 @@ pub(crate) fn accepts_text(state: &DialogState) -> bool {
         DialogState::Activity { step, .. } => activity::accepts_text(*step),
         DialogState::Link { enter, .. } => *enter,
         DialogState::Announce { step } => announce::accepts_text(step),
+        DialogState::Proposals { step } => proposals::accepts_text(step),
         _ => false,
     }
 }
@@ -225,6 +231,7 @@ pub(crate) async fn prompt(
         DialogState::InviteRevoke { code } => Some(invites::revoke_prompt(ctx, code).await?),
         DialogState::Announce { step } => Some(announce::prompt(ctx, step).await?),
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
+        DialogState::Proposals { step } => Some(proposals::prompt(ctx, step).await?),
     })
 }
 
@@ -270,6 +277,7 @@ pub(crate) async fn on_choice(
         DialogState::Confirm { data, resume } => {
             Box::pin(confirm::choice(ctx, data, resume, token)).await
         }
+        DialogState::Proposals { step } => proposals::on_choice(ctx, step, token).await,
     }
 }
 
@@ -290,6 +298,7 @@ pub(crate) async fn on_text(
         DialogState::Activity { step, draft } => activity::on_text(ctx, *step, draft, text),
         DialogState::Link { enter: true, .. } => linking::redeem(ctx, text).await,
         DialogState::Announce { step } => announce::on_text(ctx, step, text),
+        DialogState::Proposals { step } => proposals::on_text(ctx, step, text).await,
         _ => Ok(Next::Stay),
     }
 }

@@ -22,6 +22,7 @@ mod limits;
 mod linking;
 mod ops;
 mod properties;
+mod proposals;
 mod report;
 mod retention;
 mod safety;

@@ -554,6 +554,7 @@ impl Telegram {
                 BotCommand::new("hoivien", tr!(lang, "cmd-hoivien")),
                 BotCommand::new("moi", tr!(lang, "cmd-moi")),
                 BotCommand::new("thongbao", tr!(lang, "cmd-thongbao")),
+                BotCommand::new("kiennghi", tr!(lang, "cmd-kiennghi")),
                 BotCommand::new("start", tr!(lang, "cmd-start")),
             ];
             let mut req = self.bot.set_my_commands(commands);
