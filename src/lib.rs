@@ -8,6 +8,7 @@
 //! - [`labels`]: localised names of domain values (sections, situations, roles, …).
 //! - [`collation`]: Vietnamese order of unit and person names, for every list people read.
 //! - [`alerts`]: the escalation ladder of urgent reports (raise, climb, render).
+//! - [`proposals`]: the ladder of branches' proposals (kiến nghị): raised, climbed, answered.
 //! - [`targets`]: target (chỉ tiêu) evaluation, a snapshot kept current per grassroots union.
 //! - [`dialog`]: the guided conversations, as a state machine over platform-neutral events.
 //! - [`storage`]: the one storage seam, on SQLite (embedded default) or PostgreSQL.

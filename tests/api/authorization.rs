@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-pub(crate) const COMMANDS: [(&str, [Expect; 6]); 18] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 19] = [
     (
         "baocao",
         [
@@ -202,6 +202,17 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 18] = [
         ],
     ),
     ("xoa_het", [RefusedSays("error-unknown-command"); 6]),
+    (
+        "kiennghi",
+        [
+            RefusedSays("join-how"),
+            RefusedSays("proposals-not-allowed"),
+            Says("proposals-head-title"),
+            Says("proposals-list-title"),
+            Says("proposals-list-title"),
+            Says("proposals-list-title"),
+        ],
+    ),
 ];
 
 /// Choices aimed at her own subtree and at another: (data, [own, far] per column).
@@ -322,6 +333,11 @@ pub(crate) async fn fingerprint(desk: &Desk) -> Vec<String> {
         (
             "opinions",
             "id, unit_id, author_id, anonymous, body, period",
+            "",
+        ),
+        (
+            "proposals",
+            "id, unit_id, status, level, climb_at, body, reply",
             "",
         ),
         (

@@ -20,6 +20,7 @@ both_backends!(
     an_unanswered_proposal_climbs_after_fifteen_days_and_stops_once_answered,
     a_same_as_last_month_copy_does_not_raise_the_proposal_again,
     the_answer_shows_in_the_next_reports_proposals_step_on_zalo,
+    progress_shows_open_proposals_per_unit_by_tap_and_on_zalo,
 );
 
 const ROAD: &str = "Đề nghị xã sửa đường liên thôn";
@@ -452,6 +453,51 @@ async fn the_answer_shows_in_the_next_reports_proposals_step_on_zalo(backend: Ba
             "📨 Kiến nghị các tháng trước:\n• Báo cáo tháng 10/2026 “{ROAD}” — đã trả lời: {REPLY}\n\n"
         )),
         "{step}"
+    );
+    app.shutdown().await;
+}
+
+async fn progress_shows_open_proposals_per_unit_by_tap_and_on_zalo(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, false).await;
+    let mut hoa = app
+        .joined(861, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let _lan = app
+        .joined(862, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    let _thu = app
+        .joined(863, "Lê Thị Thu", OTHER_BRANCH, Role::BranchHead)
+        .await;
+    let mut dung = app
+        .zalo_joined("0084900000000864", "Lê Thị Dung", DISTRICT, Role::DistrictAdmin)
+        .await;
+    filed(&app, BRANCH, month(10), "862", ROAD).await;
+    filed(&app, BRANCH, month(11), "862", "Xin thêm đèn đường").await;
+    let answered = filed(&app, OTHER_BRANCH, month(11), "863", "Xin hỗ trợ vốn").await;
+    {
+        let officer = user_id(&app, "861").await;
+        let mut conn = app.store.acquire().await.unwrap();
+        let unit = org::unit_by_code(&mut conn, GRASSROOTS).await.unwrap().unwrap();
+        proposals::answer(&mut conn, answered, REPLY, officer, unit.id, app.now().timestamp())
+            .await
+            .unwrap();
+    }
+    let view = texts(&hoa.send("/tiendo").await.unwrap());
+    assert!(
+        view.contains(&format!(
+            "📨 Kiến nghị chưa trả lời: 2\n• {LAN_BRANCH}: 2 kiến nghị"
+        )),
+        "{view}"
+    );
+    assert!(
+        !view.contains("• Chi hội phụ nữ thôn Lạc Thành: "),
+        "answered ones are not counted: {view}"
+    );
+    let r = dung.send("/tiendo").await.unwrap();
+    let view = zalo_texts(&r);
+    assert!(
+        view.contains("📨 Kiến nghị chưa trả lời: 2\n• Hội LHPN xã Đông Hợp: 2 kiến nghị"),
+        "{view}"
     );
     app.shutdown().await;
 }
