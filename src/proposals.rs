@@ -66,7 +66,11 @@ async fn rung_with_people(
 }
 
 /// Whether anyone above rung `level` could take a proposal of `unit`.
-pub async fn has_rung_above(conn: &mut Conn, unit: &Unit, level: i64) -> Result<bool, StorageError> {
+pub async fn has_rung_above(
+    conn: &mut Conn,
+    unit: &Unit,
+    level: i64,
+) -> Result<bool, StorageError> {
     Ok(rung_with_people(conn, unit, (level + 1) as usize)
         .await?
         .is_some())
@@ -90,8 +94,8 @@ pub async fn place(
         store::set_level(conn, p.id, p.level, None, now.timestamp()).await?;
         return Ok((None, Vec::new()));
     };
-    let climb_at =
-        (level + 1 < LEVEL_ROLES.len()).then(|| (now + Duration::days(CLIMB_AFTER_DAYS)).timestamp());
+    let climb_at = (level + 1 < LEVEL_ROLES.len())
+        .then(|| (now + Duration::days(CLIMB_AFTER_DAYS)).timestamp());
     store::set_level(conn, p.id, level as i64, climb_at, now.timestamp()).await?;
     let calendar = org::calendar_for(conn, calendars, &unit).await?;
     let not_before = calendar.next_sendable(now).timestamp();
@@ -159,6 +163,18 @@ async fn enqueue(
     outbox::enqueue(conn, &m, now.timestamp()).await
 }
 
+/// A monthly report just stored, as a proposal is raised from it.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmittedReport<'a> {
+    pub unit_id: i64,
+    pub period: Period,
+    pub report_id: i64,
+    /// Who submitted it.
+    pub raised_by: i64,
+    /// Its kiến nghị part.
+    pub proposals: Option<&'a str>,
+}
+
 /// A submitted report's kiến nghị becomes a tracked proposal: one per unit and month (a
 /// corrected report updates it while unanswered), and none when it repeats, word for word, the
 /// unit's latest earlier one (what "Như tháng trước" copies): that one is marked as raised
@@ -166,13 +182,16 @@ async fn enqueue(
 pub async fn from_report(
     conn: &mut Conn,
     calendars: &Calendars,
-    unit_id: i64,
-    period: Period,
-    report_id: i64,
-    raised_by: i64,
-    text: Option<&str>,
+    report: &SubmittedReport<'_>,
     now: DateTime<Utc>,
 ) -> Result<(FromReport, Vec<i64>), StorageError> {
+    let SubmittedReport {
+        unit_id,
+        period,
+        report_id,
+        raised_by,
+        proposals: text,
+    } = *report;
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok((FromReport::None, Vec::new()));
     };
@@ -235,8 +254,15 @@ pub async fn escalate_due(
         let Some(p) = store::load(conn, id).await? else {
             continue;
         };
-        let (level, _) = place(conn, calendars, &p, (p.level + 1) as usize, Arrival::Climbed, now)
-            .await?;
+        let (level, _) = place(
+            conn,
+            calendars,
+            &p,
+            (p.level + 1) as usize,
+            Arrival::Climbed,
+            now,
+        )
+        .await?;
         if let Some(level) = level {
             store::mark_climbed(conn, id, now.timestamp()).await?;
             climbed += 1;

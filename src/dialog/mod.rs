@@ -25,11 +25,11 @@ mod members;
 pub mod notices;
 mod paging;
 pub mod picking;
+mod proposals;
 mod report;
 mod same_month;
 mod state;
 mod typed;
-mod proposals;
 
 use std::sync::Arc;
 

@@ -120,7 +120,10 @@ async fn access(ctx: &mut Ctx<'_>, id: i64) -> Result<Access, DialogError> {
 }
 
 fn refuse(ctx: &mut Ctx<'_>) -> Next {
-    tracing::warn!(user = ctx.user.id, "proposal choice outside her reach refused");
+    tracing::warn!(
+        user = ctx.user.id,
+        "proposal choice outside her reach refused"
+    );
     ctx.notice = Some(tr!(ctx.lang, "error-not-yours"));
     Next::Stay
 }
@@ -174,7 +177,10 @@ pub(crate) async fn prompt(ctx: &mut Ctx<'_>, at: &ProposalStep) -> Result<Promp
         }
         ProposalStep::Item { id } => item_prompt(ctx, *id).await?,
         ProposalStep::Reply { id } => Prompt::new(tr!(lang, "proposals-ask-reply", n = *id))
-            .row(vec![(tr!(lang, "button-proposals-back"), "back".to_owned())])
+            .row(vec![(
+                tr!(lang, "button-proposals-back"),
+                "back".to_owned(),
+            )])
             .row(close()),
     })
 }
@@ -211,7 +217,12 @@ async fn list_prompt(ctx: &mut Ctx<'_>, page: usize) -> Result<Prompt, DialogErr
             text = labels::shorten(&p.body, 120)
         ));
         items.push((
-            tr!(lang, "button-proposals-show", n = p.id, unit = p.unit_name.clone()),
+            tr!(
+                lang,
+                "button-proposals-show",
+                n = p.id,
+                unit = p.unit_name.clone()
+            ),
             format!("open:{}", p.id),
         ));
     }
@@ -322,15 +333,24 @@ async fn item_prompt(ctx: &mut Ctx<'_>, id: i64) -> Result<Prompt, DialogError> 
     );
     let mut prompt = Prompt::new(text);
     if p.status == ProposalStatus::New {
-        prompt = prompt.row(vec![(tr!(lang, "button-proposals-receive"), "ack".to_owned())]);
+        prompt = prompt.row(vec![(
+            tr!(lang, "button-proposals-receive"),
+            "ack".to_owned(),
+        )]);
     }
     if let Some(u) = &unit
         && ladder::has_rung_above(ctx.conn, u, rung).await?
     {
-        prompt = prompt.row(vec![(tr!(lang, "button-proposals-forward"), "fwd".to_owned())]);
+        prompt = prompt.row(vec![(
+            tr!(lang, "button-proposals-forward"),
+            "fwd".to_owned(),
+        )]);
     }
     Ok(prompt
-        .row(vec![(tr!(lang, "button-proposals-answer"), "reply".to_owned())])
+        .row(vec![(
+            tr!(lang, "button-proposals-answer"),
+            "reply".to_owned(),
+        )])
         .row(vec![back, close]))
 }
 
@@ -423,7 +443,12 @@ async fn item_choice(ctx: &mut Ctx<'_>, id: i64, token: &str) -> Result<Next, Di
             )
             .await?;
             ctx.queued.extend(ids);
-            tracing::info!(proposal = id, from = mine.id, ?level, "proposal forwarded up");
+            tracing::info!(
+                proposal = id,
+                from = mine.id,
+                ?level,
+                "proposal forwarded up"
+            );
             ctx.say(tr!(lang, "proposals-forwarded", n = id));
             Ok(step(ProposalStep::List { page: 0 }))
         }
@@ -460,7 +485,16 @@ pub(crate) async fn on_text(
             return Ok(step(ProposalStep::List { page: 0 }));
         }
     };
-    if !store::answer(ctx.conn, p.id, &reply, ctx.user.id, mine.id, ctx.now.timestamp()).await? {
+    if !store::answer(
+        ctx.conn,
+        p.id,
+        &reply,
+        ctx.user.id,
+        mine.id,
+        ctx.now.timestamp(),
+    )
+    .await?
+    {
         ctx.say(tr!(
             lang,
             "proposals-not-open",
@@ -472,7 +506,12 @@ pub(crate) async fn on_text(
     let ids = ladder::tell_answer(ctx.conn, ctx.calendars, &p, &reply, &mine.name, ctx.now).await?;
     ctx.queued.extend(ids);
     tracing::info!(proposal = p.id, user = ctx.user.id, "proposal answered");
-    ctx.say(tr!(lang, "proposals-answered", n = p.id, unit = p.unit_name.clone()));
+    ctx.say(tr!(
+        lang,
+        "proposals-answered",
+        n = p.id,
+        unit = p.unit_name.clone()
+    ));
     Ok(step(ProposalStep::List { page: 0 }))
 }
 

@@ -382,15 +382,18 @@ pub(crate) async fn prompt(
         ReportStep::Proposals => {
             // Her earlier proposals and their answers come first (issue 18 §6).
             let earlier = super::proposals::earlier_in_report(ctx, unit_id, period).await?;
-            let mut p = Prompt::new(earlier + &tr!(
-                lang,
-                "report-ask-proposals",
-                has_text = if draft.proposals.is_some() {
-                    "yes"
-                } else {
-                    "no"
-                }
-            ));
+            let mut p = Prompt::new(
+                earlier
+                    + &tr!(
+                        lang,
+                        "report-ask-proposals",
+                        has_text = if draft.proposals.is_some() {
+                            "yes"
+                        } else {
+                            "no"
+                        }
+                    ),
+            );
             match &draft.proposals {
                 Some(text) => {
                     p.text.push_str(&tr!(
@@ -797,17 +800,15 @@ async fn submit(
     .await?;
     delete_draft(ctx, unit_id, period).await?;
     // Its kiến nghị becomes a tracked proposal (once: see `crate::proposals::from_report`).
-    let (_, ids) = crate::proposals::from_report(
-        ctx.conn,
-        ctx.calendars,
+    let raised_from = crate::proposals::SubmittedReport {
         unit_id,
         period,
         report_id,
-        ctx.user.id,
-        report.proposals.as_deref(),
-        ctx.now,
-    )
-    .await?;
+        raised_by: ctx.user.id,
+        proposals: report.proposals.as_deref(),
+    };
+    let (_, ids) =
+        crate::proposals::from_report(ctx.conn, ctx.calendars, &raised_from, ctx.now).await?;
     ctx.queued.extend(ids);
     // Very serious incidents climb the urgent ladder too (once each, however often corrected).
     let mut raised = 0;

@@ -61,22 +61,27 @@ async fn filed(app: &TestApp, unit: &str, period: Period, author: &str, proposal
     let mut conn = app.store.acquire().await.unwrap();
     let unit = org::unit_by_code(&mut conn, unit).await.unwrap().unwrap();
     let report = report_with(proposal);
-    let (report_id, _) =
-        reports::upsert_report(&mut conn, unit.id, period, author, &report, app.now().timestamp())
-            .await
-            .unwrap();
-    let (done, _) = chihoi::proposals::from_report(
+    let (report_id, _) = reports::upsert_report(
         &mut conn,
-        &app.calendars(),
         unit.id,
         period,
-        report_id,
         author,
-        report.proposals.as_deref(),
-        app.now(),
+        &report,
+        app.now().timestamp(),
     )
     .await
     .unwrap();
+    let submitted = chihoi::proposals::SubmittedReport {
+        unit_id: unit.id,
+        period,
+        report_id,
+        raised_by: author,
+        proposals: report.proposals.as_deref(),
+    };
+    let (done, _) =
+        chihoi::proposals::from_report(&mut conn, &app.calendars(), &submitted, app.now())
+            .await
+            .unwrap();
     match done {
         chihoi::proposals::FromReport::Raised(id) => id,
         other => panic!("not raised: {other:?}"),
@@ -110,7 +115,12 @@ async fn an_answer_reaches_the_branch_that_raised_it_and_no_other_and_a_second_t
         .await;
     let mut mai = app.joined(803, "Phạm Thị Mai", BRANCH, Role::Member).await;
     let mut thu = app
-        .zalo_joined("0084900000000801", "Lê Thị Thu", OTHER_BRANCH, Role::BranchHead)
+        .zalo_joined(
+            "0084900000000801",
+            "Lê Thị Thu",
+            OTHER_BRANCH,
+            Role::BranchHead,
+        )
         .await;
     // Lan files her report with a proposal, in the dialog.
     lan.send("/baocao").await.unwrap();
@@ -138,7 +148,10 @@ async fn an_answer_reaches_the_branch_that_raised_it_and_no_other_and_a_second_t
     assert!(thu.unread().is_empty());
     // Her list, the proposal, "received".
     let list = texts(&hoa.send("/kiennghi").await.unwrap());
-    assert!(list.contains("📨 Kiến nghị đang chờ — Hội LHPN xã Đông Hợp: 1"), "{list}");
+    assert!(
+        list.contains("📨 Kiến nghị đang chờ — Hội LHPN xã Đông Hợp: 1"),
+        "{list}"
+    );
     assert!(list.contains(&format!("“{ROAD}”")), "{list}");
     let item = texts(
         &hoa.tap(&format!("📨 Kiến nghị {id} · {LAN_BRANCH}"))
@@ -152,7 +165,10 @@ async fn an_answer_reaches_the_branch_that_raised_it_and_no_other_and_a_second_t
         .and_then(|b| b.callback_data.clone())
         .unwrap();
     hoa.tap("👀 Đã tiếp nhận").await.unwrap();
-    assert_eq!(last_notice(&app), format!("Đã ghi nhận: Hội đã tiếp nhận kiến nghị {id}."));
+    assert_eq!(
+        last_notice(&app),
+        format!("Đã ghi nhận: Hội đã tiếp nhận kiến nghị {id}.")
+    );
     // The same button again: stale, nothing moves.
     hoa.tap_data(received.message_id, &ack).await.unwrap();
     assert_eq!(
@@ -169,7 +185,9 @@ async fn an_answer_reaches_the_branch_that_raised_it_and_no_other_and_a_second_t
     hoa.tap("✍️ Trả lời").await.unwrap();
     let done = texts(&hoa.send(REPLY).await.unwrap());
     assert!(
-        done.contains(&format!("✅ Đã gửi câu trả lời kiến nghị {id} tới {LAN_BRANCH}.")),
+        done.contains(&format!(
+            "✅ Đã gửi câu trả lời kiến nghị {id} tới {LAN_BRANCH}."
+        )),
         "{done}"
     );
     // A second tap on "Answer", and a second reply typed: answered once.
@@ -201,14 +219,22 @@ async fn an_answer_reaches_the_branch_that_raised_it_and_no_other_and_a_second_t
     );
     // Her list is empty now.
     let list = texts(&hoa.send("/kiennghi").await.unwrap());
-    assert!(list.contains("Không có kiến nghị nào đang chờ trả lời."), "{list}");
+    assert!(
+        list.contains("Không có kiến nghị nào đang chờ trả lời."),
+        "{list}"
+    );
     app.shutdown().await;
 }
 
 async fn on_zalo_an_opinion_forwarded_by_its_head_is_answered_by_typed_numbers(backend: Backend) {
     let app = TestApp::spawn_with_zalo(backend, false).await;
     let mut hoa = app
-        .zalo_joined("0084900000000811", "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .zalo_joined(
+            "0084900000000811",
+            "Trần Thị Hoa",
+            GRASSROOTS,
+            Role::GrassrootsOfficer,
+        )
         .await;
     let mut lan = app
         .joined(812, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
@@ -222,9 +248,15 @@ async fn on_zalo_an_opinion_forwarded_by_its_head_is_answered_by_typed_numbers(b
     lan.unread();
     // Lan forwards it (once: the choice is gone afterwards).
     let home = texts(&lan.send("/kiennghi").await.unwrap());
-    assert!(home.contains("1) Phạm Thị Mai: “Xin mở lớp dạy nghề may”"), "{home}");
+    assert!(
+        home.contains("1) Phạm Thị Mai: “Xin mở lớp dạy nghề may”"),
+        "{home}"
+    );
     let forwarded = texts(&lan.tap("⬆ Chuyển ý kiến 1").await.unwrap());
-    assert!(forwarded.contains("⬆ Đã chuyển ý kiến lên Hội cơ sở"), "{forwarded}");
+    assert!(
+        forwarded.contains("⬆ Đã chuyển ý kiến lên Hội cơ sở"),
+        "{forwarded}"
+    );
     assert!(!forwarded.contains("⬆ Chuyển ý kiến 1"), "{forwarded}");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM proposals WHERE source = 'opinion'")
@@ -241,7 +273,11 @@ async fn on_zalo_an_opinion_forwarded_by_its_head_is_answered_by_typed_numbers(b
     let n = numbered(&list, &format!("📨 Kiến nghị {id} · {LAN_BRANCH}")).expect("numbered");
     let r = hoa.send(&n.to_string()).await.unwrap();
     let item = r.last().unwrap().clone();
-    assert!(zalo_text(&item).contains("Ý kiến hội viên tháng 11/2026"), "{}", zalo_text(&item));
+    assert!(
+        zalo_text(&item).contains("Ý kiến hội viên tháng 11/2026"),
+        "{}",
+        zalo_text(&item)
+    );
     let answer = numbered(&item, "✍️ Trả lời").expect("numbered");
     hoa.send(&answer.to_string()).await.unwrap();
     // Too long: told kindly, nothing stored.
@@ -253,15 +289,25 @@ async fn on_zalo_an_opinion_forwarded_by_its_head_is_answered_by_typed_numbers(b
     );
     assert_eq!(load(&app, id).await.status.as_str(), "new");
     let r = hoa.send(REPLY).await.unwrap();
-    assert!(zalo_texts(&r).contains("✅ Đã gửi câu trả lời"), "{}", zalo_texts(&r));
+    assert!(
+        zalo_texts(&r).contains("✅ Đã gửi câu trả lời"),
+        "{}",
+        zalo_texts(&r)
+    );
     // The same number typed again: nothing more is answered.
     hoa.send(&answer.to_string()).await.unwrap();
     app.drain().await;
     // Lan and Mai hear the answer; Ngọc (another member) does not.
     let to_lan = texts(&lan.unread());
-    assert!(to_lan.contains("💬 Kiến nghị của chi hội đã được Hội LHPN xã Đông Hợp trả lời."), "{to_lan}");
+    assert!(
+        to_lan.contains("💬 Kiến nghị của chi hội đã được Hội LHPN xã Đông Hợp trả lời."),
+        "{to_lan}"
+    );
     let to_mai = texts(&mai.unread());
-    assert!(to_mai.contains("💬 Ý kiến chị gửi đã được Hội LHPN xã Đông Hợp trả lời."), "{to_mai}");
+    assert!(
+        to_mai.contains("💬 Ý kiến chị gửi đã được Hội LHPN xã Đông Hợp trả lời."),
+        "{to_mai}"
+    );
     assert!(to_mai.contains(REPLY), "{to_mai}");
     assert!(ngoc.unread().is_empty());
     assert_eq!(
@@ -289,19 +335,29 @@ async fn an_officer_of_another_union_cannot_see_or_act_on_a_proposal(backend: Ba
         .joined(823, "Vũ Thị Xa", FAR_GRASSROOTS, Role::GrassrootsOfficer)
         .await;
     let mut xuan = app
-        .zalo_joined("0084900000000824", "Hà Thị Xuân", FAR_GRASSROOTS, Role::GrassrootsOfficer)
+        .zalo_joined(
+            "0084900000000824",
+            "Hà Thị Xuân",
+            FAR_GRASSROOTS,
+            Role::GrassrootsOfficer,
+        )
         .await;
     let id = filed(&app, BRANCH, month(11), "822", ROAD).await;
     app.drain().await;
     assert!(xa.unread().is_empty());
     assert!(xuan.unread().is_empty());
     let before = app
-        .count("SELECT COUNT(*) FROM proposals WHERE status = 'new' AND level = 0 AND reply IS NULL")
+        .count(
+            "SELECT COUNT(*) FROM proposals WHERE status = 'new' AND level = 0 AND reply IS NULL",
+        )
         .await;
     assert_eq!(before, 1);
     // She does not see it.
     let list = texts(&xa.send("/kiennghi").await.unwrap());
-    assert!(list.contains("Không có kiến nghị nào đang chờ trả lời."), "{list}");
+    assert!(
+        list.contains("Không có kiến nghị nào đang chờ trả lời."),
+        "{list}"
+    );
     assert!(!list.contains(ROAD), "{list}");
     let r = xuan.send("/kiennghi").await.unwrap();
     assert!(!zalo_texts(&r).contains(ROAD), "{}", zalo_texts(&r));
@@ -319,11 +375,17 @@ async fn an_officer_of_another_union_cannot_see_or_act_on_a_proposal(backend: Ba
         .unwrap();
     assert_eq!(last_notice(&app), "Việc này không thuộc quyền của chị.");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM proposals WHERE status = 'new' AND level = 0 AND reply IS NULL")
-            .await,
+        app.count(
+            "SELECT COUNT(*) FROM proposals WHERE status = 'new' AND level = 0 AND reply IS NULL"
+        )
+        .await,
         1
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'proposal-answer:%'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'proposal-answer:%'")
+            .await,
+        0
+    );
     app.shutdown().await;
 }
 
@@ -341,7 +403,12 @@ async fn an_unanswered_proposal_climbs_after_fifteen_days_and_stops_once_answere
         .joined(833, "Lê Thị Dung", DISTRICT, Role::DistrictAdmin)
         .await;
     let mut phuong = app
-        .zalo_joined("0084900000000834", "Ngô Thị Phương", PROVINCE, Role::ProvinceAdmin)
+        .zalo_joined(
+            "0084900000000834",
+            "Ngô Thị Phương",
+            PROVINCE,
+            Role::ProvinceAdmin,
+        )
         .await;
     let id = filed(&app, BRANCH, month(11), "832", ROAD).await;
     let raised = app.now();
@@ -364,7 +431,10 @@ async fn an_unanswered_proposal_climbs_after_fifteen_days_and_stops_once_answere
     assert!(phuong.unread().is_empty());
     // The grassroots officer no longer owns it.
     let list = texts(&hoa.send("/kiennghi").await.unwrap());
-    assert!(list.contains("Không có kiến nghị nào đang chờ trả lời."), "{list}");
+    assert!(
+        list.contains("Không có kiến nghị nào đang chờ trả lời."),
+        "{list}"
+    );
     // The district answers it; it never climbs again.
     dung.send("/kiennghi").await.unwrap();
     dung.tap(&format!("📨 Kiến nghị {id} · {LAN_BRANCH}"))
@@ -375,7 +445,10 @@ async fn an_unanswered_proposal_climbs_after_fifteen_days_and_stops_once_answere
     app.set_now(raised + chrono::Duration::days(40));
     assert_eq!(app.tick().await.proposals_climbed, 0);
     let p = load(&app, id).await;
-    assert_eq!((p.level, p.status.as_str(), p.climb_at), (1, "answered", None));
+    assert_eq!(
+        (p.level, p.status.as_str(), p.climb_at),
+        (1, "answered", None)
+    );
     app.drain().await;
     assert!(
         !zalo_texts(&phuong.unread()).contains(ROAD),
@@ -401,7 +474,11 @@ async fn a_same_as_last_month_copy_does_not_raise_the_proposal_again(backend: Ba
     assert_eq!(app.count("SELECT COUNT(*) FROM proposals").await, 1);
     let p = load(&app, id).await;
     assert_eq!(
-        (p.status.as_str(), p.period.as_str(), p.repeated_period.as_deref()),
+        (
+            p.status.as_str(),
+            p.period.as_str(),
+            p.repeated_period.as_deref()
+        ),
         ("new", "2026-10", Some("2026-11"))
     );
     // A correction of November with the same text does not raise it either.
@@ -423,11 +500,21 @@ async fn the_answer_shows_in_the_next_reports_proposals_step_on_zalo(backend: Ba
     {
         let officer = user_id(&app, "851").await;
         let mut conn = app.store.acquire().await.unwrap();
-        let unit = org::unit_by_code(&mut conn, GRASSROOTS).await.unwrap().unwrap();
+        let unit = org::unit_by_code(&mut conn, GRASSROOTS)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
-            proposals::answer(&mut conn, id, REPLY, officer, unit.id, app.now().timestamp())
-                .await
-                .unwrap()
+            proposals::answer(
+                &mut conn,
+                id,
+                REPLY,
+                officer,
+                unit.id,
+                app.now().timestamp()
+            )
+            .await
+            .unwrap()
         );
     }
     app.set_now(hanoi(11, 20, 9));
@@ -469,7 +556,12 @@ async fn progress_shows_open_proposals_per_unit_by_tap_and_on_zalo(backend: Back
         .joined(863, "Lê Thị Thu", OTHER_BRANCH, Role::BranchHead)
         .await;
     let mut dung = app
-        .zalo_joined("0084900000000864", "Lê Thị Dung", DISTRICT, Role::DistrictAdmin)
+        .zalo_joined(
+            "0084900000000864",
+            "Lê Thị Dung",
+            DISTRICT,
+            Role::DistrictAdmin,
+        )
         .await;
     filed(&app, BRANCH, month(10), "862", ROAD).await;
     filed(&app, BRANCH, month(11), "862", "Xin thêm đèn đường").await;
@@ -477,10 +569,20 @@ async fn progress_shows_open_proposals_per_unit_by_tap_and_on_zalo(backend: Back
     {
         let officer = user_id(&app, "861").await;
         let mut conn = app.store.acquire().await.unwrap();
-        let unit = org::unit_by_code(&mut conn, GRASSROOTS).await.unwrap().unwrap();
-        proposals::answer(&mut conn, answered, REPLY, officer, unit.id, app.now().timestamp())
+        let unit = org::unit_by_code(&mut conn, GRASSROOTS)
             .await
+            .unwrap()
             .unwrap();
+        proposals::answer(
+            &mut conn,
+            answered,
+            REPLY,
+            officer,
+            unit.id,
+            app.now().timestamp(),
+        )
+        .await
+        .unwrap();
     }
     let view = texts(&hoa.send("/tiendo").await.unwrap());
     assert!(

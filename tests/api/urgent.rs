@@ -268,7 +268,10 @@ async fn a_very_serious_incident_in_the_monthly_report_raises_one_alert(backend:
         "{}",
         texts(&again)
     );
-    assert!(officer.unread().is_empty());
+    // The officer hears of the new proposal (issue 18 §6), not of the incident again.
+    let after = texts(&officer.unread());
+    assert!(!after.contains("Thu tiền làm đường"), "{after}");
+    assert!(after.contains("Đề nghị thanh tra các khoản thu"), "{after}");
     assert_eq!(app.count("SELECT COUNT(*) FROM urgent_reports").await, 1);
     app.shutdown().await;
 }
