@@ -21,43 +21,11 @@ use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
 pub(crate) const COMMANDS: [&str; 37] = [
-    "start",
-    "menu",
-    "join",
-    "canhbao",
-    "alerts",
-    "hoatdong",
-    "activity",
-    "tiendo",
-    "progress",
-    "chitieu",
-    "targets",
-    "xuat",
-    "export",
-    "baocao",
-    "khancap",
-    "ykien",
-    "ngonngu",
-    "trogiup",
-    "huy",
-    "help",
-    "report",
-    "urgent",
-    "opinion",
-    "language",
-    "cancel",
-    "lienket",
-    "link",
-    "hoivien",
-    "members",
-    "duyet",
-    "requests",
-    "moi",
-    "invite",
-    "thongbao",
-    "announce",
-    "kiennghi",
-    "proposals",
+    "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
+    "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
+    "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
+    "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce", "kiennghi",
+    "proposal",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -100,7 +68,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "hoivien" | "members" => super::members::start(ctx).await,
         "moi" | "invite" => super::invites::start(ctx).await,
         "thongbao" | "announce" => super::announce::start(ctx).await,
-        "kiennghi" | "proposals" => super::proposals::start(ctx).await,
+        "kiennghi" | "proposal" => super::proposals::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
