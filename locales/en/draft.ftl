@@ -73,3 +73,12 @@ draft-recipients = Recipients:
 draft-recipient-above = - Standing office, { $above };
 draft-recipient-file = - Filed: Office.
 draft-more = … and { $count } more units
+
+## Chat messages (/baocaoky)
+
+menu-draft = 📝 6-month / yearly report
+draft-not-allowed = Only union officers at the grassroots level and above draft the 6-month and yearly reports.
+draft-ask-range = 📝 The bot drafts the report (a Word file) from its figures for you to edit and send. Which period?
+draft-coming = ⏳ The bot is drafting the report and will send it when ready.
+draft-ready = 📝 Draft report for { $range } — { $unit }. Open it in Word or LibreOffice, fill in part III and edit it before sending.
+draft-ready-scheduled = 📝 The report for { $range } is due. The bot drafted it for { $unit } from its figures; open it in Word or LibreOffice, fill in part III and edit it before sending.

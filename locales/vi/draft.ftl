@@ -72,3 +72,12 @@ draft-recipients = Nơi nhận:
 draft-recipient-above = - Thường trực { $above };
 draft-recipient-file = - Lưu: VT.
 draft-more = … và { $count } đơn vị khác
+
+## Tin nhắn trong bot (/baocaoky)
+
+menu-draft = 📝 Báo cáo 6 tháng, năm
+draft-not-allowed = Chỉ cán bộ Hội cơ sở và Hội cấp trên soạn được báo cáo 6 tháng, năm.
+draft-ask-range = 📝 Bot soạn sẵn bản thảo báo cáo (tệp Word) từ số liệu trên bot để chị sửa và gửi. Chị chọn kỳ báo cáo:
+draft-coming = ⏳ Bot đang soạn báo cáo, xong sẽ gửi chị ngay.
+draft-ready = 📝 Bản thảo báo cáo { $range } — { $unit }. Chị mở bằng Word hoặc LibreOffice, bổ sung phần III và sửa trước khi gửi.
+draft-ready-scheduled = 📝 Đã đến kỳ báo cáo { $range }. Bot soạn sẵn bản thảo cho { $unit } từ số liệu trên bot; chị mở bằng Word hoặc LibreOffice, bổ sung phần III và sửa trước khi gửi.

@@ -20,11 +20,12 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 35] = [
+pub(crate) const COMMANDS: [&str; 37] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
-    "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce",
+    "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce", "baocaoky",
+    "draft",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -67,6 +68,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "hoivien" | "members" => super::members::start(ctx).await,
         "moi" | "invite" => super::invites::start(ctx).await,
         "thongbao" | "announce" => super::announce::start(ctx).await,
+        "baocaoky" | "draft" => super::admin::draft_start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -151,7 +153,10 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
             ]);
             rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
             rows.push(vec![b("menu-urgent", "khancap"), b("menu-invite", "moi")]);
-            rows.push(vec![b("menu-announce", "thongbao")]);
+            rows.push(vec![
+                b("menu-announce", "thongbao"),
+                b("menu-draft", "baocaoky"),
+            ]);
         }
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => {
             rows.push(vec![
@@ -160,7 +165,10 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
             ]);
             rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
             rows.push(vec![b("menu-urgent", "khancap"), b("menu-invite", "moi")]);
-            rows.push(vec![b("menu-announce", "thongbao")]);
+            rows.push(vec![
+                b("menu-announce", "thongbao"),
+                b("menu-draft", "baocaoky"),
+            ]);
         }
         Some(role) if role.files_monthly_report() => {
             rows.push(vec![
@@ -208,6 +216,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-members" => tr!(lang, "menu-members"),
         "menu-invite" => tr!(lang, "menu-invite"),
         "menu-announce" => tr!(lang, "menu-announce"),
+        "menu-draft" => tr!(lang, "menu-draft"),
         _ => tr!(lang, "menu-help"),
     }
 }

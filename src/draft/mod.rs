@@ -58,7 +58,7 @@ pub fn number(lang: Lang, n: i64) -> String {
     let sep = if lang == Lang::Vi { '.' } else { ',' };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -634,7 +634,7 @@ pub enum DraftError {
 }
 
 /// Gathers the figures of `unit_code` over `range` and writes the draft to `out`. Returns its
-/// figures (the demo and the CLI print a line from them).
+/// figures (the CLI prints a line from them).
 pub async fn draft_to_file(
     store: &Store,
     calendars: &Calendars,
@@ -645,8 +645,13 @@ pub async fn draft_to_file(
     out: &Path,
 ) -> Result<Figures, DraftError> {
     let scope = Scope::new(store, calendars, Some(unit_code), range, lang, now).await?;
-    let (head, figures) = gather(&scope).await?;
-    let doc = document(lang, &head, &figures);
+    write(&scope, out).await
+}
+
+/// Writes the draft of `scope` (one root unit over its range) to `out`.
+pub async fn write(scope: &Scope, out: &Path) -> Result<Figures, DraftError> {
+    let (head, figures) = gather(scope).await?;
+    let doc = document(scope.lang, &head, &figures);
     let file = std::fs::File::create(out)?;
     tokio::task::spawn_blocking(move || doc.build().pack(file))
         .await

@@ -267,7 +267,212 @@ async fn a_six_month_draft_in_english_covers_its_half_only(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn an_officer_asks_for_the_half_years_draft_in_chat_and_gets_it_as_a_word_file(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let mut lan = app
+        .joined(831, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
+        .await;
+    // A branch head drafts no union's report.
+    let r = lan.send("/baocaoky").await.unwrap();
+    assert!(
+        texts(&r).contains("Chỉ cán bộ Hội cơ sở và Hội cấp trên soạn được báo cáo 6 tháng, năm."),
+        "{}",
+        texts(&r)
+    );
+    let mut thu = app
+        .joined(832, "Lê Thị Thu", DISTRICT, Role::DistrictAdmin)
+        .await;
+    let r = thu.send("/baocaoky").await.unwrap();
+    let list = r.last().unwrap();
+    assert!(
+        text(list).starts_with("📝 Bot soạn sẵn bản thảo báo cáo (tệp Word)"),
+        "{}",
+        text(list)
+    );
+    // In November: this year's halves and the year so far.
+    let labels = list.button_texts();
+    assert_eq!(
+        labels,
+        [
+            "6 tháng đầu năm 2026",
+            "6 tháng cuối năm 2026",
+            "Cả năm 2026",
+            "✖ Hủy"
+        ],
+        "{labels:?}"
+    );
+    // A forged period (not on her list) is refused and queues nothing.
+    let data = list
+        .button("Cả năm 2026")
+        .unwrap()
+        .callback_data
+        .clone()
+        .unwrap()
+        .replace("2026", "2019");
+    thu.tap_data(list.message_id, &data).await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'made'")
+            .await,
+        0
+    );
+    let r = thu.tap("6 tháng đầu năm 2026").await.unwrap();
+    assert!(
+        texts(&r).contains("⏳ Bot đang soạn báo cáo"),
+        "{}",
+        texts(&r)
+    );
+    let r = thu
+        .wait_for("the draft", |m| m.document.is_some())
+        .await
+        .unwrap();
+    let doc = r.iter().find_map(|m| m.document.clone()).unwrap();
+    assert_eq!(doc.file_name, "bao-cao-TB-DH-2026-H1.docx");
+    assert!(
+        doc.caption
+            .clone()
+            .unwrap_or_default()
+            .starts_with("📝 Bản thảo báo cáo 6 tháng đầu năm 2026 — Hội LHPN huyện Đông Hưng."),
+        "{:?}",
+        doc.caption
+    );
+    let lines = docx_lines(&doc.bytes);
+    assert!(lines.iter().any(|l| l == "BÁO CÁO"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.ends_with("6 tháng đầu năm 2026")),
+        "{lines:?}"
+    );
+    app.shutdown().await;
+}
+
+async fn on_zalo_the_draft_comes_as_a_link_to_the_word_file(backend: Backend) {
+    let mut app = TestApp::spawn_with_zalo(backend, true).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let files = chihoi::app::http::files_router(
+        app.store.clone(),
+        app.clock(),
+        chihoi::config::HttpLimits::default(),
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    let serving = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, files)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+        })
+    };
+    app.stop_bot().await;
+    app.public_url = Some(format!("http://{addr}").parse().unwrap());
+    app.start_bot().await;
+    let mut thu = app
+        .zalo_joined(
+            "0084900000000031",
+            "Lê Thị Thu",
+            DISTRICT,
+            Role::DistrictAdmin,
+        )
+        .await;
+    let r = thu.send("/baocaoky").await.unwrap();
+    let year = numbered(r.last().unwrap(), "Cả năm 2026").expect("the year on her list");
+    let r = thu.send(&year.to_string()).await.unwrap();
+    assert!(
+        zalo_texts(&r).contains("⏳ Bot đang soạn báo cáo"),
+        "{}",
+        zalo_texts(&r)
+    );
+    let mut link = None;
+    for _ in 0..100 {
+        link = thu.inbox().into_iter().find_map(|m| {
+            zalo_text(&m)
+                .split_once("📎 Tải tệp: ")
+                .and_then(|(_, rest)| rest.lines().next())
+                .map(|url| url.trim().to_owned())
+        });
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let link = link.expect("the draft's link");
+    assert!(link.ends_with("/bao-cao-TB-DH-2026.docx"), "{link}");
+    let got = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(&link)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(
+        got.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let lines = docx_lines(&got.bytes().await.unwrap());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("HỘI LHPN HUYỆN ĐÔNG HƯNG / BAN THƯỜNG VỤ")),
+        "{lines:?}"
+    );
+    stop.cancel();
+    let _ = serving.await;
+    app.shutdown().await;
+}
+
+async fn each_district_admin_gets_the_first_halfs_draft_on_the_fifth_of_july_once(
+    backend: Backend,
+) {
+    use chrono::TimeZone;
+    let app = TestApp::spawn(backend).await;
+    let mut thu = app
+        .joined(841, "Lê Thị Thu", DISTRICT, Role::DistrictAdmin)
+        .await;
+    let mut hoa = app
+        .joined(842, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let at = |d: u32, h: u32| {
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(2027, 7, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    app.set_now(at(5, 7));
+    assert_eq!(app.tick().await.drafts, 0, "not before 08:00");
+    app.set_now(at(5, 8));
+    assert_eq!(app.tick().await.drafts, 1, "one district admin");
+    // Later ticks that week, or a restart, never queue it twice.
+    app.set_now(at(6, 9));
+    assert_eq!(app.tick().await.drafts, 0);
+    let r = thu
+        .wait_for("the draft", |m| m.document.is_some())
+        .await
+        .unwrap();
+    let doc = r.iter().find_map(|m| m.document.clone()).unwrap();
+    assert_eq!(doc.file_name, "bao-cao-TB-DH-2027-H1.docx");
+    assert!(
+        doc.caption
+            .clone()
+            .unwrap_or_default()
+            .starts_with("📝 Đã đến kỳ báo cáo 6 tháng đầu năm 2027."),
+        "{:?}",
+        doc.caption
+    );
+    // The grassroots officer reports monthly; the 6-month report is the district's.
+    assert!(
+        hoa.unread().iter().all(|m| m.document.is_none()),
+        "no draft for the grassroots officer"
+    );
+    app.shutdown().await;
+}
+
 both_backends!(
     a_districts_yearly_draft_reads_as_a_union_report_and_agrees_with_the_export,
     a_six_month_draft_in_english_covers_its_half_only,
+    an_officer_asks_for_the_half_years_draft_in_chat_and_gets_it_as_a_word_file,
+    on_zalo_the_draft_comes_as_a_link_to_the_word_file,
+    each_district_admin_gets_the_first_halfs_draft_on_the_fifth_of_july_once,
 );
