@@ -57,6 +57,8 @@ pub enum AppError {
     UnknownInvite(String),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(transparent)]
+    Draft(#[from] crate::draft::DraftError),
     #[error("Telegram: {0}")]
     Telegram(#[from] crate::channel::telegram::TelegramError),
     #[error("Zalo: {0}")]
@@ -658,6 +660,29 @@ pub async fn export_reports(
                 source,
             },
             other => AppError::Export(other),
+        })
+}
+
+/// `chihoi report draft`: the 6-month or yearly report of `unit` as a Word document at `out`.
+pub async fn draft_report(
+    store: &Store,
+    config: &Config,
+    range: PeriodRange,
+    unit: &str,
+    lang: Lang,
+    out: &Path,
+) -> Result<crate::draft::Figures, AppError> {
+    crate::draft::draft_to_file(store, &config.calendars, unit, range, lang, Utc::now(), out)
+        .await
+        .map_err(|e| match e {
+            crate::draft::DraftError::Export(ExportError::UnknownUnit(code)) => {
+                AppError::UnknownUnit(code)
+            }
+            crate::draft::DraftError::Io(source) => AppError::Write {
+                path: out.display().to_string(),
+                source,
+            },
+            other => AppError::Draft(other),
         })
 }
 

@@ -149,7 +149,7 @@ enum Kind {
 }
 
 /// Where the rows of a sheet go. Sinks run on a blocking thread, fed in batches.
-trait RowSink: Send + 'static {
+pub(crate) trait RowSink: Send + 'static {
     fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError>;
 }
 
@@ -1297,7 +1297,8 @@ async fn write_sheet(
                     };
                     out.push(line(&root.code, root.id, all)).await?;
                     count += 1;
-                    for (id, code, _) in &grassroots {
+                    // A grassroots union's own export has its row once, as the root.
+                    for (id, code, _) in grassroots.iter().filter(|(id, _, _)| *id != root.id) {
                         out.push(line(code, *id, counts.get(id).copied().unwrap_or_default()))
                             .await?;
                         count += 1;
@@ -1489,6 +1490,40 @@ async fn workbook(scope: &Scope) -> Result<(Workbook, usize), ExportError> {
         }
     }
     Ok((book, reports))
+}
+
+/// Reads `sheets` of the scope into sinks that `make` gives, one per sheet, as the workbook
+/// reads them (the same rows, the same number of sheets at once): the path a document made
+/// from the export's own rows takes ([`crate::draft`]), so that its figures are the
+/// workbook's. Returns each sheet's sink in the order of `sheets`.
+pub(crate) async fn fold<S: RowSink>(
+    scope: &Scope,
+    sheets: &[Sheet],
+    make: impl Fn(Sheet) -> S,
+) -> Result<Vec<S>, ExportError> {
+    let names = Arc::new(Names::load(scope).await?);
+    let scope = Arc::new(scope.clone());
+    let mut pending = sheets.iter().map(|s| (*s, make(*s))).enumerate();
+    let mut running = tokio::task::JoinSet::new();
+    let spawn = |running: &mut tokio::task::JoinSet<_>, (i, (sheet, sink)): (usize, (Sheet, S))| {
+        let (scope, names) = (Arc::clone(&scope), Arc::clone(&names));
+        running.spawn(async move {
+            let (sink, _) = pump(&scope, &names, sheet, sink).await?;
+            Ok::<_, ExportError>((i, sink))
+        });
+    };
+    for next in pending.by_ref().take(scope.sheets_at_once) {
+        spawn(&mut running, next);
+    }
+    let mut done: Vec<(usize, S)> = Vec::with_capacity(sheets.len());
+    while let Some(joined) = running.join_next().await {
+        done.push(joined.map_err(|_| ExportError::WriterStopped)??);
+        if let Some(next) = pending.next() {
+            spawn(&mut running, next);
+        }
+    }
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, s)| s).collect())
 }
 
 /// Writes the export to `out`: XLSX with every sheet, or CSV of `sheet`. Returns the number of

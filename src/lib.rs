@@ -39,6 +39,7 @@ pub mod config;
 pub mod delivery;
 pub mod dialog;
 pub mod domain;
+pub mod draft;
 pub mod export;
 pub mod i18n;
 pub mod labels;

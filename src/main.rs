@@ -85,6 +85,11 @@ enum Command {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
+    /// Reports drafted from the data.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Runs one scheduler pass: queues what is due (prompts, reminders, overdue summaries,
     /// escalations). With --dry-run, prints what it would send and changes nothing.
     Tick {
@@ -132,6 +137,24 @@ enum Command {
         /// Keep the demo's files here instead of a temporary folder.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The 6-month or yearly report of a union as a Word document (.docx) to edit and send.
+    Draft {
+        /// The union the report is from (its code, see `chihoi org tree`).
+        #[arg(long)]
+        unit: String,
+        /// A half-year (2026-H1, 2026-H2) or a year (2026); a month (2026-11) works too.
+        #[arg(long)]
+        period: PeriodRange,
+        /// Language of the document (vi or en).
+        #[arg(long, default_value = "vi", value_parser = parse_lang)]
+        lang: Lang,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
     },
 }
 
@@ -401,6 +424,25 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 ExportFormat::Csv => "row(s)",
             };
             println!("Wrote {n} {what} to {}.", output.display());
+        }
+        Command::Report {
+            command:
+                ReportCommand::Draft {
+                    unit,
+                    period,
+                    lang,
+                    output,
+                },
+        } => {
+            let store = app::open_store(&config).await?;
+            let figures = app::draft_report(&store, &config, period, &unit, lang, &output).await?;
+            println!(
+                "Wrote the {period} report of {unit} to {} ({} target(s), {} monthly report(s) due, {} activit(ies)).",
+                output.display(),
+                figures.targets.len(),
+                figures.expected(),
+                figures.activities.iter().map(|a| a.count).sum::<i64>()
+            );
         }
         Command::Tick { now: at, dry_run } => {
             let store = app::open_store(&config).await?;

@@ -33,6 +33,8 @@ pub struct TickReport {
     pub cancelled: u64,
     /// Start-of-month digests queued to branch heads.
     pub digests: u64,
+    /// Drafts of the 6-month or yearly report queued to district admins.
+    pub drafts: u64,
     /// Update-ledger entries older than [`LEDGER_KEEP_HOURS`] forgotten.
     pub forgotten_updates: u64,
     /// Shared files whose link expired, deleted.
@@ -172,6 +174,16 @@ impl Scheduler {
                 report.digests +=
                     schedule::queue_digests(conn, &root.path, period, period_end, not_before, now)
                         .await?;
+            }
+            if let Some(range) = calendar.due_period_report(now) {
+                report.drafts += schedule::queue_period_drafts(
+                    conn,
+                    &root.path,
+                    &range.to_string(),
+                    not_before,
+                    now,
+                )
+                .await?;
             }
         }
         report.escalated = alerts::escalate_due(conn, &self.calendars, now).await?;

@@ -68,6 +68,7 @@ help-admin =
     /tiendo — reporting progress
     /chitieu — yearly targets
     /xuat — export reports (month, half-year, year)
+    /baocaoky — draft the 6-month or yearly report (Word file)
     /canhbao — open alerts
     /moi — invite the officers below you
     /khancap — urgent report
@@ -80,6 +81,7 @@ help-officer =
     /tiendo — reporting progress of your branches
     /chitieu — yearly targets
     /xuat — export reports
+    /baocaoky — draft the 6-month or yearly report (Word file)
     /canhbao — open urgent alerts in your commune
     /duyet — join requests to the branches of your commune
     /moi — invite branch heads

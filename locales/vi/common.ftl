@@ -68,6 +68,7 @@ help-admin =
     /tiendo — tiến độ báo cáo
     /chitieu — chỉ tiêu năm
     /xuat — xuất báo cáo (tháng, 6 tháng, năm)
+    /baocaoky — soạn báo cáo 6 tháng, năm (tệp Word)
     /canhbao — các cảnh báo đang mở
     /moi — mời cán bộ cấp dưới vào bot
     /khancap — báo cáo khẩn
@@ -80,6 +81,7 @@ help-officer =
     /tiendo — tiến độ báo cáo của các chi hội
     /chitieu — chỉ tiêu năm
     /xuat — xuất báo cáo
+    /baocaoky — soạn báo cáo 6 tháng, năm (tệp Word)
     /canhbao — các cảnh báo khẩn đang mở trong xã
     /duyet — yêu cầu xin vào các chi hội trong xã đang chờ duyệt
     /moi — mời chi hội trưởng vào bot

@@ -1327,6 +1327,9 @@ impl Courier {
                     AttachmentKind::Document if file.file_name.ends_with(".csv") => {
                         "text/csv; charset=utf-8"
                     }
+                    AttachmentKind::Document if file.file_name.ends_with(".docx") => {
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    }
                     AttachmentKind::Document => {
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                     }

@@ -531,6 +531,55 @@ async fn make(
                 },
             )))
         }
+        Made::Draft {
+            unit,
+            range,
+            scheduled,
+        } => {
+            let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
+                return Ok(None);
+            };
+            drop(conn);
+            let Ok(range) = range.parse::<PeriodRange>() else {
+                return Ok(None);
+            };
+            let path = tempfile::Builder::new()
+                .prefix("chihoi-draft-")
+                .suffix(".docx")
+                .tempfile()
+                .map_err(|e| StorageError::Corrupt(format!("draft: {e}")))?
+                .into_temp_path();
+            let scope = export::Scope::new(store, calendars, Some(&unit.code), range, lang, now)
+                .await
+                .map_err(|e| StorageError::Corrupt(format!("draft: {e}")))?
+                .one_sheet_at_a_time();
+            crate::draft::write(&scope, &path)
+                .await
+                .map_err(|e| StorageError::Corrupt(format!("draft: {e}")))?;
+            // Sent when its period came (no one asked): it says why it arrives.
+            let id = if scheduled {
+                "draft-ready-scheduled"
+            } else {
+                "draft-ready"
+            };
+            let text = crate::i18n::t_args(
+                lang,
+                id,
+                &[
+                    ("range", crate::draft::range_words(lang, range).into()),
+                    ("unit", unit.name.clone().into()),
+                ],
+            );
+            Ok(Some(outbound(
+                text,
+                Attachment {
+                    kind: AttachmentKind::Document,
+                    file_name: format!("bao-cao-{}-{range}.docx", unit.code),
+                    data: FileData::Temp(std::sync::Arc::new(path)),
+                    url: None,
+                },
+            )))
+        }
         Made::Export { unit, range, xlsx } => {
             let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
                 return Ok(None);

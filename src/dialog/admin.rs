@@ -313,6 +313,15 @@ pub enum Made {
         range: String,
         xlsx: bool,
     },
+    /// The 6-month or yearly report of `unit` as a Word document (`/baocaoky`, and on the
+    /// 5th of July and of January for each district admin).
+    Draft {
+        unit: i64,
+        range: String,
+        /// Queued by the scheduler when the period's report fell due, not asked for.
+        #[serde(default)]
+        scheduled: bool,
+    },
     /// The QR code picture of an invite made in chat (`/moi`): `content` is what it encodes
     /// (the Telegram link, or the code when the bot's username is not known).
     InviteQr {
@@ -379,7 +388,8 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
     let unit = match &made {
         Made::CompletenessChart { unit, .. }
         | Made::TargetsChart { unit, .. }
-        | Made::Export { unit, .. } => *unit,
+        | Made::Export { unit, .. }
+        | Made::Draft { unit, .. } => *unit,
         Made::InviteQr { .. } => return Ok(()),
     };
     if unit_in_view(ctx, Some(unit)).await?.is_none() {
@@ -492,6 +502,88 @@ pub(crate) async fn export_choice(
         }
         _ => Ok(bad(ctx)),
     }
+}
+
+// ---- /baocaoky ----------------------------------------------------------------------------------
+
+/// The periods a 6-month or yearly report can be drafted for at `now`: this year's halves up
+/// to the current one and the year so far, and in the first half the last year's second half
+/// and whole year (the yearly report is written in January).
+pub(crate) fn draft_ranges(now: Period) -> Vec<PeriodRange> {
+    let year = now.year();
+    let mut out = Vec::new();
+    if now.month() <= 6 {
+        out.push(PeriodRange::Half {
+            year: year - 1,
+            second: true,
+        });
+        out.push(PeriodRange::Year(year - 1));
+        out.push(PeriodRange::Half {
+            year,
+            second: false,
+        });
+    } else {
+        out.push(PeriodRange::Half {
+            year,
+            second: false,
+        });
+        out.push(PeriodRange::Half { year, second: true });
+        out.push(PeriodRange::Year(year));
+    }
+    out
+}
+
+pub(crate) async fn draft_start(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
+    if viewer_root(ctx).await?.is_none() {
+        ctx.say(tr!(ctx.lang, "draft-not-allowed"));
+        return Ok(Next::Go(DialogState::Idle));
+    }
+    Ok(Next::Go(DialogState::Draft))
+}
+
+pub(crate) fn draft_prompt(ctx: &mut Ctx<'_>) -> Prompt {
+    let lang = ctx.lang;
+    let now = Period::containing(ctx.now, ctx.tz);
+    let rows = draft_ranges(now)
+        .into_iter()
+        .map(|r| (labels::range(lang, r), format!("k:{r}")))
+        .collect();
+    Prompt::new(tr!(lang, "draft-ask-range"))
+        .column(rows)
+        .row(vec![(tr!(lang, "button-cancel"), "cancel".to_owned())])
+}
+
+pub(crate) async fn draft_choice(ctx: &mut Ctx<'_>, token: &str) -> Result<Next, DialogError> {
+    let now = Period::containing(ctx.now, ctx.tz);
+    let Some(range) = token
+        .strip_prefix("k:")
+        .and_then(|r| r.parse::<PeriodRange>().ok())
+        .filter(|r| draft_ranges(now).contains(r))
+    else {
+        return Ok(bad(ctx));
+    };
+    let Some(root) = viewer_root(ctx).await? else {
+        return Ok(Next::Go(DialogState::Idle));
+    };
+    if let Some(wait) = super::limits::reached(ctx, Counted::Files).await? {
+        ctx.say(wait);
+        return Ok(Next::Stay);
+    }
+    let queued = queue_made(
+        ctx,
+        Made::Draft {
+            unit: root.id,
+            range: range.to_string(),
+            scheduled: false,
+        },
+    )
+    .await?;
+    ctx.say(if queued {
+        tr!(ctx.lang, "draft-coming")
+    } else {
+        tr!(ctx.lang, "file-busy")
+    });
+    Ok(Next::Go(DialogState::Idle))
 }
 
 fn bad(ctx: &mut Ctx<'_>) -> Next {

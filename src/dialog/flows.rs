@@ -20,12 +20,12 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 37] = [
+pub(crate) const COMMANDS: [&str; 39] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
     "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce", "kiennghi",
-    "proposal",
+    "proposal", "baocaoky", "draft",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -69,6 +69,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "moi" | "invite" => super::invites::start(ctx).await,
         "thongbao" | "announce" => super::announce::start(ctx).await,
         "kiennghi" | "proposal" => super::proposals::start(ctx).await,
+        "baocaoky" | "draft" => super::admin::draft_start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -153,7 +154,10 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
             ]);
             rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
             rows.push(vec![b("menu-urgent", "khancap"), b("menu-invite", "moi")]);
-            rows.push(vec![b("menu-announce", "thongbao")]);
+            rows.push(vec![
+                b("menu-announce", "thongbao"),
+                b("menu-draft", "baocaoky"),
+            ]);
         }
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => {
             rows.push(vec![
@@ -162,7 +166,10 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
             ]);
             rows.push(vec![b("menu-alerts", "canhbao"), b("menu-export", "xuat")]);
             rows.push(vec![b("menu-urgent", "khancap"), b("menu-invite", "moi")]);
-            rows.push(vec![b("menu-announce", "thongbao")]);
+            rows.push(vec![
+                b("menu-announce", "thongbao"),
+                b("menu-draft", "baocaoky"),
+            ]);
         }
         Some(role) if role.files_monthly_report() => {
             rows.push(vec![
@@ -211,6 +218,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-members" => tr!(lang, "menu-members"),
         "menu-invite" => tr!(lang, "menu-invite"),
         "menu-announce" => tr!(lang, "menu-announce"),
+        "menu-draft" => tr!(lang, "menu-draft"),
         _ => tr!(lang, "menu-help"),
     }
 }

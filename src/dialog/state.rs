@@ -52,6 +52,8 @@ pub enum DialogState {
     Export {
         range: Option<String>,
     },
+    /// Choosing the period of a 6-month or yearly report to draft (`/baocaoky`).
+    Draft,
     /// A branch head's members (`/hoivien`), one page of them.
     Members {
         page: usize,
@@ -219,6 +221,7 @@ pub(crate) async fn prompt(
         DialogState::Language => Some(flows::language_prompt(ctx)),
         DialogState::Activity { step, draft } => Some(activity::prompt(ctx, *step, draft).await?),
         DialogState::Export { range } => Some(super::admin::export_prompt(ctx, range.as_deref())),
+        DialogState::Draft => Some(super::admin::draft_prompt(ctx)),
         DialogState::Members { page } => Some(members::list_prompt(ctx, *page).await?),
         DialogState::MemberRemove { user_id } => {
             Some(members::confirm_prompt(ctx, *user_id).await?)
@@ -263,6 +266,7 @@ pub(crate) async fn on_choice(
         DialogState::Export { range } => {
             super::admin::export_choice(ctx, range.as_deref(), token).await
         }
+        DialogState::Draft => super::admin::draft_choice(ctx, token).await,
         DialogState::Members { .. } => members::list_choice(ctx, token).await,
         DialogState::MemberRemove { user_id } => {
             members::confirm_choice(ctx, *user_id, token).await

@@ -281,6 +281,27 @@ impl Calendar {
         (now >= first && now < first + Duration::days(7)).then(|| self.previous_period(now))
     }
 
+    /// The 6-month or yearly report that falls due at `now` (plan §IV.2): the first half's
+    /// from the 5th of July, the past year's from the 5th of January, at the overdue-summary
+    /// time, for a week (so that a bot down on the 5th still drafts it, once).
+    pub fn due_period_report(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Option<crate::domain::range::PeriodRange> {
+        use crate::domain::range::PeriodRange;
+        let current = Period::containing(now, self.tz);
+        let range = match current.month() {
+            7 => PeriodRange::Half {
+                year: current.year(),
+                second: false,
+            },
+            1 => PeriodRange::Year(current.year() - 1),
+            _ => return None,
+        };
+        let first = self.at(Self::day_of(current, 5), self.overdue_time);
+        (now >= first && now < first + Duration::days(7)).then_some(range)
+    }
+
     pub fn in_quiet_hours(&self, now: DateTime<Utc>) -> bool {
         let Some((start, end)) = self.quiet else {
             return false;
@@ -578,6 +599,26 @@ mod tests {
             serde_json::from_str::<CalendarSettings>(r#"{"promt_day":15}"#).is_err(),
             "typos are refused"
         );
+    }
+
+    #[test]
+    fn period_reports_fall_due_on_the_fifth_of_july_and_of_january() {
+        use crate::domain::range::PeriodRange;
+        let c = Calendar::default_for(Ho_Chi_Minh);
+        assert_eq!(c.due_period_report(hanoi(2026, 7, 5, 7, 59)), None);
+        assert_eq!(
+            c.due_period_report(hanoi(2026, 7, 5, 8, 0)),
+            Some(PeriodRange::Half {
+                year: 2026,
+                second: false
+            })
+        );
+        assert_eq!(
+            c.due_period_report(hanoi(2027, 1, 11, 23, 0)),
+            Some(PeriodRange::Year(2026))
+        );
+        assert_eq!(c.due_period_report(hanoi(2027, 1, 12, 8, 0)), None);
+        assert_eq!(c.due_period_report(hanoi(2026, 12, 5, 8, 0)), None);
     }
 
     #[test]

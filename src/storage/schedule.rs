@@ -72,6 +72,37 @@ pub async fn queue_digests(
     Ok(done.rows_affected())
 }
 
+/// The draft of the period's report (`range`, as `2026-H1` or `2026`) for each district admin
+/// below `root_path`, once: its key names the range and the person.
+pub async fn queue_period_drafts(
+    conn: &mut Conn,
+    root_path: &str,
+    range: &str,
+    not_before: i64,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let done = sql::query(
+        "INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent,
+                             not_before, status, attempts, created_at)
+         SELECT 'draft:' || $1 || ':' || u.id, 'made', u.platform, u.chat_id, u.id, u.unit_id, NULL, NULL,
+                '{\"what\":\"draft\",\"unit\":' || u.unit_id || ',\"range\":\"' || $1 || '\",\"scheduled\":true}', 0,
+                $2, 'pending', 0, $3
+         FROM users u JOIN units n ON n.id = u.unit_id
+         WHERE u.reachable = 1 AND u.role = 'district_admin' AND n.level = 'district'
+           AND n.path >= $4 AND n.path < $5
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .persistent(false)
+    .bind(range)
+    .bind(not_before)
+    .bind(now.timestamp())
+    .bind(root_path)
+    .bind(path_range_end(root_path))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// One overdue summary per grassroots officer and district admin below `root_path` for this
 /// round; a summary with nothing pending is dropped when it would be sent.
 pub async fn queue_overdue(

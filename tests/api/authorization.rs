@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-pub(crate) const COMMANDS: [(&str, [Expect; 6]); 19] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 20] = [
     (
         "baocao",
         [
@@ -211,6 +211,17 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 19] = [
             Says("proposals-list-title"),
             Says("proposals-list-title"),
             Says("proposals-list-title"),
+        ],
+    ),
+    (
+        "baocaoky",
+        [
+            RefusedSays("draft-not-allowed"),
+            RefusedSays("draft-not-allowed"),
+            RefusedSays("draft-not-allowed"),
+            Says("draft-ask-range"),
+            Says("draft-ask-range"),
+            Says("draft-ask-range"),
         ],
     ),
 ];

@@ -14,6 +14,7 @@ mod channel;
 mod chaos;
 mod cli;
 mod crash;
+mod draft;
 mod faults;
 mod files;
 mod invites;
