@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
 use super::announce::{self, AnnounceStep};
-use super::{Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report};
+use super::{
+    Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report, roster,
+};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
 use crate::storage::links::Account;
@@ -93,6 +95,11 @@ pub enum DialogState {
     Confirm {
         data: String,
         resume: Box<DialogState>,
+    },
+    /// `/hoivien` for officers: the roster of `unit_id` (counts, or a branch's names), a page.
+    Roster {
+        unit_id: i64,
+        page: usize,
     },
 }
 
@@ -225,6 +232,7 @@ pub(crate) async fn prompt(
         DialogState::InviteRevoke { code } => Some(invites::revoke_prompt(ctx, code).await?),
         DialogState::Announce { step } => Some(announce::prompt(ctx, step).await?),
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
+        DialogState::Roster { unit_id, page } => Some(roster::prompt(ctx, *unit_id, *page).await?),
     })
 }
 
@@ -270,6 +278,7 @@ pub(crate) async fn on_choice(
         DialogState::Confirm { data, resume } => {
             Box::pin(confirm::choice(ctx, data, resume, token)).await
         }
+        DialogState::Roster { unit_id, .. } => roster::choice(ctx, *unit_id, token).await,
     }
 }
 
@@ -350,6 +359,10 @@ mod tests {
                 },
             },
             DialogState::MemberRemove { user_id: 42 },
+            DialogState::Roster {
+                unit_id: 7,
+                page: 2,
+            },
             DialogState::Link {
                 accounts: vec![Account {
                     platform: "zalo".into(),

@@ -20,6 +20,7 @@ pub mod org;
 pub mod outbox;
 pub mod reports;
 pub mod retention;
+pub mod roster;
 pub mod schedule;
 pub mod sql;
 pub mod users;
