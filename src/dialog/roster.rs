@@ -278,12 +278,12 @@ pub(crate) async fn go_to(ctx: &mut Ctx<'_>, unit_id: i64, page: usize) -> Resul
     let (Some(mine), Some(unit)) = (viewer_unit(ctx).await?, org::unit_by_id(ctx.conn, unit_id).await?)
     else {
         ctx.notice = Some(tr!(ctx.lang, "error-not-yours"));
-        return Ok(Next::Stay);
+        return Ok(Next::Quiet);
     };
     if !unit.is_within(&mine) {
         tracing::warn!(user = ctx.user.id, unit = unit.id, "roster view refused: outside her units");
         ctx.notice = Some(tr!(ctx.lang, "error-not-yours"));
-        return Ok(Next::Stay);
+        return Ok(Next::Quiet);
     }
     if unit.level >= Level::Branch {
         let rows = store::under(ctx.conn, &unit).await?;
@@ -472,9 +472,11 @@ pub(crate) async fn choice(
     }
 }
 
+/// A choice no button of this view carries: a notice, and the page she has stays as it is
+/// (not shown again: a list of names is shown, and logged, only when she asks for it).
 fn bad_button(ctx: &mut Ctx<'_>) -> Next {
     ctx.notice = Some(tr!(ctx.lang, "error-bad-button"));
-    Next::Stay
+    Next::Quiet
 }
 
 // ---- her own status ---------------------------------------------------------------------------

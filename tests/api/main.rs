@@ -24,6 +24,7 @@ mod ops;
 mod properties;
 mod report;
 mod retention;
+mod roster;
 mod safety;
 mod same_month;
 mod storage;
