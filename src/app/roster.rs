@@ -151,9 +151,8 @@ pub async fn import_members(
             p
         };
         let code = field(Some(c_unit)).to_owned();
-        if !units.contains_key(&code) {
-            let unit = org::unit_by_code(&mut tx, &code).await?;
-            units.insert(code.clone(), unit);
+        if let std::collections::hash_map::Entry::Vacant(e) = units.entry(code.clone()) {
+            e.insert(org::unit_by_code(&mut tx, &code).await?);
         }
         let unit = match units.get(&code).and_then(Option::as_ref) {
             None => {
@@ -296,12 +295,12 @@ pub async fn members_list(
         "ID", "NAME", "PHONE", "UNIT", "STATUS", "HONORARY"
     );
     for m in &rows {
-        if !codes.contains_key(&m.unit_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = codes.entry(m.unit_id) {
             let code = org::unit_by_id(&mut tx, m.unit_id)
                 .await?
                 .map(|u| u.code)
                 .unwrap_or_default();
-            codes.insert(m.unit_id, code);
+            e.insert(code);
         }
         let _ = writeln!(
             out,
@@ -334,11 +333,7 @@ pub async fn members_list(
 
 /// `chihoi members forget '#ID'`: erases her name, phone and link to the bot; her row stays,
 /// nameless, in the counts and targets.
-pub async fn forget_member(
-    store: &Store,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<String, AppError> {
+pub async fn forget_member(store: &Store, id: i64, now: DateTime<Utc>) -> Result<String, AppError> {
     let mut tx = store.begin().await?;
     let Some(m) = store_roster::by_id(&mut tx, id).await? else {
         return Err(AppError::Usage(format!(

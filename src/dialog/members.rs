@@ -94,7 +94,13 @@ pub(crate) async fn list_prompt(ctx: &mut Ctx<'_>, page: usize) -> Result<Prompt
         return Ok(Prompt::new(tr!(lang, "members-not-allowed")).row(cancel_row(lang)));
     };
     let people = removable(ctx, &unit).await?;
-    let roster_row = vec![(tr!(lang, "button-roster-list"), "roster".to_owned())];
+    // The branch's roster, when it keeps one on the bot (`roster`).
+    let (on_roster, _) = crate::storage::roster::counts_under(ctx.conn, &unit).await?;
+    let roster_row = if on_roster.total > 0 {
+        vec![(tr!(lang, "button-roster-list"), "roster".to_owned())]
+    } else {
+        Vec::new()
+    };
     if people.is_empty() {
         return Ok(Prompt::new(tr!(lang, "members-none", unit = unit.name))
             .row(roster_row)

@@ -1034,7 +1034,10 @@ mod tests {
         assert_eq!(parse_choice("d:7:"), ChoiceData::Forged);
         assert_eq!(
             parse_choice("ro:12:0"),
-            ChoiceData::RosterMatch { user_id: 12, row: 0 }
+            ChoiceData::RosterMatch {
+                user_id: 12,
+                row: 0
+            }
         );
         assert_eq!(parse_choice("ro:12:-1"), ChoiceData::Forged);
         assert_eq!(parse_choice("ro:x:3"), ChoiceData::Forged);

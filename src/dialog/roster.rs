@@ -116,7 +116,10 @@ fn phone_tail(phone: Option<&Phone>) -> String {
 
 /// Text outside a dialog that is a phone number, from a member: her roster row is looked up by
 /// it. `None` when the text is no phone number (the caller goes on as before).
-pub(crate) async fn typed_phone(ctx: &mut Ctx<'_>, text: &str) -> Result<Option<Next>, DialogError> {
+pub(crate) async fn typed_phone(
+    ctx: &mut Ctx<'_>,
+    text: &str,
+) -> Result<Option<Next>, DialogError> {
     let Some(phone) = Phone::parse(text) else {
         return Ok(None);
     };
@@ -154,7 +157,11 @@ pub(crate) async fn typed_phone(ctx: &mut Ctx<'_>, text: &str) -> Result<Option<
                     );
                     ctx.send_to(&head, told, Vec::new());
                 }
-                tracing::info!(user = ctx.user.id, row = r.id, "roster row matched by phone");
+                tracing::info!(
+                    user = ctx.user.id,
+                    row = r.id,
+                    "roster row matched by phone"
+                );
                 tr!(lang, "roster-matched-by-phone", name = name)
             } else {
                 tr!(lang, "roster-phone-taken")
@@ -175,7 +182,11 @@ pub(crate) async fn decide(ctx: &mut Ctx<'_>, user_id: i64, row: i64) -> Result<
         return Ok(());
     };
     let Some((unit_id, Role::Member)) = member.membership() else {
-        ctx.notice = Some(tr!(lang, "roster-match-moot", name = member.display_name.clone()));
+        ctx.notice = Some(tr!(
+            lang,
+            "roster-match-moot",
+            name = member.display_name.clone()
+        ));
         return Ok(());
     };
     let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? else {
@@ -183,7 +194,11 @@ pub(crate) async fn decide(ctx: &mut Ctx<'_>, user_id: i64, row: i64) -> Result<
         return Ok(());
     };
     if !flows::may_decide_join(&ctx.user, &unit) {
-        tracing::warn!(user = ctx.user.id, joiner = user_id, "roster match refused: not hers");
+        tracing::warn!(
+            user = ctx.user.id,
+            joiner = user_id,
+            "roster match refused: not hers"
+        );
         ctx.notice = Some(tr!(lang, "error-not-yours"));
         return Ok(());
     }
@@ -229,7 +244,11 @@ pub(crate) async fn decide(ctx: &mut Ctx<'_>, user_id: i64, row: i64) -> Result<
                 r.name.unwrap_or_default()
             }
             (Some(_), Some(_)) => {
-                tracing::warn!(user = ctx.user.id, row, "roster match refused: row elsewhere");
+                tracing::warn!(
+                    user = ctx.user.id,
+                    row,
+                    "roster match refused: row elsewhere"
+                );
                 ctx.notice = Some(tr!(lang, "error-not-yours"));
                 return Ok(());
             }
@@ -240,8 +259,17 @@ pub(crate) async fn decide(ctx: &mut Ctx<'_>, user_id: i64, row: i64) -> Result<
         }
     };
     crate::targets::queue_around(ctx.conn, unit.id, ctx.now).await?;
-    tracing::info!(by = ctx.user.id, joiner = member.id, added = row == 0, "roster row matched by head");
-    let key = if row == 0 { "roster-match-added" } else { "roster-match-done" };
+    tracing::info!(
+        by = ctx.user.id,
+        joiner = member.id,
+        added = row == 0,
+        "roster row matched by head"
+    );
+    let key = if row == 0 {
+        "roster-match-added"
+    } else {
+        "roster-match-done"
+    };
     ctx.say(tr!(
         lang,
         key,
@@ -274,14 +302,24 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
 
 /// Moves to the view of `unit_id` (page `page`), if it is in her subtree; a page of names
 /// shown is logged.
-pub(crate) async fn go_to(ctx: &mut Ctx<'_>, unit_id: i64, page: usize) -> Result<Next, DialogError> {
-    let (Some(mine), Some(unit)) = (viewer_unit(ctx).await?, org::unit_by_id(ctx.conn, unit_id).await?)
-    else {
+pub(crate) async fn go_to(
+    ctx: &mut Ctx<'_>,
+    unit_id: i64,
+    page: usize,
+) -> Result<Next, DialogError> {
+    let (Some(mine), Some(unit)) = (
+        viewer_unit(ctx).await?,
+        org::unit_by_id(ctx.conn, unit_id).await?,
+    ) else {
         ctx.notice = Some(tr!(ctx.lang, "error-not-yours"));
         return Ok(Next::Quiet);
     };
     if !unit.is_within(&mine) {
-        tracing::warn!(user = ctx.user.id, unit = unit.id, "roster view refused: outside her units");
+        tracing::warn!(
+            user = ctx.user.id,
+            unit = unit.id,
+            "roster view refused: outside her units"
+        );
         ctx.notice = Some(tr!(ctx.lang, "error-not-yours"));
         return Ok(Next::Quiet);
     }
@@ -325,11 +363,17 @@ fn pct(part: i64, whole: i64) -> String {
     }
 }
 
-pub(crate) async fn prompt(ctx: &mut Ctx<'_>, unit_id: i64, page: usize) -> Result<Prompt, DialogError> {
+pub(crate) async fn prompt(
+    ctx: &mut Ctx<'_>,
+    unit_id: i64,
+    page: usize,
+) -> Result<Prompt, DialogError> {
     let lang = ctx.lang;
     let cancel = vec![(tr!(lang, "button-cancel"), "cancel".to_owned())];
-    let (Some(mine), Some(unit)) = (viewer_unit(ctx).await?, org::unit_by_id(ctx.conn, unit_id).await?)
-    else {
+    let (Some(mine), Some(unit)) = (
+        viewer_unit(ctx).await?,
+        org::unit_by_id(ctx.conn, unit_id).await?,
+    ) else {
         return Ok(Prompt::new(tr!(lang, "members-not-allowed")).row(cancel));
     };
     if !unit.is_within(&mine) {
@@ -429,8 +473,14 @@ fn name_line(lang: Lang, n: usize, m: &RosterMember) -> String {
         lang,
         "roster-name-line",
         n = n as i64,
-        name = m.name.clone().unwrap_or_else(|| tr!(lang, "roster-forgotten")),
-        phone = m.phone.as_ref().map_or_else(|| "none".to_owned(), Phone::pretty),
+        name = m
+            .name
+            .clone()
+            .unwrap_or_else(|| tr!(lang, "roster-forgotten")),
+        phone = m
+            .phone
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), Phone::pretty),
         marks = if marks.is_empty() {
             "none".to_owned()
         } else {
@@ -451,7 +501,9 @@ pub(crate) async fn choice(
         };
     }
     if token == "up" {
-        let parent = org::unit_by_id(ctx.conn, unit_id).await?.and_then(|u| u.parent_id);
+        let parent = org::unit_by_id(ctx.conn, unit_id)
+            .await?
+            .and_then(|u| u.parent_id);
         return match parent {
             Some(p) => go_to(ctx, p, 0).await,
             None => Ok(bad_button(ctx)),
@@ -526,12 +578,24 @@ pub(crate) async fn set_status(ctx: &mut Ctx<'_>, away: bool) -> Result<(), Dial
         MemberStatus::Active
     };
     let text = if mine.status == wanted {
-        tr!(lang, "roster-status-unchanged", away = if away { "yes" } else { "no" })
+        tr!(
+            lang,
+            "roster-status-unchanged",
+            away = if away { "yes" } else { "no" }
+        )
     } else {
         store::set_status_of(ctx.conn, ctx.user.id, wanted, ctx.now.timestamp()).await?;
         crate::targets::queue_around(ctx.conn, mine.unit_id, ctx.now).await?;
-        tracing::info!(user = ctx.user.id, status = wanted.as_str(), "member set her status");
-        tr!(lang, "roster-status-saved", away = if away { "yes" } else { "no" })
+        tracing::info!(
+            user = ctx.user.id,
+            status = wanted.as_str(),
+            "member set her status"
+        );
+        tr!(
+            lang,
+            "roster-status-saved",
+            away = if away { "yes" } else { "no" }
+        )
     };
     flows::menu(ctx, Some(text));
     Ok(())

@@ -178,8 +178,14 @@ mod tests {
 
     #[test]
     fn statuses_and_honorary_read_as_operators_write_them() {
-        assert_eq!(MemberStatus::parse("Đi làm ăn xa"), Some(MemberStatus::Away));
-        assert_eq!(MemberStatus::parse("di lam an xa"), Some(MemberStatus::Away));
+        assert_eq!(
+            MemberStatus::parse("Đi làm ăn xa"),
+            Some(MemberStatus::Away)
+        );
+        assert_eq!(
+            MemberStatus::parse("di lam an xa"),
+            Some(MemberStatus::Away)
+        );
         assert_eq!(MemberStatus::parse(""), Some(MemberStatus::Active));
         assert_eq!(
             MemberStatus::parse("unreachable"),

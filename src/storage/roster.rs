@@ -20,7 +20,15 @@ pub struct RosterMember {
     pub user_id: Option<i64>,
 }
 
-type RawRow = (i64, i64, Option<String>, Option<String>, String, i64, Option<i64>);
+type RawRow = (
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+    Option<i64>,
+);
 
 const COLUMNS: &str = "m.id, m.unit_id, m.name, m.phone, m.status, m.honorary, m.user_id";
 
@@ -142,11 +150,10 @@ pub async fn under(conn: &mut Conn, unit: &Unit) -> Result<Vec<RosterMember>> {
 
 /// Links row `id` to `user_id` if neither is matched yet and the row is not forgotten.
 pub async fn link(conn: &mut Conn, id: i64, user_id: i64, now: i64) -> Result<bool> {
-    let taken: Option<i64> =
-        sql::query_scalar("SELECT id FROM roster_members WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let taken: Option<i64> = sql::query_scalar("SELECT id FROM roster_members WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     if taken.is_some() {
         return Ok(false);
     }
@@ -169,14 +176,13 @@ pub async fn set_status_of(
     status: MemberStatus,
     now: i64,
 ) -> Result<bool> {
-    let done = sql::query(
-        "UPDATE roster_members SET status = $2, updated_at = $3 WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .bind(status.as_str())
-    .bind(now)
-    .execute(conn)
-    .await?;
+    let done =
+        sql::query("UPDATE roster_members SET status = $2, updated_at = $3 WHERE user_id = $1")
+            .bind(user_id)
+            .bind(status.as_str())
+            .bind(now)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -371,15 +377,22 @@ pub async fn log_access(conn: &mut Conn, a: &Access) -> Result<()> {
 
 /// The log since `since`, oldest first, with each unit's code.
 pub async fn access_log(conn: &mut Conn, since: i64) -> Result<Vec<(Access, Option<String>)>> {
-    let rows: Vec<(i64, Option<i64>, String, String, Option<i64>, i64, Option<String>)> =
-        sql::query_as(
-            "SELECT l.at, l.actor_id, l.actor, l.what, l.unit_id, l.row_count, u.code
+    let rows: Vec<(
+        i64,
+        Option<i64>,
+        String,
+        String,
+        Option<i64>,
+        i64,
+        Option<String>,
+    )> = sql::query_as(
+        "SELECT l.at, l.actor_id, l.actor, l.what, l.unit_id, l.row_count, u.code
              FROM access_log l LEFT JOIN units u ON u.id = l.unit_id
              WHERE l.at >= $1 ORDER BY l.at, l.id",
-        )
-        .bind(since)
-        .fetch_all(conn)
-        .await?;
+    )
+    .bind(since)
+    .fetch_all(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(at, actor_id, actor, what, unit_id, rows, code)| {

@@ -116,7 +116,10 @@ Trần Thị Hoa,0944444444,TB-DH-DHOP,,
     ] {
         assert!(said.contains(expected), "{expected:?} in {said}");
     }
-    assert!(!said.contains("0212345678"), "a phone is never echoed: {said}");
+    assert!(
+        !said.contains("0212345678"),
+        "a phone is never echoed: {said}"
+    );
     assert_eq!(app.count(rows).await, 0);
 
     let good = file("good.csv", ROSTER);
@@ -135,7 +138,11 @@ Trần Thị Hoa,0944444444,TB-DH-DHOP,,
     // every row is updated and none added.
     let o = run(&["members", "import", &good]);
     assert!(!o.status.success());
-    assert!(out(&o).contains("line 2: already on the roster as #"), "{}", out(&o));
+    assert!(
+        out(&o).contains("line 2: already on the roster as #"),
+        "{}",
+        out(&o)
+    );
     let moved = file("moved.csv", &ROSTER.replace("đi làm ăn xa", "active"));
     let o = run(&["members", "import", &moved, "--update"]);
     assert!(out(&o).contains("0 new, 5 updated"), "{}", out(&o));
@@ -166,7 +173,10 @@ Trần Thị Hoa,0944444444,TB-DH-DHOP,,
     // details and keeps her in the counts.
     let o = run(&["members", "list", "--unit", BRANCH]);
     let listed = out(&o);
-    assert!(listed.contains("Lê Thị Hồng") && listed.contains("0987654321"), "{listed}");
+    assert!(
+        listed.contains("Lê Thị Hồng") && listed.contains("0987654321"),
+        "{listed}"
+    );
     assert!(!listed.contains("Vũ Thị Lụa"), "another branch: {listed}");
     let id = app
         .count("SELECT id FROM roster_members WHERE phone = '0987654321'")
@@ -183,7 +193,10 @@ Trần Thị Hoa,0944444444,TB-DH-DHOP,,
     );
     let o = run(&["audit"]);
     let log = out(&o);
-    assert!(log.contains("members list") && log.contains(BRANCH), "{log}");
+    assert!(
+        log.contains("members list") && log.contains(BRANCH),
+        "{log}"
+    );
     assert!(log.contains(&format!("members forget #{id}")), "{log}");
     assert!(log.contains("2 access(es)"), "{log}");
     app.shutdown().await;
@@ -201,12 +214,22 @@ async fn a_joiner_sharing_her_phone_on_telegram_is_matched_and_her_head_adds_ano
     let code = app.invite(BRANCH, Role::Member, 3).await;
     let mut mai = app.person(802, "Mai Phạm");
     let welcome = mai.send(&format!("/start {code}")).await.unwrap();
-    assert!(any_text(&welcome, "gửi số điện thoại"), "{}", texts(&welcome));
+    assert!(
+        any_text(&welcome, "gửi số điện thoại"),
+        "{}",
+        texts(&welcome)
+    );
     let asked = lan
-        .wait_for("the roster question", |m| text(m).contains("Mai Phạm vừa vào"))
+        .wait_for("the roster question", |m| {
+            text(m).contains("Mai Phạm vừa vào")
+        })
         .await
         .unwrap();
-    assert!(any_text(&asked, "Chị ấy là ai trong danh sách"), "{}", texts(&asked));
+    assert!(
+        any_text(&asked, "Chị ấy là ai trong danh sách"),
+        "{}",
+        texts(&asked)
+    );
 
     // Someone else's contact is not hers to give; her own matches her row.
     let other = mai.share_contact("0912345678", false).await.unwrap();
@@ -214,32 +237,55 @@ async fn a_joiner_sharing_her_phone_on_telegram_is_matched_and_her_head_adds_ano
     assert_eq!(matched(&app, "", Some("0912345678")).await, 0);
     let done = mai.share_contact("+84912345678", true).await.unwrap();
     assert!(
-        any_text(&done, "tìm thấy tên chị trong danh sách hội viên: Phạm Thị Mai"),
+        any_text(
+            &done,
+            "tìm thấy tên chị trong danh sách hội viên: Phạm Thị Mai"
+        ),
         "{}",
         texts(&done)
     );
     let mai_id = user_id(&app, "802").await;
     assert_eq!(matched(&app, "", Some("0912345678")).await, mai_id);
-    lan.wait_for("the match notice", |m| text(m).contains("theo số điện thoại"))
-        .await
-        .unwrap();
+    lan.wait_for("the match notice", |m| {
+        text(m).contains("theo số điện thoại")
+    })
+    .await
+    .unwrap();
 
     // Her head's pick comes second: it changes nothing.
     let late = lan.tap("👤 Phạm Thị Mai (…680)").await.unwrap();
-    assert!(any_text(&late, "đã có tên trong danh sách rồi"), "{}", texts(&late));
+    assert!(
+        any_text(&late, "đã có tên trong danh sách rồi"),
+        "{}",
+        texts(&late)
+    );
     assert_eq!(matched(&app, "", Some("0912345680")).await, 0);
 
     // A woman not on the list: her head adds her.
     let mut hoa = app.person(803, "Đinh Thị Hoa");
     hoa.send(&format!("/start {code}")).await.unwrap();
-    lan.wait_for("the second question", |m| text(m).contains("Đinh Thị Hoa vừa vào"))
+    lan.wait_for("the second question", |m| {
+        text(m).contains("Đinh Thị Hoa vừa vào")
+    })
+    .await
+    .unwrap();
+    let added = lan
+        .tap("➕ Không có trong danh sách (thêm mới)")
         .await
         .unwrap();
-    let added = lan.tap("➕ Không có trong danh sách (thêm mới)").await.unwrap();
-    assert!(any_text(&added, "Đã thêm chị Đinh Thị Hoa"), "{}", texts(&added));
-    assert_eq!(matched(&app, "Đinh Thị Hoa", None).await, user_id(&app, "803").await);
+    assert!(
+        any_text(&added, "Đã thêm chị Đinh Thị Hoa"),
+        "{}",
+        texts(&added)
+    );
+    assert_eq!(
+        matched(&app, "Đinh Thị Hoa", None).await,
+        user_id(&app, "803").await
+    );
     // A second tap adds nobody twice.
-    lan.tap("➕ Không có trong danh sách (thêm mới)").await.unwrap();
+    lan.tap("➕ Không có trong danh sách (thêm mới)")
+        .await
+        .unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM roster_members").await, 6);
     app.shutdown().await;
 }
@@ -289,7 +335,7 @@ async fn on_zalo_a_joiner_types_her_phone_and_a_head_picks_another_by_number(bac
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let list = list.expect("the roster question on Zalo");
-    let n = numbered(&list, "👤 Bùi Thị Cúc").expect(zalo_text(&list));
+    let n = numbered(&list, "👤 Bùi Thị Cúc").unwrap_or_else(|| panic!("{}", zalo_text(&list)));
     thu.unread();
     let done = thu.send(&n.to_string()).await.unwrap();
     assert!(
@@ -313,11 +359,18 @@ async fn names_show_only_to_the_branchs_own_officers_and_each_page_is_logged(bac
         .await;
     let counts = hoa.send("/hoivien").await.unwrap();
     assert!(
-        any_text(&counts, "👥 Hội viên — Hội LHPN xã Đông Hợp\nTổng: 5 hội viên"),
+        any_text(
+            &counts,
+            "👥 Hội viên — Hội LHPN xã Đông Hợp\nTổng: 5 hội viên"
+        ),
         "{}",
         texts(&counts)
     );
-    assert!(any_text(&counts, "Hội viên danh dự: 1"), "{}", texts(&counts));
+    assert!(
+        any_text(&counts, "Hội viên danh dự: 1"),
+        "{}",
+        texts(&counts)
+    );
     assert!(any_text(&counts, "Đi làm ăn xa: 1"), "{}", texts(&counts));
     assert!(!any_text(&counts, "Phạm Thị Mai"), "no names at a union");
     assert_eq!(app.count(logged).await, 0);
@@ -351,7 +404,11 @@ async fn names_show_only_to_the_branchs_own_officers_and_each_page_is_logged(bac
         .await;
     ngoc.send("/hoivien").await.unwrap();
     let hers = ngoc.tap("📋 Danh sách hội viên").await.unwrap();
-    assert!(any_text(&hers, "Vũ Thị Lụa — 0933 333 333"), "{}", texts(&hers));
+    assert!(
+        any_text(&hers, "Vũ Thị Lụa — 0933 333 333"),
+        "{}",
+        texts(&hers)
+    );
     assert!(!any_text(&hers, "Phạm Thị Mai"), "{}", texts(&hers));
     // A made-up choice for the branch next door is refused and logs nothing.
     let before = app.count(logged).await;
@@ -374,13 +431,21 @@ async fn names_show_only_to_the_branchs_own_officers_and_each_page_is_logged(bac
 
     // An officer of another union, on Zalo: her union only, by numbers.
     let mut la = app
-        .zalo_joined("0084900000000833", "Ngô Thị La", "TB-DH-DLA", Role::GrassrootsOfficer)
+        .zalo_joined(
+            "0084900000000833",
+            "Ngô Thị La",
+            "TB-DH-DLA",
+            Role::GrassrootsOfficer,
+        )
         .await;
     let view = la.send("/hoivien").await.unwrap();
     let said = zalo_texts(&view);
     assert!(said.contains("Hội LHPN xã Đông La"), "{said}");
     assert!(said.contains("Chưa có danh sách hội viên"), "{said}");
-    assert!(!said.contains("Phạm Thị Mai") && !said.contains("Đồng Thanh"), "{said}");
+    assert!(
+        !said.contains("Phạm Thị Mai") && !said.contains("Đồng Thanh"),
+        "{said}"
+    );
     app.shutdown().await;
 }
 
@@ -404,10 +469,18 @@ async fn a_member_sets_herself_away_and_back_on_both_apps(backend: Backend) {
     let asked = mai.tap("🧳 Đi làm ăn xa / ở nhà").await.unwrap();
     assert!(any_text(&asked, "đang ghi là ở nhà"), "{}", texts(&asked));
     let saved = mai.tap("🧳 Tôi đi làm ăn xa").await.unwrap();
-    assert!(any_text(&saved, "Đã ghi: chị đang đi làm ăn xa"), "{}", texts(&saved));
+    assert!(
+        any_text(&saved, "Đã ghi: chị đang đi làm ăn xa"),
+        "{}",
+        texts(&saved)
+    );
     assert!(status("0912345678").await);
     let again = mai.tap("🧳 Tôi đi làm ăn xa").await.unwrap();
-    assert!(any_text(&again, "rồi ạ, không cần đổi"), "{}", texts(&again));
+    assert!(
+        any_text(&again, "rồi ạ, không cần đổi"),
+        "{}",
+        texts(&again)
+    );
 
     // Zalo: Hồng, away on the list, is back home, by numbers.
     let mut hong = app
@@ -416,11 +489,15 @@ async fn a_member_sets_herself_away_and_back_on_both_apps(backend: Backend) {
     let menu = hong.send("0987654321").await.unwrap();
     assert!(status("0987654321").await);
     let m = menu.last().unwrap();
-    let n = numbered(m, "🧳 Đi làm ăn xa / ở nhà").expect(zalo_text(m));
+    let n = numbered(m, "🧳 Đi làm ăn xa / ở nhà").unwrap_or_else(|| panic!("{}", zalo_text(m)));
     let asked = hong.send(&n.to_string()).await.unwrap();
     let m = asked.last().unwrap();
-    assert!(zalo_text(m).contains("đang ghi là đi làm ăn xa"), "{}", zalo_text(m));
-    let n = numbered(m, "🏠 Tôi đã về nhà").expect(zalo_text(m));
+    assert!(
+        zalo_text(m).contains("đang ghi là đi làm ăn xa"),
+        "{}",
+        zalo_text(m)
+    );
+    let n = numbered(m, "🏠 Tôi đã về nhà").unwrap_or_else(|| panic!("{}", zalo_text(m)));
     let saved = hong.send(&n.to_string()).await.unwrap();
     assert!(
         zalo_texts(&saved).contains("Đã ghi: chị đã về nhà"),
@@ -496,7 +573,11 @@ async fn targets_3_and_9_are_exact_from_a_small_roster(backend: Backend) {
         .await
         .unwrap();
         // Nine of the ten read a policy announcement this year.
-        let read = if i < 9 { now.to_string() } else { "NULL".into() };
+        let read = if i < 9 {
+            now.to_string()
+        } else {
+            "NULL".into()
+        };
         sqlx::query(&format!(
             "INSERT INTO announcement_recipients (announcement_id, user_id, unit_id, kind, read_at)
              VALUES ((SELECT MAX(id) FROM announcements), {user}, {t1}, 'policy', {read})"
@@ -516,7 +597,10 @@ async fn targets_3_and_9_are_exact_from_a_small_roster(backend: Backend) {
         view.contains("Đã đọc tin tuyên truyền chính sách năm 2026: 9/10 hội viên (90%)"),
         "{view}"
     );
-    assert!(view.contains("Hội viên so với phụ nữ từ 18 tuổi: 9/13 (69%)"), "{view}");
+    assert!(
+        view.contains("Hội viên so với phụ nữ từ 18 tuổi: 9/13 (69%)"),
+        "{view}"
+    );
     let line = |all: &str, title: &str| {
         all.lines()
             .find(|l| l.contains(title))
@@ -529,7 +613,10 @@ async fn targets_3_and_9_are_exact_from_a_small_roster(backend: Backend) {
     hoa.send("/huy").await.unwrap();
     let targets = texts(&hoa.send("/chitieu").await.unwrap());
     // 90% is not over 90%.
-    assert!(line(&targets, REACHED).contains("đạt 0% (mục tiêu 100%; 0/1"), "{targets}");
+    assert!(
+        line(&targets, REACHED).contains("đạt 0% (mục tiêu 100%; 0/1"),
+        "{targets}"
+    );
     assert!(line(&targets, GATHERED).contains("đạt 100%"), "{targets}");
     assert!(line(&targets, HONORARY).contains("đạt 100%"), "{targets}");
 
