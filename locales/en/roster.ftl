@@ -58,3 +58,5 @@ roster-status-unchanged = You are already { $away ->
         [yes] working far from home
        *[other] at home
     }; nothing to change.
+roster-confirm-match = Match { $joiner } to { $name } on the members list?
+roster-confirm-add = Add { $joiner } to the members list (she is not on it)?

@@ -58,3 +58,5 @@ roster-status-unchanged = Chị đang ghi là { $away ->
         [yes] đi làm ăn xa
        *[other] ở nhà
     } rồi ạ, không cần đổi.
+roster-confirm-match = Ghép chị { $joiner } với tên { $name } trong danh sách hội viên?
+roster-confirm-add = Thêm chị { $joiner } vào danh sách hội viên (không có trong danh sách)?

@@ -174,6 +174,46 @@ pub(crate) async fn typed_phone(
     Ok(Some(Next::Quiet))
 }
 
+/// Whether she decides which row the joiner `user_id` is (her branch's head, or an officer
+/// above it): a typed pick she may not make is refused at once rather than asked about.
+pub(crate) async fn may_decide(ctx: &mut Ctx<'_>, user_id: i64) -> Result<bool, DialogError> {
+    let Some((unit_id, Role::Member)) = users::user_by_id(ctx.conn, user_id)
+        .await?
+        .and_then(|u| u.membership())
+    else {
+        return Ok(false);
+    };
+    Ok(match org::unit_by_id(ctx.conn, unit_id).await? {
+        Some(unit) => flows::may_decide_join(&ctx.user, &unit),
+        None => false,
+    })
+}
+
+/// What a typed pick will do, asked before it is done (see `confirm`).
+pub(crate) async fn question(
+    ctx: &mut Ctx<'_>,
+    user_id: i64,
+    row: i64,
+) -> Result<String, DialogError> {
+    let joiner = users::user_by_id(ctx.conn, user_id)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let name = match row {
+        0 => None,
+        id => store::by_id(ctx.conn, id).await?.and_then(|r| r.name),
+    };
+    Ok(match name {
+        Some(name) => tr!(
+            ctx.lang,
+            "roster-confirm-match",
+            joiner = joiner,
+            name = name
+        ),
+        None => tr!(ctx.lang, "roster-confirm-add", joiner = joiner),
+    })
+}
+
 /// A head picks which row the joiner `user_id` is (`row` 0: not on the list, add her).
 pub(crate) async fn decide(ctx: &mut Ctx<'_>, user_id: i64, row: i64) -> Result<(), DialogError> {
     let lang = ctx.lang;

@@ -337,7 +337,17 @@ async fn on_zalo_a_joiner_types_her_phone_and_a_head_picks_another_by_number(bac
     let list = list.expect("the roster question on Zalo");
     let n = numbered(&list, "👤 Bùi Thị Cúc").unwrap_or_else(|| panic!("{}", zalo_text(&list)));
     thu.unread();
-    let done = thu.send(&n.to_string()).await.unwrap();
+    // A typed pick about someone else is asked once first.
+    let asked = thu.send(&n.to_string()).await.unwrap();
+    let m = asked.last().unwrap();
+    assert!(
+        zalo_text(m).contains("Ghép chị Cúc với tên Bùi Thị Cúc trong danh sách hội viên?"),
+        "{}",
+        zalo_text(m)
+    );
+    assert_eq!(matched(&app, "Bùi Thị Cúc", None).await, 0);
+    let yes = numbered(m, "✅ Đúng, làm ngay").unwrap_or_else(|| panic!("{}", zalo_text(m)));
+    let done = thu.send(&yes.to_string()).await.unwrap();
     assert!(
         zalo_texts(&done).contains("Đã ghép chị Cúc với tên Bùi Thị Cúc"),
         "{}",
