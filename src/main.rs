@@ -106,7 +106,9 @@ enum Command {
         command: CalendarCommand,
     },
     /// Figures admins enter per grassroots union: `stats import FILE.csv` with the header
-    /// code,year,women_18plus,members.
+    /// code,year,women_18plus[,members] (members: for a union with no roster yet; target 9
+    /// counts the roster's members once there is one). Every wrong line is listed; then
+    /// nothing is imported.
     Stats {
         #[command(subcommand)]
         command: FileCommand,
