@@ -651,7 +651,7 @@ pub async fn export_reports(
     out: &Path,
 ) -> Result<usize, AppError> {
     let scope = export::Scope::new(store, &config.calendars, unit, range, lang, Utc::now()).await?;
-    export::export_to_file(&scope, format, sheet, out)
+    let n = export::export_to_file(&scope, format, sheet, out)
         .await
         .map_err(|e| match e {
             ExportError::Io(source) => AppError::Write {
@@ -659,7 +659,16 @@ pub async fn export_reports(
                 source,
             },
             other => AppError::Export(other),
-        })
+        })?;
+    roster::log_export(
+        store,
+        unit,
+        &format!("report export {range}"),
+        n,
+        Utc::now(),
+    )
+    .await?;
+    Ok(n)
 }
 
 /// `chihoi serve`: migrates, then runs every configured channel (Telegram, Zalo or both) with

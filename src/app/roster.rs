@@ -331,6 +331,34 @@ pub async fn members_list(
     Ok(out)
 }
 
+/// An export holds names (authors, signed opinions): it goes in the access log (§7).
+pub(crate) async fn log_export(
+    store: &Store,
+    unit: Option<&str>,
+    what: &str,
+    rows: usize,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut conn = store.acquire().await?;
+    let unit_id = match unit {
+        Some(code) => org::unit_by_code(&mut conn, code).await?.map(|u| u.id),
+        None => None,
+    };
+    store_roster::log_access(
+        &mut conn,
+        &Access {
+            at: now.timestamp(),
+            actor_id: None,
+            actor: "operator (command line)".into(),
+            what: what.to_owned(),
+            unit_id,
+            rows: rows as i64,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// `chihoi members forget '#ID'`: erases her name, phone and link to the bot; her row stays,
 /// nameless, in the counts and targets.
 pub async fn forget_member(store: &Store, id: i64, now: DateTime<Utc>) -> Result<String, AppError> {

@@ -382,6 +382,27 @@ pub(crate) async fn go_to(
     Ok(Next::Go(DialogState::Roster { unit_id, page }))
 }
 
+/// An export she asked for in chat holds names (authors, signed opinions): logged (§7).
+pub(crate) async fn log_export(
+    ctx: &mut Ctx<'_>,
+    unit_id: i64,
+    what: &str,
+) -> Result<(), DialogError> {
+    store::log_access(
+        ctx.conn,
+        &Access {
+            at: ctx.now.timestamp(),
+            actor_id: Some(ctx.user.id),
+            actor: ctx.user.display_name.clone(),
+            what: what.to_owned(),
+            unit_id: Some(unit_id),
+            rows: 0,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 fn counts_text(lang: Lang, c: &Counts) -> String {
     tr!(
         lang,

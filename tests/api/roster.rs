@@ -191,6 +191,20 @@ Trần Thị Hoa,0944444444,TB-DH-DHOP,,
         .await,
         1
     );
+    // An export holds names too.
+    let export = dir.path().join("x.csv");
+    let o = run(&[
+        "export",
+        "--period",
+        "2026-11",
+        "--unit",
+        GRASSROOTS,
+        "--format",
+        "csv",
+        "-o",
+        export.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", out(&o));
     let o = run(&["audit"]);
     let log = out(&o);
     assert!(
@@ -198,7 +212,11 @@ Trần Thị Hoa,0944444444,TB-DH-DHOP,,
         "{log}"
     );
     assert!(log.contains(&format!("members forget #{id}")), "{log}");
-    assert!(log.contains("2 access(es)"), "{log}");
+    assert!(
+        log.contains("report export 2026-11") && log.contains(GRASSROOTS),
+        "{log}"
+    );
+    assert!(log.contains("3 access(es)"), "{log}");
     app.shutdown().await;
 }
 
