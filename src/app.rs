@@ -28,6 +28,7 @@ use crate::tr;
 
 pub mod demo;
 pub mod http;
+pub mod roster;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -652,7 +653,7 @@ pub async fn export_reports(
     out: &Path,
 ) -> Result<usize, AppError> {
     let scope = export::Scope::new(store, &config.calendars, unit, range, lang, Utc::now()).await?;
-    export::export_to_file(&scope, format, sheet, out)
+    let n = export::export_to_file(&scope, format, sheet, out)
         .await
         .map_err(|e| match e {
             ExportError::Io(source) => AppError::Write {
@@ -660,7 +661,16 @@ pub async fn export_reports(
                 source,
             },
             other => AppError::Export(other),
-        })
+        })?;
+    roster::log_export(
+        store,
+        unit,
+        &format!("report export {range}"),
+        n,
+        Utc::now(),
+    )
+    .await?;
+    Ok(n)
 }
 
 /// `chihoi report draft`: the 6-month or yearly report of `unit` as a Word document at `out`.
@@ -1065,33 +1075,56 @@ struct StatsRow {
     code: String,
     year: i32,
     women_18plus: i64,
-    members: i64,
+    /// Optional since the roster counts members (target 9 reads the roster once a union has
+    /// one); kept for unions without a roster yet.
+    #[serde(default)]
+    members: Option<i64>,
 }
 
-/// `chihoi stats import FILE.csv` (`code,year,women_18plus,members`): the figures the
-/// membership target needs. The whole file is checked before anything is written.
+/// `chihoi stats import FILE.csv` (`code,year,women_18plus[,members]`): the figures the
+/// membership target needs. The whole file is checked before anything is written, and every
+/// problem is listed with its line; then nothing is imported.
 pub async fn import_stats(
     store: &Store,
     config: &Config,
     file: &Path,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    let mut rows = Vec::new();
-    for (line, row) in read_csv::<StatsRow>(file)? {
-        if row.women_18plus < 0 || row.members < 0 || !(2000..=2200).contains(&row.year) {
-            return Err(AppError::Usage(format!(
-                "line {line}: figures must be positive and the year real"
-            )));
-        }
-        rows.push((line, row));
-    }
+    let rows = read_csv::<StatsRow>(file)?;
     let mut tx = store.begin().await?;
+    let mut problems = Vec::new();
+    let mut seen: std::collections::HashMap<(String, i32), usize> = Default::default();
+    let mut checked = Vec::new();
     for (line, row) in &rows {
-        let unit = org::unit_by_code(&mut tx, &row.code)
-            .await?
-            .ok_or_else(|| {
-                AppError::Usage(format!("line {line}: no unit with code {:?}", row.code))
-            })?;
+        if row.women_18plus < 0
+            || row.members.is_some_and(|m| m < 0)
+            || !(2000..=2200).contains(&row.year)
+        {
+            problems.push(format!(
+                "line {line}: figures must be positive and the year real"
+            ));
+        }
+        if let Some(first) = seen.insert((row.code.clone(), row.year), *line) {
+            problems.push(format!(
+                "line {line}: {} {} is already on line {first}",
+                row.code, row.year
+            ));
+        }
+        match org::unit_by_code(&mut tx, &row.code).await? {
+            None => problems.push(format!("line {line}: no unit with code {:?}", row.code)),
+            Some(unit) => checked.push((unit, row)),
+        }
+    }
+    if !problems.is_empty() {
+        tx.rollback().await?;
+        return Err(AppError::Usage(format!(
+            "{} refused, nothing imported ({} problem(s)):\n{}",
+            file.display(),
+            problems.len(),
+            problems.join("\n")
+        )));
+    }
+    for (unit, row) in &checked {
         crate::storage::activities::set_unit_stats(
             &mut tx,
             unit.id,
@@ -1101,7 +1134,7 @@ pub async fn import_stats(
             now.timestamp(),
         )
         .await?;
-        crate::targets::refresh_around(&mut tx, &config.calendars, &unit, now).await?;
+        crate::targets::refresh_around(&mut tx, &config.calendars, unit, now).await?;
     }
     tx.commit().await?;
     Ok(rows.len())

@@ -111,7 +111,9 @@ enum Command {
         command: CalendarCommand,
     },
     /// Figures admins enter per grassroots union: `stats import FILE.csv` with the header
-    /// code,year,women_18plus,members.
+    /// code,year,women_18plus[,members] (members: for a union with no roster yet; target 9
+    /// counts the roster's members once there is one). Every wrong line is listed; then
+    /// nothing is imported.
     Stats {
         #[command(subcommand)]
         command: FileCommand,
@@ -137,6 +139,42 @@ enum Command {
         /// Keep the demo's files here instead of a temporary folder.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// The roster of members per branch: `members import FILE.csv` (header
+    /// name,phone,unit,status,honorary), `members list`, `members forget '#ID'`.
+    Members {
+        #[command(subcommand)]
+        command: MembersCommand,
+    },
+    /// The access log: who saw or took lists of people (roster lists in chat, `members list`),
+    /// when and what.
+    Audit {
+        /// How many days back.
+        #[arg(long, default_value_t = 31)]
+        days: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum MembersCommand {
+    /// Loads the file: all of it, or nothing when a line is wrong (every problem is listed with
+    /// its line). Someone already on the roster (same phone; with no phone, same name in the
+    /// same unit) is refused unless --update, which updates her row.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        update: bool,
+    },
+    /// The roster with names and phones (of the unit and below, with --unit); logged.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Erases her name, phone and link to the bot; she still counts in her unit.
+    Forget {
+        /// #ID from `members list`.
+        #[arg(value_parser = app::parse_user_id)]
+        id: i64,
     },
 }
 
@@ -501,6 +539,33 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             );
         }
         Command::Demo { dir } => app::demo::run(dir).await?,
+        Command::Members { command } => {
+            let store = app::open_store(&config).await?;
+            match command {
+                MembersCommand::Import { file, update } => {
+                    let done = app::roster::import_members(&store, &file, update, now).await?;
+                    println!(
+                        "Imported {}: {} new, {} updated.",
+                        file.display(),
+                        done.added,
+                        done.updated
+                    );
+                }
+                MembersCommand::List { unit } => {
+                    print!(
+                        "{}",
+                        app::roster::members_list(&store, unit.as_deref(), now).await?
+                    )
+                }
+                MembersCommand::Forget { id } => {
+                    print!("{}", app::roster::forget_member(&store, id, now).await?)
+                }
+            }
+        }
+        Command::Audit { days } => {
+            let store = app::open_store(&config).await?;
+            print!("{}", app::roster::audit(&store, &config, days, now).await?);
+        }
     }
     Ok(())
 }

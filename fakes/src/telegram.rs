@@ -651,6 +651,19 @@ impl LocalBotApi {
         })
     }
 
+    /// The user shares a contact (`message.contact`): her own when `own` (the contact's
+    /// `user_id` is hers, as when she taps "share my phone number"), else someone else's.
+    /// Returns the update id.
+    pub fn push_contact(&self, from: &TestUser, phone: &str, own: bool) -> i64 {
+        let user_id = if own { from.id } else { from.id + 1_000_000 };
+        self.push_user_message(from, |msg| {
+            msg.insert(
+                "contact".into(),
+                json!({"phone_number": phone, "first_name": "Contact", "user_id": user_id}),
+            );
+        })
+    }
+
     /// The user blocks the bot: a `my_chat_member` update whose new status is `kicked`. From now
     /// on sends to the user fail with 403 `Forbidden: bot was blocked by the user`, until
     /// [`Self::push_unblocked`] or the user writes again. Returns the update id.

@@ -493,6 +493,9 @@ pub(crate) async fn export_choice(
                 },
             )
             .await?;
+            if queued {
+                super::roster::log_export(ctx, root.id, &format!("report export {r}")).await?;
+            }
             ctx.say(if queued {
                 tr!(ctx.lang, "export-coming")
             } else {

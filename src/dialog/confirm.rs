@@ -6,7 +6,9 @@
 //! was. Removing a member has a confirmation step of its own (`members`).
 
 use super::state::{self, DialogState, ReportStep};
-use super::{ChoiceData, Ctx, DialogError, Next, Prompt, alerts, flows, parse_choice, report};
+use super::{
+    ChoiceData, Ctx, DialogError, Next, Prompt, alerts, flows, parse_choice, report, roster,
+};
 use crate::i18n::Lang;
 use crate::storage::{org, users};
 use crate::tr;
@@ -14,7 +16,9 @@ use crate::tr;
 /// Whether the typed choice `data`, in `state` at `version`, is confirmed before it is done.
 pub(crate) fn wanted(state: &DialogState, version: i64, data: &str) -> bool {
     match parse_choice(data) {
-        ChoiceData::Alert { .. } | ChoiceData::JoinDecision { .. } => true,
+        ChoiceData::Alert { .. }
+        | ChoiceData::JoinDecision { .. }
+        | ChoiceData::RosterMatch { .. } => true,
         ChoiceData::Step { version: v, token } => {
             v == version
                 && token == "restart"
@@ -51,6 +55,7 @@ pub(crate) async fn allowed(ctx: &mut Ctx<'_>, data: &str) -> Result<bool, Dialo
                 None => false,
             }
         }
+        ChoiceData::RosterMatch { user_id, .. } => roster::may_decide(ctx, user_id).await?,
         _ => true,
     })
 }
@@ -134,6 +139,7 @@ async fn question(
                 unit = unit
             )
         }
+        ChoiceData::RosterMatch { user_id, row } => roster::question(ctx, user_id, row).await?,
         _ => match resume {
             DialogState::Report {
                 unit_id, period, ..
@@ -171,6 +177,10 @@ pub(crate) async fn choice(
                 approve,
             } => {
                 flows::decide_join(ctx, request_id, approve).await?;
+                Ok(Next::Go(resume.clone()))
+            }
+            ChoiceData::RosterMatch { user_id, row } => {
+                roster::decide(ctx, user_id, row).await?;
                 Ok(Next::Go(resume.clone()))
             }
             ChoiceData::Step { token, .. } => state::on_choice(ctx, resume, token).await,

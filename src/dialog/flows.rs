@@ -20,12 +20,48 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 39] = [
-    "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
-    "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
-    "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
-    "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce", "kiennghi",
-    "proposal", "baocaoky", "draft",
+pub(crate) const COMMANDS: [&str; 41] = [
+    "start",
+    "menu",
+    "join",
+    "canhbao",
+    "alerts",
+    "hoatdong",
+    "activity",
+    "tiendo",
+    "progress",
+    "chitieu",
+    "targets",
+    "xuat",
+    "export",
+    "baocao",
+    "khancap",
+    "ykien",
+    "ngonngu",
+    "trogiup",
+    "huy",
+    "help",
+    "report",
+    "urgent",
+    "opinion",
+    "language",
+    "cancel",
+    "lienket",
+    "link",
+    "hoivien",
+    "members",
+    "duyet",
+    "requests",
+    "moi",
+    "invite",
+    "thongbao",
+    "announce",
+    "kiennghi",
+    "proposal",
+    "baocaoky",
+    "draft",
+    "trangthai",
+    "status",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -70,6 +106,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "thongbao" | "announce" => super::announce::start(ctx).await,
         "kiennghi" | "proposal" => super::proposals::start(ctx).await,
         "baocaoky" | "draft" => super::admin::draft_start(ctx).await,
+        "trangthai" | "status" => super::roster::status_command(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -196,6 +233,14 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
         None => rows.push(vec![b("menu-join", "join")]),
     }
     rows.extend(super::proposals::menu_row(ctx));
+    // The roster (issue 18 §4): officers see their units' members; a member keeps her status.
+    match ctx.role() {
+        Some(Role::GrassrootsOfficer | Role::DistrictAdmin | Role::ProvinceAdmin) => {
+            rows.push(vec![b("menu-members", "hoivien")])
+        }
+        Some(Role::Member) => rows.push(vec![b("menu-roster-status", "trangthai")]),
+        _ => {}
+    }
     rows.push(vec![
         b("menu-language", "ngonngu"),
         b("menu-help", "trogiup"),
@@ -219,6 +264,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-invite" => tr!(lang, "menu-invite"),
         "menu-announce" => tr!(lang, "menu-announce"),
         "menu-draft" => tr!(lang, "menu-draft"),
+        "menu-roster-status" => tr!(lang, "menu-roster-status"),
         _ => tr!(lang, "menu-help"),
     }
 }
@@ -285,6 +331,9 @@ pub(crate) async fn idle_text(ctx: &mut Ctx<'_>, text: &str) -> Result<Next, Dia
     if link_code.is_some() {
         menu(ctx, Some(tr!(ctx.lang, "link-typed-on-joined")));
         return Ok(Next::Quiet);
+    }
+    if let Some(next) = super::roster::typed_phone(ctx, text).await? {
+        return Ok(next);
     }
     let text = match small_talk(text) {
         Some(SmallTalk::Menu) => None,
@@ -361,10 +410,13 @@ async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogErro
                         .await?;
                     ctx.user.unit_id = Some(unit_id);
                     ctx.user.role = Some(role);
-                    let unit = org::unit_by_id(ctx.conn, unit_id)
-                        .await?
-                        .map(|u| u.name)
-                        .unwrap_or_default();
+                    let joined = org::unit_by_id(ctx.conn, unit_id).await?;
+                    let me = ctx.user.clone();
+                    let ask_phone = match &joined {
+                        Some(u) => super::roster::on_member_joined(ctx, &me, u).await?,
+                        None => None,
+                    };
+                    let unit = joined.map(|u| u.name).unwrap_or_default();
                     tracing::info!(user = ctx.user.id, unit_id, %role, "joined by invite");
                     let greeting = tr!(
                         lang,
@@ -377,6 +429,10 @@ async fn join_with_code(ctx: &mut Ctx<'_>, raw: &str) -> Result<Next, DialogErro
                         Role::Member => tr!(lang, "help-member"),
                         Role::BranchHead | Role::GrassrootsOfficer => tr!(lang, "help-reporter"),
                         Role::DistrictAdmin | Role::ProvinceAdmin => tr!(lang, "help-admin"),
+                    };
+                    let what = match ask_phone {
+                        Some(ask) => format!("{what}\n\n{ask}"),
+                        None => what,
                     };
                     menu(ctx, Some(format!("{greeting}\n\n{what}")));
                     return Ok(Next::Go(DialogState::Idle));
@@ -677,7 +733,14 @@ pub(crate) async fn decide_join(
             ctx.now.timestamp(),
         )
         .await?;
-        let text = tr!(ml, "join-approved", unit = unit.name.clone());
+        let mut joined = member.clone();
+        joined.unit_id = Some(unit.id);
+        joined.role = Some(Role::Member);
+        let ask_phone = super::roster::on_member_joined(ctx, &joined, &unit).await?;
+        let mut text = tr!(ml, "join-approved", unit = unit.name.clone());
+        if let Some(ask) = ask_phone {
+            text = format!("{text}\n\n{ask}");
+        }
         let rows = vec![
             vec![
                 Choice {

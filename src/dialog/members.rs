@@ -30,6 +30,8 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>) -> Result<Next, DialogError> {
     match ctx.user.membership() {
         None => flows::not_joined(ctx),
         Some((_, role)) if role.manages_members() => Ok(Next::Go(DialogState::Members { page: 0 })),
+        // Officers above a branch: the roster's counts down their units (`roster`).
+        Some((_, role)) if role > Role::BranchHead => super::roster::start(ctx).await,
         Some(_) => {
             ctx.say(tr!(ctx.lang, "members-not-allowed"));
             Ok(Next::Go(DialogState::Idle))
@@ -92,8 +94,17 @@ pub(crate) async fn list_prompt(ctx: &mut Ctx<'_>, page: usize) -> Result<Prompt
         return Ok(Prompt::new(tr!(lang, "members-not-allowed")).row(cancel_row(lang)));
     };
     let people = removable(ctx, &unit).await?;
+    // The branch's roster, when it keeps one on the bot (`roster`).
+    let (on_roster, _) = crate::storage::roster::counts_under(ctx.conn, &unit).await?;
+    let roster_row = if on_roster.total > 0 {
+        vec![(tr!(lang, "button-roster-list"), "roster".to_owned())]
+    } else {
+        Vec::new()
+    };
     if people.is_empty() {
-        return Ok(Prompt::new(tr!(lang, "members-none", unit = unit.name)).row(cancel_row(lang)));
+        return Ok(Prompt::new(tr!(lang, "members-none", unit = unit.name))
+            .row(roster_row)
+            .row(cancel_row(lang)));
     }
     let page = Page::of(&people, page);
     let shown = page
@@ -111,6 +122,7 @@ pub(crate) async fn list_prompt(ctx: &mut Ctx<'_>, page: usize) -> Result<Prompt
     Ok(Prompt::new(title)
         .column(shown)
         .row(nav)
+        .row(roster_row)
         .row(cancel_row(lang)))
 }
 
@@ -120,6 +132,12 @@ pub(crate) async fn list_choice(ctx: &mut Ctx<'_>, token: &str) -> Result<Next, 
             Some(page) => Next::Go(DialogState::Members { page }),
             None => bad_button(ctx),
         });
+    }
+    if token == "roster" {
+        return match managed_unit(ctx).await? {
+            Some(unit) => super::roster::go_to(ctx, unit.id, 0).await,
+            None => Ok(bad_button(ctx)),
+        };
     }
     let Some(id) = token.strip_prefix("m:").and_then(|s| s.parse::<i64>().ok()) else {
         return Ok(bad_button(ctx));

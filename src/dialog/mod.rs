@@ -27,6 +27,7 @@ mod paging;
 pub mod picking;
 mod proposals;
 mod report;
+mod roster;
 mod same_month;
 mod state;
 mod typed;
@@ -616,6 +617,14 @@ async fn route(
                 announce::resume(ctx, kind).await?;
                 Ok(Next::Quiet)
             }
+            ChoiceData::RosterMatch { user_id, row } => {
+                roster::decide(ctx, user_id, row).await?;
+                Ok(Next::Quiet)
+            }
+            ChoiceData::RosterStatus { away } => {
+                roster::set_status(ctx, away).await?;
+                Ok(Next::Quiet)
+            }
             ChoiceData::Step { version: v, token }
                 if v == version && *state != DialogState::Idle =>
             {
@@ -734,6 +743,16 @@ enum ChoiceData<'a> {
         to: AlertStatus,
         seen: Option<AlertStatus>,
     },
+    /// `ro:<user>:<row>` — a head says which roster row the joiner `user` is (0: not on the
+    /// list, add her).
+    RosterMatch {
+        user_id: i64,
+        row: i64,
+    },
+    /// `rs:away|home` — a member sets her own status on the roster.
+    RosterStatus {
+        away: bool,
+    },
     Forged,
 }
 
@@ -826,6 +845,18 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
         {
             return ChoiceData::Alert { id, to, seen };
         }
+    }
+    if let Some((user, row)) = data.strip_prefix("ro:").and_then(|r| r.split_once(':'))
+        && let (Ok(user_id), Ok(row)) = (user.parse::<i64>(), row.parse::<i64>())
+        && user_id > 0
+        && row >= 0
+    {
+        return ChoiceData::RosterMatch { user_id, row };
+    }
+    match data {
+        "rs:away" => return ChoiceData::RosterStatus { away: true },
+        "rs:home" => return ChoiceData::RosterStatus { away: false },
+        _ => {}
     }
     if let Some((v, token)) = data.strip_prefix("d:").and_then(|r| r.split_once(':'))
         && let Ok(version) = v.parse()
@@ -1002,6 +1033,20 @@ mod tests {
         assert_eq!(parse_choice("a:12:done:later"), ChoiceData::Forged);
         assert_eq!(parse_choice("a:12:open"), ChoiceData::Forged);
         assert_eq!(parse_choice("d:7:"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("ro:12:0"),
+            ChoiceData::RosterMatch {
+                user_id: 12,
+                row: 0
+            }
+        );
+        assert_eq!(parse_choice("ro:12:-1"), ChoiceData::Forged);
+        assert_eq!(parse_choice("ro:x:3"), ChoiceData::Forged);
+        assert_eq!(
+            parse_choice("rs:away"),
+            ChoiceData::RosterStatus { away: true }
+        );
+        assert_eq!(parse_choice("rs:gone"), ChoiceData::Forged);
         assert_eq!(parse_choice(""), ChoiceData::Forged);
     }
 

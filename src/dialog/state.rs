@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::activity::{self, ActivityDraft, ActivityStep};
 use super::announce::{self, AnnounceStep};
 use super::proposals::{self, ProposalStep};
-use super::{Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report};
+use super::{
+    Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report, roster,
+};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
 use crate::storage::links::Account;
@@ -100,6 +102,11 @@ pub enum DialogState {
     /// `/kiennghi`: proposals of her branches (officers) or of her branch (branch heads).
     Proposals {
         step: ProposalStep,
+    },
+    /// `/hoivien` for officers: the roster of `unit_id` (counts, or a branch's names), a page.
+    Roster {
+        unit_id: i64,
+        page: usize,
     },
 }
 
@@ -235,6 +242,7 @@ pub(crate) async fn prompt(
         DialogState::Announce { step } => Some(announce::prompt(ctx, step).await?),
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
         DialogState::Proposals { step } => Some(proposals::prompt(ctx, step).await?),
+        DialogState::Roster { unit_id, page } => Some(roster::prompt(ctx, *unit_id, *page).await?),
     })
 }
 
@@ -282,6 +290,7 @@ pub(crate) async fn on_choice(
             Box::pin(confirm::choice(ctx, data, resume, token)).await
         }
         DialogState::Proposals { step } => proposals::on_choice(ctx, step, token).await,
+        DialogState::Roster { unit_id, .. } => roster::choice(ctx, *unit_id, token).await,
     }
 }
 
@@ -363,6 +372,10 @@ mod tests {
                 },
             },
             DialogState::MemberRemove { user_id: 42 },
+            DialogState::Roster {
+                unit_id: 7,
+                page: 2,
+            },
             DialogState::Link {
                 accounts: vec![Account {
                     platform: "zalo".into(),

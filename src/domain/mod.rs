@@ -11,3 +11,4 @@ pub mod proposal;
 pub mod range;
 pub mod report;
 pub mod role;
+pub mod roster;

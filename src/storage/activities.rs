@@ -121,12 +121,14 @@ pub async fn set_unit_stats(
     unit_id: i64,
     year: i32,
     women_18plus: i64,
-    members: i64,
+    // `None` keeps the members figure stored before (0 for a new row).
+    members: Option<i64>,
     now: i64,
 ) -> Result<()> {
     sql::query(
-        "INSERT INTO unit_stats (unit_id, year, women_18plus, members, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (unit_id, year) DO UPDATE SET women_18plus = excluded.women_18plus, members = excluded.members,
+        "INSERT INTO unit_stats (unit_id, year, women_18plus, members, updated_at) VALUES ($1, $2, $3, COALESCE($4, 0), $5)
+         ON CONFLICT (unit_id, year) DO UPDATE SET women_18plus = excluded.women_18plus,
+                                                  members = COALESCE($4, unit_stats.members),
                                                   updated_at = excluded.updated_at",
     )
     .bind(unit_id)

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod proposals;
 pub mod reports;
 pub mod retention;
+pub mod roster;
 pub mod schedule;
 pub mod sql;
 pub mod users;

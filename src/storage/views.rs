@@ -197,8 +197,14 @@ pub enum Rule {
     MonthlyReports,
     /// The unit filed a report or logged an activity through the bot this year.
     UsesBot,
-    /// Members are at least `min_pct` percent of women aged 18+ (figures admins enter).
+    /// Members are at least `min_pct` percent of women aged 18+ (figures admins enter): the
+    /// roster's ordinary members once the union has a roster, else the members figure entered.
     MemberRatio { min_pct: i64 },
+    /// Over `min_pct` percent of the roster's members confirmed reading a policy announcement
+    /// in the year (target 3's "over 90% of members reached").
+    MembersReached { min_pct: i64 },
+    /// An honorary member on the roster, or honorary members recruited (the activity), ever.
+    HonoraryMembers,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -245,6 +251,12 @@ impl Rule {
                     .map_err(bad)?
                     .min_pct,
             },
+            "members_reached" => Rule::MembersReached {
+                min_pct: serde_json::from_str::<RatioParams>(params)
+                    .map_err(bad)?
+                    .min_pct,
+            },
+            "honorary_members" => Rule::HonoraryMembers,
             other => {
                 return Err(StorageError::Corrupt(format!(
                     "unknown target rule {other:?}"
@@ -413,24 +425,90 @@ pub async fn achieved_under(
                 .collect()
         }
         Rule::MemberRatio { min_pct } => {
-            let sql = format!(
-                "SELECT x.id FROM unit_stats s JOIN units x ON x.id = s.unit_id
-                 WHERE x.{here} = $1 AND x.level = $2 AND s.year = $3 AND s.women_18plus > 0
-                   AND s.members * 100 >= s.women_18plus * $4"
-            );
-            sql::query_as::<(i64,)>(&sql)
-                .persistent(false)
-                .bind(root.id)
-                .bind(level)
-                .bind(i64::from(year))
-                .bind(*min_pct)
-                .fetch_all(&mut *conn)
-                .await?
-                .into_iter()
-                .map(|(id,)| id)
-                .collect()
+            let mut met = HashSet::new();
+            for x in units_at(conn, root, target.level).await? {
+                let f = roster_figures(conn, &x, year).await?;
+                if f.women_18plus > 0 && f.gathered() * 100 >= f.women_18plus * min_pct {
+                    met.insert(x.id);
+                }
+            }
+            met
+        }
+        Rule::MembersReached { min_pct } => {
+            let mut met = HashSet::new();
+            for x in units_at(conn, root, target.level).await? {
+                let f = roster_figures(conn, &x, year).await?;
+                // "Over" the share: strictly more.
+                if f.members > 0 && f.reached * 100 > f.members * min_pct {
+                    met.insert(x.id);
+                }
+            }
+            met
+        }
+        Rule::HonoraryMembers => {
+            let recruited = Target {
+                rule: Rule::Activities {
+                    year_only: false,
+                    sum: true,
+                    all: vec![Condition {
+                        any: vec!["honorary_members".into()],
+                        min: 1,
+                    }],
+                },
+                ..target.clone()
+            };
+            let mut met =
+                Box::pin(achieved_under(conn, root, &recruited, year, months_due)).await?;
+            for x in units_at(conn, root, target.level).await? {
+                if !met.contains(&x.id) && roster_figures(conn, &x, year).await?.honorary > 0 {
+                    met.insert(x.id);
+                }
+            }
+            met
         }
     })
+}
+
+/// The units at `level` at or under `root` (a union refreshing its own targets: itself).
+async fn units_at(conn: &mut Conn, root: &Unit, level: Level) -> Result<Vec<Unit>> {
+    let here = depth_column(root.depth())?;
+    let ids: Vec<(i64,)> = sql::query_as(&format!(
+        "SELECT id FROM units WHERE {here} = $1 AND level = $2 ORDER BY id"
+    ))
+    .persistent(false)
+    .bind(root.id)
+    .bind(level.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut units = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        if let Some(u) = super::org::unit_by_id(conn, id).await? {
+            units.push(u);
+        }
+    }
+    Ok(units)
+}
+
+/// The roster's figures of a unit for `year` (Vietnam's calendar year: UTC+7, no daylight
+/// saving).
+pub async fn roster_figures(
+    conn: &mut Conn,
+    unit: &Unit,
+    year: i32,
+) -> Result<super::roster::Figures> {
+    let (from, until) = year_bounds(year);
+    super::roster::figures(conn, unit, year, from, until).await
+}
+
+/// `[1 January, 1 January next)` of `year` in Vietnam, as unix seconds.
+pub fn year_bounds(year: i32) -> (i64, i64) {
+    let start = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp() - 7 * 3600)
+            .unwrap_or(0)
+    };
+    (start(year), start(year + 1))
 }
 
 /// Re-evaluates every target for a grassroots union and stores how far it stands (see the

@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-pub(crate) const COMMANDS: [(&str, [Expect; 6]); 20] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 21] = [
     (
         "baocao",
         [
@@ -133,14 +133,25 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 20] = [
         ],
     ),
     (
+        "trangthai",
+        [
+            RefusedSays("join-how"),
+            RefusedSays("roster-status-no-row"),
+            RefusedSays("roster-status-no-row"),
+            RefusedSays("roster-status-no-row"),
+            RefusedSays("roster-status-no-row"),
+            RefusedSays("roster-status-no-row"),
+        ],
+    ),
+    (
         "hoivien",
         [
             RefusedSays("join-how"),
             RefusedSays("members-not-allowed"),
             Says("members-title"),
-            RefusedSays("members-not-allowed"),
-            RefusedSays("members-not-allowed"),
-            RefusedSays("members-not-allowed"),
+            Says("roster-title"),
+            Says("roster-title"),
+            Says("roster-title"),
         ],
     ),
     (
@@ -227,7 +238,7 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 20] = [
 ];
 
 /// Choices aimed at her own subtree and at another: (data, [own, far] per column).
-const CHOICES: [(&str, [[Expect; 2]; 6]); 7] = [
+const CHOICES: [(&str, [[Expect; 2]; 6]); 9] = [
     (
         "v:{unit}:2026-11",
         [
@@ -304,9 +315,34 @@ const CHOICES: [(&str, [[Expect; 2]; 6]); 7] = [
                 Says("members-remove-confirm"),
                 RefusedNotice("error-not-yours"),
             ],
-            [RefusedNotice("error-stale-button"); 2],
-            [RefusedNotice("error-stale-button"); 2],
-            [RefusedNotice("error-stale-button"); 2],
+            // Officers' /hoivien is the roster's counts, where no member is picked.
+            [RefusedNotice("error-bad-button"); 2],
+            [RefusedNotice("error-bad-button"); 2],
+            [RefusedNotice("error-bad-button"); 2],
+        ],
+    ),
+    // The roster (issue 18 §4): a head or officer says which row a joiner is ("0": not on the
+    // list, add her); a member sets her own status.
+    (
+        "ro:{member}:0",
+        [
+            [RefusedNotice("error-not-yours"); 2],
+            [RefusedNotice("error-not-yours"); 2],
+            [Says("roster-match-added"), RefusedNotice("error-not-yours")],
+            [Says("roster-match-added"), RefusedNotice("error-not-yours")],
+            [RefusedNotice("error-not-yours"); 2],
+            [RefusedNotice("error-not-yours"); 2],
+        ],
+    ),
+    (
+        "rs:away",
+        [
+            [RefusedSays("roster-status-no-row"); 2],
+            [RefusedSays("roster-status-no-row"); 2],
+            [RefusedSays("roster-status-no-row"); 2],
+            [RefusedSays("roster-status-no-row"); 2],
+            [RefusedSays("roster-status-no-row"); 2],
+            [RefusedSays("roster-status-no-row"); 2],
         ],
     ),
 ];
@@ -334,6 +370,11 @@ pub(crate) async fn fingerprint(desk: &Desk) -> Vec<String> {
             "reports",
             "id, unit_id, period, author_id, labour_level, labour_note, living_level, living_note, \
              thoughts_level, thoughts_note, proposals, submitted_at, updated_at, revision",
+            "",
+        ),
+        (
+            "roster_members",
+            "id, unit_id, name, phone, status, honorary, user_id",
             "",
         ),
         (

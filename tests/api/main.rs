@@ -26,6 +26,7 @@ mod properties;
 mod proposals;
 mod report;
 mod retention;
+mod roster;
 mod safety;
 mod same_month;
 mod storage;

@@ -47,6 +47,16 @@ impl<'a> Person<'a> {
         self.replies().await
     }
 
+    /// Shares a contact (`own`: her own phone number) and returns the bot's answers.
+    pub async fn share_contact(
+        &mut self,
+        phone: &str,
+        own: bool,
+    ) -> Result<Vec<SentMessage>, PersonError> {
+        self.api.push_contact(&self.user, phone, own);
+        self.replies().await
+    }
+
     /// Taps the newest button labelled `label` and returns the bot's answers.
     pub async fn tap(&mut self, label: &str) -> Result<Vec<SentMessage>, PersonError> {
         let inbox = self.newest_first();

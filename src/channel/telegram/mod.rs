@@ -946,6 +946,11 @@ pub fn to_inbound(update: &Update) -> Option<Inbound> {
                             .unwrap_or_default(),
                         size: p.photo.last().map(|s| i64::from(s.file.size)),
                     },
+                    // Her own contact, shared to be matched to the roster: her phone number,
+                    // as she could type it. Someone else's contact is not hers to give.
+                    MediaKind::Contact(c) if c.contact.user_id == Some(user.id) => {
+                        Input::Text(c.contact.phone_number.clone())
+                    }
                     _ => Input::Unsupported,
                 },
                 _ => return None,
