@@ -230,6 +230,45 @@ pub fn targets_png(text: &ChartText, bars: &[TargetBar]) -> Result<Vec<u8>, Char
     })
 }
 
+/// One option of a poll and how many chose it (`pct` is its share of those who answered).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollBar {
+    /// The option's words, shown left of the bar (shortened with "…" when too long).
+    pub label: String,
+    pub count: u32,
+    pub pct: f64,
+}
+
+/// A poll's answers as horizontal bars, one per option in the order given, with "count (pct%)"
+/// after each bar, a one-entry legend and a title. Uses `title`, `achieved` (the legend, e.g.
+/// "Số người chọn") and `more` of [`ChartText`].
+pub fn poll_png(text: &ChartText, bars: &[PollBar]) -> Result<Vec<u8>, ChartError> {
+    let (shown, hidden) = split_shown(bars);
+    let max_total = shown.iter().map(|b| u64::from(b.count)).max().unwrap_or(0);
+    let step = nice_step(max_total.max(1) as f64, 6).max(1.0);
+    let axis_max = ((max_total.max(1) as f64) / step).ceil() * step;
+    render(rows_for(shown.len(), hidden), |canvas| {
+        canvas.title(&text.title)?;
+        canvas.legend(&[(LegendMark::Box(ACHIEVED), &text.achieved)])?;
+        let plot_bottom = row_top(rows_for(shown.len(), hidden));
+        if !shown.is_empty() {
+            canvas.axis(axis_max, step, plot_bottom, |v| format!("{v:.0}"))?;
+        }
+        for (i, bar) in shown.iter().enumerate() {
+            let top = row_top(i);
+            canvas.row_label(&bar.label, top, TEXT)?;
+            let w = f64::from(bar.count) / axis_max * PLOT_WIDTH as f64;
+            let end = PLOT_LEFT + w.round() as i32;
+            if end > PLOT_LEFT {
+                canvas.bar(PLOT_LEFT, end, top, ACHIEVED)?;
+            }
+            let value = format!("{} ({:.0}%)", bar.count, clean_pct(bar.pct));
+            canvas.text(&value, SMALL, TEXT, HPos::Left, end + 6, top + ROW / 2)?;
+        }
+        canvas.more_row(text, shown.len(), hidden)
+    })
+}
+
 // ---- layout ---------------------------------------------------------------------------------
 
 /// Space above the first row: title and legend.

@@ -43,6 +43,8 @@ pub struct TickReport {
     pub deleted_sent: u64,
     /// People who wrote and never joined, forgotten ([`Retention::strangers_days`]).
     pub forgotten_people: u64,
+    /// Polls closed (their results queued).
+    pub polls_closed: u64,
 }
 
 /// How long the update ledger remembers an update. Telegram keeps undelivered updates 24 h and
@@ -173,6 +175,7 @@ impl Scheduler {
             }
         }
         report.escalated = alerts::escalate_due(conn, &self.calendars, now).await?;
+        report.polls_closed = crate::dialog::polls::close_due(conn, &self.calendars, now).await?;
         report.cancelled = outbox::cancel_answered_reminders(conn).await?;
         let keep_after = now - chrono::Duration::hours(LEDGER_KEEP_HOURS);
         report.forgotten_updates =

@@ -318,6 +318,10 @@ pub enum Made {
         code: String,
         content: String,
     },
+    /// The bar chart of a poll's answers (`/laykien`), for its sender.
+    PollChart {
+        poll: i64,
+    },
 }
 
 /// Queues a chart or an export for her, made in the background (`Courier::run`). One at a
@@ -379,7 +383,7 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
         Made::CompletenessChart { unit, .. }
         | Made::TargetsChart { unit, .. }
         | Made::Export { unit, .. } => *unit,
-        Made::InviteQr { .. } => return Ok(()),
+        Made::InviteQr { .. } | Made::PollChart { .. } => return Ok(()),
     };
     if unit_in_view(ctx, Some(unit)).await?.is_none() {
         return Ok(());

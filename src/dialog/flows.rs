@@ -20,11 +20,12 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 35] = [
+pub(crate) const COMMANDS: [&str; 37] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
     "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce",
+    "laykien", "poll",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -67,6 +68,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "hoivien" | "members" => super::members::start(ctx).await,
         "moi" | "invite" => super::invites::start(ctx).await,
         "thongbao" | "announce" => super::announce::start(ctx).await,
+        "laykien" | "poll" => super::polls::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -186,6 +188,10 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
         }
         None => rows.push(vec![b("menu-join", "join")]),
     }
+    // Polls (/laykien): whoever may ask one sees it; members answer in the poll's message.
+    if ctx.role().is_some_and(crate::domain::poll::may_run) {
+        rows.push(vec![b("menu-polls", "laykien")]);
+    }
     rows.push(vec![
         b("menu-language", "ngonngu"),
         b("menu-help", "trogiup"),
@@ -208,6 +214,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-members" => tr!(lang, "menu-members"),
         "menu-invite" => tr!(lang, "menu-invite"),
         "menu-announce" => tr!(lang, "menu-announce"),
+        "menu-polls" => tr!(lang, "menu-polls"),
         _ => tr!(lang, "menu-help"),
     }
 }
@@ -242,6 +249,10 @@ fn help(ctx: &mut Ctx<'_>) {
             text.push_str(&tr!(lang, "help-contact", who = "officer"));
         }
         _ => {}
+    }
+    if ctx.role().is_some() {
+        text.push('\n');
+        text.push_str(&tr!(lang, "help-polls"));
     }
     menu(ctx, Some(text));
 }

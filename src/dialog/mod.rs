@@ -29,6 +29,7 @@ mod report;
 mod same_month;
 mod state;
 mod typed;
+pub(crate) mod polls;
 
 use std::sync::Arc;
 
@@ -615,6 +616,13 @@ async fn route(
                 announce::resume(ctx, kind).await?;
                 Ok(Next::Quiet)
             }
+            ChoiceData::Poll { id, choice } => match choice {
+                Some(n) => {
+                    polls::answer(ctx, id, n).await?;
+                    Ok(Next::Quiet)
+                }
+                None => polls::ask_comment(ctx, id).await,
+            },
             ChoiceData::Step { version: v, token }
                 if v == version && *state != DialogState::Idle =>
             {
@@ -734,6 +742,12 @@ enum ChoiceData<'a> {
         seen: Option<AlertStatus>,
     },
     Forged,
+    /// `q:<id>:<n>|c` — a recipient answers poll `id` with option `n` (1-based), or asks to
+    /// write a comment (`None`).
+    Poll {
+        id: i64,
+        choice: Option<i64>,
+    },
 }
 
 /// `<unit>:<when>[:<page>]` of a view's choice data; `None` when the page is there but not a
@@ -779,6 +793,20 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
     }
     if let Some(kind) = data.strip_prefix("nk:").and_then(AnnouncementKind::parse) {
         return ChoiceData::AnnounceResume(kind);
+    }
+    if let Some((id, what)) = data.strip_prefix("q:").and_then(|r| r.split_once(':'))
+        && let Ok(id) = id.parse()
+    {
+        match (what, what.parse::<i64>()) {
+            ("c", _) => return ChoiceData::Poll { id, choice: None },
+            (_, Ok(n)) if (1..=5).contains(&n) => {
+                return ChoiceData::Poll {
+                    id,
+                    choice: Some(n),
+                };
+            }
+            _ => return ChoiceData::Forged,
+        }
     }
     if let Some(p) = data.strip_prefix("p:").and_then(|p| p.parse().ok()) {
         return ChoiceData::OpenReport(p);

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
 use super::announce::{self, AnnounceStep};
+use super::polls::{self, PollDraft, PollStep};
 use super::{Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report};
 use crate::domain::period::Period;
 use crate::domain::report::{IncidentField, Section, Severity};
@@ -93,6 +94,12 @@ pub enum DialogState {
     Confirm {
         data: String,
         resume: Box<DialogState>,
+    },
+    /// `/laykien`: polls to her, and (for senders) asking one and its results.
+    Poll {
+        step: PollStep,
+        #[serde(default)]
+        draft: PollDraft,
     },
 }
 
@@ -186,6 +193,7 @@ pub(crate) fn accepts_text(state: &DialogState) -> bool {
         DialogState::Activity { step, .. } => activity::accepts_text(*step),
         DialogState::Link { enter, .. } => *enter,
         DialogState::Announce { step } => announce::accepts_text(step),
+        DialogState::Poll { step, .. } => polls::accepts_text(step),
         _ => false,
     }
 }
@@ -225,6 +233,7 @@ pub(crate) async fn prompt(
         DialogState::InviteRevoke { code } => Some(invites::revoke_prompt(ctx, code).await?),
         DialogState::Announce { step } => Some(announce::prompt(ctx, step).await?),
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
+        DialogState::Poll { step, draft } => Some(polls::prompt(ctx, step, draft).await?),
     })
 }
 
@@ -270,6 +279,7 @@ pub(crate) async fn on_choice(
         DialogState::Confirm { data, resume } => {
             Box::pin(confirm::choice(ctx, data, resume, token)).await
         }
+        DialogState::Poll { step, draft } => polls::on_choice(ctx, step, draft, token).await,
     }
 }
 
@@ -290,6 +300,7 @@ pub(crate) async fn on_text(
         DialogState::Activity { step, draft } => activity::on_text(ctx, *step, draft, text),
         DialogState::Link { enter: true, .. } => linking::redeem(ctx, text).await,
         DialogState::Announce { step } => announce::on_text(ctx, step, text),
+        DialogState::Poll { step, draft } => polls::on_text(ctx, step, draft, text).await,
         _ => Ok(Next::Stay),
     }
 }

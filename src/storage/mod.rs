@@ -24,6 +24,7 @@ pub mod schedule;
 pub mod sql;
 pub mod users;
 pub mod views;
+pub mod polls;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-pub(crate) const COMMANDS: [(&str, [Expect; 6]); 18] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 19] = [
     (
         "baocao",
         [
@@ -202,6 +202,17 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 18] = [
         ],
     ),
     ("xoa_het", [RefusedSays("error-unknown-command"); 6]),
+    (
+        "laykien",
+        [
+            RefusedSays("join-how"),
+            Says("poll-home-title"),
+            Says("poll-home-title"),
+            Says("poll-home-title"),
+            Says("poll-home-title"),
+            Says("poll-home-title"),
+        ],
+    ),
 ];
 
 /// Choices aimed at her own subtree and at another: (data, [own, far] per column).

@@ -31,3 +31,4 @@ mod typed_matrix;
 mod urgent;
 mod views;
 mod zalo;
+mod polls;

@@ -555,6 +555,7 @@ impl Telegram {
                 BotCommand::new("moi", tr!(lang, "cmd-moi")),
                 BotCommand::new("thongbao", tr!(lang, "cmd-thongbao")),
                 BotCommand::new("start", tr!(lang, "cmd-start")),
+                BotCommand::new("laykien", tr!(lang, "cmd-laykien")),
             ];
             let mut req = self.bot.set_my_commands(commands);
             if let Some(code) = code {
