@@ -542,6 +542,21 @@ async fn make(
         Made::PollChart { poll } => Ok(poll_chart(&mut conn, poll, lang)
             .await?
             .map(|(title, picture)| outbound(title, picture))),
+        Made::PollTable { poll } => {
+            let Some(poll) = crate::storage::polls::load(&mut conn, poll).await? else {
+                return Ok(None);
+            };
+            let csv = crate::dialog::polls::results_table(&mut conn, lang, &poll).await?;
+            Ok(Some(outbound(
+                tr!(lang, "poll-table-ready", n = poll.id),
+                Attachment {
+                    kind: AttachmentKind::Document,
+                    file_name: format!("lay-y-kien-{}.csv", poll.id),
+                    data: FileData::Bytes(csv),
+                    url: None,
+                },
+            )))
+        }
         Made::Export { unit, range, xlsx } => {
             let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
                 return Ok(None);

@@ -322,6 +322,10 @@ pub enum Made {
     PollChart {
         poll: i64,
     },
+    /// A poll's results by unit as a CSV table (`/laykien`), for its sender.
+    PollTable {
+        poll: i64,
+    },
 }
 
 /// Queues a chart or an export for her, made in the background (`Courier::run`). One at a
@@ -383,7 +387,9 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
         Made::CompletenessChart { unit, .. }
         | Made::TargetsChart { unit, .. }
         | Made::Export { unit, .. } => *unit,
-        Made::InviteQr { .. } | Made::PollChart { .. } => return Ok(()),
+        Made::InviteQr { .. } | Made::PollChart { .. } | Made::PollTable { .. } => {
+            return Ok(());
+        }
     };
     if unit_in_view(ctx, Some(unit)).await?.is_none() {
         return Ok(());

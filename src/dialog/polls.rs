@@ -647,11 +647,12 @@ async fn results_prompt(ctx: &mut Ctx<'_>, id: i64) -> Result<Prompt, DialogErro
         return Ok(Prompt::new(tr!(lang, "error-bad-button")).row(vec![back, close]));
     };
     let text = results_text(ctx.conn, ctx.tz, lang, &poll, &area, true).await?;
-    let mut prompt = Prompt::new(text);
+    let prompt = Prompt::new(text);
+    let mut files = vec![(tr!(lang, "button-poll-table"), "table".to_owned())];
     if !poll.options.is_empty() {
-        prompt = prompt.row(vec![(tr!(lang, "button-poll-chart"), "chart".to_owned())]);
+        files.insert(0, (tr!(lang, "button-poll-chart"), "chart".to_owned()));
     }
-    Ok(prompt.row(vec![back, close]))
+    Ok(prompt.row(files).row(vec![back, close]))
 }
 
 // ---- answers -----------------------------------------------------------------------------------
@@ -880,7 +881,11 @@ pub(crate) async fn on_choice(
         PollStep::Results { id } => match token {
             "back" => Ok(go(PollStep::Home, PollDraft::default())),
             "chart" => {
-                chart(ctx, *id).await?;
+                make(ctx, *id, super::admin::Made::PollChart { poll: *id }).await?;
+                Ok(Next::Stay)
+            }
+            "table" => {
+                make(ctx, *id, super::admin::Made::PollTable { poll: *id }).await?;
                 Ok(Next::Stay)
             }
             _ => Ok(bad(ctx)),
@@ -1040,7 +1045,8 @@ async fn record_draft_comment(
 /// counts.
 pub const DRAFT_COMMENT: &str = "draft_comment";
 
-async fn chart(ctx: &mut Ctx<'_>, id: i64) -> Result<(), DialogError> {
+/// Her poll's chart or table, made by the courier like every chart and export.
+async fn make(ctx: &mut Ctx<'_>, id: i64, made: super::admin::Made) -> Result<(), DialogError> {
     let lang = ctx.lang;
     match polls::load(ctx.conn, id).await? {
         Some(p) if p.sender_id == ctx.user.id => {}
@@ -1053,7 +1059,7 @@ async fn chart(ctx: &mut Ctx<'_>, id: i64) -> Result<(), DialogError> {
         ctx.notice = Some(tr!(lang, "file-busy"));
         return Ok(());
     }
-    super::admin::queue_made_now(ctx, super::admin::Made::PollChart { poll: id }).await?;
+    super::admin::queue_made_now(ctx, made).await?;
     ctx.notice = Some(tr!(lang, "chart-coming"));
     Ok(())
 }
@@ -1210,4 +1216,36 @@ pub(crate) async fn chart_bars(
             },
         })
         .collect())
+}
+
+/// A poll's results by unit as CSV bytes (see [`crate::export::poll_results_csv`]).
+pub(crate) async fn results_table(
+    conn: &mut Conn,
+    lang: Lang,
+    poll: &Poll,
+) -> Result<Vec<u8>, StorageError> {
+    let units = polls::results(conn, poll, None).await?;
+    let row = |u: &UnitResult| crate::export::PollRow {
+        unit: u.unit_name.clone(),
+        asked: u.recipients,
+        answered: u.answered,
+        counts: u.counts.clone(),
+    };
+    let mut total = UnitResult {
+        unit_name: tr!(lang, "poll-table-total"),
+        counts: vec![0; poll.options.len()],
+        ..UnitResult::default()
+    };
+    for u in &units {
+        total.add(u);
+    }
+    let mut headers = vec![
+        tr!(lang, "poll-table-unit"),
+        tr!(lang, "poll-table-asked"),
+        tr!(lang, "poll-table-answered"),
+    ];
+    headers.extend(poll.options.iter().cloned());
+    let rows: Vec<_> = units.iter().map(row).collect();
+    crate::export::poll_results_csv(&headers, &rows, &row(&total))
+        .map_err(|e| StorageError::Corrupt(format!("poll table: {e}")))
 }

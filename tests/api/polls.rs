@@ -149,6 +149,22 @@ async fn members_answer_once_by_tap_and_by_number_and_the_results_per_unit_are_e
     app.drain().await;
     let pictures: Vec<_> = hoa.unread().into_iter().filter(|m| m.photo.is_some()).collect();
     assert_eq!(pictures.len(), 1);
+    // And the table by unit, for the export.
+    hoa.tap("📥 Tải bảng kết quả").await.unwrap();
+    app.drain().await;
+    let doc = hoa
+        .unread()
+        .into_iter()
+        .find_map(|m| m.document)
+        .expect("the results table");
+    assert_eq!(doc.file_name, format!("lay-y-kien-{id}.csv"));
+    assert_eq!(
+        String::from_utf8(doc.bytes).unwrap(),
+        "\u{feff}Đơn vị,Số người được hỏi,Số người đã trả lời,Đồng ý,Không đồng ý,Ý kiến khác\n\
+         Chi hội phụ nữ thôn Đồng Thanh,2,2,1,1,0\n\
+         Chi hội phụ nữ thôn Lạc Thành,1,1,0,0,0\n\
+         Tổng cộng,3,3,1,1,0\n"
+    );
     app.shutdown().await;
 }
 
