@@ -727,6 +727,35 @@ mod tests {
     }
 
     #[test]
+    fn poll_chart_draws_a_longer_bar_for_the_option_more_chose() {
+        let bar = |label: &str, count, pct| PollBar {
+            label: label.into(),
+            count,
+            pct,
+        };
+        let image = decode(
+            &poll_png(
+                &vietnamese_text(),
+                &[bar("Đồng ý", 3, 75.0), bar("Không đồng ý", 1, 25.0)],
+            )
+            .expect("renders"),
+        );
+        assert_eq!(image.width, 900);
+        assert_eq!(image.height, 120 + 36 * 2);
+        // The bar's colour along each row's middle, from the plot's left edge.
+        let blue = |row: i32| {
+            let y = (HEADER + row * ROW + ROW / 2) as u32;
+            image
+                .ink(PLOT_LEFT as u32, y, WIDTH, y + 1)
+                .iter()
+                .filter(|(_, _, p)| *p == [ACHIEVED.0, ACHIEVED.1, ACHIEVED.2])
+                .count()
+        };
+        assert!(blue(0) > 2 * blue(1), "{} vs {}", blue(0), blue(1));
+        assert!(blue(1) > 0);
+    }
+
+    #[test]
     fn empty_input_renders_the_title_and_no_bars() {
         for bytes in [
             completeness_png(&vietnamese_text(), &[]).expect("renders"),

@@ -938,6 +938,20 @@ mod tests {
 
     #[test]
     fn choice_data_is_parsed_strictly() {
+        assert_eq!(
+            parse_choice("q:12:3"),
+            ChoiceData::Poll {
+                id: 12,
+                choice: Some(3)
+            }
+        );
+        assert_eq!(
+            parse_choice("q:12:c"),
+            ChoiceData::Poll { id: 12, choice: None }
+        );
+        assert_eq!(parse_choice("q:12:6"), ChoiceData::Forged);
+        assert_eq!(parse_choice("q:12:0"), ChoiceData::Forged);
+        assert_eq!(parse_choice("q:x:1"), ChoiceData::Forged);
         assert_eq!(parse_choice("c:baocao"), ChoiceData::Command("baocao"));
         assert_eq!(parse_choice("c:rm -rf"), ChoiceData::Forged);
         assert_eq!(

@@ -383,6 +383,22 @@ mod tests {
                     from_summary: false,
                 }),
             },
+            DialogState::Poll {
+                step: PollStep::Preview,
+                draft: PollDraft {
+                    on_draft: true,
+                    question: "Dự thảo Luật Đất đai 📄".into(),
+                    options: vec!["Đồng ý".into(), "Không đồng ý".into()],
+                    comments: true,
+                    days: 3,
+                    unit_id: Some(7),
+                    audience: Some(crate::domain::announcement::Audience::Members),
+                },
+            },
+            DialogState::Poll {
+                step: PollStep::Comment { id: 4 },
+                draft: PollDraft::default(),
+            },
         ];
         for s in states {
             assert_eq!(DialogState::from_json(&s.to_json()), s);
