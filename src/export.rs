@@ -1588,7 +1588,10 @@ mod tests {
             .into();
         let bytes = poll_results_csv(
             &headers,
-            &[row("Chi hội A", 2, 2, &[1, 1]), row("Chi hội B", 1, 0, &[0, 0])],
+            &[
+                row("Chi hội A", 2, 2, &[1, 1]),
+                row("Chi hội B", 1, 0, &[0, 0]),
+            ],
             &row("Tổng", 3, 2, &[1, 1]),
         )
         .unwrap();

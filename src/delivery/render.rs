@@ -649,8 +649,8 @@ async fn poll_chart(
         more: tr!(lang, "chart-more"),
         ..ChartText::default()
     };
-    let png = chart::poll_png(&text, &bars)
-        .map_err(|e| StorageError::Corrupt(format!("chart: {e}")))?;
+    let png =
+        chart::poll_png(&text, &bars).map_err(|e| StorageError::Corrupt(format!("chart: {e}")))?;
     Ok(Some((title, photo(png))))
 }
 

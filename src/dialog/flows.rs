@@ -24,8 +24,8 @@ pub(crate) const COMMANDS: [&str; 37] = [
     "start", "menu", "join", "canhbao", "alerts", "hoatdong", "activity", "tiendo", "progress",
     "chitieu", "targets", "xuat", "export", "baocao", "khancap", "ykien", "ngonngu", "trogiup",
     "huy", "help", "report", "urgent", "opinion", "language", "cancel", "lienket", "link",
-    "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce",
-    "laykien", "poll",
+    "hoivien", "members", "duyet", "requests", "moi", "invite", "thongbao", "announce", "laykien",
+    "poll",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {

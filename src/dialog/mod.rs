@@ -25,11 +25,11 @@ mod members;
 pub mod notices;
 mod paging;
 pub mod picking;
+pub(crate) mod polls;
 mod report;
 mod same_month;
 mod state;
 mod typed;
-pub(crate) mod polls;
 
 use std::sync::Arc;
 
@@ -947,7 +947,10 @@ mod tests {
         );
         assert_eq!(
             parse_choice("q:12:c"),
-            ChoiceData::Poll { id: 12, choice: None }
+            ChoiceData::Poll {
+                id: 12,
+                choice: None
+            }
         );
         assert_eq!(parse_choice("q:12:6"), ChoiceData::Forged);
         assert_eq!(parse_choice("q:12:0"), ChoiceData::Forged);

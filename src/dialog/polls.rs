@@ -28,11 +28,11 @@ use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::labels;
 use crate::message::{Choice, Outbound};
+use crate::storage::org::Unit;
 use crate::storage::outbox::OutboxRow;
 use crate::storage::polls::{self, Poll, UnitResult};
 use crate::storage::users::User;
 use crate::storage::{Conn, StorageError, activities, org};
-use crate::storage::org::Unit;
 use crate::tr;
 
 /// What she has chosen so far for a new poll.
@@ -207,7 +207,12 @@ pub(crate) fn message_text(
 }
 
 /// Its choices for a recipient.
-pub(crate) fn message_choices(lang: Lang, id: i64, options: &[String], comments: bool) -> Vec<Vec<Choice>> {
+pub(crate) fn message_choices(
+    lang: Lang,
+    id: i64,
+    options: &[String],
+    comments: bool,
+) -> Vec<Vec<Choice>> {
     let mut rows: Vec<Vec<Choice>> = options
         .iter()
         .enumerate()
@@ -328,7 +333,11 @@ async fn results_text(
     text.push('\n');
     text.push_str(&match poll.closed_at {
         Some(at) => tr!(lang, "poll-closed-on", time = date_time(lang, tz, at)),
-        None => tr!(lang, "poll-deadline", time = date_time(lang, tz, poll.closes_at)),
+        None => tr!(
+            lang,
+            "poll-deadline",
+            time = date_time(lang, tz, poll.closes_at)
+        ),
     });
     text.push('\n');
     text.push_str(&tr!(
@@ -415,7 +424,10 @@ pub(crate) async fn prompt(
         PollStep::Kind => Prompt::new(tr!(lang, "poll-ask-kind"))
             .column(vec![
                 (tr!(lang, "button-poll-draft"), "kind:draft".to_owned()),
-                (tr!(lang, "button-poll-question"), "kind:question".to_owned()),
+                (
+                    tr!(lang, "button-poll-question"),
+                    "kind:question".to_owned(),
+                ),
             ])
             .row(cancel()),
         PollStep::Question => Prompt::new(if draft.on_draft {
@@ -435,7 +447,10 @@ pub(crate) async fn prompt(
                 })
                 .collect();
             items.push((tr!(lang, "button-poll-type-options"), "opt:type".to_owned()));
-            items.push((tr!(lang, "button-poll-comments-only"), "opt:none".to_owned()));
+            items.push((
+                tr!(lang, "button-poll-comments-only"),
+                "opt:none".to_owned(),
+            ));
             Prompt::new(tr!(lang, "poll-ask-options"))
                 .column(items)
                 .row(cancel())
@@ -456,7 +471,10 @@ pub(crate) async fn prompt(
             }
             let mut prompt = Prompt::new(text).lettered();
             if draft.options.len() >= poll::MIN_OPTIONS {
-                prompt = prompt.row(vec![(tr!(lang, "button-poll-options-done"), "done".to_owned())]);
+                prompt = prompt.row(vec![(
+                    tr!(lang, "button-poll-options-done"),
+                    "done".to_owned(),
+                )]);
             }
             prompt.row(cancel())
         }
@@ -1067,7 +1085,10 @@ async fn make(ctx: &mut Ctx<'_>, id: i64, made: super::admin::Made) -> Result<()
 // ---- a recipient's choices outside a dialog -----------------------------------------------------
 
 /// The poll `id` if it was sent to her and is open; otherwise she is told why not (`None`).
-async fn open_for_her(ctx: &mut Ctx<'_>, id: i64) -> Result<Option<(Poll, polls::Mine)>, DialogError> {
+async fn open_for_her(
+    ctx: &mut Ctx<'_>,
+    id: i64,
+) -> Result<Option<(Poll, polls::Mine)>, DialogError> {
     let lang = ctx.lang;
     let mine = polls::mine(ctx.conn, id, ctx.user.id).await?;
     let poll = match mine {

@@ -18,13 +18,13 @@ pub mod limits;
 pub mod links;
 pub mod org;
 pub mod outbox;
+pub mod polls;
 pub mod reports;
 pub mod retention;
 pub mod schedule;
 pub mod sql;
 pub mod users;
 pub mod views;
-pub mod polls;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -261,7 +261,13 @@ pub async fn mine(conn: &mut Conn, id: i64, user_id: i64) -> Result<Option<Mine>
 
 /// Records her option (1-based) — replacing an earlier one — while the poll is open at
 /// `now`; false when it is not (closed meanwhile).
-pub async fn set_choice(conn: &mut Conn, id: i64, user_id: i64, choice: i64, now: i64) -> Result<bool> {
+pub async fn set_choice(
+    conn: &mut Conn,
+    id: i64,
+    user_id: i64,
+    choice: i64,
+    now: i64,
+) -> Result<bool> {
     let done = sql::query(
         "UPDATE poll_recipients SET choice = $1, answered_at = $2
          WHERE poll_id = $3 AND user_id = $4
@@ -339,7 +345,9 @@ pub async fn results(conn: &mut Conn, poll: &Poll, area: Option<&Unit>) -> Resul
          WHERE r.poll_id = $1 {within}
          GROUP BY r.unit_id, un.name, un.path, r.choice ORDER BY un.path, r.choice"
     );
-    let mut q = sql::query_as::<ResultRow>(&sql).persistent(false).bind(poll.id);
+    let mut q = sql::query_as::<ResultRow>(&sql)
+        .persistent(false)
+        .bind(poll.id);
     if let Some(u) = area {
         q = q.bind(&u.path).bind(path_range_end(&u.path));
     }

@@ -95,7 +95,10 @@ async fn members_answer_once_by_tap_and_by_number_and_the_results_per_unit_are_e
     assert!(far.unread().is_empty());
     // Mai taps "Đồng ý" twice (counted once), then changes her mind.
     mai.tap("Đồng ý").await.unwrap();
-    assert_eq!(last_notice(&app), "✅ Đã ghi ý kiến của chị: “Đồng ý”. Cảm ơn chị!");
+    assert_eq!(
+        last_notice(&app),
+        "✅ Đã ghi ý kiến của chị: “Đồng ý”. Cảm ơn chị!"
+    );
     mai.tap("Đồng ý").await.unwrap();
     assert_eq!(
         last_notice(&app),
@@ -147,7 +150,11 @@ async fn members_answer_once_by_tap_and_by_number_and_the_results_per_unit_are_e
     hoa.tap("📈 Xem biểu đồ").await.unwrap();
     assert_eq!(last_notice(&app), "Đang vẽ biểu đồ…");
     app.drain().await;
-    let pictures: Vec<_> = hoa.unread().into_iter().filter(|m| m.photo.is_some()).collect();
+    let pictures: Vec<_> = hoa
+        .unread()
+        .into_iter()
+        .filter(|m| m.photo.is_some())
+        .collect();
     assert_eq!(pictures.len(), 1);
     // And the table by unit, for the export.
     hoa.tap("📥 Tải bảng kết quả").await.unwrap();
@@ -185,7 +192,9 @@ async fn a_poll_never_leaves_the_senders_subtree_and_forged_answers_change_nothi
     hoa.send("/laykien").await.unwrap();
     hoa.tap("➕ Lấy ý kiến mới").await.unwrap();
     hoa.tap("❓ Hỏi ý kiến").await.unwrap();
-    hoa.send("Họp chi hội tối thứ Sáu được không?").await.unwrap();
+    hoa.send("Họp chi hội tối thứ Sáu được không?")
+        .await
+        .unwrap();
     hoa.tap("Có / Không").await.unwrap();
     hoa.tap("Không, chỉ chọn").await.unwrap();
     let units = hoa.tap("1 ngày").await.unwrap();
@@ -324,7 +333,10 @@ async fn a_poll_closes_on_time_refuses_late_answers_and_tells_each_area_its_resu
         whole.contains("Hội LHPN xã Đông Hợp: 2/3 người đã trả lời (67%)."),
         "{whole}"
     );
-    assert!(whole.contains("Đã kết thúc lúc 10:00 ngày 16/11/2026."), "{whole}");
+    assert!(
+        whole.contains("Đã kết thúc lúc 10:00 ngày 16/11/2026."),
+        "{whole}"
+    );
     app.shutdown().await;
 }
 
@@ -344,8 +356,15 @@ async fn a_poll_on_a_draft_counts_for_target_7_of_the_union_that_ran_it_and_no_o
     // On Zalo, by numbers and words, with options of her own.
     let home = hoa.send("/laykien").await.unwrap();
     let kinds = hoa.send(&pick(&home, "➕ Lấy ý kiến mới")).await.unwrap();
-    let ask = hoa.send(&pick(&kinds, "📄 Góp ý dự thảo văn bản")).await.unwrap();
-    assert!(zalo_texts(&ask).contains("tên dự thảo"), "{}", zalo_texts(&ask));
+    let ask = hoa
+        .send(&pick(&kinds, "📄 Góp ý dự thảo văn bản"))
+        .await
+        .unwrap();
+    assert!(
+        zalo_texts(&ask).contains("tên dự thảo"),
+        "{}",
+        zalo_texts(&ask)
+    );
     let options = hoa
         .send("Dự thảo Luật Đất đai (sửa đổi), góp ý về bồi thường")
         .await
@@ -370,10 +389,7 @@ async fn a_poll_on_a_draft_counts_for_target_7_of_the_union_that_ran_it_and_no_o
     );
     // The step takes text, so its list is lettered; the words pick too.
     let comments = hoa.send("xong").await.unwrap();
-    let closing = hoa
-        .send(&pick(&comments, "Không, chỉ chọn"))
-        .await
-        .unwrap();
+    let closing = hoa.send(&pick(&comments, "Không, chỉ chọn")).await.unwrap();
     let units = hoa.send(&pick(&closing, "7 ngày")).await.unwrap();
     let audience = hoa.send(&pick(&units, WHOLE_UNION)).await.unwrap();
     let preview = hoa.send(&pick(&audience, MEMBERS)).await.unwrap();
@@ -447,7 +463,10 @@ async fn a_poll_on_a_draft_counts_for_target_7_of_the_union_that_ran_it_and_no_o
         .await
         .unwrap();
     }
-    let district = org::unit_by_code(&mut conn, DISTRICT).await.unwrap().unwrap();
+    let district = org::unit_by_code(&mut conn, DISTRICT)
+        .await
+        .unwrap()
+        .unwrap();
     let t7 = views::targets(&mut conn)
         .await
         .unwrap()
@@ -457,7 +476,10 @@ async fn a_poll_on_a_draft_counts_for_target_7_of_the_union_that_ran_it_and_no_o
     let met = views::achieved_under(&mut conn, &district, &t7, 2026, &[])
         .await
         .unwrap();
-    let dhop = org::unit_by_code(&mut conn, GRASSROOTS).await.unwrap().unwrap();
+    let dhop = org::unit_by_code(&mut conn, GRASSROOTS)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(met.into_iter().collect::<Vec<_>>(), vec![dhop.id]);
     drop(conn);
     app.shutdown().await;
