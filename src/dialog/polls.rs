@@ -359,6 +359,11 @@ async fn results_text(
             pct = poll::pct(*count, chosen)
         ));
     }
+    let units = if per_unit {
+        by_child(conn, area, units).await?
+    } else {
+        units
+    };
     if per_unit && !units.is_empty() {
         text.push_str("\n\n");
         text.push_str(&tr!(lang, "poll-result-units-title"));
@@ -1269,4 +1274,33 @@ pub(crate) async fn results_table(
     let rows: Vec<_> = units.iter().map(row).collect();
     crate::export::poll_results_csv(&headers, &rows, &row(&total))
         .map_err(|e| StorageError::Corrupt(format!("poll table: {e}")))
+}
+
+/// `units` rolled up into the units right below `area` (a district's poll reads per
+/// grassroots union, a union's per branch, with its groups in their branch); left as they are
+/// when `area` has nothing below it that holds them (a branch head's poll of her branch).
+async fn by_child(
+    conn: &mut Conn,
+    area: &Unit,
+    units: Vec<UnitResult>,
+) -> Result<Vec<UnitResult>, StorageError> {
+    let children = org::children(conn, Some(area.id)).await?;
+    let mut out: Vec<UnitResult> = Vec::new();
+    for u in units {
+        let Some(child) = children.iter().find(|c| u.unit_path.starts_with(&c.path)) else {
+            out.push(u);
+            continue;
+        };
+        match out.iter_mut().find(|o| o.unit_id == child.id) {
+            Some(o) => o.add(&u),
+            None => out.push(UnitResult {
+                unit_id: child.id,
+                unit_name: child.name.clone(),
+                unit_path: child.path.clone(),
+                ..u
+            }),
+        }
+    }
+    out.sort_by(|a, b| a.unit_path.cmp(&b.unit_path));
+    Ok(out)
 }

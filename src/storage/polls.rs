@@ -309,6 +309,8 @@ pub async fn set_comment(
 pub struct UnitResult {
     pub unit_id: i64,
     pub unit_name: String,
+    /// The unit's place in the tree (to roll units up into the ones above them).
+    pub unit_path: String,
     pub recipients: i64,
     /// Chose an option or wrote a comment.
     pub answered: i64,
@@ -332,14 +334,14 @@ impl UnitResult {
 
 /// Results of `poll` per unit, in the order of the tree; only units within `area` when given.
 pub async fn results(conn: &mut Conn, poll: &Poll, area: Option<&Unit>) -> Result<Vec<UnitResult>> {
-    type ResultRow = (i64, String, Option<i64>, i64, i64);
+    type ResultRow = (i64, String, String, Option<i64>, i64, i64);
     let within = if area.is_some() {
         "AND un.path >= $2 AND un.path < $3"
     } else {
         ""
     };
     let sql = format!(
-        "SELECT r.unit_id, un.name, r.choice, COUNT(*),
+        "SELECT r.unit_id, un.name, un.path, r.choice, COUNT(*),
                 SUM(CASE WHEN r.answered_at IS NOT NULL THEN 1 ELSE 0 END)
          FROM poll_recipients r JOIN units un ON un.id = r.unit_id
          WHERE r.poll_id = $1 {within}
@@ -353,11 +355,12 @@ pub async fn results(conn: &mut Conn, poll: &Poll, area: Option<&Unit>) -> Resul
     }
     let rows = q.fetch_all(conn).await?;
     let mut out: Vec<UnitResult> = Vec::new();
-    for (unit_id, unit_name, choice, count, answered) in rows {
+    for (unit_id, unit_name, unit_path, choice, count, answered) in rows {
         if out.last().is_none_or(|u| u.unit_id != unit_id) {
             out.push(UnitResult {
                 unit_id,
                 unit_name,
+                unit_path,
                 counts: vec![0; poll.options.len()],
                 ..UnitResult::default()
             });

@@ -17,6 +17,7 @@ both_backends!(
     a_poll_never_leaves_the_senders_subtree_and_forged_answers_change_nothing,
     a_poll_closes_on_time_refuses_late_answers_and_tells_each_area_its_result,
     a_poll_on_a_draft_counts_for_target_7_of_the_union_that_ran_it_and_no_other,
+    a_districts_results_read_per_grassroots_union,
 );
 
 const WHOLE_UNION: &str = "Cả Hội LHPN xã Đông Hợp";
@@ -482,5 +483,47 @@ async fn a_poll_on_a_draft_counts_for_target_7_of_the_union_that_ran_it_and_no_o
         .unwrap();
     assert_eq!(met.into_iter().collect::<Vec<_>>(), vec![dhop.id]);
     drop(conn);
+    app.shutdown().await;
+}
+
+async fn a_districts_results_read_per_grassroots_union(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut an = app
+        .joined(941, "Phan Thị An", DISTRICT, Role::DistrictAdmin)
+        .await;
+    let _mai = app.joined(942, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    let _group = app
+        .joined(943, "Lý Thị Tổ", "TB-DH-DHOP-T1-G1", Role::Member)
+        .await;
+    let mut hanh = app
+        .joined(944, "Đào Thị Hạnh", "TB-DH-DLA-T1", Role::Member)
+        .await;
+    an.send("/laykien").await.unwrap();
+    an.tap("➕ Lấy ý kiến mới").await.unwrap();
+    an.tap("❓ Hỏi ý kiến").await.unwrap();
+    an.send("Họp sơ kết vào thứ Bảy?").await.unwrap();
+    an.tap("Có / Không").await.unwrap();
+    an.tap("Không, chỉ chọn").await.unwrap();
+    an.tap("3 ngày").await.unwrap();
+    an.tap("Cả Hội LHPN huyện Đông Hưng").await.unwrap();
+    let preview = texts(&an.tap(MEMBERS).await.unwrap());
+    assert!(preview.contains("(3 người dùng bot)"), "{preview}");
+    an.tap("📤 Gửi").await.unwrap();
+    app.drain().await;
+    hanh.unread();
+    hanh.tap("Có").await.unwrap();
+    let id = app.count("SELECT MAX(id) FROM polls").await;
+    an.send("/laykien").await.unwrap();
+    let results = texts(
+        &an.tap(&format!("📊 Đợt {id} (15/11): Họp sơ kết vào thứ …"))
+            .await
+            .unwrap(),
+    );
+    for line in [
+        "• Hội LHPN xã Đông Hợp: trả lời 0/2 (0%) — Có 0 · Không 0",
+        "• Hội LHPN xã Đông La: trả lời 1/1 (100%) — Có 1 · Không 0",
+    ] {
+        assert!(results.contains(line), "{line:?} not in {results}");
+    }
     app.shutdown().await;
 }
