@@ -230,6 +230,45 @@ pub fn targets_png(text: &ChartText, bars: &[TargetBar]) -> Result<Vec<u8>, Char
     })
 }
 
+/// One option of a poll and how many chose it (`pct` is its share of those who answered).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollBar {
+    /// The option's words, shown left of the bar (shortened with "…" when too long).
+    pub label: String,
+    pub count: u32,
+    pub pct: f64,
+}
+
+/// A poll's answers as horizontal bars, one per option in the order given, with "count (pct%)"
+/// after each bar, a one-entry legend and a title. Uses `title`, `achieved` (the legend, e.g.
+/// "Số người chọn") and `more` of [`ChartText`].
+pub fn poll_png(text: &ChartText, bars: &[PollBar]) -> Result<Vec<u8>, ChartError> {
+    let (shown, hidden) = split_shown(bars);
+    let max_total = shown.iter().map(|b| u64::from(b.count)).max().unwrap_or(0);
+    let step = nice_step(max_total.max(1) as f64, 6).max(1.0);
+    let axis_max = ((max_total.max(1) as f64) / step).ceil() * step;
+    render(rows_for(shown.len(), hidden), |canvas| {
+        canvas.title(&text.title)?;
+        canvas.legend(&[(LegendMark::Box(ACHIEVED), &text.achieved)])?;
+        let plot_bottom = row_top(rows_for(shown.len(), hidden));
+        if !shown.is_empty() {
+            canvas.axis(axis_max, step, plot_bottom, |v| format!("{v:.0}"))?;
+        }
+        for (i, bar) in shown.iter().enumerate() {
+            let top = row_top(i);
+            canvas.row_label(&bar.label, top, TEXT)?;
+            let w = f64::from(bar.count) / axis_max * PLOT_WIDTH as f64;
+            let end = PLOT_LEFT + w.round() as i32;
+            if end > PLOT_LEFT {
+                canvas.bar(PLOT_LEFT, end, top, ACHIEVED)?;
+            }
+            let value = format!("{} ({:.0}%)", bar.count, clean_pct(bar.pct));
+            canvas.text(&value, SMALL, TEXT, HPos::Left, end + 6, top + ROW / 2)?;
+        }
+        canvas.more_row(text, shown.len(), hidden)
+    })
+}
+
 // ---- layout ---------------------------------------------------------------------------------
 
 /// Space above the first row: title and legend.
@@ -685,6 +724,35 @@ mod tests {
         let image = decode(&targets_png(&vietnamese_text(), &bars).expect("renders"));
         assert_eq!(image.width, 900);
         assert_eq!(image.height, 120 + 36 * 2);
+    }
+
+    #[test]
+    fn poll_chart_draws_a_longer_bar_for_the_option_more_chose() {
+        let bar = |label: &str, count, pct| PollBar {
+            label: label.into(),
+            count,
+            pct,
+        };
+        let image = decode(
+            &poll_png(
+                &vietnamese_text(),
+                &[bar("Đồng ý", 3, 75.0), bar("Không đồng ý", 1, 25.0)],
+            )
+            .expect("renders"),
+        );
+        assert_eq!(image.width, 900);
+        assert_eq!(image.height, 120 + 36 * 2);
+        // The bar's colour along each row's middle, from the plot's left edge.
+        let blue = |row: i32| {
+            let y = (HEADER + row * ROW + ROW / 2) as u32;
+            image
+                .ink(PLOT_LEFT as u32, y, WIDTH, y + 1)
+                .iter()
+                .filter(|(_, _, p)| *p == [ACHIEVED.0, ACHIEVED.1, ACHIEVED.2])
+                .count()
+        };
+        assert!(blue(0) > 2 * blue(1), "{} vs {}", blue(0), blue(1));
+        assert!(blue(1) > 0);
     }
 
     #[test]

@@ -1576,9 +1576,66 @@ pub async fn export_temp_file(
     Ok((path, rows))
 }
 
+/// One unit's row of a poll's results table (`/laykien`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollRow {
+    pub unit: String,
+    pub asked: i64,
+    pub answered: i64,
+    /// People per option, in the poll's order.
+    pub counts: Vec<i64>,
+}
+
+/// A poll's results by unit as CSV (UTF-8 with a byte-order mark, like every CSV export):
+/// `headers` first (unit, asked, answered, then one column per option), a row per unit, and a
+/// last row of totals under `total`. Unit names and options are text people typed, guarded
+/// against spreadsheet formulas like every other exported text.
+pub fn poll_results_csv(
+    headers: &[String],
+    rows: &[PollRow],
+    total: &PollRow,
+) -> Result<Vec<u8>, ExportError> {
+    let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    let guard = |t: &str| csv_text(&Cell::Text(t.to_owned())).into_owned();
+    w.write_record(headers.iter().map(|h| guard(h)))?;
+    for r in rows.iter().chain(std::iter::once(total)) {
+        let mut record = vec![guard(&r.unit), r.asked.to_string(), r.answered.to_string()];
+        record.extend(r.counts.iter().map(i64::to_string));
+        w.write_record(&record)?;
+    }
+    w.into_inner().map_err(|e| ExportError::Io(e.into_error()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn poll_results_are_one_row_per_unit_and_a_total_with_formulas_disarmed() {
+        let row = |unit: &str, asked, answered, counts: &[i64]| PollRow {
+            unit: unit.into(),
+            asked,
+            answered,
+            counts: counts.to_vec(),
+        };
+        let headers: Vec<String> = ["Đơn vị", "Được hỏi", "Đã trả lời", "=Đồng ý", "Không"]
+            .map(String::from)
+            .into();
+        let bytes = poll_results_csv(
+            &headers,
+            &[
+                row("Chi hội A", 2, 2, &[1, 1]),
+                row("Chi hội B", 1, 0, &[0, 0]),
+            ],
+            &row("Tổng", 3, 2, &[1, 1]),
+        )
+        .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            "\u{feff}Đơn vị,Được hỏi,Đã trả lời,'=Đồng ý,Không\nChi hội A,2,2,1,1\nChi hội B,1,0,0,0\nTổng,3,2,1,1\n"
+        );
+    }
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.to_owned())

@@ -47,6 +47,8 @@ pub struct TickReport {
     pub forgotten_people: u64,
     /// Unanswered proposals that climbed a rung ([`crate::proposals::escalate_due`]).
     pub proposals_climbed: usize,
+    /// Polls closed (their results queued).
+    pub polls_closed: u64,
 }
 
 /// How long the update ledger remembers an update. Telegram keeps undelivered updates 24 h and
@@ -189,6 +191,7 @@ impl Scheduler {
         report.escalated = alerts::escalate_due(conn, &self.calendars, now).await?;
         report.proposals_climbed =
             crate::proposals::escalate_due(conn, &self.calendars, now).await?;
+        report.polls_closed = crate::dialog::polls::close_due(conn, &self.calendars, now).await?;
         report.cancelled = outbox::cancel_answered_reminders(conn).await?;
         let keep_after = now - chrono::Duration::hours(LEDGER_KEEP_HOURS);
         report.forgotten_updates =

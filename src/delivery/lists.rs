@@ -64,6 +64,7 @@ fn hold_back(lang: Lang, message: &mut Outbound) {
         "r" => tr!(lang, "notice-later-progress"),
         "lk" => tr!(lang, "notice-later-link"),
         "n" | "nk" => tr!(lang, "notice-later-announcement"),
+        "q" => tr!(lang, "notice-later-poll"),
         _ => tr!(lang, "notice-later-menu"),
     };
     message.text.push_str("\n\n");

@@ -101,6 +101,14 @@ pub async fn render(
             ))))
         }
         Kind::Digest => digest(conn, calendars, row, lang).await,
+        Kind::Announcement
+            if matches!(
+                row.body.as_deref(),
+                Some(crate::storage::polls::QUESTION | crate::storage::polls::RESULT)
+            ) =>
+        {
+            crate::dialog::polls::render_row(conn, calendars, &recipient, row, now).await
+        }
         Kind::Announcement => announcement(conn, &recipient, row).await,
         // Made with the store (outside this connection): see `render_row`.
         Kind::Reply | Kind::Notice | Kind::Made => Ok(None),
@@ -580,6 +588,24 @@ async fn make(
                 },
             )))
         }
+        Made::PollChart { poll } => Ok(poll_chart(&mut conn, poll, lang)
+            .await?
+            .map(|(title, picture)| outbound(title, picture))),
+        Made::PollTable { poll } => {
+            let Some(poll) = crate::storage::polls::load(&mut conn, poll).await? else {
+                return Ok(None);
+            };
+            let csv = crate::dialog::polls::results_table(&mut conn, lang, &poll).await?;
+            Ok(Some(outbound(
+                tr!(lang, "poll-table-ready", n = poll.id),
+                Attachment {
+                    kind: AttachmentKind::Document,
+                    file_name: format!("lay-y-kien-{}.csv", poll.id),
+                    data: FileData::Bytes(csv),
+                    url: None,
+                },
+            )))
+        }
         Made::Export { unit, range, xlsx } => {
             let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
                 return Ok(None);
@@ -648,6 +674,33 @@ async fn make(
             )))
         }
     }
+}
+
+/// The bar chart of poll `id`'s answers.
+async fn poll_chart(
+    conn: &mut Conn,
+    id: i64,
+    lang: Lang,
+) -> Result<Option<(String, Attachment)>, StorageError> {
+    let Some(poll) = crate::storage::polls::load(conn, id).await? else {
+        return Ok(None);
+    };
+    let bars = crate::dialog::polls::chart_bars(conn, &poll).await?;
+    let title = tr!(
+        lang,
+        "poll-chart-title",
+        n = poll.id,
+        text = labels::shorten(&poll.question, 60)
+    );
+    let text = ChartText {
+        title: title.clone(),
+        achieved: tr!(lang, "poll-chart-legend"),
+        more: tr!(lang, "chart-more"),
+        ..ChartText::default()
+    };
+    let png =
+        chart::poll_png(&text, &bars).map_err(|e| StorageError::Corrupt(format!("chart: {e}")))?;
+    Ok(Some((title, photo(png))))
 }
 
 fn photo(png: Vec<u8>) -> Attachment {

@@ -328,6 +328,14 @@ pub enum Made {
         code: String,
         content: String,
     },
+    /// The bar chart of a poll's answers (`/laykien`), for its sender.
+    PollChart {
+        poll: i64,
+    },
+    /// A poll's results by unit as a CSV table (`/laykien`), for its sender.
+    PollTable {
+        poll: i64,
+    },
 }
 
 /// Queues a chart or an export for her, made in the background (`Courier::run`). One at a
@@ -390,7 +398,9 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
         | Made::TargetsChart { unit, .. }
         | Made::Export { unit, .. }
         | Made::Draft { unit, .. } => *unit,
-        Made::InviteQr { .. } => return Ok(()),
+        Made::InviteQr { .. } | Made::PollChart { .. } | Made::PollTable { .. } => {
+            return Ok(());
+        }
     };
     if unit_in_view(ctx, Some(unit)).await?.is_none() {
         return Ok(());

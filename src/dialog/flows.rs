@@ -20,7 +20,7 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 41] = [
+pub(crate) const COMMANDS: [&str; 43] = [
     "start",
     "menu",
     "join",
@@ -62,6 +62,8 @@ pub(crate) const COMMANDS: [&str; 41] = [
     "draft",
     "trangthai",
     "status",
+    "laykien",
+    "poll",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -107,6 +109,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "kiennghi" | "proposal" => super::proposals::start(ctx).await,
         "baocaoky" | "draft" => super::admin::draft_start(ctx).await,
         "trangthai" | "status" => super::roster::status_command(ctx).await,
+        "laykien" | "poll" => super::polls::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -241,6 +244,10 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
         Some(Role::Member) => rows.push(vec![b("menu-roster-status", "trangthai")]),
         _ => {}
     }
+    // Polls (/laykien): whoever may ask one sees it; members answer in the poll's message.
+    if ctx.role().is_some_and(crate::domain::poll::may_run) {
+        rows.push(vec![b("menu-polls", "laykien")]);
+    }
     rows.push(vec![
         b("menu-language", "ngonngu"),
         b("menu-help", "trogiup"),
@@ -265,6 +272,7 @@ fn button_label(lang: Lang, id: &str) -> String {
         "menu-announce" => tr!(lang, "menu-announce"),
         "menu-draft" => tr!(lang, "menu-draft"),
         "menu-roster-status" => tr!(lang, "menu-roster-status"),
+        "menu-polls" => tr!(lang, "menu-polls"),
         _ => tr!(lang, "menu-help"),
     }
 }
@@ -303,6 +311,10 @@ fn help(ctx: &mut Ctx<'_>) {
             text.push_str(&tr!(lang, "help-contact", who = "officer"));
         }
         _ => {}
+    }
+    if ctx.role().is_some() {
+        text.push('\n');
+        text.push_str(&tr!(lang, "help-polls"));
     }
     menu(ctx, Some(text));
 }

@@ -25,6 +25,7 @@ mod members;
 pub mod notices;
 mod paging;
 pub mod picking;
+pub(crate) mod polls;
 mod proposals;
 mod report;
 mod roster;
@@ -625,6 +626,13 @@ async fn route(
                 roster::set_status(ctx, away).await?;
                 Ok(Next::Quiet)
             }
+            ChoiceData::Poll { id, choice } => match choice {
+                Some(n) => {
+                    polls::answer(ctx, id, n).await?;
+                    Ok(Next::Quiet)
+                }
+                None => polls::ask_comment(ctx, id).await,
+            },
             ChoiceData::Step { version: v, token }
                 if v == version && *state != DialogState::Idle =>
             {
@@ -754,6 +762,12 @@ enum ChoiceData<'a> {
         away: bool,
     },
     Forged,
+    /// `q:<id>:<n>|c` — a recipient answers poll `id` with option `n` (1-based), or asks to
+    /// write a comment (`None`).
+    Poll {
+        id: i64,
+        choice: Option<i64>,
+    },
 }
 
 /// `<unit>:<when>[:<page>]` of a view's choice data; `None` when the page is there but not a
@@ -799,6 +813,20 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
     }
     if let Some(kind) = data.strip_prefix("nk:").and_then(AnnouncementKind::parse) {
         return ChoiceData::AnnounceResume(kind);
+    }
+    if let Some((id, what)) = data.strip_prefix("q:").and_then(|r| r.split_once(':'))
+        && let Ok(id) = id.parse()
+    {
+        match (what, what.parse::<i64>()) {
+            ("c", _) => return ChoiceData::Poll { id, choice: None },
+            (_, Ok(n)) if (1..=5).contains(&n) => {
+                return ChoiceData::Poll {
+                    id,
+                    choice: Some(n),
+                };
+            }
+            _ => return ChoiceData::Forged,
+        }
     }
     if let Some(p) = data.strip_prefix("p:").and_then(|p| p.parse().ok()) {
         return ChoiceData::OpenReport(p);
@@ -942,6 +970,23 @@ mod tests {
 
     #[test]
     fn choice_data_is_parsed_strictly() {
+        assert_eq!(
+            parse_choice("q:12:3"),
+            ChoiceData::Poll {
+                id: 12,
+                choice: Some(3)
+            }
+        );
+        assert_eq!(
+            parse_choice("q:12:c"),
+            ChoiceData::Poll {
+                id: 12,
+                choice: None
+            }
+        );
+        assert_eq!(parse_choice("q:12:6"), ChoiceData::Forged);
+        assert_eq!(parse_choice("q:12:0"), ChoiceData::Forged);
+        assert_eq!(parse_choice("q:x:1"), ChoiceData::Forged);
         assert_eq!(parse_choice("c:baocao"), ChoiceData::Command("baocao"));
         assert_eq!(parse_choice("c:rm -rf"), ChoiceData::Forged);
         assert_eq!(

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activity::{self, ActivityDraft, ActivityStep};
 use super::announce::{self, AnnounceStep};
+use super::polls::{self, PollDraft, PollStep};
 use super::proposals::{self, ProposalStep};
 use super::{
     Ctx, DialogError, Next, Prompt, confirm, flows, invites, linking, members, report, roster,
@@ -108,6 +109,12 @@ pub enum DialogState {
         unit_id: i64,
         page: usize,
     },
+    /// `/laykien`: polls to her, and (for senders) asking one and its results.
+    Poll {
+        step: PollStep,
+        #[serde(default)]
+        draft: PollDraft,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +208,7 @@ pub(crate) fn accepts_text(state: &DialogState) -> bool {
         DialogState::Link { enter, .. } => *enter,
         DialogState::Announce { step } => announce::accepts_text(step),
         DialogState::Proposals { step } => proposals::accepts_text(step),
+        DialogState::Poll { step, .. } => polls::accepts_text(step),
         _ => false,
     }
 }
@@ -243,6 +251,7 @@ pub(crate) async fn prompt(
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
         DialogState::Proposals { step } => Some(proposals::prompt(ctx, step).await?),
         DialogState::Roster { unit_id, page } => Some(roster::prompt(ctx, *unit_id, *page).await?),
+        DialogState::Poll { step, draft } => Some(polls::prompt(ctx, step, draft).await?),
     })
 }
 
@@ -291,6 +300,7 @@ pub(crate) async fn on_choice(
         }
         DialogState::Proposals { step } => proposals::on_choice(ctx, step, token).await,
         DialogState::Roster { unit_id, .. } => roster::choice(ctx, *unit_id, token).await,
+        DialogState::Poll { step, draft } => polls::on_choice(ctx, step, draft, token).await,
     }
 }
 
@@ -312,6 +322,7 @@ pub(crate) async fn on_text(
         DialogState::Link { enter: true, .. } => linking::redeem(ctx, text).await,
         DialogState::Announce { step } => announce::on_text(ctx, step, text),
         DialogState::Proposals { step } => proposals::on_text(ctx, step, text).await,
+        DialogState::Poll { step, draft } => polls::on_text(ctx, step, draft, text).await,
         _ => Ok(Next::Stay),
     }
 }
@@ -397,6 +408,22 @@ mod tests {
                     step: ReportStep::Start,
                     from_summary: false,
                 }),
+            },
+            DialogState::Poll {
+                step: PollStep::Preview,
+                draft: PollDraft {
+                    on_draft: true,
+                    question: "Dự thảo Luật Đất đai 📄".into(),
+                    options: vec!["Đồng ý".into(), "Không đồng ý".into()],
+                    comments: true,
+                    days: 3,
+                    unit_id: Some(7),
+                    audience: Some(crate::domain::announcement::Audience::Members),
+                },
+            },
+            DialogState::Poll {
+                step: PollStep::Comment { id: 4 },
+                draft: PollDraft::default(),
             },
         ];
         for s in states {

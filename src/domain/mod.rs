@@ -7,6 +7,7 @@ pub mod invite;
 pub mod limits;
 pub mod org;
 pub mod period;
+pub mod poll;
 pub mod proposal;
 pub mod range;
 pub mod report;

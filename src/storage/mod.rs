@@ -18,6 +18,7 @@ pub mod limits;
 pub mod links;
 pub mod org;
 pub mod outbox;
+pub mod polls;
 pub mod proposals;
 pub mod reports;
 pub mod retention;

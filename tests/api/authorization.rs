@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-pub(crate) const COMMANDS: [(&str, [Expect; 6]); 21] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 22] = [
     (
         "baocao",
         [
@@ -233,6 +233,17 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 21] = [
             Says("draft-ask-range"),
             Says("draft-ask-range"),
             Says("draft-ask-range"),
+        ],
+    ),
+    (
+        "laykien",
+        [
+            RefusedSays("join-how"),
+            Says("poll-home-title"),
+            Says("poll-home-title"),
+            Says("poll-home-title"),
+            Says("poll-home-title"),
+            Says("poll-home-title"),
         ],
     ),
 ];

@@ -22,6 +22,7 @@ mod joining;
 mod limits;
 mod linking;
 mod ops;
+mod polls;
 mod properties;
 mod proposals;
 mod report;

@@ -556,6 +556,7 @@ impl Telegram {
                 BotCommand::new("thongbao", tr!(lang, "cmd-thongbao")),
                 BotCommand::new("kiennghi", tr!(lang, "cmd-kiennghi")),
                 BotCommand::new("start", tr!(lang, "cmd-start")),
+                BotCommand::new("laykien", tr!(lang, "cmd-laykien")),
             ];
             let mut req = self.bot.set_my_commands(commands);
             if let Some(code) = code {
