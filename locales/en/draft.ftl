@@ -56,6 +56,7 @@ draft-col-field = Field
 draft-col-severity = Seriousness
 draft-col-count = Incidents
 draft-proposals-heading = 5. Proposals and members' opinions
+draft-proposals-tracked = Of the proposals sent through the bot, { $answered } have been answered and { $open } are awaiting an answer.
 draft-proposals-sentence = Branches sent { $proposals } proposals; members sent { $opinions } opinions.
 draft-behind-target = Target { $number } – { $title }: { $result }, goal { $goal }.
 draft-behind-units = Units behind: { $units }.

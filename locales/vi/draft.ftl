@@ -55,6 +55,7 @@ draft-col-field = Lĩnh vực
 draft-col-severity = Mức độ
 draft-col-count = Số vụ
 draft-proposals-heading = 5. Kiến nghị, ý kiến của hội viên
+draft-proposals-tracked = Trong các kiến nghị gửi qua bot, { $answered } kiến nghị đã được trả lời, { $open } kiến nghị đang chờ trả lời.
 draft-proposals-sentence = Các chi hội gửi { $proposals } kiến nghị; hội viên gửi { $opinions } ý kiến.
 draft-behind-target = Chỉ tiêu { $number } – { $title }: đạt { $result }, mục tiêu { $goal }.
 draft-behind-units = Đơn vị chưa đạt: { $units }.

@@ -319,10 +319,28 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         &xlsx_path,
     )
     .await?;
+
+    heading(
+        "13. The 6-month report, drafted from the data (chihoi report draft --unit … --period …)",
+    );
+    let half = PeriodRange::Half {
+        year: period.year(),
+        second: period.month() > 6,
+    };
+    let docx_path = dir.join(format!("bao-cao-{GRASSROOTS}-{half}.docx"));
+    let figures =
+        super::draft_report(&store, &config, half, GRASSROOTS, Lang::Vi, &docx_path).await?;
     println!(
-        "\n   Files: {}\n          {}\n          {}",
+        "   A Word document to edit and send: {} target rows, {} monthly reports due, {} on time.",
+        figures.targets.len(),
+        figures.expected(),
+        figures.on_time()
+    );
+    println!(
+        "\n   Files: {}\n          {}\n          {}\n          {}",
         csv_path.display(),
         xlsx_path.display(),
+        docx_path.display(),
         db_path.display()
     );
     store.close().await;

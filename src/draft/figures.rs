@@ -61,6 +61,10 @@ pub struct Figures {
     pub missing_by_unit: Vec<(String, i64)>,
     pub proposals: i64,
     pub opinions: i64,
+    /// Proposals tracked on the bot (from reports and forwarded opinions) raised in the
+    /// period: answered, and not yet answered.
+    pub proposals_answered: i64,
+    pub proposals_open: i64,
 }
 
 impl Figures {

@@ -521,6 +521,14 @@ pub fn document(lang: Lang, head: &Heading, f: &Figures) -> Docx {
             proposals = number(lang, f.proposals),
             opinions = number(lang, f.opinions)
         )));
+    if f.proposals_answered + f.proposals_open > 0 {
+        doc = doc.add_paragraph(para(tr!(
+            lang,
+            "draft-proposals-tracked",
+            answered = number(lang, f.proposals_answered),
+            open = number(lang, f.proposals_open)
+        )));
+    }
 
     // II. Shortcomings: the targets and units behind, from the data.
     doc = doc.add_paragraph(heading(tr!(lang, "draft-part-shortcomings")));
@@ -674,7 +682,29 @@ pub async fn gather(scope: &Scope) -> Result<(Heading, Figures), DraftError> {
         }
         None => None,
     };
-    let figures = figures::gather(scope).await?;
+    let mut figures = figures::gather(scope).await?;
+    let months = scope.range.months();
+    if let (Some(first), Some(last)) = (months.first(), months.last()) {
+        let mut conn = scope.store.acquire().await?;
+        let by_status: Vec<(String, i64)> = crate::storage::sql::query_as(
+            "SELECT p.status, COUNT(*) FROM proposals p JOIN units u ON u.id = p.unit_id
+             WHERE u.path >= $1 AND u.path < $2 AND p.period >= $3 AND p.period <= $4
+             GROUP BY p.status",
+        )
+        .bind(&root.path)
+        .bind(crate::storage::path_range_end(&root.path))
+        .bind(first.to_string())
+        .bind(last.to_string())
+        .fetch_all(&mut conn)
+        .await?;
+        for (status, n) in by_status {
+            if status == "answered" {
+                figures.proposals_answered += n;
+            } else {
+                figures.proposals_open += n;
+            }
+        }
+    }
     let head = Heading {
         unit: root.name.clone(),
         above,
