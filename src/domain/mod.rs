@@ -10,3 +10,4 @@ pub mod period;
 pub mod range;
 pub mod report;
 pub mod role;
+pub mod announcement_file;
