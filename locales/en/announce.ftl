@@ -66,7 +66,7 @@ announce-ask-text-or-file = Type the announcement, briefly.
     Recipients will choose “✅ Read” once they have read it.
 announce-file-too-big = ⚠️ This file is too large: the bot takes up to { $max } MB. Please send a smaller one, or type the announcement.
 announce-file-wrong-type = ⚠️ The bot cannot send this kind of file. Please send a photo, or a { $types } file; or type the announcement.
-announce-file-not-here = On Zalo, announcements can only be text. To add a photo or a file, please write it on Telegram.
+announce-file-not-here = Announcements written here can only be text, without a photo or a file. Please type the announcement.
 announce-with-photo = 📎 With a photo.
 announce-with-document = 📎 With a file: { $name }
 announce-file-link = 📎 Download: { $url }

@@ -66,7 +66,7 @@ announce-ask-text-or-file = Chị gõ nội dung thông báo, ngắn gọn.
     Người nhận sẽ chọn “✅ Đã đọc” sau khi đọc.
 announce-file-too-big = ⚠️ Tệp này lớn quá, bot chỉ nhận đến { $max } MB. Chị gửi tệp nhỏ hơn, hoặc gõ nội dung thông báo.
 announce-file-wrong-type = ⚠️ Bot chưa gửi được loại tệp này. Chị gửi ảnh, hoặc tệp { $types }; hoặc gõ nội dung thông báo.
-announce-file-not-here = Trên Zalo, thông báo chỉ gửi được bằng chữ. Muốn kèm ảnh hay tệp, chị soạn trên Telegram nhé.
+announce-file-not-here = Thông báo soạn ở đây chỉ gửi được bằng chữ, chưa kèm được ảnh hay tệp. Chị gõ nội dung thông báo nhé.
 announce-with-photo = 📎 Kèm một ảnh.
 announce-with-document = 📎 Kèm tệp: { $name }
 announce-file-link = 📎 Tải tệp: { $url }

@@ -11,8 +11,7 @@ ALTER TABLE announcements ADD COLUMN file_type TEXT;
 ALTER TABLE announcements ADD COLUMN file_size BIGINT;
 ALTER TABLE announcements ADD COLUMN file_token TEXT;
 
--- SQLite queues a large audience a chunk at a time (src/storage/announcements.rs): the last
--- recipient's id queued so far (NULL once all are), and when its messages may go out. Always
--- NULL here: PostgreSQL queues the whole audience in one statement, blocking no other writer.
+-- A large audience is queued a chunk at a time (src/storage/announcements.rs): the last
+-- recipient's id queued so far (NULL once all are), and when its messages may go out.
 ALTER TABLE announcements ADD COLUMN queue_after BIGINT;
 ALTER TABLE announcements ADD COLUMN queue_not_before BIGINT;

@@ -11,7 +11,7 @@ ALTER TABLE announcements ADD COLUMN file_type TEXT;
 ALTER TABLE announcements ADD COLUMN file_size INTEGER;
 ALTER TABLE announcements ADD COLUMN file_token TEXT;
 
--- SQLite queues a large audience a chunk at a time (src/storage/announcements.rs): the last
+-- A large audience is queued a chunk at a time (src/storage/announcements.rs): the last
 -- recipient's id queued so far (NULL once all are), and when its messages may go out.
 ALTER TABLE announcements ADD COLUMN queue_after INTEGER;
 ALTER TABLE announcements ADD COLUMN queue_not_before INTEGER;

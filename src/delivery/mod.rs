@@ -1425,7 +1425,9 @@ impl Courier {
         };
         let was = announcements::file_token(&mut conn, id).await?;
         if let Some(token) = &was
-            && files::get(&mut conn, token, now.timestamp()).await?.is_some()
+            && files::get(&mut conn, token, now.timestamp())
+                .await?
+                .is_some()
         {
             return Ok(Ok(token.clone()));
         }
@@ -1492,13 +1494,10 @@ impl Courier {
         );
     }
 
-    /// Queues the rest of a large announcement on SQLite, a chunk per transaction, so that no
-    /// reply or alert waits behind the whole of it ([`announcements::queue_more`]); looks for
-    /// one every second. Nothing is ever left to queue on PostgreSQL.
+    /// Queues the rest of a large announcement, a chunk per transaction, so that no reply or
+    /// alert waits behind the whole of it ([`announcements::queue_more`]); looks for one every
+    /// second.
     async fn queue_announcements(&self, shutdown: CancellationToken) {
-        if self.store.backend() != Backend::Sqlite {
-            return;
-        }
         loop {
             let pause = match self.queue_announcement_chunk().await {
                 Ok(true) => Duration::ZERO,
@@ -1525,7 +1524,7 @@ impl Courier {
         }
     }
 
-    /// Queues what is left of every announcement now (SQLite; see [`Self::run`]).
+    /// Queues what is left of every announcement now (see [`Self::run`]).
     pub async fn queue_all_announcements(&self) -> Result<(), StorageError> {
         while self.queue_announcement_chunk().await? {}
         Ok(())

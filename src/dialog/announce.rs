@@ -64,9 +64,7 @@ pub enum AnnounceStep {
         file: Option<AnnouncementFile>,
     },
     /// One of her announcements: who has it, who read it.
-    Reach {
-        id: i64,
-    },
+    Reach { id: i64 },
 }
 
 /// A file that came with the text (Telegram): a document, or a photo with its caption.
@@ -444,7 +442,11 @@ pub(crate) fn on_file(ctx: &mut Ctx<'_>, file: &IncomingFile) -> Result<Next, Di
             return Ok(Next::Stay);
         }
         Err(FileRefusal::WrongType) => {
-            ctx.say(tr!(lang, "announce-file-wrong-type", types = DOCUMENT_ENDINGS));
+            ctx.say(tr!(
+                lang,
+                "announce-file-wrong-type",
+                types = DOCUMENT_ENDINGS
+            ));
             return Ok(Next::Stay);
         }
     };
@@ -486,7 +488,11 @@ fn composed(ctx: &mut Ctx<'_>, text: String, file: Option<AnnouncementFile>) -> 
 fn file_line(lang: Lang, file: &AnnouncementFile) -> String {
     match file.kind {
         FileKind::Photo => tr!(lang, "announce-with-photo"),
-        FileKind::Document => tr!(lang, "announce-with-document", name = file.file_name.clone()),
+        FileKind::Document => tr!(
+            lang,
+            "announce-with-document",
+            name = file.file_name.clone()
+        ),
     }
 }
 

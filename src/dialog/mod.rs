@@ -47,8 +47,8 @@ use crate::storage::users::{self, Identity, User};
 use crate::storage::{Conn, StorageError, Store};
 use crate::tr;
 use alerts::AlertStatus;
-pub use state::DialogState;
 pub use announce::IncomingFile;
+pub use state::DialogState;
 use unicode_normalization::UnicodeNormalization;
 
 /// The time source: the wall clock in production; tests and `chihoi tick --now` inject their own.

@@ -157,12 +157,15 @@ fn safe_name(name: &str) -> String {
         })
         .collect();
     let cleaned = cleaned.trim_start_matches('.');
-    let cut: String = cleaned.chars().rev().take(80).collect::<Vec<_>>().into_iter().rev().collect();
-    if cut.is_empty() {
-        "tep".into()
-    } else {
-        cut
-    }
+    let cut: String = cleaned
+        .chars()
+        .rev()
+        .take(80)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if cut.is_empty() { "tep".into() } else { cut }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod announcement;
+pub mod announcement_file;
 pub mod calendar;
 pub mod invite;
 pub mod limits;
@@ -10,4 +11,3 @@ pub mod period;
 pub mod range;
 pub mod report;
 pub mod role;
-pub mod announcement_file;

@@ -791,10 +791,7 @@ async fn download(url: &str) -> (u16, Vec<u8>) {
 
 /// Hoa opens a new announcement; `attach` sends her file; she picks her whole union's members
 /// and "Khác", and sends. Returns the preview she saw.
-async fn announce_with_file(
-    hoa: &mut Person<'_>,
-    attach: impl FnOnce(),
-) -> String {
+async fn announce_with_file(hoa: &mut Person<'_>, attach: impl FnOnce()) -> String {
     hoa.send("/thongbao").await.unwrap();
     let ask = hoa.tap("✏️ Soạn thông báo mới").await.unwrap();
     assert!(
@@ -822,7 +819,9 @@ async fn a_photo_announcement_reaches_telegram_as_a_photo_and_zalo_as_a_link(bac
     let mut hoa = app
         .joined(781, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
         .await;
-    let mut lan = app.joined(782, "Nguyễn Thị Lan", BRANCH, Role::Member).await;
+    let mut lan = app
+        .joined(782, "Nguyễn Thị Lan", BRANCH, Role::Member)
+        .await;
     let mut thu = app
         .zalo_joined("0084900000000783", "Lê Thị Thu", OTHER_BRANCH, Role::Member)
         .await;
@@ -882,7 +881,9 @@ async fn a_document_announcement_reaches_zalo_as_a_link_to_the_same_bytes(backen
     let mut hoa = app
         .joined(791, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
         .await;
-    let mut lan = app.joined(792, "Nguyễn Thị Lan", BRANCH, Role::Member).await;
+    let mut lan = app
+        .joined(792, "Nguyễn Thị Lan", BRANCH, Role::Member)
+        .await;
     let mut thu = app
         .zalo_joined("0084900000000793", "Lê Thị Thu", OTHER_BRANCH, Role::Member)
         .await;
@@ -933,7 +934,8 @@ async fn an_oversized_or_wrong_type_file_is_refused_kindly(backend: Backend) {
         .push_document(&sender, "cai-dat.exe", b"MZ".to_vec(), Some("Cài cái này"));
     let r = hoa.replies().await.unwrap();
     assert!(
-        texts(&r).contains("Bot chưa gửi được loại tệp này. Chị gửi ảnh, hoặc tệp PDF, Word, Excel"),
+        texts(&r)
+            .contains("Bot chưa gửi được loại tệp này. Chị gửi ảnh, hoặc tệp PDF, Word, Excel"),
         "{}",
         texts(&r)
     );
@@ -948,25 +950,34 @@ async fn an_oversized_or_wrong_type_file_is_refused_kindly(backend: Backend) {
     );
     // Still at the text: what she types now is the announcement, and nothing was kept.
     let r = hoa.send("Họp chi hội tối thứ Sáu").await.unwrap();
-    assert!(texts(&r).contains("Chị gửi tới đơn vị nào?"), "{}", texts(&r));
+    assert!(
+        texts(&r).contains("Chị gửi tới đơn vị nào?"),
+        "{}",
+        texts(&r)
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM announcements").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM shared_files").await, 0);
 
     // On Zalo she composes in words: a photo there is refused kindly.
     let mut mai = app
-        .zalo_joined("0084900000000802", "Lê Thị Mai", GRASSROOTS, Role::GrassrootsOfficer)
+        .zalo_joined(
+            "0084900000000802",
+            "Lê Thị Mai",
+            GRASSROOTS,
+            Role::GrassrootsOfficer,
+        )
         .await;
     let r = mai.send("/thongbao").await.unwrap();
     let new = numbered(r.last().unwrap(), "✏️ Soạn thông báo mới").expect("numbered");
     let r = mai.send(&new.to_string()).await.unwrap();
+    assert!(!zalo_texts(&r).contains("chú thích"), "{}", zalo_texts(&r));
+    let r = mai
+        .send_photo("https://zalo.example/p.jpg", None)
+        .await
+        .unwrap();
     assert!(
-        !zalo_texts(&r).contains("chú thích"),
-        "{}",
         zalo_texts(&r)
-    );
-    let r = mai.send_photo("https://zalo.example/p.jpg", None).await.unwrap();
-    assert!(
-        zalo_texts(&r).contains("Trên Zalo, thông báo chỉ gửi được bằng chữ."),
+            .contains("Thông báo soạn ở đây chỉ gửi được bằng chữ, chưa kèm được ảnh hay tệp."),
         "{}",
         zalo_texts(&r)
     );
@@ -998,21 +1009,35 @@ async fn a_large_audience_is_queued_in_chunks_one_message_each(backend: Backend)
         .execute(app.store.pool())
         .await
         .unwrap();
-    let preview = announce(&mut hoa, "Họp toàn xã", Some((WHOLE_UNION, MEMBERS)), POLICY).await;
-    assert!(preview.contains(&format!("({many} người dùng bot)")), "{preview}");
+    let preview = announce(
+        &mut hoa,
+        "Họp toàn xã",
+        Some((WHOLE_UNION, MEMBERS)),
+        POLICY,
+    )
+    .await;
+    assert!(
+        preview.contains(&format!("({many} người dùng bot)")),
+        "{preview}"
+    );
     let confirmed = texts(&hoa.inbox());
     assert!(
         confirmed.contains(&format!("✅ Đã gửi thông báo tới {many} người")),
         "{confirmed}"
     );
-    app.running_courier().queue_all_announcements().await.unwrap();
+    app.running_courier()
+        .queue_all_announcements()
+        .await
+        .unwrap();
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM announcement_recipients").await,
+        app.count("SELECT COUNT(*) FROM announcement_recipients")
+            .await,
         many
     );
     // One message to each reachable recipient, each named beside her, none twice.
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'announcement'").await,
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'announcement'")
+            .await,
         many - 1
     );
     assert_eq!(
@@ -1034,9 +1059,13 @@ async fn a_large_audience_is_queued_in_chunks_one_message_each(backend: Backend)
         0
     );
     // Queueing again finds nothing left.
-    app.running_courier().queue_all_announcements().await.unwrap();
+    app.running_courier()
+        .queue_all_announcements()
+        .await
+        .unwrap();
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'announcement'").await,
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'announcement'")
+            .await,
         many - 1
     );
     app.shutdown().await;
