@@ -9,6 +9,9 @@
 //! BENCH_MEMBERS=100000 cargo bench --bench dialog       # with 100,000 members registered
 //! ```
 //!
+//! `BENCH_SCENARIOS=fanout` runs instead a province-wide announcement to 100,000 members while
+//! heads report and urgent alerts are raised (issue 18; see `dialog/fanout.rs`).
+//!
 //! Two scenarios, each on a fresh database and a fresh bot process:
 //! - **limits on**: the server enforces Telegram's documented limits (30 messages/s per bot,
 //!   1/s per chat) and the bot runs with its default send limits; each head thinks about 3 s
@@ -32,6 +35,8 @@
 //! the server nor the simulated people are in them (nor PostgreSQL's own processes).
 
 mod common;
+#[path = "dialog/fanout.rs"]
+mod fanout;
 
 use common::{ms, percentile};
 
@@ -80,6 +85,9 @@ async fn run() -> bool {
     let members = env("BENCH_MEMBERS", 0) as i64;
     let timeout = Duration::from_secs(env("BENCH_TIMEOUT_S", 300));
     let chosen = std::env::var("BENCH_SCENARIOS").unwrap_or_else(|_| "on,off".into());
+    if chosen == "fanout" {
+        return fanout::run().await;
+    }
     let think = |default| Duration::from_millis(env("BENCH_THINK_MS", default));
     let scenarios: Vec<Scenario> = chosen
         .split(',')

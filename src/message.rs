@@ -43,6 +43,9 @@ pub enum FileData {
     Bytes(Vec<u8>),
     /// Removed from disk when the last copy is dropped.
     Temp(std::sync::Arc<tempfile::TempPath>),
+    /// Kept by the platform the bot sends it on, by its id there (an announcement's photo on
+    /// Telegram): sent by that id, never uploaded again.
+    Platform(String),
 }
 
 impl FileData {
@@ -51,6 +54,9 @@ impl FileData {
         match self {
             FileData::Bytes(b) => Ok(b.clone()),
             FileData::Temp(path) => tokio::fs::read(path.to_path_buf()).await,
+            FileData::Platform(_) => Err(std::io::Error::other(
+                "a file kept by the platform is fetched from it, not read here",
+            )),
         }
     }
 }
@@ -63,6 +69,7 @@ impl PartialEq for FileData {
                 let (a, b): (&std::path::Path, &std::path::Path) = (a, b);
                 a == b
             }
+            (FileData::Platform(a), FileData::Platform(b)) => a == b,
             _ => false,
         }
     }

@@ -58,3 +58,16 @@ announce-reminded = Reminded { $count } people who had not read it.
 announce-remind-done-before = You have already reminded them once: each announcement is reminded once.
 announce-reminded-on = Those who had not read it were reminded on { $date }.
 button-announce-back = « Back
+
+## Photos and files sent with an announcement
+
+announce-ask-text-or-file = Type the announcement, briefly.
+    To add a photo or a file (PDF, Word, Excel…), send the photo or file, with your message as its caption.
+    Recipients will choose “✅ Read” once they have read it.
+announce-file-too-big = ⚠️ This file is too large: the bot takes up to { $max } MB. Please send a smaller one, or type the announcement.
+announce-file-wrong-type = ⚠️ The bot cannot send this kind of file. Please send a photo, or a { $types } file; or type the announcement.
+announce-file-not-here = Announcements written here can only be text, without a photo or a file. Please type the announcement.
+announce-with-photo = 📎 With a photo.
+announce-with-document = 📎 With a file: { $name }
+announce-file-link = 📎 Download: { $url }
+    The link works for { $days } days.

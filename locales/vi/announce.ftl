@@ -58,3 +58,16 @@ announce-reminded = Đã nhắc { $count } người chưa đọc.
 announce-remind-done-before = Chị đã nhắc một lần rồi: mỗi thông báo chỉ nhắc một lần.
 announce-reminded-on = Đã nhắc người chưa đọc ngày { $date }.
 button-announce-back = « Quay lại
+
+## Ảnh, tệp gửi kèm thông báo
+
+announce-ask-text-or-file = Chị gõ nội dung thông báo, ngắn gọn.
+    Muốn kèm một ảnh hay một tệp (PDF, Word, Excel…), chị gửi ảnh hay tệp ấy, lời nhắn ghi ở phần chú thích.
+    Người nhận sẽ chọn “✅ Đã đọc” sau khi đọc.
+announce-file-too-big = ⚠️ Tệp này lớn quá, bot chỉ nhận đến { $max } MB. Chị gửi tệp nhỏ hơn, hoặc gõ nội dung thông báo.
+announce-file-wrong-type = ⚠️ Bot chưa gửi được loại tệp này. Chị gửi ảnh, hoặc tệp { $types }; hoặc gõ nội dung thông báo.
+announce-file-not-here = Thông báo soạn ở đây chỉ gửi được bằng chữ, chưa kèm được ảnh hay tệp. Chị gõ nội dung thông báo nhé.
+announce-with-photo = 📎 Kèm một ảnh.
+announce-with-document = 📎 Kèm tệp: { $name }
+announce-file-link = 📎 Tải tệp: { $url }
+    Liên kết dùng được { $days } ngày.

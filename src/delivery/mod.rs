@@ -55,7 +55,7 @@ use crate::i18n::Lang;
 use crate::storage::choices::{self, ShownChoices};
 use crate::storage::files::{self, SharedFile};
 use crate::storage::outbox::{self, Kind, OutboxRow};
-use crate::storage::{Backend, StorageError, Store, users};
+use crate::storage::{Backend, StorageError, Store, announcements, users};
 use crate::tr;
 use pace::{Aimd, Epoch};
 use render::render_row;
@@ -118,6 +118,12 @@ pub trait Sender: Send + Sync + 'static {
     /// Whether the platform sells a faster rate for bulk (Telegram's paid broadcasts).
     fn paid_broadcasts(&self) -> bool {
         false
+    }
+    /// The content of a file the platform keeps under `file_id` (an announcement's photo,
+    /// to share by link on a platform without uploads).
+    fn fetch_file<'a>(&'a self, file_id: &'a str) -> BoxFuture<'a, Result<Vec<u8>, String>> {
+        let _ = file_id;
+        Box::pin(async { Err("this platform keeps no files for the bot".to_owned()) })
     }
     /// How many of the platform's messages `message` becomes (a long text cut in parts): each
     /// takes a slot of the send budget.
@@ -243,6 +249,9 @@ const MAKERS: usize = 2;
 const MAKE_LEASE: Duration = Duration::from_secs(600);
 /// How long a file shared by link stays available.
 const FILE_LINK_HOURS: i64 = 24;
+/// How long the copy of an announcement's file kept for links serves: its recipients on a
+/// platform without uploads may open it days later (and a reminder goes once).
+const ANNOUNCEMENT_FILE_DAYS: i64 = 30;
 /// A platform that says "too many requests" without saying how long to wait pauses this long
 /// where its pace is fixed; a learned pace (Zalo's) pauses as [`pace`] says instead.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
@@ -732,6 +741,7 @@ impl Courier {
     /// Drains until nothing is due, charts and exports included, made one after another
     /// (tests and `chihoi tick`).
     pub async fn drain_all(&self, now: DateTime<Utc>) -> Result<DrainReport, StorageError> {
+        self.queue_all_announcements().await?;
         let mut total = DrainReport::default();
         loop {
             let step = self.drain_once(now).await?;
@@ -1076,8 +1086,11 @@ impl Courier {
             let mut conn = self.store.acquire().await?;
             lists::prepare(&mut conn, row, &mut message).await?;
         }
-        if !capabilities.uploads && message.attachment.is_some() {
-            self.share_by_link(row, &mut message, now).await?;
+        if !capabilities.uploads
+            && message.attachment.is_some()
+            && let Err(why) = self.share_by_link(row, &mut message, now).await?
+        {
+            return self.failed(lane, row, now, why).await;
         }
         if !capabilities.edits {
             message.edit = None;
@@ -1287,14 +1300,16 @@ impl Courier {
     /// A chart or export for a platform that takes no uploads: a photo is sent by its link,
     /// a document becomes a link in the text; without a public address she is told where to get
     /// it instead.
+    /// An announcement's file is kept once for all its recipients ([`Self::announcement_copy`]);
+    /// `Ok(Err(why))` when it could not be fetched (tried again later).
     async fn share_by_link(
         &self,
         row: &OutboxRow,
         message: &mut Outbound,
         now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<Result<(), String>, StorageError> {
         let Some(file) = message.attachment.take() else {
-            return Ok(());
+            return Ok(Ok(()));
         };
         let mut conn = self.store.acquire().await?;
         let user = match row.user_id {
@@ -1307,13 +1322,23 @@ impl Courier {
             .unwrap_or_default();
         let Some(base) = &self.public_url else {
             message.text = format!("{}\n\n{}", message.text, tr!(lang, "file-needs-upload"));
-            return Ok(());
+            return Ok(Ok(()));
         };
-        // A send tried again shares the copy its first try stored, under the same link.
-        let token = match files::token_for(&mut conn, row.id, now.timestamp()).await? {
+        let shared = if row.kind == Kind::Announcement {
+            drop(conn);
+            match self.announcement_copy(row, now).await? {
+                Ok(token) => Some(token),
+                Err(why) => return Ok(Err(why)),
+            }
+        } else {
+            // A send tried again shares the copy its first try stored, under the same link.
+            let token = files::token_for(&mut conn, row.id, now.timestamp()).await?;
+            drop(conn);
+            token
+        };
+        let token = match shared {
             Some(token) => token,
             None => {
-                drop(conn);
                 let content = file
                     .data
                     .read()
@@ -1369,10 +1394,82 @@ impl Courier {
                 });
             }
             AttachmentKind::Document => {
-                message.text = format!("{}\n\n{}", message.text, tr!(lang, "file-link", url = url));
+                let link = if row.kind == Kind::Announcement {
+                    tr!(
+                        lang,
+                        "announce-file-link",
+                        url = url,
+                        days = ANNOUNCEMENT_FILE_DAYS
+                    )
+                } else {
+                    tr!(lang, "file-link", url = url)
+                };
+                message.text = format!("{}\n\n{link}", message.text);
             }
         }
-        Ok(())
+        Ok(Ok(()))
+    }
+
+    /// The token of the one copy of an announcement's file that every link to it serves: kept
+    /// at the first recipient's turn, fetched from the platform that holds the file, for
+    /// [`ANNOUNCEMENT_FILE_DAYS`]; kept anew if a later turn finds it expired.
+    async fn announcement_copy(
+        &self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+    ) -> Result<Result<String, String>, StorageError> {
+        let id = row.ref_id.unwrap_or_default();
+        let mut conn = self.store.acquire().await?;
+        let Some(ann) = announcements::load(&mut conn, id).await? else {
+            return Ok(Err("the announcement is gone".into()));
+        };
+        let Some(file) = ann.file else {
+            return Ok(Err("the announcement has no file".into()));
+        };
+        let was = announcements::file_token(&mut conn, id).await?;
+        if let Some(token) = &was
+            && files::get(&mut conn, token, now.timestamp())
+                .await?
+                .is_some()
+        {
+            return Ok(Ok(token.clone()));
+        }
+        drop(conn);
+        // Announcements with files are written on Telegram, which keeps the file.
+        let Some(holder) = self
+            .lanes
+            .iter()
+            .find(|l| l.sender.platform() == crate::channel::telegram::PLATFORM)
+        else {
+            return Ok(Err("no Telegram bot to fetch the file from".into()));
+        };
+        let bytes = match holder.sender.fetch_file(&file.file_id).await {
+            Ok(bytes) => bytes,
+            Err(why) => return Ok(Err(format!("fetching the announcement's file: {why}"))),
+        };
+        let mut raw = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+        let expires = now + chrono::Duration::days(ANNOUNCEMENT_FILE_DAYS);
+        let mut tx = self.store.begin().await?;
+        let token = files::put(
+            &mut tx,
+            &token,
+            row.id,
+            // Anyone with the link: it is the same for every recipient.
+            None,
+            &SharedFile {
+                file_name: file.file_name,
+                content_type: file.content_type,
+                bytes,
+            },
+            expires.timestamp(),
+            now.timestamp(),
+        )
+        .await?;
+        let token = announcements::set_file_token(&mut tx, id, &token, was.as_deref()).await?;
+        tx.commit().await?;
+        Ok(Ok(token))
     }
 
     /// She blocked the bot: stop sending to her, and tell her unit's head once.
@@ -1395,8 +1492,59 @@ impl Courier {
     pub async fn run(&self, shutdown: CancellationToken) {
         tokio::join!(
             self.send_messages(shutdown.clone()),
+            self.queue_announcements(shutdown.clone()),
             self.make_files(shutdown)
         );
+    }
+
+    /// Queues the rest of a large announcement, a chunk per transaction, so that no reply or
+    /// alert waits behind the whole of it ([`announcements::queue_more`]); looks for one every
+    /// second.
+    async fn queue_announcements(&self, shutdown: CancellationToken) {
+        loop {
+            let pause = match self.queue_announcement_chunk().await {
+                Ok(true) => Duration::ZERO,
+                Ok(false) => Duration::from_secs(1),
+                Err(e) => {
+                    tracing::warn!(error = %e, "queueing an announcement failed");
+                    Duration::from_secs(5)
+                }
+            };
+            if pause.is_zero() {
+                // Its messages may go out now.
+                self.wake.notify_one();
+                if shutdown.is_cancelled() {
+                    return;
+                }
+                // Others' writes between two chunks.
+                tokio::task::yield_now().await;
+                continue;
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// Queues what is left of every announcement now (see [`Self::run`]).
+    pub async fn queue_all_announcements(&self) -> Result<(), StorageError> {
+        while self.queue_announcement_chunk().await? {}
+        Ok(())
+    }
+
+    /// One chunk of an announcement waiting to be queued; whether more waits.
+    async fn queue_announcement_chunk(&self) -> Result<bool, StorageError> {
+        {
+            let mut conn = self.store.acquire().await?;
+            if !announcements::queue_waiting(&mut conn).await? {
+                return Ok(false);
+            }
+        }
+        let mut tx = self.store.begin().await?;
+        let more = announcements::queue_more(&mut tx).await?;
+        tx.commit().await?;
+        Ok(more)
     }
 
     async fn send_messages(&self, shutdown: CancellationToken) {

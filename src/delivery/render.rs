@@ -263,10 +263,19 @@ async fn announcement(
     if again {
         text = format!("{}\n\n{text}", tr!(lang, "announce-again"));
     }
+    // Its photo or document by the id Telegram keeps it under; a platform that takes no
+    // uploads gets a link to the copy kept for it instead (`Courier::share_by_link`).
+    let attachment = ann.file.as_ref().map(|f| Attachment {
+        kind: f.kind.attachment(),
+        file_name: f.file_name.clone(),
+        data: FileData::Platform(f.file_id.clone()),
+        url: None,
+    });
     Ok(Some(Outbound {
         chat_id: row.chat_id.clone(),
         text,
         choices: announce::message_choices(lang, ann.id),
+        attachment,
         ..Outbound::default()
     }))
 }

@@ -17,10 +17,11 @@ use super::paging::{self, Page};
 use super::state::DialogState;
 use super::{Ctx, DialogError, Next, Prompt, flows};
 use crate::domain::announcement::{self, AnnouncementKind, Audience};
+use crate::domain::announcement_file::{AnnouncementFile, DOCUMENT_ENDINGS, FileKind, FileRefusal};
 use crate::domain::report::{MAX_NOTE_CHARS, clean_text};
 use crate::i18n::Lang;
 use crate::labels;
-use crate::message::Choice;
+use crate::message::{AttachmentKind, Choice};
 use crate::storage::announcements::{self, Announcement, Read};
 use crate::storage::org::{self, Unit};
 use crate::tr;
@@ -37,26 +38,44 @@ pub enum AnnounceStep {
     Unit {
         text: String,
         page: usize,
+        /// A photo or document sent with it (Telegram).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<AnnouncementFile>,
     },
     Audience {
         text: String,
         unit_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<AnnouncementFile>,
     },
     Kind {
         text: String,
         unit_id: i64,
         audience: Audience,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<AnnouncementFile>,
     },
     Preview {
         text: String,
         unit_id: i64,
         audience: Audience,
         kind: AnnouncementKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<AnnouncementFile>,
     },
     /// One of her announcements: who has it, who read it.
-    Reach {
-        id: i64,
-    },
+    Reach { id: i64 },
+}
+
+/// A file that came with the text (Telegram): a document, or a photo with its caption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingFile {
+    pub kind: AttachmentKind,
+    pub file_id: String,
+    pub file_name: Option<String>,
+    /// Bytes, when the platform says.
+    pub size: Option<i64>,
+    pub caption: Option<String>,
 }
 
 /// Most of her own announcements listed at once, and of the unread ones to her.
@@ -156,7 +175,10 @@ pub(crate) async fn prompt(ctx: &mut Ctx<'_>, at: &AnnounceStep) -> Result<Promp
     let cancel = || vec![(tr!(lang, "button-cancel"), "cancel".to_owned())];
     Ok(match at {
         AnnounceStep::Home => home_prompt(ctx).await?,
-        AnnounceStep::Text => Prompt::new(tr!(lang, "announce-ask-text")).row(cancel()),
+        AnnounceStep::Text if ctx.text_only => {
+            Prompt::new(tr!(lang, "announce-ask-text")).row(cancel())
+        }
+        AnnounceStep::Text => Prompt::new(tr!(lang, "announce-ask-text-or-file")).row(cancel()),
         AnnounceStep::Unit { page, .. } => {
             let Some(mine) = sender_unit(ctx).await? else {
                 return Ok(Prompt::new(tr!(lang, "announce-not-allowed")).row(cancel()));
@@ -206,6 +228,7 @@ pub(crate) async fn prompt(ctx: &mut Ctx<'_>, at: &AnnounceStep) -> Result<Promp
             unit_id,
             audience,
             kind,
+            file,
         } => {
             let Some(unit) = unit_for_her(ctx, *unit_id).await? else {
                 return Ok(Prompt::new(tr!(lang, "announce-not-allowed")).row(cancel()));
@@ -220,10 +243,15 @@ pub(crate) async fn prompt(ctx: &mut Ctx<'_>, at: &AnnounceStep) -> Result<Promp
             let count =
                 announcements::audience_size(ctx.conn, &unit, *audience, *kind, ctx.user.id)
                     .await?;
+            let mut message = message_text(lang, &from, *kind, text);
+            if let Some(f) = file {
+                message.push('\n');
+                message.push_str(&file_line(lang, f));
+            }
             let body = tr!(
                 lang,
                 "announce-preview",
-                message = message_text(lang, &from, *kind, text),
+                message = message,
                 audience = audience_label(lang, *audience),
                 unit = unit.name.clone(),
                 count = count
@@ -257,7 +285,7 @@ async fn home_prompt(ctx: &mut Ctx<'_>) -> Result<Prompt, DialogError> {
                     "announce-unread-line",
                     n = a.id,
                     date = short_date(ctx, a.created_at),
-                    text = labels::shorten(&a.body, 300)
+                    text = summary(a, 300)
                 )
             ));
             items.push((
@@ -289,7 +317,7 @@ async fn home_prompt(ctx: &mut Ctx<'_>) -> Result<Prompt, DialogError> {
                     "button-announce-show",
                     n = a.id,
                     date = short_date(ctx, a.created_at),
-                    text = labels::shorten(&a.body, 20)
+                    text = summary(a, 20)
                 ),
                 format!("show:{}", a.id),
             ));
@@ -323,7 +351,7 @@ async fn reach_prompt(ctx: &mut Ctx<'_>, id: i64) -> Result<Prompt, DialogError>
         n = ann.id,
         date = short_date(ctx, ann.created_at),
         kind = kind_label(lang, ann.kind),
-        text = labels::shorten(&ann.body, 300),
+        text = summary(&ann, 300),
         audience = audience_label(lang, ann.audience),
         unit = unit,
         delivered = sum(|u| u.delivered),
@@ -384,24 +412,95 @@ pub(crate) fn on_text(
         return Ok(Next::Stay);
     }
     match clean_text(text, MAX_NOTE_CHARS) {
-        Ok(text) => {
-            if ctx.role() == Some(crate::domain::role::Role::BranchHead) {
-                // Her branch's members: nothing to pick.
-                let Some(unit_id) = ctx.user.unit_id else {
-                    return Ok(Next::Stay);
-                };
-                return Ok(step(AnnounceStep::Kind {
-                    text,
-                    unit_id,
-                    audience: Audience::Members,
-                }));
-            }
-            Ok(step(AnnounceStep::Unit { text, page: 0 }))
-        }
+        Ok(text) => Ok(composed(ctx, text, None)),
         Err(why) => {
             ctx.say(super::report::refusal(ctx.lang, why));
             Ok(Next::Stay)
         }
+    }
+}
+
+/// A photo or document at the text step, its caption the text: kept if it is of a kind and
+/// size recipients can be sent, else refused kindly and nothing kept.
+pub(crate) fn on_file(ctx: &mut Ctx<'_>, file: &IncomingFile) -> Result<Next, DialogError> {
+    let lang = ctx.lang;
+    if ctx.text_only {
+        // Zalo keeps no file the bot could send on to Telegram.
+        ctx.say(tr!(lang, "announce-file-not-here"));
+        return Ok(Next::Stay);
+    }
+    let checked = match file.kind {
+        AttachmentKind::Photo => AnnouncementFile::photo(&file.file_id, file.size),
+        AttachmentKind::Document => {
+            AnnouncementFile::document(&file.file_id, file.file_name.as_deref(), file.size)
+        }
+    };
+    let kept = match checked {
+        Ok(kept) => kept,
+        Err(FileRefusal::TooBig { max_mb }) => {
+            ctx.say(tr!(lang, "announce-file-too-big", max = max_mb));
+            return Ok(Next::Stay);
+        }
+        Err(FileRefusal::WrongType) => {
+            ctx.say(tr!(
+                lang,
+                "announce-file-wrong-type",
+                types = DOCUMENT_ENDINGS
+            ));
+            return Ok(Next::Stay);
+        }
+    };
+    let text = match file.caption.as_deref().map(str::trim) {
+        None | Some("") => String::new(),
+        Some(caption) => match clean_text(caption, MAX_NOTE_CHARS) {
+            Ok(text) => text,
+            Err(why) => {
+                ctx.say(super::report::refusal(lang, why));
+                return Ok(Next::Stay);
+            }
+        },
+    };
+    Ok(composed(ctx, text, Some(kept)))
+}
+
+/// The text (and file) written: a branch head goes on to the kind (her branch's members, nothing
+/// to pick), an officer to the unit.
+fn composed(ctx: &mut Ctx<'_>, text: String, file: Option<AnnouncementFile>) -> Next {
+    if ctx.role() == Some(crate::domain::role::Role::BranchHead) {
+        let Some(unit_id) = ctx.user.unit_id else {
+            return Next::Stay;
+        };
+        return step(AnnounceStep::Kind {
+            text,
+            unit_id,
+            audience: Audience::Members,
+            file,
+        });
+    }
+    step(AnnounceStep::Unit {
+        text,
+        page: 0,
+        file,
+    })
+}
+
+/// What the preview says of the file.
+fn file_line(lang: Lang, file: &AnnouncementFile) -> String {
+    match file.kind {
+        FileKind::Photo => tr!(lang, "announce-with-photo"),
+        FileKind::Document => tr!(
+            lang,
+            "announce-with-document",
+            name = file.file_name.clone()
+        ),
+    }
+}
+
+/// An announcement in a list: its text, or its file's name when it has no text.
+fn summary(a: &Announcement, chars: usize) -> String {
+    match (&a.file, a.body.is_empty()) {
+        (Some(f), true) => format!("📎 {}", labels::shorten(&f.file_name, chars)),
+        _ => labels::shorten(&a.body, chars),
     }
 }
 
@@ -427,12 +526,13 @@ pub(crate) async fn on_choice(
     match at {
         AnnounceStep::Home => home_choice(ctx, token).await,
         AnnounceStep::Text => Ok(bad(ctx)),
-        AnnounceStep::Unit { text, .. } => {
+        AnnounceStep::Unit { text, file, .. } => {
             if let Some(page) = paging::asked_page(token) {
                 return Ok(match page {
                     Some(page) => step(AnnounceStep::Unit {
                         text: text.clone(),
                         page,
+                        file: file.clone(),
                     }),
                     None => bad(ctx),
                 });
@@ -447,9 +547,14 @@ pub(crate) async fn on_choice(
             Ok(step(AnnounceStep::Audience {
                 text: text.clone(),
                 unit_id,
+                file: file.clone(),
             }))
         }
-        AnnounceStep::Audience { text, unit_id } => {
+        AnnounceStep::Audience {
+            text,
+            unit_id,
+            file,
+        } => {
             let Some(audience) = token.strip_prefix("aud:").and_then(Audience::parse) else {
                 return Ok(bad(ctx));
             };
@@ -463,12 +568,14 @@ pub(crate) async fn on_choice(
                 text: text.clone(),
                 unit_id: *unit_id,
                 audience,
+                file: file.clone(),
             }))
         }
         AnnounceStep::Kind {
             text,
             unit_id,
             audience,
+            file,
         } => {
             let Some(kind) = token
                 .strip_prefix("kind:")
@@ -481,6 +588,7 @@ pub(crate) async fn on_choice(
                 unit_id: *unit_id,
                 audience: *audience,
                 kind,
+                file: file.clone(),
             }))
         }
         AnnounceStep::Preview {
@@ -488,11 +596,12 @@ pub(crate) async fn on_choice(
             unit_id,
             audience,
             kind,
+            file,
         } => {
             if token != "send" {
                 return Ok(bad(ctx));
             }
-            send(ctx, text, *unit_id, *audience, *kind).await
+            send(ctx, text, *unit_id, *audience, *kind, file.as_ref()).await
         }
         AnnounceStep::Reach { id } => match token {
             "back" => Ok(step(AnnounceStep::Home)),
@@ -532,6 +641,7 @@ async fn send(
     unit_id: i64,
     audience: Audience,
     kind: AnnouncementKind,
+    file: Option<&AnnouncementFile>,
 ) -> Result<Next, DialogError> {
     let lang = ctx.lang;
     let Some(unit) = unit_for_her(ctx, unit_id).await? else {
@@ -554,6 +664,7 @@ async fn send(
             audience,
             kind,
             body: text,
+            file,
         },
         ctx.now.timestamp(),
         not_before,

@@ -50,6 +50,7 @@ use crate::storage::users::{self, Identity, User};
 use crate::storage::{Conn, StorageError, Store};
 use crate::tr;
 use alerts::AlertStatus;
+pub use announce::IncomingFile;
 pub use state::DialogState;
 use unicode_normalization::UnicodeNormalization;
 
@@ -99,6 +100,8 @@ pub enum Input {
     Blocked,
     /// Anything else (stickers, voice, …).
     Unsupported,
+    /// A document, or a photo with a caption (Telegram): an announcement's file.
+    File(IncomingFile),
 }
 
 /// What handling one inbound produced.
@@ -273,6 +276,7 @@ impl Engine {
             at_once: Vec::new(),
             typed: false,
             bot_username: self.bot_username().map(str::to_owned),
+            text_only: inbound.text_only,
         };
         let state_was_active = state != DialogState::Idle;
         // On a text-only platform a typed number or an option's words answer a list: in a
@@ -497,6 +501,8 @@ pub(crate) struct Ctx<'a> {
     pub typed: bool,
     /// The Telegram bot's username, for invite links (see [`Engine::set_bot_username`]).
     pub bot_username: Option<String>,
+    /// She writes from a platform without buttons or files for the bot to pass on (Zalo).
+    pub text_only: bool,
 }
 
 impl Ctx<'_> {
@@ -679,6 +685,19 @@ async fn route(
             Ok(Next::Stay)
         }
         Input::Photo { file_id, size } => {
+            if let DialogState::Announce {
+                step: announce::AnnounceStep::Text,
+            } = state
+            {
+                let file = IncomingFile {
+                    kind: AttachmentKind::Photo,
+                    file_id: file_id.clone(),
+                    file_name: None,
+                    size: *size,
+                    caption: None,
+                };
+                return announce::on_file(ctx, &file);
+            }
             if let DialogState::Activity {
                 step: activity::ActivityStep::Photos,
                 draft,
@@ -702,6 +721,32 @@ async fn route(
             })
         }
         Input::Blocked => Ok(Next::Quiet),
+        Input::File(file) => {
+            if let DialogState::Announce {
+                step: announce::AnnounceStep::Text,
+            } = state
+            {
+                return announce::on_file(ctx, file);
+            }
+            if file.kind == AttachmentKind::Photo
+                && let DialogState::Activity {
+                    step: activity::ActivityStep::Photos,
+                    draft,
+                } = state
+            {
+                return activity::on_photo(ctx, draft, &file.file_id, file.size);
+            }
+            let refusal = match file.kind {
+                AttachmentKind::Photo => tr!(ctx.lang, "error-photo-not-expected"),
+                AttachmentKind::Document => tr!(ctx.lang, "error-unsupported"),
+            };
+            ctx.say(refusal);
+            Ok(if *state == DialogState::Idle {
+                Next::Quiet
+            } else {
+                Next::Stay
+            })
+        }
     }
 }
 

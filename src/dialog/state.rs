@@ -380,6 +380,7 @@ mod tests {
                     unit_id: 7,
                     audience: crate::domain::announcement::Audience::BranchHeads,
                     kind: crate::domain::announcement::AnnouncementKind::Policy,
+                    file: None,
                 },
             },
             DialogState::MemberRemove { user_id: 42 },

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod announcement;
+pub mod announcement_file;
 pub mod calendar;
 pub mod invite;
 pub mod limits;

@@ -24,6 +24,10 @@ both_backends!(
     policy_reads_are_counted_once_per_person_for_target_3,
     an_officer_on_zalo_composes_by_numbers_and_words_and_sees_the_reach,
     an_announcement_sent_in_quiet_hours_waits_for_the_morning_and_says_so,
+    a_photo_announcement_reaches_telegram_as_a_photo_and_zalo_as_a_link,
+    a_document_announcement_reaches_zalo_as_a_link_to_the_same_bytes,
+    an_oversized_or_wrong_type_file_is_refused_kindly,
+    a_large_audience_is_queued_in_chunks_one_message_each,
 );
 
 /// The toast the bot answered the latest tap with.
@@ -748,5 +752,321 @@ async fn an_announcement_sent_in_quiet_hours_waits_for_the_morning_and_says_so(b
     app.set_now(hanoi(16, 7));
     app.drain().await;
     assert_eq!(lan.unread().len(), 1);
+    app.shutdown().await;
+}
+
+// ---- photos and documents (issue 18: "a short text, optionally a photo or a document") -------
+
+/// The bot's file links served on a free port, as `chihoi serve` serves them; the bot restarted
+/// to know the address. Returns what stops the server.
+async fn serve_files(app: &mut TestApp) -> tokio_util::sync::CancellationToken {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let files = chihoi::app::http::files_router(
+        app.store.clone(),
+        app.clock(),
+        chihoi::config::HttpLimits::default(),
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            axum::serve(listener, files)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+        }
+    });
+    app.stop_bot().await;
+    app.public_url = Some(format!("http://{addr}").parse().unwrap());
+    app.start_bot().await;
+    stop
+}
+
+async fn download(url: &str) -> (u16, Vec<u8>) {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let got = client.get(url).send().await.unwrap();
+    let status = got.status().as_u16();
+    (status, got.bytes().await.unwrap().to_vec())
+}
+
+/// Hoa opens a new announcement; `attach` sends her file; she picks her whole union's members
+/// and "Khác", and sends. Returns the preview she saw.
+async fn announce_with_file(hoa: &mut Person<'_>, attach: impl FnOnce()) -> String {
+    hoa.send("/thongbao").await.unwrap();
+    let ask = hoa.tap("✏️ Soạn thông báo mới").await.unwrap();
+    assert!(
+        texts(&ask).contains("chị gửi ảnh hay tệp ấy, lời nhắn ghi ở phần chú thích"),
+        "{}",
+        texts(&ask)
+    );
+    attach();
+    hoa.replies().await.unwrap();
+    hoa.tap(WHOLE_UNION).await.unwrap();
+    hoa.tap(MEMBERS).await.unwrap();
+    let preview = texts(&hoa.tap("Khác").await.unwrap());
+    let sent = hoa.tap("📤 Gửi").await.unwrap();
+    assert!(
+        texts(&sent).contains("✅ Đã gửi thông báo tới 2 người"),
+        "{}",
+        texts(&sent)
+    );
+    preview
+}
+
+async fn a_photo_announcement_reaches_telegram_as_a_photo_and_zalo_as_a_link(backend: Backend) {
+    let mut app = TestApp::spawn_with_zalo(backend, false).await;
+    let stop = serve_files(&mut app).await;
+    let mut hoa = app
+        .joined(781, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut lan = app
+        .joined(782, "Nguyễn Thị Lan", BRANCH, Role::Member)
+        .await;
+    let mut thu = app
+        .zalo_joined("0084900000000783", "Lê Thị Thu", OTHER_BRANCH, Role::Member)
+        .await;
+    let photo = b"\xFF\xD8\xFF\xE0 anh buoi hop chi hoi".to_vec();
+    app.api.add_file("PHOTO-HOP", "hop.jpg", photo.clone());
+    let sender = chihoi_fakes::telegram::TestUser::new(781, "Trần Thị Hoa");
+    let preview = announce_with_file(&mut hoa, || {
+        app.api
+            .push_photo(&sender, "PHOTO-HOP", Some("Họp chi hội tối thứ Sáu"));
+    })
+    .await;
+    assert!(preview.contains("Họp chi hội tối thứ Sáu"), "{preview}");
+    assert!(preview.contains("📎 Kèm một ảnh."), "{preview}");
+    app.drain().await;
+
+    // On Telegram: the photo itself, the text its caption, the read button under it.
+    let got = lan.unread();
+    assert_eq!(got.len(), 1, "{}", texts(&got));
+    let sent = got[0].photo.as_ref().expect("sent as a photo");
+    assert_eq!(sent.bytes, photo);
+    let caption = sent.caption.clone().unwrap_or_default();
+    assert!(caption.contains("Họp chi hội tối thứ Sáu"), "{caption}");
+    assert!(caption.contains("Hội LHPN xã Đông Hợp"), "{caption}");
+    assert!(got[0].button("✅ Đã đọc").is_some());
+    lan.tap("✅ Đã đọc").await.unwrap();
+    assert_eq!(last_toast(&app), "Cảm ơn chị đã đọc thông báo.");
+
+    // On Zalo: the photo by its link, which serves the same bytes, and a number to read it.
+    let on_zalo = thu.unread();
+    let url = on_zalo
+        .iter()
+        .find_map(|m| m.photo.clone())
+        .expect("the photo by its link");
+    assert_eq!(download(&url).await, (200, photo));
+    let all = zalo_texts(&on_zalo);
+    assert!(all.contains("Họp chi hội tối thứ Sáu"), "{all}");
+    let read = on_zalo
+        .iter()
+        .find_map(|m| numbered(m, "✅ Đã đọc"))
+        .expect("numbered on Zalo");
+    thu.send(&read.to_string()).await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM announcement_recipients WHERE read_at IS NOT NULL")
+            .await,
+        2
+    );
+    // One copy for all the links, one announcement.
+    assert_eq!(app.count("SELECT COUNT(*) FROM shared_files").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM announcements").await, 1);
+    stop.cancel();
+    app.shutdown().await;
+}
+
+async fn a_document_announcement_reaches_zalo_as_a_link_to_the_same_bytes(backend: Backend) {
+    let mut app = TestApp::spawn_with_zalo(backend, false).await;
+    let stop = serve_files(&mut app).await;
+    let mut hoa = app
+        .joined(791, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut lan = app
+        .joined(792, "Nguyễn Thị Lan", BRANCH, Role::Member)
+        .await;
+    let mut thu = app
+        .zalo_joined("0084900000000793", "Lê Thị Thu", OTHER_BRANCH, Role::Member)
+        .await;
+    let pdf = b"%PDF-1.4 ke hoach thang 12".to_vec();
+    let sender = chihoi_fakes::telegram::TestUser::new(791, "Trần Thị Hoa");
+    let preview = announce_with_file(&mut hoa, || {
+        app.api
+            .push_document(&sender, "Ke hoach thang 12.pdf", pdf.clone(), None);
+    })
+    .await;
+    assert!(
+        preview.contains("📎 Kèm tệp: Ke_hoach_thang_12.pdf"),
+        "{preview}"
+    );
+    app.drain().await;
+    let got = lan.unread();
+    assert_eq!(got.len(), 1, "{}", texts(&got));
+    let doc = got[0].document.as_ref().expect("sent as a document");
+    assert_eq!(doc.bytes, pdf);
+    assert!(got[0].button("✅ Đã đọc").is_some());
+    let on_zalo = thu.unread();
+    let all = zalo_texts(&on_zalo);
+    let url = all
+        .split_whitespace()
+        .find(|w| w.starts_with("http://") && w.contains("/files/"))
+        .unwrap_or_else(|| panic!("a link in {all}"))
+        .to_owned();
+    assert!(all.contains("Liên kết dùng được 30 ngày."), "{all}");
+    assert_eq!(download(&url).await, (200, pdf));
+    // The link outlives a day (it serves every recipient of a long send), not a month.
+    app.advance(chrono::Duration::days(2));
+    assert_eq!(download(&url).await.0, 200);
+    app.advance(chrono::Duration::days(29));
+    assert_eq!(download(&url).await.0, 404);
+    stop.cancel();
+    app.shutdown().await;
+}
+
+async fn an_oversized_or_wrong_type_file_is_refused_kindly(backend: Backend) {
+    let app = TestApp::spawn_with_zalo(backend, false).await;
+    let mut hoa = app
+        .joined(801, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let sender = chihoi_fakes::telegram::TestUser::new(801, "Trần Thị Hoa");
+    hoa.send("/thongbao").await.unwrap();
+    hoa.tap("✏️ Soạn thông báo mới").await.unwrap();
+    app.api
+        .push_document(&sender, "cai-dat.exe", b"MZ".to_vec(), Some("Cài cái này"));
+    let r = hoa.replies().await.unwrap();
+    assert!(
+        texts(&r)
+            .contains("Bot chưa gửi được loại tệp này. Chị gửi ảnh, hoặc tệp PDF, Word, Excel"),
+        "{}",
+        texts(&r)
+    );
+    let big = vec![b'x'; 10 * 1024 * 1024 + 1];
+    app.api
+        .push_document(&sender, "bao-cao.pdf", big, Some("Báo cáo năm"));
+    let r = hoa.replies().await.unwrap();
+    assert!(
+        texts(&r).contains("Tệp này lớn quá, bot chỉ nhận đến 10 MB."),
+        "{}",
+        texts(&r)
+    );
+    // Still at the text: what she types now is the announcement, and nothing was kept.
+    let r = hoa.send("Họp chi hội tối thứ Sáu").await.unwrap();
+    assert!(
+        texts(&r).contains("Chị gửi tới đơn vị nào?"),
+        "{}",
+        texts(&r)
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM announcements").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM shared_files").await, 0);
+
+    // On Zalo she composes in words: a photo there is refused kindly.
+    let mut mai = app
+        .zalo_joined(
+            "0084900000000802",
+            "Lê Thị Mai",
+            GRASSROOTS,
+            Role::GrassrootsOfficer,
+        )
+        .await;
+    let r = mai.send("/thongbao").await.unwrap();
+    let new = numbered(r.last().unwrap(), "✏️ Soạn thông báo mới").expect("numbered");
+    let r = mai.send(&new.to_string()).await.unwrap();
+    assert!(!zalo_texts(&r).contains("chú thích"), "{}", zalo_texts(&r));
+    let r = mai
+        .send_photo("https://zalo.example/p.jpg", None)
+        .await
+        .unwrap();
+    assert!(
+        zalo_texts(&r)
+            .contains("Thông báo soạn ở đây chỉ gửi được bằng chữ, chưa kèm được ảnh hay tệp."),
+        "{}",
+        zalo_texts(&r)
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM announcements").await, 0);
+    app.shutdown().await;
+}
+
+// ---- a large audience (issue 18's benchmark: SQLite queues it a chunk at a time) -------------
+
+async fn a_large_audience_is_queued_in_chunks_one_message_each(backend: Backend) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let mut hoa = app
+        .joined(811, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    // More members than two chunks, one of them unreachable.
+    let many = 2 * announcements::QUEUE_CHUNK + 100;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
+         INSERT INTO users (platform, platform_user_id, chat_id, display_name, lang, unit_id, role, created_at)
+         SELECT 'telegram', '' || (3000000000 + i), '' || (3000000000 + i), 'Hội viên ' || i, 'vi',
+                (SELECT id FROM units WHERE code = $2), 'member', 0 FROM n",
+    )
+    .bind(many)
+    .bind(BRANCH)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    sqlx::query("UPDATE users SET reachable = 0 WHERE platform_user_id = '3000000007'")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let preview = announce(
+        &mut hoa,
+        "Họp toàn xã",
+        Some((WHOLE_UNION, MEMBERS)),
+        POLICY,
+    )
+    .await;
+    assert!(
+        preview.contains(&format!("({many} người dùng bot)")),
+        "{preview}"
+    );
+    let confirmed = texts(&hoa.inbox());
+    assert!(
+        confirmed.contains(&format!("✅ Đã gửi thông báo tới {many} người")),
+        "{confirmed}"
+    );
+    app.running_courier()
+        .queue_all_announcements()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM announcement_recipients")
+            .await,
+        many
+    );
+    // One message to each reachable recipient, each named beside her, none twice.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'announcement'")
+            .await,
+        many - 1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT user_id) FROM outbox WHERE kind = 'announcement'")
+            .await,
+        many - 1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM announcement_recipients r JOIN outbox o ON o.id = r.outbox_id
+             WHERE o.user_id = r.user_id"
+        )
+        .await,
+        many - 1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM announcements WHERE queue_after IS NOT NULL")
+            .await,
+        0
+    );
+    // Queueing again finds nothing left.
+    app.running_courier()
+        .queue_all_announcements()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'announcement'")
+            .await,
+        many - 1
+    );
     app.shutdown().await;
 }

@@ -984,6 +984,8 @@ fn file_text(a: &chihoi::message::Attachment) -> Result<String, TestCaseError> {
         FileData::Bytes(bytes) => bytes.clone(),
         // Kept on disk while the recorded message holds it.
         FileData::Temp(path) => std::fs::read(&**path).expect("the made file is still there"),
+        // A file the platform keeps (an announcement's): its id.
+        FileData::Platform(id) => id.clone().into_bytes(),
     };
     if !a.file_name.ends_with(".xlsx") {
         if a.file_name.ends_with(".csv") {

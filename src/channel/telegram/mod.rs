@@ -132,6 +132,26 @@ impl Sender for TelegramSender {
         true
     }
 
+    fn fetch_file<'a>(
+        &'a self,
+        file_id: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<u8>, String>> {
+        Box::pin(async move {
+            use teloxide::net::Download;
+            let file = self
+                .uploads
+                .get_file(teloxide::types::FileId(file_id.to_owned()))
+                .await
+                .map_err(|e| format!("getFile: {e}"))?;
+            let mut bytes = Vec::new();
+            self.uploads
+                .download_file(&file.path, &mut bytes)
+                .await
+                .map_err(|e| format!("download: {e}"))?;
+            Ok(bytes)
+        })
+    }
+
     fn send_paid<'a>(
         &'a self,
         chat_id: &'a str,
@@ -301,6 +321,7 @@ impl TelegramSender {
         let input = match &file.data {
             FileData::Bytes(bytes) => InputFile::memory(bytes.clone()),
             FileData::Temp(path) => InputFile::file(path.to_path_buf()),
+            FileData::Platform(id) => InputFile::file_id(teloxide::types::FileId(id.clone())),
         }
         .file_name(file.file_name.clone());
         let caption = fits.then(|| message.text.clone());
@@ -939,6 +960,28 @@ pub fn to_inbound(update: &Update) -> Option<Inbound> {
             let input = match &msg.kind {
                 MessageKind::Common(common) => match &common.media_kind {
                     MediaKind::Text(t) => parse_text(&t.text),
+                    // A caption makes it an announcement's file with its text (at other
+                    // steps a photo is a photo, its caption unread).
+                    MediaKind::Photo(p) if p.caption.is_some() => {
+                        Input::File(crate::dialog::IncomingFile {
+                            kind: crate::message::AttachmentKind::Photo,
+                            file_id: p
+                                .photo
+                                .last()
+                                .map(|s| s.file.id.to_string())
+                                .unwrap_or_default(),
+                            file_name: None,
+                            size: p.photo.last().map(|s| i64::from(s.file.size)),
+                            caption: p.caption.clone(),
+                        })
+                    }
+                    MediaKind::Document(d) => Input::File(crate::dialog::IncomingFile {
+                        kind: crate::message::AttachmentKind::Document,
+                        file_id: d.document.file.id.to_string(),
+                        file_name: d.document.file_name.clone(),
+                        size: Some(i64::from(d.document.file.size)),
+                        caption: d.caption.clone(),
+                    }),
                     MediaKind::Photo(p) => Input::Photo {
                         file_id: p
                             .photo
