@@ -31,6 +31,7 @@ mod roster;
 mod same_month;
 mod state;
 mod typed;
+mod prefill;
 
 use std::sync::Arc;
 

@@ -34,3 +34,4 @@ mod typed_matrix;
 mod urgent;
 mod views;
 mod zalo;
+mod prefill;
