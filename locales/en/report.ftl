@@ -192,7 +192,7 @@ alert-reporter-status = 🔔 Your urgent report ({ $incident }): { $status } —
 ## The grassroots union's report prefilled from its branches' reports (issue 19 §2)
 
 prefill-title = 🧩 The bot has filled this in from the reports of { $reported }/{ $branches } branches:
-prefill-none-yet = No branch has sent this month's report yet (0/{ $branches }), so the report starts empty.
+prefill-none-yet = No branch has sent its report for { $period } yet (0/{ $branches }), so the report starts empty.
 prefill-more-branches = • … and { $count } more branches
 prefill-incidents = { $count } copied from the branches' reports
 prefill-incidents-more = … and { $count } more (see part 4 when editing part by part)

@@ -170,7 +170,7 @@ alert-reporter-status = 🔔 Báo cáo khẩn của chị ({ $incident }): { $st
 ## Báo cáo của Hội cơ sở điền sẵn từ báo cáo các chi hội (issue 19 §2)
 
 prefill-title = 🧩 Bot đã điền sẵn từ báo cáo của { $reported }/{ $branches } chi hội:
-prefill-none-yet = Chưa chi hội nào gửi báo cáo tháng này (0/{ $branches }), nên báo cáo bắt đầu trống.
+prefill-none-yet = Chưa chi hội nào gửi báo cáo tháng { $period } (0/{ $branches }), nên báo cáo bắt đầu trống.
 prefill-more-branches = • … và { $count } chi hội khác
 prefill-incidents = { $count } vụ, chép từ báo cáo chi hội
 prefill-incidents-more = … và { $count } vụ nữa (xem ở phần 4 khi sửa từng phần)

@@ -25,13 +25,13 @@ mod members;
 pub mod notices;
 mod paging;
 pub mod picking;
+mod prefill;
 mod proposals;
 mod report;
 mod roster;
 mod same_month;
 mod state;
 mod typed;
-mod prefill;
 
 use std::sync::Arc;
 

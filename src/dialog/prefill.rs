@@ -19,8 +19,8 @@ use super::{Ctx, DialogError, Next, Prompt};
 use crate::domain::org::Level;
 use crate::domain::period::Period;
 use crate::domain::report::{
-    Incident, MAX_INCIDENTS, MAX_NOTE_CHARS, MonthlyReport, ReportDraft, Section,
-    SectionAnswer, Severity, Situation,
+    Incident, MAX_INCIDENTS, MAX_NOTE_CHARS, MonthlyReport, ReportDraft, Section, SectionAnswer,
+    Severity, Situation,
 };
 use crate::i18n::Lang;
 use crate::labels::shorten;
@@ -31,7 +31,9 @@ use crate::tr;
 /// section must fit the report's note limit ([`MAX_NOTE_CHARS`]) with several branches in it.
 pub(crate) const LINE_CHARS: usize = 200;
 /// Shown per part on the prefilled screen, which must fit one screen.
-const SCREEN_NOTE_CHARS: usize = 240;
+const SCREEN_NOTE_CHARS: usize = 180;
+/// Shown per incident description on the prefilled screen.
+const SCREEN_INCIDENT_CHARS: usize = 90;
 /// Incidents listed on the prefilled screen (the rest are counted).
 const SCREEN_INCIDENTS: usize = 3;
 
@@ -126,6 +128,7 @@ pub(crate) async fn first_step(
             Some(tr!(
                 ctx.lang,
                 "prefill-none-yet",
+                period = labels::period(period),
                 branches = branches as i64
             )),
         ),
@@ -230,9 +233,8 @@ pub(crate) fn prefilled(lang: Lang, reported: &[(String, MonthlyReport)]) -> (Re
             })
         })
         .collect();
-    incidents.sort_by_key(|i| {
-        std::cmp::Reverse(Severity::ALL.iter().position(|s| *s == i.severity))
-    });
+    incidents
+        .sort_by_key(|i| std::cmp::Reverse(Severity::ALL.iter().position(|s| *s == i.severity)));
     let left_out = incidents.len().saturating_sub(MAX_INCIDENTS);
     incidents.truncate(MAX_INCIDENTS);
     draft.incidents = incidents;
@@ -258,7 +260,10 @@ pub(crate) async fn copied_alerts(
     for (name, report) in branch_reports(conn, unit_id, period).await? {
         for inc in report.iter().flat_map(|r| r.incidents.iter()) {
             if inc.severity == Severity::Critical {
-                copied.insert((inc.field.as_str(), copied_description(&name, &inc.description)));
+                copied.insert((
+                    inc.field.as_str(),
+                    copied_description(&name, &inc.description),
+                ));
             }
         }
     }
@@ -273,7 +278,9 @@ pub(crate) async fn prompt(
     counts: (u32, u32, u32),
 ) -> Result<Prompt, DialogError> {
     let lang = ctx.lang;
-    let draft = stored_draft(ctx, unit_id, period).await?.unwrap_or_default();
+    let draft = stored_draft(ctx, unit_id, period)
+        .await?
+        .unwrap_or_default();
     Ok(Prompt::new(screen_text(lang, period, counts, &draft))
         .row(vec![(tr!(lang, "button-prefill-submit"), "submit".into())])
         .row(vec![(
@@ -290,7 +297,9 @@ pub(crate) async fn go_through(
     unit_id: i64,
     period: Period,
 ) -> Result<Next, DialogError> {
-    let mut draft = stored_draft(ctx, unit_id, period).await?.unwrap_or_default();
+    let mut draft = stored_draft(ctx, unit_id, period)
+        .await?
+        .unwrap_or_default();
     draft.proposals_answered = false;
     save(ctx, unit_id, period, &draft).await?;
     Ok(report_state(
@@ -339,7 +348,7 @@ fn screen_text(
         ));
         for (i, inc) in d.incidents.iter().take(SCREEN_INCIDENTS).enumerate() {
             let short = Incident {
-                description: shorten(&inc.description, 120),
+                description: shorten(&inc.description, SCREEN_INCIDENT_CHARS),
                 ..inc.clone()
             };
             text.push('\n');
@@ -368,10 +377,7 @@ fn screen_text(
             ));
         }
     }
-    text.push_str(&format!(
-        "\n\n▪ {}:",
-        tr!(lang, "report-section-proposals")
-    ));
+    text.push_str(&format!("\n\n▪ {}:", tr!(lang, "report-section-proposals")));
     match &d.proposals {
         Some(p) => {
             text.push('\n');
@@ -464,12 +470,53 @@ mod tests {
             description: d.into(),
         };
         let mut r = report(Situation::Stable, None);
-        r.incidents = (0..11).map(|i| inc(Severity::Minor, &i.to_string())).collect();
+        r.incidents = (0..11)
+            .map(|i| inc(Severity::Minor, &i.to_string()))
+            .collect();
         r.incidents.push(inc(Severity::Critical, "Cháy chợ"));
         let (d, left_out) = prefilled(Lang::Vi, &[("Thôn A".to_owned(), r)]);
         assert_eq!(left_out, 2);
         assert_eq!(d.incidents.len(), MAX_INCIDENTS);
         assert_eq!(d.incidents[0], inc(Severity::Critical, "Thôn A: Cháy chợ"));
         assert_eq!(d.incidents[1].description, "Thôn A: 0");
+    }
+
+    #[test]
+    fn the_screen_fits_one_zalo_message_however_long_the_branches_wrote() {
+        let long = "ệ".repeat(1000);
+        let inc = Incident {
+            field: IncidentField::MeritPolicy,
+            severity: Severity::Critical,
+            people: 50,
+            people_from: Some(21),
+            description: long.clone(),
+        };
+        let reported: Vec<_> = (0..30)
+            .map(|i| {
+                let mut r = report(Situation::Serious, Some(&long));
+                r.living.note = Some(long.clone());
+                r.thoughts.note = Some(long.clone());
+                r.proposals = Some(long.clone());
+                r.incidents = vec![inc.clone(); 3];
+                (
+                    format!("Chi hội phụ nữ tổ dân phố số {i} phường Tiền Phong"),
+                    r,
+                )
+            })
+            .collect();
+        let (d, left_out) = prefilled(Lang::Vi, &reported);
+        assert_eq!(left_out, 80);
+        let november = Period::new(2026, 11).unwrap();
+        for lang in [Lang::Vi, Lang::En] {
+            let text = screen_text(lang, november, (30, 31, 80), &d);
+            assert!(
+                text.chars().count() < 1800,
+                "{}: {text}",
+                text.chars().count()
+            );
+        }
+        let text = screen_text(Lang::Vi, november, (30, 31, 80), &d);
+        assert!(text.starts_with("🧩 Bot đã điền sẵn từ báo cáo của 30/31 chi hội:"));
+        assert!(text.contains("(80 vụ nhẹ hơn không chép được vì báo cáo có tối đa 10 vụ.)"));
     }
 }

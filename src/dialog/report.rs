@@ -285,8 +285,7 @@ pub(crate) async fn prompt(
             branches,
             left_out,
         } => {
-            super::prefill::prompt(ctx, unit_id, period, (*reported, *branches, *left_out))
-                .await?
+            super::prefill::prompt(ctx, unit_id, period, (*reported, *branches, *left_out)).await?
         }
         ReportStep::Level { section } => {
             // Members' opinions of the month come first, so that the question stays in view.

@@ -139,7 +139,11 @@ async fn the_grassroots_report_starts_from_her_branches_and_keeps_her_edit(backe
         .await;
     dong_thanh_reports(&app).await;
     file(&app, OTHER_BRANCH, &lac_thanh()).await;
-    assert_eq!(alerts(&app).await, 1, "the branch's incident raised its alert");
+    assert_eq!(
+        alerts(&app).await,
+        1,
+        "the branch's incident raised its alert"
+    );
 
     let screen = texts(&hoa.send("/baocao").await.unwrap());
     for part in [
@@ -147,7 +151,9 @@ async fn the_grassroots_report_starts_from_her_branches_and_keeps_her_edit(backe
         &format!(
             "▪ Tình hình lao động, sản xuất: Rất khó khăn\n• {LAC_THANH}: Ba hộ thiếu việc làm\n• {DONG_THANH}: Lúa mất mùa do mưa\n"
         ),
-        &format!("▪ Đời sống văn hóa, tinh thần: Có khó khăn\n• {LAC_THANH}: Nhà văn hóa xuống cấp\n"),
+        &format!(
+            "▪ Đời sống văn hóa, tinh thần: Có khó khăn\n• {LAC_THANH}: Nhà văn hóa xuống cấp\n"
+        ),
         "▪ Tâm tư, nguyện vọng: Phấn khởi, tin tưởng\n",
         &format!(
             "▪ Vụ việc phát sinh, nổi cộm: 1 vụ, chép từ báo cáo chi hội\nVụ 1: An ninh trật tự — Rất phức tạp, từ 1 đến 5 người: {DONG_THANH}: Xô xát ở chợ\n"
@@ -172,6 +178,13 @@ async fn the_grassroots_report_starts_from_her_branches_and_keeps_her_edit(backe
     };
     assert_eq!(draft.complete(), Some(prefilled()));
 
+    let old = hoa.last_with_buttons().unwrap();
+    let submit_as_is = old
+        .button(SUBMIT_AS_IS)
+        .unwrap()
+        .callback_data
+        .clone()
+        .unwrap();
     // She goes through the parts: a note of her own on labour, the rest kept.
     let r = texts(&hoa.tap(SECTIONS).await.unwrap());
     assert!(
@@ -201,8 +214,17 @@ async fn the_grassroots_report_starts_from_her_branches_and_keeps_her_edit(backe
             ..prefilled()
         }
     );
-    assert_eq!(alerts(&app).await, 1, "no second alert for the copied incident");
+    assert_eq!(
+        alerts(&app).await,
+        1,
+        "no second alert for the copied incident"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM report_drafts").await, 0);
+    // The prefilled screen's "submit as is", tapped now, changes nothing.
+    let r = hoa.tap_data(old.message_id, &submit_as_is).await.unwrap();
+    assert!(r.is_empty(), "{}", texts(&r));
+    assert!(last_notice(&app).contains("đã cũ"), "{}", last_notice(&app));
+    assert_eq!(stored(&app, GRASSROOTS).await.unwrap(), mine);
 
     // Corrected and submitted again: still no second alert.
     hoa.send("/baocao").await.unwrap();
@@ -223,7 +245,7 @@ async fn with_no_branch_report_yet_it_starts_empty_and_says_so(backend: Backend)
     file(&app, "TB-TP-LHP-T1", &lac_thanh()).await;
     let r = texts(&hoa.send("/baocao").await.unwrap());
     assert!(
-        r.contains("Chưa chi hội nào gửi báo cáo tháng này (0/4), nên báo cáo bắt đầu trống.")
+        r.contains("Chưa chi hội nào gửi báo cáo tháng 11/2026 (0/4), nên báo cáo bắt đầu trống.")
             && r.contains("Phần 1/5")
             && !r.contains("Ba hộ"),
         "{r}"
