@@ -188,3 +188,15 @@ alert-changed = Note: incident #{ $n } was just updated; it is now “{ $status 
 alert-list-more = There are older alerts. Choose “More” to see them.
 alert-reporter-escalated = ⏫ No officer has taken your urgent report ({ $incident }) yet, so the bot passed it on to the union above.
 alert-reporter-status = 🔔 Your urgent report ({ $incident }): { $status } — { $name }, { $role }.
+
+## The grassroots union's report prefilled from its branches' reports (issue 19 §2)
+
+prefill-title = 🧩 The bot has filled this in from the reports of { $reported }/{ $branches } branches:
+prefill-none-yet = No branch has sent its report for { $period } yet (0/{ $branches }), so the report starts empty.
+prefill-more-branches = • … and { $count } more branches
+prefill-incidents = { $count } copied from the branches' reports
+prefill-incidents-more = … and { $count } more (see part 4 when editing part by part)
+prefill-incidents-left-out = ({ $count } less serious ones were not copied: a report holds at most { $max }.)
+prefill-ask = If this is right for { $period }, choose “Submit as is”. To correct it or add the grassroots union's own points, choose “Edit part by part”.
+button-prefill-submit = ✅ Submit as is
+button-prefill-sections = ✏️ Edit part by part

@@ -166,3 +166,15 @@ alert-changed = Lưu ý: vụ #{ $n } vừa được cập nhật, hiện là �
 alert-list-more = Còn cảnh báo cũ hơn. Chị chọn “Xem thêm” để xem tiếp nhé.
 alert-reporter-escalated = ⏫ Báo cáo khẩn của chị ({ $incident }) chưa có cán bộ nào nhận, bot đã chuyển lên Hội cấp trên.
 alert-reporter-status = 🔔 Báo cáo khẩn của chị ({ $incident }): { $status } — { $name }, { $role }.
+
+## Báo cáo của Hội cơ sở điền sẵn từ báo cáo các chi hội (issue 19 §2)
+
+prefill-title = 🧩 Bot đã điền sẵn từ báo cáo của { $reported }/{ $branches } chi hội:
+prefill-none-yet = Chưa chi hội nào gửi báo cáo tháng { $period } (0/{ $branches }), nên báo cáo bắt đầu trống.
+prefill-more-branches = • … và { $count } chi hội khác
+prefill-incidents = { $count } vụ, chép từ báo cáo chi hội
+prefill-incidents-more = … và { $count } vụ nữa (xem ở phần 4 khi sửa từng phần)
+prefill-incidents-left-out = ({ $count } vụ nhẹ hơn không chép được vì báo cáo có tối đa { $max } vụ.)
+prefill-ask = Nếu đã đúng tình hình tháng { $period }, chị chọn “Gửi luôn”. Cần sửa hay thêm ý của Hội cơ sở thì chọn “Sửa từng phần”.
+button-prefill-submit = ✅ Gửi luôn
+button-prefill-sections = ✏️ Sửa từng phần

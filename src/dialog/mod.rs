@@ -26,6 +26,7 @@ pub mod notices;
 mod paging;
 pub mod picking;
 pub(crate) mod polls;
+mod prefill;
 mod proposals;
 mod report;
 mod roster;

@@ -74,10 +74,10 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
     let unit_name = unit_name(ctx, unit_id).await?;
     let draft = stored_draft(ctx, unit_id, period).await?;
     let submitted = reports::load_report(ctx.conn, unit_id, period).await?;
-    let step = if draft.is_some() || submitted.is_some() {
-        ReportStep::Start
+    let (step, prefill_note) = if draft.is_some() || submitted.is_some() {
+        (ReportStep::Start, None)
     } else {
-        super::same_month::first_step(ctx, unit_id, period).await?
+        super::prefill::first_step(ctx, unit_id, period).await?
     };
     let mut intro = tr!(
         ctx.lang,
@@ -87,9 +87,13 @@ pub(crate) async fn start(ctx: &mut Ctx<'_>, arg: &str) -> Result<Next, DialogEr
         deadline = labels::date_time(ctx.lang, &calendar.local(calendar.deadline(period)))
     );
     // Last month's screen says itself what to do: the intro stays one line above it.
-    if step != ReportStep::Same {
+    if step != ReportStep::Same && !matches!(step, ReportStep::Prefilled { .. }) {
         intro.push('\n');
         intro.push_str(&tr!(ctx.lang, "report-intro-parts"));
+    }
+    if let Some(note) = prefill_note {
+        intro.push('\n');
+        intro.push_str(&note);
     }
     ctx.say(intro);
     Ok(report_state(unit_id, period, step, false))
@@ -276,6 +280,13 @@ pub(crate) async fn prompt(
             }
         }
         ReportStep::Same => super::same_month::prompt(ctx, unit_id, period).await?,
+        ReportStep::Prefilled {
+            reported,
+            branches,
+            left_out,
+        } => {
+            super::prefill::prompt(ctx, unit_id, period, (*reported, *branches, *left_out)).await?
+        }
         ReportStep::Level { section } => {
             // Members' opinions of the month come first, so that the question stays in view.
             let mut text = String::new();
@@ -586,7 +597,10 @@ pub(crate) async fn on_choice(
         (ReportStep::Start, "continue") => go(first_unanswered(&draft)),
         (ReportStep::Start, "restart") => {
             delete_draft(ctx, unit_id, period).await?;
-            let step = super::same_month::first_step(ctx, unit_id, period).await?;
+            let (step, note) = super::prefill::first_step(ctx, unit_id, period).await?;
+            if note.is_some() {
+                ctx.notice = note;
+            }
             Ok(report_state(unit_id, period, step, false))
         }
         (ReportStep::Same, "sections") => go(ReportStep::Level {
@@ -667,6 +681,10 @@ pub(crate) async fn on_choice(
             Ok(report_state(unit_id, period, ReportStep::Summary, false))
         }
         (ReportStep::Summary, "submit") => submit(ctx, unit_id, period, &draft).await,
+        (ReportStep::Prefilled { .. }, "submit") => submit(ctx, unit_id, period, &draft).await,
+        (ReportStep::Prefilled { .. }, "sections") => {
+            super::prefill::go_through(ctx, unit_id, period).await
+        }
         (ReportStep::Summary, t) if t.starts_with("edit:") => {
             let step = match &t[5..] {
                 "labour" => ReportStep::Level {
@@ -815,11 +833,12 @@ async fn submit(
     if let Some(unit) = org::unit_by_id(ctx.conn, unit_id).await? {
         crate::targets::queue_around(ctx.conn, unit.id, ctx.now).await?;
         let reporter = ctx.user.clone();
-        for inc in report
-            .incidents
-            .iter()
-            .filter(|i| i.severity == Severity::Critical)
-        {
+        // Incidents copied from her branches' reports raised their alerts there already.
+        let copied = super::prefill::copied_alerts(ctx.conn, unit_id, period).await?;
+        for inc in report.incidents.iter().filter(|i| {
+            i.severity == Severity::Critical
+                && !copied.contains(&(i.field.as_str(), i.description.clone()))
+        }) {
             let origin = super::alerts::incident_origin(report_id, inc);
             let alert = super::alerts::raise(
                 ctx.conn,

@@ -138,6 +138,14 @@ pub enum ReportStep {
     },
     Proposals,
     Summary,
+    /// A grassroots union's report with nothing in it yet, filled from `reported` of its
+    /// `branches`' reports (issue 19 §2; `left_out` incidents did not fit): submit as is or go
+    /// through the parts.
+    Prefilled {
+        reported: u32,
+        branches: u32,
+        left_out: u32,
+    },
 }
 
 /// Describing one incident: field, seriousness, number of people, then a description.

@@ -23,6 +23,7 @@ mod limits;
 mod linking;
 mod ops;
 mod polls;
+mod prefill;
 mod properties;
 mod proposals;
 mod report;
