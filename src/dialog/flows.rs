@@ -20,7 +20,7 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 41] = [
+pub(crate) const COMMANDS: [&str; 43] = [
     "start",
     "menu",
     "join",
@@ -62,6 +62,8 @@ pub(crate) const COMMANDS: [&str; 41] = [
     "draft",
     "trangthai",
     "status",
+    "tonghop",
+    "synthesis",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -107,6 +109,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "kiennghi" | "proposal" => super::proposals::start(ctx).await,
         "baocaoky" | "draft" => super::admin::draft_start(ctx).await,
         "trangthai" | "status" => super::roster::status_command(ctx).await,
+        "tonghop" | "synthesis" => super::synthesis::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -195,6 +198,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
                 b("menu-announce", "thongbao"),
                 b("menu-draft", "baocaoky"),
             ]);
+            rows.push(vec![b("menu-synthesis", "tonghop")]);
         }
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => {
             rows.push(vec![
@@ -207,6 +211,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
                 b("menu-announce", "thongbao"),
                 b("menu-draft", "baocaoky"),
             ]);
+            rows.push(vec![b("menu-synthesis", "tonghop")]);
         }
         Some(role) if role.files_monthly_report() => {
             rows.push(vec![

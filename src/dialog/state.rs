@@ -108,6 +108,8 @@ pub enum DialogState {
         unit_id: i64,
         page: usize,
     },
+    /// Choosing the month of the monthly synthesis (`/tonghop`).
+    Synthesis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,6 +245,7 @@ pub(crate) async fn prompt(
         DialogState::Confirm { data, resume } => Some(confirm::prompt(ctx, data, resume).await?),
         DialogState::Proposals { step } => Some(proposals::prompt(ctx, step).await?),
         DialogState::Roster { unit_id, page } => Some(roster::prompt(ctx, *unit_id, *page).await?),
+        DialogState::Synthesis => Some(super::synthesis::prompt(ctx).await?),
     })
 }
 
@@ -291,6 +294,7 @@ pub(crate) async fn on_choice(
         }
         DialogState::Proposals { step } => proposals::on_choice(ctx, step, token).await,
         DialogState::Roster { unit_id, .. } => roster::choice(ctx, *unit_id, token).await,
+        DialogState::Synthesis => super::synthesis::choice(ctx, token).await,
     }
 }
 
