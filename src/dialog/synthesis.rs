@@ -130,3 +130,35 @@ pub(crate) fn choices(
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ChoiceData, parse_choice};
+    use crate::domain::period::Period;
+
+    #[test]
+    fn synthesis_choices_name_a_unit_and_a_month_strictly() {
+        let nov = Period::new(2026, 11).unwrap();
+        assert_eq!(
+            parse_choice("th:7:2026-11"),
+            ChoiceData::Synthesis(7, nov, None)
+        );
+        assert_eq!(
+            parse_choice("th:7:2026-11:2"),
+            ChoiceData::Synthesis(7, nov, Some(2))
+        );
+        assert_eq!(
+            parse_choice("tw:7:2026-11"),
+            ChoiceData::SynthesisWord(7, nov)
+        );
+        for forged in [
+            "th:x:2026-11",
+            "th:7:2026-13",
+            "tw:7",
+            "tw:7:2026-11:1",
+            "th:7:2026-11:x",
+        ] {
+            assert_eq!(parse_choice(forged), ChoiceData::Forged, "{forged}");
+        }
+    }
+}
