@@ -27,6 +27,8 @@
 //!   and the courier.
 //! - [`supervisor`]: keeps the long-running loops alive through a panic; a panicking update
 //!   fails like any other.
+//! - [`synthesis`]: the monthly synthesis of one level (`/tonghop`), as a message and a
+//!   Word document.
 //! - [`app`]: wiring for the `chihoi` binary's commands (serve, demo, ...) and its HTTP servers
 //!   (the public one for the Zalo webhook and shared files; the operators' `/healthz`, `/metrics`).
 
@@ -50,4 +52,5 @@ pub mod qr;
 pub mod scheduler;
 pub mod storage;
 pub mod supervisor;
+pub mod synthesis;
 pub mod targets;

@@ -49,6 +49,8 @@ pub struct TickReport {
     pub proposals_climbed: usize,
     /// Polls closed (their results queued).
     pub polls_closed: u64,
+    /// Monthly syntheses queued to officers and admins.
+    pub syntheses: u64,
 }
 
 /// How long the update ledger remembers an update. Telegram keeps undelivered updates 24 h and
@@ -176,6 +178,10 @@ impl Scheduler {
                 report.digests +=
                     schedule::queue_digests(conn, &root.path, period, period_end, not_before, now)
                         .await?;
+            }
+            if let Some(period) = calendar.due_synthesis(now) {
+                report.syntheses +=
+                    schedule::queue_syntheses(conn, &root.path, period, not_before, now).await?;
             }
             if let Some(range) = calendar.due_period_report(now) {
                 report.drafts += schedule::queue_period_drafts(

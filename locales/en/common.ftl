@@ -76,6 +76,7 @@ help-admin =
     /huy — stop what you are doing
     /ngonngu — change language
     /trogiup — show this help
+    /tonghop — the monthly synthesis
 
 help-officer =
     /tiendo — reporting progress of your branches
@@ -86,6 +87,7 @@ help-officer =
     /duyet — join requests to the branches of your commune
     /moi — invite branch heads
     /thongbao — send announcements, see who read them
+    /tonghop — the monthly synthesis of your branches
 help-contact = { $who ->
     [member] To talk to a person, please contact your branch head.
    *[other] To talk to a person, please contact the officers of the union above you.

@@ -76,6 +76,7 @@ help-admin =
     /huy — dừng việc đang làm
     /ngonngu — đổi ngôn ngữ
     /trogiup — xem trợ giúp
+    /tonghop — tổng hợp tình hình tháng
 
 help-officer =
     /tiendo — tiến độ báo cáo của các chi hội
@@ -86,6 +87,7 @@ help-officer =
     /duyet — yêu cầu xin vào các chi hội trong xã đang chờ duyệt
     /moi — mời chi hội trưởng vào bot
     /thongbao — gửi thông báo, xem ai đã đọc
+    /tonghop — tổng hợp tình hình tháng của các chi hội
 help-contact = { $who ->
     [member] Nếu cần người hỗ trợ trực tiếp, chị liên hệ chi hội trưởng của mình nhé.
    *[other] Nếu cần người hỗ trợ trực tiếp, chị liên hệ cán bộ Hội cấp trên nhé.

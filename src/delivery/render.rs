@@ -615,6 +615,65 @@ async fn make(
                 },
             )))
         }
+        Made::Synthesis {
+            unit,
+            period,
+            word,
+            scheduled,
+            page,
+        } => {
+            let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
+                return Ok(None);
+            };
+            let children: Vec<(String, String)> = org::children(&mut conn, Some(unit.id))
+                .await?
+                .into_iter()
+                .filter(|c| c.level < Level::Branch)
+                .map(|c| (c.name, format!("th:{}:{period}", c.id)))
+                .collect();
+            drop(conn);
+            let s = crate::synthesis::gather(store, calendars, &unit, period, lang, now)
+                .await
+                .map_err(|e| StorageError::Corrupt(format!("synthesis: {e}")))?;
+            if word {
+                let path = tempfile::Builder::new()
+                    .prefix("chihoi-synthesis-")
+                    .suffix(".docx")
+                    .tempfile()
+                    .map_err(|e| StorageError::Corrupt(format!("synthesis: {e}")))?
+                    .into_temp_path();
+                crate::synthesis::write_document(lang, &s, &path).await?;
+                let text = tr!(
+                    lang,
+                    "synthesis-word-ready",
+                    month = labels::period(period),
+                    unit = unit.name.clone()
+                );
+                return Ok(Some(outbound(
+                    text,
+                    Attachment {
+                        kind: AttachmentKind::Document,
+                        file_name: format!("tong-hop-{}-{period}.docx", unit.code),
+                        data: FileData::Temp(std::sync::Arc::new(path)),
+                        url: None,
+                    },
+                )));
+            }
+            let mut text = crate::synthesis::text(lang, &s);
+            if scheduled {
+                text = format!(
+                    "{}\n\n{text}",
+                    tr!(lang, "synthesis-scheduled", month = labels::period(period))
+                );
+            }
+            let choices = crate::dialog::synthesis::choices(lang, unit.id, period, &children, page);
+            Ok(Some(Outbound {
+                chat_id: row.chat_id.clone(),
+                text,
+                choices,
+                ..Outbound::default()
+            }))
+        }
         Made::Export { unit, range, xlsx } => {
             let Some(unit) = org::unit_by_id(&mut conn, unit).await? else {
                 return Ok(None);

@@ -22,7 +22,7 @@ use crate::storage::views::{self, Counts, Target};
 use crate::tr;
 
 /// The unit whose subtree she may look at, if her role has views.
-async fn viewer_root(ctx: &mut Ctx<'_>) -> Result<Option<Unit>, DialogError> {
+pub(crate) async fn viewer_root(ctx: &mut Ctx<'_>) -> Result<Option<Unit>, DialogError> {
     let Some((unit_id, role)) = ctx.user.membership() else {
         return Ok(None);
     };
@@ -33,7 +33,7 @@ async fn viewer_root(ctx: &mut Ctx<'_>) -> Result<Option<Unit>, DialogError> {
 }
 
 /// `unit_id` if it lies in her subtree; otherwise she is told politely.
-async fn unit_in_view(
+pub(crate) async fn unit_in_view(
     ctx: &mut Ctx<'_>,
     unit_id: Option<i64>,
 ) -> Result<Option<(Unit, Unit)>, DialogError> {
@@ -336,12 +336,25 @@ pub enum Made {
     PollTable {
         poll: i64,
     },
+    /// The monthly synthesis of `unit` for `period` (`/tonghop`): the message, or with `word`
+    /// the same as a Word document; `page` is the page of child units' buttons under it.
+    Synthesis {
+        unit: i64,
+        period: Period,
+        #[serde(default)]
+        word: bool,
+        /// Queued by the scheduler the morning after the deadline, not asked for.
+        #[serde(default)]
+        scheduled: bool,
+        #[serde(default)]
+        page: usize,
+    },
 }
 
 /// Queues a chart or an export for her, made in the background (`Courier::run`). One at a
 /// time: while a file she asked for is still on its way nothing more is queued (false), so a
 /// repeated tap never builds a province's year twice.
-async fn queue_made(ctx: &mut Ctx<'_>, made: Made) -> Result<bool, DialogError> {
+pub(crate) async fn queue_made(ctx: &mut Ctx<'_>, made: Made) -> Result<bool, DialogError> {
     if outbox::made_pending_for(ctx.conn, ctx.user.id).await? {
         return Ok(false);
     }
@@ -397,7 +410,8 @@ pub(crate) async fn chart(ctx: &mut Ctx<'_>, data: &str) -> Result<(), DialogErr
         Made::CompletenessChart { unit, .. }
         | Made::TargetsChart { unit, .. }
         | Made::Export { unit, .. }
-        | Made::Draft { unit, .. } => *unit,
+        | Made::Draft { unit, .. }
+        | Made::Synthesis { unit, .. } => *unit,
         Made::InviteQr { .. } | Made::PollChart { .. } | Made::PollTable { .. } => {
             return Ok(());
         }

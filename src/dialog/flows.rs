@@ -20,7 +20,7 @@ use crate::storage::users::{self, User};
 use crate::tr;
 
 /// Commands the bot knows (Vietnamese names first; English aliases for those who type them).
-pub(crate) const COMMANDS: [&str; 43] = [
+pub(crate) const COMMANDS: [&str; 45] = [
     "start",
     "menu",
     "join",
@@ -64,6 +64,8 @@ pub(crate) const COMMANDS: [&str; 43] = [
     "status",
     "laykien",
     "poll",
+    "tonghop",
+    "synthesis",
 ];
 
 pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<Next, DialogError> {
@@ -110,6 +112,7 @@ pub(crate) async fn command(ctx: &mut Ctx<'_>, name: &str, arg: &str) -> Result<
         "baocaoky" | "draft" => super::admin::draft_start(ctx).await,
         "trangthai" | "status" => super::roster::status_command(ctx).await,
         "laykien" | "poll" => super::polls::start(ctx).await,
+        "tonghop" | "synthesis" => super::synthesis::start(ctx).await,
         "canhbao" | "alerts" => {
             super::alerts::list_open(ctx, 0).await?;
             Ok(Next::Go(DialogState::Idle))
@@ -198,6 +201,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
                 b("menu-announce", "thongbao"),
                 b("menu-draft", "baocaoky"),
             ]);
+            rows.push(vec![b("menu-synthesis", "tonghop")]);
         }
         Some(Role::DistrictAdmin | Role::ProvinceAdmin) => {
             rows.push(vec![
@@ -210,6 +214,7 @@ pub(crate) fn menu_rows(ctx: &Ctx<'_>) -> Vec<Vec<Choice>> {
                 b("menu-announce", "thongbao"),
                 b("menu-draft", "baocaoky"),
             ]);
+            rows.push(vec![b("menu-synthesis", "tonghop")]);
         }
         Some(role) if role.files_monthly_report() => {
             rows.push(vec![

@@ -32,6 +32,7 @@ mod report;
 mod roster;
 mod same_month;
 mod state;
+pub(crate) mod synthesis;
 mod typed;
 
 use std::sync::Arc;
@@ -640,6 +641,14 @@ async fn route(
                 }
                 None => polls::ask_comment(ctx, id).await,
             },
+            ChoiceData::Synthesis(unit, period, page) => {
+                synthesis::open(ctx, Some(unit), period, page.unwrap_or(0), false).await?;
+                Ok(Next::Quiet)
+            }
+            ChoiceData::SynthesisWord(unit, period) => {
+                synthesis::open(ctx, Some(unit), period, 0, true).await?;
+                Ok(Next::Quiet)
+            }
             ChoiceData::Step { version: v, token }
                 if v == version && *state != DialogState::Idle =>
             {
@@ -807,6 +816,11 @@ enum ChoiceData<'a> {
     RosterStatus {
         away: bool,
     },
+    /// `th:<unit>:<YYYY-MM>[:<page>]` — the monthly synthesis of a unit in her subtree (and a
+    /// page of its child units' buttons).
+    Synthesis(i64, Period, Option<usize>),
+    /// `tw:<unit>:<YYYY-MM>` — the same synthesis as a Word file.
+    SynthesisWord(i64, Period),
     Forged,
     /// `q:<id>:<n>|c` — a recipient answers poll `id` with option `n` (1-based), or asks to
     /// write a comment (`None`).
@@ -931,6 +945,16 @@ fn parse_choice(data: &str) -> ChoiceData<'_> {
         "rs:away" => return ChoiceData::RosterStatus { away: true },
         "rs:home" => return ChoiceData::RosterStatus { away: false },
         _ => {}
+    }
+    if let Some((u, p, page)) = data.strip_prefix("th:").and_then(view_parts)
+        && let (Ok(u), Ok(p)) = (u.parse(), p.parse())
+    {
+        return ChoiceData::Synthesis(u, p, page);
+    }
+    if let Some((u, p)) = data.strip_prefix("tw:").and_then(|r| r.split_once(':'))
+        && let (Ok(u), Ok(p)) = (u.parse(), p.parse())
+    {
+        return ChoiceData::SynthesisWord(u, p);
     }
     if let Some((v, token)) = data.strip_prefix("d:").and_then(|r| r.split_once(':'))
         && let Ok(version) = v.parse()

@@ -115,6 +115,8 @@ pub enum DialogState {
         #[serde(default)]
         draft: PollDraft,
     },
+    /// Choosing the month of the monthly synthesis (`/tonghop`).
+    Synthesis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -260,6 +262,7 @@ pub(crate) async fn prompt(
         DialogState::Proposals { step } => Some(proposals::prompt(ctx, step).await?),
         DialogState::Roster { unit_id, page } => Some(roster::prompt(ctx, *unit_id, *page).await?),
         DialogState::Poll { step, draft } => Some(polls::prompt(ctx, step, draft).await?),
+        DialogState::Synthesis => Some(super::synthesis::prompt(ctx).await?),
     })
 }
 
@@ -309,6 +312,7 @@ pub(crate) async fn on_choice(
         DialogState::Proposals { step } => proposals::on_choice(ctx, step, token).await,
         DialogState::Roster { unit_id, .. } => roster::choice(ctx, *unit_id, token).await,
         DialogState::Poll { step, draft } => polls::on_choice(ctx, step, draft, token).await,
+        DialogState::Synthesis => super::synthesis::choice(ctx, token).await,
     }
 }
 

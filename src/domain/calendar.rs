@@ -302,6 +302,20 @@ impl Calendar {
         (now >= first && now < first + Duration::days(7)).then_some(range)
     }
 
+    /// The month whose synthesis (`/tonghop`) is sent at `now`: from the morning after its
+    /// deadline (day after, at the overdue-summary time), for a week, so that a bot down that
+    /// morning still sends it, once.
+    pub fn due_synthesis(&self, now: DateTime<Utc>) -> Option<Period> {
+        let current = Period::containing(now, self.tz);
+        [current.previous(), current].into_iter().find(|p| {
+            let first = self.at(
+                self.deadline_date(*p) + Duration::days(1),
+                self.overdue_time,
+            );
+            now >= first && now < first + Duration::days(7)
+        })
+    }
+
     pub fn in_quiet_hours(&self, now: DateTime<Utc>) -> bool {
         let Some((start, end)) = self.quiet else {
             return false;
@@ -636,6 +650,31 @@ mod tests {
             Some("2026-11".into())
         );
         assert_eq!(c.due_digest(hanoi(2026, 12, 8, 9, 0)), None);
+    }
+
+    #[test]
+    fn the_synthesis_goes_out_the_morning_after_the_deadline() {
+        let c = Calendar::default_for(Ho_Chi_Minh);
+        assert_eq!(c.due_synthesis(hanoi(2026, 12, 1, 7, 59)), None);
+        assert_eq!(
+            c.due_synthesis(hanoi(2026, 12, 1, 8, 0))
+                .map(|p| p.to_string()),
+            Some("2026-11".into())
+        );
+        assert_eq!(c.due_synthesis(hanoi(2026, 12, 8, 8, 0)), None);
+        let mid = Calendar::new(
+            Ho_Chi_Minh,
+            &CalendarSettings {
+                deadline_day: Some(25),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            mid.due_synthesis(hanoi(2026, 11, 26, 8, 0))
+                .map(|p| p.to_string()),
+            Some("2026-11".into())
+        );
     }
 
     #[test]

@@ -160,11 +160,11 @@ fn date_line(lang: Lang, place: &str, date: chrono::NaiveDate) -> String {
     )
 }
 
-fn run(text: impl Into<String>) -> Run {
+pub(crate) fn run(text: impl Into<String>) -> Run {
     Run::new().add_text(text)
 }
 
-fn para(text: impl Into<String>) -> Paragraph {
+pub(crate) fn para(text: impl Into<String>) -> Paragraph {
     Paragraph::new()
         .add_run(run(text))
         .align(AlignmentType::Both)
@@ -177,14 +177,14 @@ fn para(text: impl Into<String>) -> Paragraph {
         .line_spacing(LineSpacing::new().before(0).after(120))
 }
 
-fn centered(r: Run) -> Paragraph {
+pub(crate) fn centered(r: Run) -> Paragraph {
     Paragraph::new()
         .add_run(r)
         .align(AlignmentType::Center)
         .line_spacing(LineSpacing::new().before(0).after(0))
 }
 
-fn heading(text: impl Into<String>) -> Paragraph {
+pub(crate) fn heading(text: impl Into<String>) -> Paragraph {
     Paragraph::new()
         .add_run(run(text).bold())
         .align(AlignmentType::Both)
@@ -255,6 +255,28 @@ fn some_names(lang: Lang, names: &[String], max: usize) -> String {
     out
 }
 
+/// An empty document on A4 with the margins of Decree 30/2020, in Times New Roman 14 (the
+/// monthly synthesis is laid on the same page).
+pub(crate) fn page() -> Docx {
+    Docx::new()
+        .page_size(PAGE_W, PAGE_H)
+        .page_margin(
+            PageMargin::new()
+                .top(MARGIN_TB)
+                .bottom(MARGIN_TB)
+                .left(MARGIN_LEFT)
+                .right(MARGIN_RIGHT),
+        )
+        .default_fonts(
+            RunFonts::new()
+                .ascii(FONT)
+                .hi_ansi(FONT)
+                .east_asia(FONT)
+                .cs(FONT),
+        )
+        .default_size(BODY)
+}
+
 /// The document, as a list of paragraphs and tables on A4.
 pub fn document(lang: Lang, head: &Heading, f: &Figures) -> Docx {
     let range = range_words(lang, head.range);
@@ -286,23 +308,7 @@ pub fn document(lang: Lang, head: &Heading, f: &Figures) -> Docx {
         .set_grid(vec![LEFT_W, TEXT_W - LEFT_W])
         .width(TEXT_W, WidthType::Dxa);
 
-    let mut doc = Docx::new()
-        .page_size(PAGE_W, PAGE_H)
-        .page_margin(
-            PageMargin::new()
-                .top(MARGIN_TB)
-                .bottom(MARGIN_TB)
-                .left(MARGIN_LEFT)
-                .right(MARGIN_RIGHT),
-        )
-        .default_fonts(
-            RunFonts::new()
-                .ascii(FONT)
-                .hi_ansi(FONT)
-                .east_asia(FONT)
-                .cs(FONT),
-        )
-        .default_size(BODY)
+    let mut doc = page()
         .add_table(top)
         .add_paragraph(centered(run("")))
         .add_paragraph(centered(run(tr!(lang, "draft-title")).bold()))

@@ -25,6 +25,7 @@ pub mod retention;
 pub mod roster;
 pub mod schedule;
 pub mod sql;
+pub mod synthesis;
 pub mod users;
 pub mod views;
 

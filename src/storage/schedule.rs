@@ -137,3 +137,38 @@ pub async fn queue_overdue(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// The monthly synthesis of `period` (`/tonghop`) to each grassroots officer, district admin
+/// and province admin below `root_path`, for her own unit, once: its key names the month and
+/// the person.
+pub async fn queue_syntheses(
+    conn: &mut Conn,
+    root_path: &str,
+    period: Period,
+    not_before: i64,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let done = sql::query(
+        "INSERT INTO outbox (dedupe_key, kind, platform, chat_id, user_id, unit_id, period, ref_id, body, urgent,
+                             not_before, status, attempts, created_at)
+         SELECT 'synthesis:' || $1 || ':' || u.id, 'made', u.platform, u.chat_id, u.id, u.unit_id, NULL, NULL,
+                '{\"what\":\"synthesis\",\"unit\":' || u.unit_id || ',\"period\":\"' || $1 || '\",\"scheduled\":true}', 0,
+                $2, 'pending', 0, $3
+         FROM users u JOIN units n ON n.id = u.unit_id
+         WHERE u.reachable = 1
+           AND ((u.role = 'grassroots_officer' AND n.level = 'grassroots')
+             OR (u.role = 'district_admin' AND n.level = 'district')
+             OR (u.role = 'province_admin' AND n.level = 'province'))
+           AND n.path >= $4 AND n.path < $5
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .persistent(false)
+    .bind(period.to_string())
+    .bind(not_before)
+    .bind(now.timestamp())
+    .bind(root_path)
+    .bind(path_range_end(root_path))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -43,7 +43,7 @@ use Expect::*;
 
 /// Rows: what she does; columns: none, member, branch head, grassroots officer, district,
 /// province. `{own}`/`{far}` are a unit in her subtree (the branch) and one outside it.
-pub(crate) const COMMANDS: [(&str, [Expect; 6]); 22] = [
+pub(crate) const COMMANDS: [(&str, [Expect; 6]); 23] = [
     (
         "baocao",
         [
@@ -246,10 +246,21 @@ pub(crate) const COMMANDS: [(&str, [Expect; 6]); 22] = [
             Says("poll-home-title"),
         ],
     ),
+    (
+        "tonghop",
+        [
+            RefusedSays("synthesis-not-allowed"),
+            RefusedSays("synthesis-not-allowed"),
+            RefusedSays("synthesis-not-allowed"),
+            Says("synthesis-ask-month"),
+            Says("synthesis-ask-month"),
+            Says("synthesis-ask-month"),
+        ],
+    ),
 ];
 
 /// Choices aimed at her own subtree and at another: (data, [own, far] per column).
-const CHOICES: [(&str, [[Expect; 2]; 6]); 9] = [
+const CHOICES: [(&str, [[Expect; 2]; 6]); 11] = [
     (
         "v:{unit}:2026-11",
         [
@@ -354,6 +365,30 @@ const CHOICES: [(&str, [[Expect; 2]; 6]); 9] = [
             [RefusedSays("roster-status-no-row"); 2],
             [RefusedSays("roster-status-no-row"); 2],
             [RefusedSays("roster-status-no-row"); 2],
+        ],
+    ),
+    // The monthly synthesis (October: the last month whose deadline has passed) and its Word
+    // file: queued ("⏳ …", or "⏳ the file you asked for earlier…" once one is waiting).
+    (
+        "th:{unit}:2026-10",
+        [
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [SaysText("⏳"), RefusedNotice("error-not-yours")],
+            [SaysText("⏳"), RefusedNotice("error-not-yours")],
+            [SaysText("⏳"), SaysText("⏳")],
+        ],
+    ),
+    (
+        "tw:{unit}:2026-10",
+        [
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [RefusedSays("view-not-allowed"); 2],
+            [SaysText("⏳"), RefusedNotice("error-not-yours")],
+            [SaysText("⏳"), RefusedNotice("error-not-yours")],
+            [SaysText("⏳"), SaysText("⏳")],
         ],
     ),
 ];

@@ -128,8 +128,20 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
         texts(&digest)
     );
     let summary = hoa.unread();
-    assert_eq!(summary.len(), 1);
-    let s = text(&summary[0]);
+    // The same morning her monthly synthesis comes too (issue 19 §1, tests/api/synthesis.rs).
+    assert_eq!(summary.len(), 2, "{}", texts(&summary));
+    assert!(
+        summary
+            .iter()
+            .any(|m| text(m).starts_with("Đã hết hạn nộp báo cáo tháng 11/2026")),
+        "{}",
+        texts(&summary)
+    );
+    let s = summary
+        .iter()
+        .map(text)
+        .find(|t| t.starts_with("⚠️"))
+        .unwrap_or_default();
     assert!(
         s.starts_with("⚠️ Báo cáo tháng 11/2026 đã quá hạn, 4/5 đơn vị chưa nộp:"),
         "{s}"
@@ -144,7 +156,11 @@ async fn a_simulated_month_chases_only_the_units_that_have_not_reported(backend:
         !s.contains(&unit_name(BRANCH)),
         "a unit that reported is listed: {s}"
     );
-    assert!(text(&hang.unread()[0]).contains("đơn vị chưa nộp"));
+    assert!(
+        hang.unread()
+            .iter()
+            .any(|m| text(m).contains("đơn vị chưa nộp"))
+    );
 
     // "Remind them all now": the pending units' people get a reminder, once a day.
     let r = hoa.tap("🔔 Nhắc tất cả ngay").await.unwrap();

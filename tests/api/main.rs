@@ -32,6 +32,7 @@ mod roster;
 mod safety;
 mod same_month;
 mod storage;
+mod synthesis;
 mod typed_matrix;
 mod urgent;
 mod views;

@@ -1,0 +1,31 @@
+## The monthly synthesis of one union level (/tonghop)
+
+menu-synthesis = 📊 Monthly synthesis
+synthesis-not-allowed = Only officers of grassroots unions and of the unions above see the monthly synthesis.
+synthesis-ask-month = 📊 The bot sums up the monthly reports of the units below. Which month?
+synthesis-month = Month { $month }
+synthesis-coming = ⏳ The bot is putting the synthesis together and will send it when ready.
+synthesis-word-coming = ⏳ The bot is making the Word file and will send it when ready.
+button-synthesis-word = 📄 Word file
+synthesis-word-ready = 📄 Synthesis for { $month } — { $unit }. Open it in Word or LibreOffice to edit or print.
+synthesis-scheduled = The deadline for the reports of { $month } has passed. Here is your synthesis:
+synthesis-title = 📊 Synthesis for { $month } — { $unit }
+synthesis-reports-heading = 📋 Reports from the units: { $expected } due
+synthesis-on-time = ✅ On time: { $count } (month before { $before })
+synthesis-late = ⏰ Late: { $count } (month before { $before })
+synthesis-missing = ❌ Missing: { $count } (month before { $before })
+synthesis-missing-names = Missing: { $names }
+synthesis-more-units = … and { $count } more units
+synthesis-section-heading = { $number }. { $section }
+synthesis-situation = { $situation }: { $count } units (month before { $before })
+synthesis-quote = 💬 { $unit } ({ $situation }): “{ $note }”
+synthesis-more-quotes = … and { $count } more notes
+synthesis-incidents-heading = 4. Emerging incidents: { $count } (month before { $before })
+synthesis-no-incidents = No incidents.
+synthesis-incident = ⚠️ { $severity } · { $field } — { $unit }: { $description }
+synthesis-incident-alert = (alert: { $status })
+synthesis-proposals-heading = 5. Proposals: { $count } (month before { $before })
+synthesis-no-proposals = No proposals.
+synthesis-proposal = 📌 { $unit }: “{ $body }” — { $status }
+synthesis-more-items = … and { $count } more
+synthesis-opinions = 🗣 Members' opinions sent in: { $count } (month before { $before })

@@ -1,0 +1,31 @@
+## Tổng hợp tình hình tháng của một cấp Hội (/tonghop)
+
+menu-synthesis = 📊 Tổng hợp tháng
+synthesis-not-allowed = Chỉ cán bộ Hội cơ sở và Hội cấp trên xem được bản tổng hợp tháng.
+synthesis-ask-month = 📊 Bot tổng hợp báo cáo tháng của các đơn vị trực thuộc. Chị chọn tháng:
+synthesis-month = Tháng { $month }
+synthesis-coming = ⏳ Bot đang tổng hợp, xong sẽ gửi chị ngay.
+synthesis-word-coming = ⏳ Bot đang làm tệp Word, xong sẽ gửi chị ngay.
+button-synthesis-word = 📄 Tệp Word
+synthesis-word-ready = 📄 Bản tổng hợp tháng { $month } — { $unit }. Chị mở bằng Word hoặc LibreOffice để sửa, in.
+synthesis-scheduled = Đã hết hạn nộp báo cáo tháng { $month }. Bot gửi chị bản tổng hợp:
+synthesis-title = 📊 Tổng hợp tình hình tháng { $month } — { $unit }
+synthesis-reports-heading = 📋 Báo cáo của các đơn vị: { $expected } đơn vị phải nộp
+synthesis-on-time = ✅ Đúng hạn: { $count } (tháng trước { $before })
+synthesis-late = ⏰ Nộp muộn: { $count } (tháng trước { $before })
+synthesis-missing = ❌ Chưa nộp: { $count } (tháng trước { $before })
+synthesis-missing-names = Chưa nộp: { $names }
+synthesis-more-units = … và { $count } đơn vị khác
+synthesis-section-heading = { $number }. { $section }
+synthesis-situation = { $situation }: { $count } đơn vị (tháng trước { $before })
+synthesis-quote = 💬 { $unit } ({ $situation }): “{ $note }”
+synthesis-more-quotes = … và { $count } ghi chú khác
+synthesis-incidents-heading = 4. Vụ việc phát sinh, nổi cộm: { $count } vụ (tháng trước { $before })
+synthesis-no-incidents = Không có vụ việc nào.
+synthesis-incident = ⚠️ { $severity } · { $field } — { $unit }: { $description }
+synthesis-incident-alert = (cảnh báo: { $status })
+synthesis-proposals-heading = 5. Đề xuất, kiến nghị: { $count } (tháng trước { $before })
+synthesis-no-proposals = Không có kiến nghị nào.
+synthesis-proposal = 📌 { $unit }: “{ $body }” — { $status }
+synthesis-more-items = … và { $count } mục khác
+synthesis-opinions = 🗣 Ý kiến hội viên gửi lên: { $count } (tháng trước { $before })
