@@ -757,31 +757,6 @@ async fn an_announcement_sent_in_quiet_hours_waits_for_the_morning_and_says_so(b
 
 // ---- photos and documents (issue 18: "a short text, optionally a photo or a document") -------
 
-/// The bot's file links served on a free port, as `chihoi serve` serves them; the bot restarted
-/// to know the address. Returns what stops the server.
-async fn serve_files(app: &mut TestApp) -> tokio_util::sync::CancellationToken {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let files = chihoi::app::http::files_router(
-        app.store.clone(),
-        app.clock(),
-        chihoi::config::HttpLimits::default(),
-    );
-    let stop = tokio_util::sync::CancellationToken::new();
-    tokio::spawn({
-        let stop = stop.clone();
-        async move {
-            axum::serve(listener, files)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-        }
-    });
-    app.stop_bot().await;
-    app.public_url = Some(format!("http://{addr}").parse().unwrap());
-    app.start_bot().await;
-    stop
-}
-
 async fn download(url: &str) -> (u16, Vec<u8>) {
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let got = client.get(url).send().await.unwrap();
@@ -815,7 +790,7 @@ async fn announce_with_file(hoa: &mut Person<'_>, attach: impl FnOnce()) -> Stri
 
 async fn a_photo_announcement_reaches_telegram_as_a_photo_and_zalo_as_a_link(backend: Backend) {
     let mut app = TestApp::spawn_with_zalo(backend, false).await;
-    let stop = serve_files(&mut app).await;
+    let files = app.serve_files().await;
     let mut hoa = app
         .joined(781, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
         .await;
@@ -871,13 +846,13 @@ async fn a_photo_announcement_reaches_telegram_as_a_photo_and_zalo_as_a_link(bac
     // One copy for all the links, one announcement.
     assert_eq!(app.count("SELECT COUNT(*) FROM shared_files").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM announcements").await, 1);
-    stop.cancel();
+    files.stop().await;
     app.shutdown().await;
 }
 
 async fn a_document_announcement_reaches_zalo_as_a_link_to_the_same_bytes(backend: Backend) {
     let mut app = TestApp::spawn_with_zalo(backend, false).await;
-    let stop = serve_files(&mut app).await;
+    let files = app.serve_files().await;
     let mut hoa = app
         .joined(791, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
         .await;
@@ -918,7 +893,7 @@ async fn a_document_announcement_reaches_zalo_as_a_link_to_the_same_bytes(backen
     assert_eq!(download(&url).await.0, 200);
     app.advance(chrono::Duration::days(29));
     assert_eq!(download(&url).await.0, 404);
-    stop.cancel();
+    files.stop().await;
     app.shutdown().await;
 }
 

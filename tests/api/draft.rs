@@ -350,25 +350,7 @@ async fn an_officer_asks_for_the_half_years_draft_in_chat_and_gets_it_as_a_word_
 
 async fn on_zalo_the_draft_comes_as_a_link_to_the_word_file(backend: Backend) {
     let mut app = TestApp::spawn_with_zalo(backend, true).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let files = chihoi::app::http::files_router(
-        app.store.clone(),
-        app.clock(),
-        chihoi::config::HttpLimits::default(),
-    );
-    let stop = tokio_util::sync::CancellationToken::new();
-    let serving = {
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, files)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-        })
-    };
-    app.stop_bot().await;
-    app.public_url = Some(format!("http://{addr}").parse().unwrap());
-    app.start_bot().await;
+    let files = app.serve_files().await;
     let mut thu = app
         .zalo_joined(
             "0084900000000031",
@@ -420,8 +402,7 @@ async fn on_zalo_the_draft_comes_as_a_link_to_the_word_file(backend: Backend) {
             .any(|l| l.starts_with("HỘI LHPN HUYỆN ĐÔNG HƯNG / BAN THƯỜNG VỤ")),
         "{lines:?}"
     );
-    stop.cancel();
-    let _ = serving.await;
+    files.stop().await;
     app.shutdown().await;
 }
 

@@ -3,14 +3,12 @@
 //! retried send stores no second copy, the scheduler deletes expired files, and a flood of
 //! downloads is refused past a limit while replies still go out.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use chihoi::config::HttpLimits;
 use chihoi::domain::role::Role;
 use chihoi::storage::files::{self, SharedFile};
 use chihoi_fakes::zalo::ZaloFailure;
-use tokio_util::sync::CancellationToken;
 
 use crate::both_backends;
 use crate::helpers::*;
@@ -22,41 +20,6 @@ both_backends!(
     a_file_streams_from_the_database_a_part_at_a_time,
     a_flood_of_downloads_is_refused_past_the_limit_and_replies_still_go_out,
 );
-
-/// The bot's public files router on a free port of 127.0.0.1, as `chihoi serve` runs it.
-struct FilesServer {
-    addr: SocketAddr,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl FilesServer {
-    async fn start(app: &TestApp, limits: HttpLimits) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router = chihoi::app::http::files_router(app.store.clone(), app.clock(), limits);
-        let stop = CancellationToken::new();
-        let task = {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, router)
-                    .with_graceful_shutdown(async move { stop.cancelled().await })
-                    .await;
-            })
-        };
-        Self { addr, stop, task }
-    }
-
-    fn url(&self, token: &str) -> String {
-        format!("http://{}/files/{token}/file.bin", self.addr)
-    }
-
-    async fn stop(self) {
-        self.stop.cancel();
-        self.task.abort();
-        let _ = self.task.await;
-    }
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()

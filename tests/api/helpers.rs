@@ -760,3 +760,52 @@ impl ZaloWebhook {
         }
     }
 }
+
+/// The bot's public files router (file links for Zalo) on a free port of 127.0.0.1, as
+/// `chihoi serve` runs it.
+pub struct FilesServer {
+    pub addr: std::net::SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl FilesServer {
+    pub async fn start(app: &TestApp, limits: chihoi::config::HttpLimits) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = chihoi::app::http::files_router(app.store.clone(), app.clock(), limits);
+        let stop = CancellationToken::new();
+        let task = {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+            })
+        };
+        Self { addr, stop, task }
+    }
+
+    /// A link to the file shared under `token`.
+    pub fn url(&self, token: &str) -> String {
+        format!("http://{}/files/{token}/file.bin", self.addr)
+    }
+
+    pub async fn stop(self) {
+        self.stop.cancel();
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+impl TestApp {
+    /// File links served as `chihoi serve` serves them, and the bot restarted to know their
+    /// address (`CHIHOI_PUBLIC_URL`).
+    pub async fn serve_files(&mut self) -> FilesServer {
+        let server = FilesServer::start(self, chihoi::config::HttpLimits::default()).await;
+        self.stop_bot().await;
+        self.public_url = Some(format!("http://{}", server.addr).parse().unwrap());
+        self.start_bot().await;
+        server
+    }
+}

@@ -3,14 +3,12 @@
 //! QR code picture that reads back as the link; the invite serves many people until she revokes
 //! it or it expires; forged choices never make an invite outside her subtree or at her level.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use chihoi::config::HttpLimits;
 use chihoi::domain::role::Role;
 use chihoi_fakes::telegram::SentMessage;
 use chihoi_fakes::zalo::ZaloSent;
-use tokio_util::sync::CancellationToken;
 
 use crate::both_backends;
 use crate::helpers::*;
@@ -210,43 +208,11 @@ async fn pick(
     p.send(&n.to_string()).await.unwrap()
 }
 
-/// The bot's public files router on a free port of 127.0.0.1, as `chihoi serve` runs it.
-struct FilesServer {
-    addr: SocketAddr,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl FilesServer {
-    async fn start(app: &TestApp) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router =
-            chihoi::app::http::files_router(app.store.clone(), app.clock(), HttpLimits::default());
-        let stop = CancellationToken::new();
-        let task = {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, router)
-                    .with_graceful_shutdown(async move { stop.cancelled().await })
-                    .await;
-            })
-        };
-        Self { addr, stop, task }
-    }
-
-    async fn stop(self) {
-        self.stop.cancel();
-        self.task.abort();
-        let _ = self.task.await;
-    }
-}
-
 async fn on_zalo_an_officer_invites_by_typed_numbers_and_her_qr_picture_reads_back_as_the_link(
     backend: Backend,
 ) {
     let mut app = TestApp::spawn_with_zalo(backend, true).await;
-    let server = FilesServer::start(&app).await;
+    let server = FilesServer::start(&app, HttpLimits::default()).await;
     app.stop_bot().await;
     app.public_url = Some(format!("http://{}", server.addr).parse().unwrap());
     app.start_bot().await;

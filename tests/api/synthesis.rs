@@ -274,25 +274,7 @@ async fn on_zalo_she_chooses_the_month_by_number_and_gets_the_word_file_as_a_lin
     backend: Backend,
 ) {
     let mut app = TestApp::spawn_with_zalo(backend, true).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let files = chihoi::app::http::files_router(
-        app.store.clone(),
-        app.clock(),
-        chihoi::config::HttpLimits::default(),
-    );
-    let stop = tokio_util::sync::CancellationToken::new();
-    let serving = {
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, files)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-        })
-    };
-    app.stop_bot().await;
-    app.public_url = Some(format!("http://{addr}").parse().unwrap());
-    app.start_bot().await;
+    let files = app.serve_files().await;
     a_month_of_reports(&app).await;
     let mut hoa = app
         .zalo_joined(
@@ -361,8 +343,7 @@ async fn on_zalo_she_chooses_the_month_by_number_and_gets_the_word_file_as_a_lin
     let bytes = reqwest::get(&link).await.unwrap().bytes().await.unwrap();
     let lines = docx_lines(&bytes);
     assert!(lines.iter().any(|l| l == KEY_LINES[0]), "{lines:?}");
-    stop.cancel();
-    let _ = serving.await;
+    files.stop().await;
     app.shutdown().await;
 }
 

@@ -521,25 +521,7 @@ async fn a_refused_zalo_token_is_a_clear_error_at_start(backend: Backend) {
 async fn charts_reach_zalo_as_expiring_links(backend: Backend) {
     let mut app = TestApp::spawn_with_zalo(backend, true).await;
     // A public address for the files: the bot's HTTP server on a free port.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let files = chihoi::app::http::files_router(
-        app.store.clone(),
-        app.clock(),
-        chihoi::config::HttpLimits::default(),
-    );
-    let stop = CancellationToken::new();
-    let serving = {
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, files)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-        })
-    };
-    app.stop_bot().await;
-    app.public_url = Some(format!("http://{addr}").parse().unwrap());
-    app.start_bot().await;
+    let files = app.serve_files().await;
     let mut hoa = app
         .zalo_joined(
             "0084900000000009",
@@ -572,8 +554,7 @@ async fn charts_reach_zalo_as_expiring_links(backend: Backend) {
         client.get(&photo).send().await.unwrap().status().as_u16(),
         404
     );
-    stop.cancel();
-    let _ = serving.await;
+    files.stop().await;
     app.shutdown().await;
 }
 
