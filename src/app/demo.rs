@@ -177,7 +177,45 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     tap(&mut mai, "Gửi kèm tên").await?;
     show_unread(&mut lan);
 
-    heading("7. The branch head files the monthly public-opinion report");
+    heading("7. The branch head announces a new law to her members; a member confirms reading");
+    say(&mut lan, "/thongbao").await?;
+    tap(&mut lan, "✏️ Soạn thông báo mới").await?;
+    say(
+        &mut lan,
+        "Từ 1/1/2027, hộ kinh doanh phải dùng hóa đơn điện tử. Chi hội sẽ hướng dẫn vào tối thứ Bảy.",
+    )
+    .await?;
+    tap(&mut lan, "Tuyên truyền chính sách, pháp luật").await?;
+    println!("   👩 {}: [📤 Gửi]", lan.user.first_name);
+    let sent = lan.tap("📤 Gửi").await?;
+    print_replies(&sent);
+    // Announcements wait out the quiet hours (22:00–07:00): at night the demo says so.
+    let held = sent
+        .iter()
+        .any(|m| m.text.as_deref().is_some_and(|t| t.contains("07:00")));
+    if held {
+        println!("   (quiet hours now: it goes out at 07:00; run the demo by day to see it read)");
+    } else {
+        print_replies(
+            &mai.wait_for("the announcement", |m| m.button("✅ Đã đọc").is_some())
+                .await?,
+        );
+        tap(&mut mai, "✅ Đã đọc").await?;
+        say(&mut lan, "/thongbao").await?;
+        let reach = lan
+            .last_with_buttons()
+            .and_then(|m| {
+                m.button_texts()
+                    .into_iter()
+                    .find(|t| t.starts_with("📊"))
+                    .map(str::to_owned)
+            })
+            .ok_or_else(|| AppError::Usage("the demo's announcement is not listed".into()))?;
+        tap(&mut lan, &reach).await?;
+        say(&mut lan, "/huy").await?;
+    }
+
+    heading("8. The branch head files the monthly public-opinion report");
     tap(&mut lan, "📋 Báo cáo tháng").await?;
     tap(&mut lan, "Ổn định").await?;
     say(
@@ -210,7 +248,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     tap(&mut lan, "Bỏ qua").await?;
     tap(&mut lan, "✅ Gửi báo cáo").await?;
 
-    heading("8. A second tap on an old button changes nothing");
+    heading("9. A second tap on an old button changes nothing");
     let old_submit = lan.inbox().iter().rev().find_map(|m| {
         m.button("✅ Gửi báo cáo")
             .and_then(|b| b.callback_data.clone())
@@ -233,7 +271,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     }
 
     heading(
-        "9. On Zalo (no buttons), another branch head answers numbered lists by number and by words",
+        "10. On Zalo (no buttons), another branch head answers numbered lists by number and by words",
     );
     let mut thu = ZaloPerson::new(&zalo_api, "0093847561029384756", "Lê Thị Thu");
     zalo_say(&mut thu, "Xin chào").await?;
@@ -250,7 +288,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     zalo_say(&mut thu, "gui bao cao").await?;
 
     heading(
-        "10. The scheduler (chihoi tick) at 08:00 on the 25th: reminders only where nobody reported",
+        "11. The scheduler (chihoi tick) at 08:00 on the 25th: reminders only where nobody reported",
     );
     let period = Period::containing(now, tz);
     let reminder_at = calendars.deployment().chase_events(period)[1];
@@ -270,7 +308,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         lan_got.len()
     );
 
-    heading("11. The grassroots officer looks at this month's progress");
+    heading("12. The grassroots officer looks at this month's progress");
     say(&mut hoa, "/tiendo").await?;
 
     shutdown.cancel();
@@ -279,7 +317,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         Err(e) => return Err(AppError::Usage(format!("the bot stopped: {e}"))),
     }
 
-    heading("12. Operator: export (chihoi export --period … --format csv|xlsx)");
+    heading("13. Operator: export (chihoi export --period … --format csv|xlsx)");
     let period = Period::containing(now, tz);
     let table = export::reports_table(&store, period, None, Lang::Vi, tz).await?;
     println!("   {} report(s) for {period}:", table.rows.len());
@@ -321,7 +359,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     .await?;
 
     heading(
-        "13. The 6-month report, drafted from the data (chihoi report draft --unit … --period …)",
+        "14. The 6-month report, drafted from the data (chihoi report draft --unit … --period …)",
     );
     let half = PeriodRange::Half {
         year: period.year(),
