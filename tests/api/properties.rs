@@ -762,6 +762,13 @@ impl World {
                     }
                 }
                 ["p", _] => mine.is_some_and(|(_, r)| r.files_monthly_report()),
+                // The month of the synthesis (`/tonghop`), for officers and admins.
+                ["d", _, "m", month] if month.contains('-') => mine.is_some_and(|(_, r)| {
+                    matches!(
+                        r,
+                        Role::GrassrootsOfficer | Role::DistrictAdmin | Role::ProvinceAdmin
+                    )
+                }),
                 ["d", _, "m", id] => {
                     let target = self
                         .user_ids
