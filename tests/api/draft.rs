@@ -367,19 +367,7 @@ async fn on_zalo_the_draft_comes_as_a_link_to_the_word_file(backend: Backend) {
         "{}",
         zalo_texts(&r)
     );
-    let mut link = None;
-    for _ in 0..100 {
-        link = thu.inbox().into_iter().find_map(|m| {
-            zalo_text(&m)
-                .split_once("📎 Tải tệp: ")
-                .and_then(|(_, rest)| rest.lines().next())
-                .map(|url| url.trim().to_owned())
-        });
-        if link.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let link = zalo_file_link(&thu).await;
     let link = link.expect("the draft's link");
     assert!(link.ends_with("/bao-cao-TB-DH-2026.docx"), "{link}");
     let got = reqwest::Client::builder()

@@ -809,3 +809,21 @@ impl TestApp {
         server
     }
 }
+
+/// The link of the file the bot shares with her on Zalo ("📎 Tải tệp: …"), waited for: files
+/// are made in the background, after the answer to her choice.
+pub async fn zalo_file_link(p: &ZaloPerson<'_>) -> Option<String> {
+    for _ in 0..100 {
+        let link = p.inbox().into_iter().find_map(|m| {
+            zalo_text(&m)
+                .split_once("📎 Tải tệp: ")
+                .and_then(|(_, rest)| rest.lines().next())
+                .map(|url| url.trim().to_owned())
+        });
+        if link.is_some() {
+            return link;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}

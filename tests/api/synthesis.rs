@@ -322,19 +322,7 @@ async fn on_zalo_she_chooses_the_month_by_number_and_gets_the_word_file_as_a_lin
         "{}",
         zalo_texts(&r)
     );
-    let mut link = None;
-    for _ in 0..100 {
-        link = hoa.inbox().into_iter().find_map(|m| {
-            zalo_text(&m)
-                .split_once("📎 Tải tệp: ")
-                .and_then(|(_, rest)| rest.lines().next())
-                .map(|url| url.trim().to_owned())
-        });
-        if link.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let link = zalo_file_link(&hoa).await;
     let link = link.expect("the Word file's link");
     assert!(
         link.ends_with("/tong-hop-TB-DH-DHOP-2026-11.docx"),
