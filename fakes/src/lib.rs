@@ -19,6 +19,10 @@ use std::time::Duration;
 pub mod telegram;
 pub mod zalo;
 
+/// A future the bot under test gives: done when it has sent everything it owes.
+pub type SettleHook =
+    std::sync::Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 /// A wait on a fake server ran out of time.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("timed out after {timeout:?} waiting for {what}; {state}")]

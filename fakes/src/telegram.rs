@@ -51,7 +51,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::WaitTimeout;
+pub use crate::{SettleHook, WaitTimeout};
 
 /// Largest request body accepted (Telegram's upload limit for bots).
 const MAX_BODY: usize = 50 * 1024 * 1024;
@@ -1100,10 +1100,6 @@ struct Shared {
     /// acknowledged the updates (see [`LocalBotApi::on_consumed`]).
     settle: Mutex<Option<SettleHook>>,
 }
-
-/// A future the bot under test gives: done when it has sent everything it owes.
-pub type SettleHook =
-    Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, ServerState> {

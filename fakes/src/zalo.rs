@@ -57,7 +57,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::WaitTimeout;
+pub use crate::{SettleHook, WaitTimeout};
 
 /// Header carrying the webhook secret on every delivery.
 pub const SECRET_HEADER: &str = "X-Bot-Api-Secret-Token";
@@ -307,6 +307,7 @@ impl FakeZalo {
             deliveries: Mutex::new(JoinSet::new()),
             changed,
             shutdown: CancellationToken::new(),
+            settle: Mutex::new(None),
         });
         let app = Router::new()
             .fallback(handle)
@@ -499,6 +500,27 @@ impl FakeZalo {
         })
     }
 
+    /// Has every [`ZaloPerson`](person::ZaloPerson)'s wait for replies also wait for `hook`:
+    /// the bot says through it when the replies to the updates it took have all been sent.
+    /// Without it a person knows her answers are complete only by a quiet spell, which a bot
+    /// that spaces the messages to one chat (a second apart, as the platforms ask) outlasts.
+    pub fn on_settled(&self, hook: SettleHook) {
+        *self
+            .shared
+            .settle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(hook);
+    }
+
+    /// The hook given to [`Self::on_settled`], if any.
+    pub(crate) fn settle_hook(&self) -> Option<SettleHook> {
+        self.shared
+            .settle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Parameters of every call to `method` (exact name), in order, failed ones included (the
     /// last 100 000 calls of all methods are kept). Values are as sent: JSON values for a JSON
     /// body, strings for query, form and multipart parameters.
@@ -658,6 +680,9 @@ struct Shared {
     /// Bumped after every change, so waiters (long polls, `wait_*`) wake up.
     changed: watch::Sender<u64>,
     shutdown: CancellationToken,
+    /// What a person's wait for replies also waits for: the bot's replies still on their way
+    /// after it took the update (see [`FakeZalo::on_settled`]).
+    settle: Mutex<Option<SettleHook>>,
 }
 
 #[derive(Default)]

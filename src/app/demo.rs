@@ -119,6 +119,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         Telegram::with_courier(engine.clone(), &options, system_clock(), courier.clone());
     settle_with(&api, &telegram);
     let zalo = Zalo::with_courier(engine, &zalo_options, system_clock(), courier.clone())?;
+    settle_zalo_with(&zalo_api, &zalo);
     let shutdown = CancellationToken::new();
     let bot_task = {
         let (telegram, options, zalo, zalo_options, courier, shutdown) = (
@@ -497,6 +498,17 @@ fn print_replies(msgs: &[SentMessage]) {
 pub fn settle_with(api: &LocalBotApi, telegram: &Telegram) {
     let flight = telegram.in_flight().clone();
     api.on_consumed(std::sync::Arc::new(move || {
+        let flight = flight.clone();
+        Box::pin(async move { flight.idle().await })
+    }));
+}
+
+/// Has `api`'s simulated people wait, for their answers, until the Zalo channel has sent
+/// every reply it still has in flight (a step's second message is spaced a second after the
+/// first, longer than a quiet spell).
+pub fn settle_zalo_with(api: &FakeZalo, zalo: &Zalo) {
+    let flight = zalo.in_flight().clone();
+    api.on_settled(std::sync::Arc::new(move || {
         let flight = flight.clone();
         Box::pin(async move { flight.idle().await })
     }));

@@ -831,6 +831,7 @@ async fn a_long_outage_on_zalo(backend: Backend, webhook: bool) {
         ));
         let engine = chihoi::dialog::Engine::new(app.store.clone(), app.calendars());
         let zalo = chihoi::channel::zalo::Zalo::new(engine, &options, app.clock()).unwrap();
+        chihoi::app::demo::settle_zalo_with(app.zalo(), &zalo);
         zalo.serve_webhook_on(listener, "/zalo", secret, hook.clone())
             .await
             .unwrap();

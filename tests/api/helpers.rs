@@ -544,6 +544,7 @@ impl TestApp {
             let options = self.zalo_options();
             let zalo = Zalo::with_courier(engine.clone(), &options, self.clock(), courier.clone())
                 .expect("Zalo channel");
+            chihoi::app::demo::settle_zalo_with(self.zalo(), &zalo);
             (zalo, options)
         });
         let shutdown = CancellationToken::new();
@@ -744,6 +745,7 @@ impl ZaloWebhook {
         options.run_courier = false;
         let engine = Engine::new(app.store.clone(), app.calendars());
         let zalo = Zalo::new(engine, &options, app.clock()).unwrap();
+        chihoi::app::demo::settle_zalo_with(fake, &zalo);
         let shutdown = CancellationToken::new();
         zalo.serve_webhook_on(listener, "/zalo", secret.clone(), shutdown.clone())
             .await

@@ -5,7 +5,8 @@
 //! when the bot confirms it (its polling offset moves on only after handling). Zalo has no
 //! such signal — `getUpdates` consumes an update the moment it returns it — so a `ZaloPerson`
 //! waits until her update has left the server, then for at least one new message to her, then
-//! until no further message arrives for [`ZaloPerson::settle`].
+//! for the bot to say its replies are all sent ([`FakeZalo::on_settled`], when it was given),
+//! then until no further message arrives for [`ZaloPerson::settle`].
 
 use std::time::Duration;
 
@@ -69,7 +70,8 @@ impl<'a> ZaloPerson<'a> {
     }
 
     /// Waits until everything pushed has left the server, then for at least one message to
-    /// her not returned before, then until [`Self::settle`] passes without another; returns
+    /// her not returned before, then for the bot's replies in flight (if it said how to know,
+    /// [`FakeZalo::on_settled`]), then until [`Self::settle`] passes without another; returns
     /// the messages new since the last call.
     pub async fn replies(&mut self) -> Result<Vec<ZaloSent>, WaitTimeout> {
         let chat_id = self.chat_id();
@@ -79,6 +81,18 @@ impl<'a> ZaloPerson<'a> {
             .wait_for_messages(&chat_id, self.seen + 1, self.timeout)
             .await?
             .len();
+        // The first answer went inside the bot's handling of her update, so it is under way:
+        // a second answer held for her chat's second is still in flight, not missed.
+        if let Some(settled) = self.api.settle_hook() {
+            tokio::time::timeout(self.timeout, settled())
+                .await
+                .map_err(|_| WaitTimeout {
+                    what: format!("the bot's replies to chat {chat_id} to be sent"),
+                    timeout: self.timeout,
+                    state: "the bot still had replies in flight".to_owned(),
+                })?;
+            count = self.api.sent_to(&chat_id).len();
+        }
         // Settled once a whole `settle` passes with no new message.
         while let Ok(all) = self
             .api
