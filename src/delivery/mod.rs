@@ -3,8 +3,8 @@
 //!
 //! One step, [`Courier::drain_once`], claims a batch of due rows of the platforms it can send
 //! to, renders scheduled ones in the recipient's language, waits for that platform's rate
-//! limiters (per bot, per chat for all but the reply she is waiting for, per group), sends, and
-//! records the outcome:
+//! limiters (per bot; per chat, by when each message to it is sent, for every new message
+//! including the reply she is waiting for; per group), sends, and records the outcome:
 //! sent; 429 → back after `retry_after` (or a pause of its own on platforms that give none),
 //! without counting a failure, and only that platform pauses; 5xx or timeout → exponential
 //! backoff, dead-lettered after `max_attempts`; unreachable (Telegram's 403) → the recipient is
@@ -263,6 +263,10 @@ const ARRIVAL_MARGIN: f64 = 1.1;
 /// everyone else's (but before alerts), so that one person answering fast, or a long text cut
 /// in parts, never delays anyone else's reply.
 const REPLY_BURST: u32 = 2;
+/// Her replies wait for her chat's second (rather than earn a 429 that pauses every chat) at a
+/// person's pace: a burst of this many, then one every so long. A flood goes faster: past that
+/// her replies go at once, as each wait would hold up the updates polled with hers.
+const REPLY_WAITS: (u32, Duration) = (5, Duration::from_secs(2));
 /// Tries of a message that meets a quota error on a platform whose pace is learned, each after
 /// the pause it set, before it goes back to the outbox.
 const QUOTA_TRIES: u32 = 4;
@@ -274,10 +278,13 @@ struct Limits {
     global: Budget,
     /// Bulk's own budget when it goes as paid broadcasts.
     paid: Option<Budget>,
-    per_chat: DefaultKeyedRateLimiter<String>,
+    /// New messages to one chat, spaced by when they are sent.
+    per_chat: ChatSpacing,
     /// Her replies beyond a short burst ([`REPLY_BURST`]).
     replies_per_chat: DefaultKeyedRateLimiter<String>,
     per_group: DefaultKeyedRateLimiter<String>,
+    /// Her replies that wait for her chat's second ([`REPLY_WAITS`]).
+    reply_waits: DefaultKeyedRateLimiter<String>,
 }
 
 impl Limits {
@@ -300,9 +307,99 @@ impl Limits {
                 .paid_broadcast_per_second
                 .filter(|_| paid_broadcasts)
                 .map(|rate| Budget::new(rate, None, platform)),
-            per_chat: RateLimiter::keyed(chat),
+            per_chat: ChatSpacing::new(
+                Duration::from_secs(1).mul_f64(ARRIVAL_MARGIN) / c.per_chat_per_second.max(1),
+            ),
             replies_per_chat: RateLimiter::keyed(chat.allow_burst(burst)),
             per_group: RateLimiter::keyed(group),
+            reply_waits: RateLimiter::keyed(
+                Quota::with_period(REPLY_WAITS.1)
+                    .map(|q| q.allow_burst(NonZeroU32::new(REPLY_WAITS.0).unwrap_or(one)))
+                    .unwrap_or(Quota::per_second(one)),
+            ),
+        }
+    }
+}
+
+/// Telegram's one message a second in a chat, kept by when messages are *sent*: each new message
+/// to a chat claims the chat at the moment it goes, and the next one waits until a period (a
+/// tenth more than the platform's) has passed since.
+///
+/// A limiter consulted before the wait for the platform's budget (as governor's was) spaces
+/// the *claims*, not the sends: an announcement that claimed a head's chat and then waited
+/// behind everyone's replies for its slot went out right beside her reply, which had claimed
+/// the chat later but needed no wait; and replies took the chat's second without waiting at
+/// all, so a person answering two steps within a second (a short urgent report, typed fast)
+/// got two messages within it. Each cost a 429, and a 429 pauses every chat's messages. Now
+/// nothing, her reply included, goes to a chat within its period of the last: the second
+/// message is held, not refused.
+struct ChatSpacing {
+    period: Duration,
+    /// When each chat may be sent its next message; past entries are dropped now and then.
+    next: Mutex<std::collections::HashMap<String, tokio::time::Instant>>,
+}
+
+impl ChatSpacing {
+    /// Entries kept before the past ones are swept out.
+    const SWEEP_AT: usize = 4096;
+
+    fn new(period: Duration) -> Self {
+        Self {
+            period,
+            next: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn next(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, tokio::time::Instant>> {
+        self.next.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until `chat` may be sent a message, without claiming it (so that a message
+    /// waiting for it takes no slot of the platform's budget meanwhile).
+    async fn ready(&self, chat: &str) {
+        loop {
+            let at = self.next().get(chat).copied();
+            match at {
+                Some(at) if at > tokio::time::Instant::now() => tokio::time::sleep_until(at).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Records a message of `parts` sends going to `chat` now without waiting for it: for what
+    /// must not wait (a reply past her burst in a flood, a notice sent outside the outbox).
+    fn mark(&self, chat: &str, parts: u32) {
+        let now = tokio::time::Instant::now();
+        let until = now + self.period * parts.max(1);
+        let mut next = self.next();
+        let at = next.entry(chat.to_owned()).or_insert(until);
+        *at = (*at).max(until);
+    }
+
+    /// Claims `chat` for a message of `parts` sends going now, waiting first if another
+    /// message went to it within its period since [`Self::ready`].
+    async fn claim(&self, chat: &str, parts: u32) {
+        loop {
+            let now = tokio::time::Instant::now();
+            let wait = {
+                let mut next = self.next();
+                match next.get(chat) {
+                    Some(at) if *at > now => Some(*at),
+                    _ => {
+                        if next.len() >= Self::SWEEP_AT {
+                            next.retain(|_, at| *at > now);
+                        }
+                        next.insert(chat.to_owned(), now + self.period * parts.max(1));
+                        None
+                    }
+                }
+            };
+            match wait {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => return,
+            }
         }
     }
 }
@@ -996,12 +1093,14 @@ impl Courier {
         let lane = self.lane(platform)?;
         let budget = &lane.limits.global;
         let chat = message.chat_id.as_str();
-        let _ = lane.limits.per_chat.check_key(&message.chat_id);
         let mut ticket = budget.take(Priority::Reply).await;
-        for _ in 1..lane.sender.parts(message).max(1) {
+        let parts = lane.sender.parts(message).max(1);
+        for _ in 1..parts {
             let next = budget.take(Priority::Reply).await;
             ticket.busy |= next.busy;
         }
+        // A flood notice or an apology goes at once, but what comes next for her waits.
+        lane.limits.per_chat.mark(chat, parts);
         let outcome = lane.sender.send(chat, message).await;
         match outcome {
             SendOutcome::Sent => budget.sent(ticket),
@@ -1115,13 +1214,6 @@ impl Courier {
                 {
                     priority = Priority::ReplyAgain;
                 }
-                // She is waiting for it: it goes at once (Telegram lets a chat have a short
-                // burst) but takes the chat's second, so that what else is for her waits.
-                let _ = lane.limits.per_chat.check_key(&row.chat_id);
-            } else {
-                // Alerts and notices too: several branches telling one officer at once must
-                // not go out faster than a message a second in her chat.
-                lane.limits.per_chat.until_key_ready(&row.chat_id).await;
             }
             // Bulk as a paid broadcast, when allowed, has a budget of its own and leaves the
             // common one to replies and alerts.
@@ -1137,6 +1229,17 @@ impl Courier {
                 // Parts that went in an earlier try (or before a quota error in this one) are
                 // not sent again, nor counted against the budget.
                 let left = parts.saturating_sub(from).max(1);
+                // Nothing new goes to a chat within a second of the last, her reply included
+                // (Telegram refuses it, and its 429 pauses every chat): wait for the chat
+                // before the budget, so the wait costs no slot, and claim it as it goes.
+                // Her replies wait for her chat at a person's pace ([`REPLY_WAITS`]); past it (a
+                // flood, which the channel cuts short) they go at once as before: each wait
+                // holds her chat's turn, and with it the updates polled with hers.
+                let wait_for_chat = Priority::of(row.kind) != Priority::Reply
+                    || lane.limits.reply_waits.check_key(&row.chat_id).is_ok();
+                if wait_for_chat {
+                    lane.limits.per_chat.ready(&row.chat_id).await;
+                }
                 let mut ticket = budget.take(priority).await;
                 for _ in 1..left {
                     let next = budget.take(priority).await;
@@ -1144,6 +1247,11 @@ impl Courier {
                 }
                 if row.chat_id.starts_with('-') {
                     lane.limits.per_group.until_key_ready(&row.chat_id).await;
+                }
+                if wait_for_chat {
+                    lane.limits.per_chat.claim(&row.chat_id, left).await;
+                } else {
+                    lane.limits.per_chat.mark(&row.chat_id, left);
                 }
                 let delivery = lane
                     .sender

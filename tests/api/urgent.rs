@@ -367,7 +367,73 @@ async fn a_range_chosen_on_zalo_is_kept_as_a_range_and_a_typed_number_as_a_numbe
     app.shutdown().await;
 }
 
+/// Found by the fan-out bench of issue 18: a head filing an urgent report answers each step
+/// the moment she sees it, and the bot's answers to her typed steps, new messages, left within
+/// a second of each other (replies took their chat's second without waiting for it): two 429s
+/// per urgent report, each pausing every chat's messages, the announcement's included. Now the
+/// courier holds a message to a chat until a second has passed since the last, whatever it is.
+async fn an_urgent_report_answered_at_once_earns_no_429(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let _clock = app.run_clock();
+    let officer = app
+        .joined(401, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
+        .await;
+    let mut mai = app.joined(405, "Phạm Thị Mai", BRANCH, Role::Member).await;
+    let had = app.api.sent_to(officer.user.id).len();
+    // Telegram's limits, from the moment she was welcomed: her first answer too must wait
+    // for the second after the welcome.
+    app.api
+        .set_rate_limits(Some(chihoi_fakes::telegram::RateLimits::default()));
+    // Each step the moment the answer to the last is in: the 429s came at her typed steps
+    // (a new message each), named here when one comes back.
+    let steps: [(&str, bool); 7] = [
+        ("/khancap", false),
+        ("An ninh trật tự", true),
+        ("Rất phức tạp", true),
+        ("20", false),
+        ("Xô xát tại bãi cát ven sông, có người bị thương", false),
+        ("🚨 Gửi ngay", true),
+        ("/trogiup", false),
+    ];
+    let mut seen = String::new();
+    for (step, tap) in steps {
+        let r = if tap {
+            mai.tap(step).await.unwrap()
+        } else {
+            mai.send(step).await.unwrap()
+        };
+        // Her answer is there, however long it was held for her chat's second.
+        let r = if r.is_empty() {
+            mai.wait_for(step, |_| true).await.unwrap()
+        } else {
+            r
+        };
+        seen = texts(&r);
+        let stats = app.api.stats();
+        assert_eq!(stats.over_limits, 0, "429 at her step {step:?}: {stats:#?}");
+        if step == "🚨 Gửi ngay" {
+            assert!(seen.contains("Đã gửi báo cáo khẩn tới 1 cán bộ."), "{seen}");
+        }
+    }
+    assert!(!seen.is_empty());
+    let alert = app
+        .api
+        .wait_for_sent(officer.user.id, had + 1, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        text(&alert[had]).starts_with("🚨 KHẨN — "),
+        "{}",
+        texts(&alert)
+    );
+    let stats = app.api.stats();
+    assert_eq!(stats.over_limits, 0, "{stats:#?}");
+    assert_eq!(stats.too_many_requests, 0, "{stats:#?}");
+    app.shutdown().await;
+}
+
 both_backends!(
+    an_urgent_report_answered_at_once_earns_no_429,
     a_range_chosen_on_zalo_is_kept_as_a_range_and_a_typed_number_as_a_number,
     a_reporter_cannot_acknowledge_her_own_alert,
     urgent_report_climbs_the_ladder_until_someone_acknowledges,
