@@ -426,6 +426,12 @@ async fn a_zalo_message_during_a_database_outage_is_handled_once_it_recovers(bac
         zalo_text(&sent[seen])
     );
     outage.end().await;
+    // Her answer comes when the bot's next try succeeds, a second after the apology at the
+    // soonest (one message a second to a chat): wait for it, then for anything after it.
+    app.zalo()
+        .wait_for_messages(&thu.chat_id(), seen + 2, Duration::from_secs(60))
+        .await
+        .unwrap();
     let r = thu.replies().await.unwrap();
     let t = zalo_texts(&r);
     assert!(
