@@ -702,6 +702,76 @@ impl Lane {
     }
 }
 
+/// Whose turn it is to send to each chat: the lanes of batches sent side by side (the courier's
+/// batch, an update's replies, a file made) send a chat's messages in the order they were
+/// claimed; a reply held for her chat's second is not overtaken by a notice or a file. Each lane takes its turn as its batch is formed and waits
+/// for the lane before it in that chat, if one is still sending.
+#[derive(Default)]
+struct ChatTurns {
+    next_id: std::sync::atomic::AtomicU64,
+    /// The latest turn taken in each chat (platform, chat), until it is done.
+    last: Mutex<std::collections::HashMap<(String, String), (u64, TurnDone)>>,
+}
+
+/// Resolves when a turn is done (its sender dropped).
+type TurnDone = futures::future::Shared<tokio::sync::oneshot::Receiver<()>>;
+
+impl ChatTurns {
+    fn last(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), (u64, TurnDone)>>
+    {
+        self.last.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes the next turn in `chat` of `platform`.
+    fn take(self: &Arc<Self>, platform: &str, chat: &str) -> Turn {
+        use futures::FutureExt as _;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (done, rx) = tokio::sync::oneshot::channel();
+        let key = (platform.to_owned(), chat.to_owned());
+        let before = self
+            .last()
+            .insert(key.clone(), (id, rx.shared()))
+            .map(|(_, before)| before);
+        Turn {
+            turns: Arc::clone(self),
+            key,
+            id,
+            before,
+            _done: done,
+        }
+    }
+}
+
+/// One lane's turn in its chat: done when dropped.
+struct Turn {
+    turns: Arc<ChatTurns>,
+    key: (String, String),
+    id: u64,
+    before: Option<TurnDone>,
+    _done: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Turn {
+    /// Waits until the lane before this one in the chat has finished sending.
+    async fn wait(&mut self) {
+        if let Some(before) = self.before.clone() {
+            let _ = before.await;
+            self.before = None;
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut last = self.turns.last();
+        if last.get(&self.key).is_some_and(|(id, _)| *id == self.id) {
+            last.remove(&self.key);
+        }
+    }
+}
+
 /// Drains the outbox to every platform this instance serves.
 #[derive(Clone)]
 pub struct Courier {
@@ -718,6 +788,7 @@ pub struct Courier {
     wake: Arc<tokio::sync::Notify>,
     /// Wakes the loop that makes charts and exports.
     make_wake: Arc<tokio::sync::Notify>,
+    turns: Arc<ChatTurns>,
 }
 
 /// Builds a [`Courier`]: one sender per platform, each with its limits.
@@ -769,6 +840,7 @@ impl CourierBuilder {
             clock: self.clock,
             wake: Arc::new(tokio::sync::Notify::new()),
             make_wake: Arc::new(tokio::sync::Notify::new()),
+            turns: Arc::default(),
         }
     }
 }
@@ -911,6 +983,9 @@ impl Courier {
                 }
             }
         };
+        // What her tap was answered ("⏳ the file is being made") goes before the file: wait
+        // for the lanes already sending to her chat, without holding it while the file is made.
+        self.turns.take(&row.platform, &row.chat_id).wait().await;
         let started = std::time::Instant::now();
         let report = tokio::select! {
             r = self.deliver_guarded(&row, (self.clock)()) => r?,
@@ -1009,6 +1084,7 @@ impl Courier {
         delivered
     }
 
+    /// Sends `rows`, a lane per chat, lanes side by side.
     async fn deliver_rows(
         &self,
         rows: Vec<OutboxRow>,
@@ -1030,9 +1106,15 @@ impl Courier {
                 None => lanes.push(vec![row]),
             }
         }
+        // Each lane takes its turn in its chat now, in claim order, before any is sent.
+        let lanes: Vec<(Turn, Vec<OutboxRow>)> = lanes
+            .into_iter()
+            .map(|lane| (self.turns.take(&lane[0].platform, &lane[0].chat_id), lane))
+            .collect();
         let sending = futures::stream::iter(lanes)
-            .map(|lane| async move {
+            .map(|(mut turn, lane)| async move {
                 let mut r = DrainReport::default();
+                turn.wait().await;
                 for row in lane {
                     // After a 429 nothing more goes to that platform in this step; the others
                     // carry on.
@@ -1934,6 +2016,30 @@ mod tests {
         let t = fixed.take(Priority::Reply).await;
         assert_eq!(fixed.quota_exceeded(t), Duration::ZERO);
         assert_eq!(fixed.rate(), 20.0);
+    }
+
+    #[tokio::test]
+    async fn a_chat_turn_waits_for_the_one_taken_before_it_in_that_chat_only() {
+        let turns = Arc::new(ChatTurns::default());
+        let first = turns.take("telegram", "42");
+        let mut second = turns.take("telegram", "42");
+        let mut elsewhere = turns.take("telegram", "43");
+        let mut other_platform = turns.take("zalo", "42");
+        let quick = Duration::from_millis(50);
+        assert!(tokio::time::timeout(quick, elsewhere.wait()).await.is_ok());
+        assert!(
+            tokio::time::timeout(quick, other_platform.wait())
+                .await
+                .is_ok()
+        );
+        assert!(
+            tokio::time::timeout(quick, second.wait()).await.is_err(),
+            "the second lane in chat 42 waits while the first sends"
+        );
+        drop(first);
+        assert!(tokio::time::timeout(quick, second.wait()).await.is_ok());
+        drop((second, elsewhere, other_platform));
+        assert!(turns.last().is_empty(), "finished turns are forgotten");
     }
 
     #[test]
