@@ -9,6 +9,7 @@ synthesis-word-coming = ⏳ The bot is making the Word file and will send it whe
 button-synthesis-word = 📄 Word file
 synthesis-word-ready = 📄 Synthesis for { $month } — { $unit }. Open it in Word or LibreOffice to edit or print.
 synthesis-scheduled = The deadline for the reports of { $month } has passed. Here is your synthesis:
+notice-later-synthesis = (You are in the middle of something with the bot, so this message has no numbers to choose. When you are done, send /tonghop for the Word file.)
 synthesis-title = 📊 Synthesis for { $month } — { $unit }
 synthesis-reports-heading = 📋 Reports from the units: { $expected } due
 synthesis-on-time = ✅ On time: { $count } (month before { $before })

@@ -9,6 +9,7 @@ synthesis-word-coming = ⏳ Bot đang làm tệp Word, xong sẽ gửi chị nga
 button-synthesis-word = 📄 Tệp Word
 synthesis-word-ready = 📄 Bản tổng hợp tháng { $month } — { $unit }. Chị mở bằng Word hoặc LibreOffice để sửa, in.
 synthesis-scheduled = Đã hết hạn nộp báo cáo tháng { $month }. Bot gửi chị bản tổng hợp:
+notice-later-synthesis = (Chị đang làm dở một việc với bot nên tin này không kèm số để chọn. Xong việc, chị gõ /tonghop để lấy tệp Word.)
 synthesis-title = 📊 Tổng hợp tình hình tháng { $month } — { $unit }
 synthesis-reports-heading = 📋 Báo cáo của các đơn vị: { $expected } đơn vị phải nộp
 synthesis-on-time = ✅ Đúng hạn: { $count } (tháng trước { $before })

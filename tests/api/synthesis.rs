@@ -21,6 +21,7 @@ both_backends!(
     on_zalo_she_chooses_the_month_by_number_and_gets_the_word_file_as_a_link,
     an_officer_of_another_union_cannot_get_this_unions_synthesis,
     the_synthesis_is_sent_once_the_morning_after_the_deadline,
+    on_zalo_a_synthesis_arriving_mid_dialog_leaves_her_typed_number_to_the_dialog,
 );
 
 /// The grassroots union of [`crate::authorization::FAR_BRANCH`].
@@ -430,5 +431,80 @@ async fn the_synthesis_is_sent_once_the_morning_after_the_deadline(backend: Back
         "{all}"
     );
     assert!(all.contains("❌ Chưa nộp: 5 (tháng trước 5)"), "{all}");
+    app.shutdown().await;
+}
+
+/// On Zalo a typed number answers the list she was shown last. The scheduled synthesis comes
+/// with a numbered choice of its own ("📄 Tệp Word"); arriving while she is in the middle of
+/// her monthly report, it must not take over her "1": it comes without numbers and tells her
+/// where to get the Word file once she is done, and the number picks from the report's step.
+async fn on_zalo_a_synthesis_arriving_mid_dialog_leaves_her_typed_number_to_the_dialog(
+    backend: Backend,
+) {
+    let app = TestApp::spawn_with_zalo(backend, false).await;
+    app.set_now(hanoi(2026, 12, 1, 7));
+    let mut hoa = app
+        .zalo_joined(
+            "0084900000000042",
+            "Trần Thị Hoa",
+            GRASSROOTS,
+            Role::GrassrootsOfficer,
+        )
+        .await;
+    let r = hoa.send("/baocao").await.unwrap();
+    let step = r.last().unwrap().clone();
+    assert!(zalo_text(&step).contains("Phần 1/5"), "{}", zalo_texts(&r));
+    // "1" is both the step's first option and, on the synthesis's own list, the Word file.
+    assert_eq!(numbered(&step, "Ổn định"), Some(1), "{}", zalo_text(&step));
+    hoa.unread();
+
+    app.set_now(hanoi(2026, 12, 1, 8));
+    assert_eq!(app.tick().await.syntheses, 1);
+    app.drain().await;
+    let got = hoa.unread();
+    let synthesis = got
+        .iter()
+        .find(|m| zalo_text(m).contains("📊 Tổng hợp tình hình tháng 11/2026"))
+        .unwrap_or_else(|| panic!("no synthesis in: {}", zalo_texts(&got)));
+    assert_eq!(
+        numbered(synthesis, "📄 Tệp Word"),
+        None,
+        "{}",
+        zalo_text(synthesis)
+    );
+    assert!(
+        zalo_text(synthesis).contains("/tonghop"),
+        "it says where to get the Word file: {}",
+        zalo_text(synthesis)
+    );
+
+    let made = "SELECT COUNT(*) FROM outbox WHERE kind = 'made' AND body LIKE '%\"word\":true%'";
+    let r = hoa.send("1").await.unwrap();
+    let all = zalo_texts(&r);
+    assert!(
+        all.contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm không?"),
+        "her 1 answers the report's step: {all}"
+    );
+    assert!(!all.contains("tệp Word"), "{all}");
+    assert_eq!(app.count(made).await, 0, "no Word file was asked for");
+
+    // Once she is done, /tonghop gives the Word file, by number.
+    hoa.send("/huy").await.unwrap();
+    let r = hoa.send("/tonghop").await.unwrap();
+    let n = numbered(r.last().unwrap(), "Tháng 11/2026").expect("November on her list");
+    hoa.send(&n.to_string()).await.unwrap();
+    app.drain().await;
+    let got = hoa.unread();
+    let word = got
+        .iter()
+        .find_map(|m| numbered(m, "📄 Tệp Word"))
+        .unwrap_or_else(|| panic!("the Word file on the list: {}", zalo_texts(&got)));
+    let r = hoa.send(&word.to_string()).await.unwrap();
+    assert!(
+        zalo_texts(&r).contains("⏳ Bot đang làm tệp Word"),
+        "{}",
+        zalo_texts(&r)
+    );
+    assert_eq!(app.count(made).await, 1);
     app.shutdown().await;
 }
