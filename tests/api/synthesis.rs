@@ -96,11 +96,29 @@ async fn filed(
 }
 
 /// October: one branch has difficulties with labour. November: Lan's branch on time (labour
-/// difficult, one incident, one proposal), Mai's late (labour very difficult); the other two
-/// branches and the union itself missing. The clock ends on 2 December.
+/// difficult, one incident, one proposal, a member's opinion), Mai's late (labour very
+/// difficult); the other two branches and the union itself missing. The clock ends on 2
+/// December.
 async fn a_month_of_reports(app: &TestApp) {
     app.joined(901, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
         .await;
+    app.joined(904, "Phạm Thị Hằng", BRANCH, Role::Member).await;
+    {
+        let member = user_id(app, "904").await;
+        let mut conn = app.store.acquire().await.unwrap();
+        let unit = org::unit_by_code(&mut conn, BRANCH).await.unwrap().unwrap();
+        reports::insert_opinion(
+            &mut conn,
+            unit.id,
+            member,
+            true,
+            "Mong chi hội mở lớp dạy nghề",
+            "2026-11".parse().unwrap(),
+            hanoi(2026, 11, 10, 9).timestamp(),
+        )
+        .await
+        .unwrap();
+    }
     app.joined(902, "Trần Thị Mai", OTHER_BRANCH, Role::BranchHead)
         .await;
     let stable = answer(Situation::Stable, None);
@@ -187,10 +205,27 @@ const KEY_LINES: [&str; 16] = [
     "5. Đề xuất, kiến nghị: 1 (tháng trước 0)",
 ];
 
-fn assert_key_lines(text: &str) {
+/// A situation's line as the Word file's table row has it ("Có khó khăn | 1 | 0"); other
+/// lines as they are.
+fn as_table_row(line: &str) -> String {
+    let row = line.strip_suffix(')').and_then(|l| {
+        let (situation, rest) = l.split_once(": ")?;
+        let (count, before) = rest.split_once(" đơn vị (tháng trước ")?;
+        Some(format!("{situation} | {count} | {before}"))
+    });
+    row.unwrap_or_else(|| line.to_owned())
+}
+
+/// The key lines in order; in the Word file (`word`) the situations are table rows.
+fn assert_key_lines(text: &str, word: bool) {
     let lines: Vec<&str> = text.lines().collect();
     let mut at = 0;
     for want in KEY_LINES {
+        let want = if word {
+            as_table_row(want)
+        } else {
+            want.to_owned()
+        };
         let found = lines[at..]
             .iter()
             .position(|l| *l == want)
@@ -203,10 +238,33 @@ fn assert_key_lines(text: &str) {
         ),
         "{text}"
     );
+    // Members' opinions come under their thoughts, the section the report shows them with.
+    let at = |want: &str| {
+        lines
+            .iter()
+            .position(|l| *l == want)
+            .unwrap_or_else(|| panic!("no line {want:?} in:\n{text}"))
+    };
+    let opinions = at("🗣 Ý kiến hội viên gửi lên: 1 (tháng trước 0)");
     assert!(
-        lines.contains(&"🗣 Ý kiến hội viên gửi lên: 0 (tháng trước 0)"),
+        at("3. Tâm tư, nguyện vọng") < opinions && opinions < at(KEY_LINES[12]),
         "{text}"
     );
+}
+
+/// Taps `label` and returns the answer with what it has made in the background (`wanted`),
+/// which is made beside the answer: it may come with it or after it.
+async fn tap_for(
+    p: &mut chihoi_fakes::telegram::person::Person<'_>,
+    label: &str,
+    what: &str,
+    wanted: impl Fn(&chihoi_fakes::telegram::SentMessage) -> bool,
+) -> Vec<chihoi_fakes::telegram::SentMessage> {
+    let mut r = p.tap(label).await.unwrap();
+    if !r.iter().any(&wanted) {
+        r.extend(p.wait_for(what, &wanted).await.unwrap());
+    }
+    r
 }
 
 async fn an_officer_gets_her_unions_synthesis_and_its_word_file_by_taps(backend: Backend) {
@@ -233,18 +291,17 @@ async fn an_officer_gets_her_unions_synthesis_and_its_word_file_by_taps(backend:
         "{:?}",
         list.button_texts()
     );
-    let r = hoa.tap("Tháng 11/2026").await.unwrap();
+    let r = tap_for(&mut hoa, "Tháng 11/2026", "the synthesis", |m| {
+        text(m).starts_with("📊 Tổng hợp")
+    })
+    .await;
     assert!(texts(&r).contains("⏳ Bot đang tổng hợp"), "{}", texts(&r));
-    let r = hoa
-        .wait_for("the synthesis", |m| text(m).starts_with("📊 Tổng hợp"))
-        .await
-        .unwrap();
     let all: String = r
         .iter()
         .map(|m| text(m).to_owned())
         .collect::<Vec<_>>()
         .join("\n");
-    assert_key_lines(&all);
+    assert_key_lines(&all, false);
     // The message is out before its row is marked sent: until then a file is "on its way".
     for _ in 0..100 {
         let waiting = "SELECT COUNT(*) FROM outbox WHERE kind = 'made' AND status = 'pending'";
@@ -253,21 +310,29 @@ async fn an_officer_gets_her_unions_synthesis_and_its_word_file_by_taps(backend:
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let r = hoa.tap("📄 Tệp Word").await.unwrap();
+    let r = tap_for(&mut hoa, "📄 Tệp Word", "the Word file", |m| {
+        m.document.is_some()
+    })
+    .await;
     assert!(
         texts(&r).contains("⏳ Bot đang làm tệp Word"),
         "{}",
         texts(&r)
     );
-    let r = hoa
-        .wait_for("the Word file", |m| m.document.is_some())
-        .await
-        .unwrap();
     let doc = r.iter().find_map(|m| m.document.clone()).unwrap();
     assert_eq!(doc.file_name, "tong-hop-TB-DH-DHOP-2026-11.docx");
     let lines = docx_lines(&doc.bytes);
     assert_eq!(lines[0], "HỘI LHPN XÃ ĐÔNG HỢP", "{lines:?}");
-    assert_key_lines(&lines.join("\n"));
+    assert_key_lines(&lines.join("\n"), true);
+    // One table of situations per section, each under its heading.
+    let header = "Tình hình | Số đơn vị | Tháng trước";
+    assert_eq!(
+        lines.iter().filter(|l| *l == header).count(),
+        3,
+        "{lines:?}"
+    );
+    let labour = lines.iter().position(|l| l == KEY_LINES[6]).unwrap();
+    assert_eq!(lines[labour + 1], header, "{lines:?}");
     app.shutdown().await;
 }
 
@@ -377,11 +442,10 @@ async fn an_officer_of_another_union_cannot_get_this_unions_synthesis(backend: B
         .unwrap();
     assert_eq!(app.count(made).await, 0);
     // Her own union's November is hers: the message has none of Đông Hợp's branches.
-    thu.tap("Tháng 11/2026").await.unwrap();
-    let r = thu
-        .wait_for("her synthesis", |m| text(m).starts_with("📊 Tổng hợp"))
-        .await
-        .unwrap();
+    let r = tap_for(&mut thu, "Tháng 11/2026", "her synthesis", |m| {
+        text(m).starts_with("📊 Tổng hợp")
+    })
+    .await;
     let all = texts(&r);
     assert!(
         all.contains("📊 Tổng hợp tình hình tháng 11/2026 — Hội LHPN phường Lê Hồng Phong"),
