@@ -1,10 +1,13 @@
 //! The monthly synthesis of one level (issue 19 §1, `/tonghop`): for one unit and month, the
 //! units that reported (on time, late, missing — named), how many chose each situation in each
 //! section with the notes worth reading (worst first), incidents with their alerts' state,
-//! proposals with theirs, members' opinions counted, and the same counts for the month before.
+//! proposals with theirs, members' opinions counted (under members' thoughts, the section the
+//! report dialog shows them with: an opinion names no section of its own), and the same counts
+//! for the month before.
 //! Counts are folded from the export's own rows ([`export::fold`]), so the synthesis agrees
 //! with the workbook for the same unit and month. One list of blocks makes both the chat
-//! message and the Word document ([`document`]), so they say the same.
+//! message and the Word document ([`document`]), so they say the same; the document lays each
+//! section's situation counts out as a table.
 
 use docx_rs::Docx;
 
@@ -336,6 +339,8 @@ pub enum Block {
     Title(String),
     Heading(String),
     Line(String),
+    /// A section's situations, worst first: (situation, units this month, the month before).
+    Situations(Vec<(String, i64, i64)>),
 }
 
 fn more(lang: Lang, id: &str, n: usize) -> Option<String> {
@@ -384,16 +389,19 @@ pub fn blocks(lang: Lang, s: &Synthesis) -> Vec<Block> {
             number = (si + 1) as i64,
             section = labels::section(lang, section)
         )));
-        for situation in [Situation::Serious, Situation::Concerns, Situation::Stable] {
-            let ti = situation_index(situation);
-            out.push(Block::Line(tr!(
-                lang,
-                "synthesis-situation",
-                situation = labels::situation(lang, section, situation),
-                count = t.situations[si][ti],
-                before = b.situations[si][ti]
-            )));
-        }
+        out.push(Block::Situations(
+            [Situation::Serious, Situation::Concerns, Situation::Stable]
+                .into_iter()
+                .map(|situation| {
+                    let ti = situation_index(situation);
+                    (
+                        labels::situation(lang, section, situation),
+                        t.situations[si][ti],
+                        b.situations[si][ti],
+                    )
+                })
+                .collect(),
+        ));
         for q in t.quotes[si].iter().take(QUOTES_PER_SECTION) {
             out.push(Block::Line(tr!(
                 lang,
@@ -409,6 +417,15 @@ pub fn blocks(lang: Lang, s: &Synthesis) -> Vec<Block> {
             t.quotes[si].len().saturating_sub(QUOTES_PER_SECTION),
         ) {
             out.push(Block::Line(m));
+        }
+        // Members' opinions are what a branch head reads before she sums up their thoughts.
+        if section == Section::Thoughts {
+            out.push(Block::Line(tr!(
+                lang,
+                "synthesis-opinions",
+                count = t.opinions,
+                before = b.opinions
+            )));
         }
     }
     out.push(Block::Heading(tr!(
@@ -467,12 +484,6 @@ pub fn blocks(lang: Lang, s: &Synthesis) -> Vec<Block> {
     ) {
         out.push(Block::Line(m));
     }
-    out.push(Block::Line(tr!(
-        lang,
-        "synthesis-opinions",
-        count = t.opinions,
-        before = b.opinions
-    )));
     out
 }
 
@@ -490,6 +501,18 @@ pub fn text(lang: Lang, s: &Synthesis) -> String {
                 out.push('\n');
                 out.push_str(&l);
             }
+            Block::Situations(rows) => {
+                for (situation, count, before) in rows {
+                    out.push('\n');
+                    out.push_str(&tr!(
+                        lang,
+                        "synthesis-situation",
+                        situation = situation,
+                        count = count,
+                        before = before
+                    ));
+                }
+            }
         }
     }
     out
@@ -497,8 +520,9 @@ pub fn text(lang: Lang, s: &Synthesis) -> String {
 
 /// The synthesis as a Word document on A4, with the draft's page and paragraphs.
 pub fn document(lang: Lang, s: &Synthesis) -> Docx {
-    use crate::draft::{centered, heading, page, para, run};
+    use crate::draft::{TEXT_W, centered, heading, number, page, para, run, table};
     let mut doc = page().add_paragraph(centered(run(s.unit.name.to_uppercase()).bold()));
+    let widths = [TEXT_W - 2 * 1_900, 1_900, 1_900];
     for b in blocks(lang, s) {
         doc = match b {
             Block::Title(t) => doc
@@ -506,6 +530,20 @@ pub fn document(lang: Lang, s: &Synthesis) -> Docx {
                 .add_paragraph(centered(run(""))),
             Block::Heading(h) => doc.add_paragraph(heading(h)),
             Block::Line(l) => doc.add_paragraph(para(l)),
+            Block::Situations(rows) => doc.add_table(table(
+                &widths,
+                vec![
+                    tr!(lang, "synthesis-col-situation"),
+                    tr!(lang, "synthesis-col-units"),
+                    tr!(lang, "synthesis-col-before"),
+                ],
+                rows.into_iter()
+                    .map(|(situation, count, before)| {
+                        vec![situation, number(lang, count), number(lang, before)]
+                    })
+                    .collect(),
+                &[false, true, true],
+            )),
         };
     }
     doc

@@ -4,9 +4,13 @@
 //! down the tree in chat (`/moi`), and four women use the bot: a grassroots officer, a member
 //! who raises an urgent incident and an opinion, and a branch head who files the monthly report
 //! on Telegram; another branch head files hers on
-//! Zalo, answering numbered lists by number and by words. Then the reports are exported.
+//! Zalo, answering numbered lists by number and by words. Then the reports are exported, the
+//! grassroots officer gets the month's synthesis (`/tonghop`) with its Word file the morning
+//! after the deadline (the demo's clock moves there), and the 6-month report is drafted.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chihoi_fakes::telegram::person::{Person, PersonError};
@@ -21,7 +25,7 @@ use crate::channel::telegram::{Telegram, TelegramOptions, TelegramSender};
 use crate::channel::zalo::{Zalo, ZaloOptions, ZaloSender};
 use crate::config::{DatabaseUrl, Secret};
 use crate::delivery::Courier;
-use crate::dialog::{Engine, system_clock};
+use crate::dialog::{Clock, Engine};
 use crate::domain::calendar::Calendars;
 use crate::domain::period::Period;
 use crate::domain::range::PeriodRange;
@@ -99,26 +103,31 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     let calendars =
         Calendars::new(tz, Default::default()).map_err(|e| AppError::Usage(e.to_string()))?;
     let engine = Engine::new(store.clone(), calendars.clone());
+    // The wall clock, until the demo moves it forward to show what happens after a deadline.
+    let shift = Arc::new(AtomicI64::new(0));
+    let clock: Clock = {
+        let shift = shift.clone();
+        Arc::new(move || Utc::now() + chrono::Duration::seconds(shift.load(Ordering::Relaxed)))
+    };
     // One courier for both platforms, as `chihoi serve` runs them.
     let courier = Courier::builder(
         store.clone(),
         calendars.clone(),
-        system_clock(),
+        clock.clone(),
         engine.instance().to_owned(),
     )
     .sender(
-        std::sync::Arc::new(TelegramSender::new(&options)),
+        Arc::new(TelegramSender::new(&options)),
         options.delivery.clone(),
     )
     .sender(
-        std::sync::Arc::new(ZaloSender::new(&zalo_options)?),
+        Arc::new(ZaloSender::new(&zalo_options)?),
         zalo_options.delivery.clone(),
     )
     .build();
-    let telegram =
-        Telegram::with_courier(engine.clone(), &options, system_clock(), courier.clone());
+    let telegram = Telegram::with_courier(engine.clone(), &options, clock.clone(), courier.clone());
     settle_with(&api, &telegram);
-    let zalo = Zalo::with_courier(engine, &zalo_options, system_clock(), courier.clone())?;
+    let zalo = Zalo::with_courier(engine, &zalo_options, clock, courier.clone())?;
     settle_zalo_with(&zalo_api, &zalo);
     let shutdown = CancellationToken::new();
     let bot_task = {
@@ -312,12 +321,6 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     heading("12. The grassroots officer looks at this month's progress");
     say(&mut hoa, "/tiendo").await?;
 
-    shutdown.cancel();
-    match bot_task.await {
-        Ok(result) => result?,
-        Err(e) => return Err(AppError::Usage(format!("the bot stopped: {e}"))),
-    }
-
     heading("13. Operator: export (chihoi export --period … --format csv|xlsx)");
     let period = Period::containing(now, tz);
     let table = export::reports_table(&store, period, None, Lang::Vi, tz).await?;
@@ -359,8 +362,24 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     )
     .await?;
 
+    let synthesis_at = calendars.deployment().synthesis_at(period);
+    heading(&format!(
+        "14. The morning after the deadline (the demo's clock moves to {}): the officer's monthly synthesis",
+        synthesis_at.with_timezone(&tz).format("%d/%m/%Y %H:%M")
+    ));
+    println!("   (the bot sends it unasked at this hour too; here she asks for it with /tonghop)");
+    shift.store((synthesis_at - Utc::now()).num_seconds(), Ordering::Relaxed);
+    let synthesis_path = monthly_synthesis(&store, &mut hoa, period, &dir).await?;
+    shift.store(0, Ordering::Relaxed);
+
+    shutdown.cancel();
+    match bot_task.await {
+        Ok(result) => result?,
+        Err(e) => return Err(AppError::Usage(format!("the bot stopped: {e}"))),
+    }
+
     heading(
-        "14. The 6-month report, drafted from the data (chihoi report draft --unit … --period …)",
+        "15. The 6-month report, drafted from the data (chihoi report draft --unit … --period …)",
     );
     let half = PeriodRange::Half {
         year: period.year(),
@@ -376,14 +395,66 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
         figures.on_time()
     );
     println!(
-        "\n   Files: {}\n          {}\n          {}\n          {}",
+        "\n   Files: {}\n          {}\n          {}\n          {}\n          {}",
         csv_path.display(),
         xlsx_path.display(),
+        synthesis_path.display(),
         docx_path.display(),
         db_path.display()
     );
     store.close().await;
     Ok(())
+}
+
+/// `/tonghop` by taps: the month whose deadline has just passed, its synthesis, then its Word
+/// file, which is written into `dir` as she received it. Returns the file's path.
+async fn monthly_synthesis(
+    store: &Store,
+    hoa: &mut Person<'_>,
+    period: Period,
+    dir: &std::path::Path,
+) -> Result<PathBuf, AppError> {
+    say(hoa, "/tonghop").await?;
+    let month = crate::tr!(
+        Lang::Vi,
+        "synthesis-month",
+        month = crate::labels::period(period)
+    );
+    tap_until(hoa, &month, "the synthesis", |m| {
+        m.button("📄 Tệp Word").is_some()
+    })
+    .await?;
+    // The synthesis is out a moment before it counts as sent; until then a second file would
+    // be refused as "one is on its way".
+    let hers = {
+        let mut conn = store.acquire().await?;
+        crate::storage::users::user_in_chat(&mut conn, "telegram", &hoa.user.id.to_string())
+            .await?
+            .ok_or_else(|| AppError::Usage("the demo's officer is not in the bot".into()))?
+    };
+    for _ in 0..100 {
+        let mut conn = store.acquire().await?;
+        if !crate::storage::outbox::made_pending_for(&mut conn, hers.id).await? {
+            break;
+        }
+        drop(conn);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let got = tap_until(hoa, "📄 Tệp Word", "the Word file", |m| {
+        m.document.is_some()
+    })
+    .await?;
+    let file = got
+        .iter()
+        .find_map(|m| m.document.clone())
+        .ok_or_else(|| AppError::Usage("the demo's synthesis has no Word file".into()))?;
+    let path = dir.join(&file.file_name);
+    std::fs::write(&path, &file.bytes).map_err(|source| AppError::Write {
+        path: path.display().to_string(),
+        source,
+    })?;
+    println!("   Written to {}", path.display());
+    Ok(path)
 }
 
 fn heading(text: &str) {
@@ -402,6 +473,24 @@ async fn tap(p: &mut Person<'_>, label: &str) -> Result<(), AppError> {
     let replies = p.tap(label).await?;
     print_replies(&replies);
     Ok(())
+}
+
+/// Taps `label`, then waits for what it asked to be made in the background (`wanted`), which
+/// may come with the answer to the tap (even just before it) or after it. Prints and returns
+/// all of it.
+async fn tap_until(
+    p: &mut Person<'_>,
+    label: &str,
+    what: &str,
+    wanted: impl Fn(&SentMessage) -> bool,
+) -> Result<Vec<SentMessage>, AppError> {
+    println!("   👩 {}: [{label}]", p.user.first_name);
+    let mut got = p.tap(label).await?;
+    if !got.iter().any(&wanted) {
+        got.extend(p.wait_for(what, &wanted).await?);
+    }
+    print_replies(&got);
+    Ok(got)
 }
 
 /// `/moi` by taps: a new invite (for `unit`, when she picks one) open for `days`; prints the
@@ -477,6 +566,15 @@ fn print_replies(msgs: &[SentMessage]) {
                 photo.file_name,
                 photo.bytes.len(),
                 photo.caption.as_deref().unwrap_or("")
+            );
+            continue;
+        }
+        if let Some(file) = &m.document {
+            println!(
+                "   🤖 [file {}, {} bytes] {}",
+                file.file_name,
+                file.bytes.len(),
+                file.caption.as_deref().unwrap_or("")
             );
             continue;
         }

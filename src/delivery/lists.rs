@@ -65,6 +65,7 @@ fn hold_back(lang: Lang, message: &mut Outbound) {
         "lk" => tr!(lang, "notice-later-link"),
         "n" | "nk" => tr!(lang, "notice-later-announcement"),
         "q" => tr!(lang, "notice-later-poll"),
+        "tw" | "th" => tr!(lang, "notice-later-synthesis"),
         _ => tr!(lang, "notice-later-menu"),
     };
     message.text.push_str("\n\n");

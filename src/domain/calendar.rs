@@ -308,12 +308,18 @@ impl Calendar {
     pub fn due_synthesis(&self, now: DateTime<Utc>) -> Option<Period> {
         let current = Period::containing(now, self.tz);
         [current.previous(), current].into_iter().find(|p| {
-            let first = self.at(
-                self.deadline_date(*p) + Duration::days(1),
-                self.overdue_time,
-            );
+            let first = self.synthesis_at(*p);
             now >= first && now < first + Duration::days(7)
         })
+    }
+
+    /// When the synthesis of `period` is first sent: the morning after its deadline, at the
+    /// overdue-summary time.
+    pub fn synthesis_at(&self, period: Period) -> DateTime<Utc> {
+        self.at(
+            self.deadline_date(period) + Duration::days(1),
+            self.overdue_time,
+        )
     }
 
     pub fn in_quiet_hours(&self, now: DateTime<Utc>) -> bool {

@@ -32,7 +32,7 @@ const MARGIN_LEFT: i32 = 1_701;
 const MARGIN_RIGHT: i32 = 1_134;
 const MARGIN_TB: i32 = 1_134;
 /// The width text runs in.
-const TEXT_W: usize = (PAGE_W as i32 - MARGIN_LEFT - MARGIN_RIGHT) as usize;
+pub(crate) const TEXT_W: usize = (PAGE_W as i32 - MARGIN_LEFT - MARGIN_RIGHT) as usize;
 /// The heading's left column (the issuing body), wide enough for a district's name on a line.
 const LEFT_W: usize = 4_300;
 /// Font sizes in half-points: body 14, tables 13, the left heading 13.
@@ -209,7 +209,12 @@ fn cell(text: impl Into<String>, width: usize, bold: bool, align: AlignmentType)
 }
 
 /// A bordered table: a header row in bold, then rows; numbers right-aligned where `numeric`.
-fn table(widths: &[usize], header: Vec<String>, rows: Vec<Vec<String>>, numeric: &[bool]) -> Table {
+pub(crate) fn table(
+    widths: &[usize],
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    numeric: &[bool],
+) -> Table {
     let mut out = vec![TableRow::new(
         header
             .into_iter()

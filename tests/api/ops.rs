@@ -294,6 +294,29 @@ async fn the_demo_story_is_not_interleaved_with_log_lines() {
     assert!(o.status.success(), "{}", err(&o));
     let story = out(&o);
     assert!(story.contains("== 1. Operator"), "{story}");
+    // It ends with the officer's monthly synthesis, then the 6-month draft, both as Word files.
+    let synthesis = story.find("/tonghop").expect("the synthesis step");
+    assert!(
+        story[synthesis..].contains("📊 Tổng hợp tình hình tháng"),
+        "{story}"
+    );
+    assert!(
+        story.find("6-month report").is_some_and(|d| d > synthesis),
+        "{story}"
+    );
+    let words: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".docx"))
+        .collect();
+    assert!(
+        words.iter().any(|n| n.starts_with("tong-hop-TB-DH-DHOP-")),
+        "{words:?}"
+    );
+    assert!(
+        words.iter().any(|n| n.starts_with("bao-cao-TB-DH-DHOP-")),
+        "{words:?}"
+    );
     assert!(
         err(&o).trim().is_empty(),
         "log lines during the demo:\n{}",

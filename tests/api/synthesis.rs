@@ -21,6 +21,7 @@ both_backends!(
     on_zalo_she_chooses_the_month_by_number_and_gets_the_word_file_as_a_link,
     an_officer_of_another_union_cannot_get_this_unions_synthesis,
     the_synthesis_is_sent_once_the_morning_after_the_deadline,
+    on_zalo_a_synthesis_arriving_mid_dialog_leaves_her_typed_number_to_the_dialog,
 );
 
 /// The grassroots union of [`crate::authorization::FAR_BRANCH`].
@@ -95,11 +96,29 @@ async fn filed(
 }
 
 /// October: one branch has difficulties with labour. November: Lan's branch on time (labour
-/// difficult, one incident, one proposal), Mai's late (labour very difficult); the other two
-/// branches and the union itself missing. The clock ends on 2 December.
+/// difficult, one incident, one proposal, a member's opinion), Mai's late (labour very
+/// difficult); the other two branches and the union itself missing. The clock ends on 2
+/// December.
 async fn a_month_of_reports(app: &TestApp) {
     app.joined(901, "Nguyễn Thị Lan", BRANCH, Role::BranchHead)
         .await;
+    app.joined(904, "Phạm Thị Hằng", BRANCH, Role::Member).await;
+    {
+        let member = user_id(app, "904").await;
+        let mut conn = app.store.acquire().await.unwrap();
+        let unit = org::unit_by_code(&mut conn, BRANCH).await.unwrap().unwrap();
+        reports::insert_opinion(
+            &mut conn,
+            unit.id,
+            member,
+            true,
+            "Mong chi hội mở lớp dạy nghề",
+            "2026-11".parse().unwrap(),
+            hanoi(2026, 11, 10, 9).timestamp(),
+        )
+        .await
+        .unwrap();
+    }
     app.joined(902, "Trần Thị Mai", OTHER_BRANCH, Role::BranchHead)
         .await;
     let stable = answer(Situation::Stable, None);
@@ -186,10 +205,27 @@ const KEY_LINES: [&str; 16] = [
     "5. Đề xuất, kiến nghị: 1 (tháng trước 0)",
 ];
 
-fn assert_key_lines(text: &str) {
+/// A situation's line as the Word file's table row has it ("Có khó khăn | 1 | 0"); other
+/// lines as they are.
+fn as_table_row(line: &str) -> String {
+    let row = line.strip_suffix(')').and_then(|l| {
+        let (situation, rest) = l.split_once(": ")?;
+        let (count, before) = rest.split_once(" đơn vị (tháng trước ")?;
+        Some(format!("{situation} | {count} | {before}"))
+    });
+    row.unwrap_or_else(|| line.to_owned())
+}
+
+/// The key lines in order; in the Word file (`word`) the situations are table rows.
+fn assert_key_lines(text: &str, word: bool) {
     let lines: Vec<&str> = text.lines().collect();
     let mut at = 0;
     for want in KEY_LINES {
+        let want = if word {
+            as_table_row(want)
+        } else {
+            want.to_owned()
+        };
         let found = lines[at..]
             .iter()
             .position(|l| *l == want)
@@ -202,10 +238,34 @@ fn assert_key_lines(text: &str) {
         ),
         "{text}"
     );
+    // Members' opinions come under their thoughts, the section the report shows them with.
+    let at = |want: &str| {
+        lines
+            .iter()
+            .position(|l| *l == want)
+            .unwrap_or_else(|| panic!("no line {want:?} in:\n{text}"))
+    };
+    let opinions = at("🗣 Ý kiến hội viên gửi lên: 1 (tháng trước 0)");
     assert!(
-        lines.contains(&"🗣 Ý kiến hội viên gửi lên: 0 (tháng trước 0)"),
+        at("3. Tâm tư, nguyện vọng") < opinions && opinions < at(KEY_LINES[12]),
         "{text}"
     );
+}
+
+/// Taps `label` and returns the answer with what it has made in the background (`wanted`).
+/// The file is made beside the answer: it may come with it, after it, or even just before it
+/// (the maker does not wait for the chat's replies to go first).
+async fn tap_for(
+    p: &mut chihoi_fakes::telegram::person::Person<'_>,
+    label: &str,
+    what: &str,
+    wanted: impl Fn(&chihoi_fakes::telegram::SentMessage) -> bool,
+) -> Vec<chihoi_fakes::telegram::SentMessage> {
+    let mut r = p.tap(label).await.unwrap();
+    if !r.iter().any(&wanted) {
+        r.extend(p.wait_for(what, &wanted).await.unwrap());
+    }
+    r
 }
 
 async fn an_officer_gets_her_unions_synthesis_and_its_word_file_by_taps(backend: Backend) {
@@ -232,18 +292,17 @@ async fn an_officer_gets_her_unions_synthesis_and_its_word_file_by_taps(backend:
         "{:?}",
         list.button_texts()
     );
-    let r = hoa.tap("Tháng 11/2026").await.unwrap();
+    let r = tap_for(&mut hoa, "Tháng 11/2026", "the synthesis", |m| {
+        text(m).starts_with("📊 Tổng hợp")
+    })
+    .await;
     assert!(texts(&r).contains("⏳ Bot đang tổng hợp"), "{}", texts(&r));
-    let r = hoa
-        .wait_for("the synthesis", |m| text(m).starts_with("📊 Tổng hợp"))
-        .await
-        .unwrap();
     let all: String = r
         .iter()
         .map(|m| text(m).to_owned())
         .collect::<Vec<_>>()
         .join("\n");
-    assert_key_lines(&all);
+    assert_key_lines(&all, false);
     // The message is out before its row is marked sent: until then a file is "on its way".
     for _ in 0..100 {
         let waiting = "SELECT COUNT(*) FROM outbox WHERE kind = 'made' AND status = 'pending'";
@@ -252,21 +311,29 @@ async fn an_officer_gets_her_unions_synthesis_and_its_word_file_by_taps(backend:
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let r = hoa.tap("📄 Tệp Word").await.unwrap();
+    let r = tap_for(&mut hoa, "📄 Tệp Word", "the Word file", |m| {
+        m.document.is_some()
+    })
+    .await;
     assert!(
         texts(&r).contains("⏳ Bot đang làm tệp Word"),
         "{}",
         texts(&r)
     );
-    let r = hoa
-        .wait_for("the Word file", |m| m.document.is_some())
-        .await
-        .unwrap();
     let doc = r.iter().find_map(|m| m.document.clone()).unwrap();
     assert_eq!(doc.file_name, "tong-hop-TB-DH-DHOP-2026-11.docx");
     let lines = docx_lines(&doc.bytes);
     assert_eq!(lines[0], "HỘI LHPN XÃ ĐÔNG HỢP", "{lines:?}");
-    assert_key_lines(&lines.join("\n"));
+    assert_key_lines(&lines.join("\n"), true);
+    // One table of situations per section, each under its heading.
+    let header = "Tình hình | Số đơn vị | Tháng trước";
+    assert_eq!(
+        lines.iter().filter(|l| *l == header).count(),
+        3,
+        "{lines:?}"
+    );
+    let labour = lines.iter().position(|l| l == KEY_LINES[6]).unwrap();
+    assert_eq!(lines[labour + 1], header, "{lines:?}");
     app.shutdown().await;
 }
 
@@ -376,11 +443,10 @@ async fn an_officer_of_another_union_cannot_get_this_unions_synthesis(backend: B
         .unwrap();
     assert_eq!(app.count(made).await, 0);
     // Her own union's November is hers: the message has none of Đông Hợp's branches.
-    thu.tap("Tháng 11/2026").await.unwrap();
-    let r = thu
-        .wait_for("her synthesis", |m| text(m).starts_with("📊 Tổng hợp"))
-        .await
-        .unwrap();
+    let r = tap_for(&mut thu, "Tháng 11/2026", "her synthesis", |m| {
+        text(m).starts_with("📊 Tổng hợp")
+    })
+    .await;
     let all = texts(&r);
     assert!(
         all.contains("📊 Tổng hợp tình hình tháng 11/2026 — Hội LHPN phường Lê Hồng Phong"),
@@ -430,5 +496,80 @@ async fn the_synthesis_is_sent_once_the_morning_after_the_deadline(backend: Back
         "{all}"
     );
     assert!(all.contains("❌ Chưa nộp: 5 (tháng trước 5)"), "{all}");
+    app.shutdown().await;
+}
+
+/// On Zalo a typed number answers the list she was shown last. The scheduled synthesis comes
+/// with a numbered choice of its own ("📄 Tệp Word"); arriving while she is in the middle of
+/// her monthly report, it must not take over her "1": it comes without numbers and tells her
+/// where to get the Word file once she is done, and the number picks from the report's step.
+async fn on_zalo_a_synthesis_arriving_mid_dialog_leaves_her_typed_number_to_the_dialog(
+    backend: Backend,
+) {
+    let app = TestApp::spawn_with_zalo(backend, false).await;
+    app.set_now(hanoi(2026, 12, 1, 7));
+    let mut hoa = app
+        .zalo_joined(
+            "0084900000000042",
+            "Trần Thị Hoa",
+            GRASSROOTS,
+            Role::GrassrootsOfficer,
+        )
+        .await;
+    let r = hoa.send("/baocao").await.unwrap();
+    let step = r.last().unwrap().clone();
+    assert!(zalo_text(&step).contains("Phần 1/5"), "{}", zalo_texts(&r));
+    // "1" is both the step's first option and, on the synthesis's own list, the Word file.
+    assert_eq!(numbered(&step, "Ổn định"), Some(1), "{}", zalo_text(&step));
+    hoa.unread();
+
+    app.set_now(hanoi(2026, 12, 1, 8));
+    assert_eq!(app.tick().await.syntheses, 1);
+    app.drain().await;
+    let got = hoa.unread();
+    let synthesis = got
+        .iter()
+        .find(|m| zalo_text(m).contains("📊 Tổng hợp tình hình tháng 11/2026"))
+        .unwrap_or_else(|| panic!("no synthesis in: {}", zalo_texts(&got)));
+    assert_eq!(
+        numbered(synthesis, "📄 Tệp Word"),
+        None,
+        "{}",
+        zalo_text(synthesis)
+    );
+    assert!(
+        zalo_text(synthesis).contains("/tonghop"),
+        "it says where to get the Word file: {}",
+        zalo_text(synthesis)
+    );
+
+    let made = "SELECT COUNT(*) FROM outbox WHERE kind = 'made' AND body LIKE '%\"word\":true%'";
+    let r = hoa.send("1").await.unwrap();
+    let all = zalo_texts(&r);
+    assert!(
+        all.contains("Tình hình lao động, sản xuất: chị có ghi chú gì thêm không?"),
+        "her 1 answers the report's step: {all}"
+    );
+    assert!(!all.contains("tệp Word"), "{all}");
+    assert_eq!(app.count(made).await, 0, "no Word file was asked for");
+
+    // Once she is done, /tonghop gives the Word file, by number.
+    hoa.send("/huy").await.unwrap();
+    let r = hoa.send("/tonghop").await.unwrap();
+    let n = numbered(r.last().unwrap(), "Tháng 11/2026").expect("November on her list");
+    hoa.send(&n.to_string()).await.unwrap();
+    app.drain().await;
+    let got = hoa.unread();
+    let word = got
+        .iter()
+        .find_map(|m| numbered(m, "📄 Tệp Word"))
+        .unwrap_or_else(|| panic!("the Word file on the list: {}", zalo_texts(&got)));
+    let r = hoa.send(&word.to_string()).await.unwrap();
+    assert!(
+        zalo_texts(&r).contains("⏳ Bot đang làm tệp Word"),
+        "{}",
+        zalo_texts(&r)
+    );
+    assert_eq!(app.count(made).await, 1);
     app.shutdown().await;
 }
