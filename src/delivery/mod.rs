@@ -1106,15 +1106,24 @@ impl Courier {
                 None => lanes.push(vec![row]),
             }
         }
-        // Each lane takes its turn in its chat now, in claim order, before any is sent.
-        let lanes: Vec<(Turn, Vec<OutboxRow>)> = lanes
+        // Each lane takes its turn in its chat now, in claim order, before any is sent. An
+        // announcement's copy takes none: it belongs to no exchange with her, and her reply
+        // should not wait behind it (measured: heads' reply p99 527 ms instead of ~110 ms on
+        // the fan-out bench when it did).
+        let lanes: Vec<(Option<Turn>, Vec<OutboxRow>)> = lanes
             .into_iter()
-            .map(|lane| (self.turns.take(&lane[0].platform, &lane[0].chat_id), lane))
+            .map(|lane| {
+                let bulk = lane.iter().all(|r| r.kind == Kind::Announcement);
+                let turn = (!bulk).then(|| self.turns.take(&lane[0].platform, &lane[0].chat_id));
+                (turn, lane)
+            })
             .collect();
         let sending = futures::stream::iter(lanes)
             .map(|(mut turn, lane)| async move {
                 let mut r = DrainReport::default();
-                turn.wait().await;
+                if let Some(turn) = turn.as_mut() {
+                    turn.wait().await;
+                }
                 for row in lane {
                     // After a 429 nothing more goes to that platform in this step; the others
                     // carry on.
