@@ -476,8 +476,7 @@ async fn tap(p: &mut Person<'_>, label: &str) -> Result<(), AppError> {
 }
 
 /// Taps `label`, then waits for what it asked to be made in the background (`wanted`), which
-/// may come with the answer to the tap (even just before it) or after it. Prints and returns
-/// all of it.
+/// comes with the answer to the tap or after it. Prints and returns all of it.
 async fn tap_until(
     p: &mut Person<'_>,
     label: &str,

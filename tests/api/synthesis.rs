@@ -252,9 +252,8 @@ fn assert_key_lines(text: &str, word: bool) {
     );
 }
 
-/// Taps `label` and returns the answer with what it has made in the background (`wanted`).
-/// The file is made beside the answer: it may come with it, after it, or even just before it
-/// (the maker does not wait for the chat's replies to go first).
+/// Taps `label` and returns the answer with what it has made in the background (`wanted`),
+/// which comes with the answer or after it (the maker waits for the answer to go first).
 async fn tap_for(
     p: &mut chihoi_fakes::telegram::person::Person<'_>,
     label: &str,
