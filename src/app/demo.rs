@@ -185,7 +185,9 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     )
     .await?;
     tap(&mut mai, "Gửi kèm tên").await?;
-    show_unread(&mut lan);
+    if !show_unread(&mut lan) && calendars.deployment().in_quiet_hours(chrono::Utc::now()) {
+        println!("   (quiet hours now: she is told at 07:00; run the demo by day to see it)");
+    }
 
     heading("7. The branch head announces a new law to her members; a member confirms reading");
     say(&mut lan, "/thongbao").await?;
@@ -256,14 +258,15 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), AppError> {
     tap(&mut lan, "✏️ Đời sống").await?;
     tap(&mut lan, "Ổn định").await?;
     tap(&mut lan, "Bỏ qua").await?;
-    tap(&mut lan, "✅ Gửi báo cáo").await?;
-
-    heading("9. A second tap on an old button changes nothing");
+    // The button as she saw it: once tapped, its message is edited and the button is gone.
     let old_submit = lan.inbox().iter().rev().find_map(|m| {
         m.button("✅ Gửi báo cáo")
             .and_then(|b| b.callback_data.clone())
             .map(|d| (m.message_id, d))
     });
+    tap(&mut lan, "✅ Gửi báo cáo").await?;
+
+    heading("9. A second tap on an old button changes nothing");
     if let Some((message_id, data)) = old_submit {
         lan.tap_data(message_id, &data).await?;
         println!(
@@ -551,10 +554,12 @@ fn print_zalo(msgs: &[ZaloSent]) {
     }
 }
 
-fn show_unread(p: &mut Person<'_>) {
+/// Prints what came to `p` since she last looked; says whether anything did.
+fn show_unread(p: &mut Person<'_>) -> bool {
     let msgs = p.unread();
     println!("   → to {}:", p.user.first_name);
     print_replies(&msgs);
+    !msgs.is_empty()
 }
 
 fn print_replies(msgs: &[SentMessage]) {
