@@ -598,20 +598,21 @@ fn print_replies(msgs: &[SentMessage]) {
 /// Has `api`'s "consumed" (what its simulated people wait for) include the replies the channel
 /// still has in flight after acknowledging their updates.
 pub fn settle_with(api: &LocalBotApi, telegram: &Telegram) {
-    let flight = telegram.in_flight().clone();
-    api.on_consumed(std::sync::Arc::new(move || {
-        let flight = flight.clone();
-        Box::pin(async move { flight.idle().await })
-    }));
+    api.on_consumed(idle_hook(telegram.in_flight()));
 }
 
 /// Has `api`'s simulated people wait, for their answers, until the Zalo channel has sent
 /// every reply it still has in flight (a step's second message is spaced a second after the
 /// first, longer than a quiet spell).
 pub fn settle_zalo_with(api: &FakeZalo, zalo: &Zalo) {
-    let flight = zalo.in_flight().clone();
-    api.on_settled(std::sync::Arc::new(move || {
+    api.on_settled(idle_hook(zalo.in_flight()));
+}
+
+/// A fake server's hook that is done when a channel has no replies in flight.
+fn idle_hook(flight: &crate::channel::InFlight) -> chihoi_fakes::SettleHook {
+    let flight = flight.clone();
+    std::sync::Arc::new(move || {
         let flight = flight.clone();
         Box::pin(async move { flight.idle().await })
-    }));
+    })
 }

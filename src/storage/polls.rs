@@ -268,18 +268,7 @@ pub async fn set_choice(
     choice: i64,
     now: i64,
 ) -> Result<bool> {
-    let done = sql::query(
-        "UPDATE poll_recipients SET choice = $1, answered_at = $2
-         WHERE poll_id = $3 AND user_id = $4
-           AND EXISTS (SELECT 1 FROM polls p WHERE p.id = $3 AND p.closed_at IS NULL AND p.closes_at > $2)",
-    )
-    .bind(choice)
-    .bind(now)
-    .bind(id)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    answer_while_open(conn, id, user_id, Answer::Choice(choice), now).await
 }
 
 /// Records her comment (replacing an earlier one) while the poll is open at `now`.
@@ -290,17 +279,38 @@ pub async fn set_comment(
     comment: &str,
     now: i64,
 ) -> Result<bool> {
-    let done = sql::query(
-        "UPDATE poll_recipients SET comment = $1, answered_at = $2
+    answer_while_open(conn, id, user_id, Answer::Comment(comment), now).await
+}
+
+/// One part of her answer.
+enum Answer<'a> {
+    Choice(i64),
+    Comment(&'a str),
+}
+
+/// Records `answer` (replacing the same part of an earlier one) while the poll is open.
+async fn answer_while_open(
+    conn: &mut Conn,
+    id: i64,
+    user_id: i64,
+    answer: Answer<'_>,
+    now: i64,
+) -> Result<bool> {
+    let column = match answer {
+        Answer::Choice(_) => "choice",
+        Answer::Comment(_) => "comment",
+    };
+    let statement = format!(
+        "UPDATE poll_recipients SET {column} = $1, answered_at = $2
          WHERE poll_id = $3 AND user_id = $4
-           AND EXISTS (SELECT 1 FROM polls p WHERE p.id = $3 AND p.closed_at IS NULL AND p.closes_at > $2)",
-    )
-    .bind(comment)
-    .bind(now)
-    .bind(id)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
+           AND EXISTS (SELECT 1 FROM polls p WHERE p.id = $3 AND p.closed_at IS NULL AND p.closes_at > $2)"
+    );
+    let q = sql::query(&statement);
+    let q = match answer {
+        Answer::Choice(choice) => q.bind(choice),
+        Answer::Comment(comment) => q.bind(comment),
+    };
+    let done = q.bind(now).bind(id).bind(user_id).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
