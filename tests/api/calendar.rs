@@ -440,7 +440,7 @@ async fn remind_all_is_refused_for_a_month_to_come(backend: Backend) {
 async fn bulk_goes_as_paid_broadcasts_when_allowed_and_replies_are_never_paid(backend: Backend) {
     use chihoi_fakes::telegram::RateLimits;
     const HEADS: i64 = 90;
-    let mut app = TestApp::spawn_with(backend, false).await;
+    let mut app = TestApp::spawn_paced(backend, false).await;
     app.delivery.paid_broadcast_per_second = Some(300.0);
     app.restart_bot().await;
     app.api.set_rate_limits(Some(RateLimits::default()));

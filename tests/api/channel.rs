@@ -230,7 +230,7 @@ async fn command_menus_are_set_in_vietnamese_and_english_and_she_can_switch(back
 /// behind the officer's welcome — past Telegram's one message a second in a chat, and each
 /// 429 pauses every chat's messages. Two notices for her go a second apart too.
 async fn notices_to_one_person_at_once_go_a_second_apart(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_paced(backend, true).await;
     let _clock = app.run_clock();
     let officer = app
         .joined(505, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)

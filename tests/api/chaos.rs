@@ -119,7 +119,7 @@ fn calls_naming(api: &LocalBotApi, chat_id: i64) -> usize {
 }
 
 async fn random_platform_faults_while_heads_file_lose_and_double_nothing(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_paced(backend, true).await;
     // 429 pauses and 5xx backoffs are measured on the bot's clock: it must move.
     let _clock = app.run_clock();
 

@@ -374,6 +374,16 @@ impl TestApp {
         Self::spawn_with(backend, true).await
     }
 
+    /// Like [`TestApp::spawn`], with the platforms' own pace in each chat (one message a
+    /// second), for the tests that have the fake server enforce Telegram's limits.
+    pub async fn spawn_paced(backend: Backend, run_courier: bool) -> Self {
+        let mut app = Self::spawn_with(backend, run_courier).await;
+        app.delivery.per_chat_per_second = DeliveryConfig::default().per_chat_per_second;
+        app.zalo_delivery.per_chat_per_second = ZaloConfig::default_delivery().per_chat_per_second;
+        app.restart_bot().await;
+        app
+    }
+
     /// Like [`TestApp::spawn`]; with `run_courier` false only replies go out by themselves and
     /// the test drains scheduled messages with [`TestApp::drain`].
     pub async fn spawn_with(backend: Backend, run_courier: bool) -> Self {
@@ -389,9 +399,9 @@ impl TestApp {
             db,
             now: Arc::new(Mutex::new(mid_november())),
             run_courier,
-            delivery: DeliveryConfig::default(),
+            delivery: unpaced(DeliveryConfig::default()),
             zalo: None,
-            zalo_delivery: ZaloConfig::default_delivery(),
+            zalo_delivery: unpaced(ZaloConfig::default_delivery()),
             public_url: None,
             flood: FloodLimit {
                 burst: 1_000_000,
@@ -828,4 +838,15 @@ pub async fn zalo_file_link(p: &ZaloPerson<'_>) -> Option<String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     None
+}
+
+/// `config` without a person's pace in each chat: a test person answers in milliseconds, and
+/// Telegram's one message a second in a chat would make every step of every test wait for it.
+/// The fake servers enforce no limit unless a test sets one; the tests of the pacing itself
+/// ([`TestApp::spawn_paced`]) keep the platform's.
+pub fn unpaced(config: DeliveryConfig) -> DeliveryConfig {
+    DeliveryConfig {
+        per_chat_per_second: 50,
+        ..config
+    }
 }

@@ -373,7 +373,7 @@ async fn a_range_chosen_on_zalo_is_kept_as_a_range_and_a_typed_number_as_a_numbe
 /// per urgent report, each pausing every chat's messages, the announcement's included. Now the
 /// courier holds a message to a chat until a second has passed since the last, whatever it is.
 async fn an_urgent_report_answered_at_once_earns_no_429(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_paced(backend, true).await;
     let _clock = app.run_clock();
     let officer = app
         .joined(401, "Trần Thị Hoa", GRASSROOTS, Role::GrassrootsOfficer)
