@@ -748,11 +748,19 @@ impl Tx {
 }
 
 /// SQLite connections of one file, opened as needed up to a bound, and the one write lock.
+///
+/// A transaction takes the write lock first and then the writer's own connection, which only
+/// the lock's holder uses: writers waiting for their turn hold no connection, so however many
+/// wait behind a long write (a chunk of a province's announcement), every connection of the
+/// bound is left to readers (the courier rendering the messages it sends). A write statement
+/// outside a transaction holds its connection while it waits, as it was taken to read first.
 pub struct LitePool {
     file: PathBuf,
     idle: Mutex<Vec<rusqlite::Connection>>,
     slots: Arc<Semaphore>,
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// The transactions' connection, while no transaction has it.
+    writer_conn: Mutex<Option<rusqlite::Connection>>,
 }
 
 impl std::fmt::Debug for LitePool {
@@ -772,6 +780,7 @@ impl LitePool {
             idle: Mutex::new(vec![first]),
             slots: Arc::new(Semaphore::new(connections)),
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            writer_conn: Mutex::new(None),
         }))
     }
 
@@ -779,12 +788,29 @@ impl LitePool {
         Ok(Conn(Inner::Lite(self.lite().await?)))
     }
 
-    /// A transaction that writes: the write lock first, then `BEGIN IMMEDIATE`.
+    /// A transaction that writes: the write lock first, then the writer's connection (see
+    /// [`LitePool`]), then `BEGIN IMMEDIATE`.
     pub async fn begin(self: &Arc<Self>) -> Result<Tx> {
-        // The connection before the lock: a task holding the lock never waits for a connection
-        // that a task waiting for the lock holds.
-        let mut lite = self.lite().await?;
         let turn = self.turn().await?;
+        if self.slots.is_closed() {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        let kept = self
+            .writer_conn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let conn = match kept {
+            Some(conn) => conn,
+            None => open(&self.file).map_err(lite_error)?,
+        };
+        let mut lite = LiteConn {
+            conn: Some(conn),
+            pool: self.clone(),
+            _slot: None,
+            writing: None,
+            long_writes: false,
+        };
         let conn = lite.connection();
         when_not_busy(conn, |c| c.execute_batch("BEGIN IMMEDIATE"))
             .await
@@ -813,8 +839,9 @@ impl LitePool {
         Ok(LiteConn {
             conn: Some(conn),
             pool: self.clone(),
-            _slot: slot,
+            _slot: Some(slot),
             writing: None,
+            long_writes: false,
         })
     }
 
@@ -822,6 +849,10 @@ impl LitePool {
     pub fn close(&self) {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.slots.close();
+        self.writer_conn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 }
 
@@ -847,9 +878,13 @@ fn open(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
 struct LiteConn {
     conn: Option<rusqlite::Connection>,
     pool: Arc<LitePool>,
-    _slot: OwnedSemaphorePermit,
+    /// The bound's slot; `None` for the writer's connection, which has none.
+    _slot: Option<OwnedSemaphorePermit>,
     /// The write lock, held by a transaction for its whole length: `Some` while in one.
     writing: Option<OwnedMutexGuard<()>>,
+    /// The transaction ran a long statement (over a subtree, or a chunk of an audience): its
+    /// commit writes as much, and may checkpoint the log, so it is run as the statement was.
+    long_writes: bool,
 }
 
 impl LiteConn {
@@ -857,10 +892,43 @@ impl LiteConn {
         self.conn.as_mut().expect("a connection until dropped")
     }
 
+    /// Ends the transaction with `how` and gives its connection back before its turn, so the
+    /// next writer finds it.
     fn finish(&mut self, how: &str) -> Result<()> {
-        let done = self.connection().execute_batch(how).map_err(lite_error);
-        self.writing = None;
-        done
+        let long = std::mem::take(&mut self.long_writes);
+        let conn = self.connection();
+        let done = if long {
+            self::long(|| conn.execute_batch(how))
+        } else {
+            conn.execute_batch(how)
+        };
+        let turn = self.writing.take();
+        if let Some(conn) = self.conn.take() {
+            self.give_back(conn);
+        }
+        drop(turn);
+        done.map_err(lite_error)
+    }
+
+    /// Back to where it came from: the writer's place or the idle ones; one left in the middle
+    /// of a transaction is closed instead.
+    fn give_back(&self, conn: rusqlite::Connection) {
+        if !conn.is_autocommit() {
+            return;
+        }
+        if self._slot.is_some() {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(conn);
+        } else if !self.pool.slots.is_closed() {
+            *self
+                .pool
+                .writer_conn
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(conn);
+        }
     }
 
     async fn run(
@@ -881,6 +949,7 @@ impl LiteConn {
         if self.writing.is_some() {
             // A transaction's statement: it holds the write lock already, and one failing
             // midway is the transaction's to roll back, not to repeat.
+            self.long_writes |= long;
             return run(self.connection()).map_err(lite_error);
         }
         // A write outside a transaction waits for its turn, as a transaction does.
@@ -909,13 +978,8 @@ impl Drop for LiteConn {
             // A connection whose transaction cannot end is not reused.
             return;
         }
-        if conn.is_autocommit() {
-            self.pool
-                .idle
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(conn);
-        }
+        // Given back before the turn (a field, dropped after this) is let go.
+        self.give_back(conn);
     }
 }
 
@@ -1262,6 +1326,58 @@ mod tests {
             sqlx::Error::Database(e) => assert!(e.is_unique_violation(), "{e}"),
             other => panic!("{other}"),
         }
+    }
+
+    /// However many transactions wait behind a long one, a reader gets a connection at once.
+    #[tokio::test]
+    async fn writers_waiting_for_their_turn_leave_the_connections_to_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = LitePool::open(&dir.path().join("t.db"), 2).unwrap();
+        {
+            let mut conn = pool.acquire().await.unwrap();
+            query("CREATE TABLE t (name TEXT NOT NULL)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let mut tx = pool.begin().await.unwrap();
+        insert(&mut tx, "Lan").await.unwrap();
+        let waiting: Vec<_> = (0..5)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = pool.begin().await.unwrap();
+                    insert(&mut tx, &format!("Hoa {i}")).await.unwrap();
+                    tx.commit().await.unwrap();
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(waiting.iter().all(|w| !w.is_finished()));
+        for _ in 0..2 {
+            let mut reader = tokio::time::timeout(Duration::from_secs(1), pool.acquire())
+                .await
+                .expect("a reader waited for a connection a waiting writer held")
+                .unwrap();
+            let seen: i64 = query_scalar("SELECT COUNT(*) FROM t")
+                .fetch_one(&mut reader)
+                .await
+                .unwrap();
+            assert_eq!(seen, 0);
+        }
+        tx.commit().await.unwrap();
+        for w in waiting {
+            tokio::time::timeout(Duration::from_secs(5), w)
+                .await
+                .expect("the writers went on")
+                .unwrap();
+        }
+        let mut reader = pool.acquire().await.unwrap();
+        let seen: i64 = query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut reader)
+            .await
+            .unwrap();
+        assert_eq!(seen, 6);
     }
 
     /// On one thread: if a waiting writer blocked it (SQLite's busy handler), the transaction
