@@ -26,7 +26,8 @@
 //! default: she types `/baocao`; `reminder`: the bot sends every branch its reminder as the
 //! run starts, and she opens the report from its button), `BENCH_MEMBERS` (members
 //! registered besides the heads, default 0), `BENCH_TIMEOUT_S` (longest wait for one step's
-//! answer, default 300), `BENCH_BOT_LOG` (the bot's `RUST_LOG`, default `warn`).
+//! answer, default 300), `BENCH_BOT_LOG` (the bot's `RUST_LOG`, default `warn`),
+//! `BENCH_BOT_LOG_FILE` (where to keep the bot's whole log; it is printed in part otherwise).
 //!
 //! Time to first reply runs from pushing an update to the server until the bot's first visible
 //! answer in that chat — a new message or an edit of one, whichever comes first (the server's
@@ -493,6 +494,9 @@ impl BotProcess {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if let Ok(keep) = std::env::var("BENCH_BOT_LOG_FILE") {
+            std::fs::copy(work.join("bot.log"), &keep).expect("keep the bot's log");
         }
         std::fs::read_to_string(work.join("bot.log"))
             .unwrap_or_default()

@@ -586,7 +586,19 @@ impl Budget {
                 now + Duration::from_millis(5)
             } else {
                 match self.claim(now) {
-                    Ok(epoch) => return Ticket { epoch, busy },
+                    Ok((epoch, late)) => {
+                        if !late.is_zero() {
+                            // A slot no send took in time is lost: `waited` says whether a
+                            // send was waiting for it (woken late) or none was ready.
+                            tracing::debug!(
+                                platform = self.platform,
+                                late_us = late.as_micros() as u64,
+                                waited = busy,
+                                "send slot lost"
+                            );
+                        }
+                        return Ticket { epoch, busy };
+                    }
                     Err(slot) => slot,
                 }
             };
@@ -597,15 +609,20 @@ impl Budget {
 
     /// Takes the slot due at `now` and says which learned pace it was given, or says when the
     /// next slot is (as governor's `check`).
-    fn claim(&self, now: tokio::time::Instant) -> Result<Option<Epoch>, tokio::time::Instant> {
+    /// The lateness given up with it is returned too (zero when the schedule was kept).
+    fn claim(
+        &self,
+        now: tokio::time::Instant,
+    ) -> Result<(Option<Epoch>, Duration), tokio::time::Instant> {
         let mut schedule = self.schedule();
-        let slot = match schedule.next {
+        let (slot, late) = match schedule.next {
             Some(slot) if slot > now => return Err(slot),
-            Some(slot) if now - slot <= schedule.tolerance => slot,
-            _ => now,
+            Some(slot) if now - slot <= schedule.tolerance => (slot, Duration::ZERO),
+            Some(slot) => (now, now - slot),
+            None => (now, Duration::ZERO),
         };
         schedule.next = Some(slot + schedule.period);
-        Ok(schedule.learned.as_ref().map(|l| l.aimd.epoch()))
+        Ok((schedule.learned.as_ref().map(|l| l.aimd.epoch()), late))
     }
 
     /// The send given `ticket` went out: a learned pace that held it back rises.
@@ -1689,11 +1706,22 @@ impl Courier {
     /// Drains until `shutdown`: a step, then the next as soon as there is more, else a second's
     /// rest (or a nudge); charts and exports are made beside it ([`Self::make_files`]).
     pub async fn run(&self, shutdown: CancellationToken) {
+        // The queueing on a task of its own: SQLite runs on the calling task
+        // (`storage::sql`), and a chunk queued in the sends' task held every send in flight
+        // for its length, tens of milliseconds a chunk (docs/BENCHMARKS.md §8). In a set, so
+        // that it ends with this.
+        let mut queueing = tokio::task::JoinSet::new();
+        let (this, stop) = (self.clone(), shutdown.clone());
+        queueing.spawn(async move { this.queue_announcements(stop).await });
         tokio::join!(
             self.send_messages(shutdown.clone()),
-            self.queue_announcements(shutdown.clone()),
             self.make_files(shutdown)
         );
+        while let Some(done) = queueing.join_next().await {
+            if let Err(e) = done {
+                tracing::error!(error = %e, "queueing announcements stopped");
+            }
+        }
     }
 
     /// Queues the rest of a large announcement, a chunk per transaction, so that no reply or
@@ -1701,23 +1729,22 @@ impl Courier {
     /// second.
     async fn queue_announcements(&self, shutdown: CancellationToken) {
         loop {
-            let pause = match self.queue_announcement_chunk().await {
-                Ok(true) => Duration::ZERO,
-                Ok(false) => Duration::from_secs(1),
+            let started = tokio::time::Instant::now();
+            let (pause, queued) = match self.queue_announcement_chunk().await {
+                // As long again before the next chunk: a chunk keeps a core and the write lock
+                // busy for tens of milliseconds, and back to back they left the sends going
+                // out meanwhile late for their slots (docs/BENCHMARKS.md §8). A chunk is a
+                // minute of sends at Telegram's pace, so the queueing stays far ahead.
+                Ok(true) => (started.elapsed(), true),
+                Ok(false) => (Duration::from_secs(1), false),
                 Err(e) => {
                     tracing::warn!(error = %e, "queueing an announcement failed");
-                    Duration::from_secs(5)
+                    (Duration::from_secs(5), false)
                 }
             };
-            if pause.is_zero() {
+            if queued {
                 // Its messages may go out now.
                 self.wake.notify_one();
-                if shutdown.is_cancelled() {
-                    return;
-                }
-                // Others' writes between two chunks.
-                tokio::task::yield_now().await;
-                continue;
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -1935,10 +1962,11 @@ mod tests {
     fn a_pause_starts_the_schedule_afresh() {
         let budget = Budget::new(29.5, None, "test");
         let start = tokio::time::Instant::now();
-        assert_eq!(budget.claim(start), Ok(None));
+        assert_eq!(budget.claim(start), Ok((None, Duration::ZERO)));
         // Quiet for a while: the slots missed are not made up for in a burst.
         let later = start + Duration::from_secs(10);
-        assert_eq!(budget.claim(later), Ok(None));
+        let lost = later - (start + budget.schedule().period);
+        assert_eq!(budget.claim(later), Ok((None, lost)));
         assert_eq!(budget.claim(later), Err(later + budget.schedule().period));
     }
 
