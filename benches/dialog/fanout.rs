@@ -248,11 +248,12 @@ pub async fn run() -> bool {
     let sends = stats_to.sends_accepted - stats_from.sends_accepted;
     let ann = ann_to - ann_from;
     println!(
-        "   fan-out over {secs:.1} s after queueing: {sends} sends accepted = {:.2}/s = {:.1}% of 30/s ({ann} of them the announcement = {:.2}/s; the rest replies and alerts); {} × 429",
+        "   fan-out over {secs:.1} s after queueing: {sends} sends accepted = {:.2}/s = {:.1}% of 30/s ({ann} of them the announcement = {:.2}/s; the rest replies and alerts); {} × 429 ({} for a chat's limit)",
         sends as f64 / secs,
         sends as f64 / secs / PLATFORM_RATE * 100.0,
         ann as f64 / secs,
-        stats_to.over_limits
+        stats_to.over_limits,
+        stats_to.over_chat_limits
     );
     println!(
         "   announcement messages still queued at the end: {}; bot peak resident memory {:.1} MiB",

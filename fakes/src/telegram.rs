@@ -326,6 +326,9 @@ pub struct Stats {
     /// 429s returned because a send would have broken the [`RateLimits`]: the client sent too
     /// fast. Zero means it kept within the limits, whatever faults were injected.
     pub over_limits: u64,
+    /// Of `over_limits`, those for a chat's limit (one a second, or a group's a minute); the
+    /// rest broke the bot's overall limit.
+    pub over_chat_limits: u64,
     /// Faults injected on purpose.
     pub injected: Injected,
     /// Calls received per method (lowercased name), including failed and unknown ones.
@@ -1951,6 +1954,8 @@ impl ServerState {
             .filter(|t| now.duration_since(*t) < second)
             .collect();
         let mut verdict = None;
+        let over_chat = last_second.len() >= limits.per_chat_per_second as usize
+            || (chat_id < 0 && chat.len() >= limits.per_group_per_minute as usize);
         if last_second.len() >= limits.per_chat_per_second as usize {
             verdict = last_second
                 .first()
@@ -1972,6 +1977,9 @@ impl ServerState {
             Some(secs) => {
                 self.stats.too_many_requests += 1;
                 self.stats.over_limits += 1;
+                if over_chat {
+                    self.stats.over_chat_limits += 1;
+                }
                 Err(ApiErr::too_many(secs))
             }
             None => Ok(()),
@@ -4218,6 +4226,7 @@ mod tests {
         assert!(matches!(over, Err(RequestError::RetryAfter(_))), "{over:?}");
         let stats = api.stats();
         assert_eq!(stats.over_limits, 1);
+        assert_eq!(stats.over_chat_limits, 1, "the second in a chat's second");
         assert_eq!(stats.injected.too_many_requests, throttled + 1);
         assert_eq!(stats.too_many_requests, throttled + 2);
     }
