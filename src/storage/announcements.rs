@@ -248,7 +248,7 @@ async fn queue_chunk(conn: &mut Conn, id: i64) -> Result<i64> {
     ))
     // A chunk's statements hold the write lock for tens of milliseconds: on SQLite they run
     // off the runtime's threads, as its reads over a subtree do, so that the sends going out
-    // meanwhile keep their slots (measured: 1.5 s of Telegram's budget lost in the 3.6 s a
+    // meanwhile keep their slots (measured: 1.24 s of Telegram's budget lost in the 3.6 s a
     // province's 100,000 recipients took to queue, docs/BENCHMARKS.md §8).
     .persistent(false)
     .bind(id)

@@ -807,7 +807,7 @@ impl LitePool {
         let mut lite = LiteConn {
             conn: Some(conn),
             pool: self.clone(),
-            _slot: None,
+            slot: None,
             writing: None,
             long_writes: false,
         };
@@ -839,7 +839,7 @@ impl LitePool {
         Ok(LiteConn {
             conn: Some(conn),
             pool: self.clone(),
-            _slot: Some(slot),
+            slot: Some(slot),
             writing: None,
             long_writes: false,
         })
@@ -879,7 +879,7 @@ struct LiteConn {
     conn: Option<rusqlite::Connection>,
     pool: Arc<LitePool>,
     /// The bound's slot; `None` for the writer's connection, which has none.
-    _slot: Option<OwnedSemaphorePermit>,
+    slot: Option<OwnedSemaphorePermit>,
     /// The write lock, held by a transaction for its whole length: `Some` while in one.
     writing: Option<OwnedMutexGuard<()>>,
     /// The transaction ran a long statement (over a subtree, or a chunk of an audience): its
@@ -916,7 +916,7 @@ impl LiteConn {
         if !conn.is_autocommit() {
             return;
         }
-        if self._slot.is_some() {
+        if self.slot.is_some() {
             self.pool
                 .idle
                 .lock()
@@ -1156,8 +1156,13 @@ mod tests {
 
     /// A database file in a temporary folder (kept while the folder lives), with a table `t`.
     async fn with_table() -> (tempfile::TempDir, Arc<LitePool>) {
+        with_table_of(4).await
+    }
+
+    /// [`with_table`] on a pool of `connections`.
+    async fn with_table_of(connections: usize) -> (tempfile::TempDir, Arc<LitePool>) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = LitePool::open(&dir.path().join("t.db"), 4).unwrap();
+        let pool = LitePool::open(&dir.path().join("t.db"), connections).unwrap();
         let mut conn = pool.acquire().await.unwrap();
         query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT)")
             .execute(&mut conn)
@@ -1331,15 +1336,7 @@ mod tests {
     /// However many transactions wait behind a long one, a reader gets a connection at once.
     #[tokio::test]
     async fn writers_waiting_for_their_turn_leave_the_connections_to_readers() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = LitePool::open(&dir.path().join("t.db"), 2).unwrap();
-        {
-            let mut conn = pool.acquire().await.unwrap();
-            query("CREATE TABLE t (name TEXT NOT NULL)")
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
+        let (_dir, pool) = with_table_of(2).await;
         let mut tx = pool.begin().await.unwrap();
         insert(&mut tx, "Lan").await.unwrap();
         let waiting: Vec<_> = (0..5)
