@@ -1717,10 +1717,8 @@ impl Courier {
             self.send_messages(shutdown.clone()),
             self.make_files(shutdown)
         );
-        while let Some(done) = queueing.join_next().await {
-            if let Err(e) = done {
-                tracing::error!(error = %e, "queueing announcements stopped");
-            }
+        if let Some(Err(e)) = queueing.join_next().await {
+            tracing::error!(error = %e, "queueing announcements stopped");
         }
     }
 

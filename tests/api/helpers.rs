@@ -377,23 +377,30 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with the platforms' own pace in each chat (one message a
     /// second), for the tests that have the fake server enforce Telegram's limits.
     pub async fn spawn_paced(backend: Backend, run_courier: bool) -> Self {
-        let mut app = Self::spawn_with(backend, run_courier).await;
+        let mut app = Self::unstarted(backend, run_courier).await;
         app.delivery.per_chat_per_second = DeliveryConfig::default().per_chat_per_second;
         app.zalo_delivery.per_chat_per_second = ZaloConfig::default_delivery().per_chat_per_second;
-        app.restart_bot().await;
+        app.start_bot().await;
         app
     }
 
     /// Like [`TestApp::spawn`]; with `run_courier` false only replies go out by themselves and
     /// the test drains scheduled messages with [`TestApp::drain`].
     pub async fn spawn_with(backend: Backend, run_courier: bool) -> Self {
+        let mut app = Self::unstarted(backend, run_courier).await;
+        app.start_bot().await;
+        app
+    }
+
+    /// Everything [`TestApp::spawn_with`] sets up but the bot.
+    async fn unstarted(backend: Backend, run_courier: bool) -> Self {
         let (db, store) = TestDb::with_sample_province(backend, mid_november()).await;
         let api = Arc::new(
             LocalBotApi::start(LocalBotApiOptions::default())
                 .await
                 .expect("local Bot API"),
         );
-        let mut app = Self {
+        Self {
             api,
             store,
             db,
@@ -410,16 +417,13 @@ impl TestApp {
             update_attempts: chihoi::channel::UPDATE_ATTEMPTS,
             retry_cap: chihoi::channel::RETRY_CAP,
             running: None,
-        };
-        app.start_bot().await;
-        app
+        }
     }
 
     /// Like [`TestApp::spawn_with`], with a fake Zalo server and the Zalo channel beside
     /// Telegram, one courier for both (as `chihoi serve` runs them).
     pub async fn spawn_with_zalo(backend: Backend, run_courier: bool) -> Self {
-        let mut app = Self::spawn_with(backend, run_courier).await;
-        app.stop_bot().await;
+        let mut app = Self::unstarted(backend, run_courier).await;
         app.zalo = Some(
             FakeZalo::start(FakeZaloOptions::default())
                 .await
@@ -844,7 +848,7 @@ pub async fn zalo_file_link(p: &ZaloPerson<'_>) -> Option<String> {
 /// Telegram's one message a second in a chat would make every step of every test wait for it.
 /// The fake servers enforce no limit unless a test sets one; the tests of the pacing itself
 /// ([`TestApp::spawn_paced`]) keep the platform's.
-pub fn unpaced(config: DeliveryConfig) -> DeliveryConfig {
+fn unpaced(config: DeliveryConfig) -> DeliveryConfig {
     DeliveryConfig {
         per_chat_per_second: 50,
         ..config
